@@ -1,0 +1,273 @@
+"""Bundled, dated catalogs: GPUs, models, server builds, cloud instances, site defaults and API prices.
+
+Each CSV in ``catalog/data`` is loaded once into typed rows (see :mod:`llmplace.catalog.specs`).
+Lookups are case-insensitive, accept aliases and suggest near matches for unknown names. Managed
+API prices come from the ``genai-prices`` package (bundled data, offline) through
+``api_aliases.csv``, plus ``api_overrides.csv`` for providers or models it lacks.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import LlmplaceError, UnknownNameError
+from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
+
+__all__ = [
+    "ApiOffer",
+    "CloudSpec",
+    "GpuSpec",
+    "ModelSpec",
+    "ServerSpec",
+    "SiteDefault",
+    "Table",
+    "KINDS",
+    "api_offers",
+    "get_api_offer",
+    "get_cloud",
+    "get_gpu",
+    "get_model",
+    "get_server",
+    "site_default",
+    "site_defaults",
+    "table",
+    "find_any",
+    "normalize",
+]
+
+T = TypeVar("T", bound=BaseModel)
+
+KINDS = ("gpus", "models", "servers", "clouds", "apis")
+GENAI_PRICES_SOURCE = "PyPI genai-prices (bundled price data)"
+
+
+def normalize(name: str) -> str:
+    """Lookup key: lower case, surrounding space dropped, runs of spaces and underscores as one hyphen."""
+    return re.sub(r"[\s_]+", "-", name.strip().lower())
+
+
+class Table(Generic[T]):
+    """An immutable catalog table with case-insensitive id/alias lookup and near-match suggestions."""
+
+    def __init__(self, kind: str, rows: Iterable[T], keys: Iterable[tuple[str, T]] | None = None) -> None:
+        self.kind = kind
+        self.rows: tuple[T, ...] = tuple(rows)
+        self._index: dict[str, T] = {}
+        pairs = keys if keys is not None else self._default_keys()
+        for key, row in pairs:
+            k = normalize(key)
+            if k and k not in self._index:
+                self._index[k] = row
+
+    def _default_keys(self) -> Iterator[tuple[str, T]]:
+        for row in self.rows:  # ids first so an alias never shadows an id
+            yield row.id, row  # type: ignore[attr-defined]
+        for row in self.rows:
+            for alias in getattr(row, "aliases", ()):
+                yield alias, row
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def find(self, name: str) -> T | None:
+        return self._index.get(normalize(name))
+
+    def get(self, name: str, field: str | None = None) -> T:
+        row = self.find(name)
+        if row is None:
+            raise UnknownNameError(field or self.kind.rstrip("s"), name, self.kind.rstrip("s"), self.suggest(name))
+        return row
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        key = normalize(name)
+        ids = {normalize(r.id): r.id for r in self.rows}  # type: ignore[attr-defined]
+        close = difflib.get_close_matches(key, list(self._index), n=n * 3, cutoff=0.5)
+        out: list[str] = []
+        for c in close:
+            rid = self._index[c].id  # type: ignore[attr-defined]
+            if rid not in out:
+                out.append(rid)
+        if not out:  # substring fallback: "70b" -> every 70B model
+            out = [v for k, v in ids.items() if key and key in k]
+        return out[:n]
+
+
+def _read_csv(filename: str) -> list[dict[str, Any]]:
+    text = resources.files("llmplace.catalog").joinpath("data", filename).read_text(encoding="utf-8")
+    rows = []
+    for raw in csv.DictReader(text.splitlines()):
+        rows.append({k.strip(): (v.strip() if v is not None else None) for k, v in raw.items() if k})
+    return rows
+
+
+def _typed(filename: str, cls: type[T], extra: dict[str, Any] | None = None) -> list[T]:
+    out: list[T] = []
+    for lineno, row in enumerate(_read_csv(filename), start=2):
+        clean = {k: v for k, v in row.items() if v not in (None, "")}
+        if extra:
+            clean.update({k: f(clean) for k, f in extra.items()})
+        try:
+            out.append(cls(**clean))
+        except ValidationError as exc:  # a broken bundled file is our bug, not the user's
+            raise LlmplaceError(f"bundled catalog {filename} line {lineno} is invalid: {exc}") from exc
+    return out
+
+
+@cache
+def _gpus() -> Table[GpuSpec]:
+    return Table("gpus", _typed("gpus.csv", GpuSpec))
+
+
+@cache
+def _models() -> Table[ModelSpec]:
+    return Table("models", _typed("models.csv", ModelSpec))
+
+
+@cache
+def _servers() -> Table[ServerSpec]:
+    return Table("servers", _typed("servers.csv", ServerSpec))
+
+
+@cache
+def _clouds() -> Table[CloudSpec]:
+    rows = _typed(
+        "clouds.csv",
+        CloudSpec,
+        extra={"id": lambda r: f"{r['provider']}/{r['instance_type']}/{r['region']}".lower()},
+    )
+    keys: list[tuple[str, CloudSpec]] = [(r.id, r) for r in rows]
+    defaults = [r for r in rows if r.default_region]
+    keys += [(f"{r.provider}/{r.instance_type}", r) for r in defaults]
+    by_type: dict[str, list[CloudSpec]] = {}
+    for r in defaults:
+        by_type.setdefault(normalize(r.instance_type), []).append(r)
+    keys += [(t, rs[0]) for t, rs in by_type.items() if len(rs) == 1]
+    keys += [(a, r) for r in rows for a in r.aliases]
+    return Table("clouds", rows, keys)
+
+
+@cache
+def _site() -> dict[str, SiteDefault]:
+    return {r.key: r for r in _typed("site.csv", SiteDefault)}
+
+
+def _decimal(x: Decimal | None) -> float | None:
+    return None if x is None else float(x)
+
+
+@cache
+def _apis() -> Table[ApiOffer]:
+    from genai_prices import Usage, __version__, calc_price
+
+    offers: list[ApiOffer] = []
+    for alias in _typed("api_aliases.csv", ApiAlias):
+        try:
+            base = calc_price(
+                Usage(input_tokens=1_000_000, output_tokens=1_000_000),
+                model_ref=alias.provider_model_id,
+                provider_id=alias.provider,
+            )
+            cached = calc_price(
+                Usage(input_tokens=1_000_000, cache_read_tokens=1_000_000),
+                model_ref=alias.provider_model_id,
+                provider_id=alias.provider,
+            )
+        except LookupError:  # pragma: no cover - the alias table is checked by a test
+            continue
+        mp = base.model_price
+        cached_price = _decimal(cached.input_price) if getattr(mp, "cache_read_mtok", None) else None
+        url = ", ".join(getattr(base.provider, "pricing_urls", None) or [])
+        offers.append(
+            ApiOffer(
+                id=f"{alias.provider}/{alias.model}",
+                model=alias.model,
+                provider=alias.provider,
+                provider_model_id=alias.provider_model_id,
+                input_usd_per_mtok=float(base.input_price),
+                output_usd_per_mtok=float(base.output_price),
+                cached_input_usd_per_mtok=cached_price,
+                as_of=f"genai-prices {__version__}",
+                source=f"{GENAI_PRICES_SOURCE} {__version__}" + (f"; {url}" if url else ""),
+                notes=alias.notes,
+            )
+        )
+    seen = {o.id for o in offers}
+    for o in _typed("api_overrides.csv", ApiOffer):
+        if o.id in seen:  # an override replaces the package's price for the same pair
+            offers = [x for x in offers if x.id != o.id]
+        offers.append(o)
+    keys = [(o.id, o) for o in offers]
+    return Table("apis", offers, keys)
+
+
+def table(kind: str) -> Table[Any]:
+    """The catalog table ``kind`` (one of :data:`KINDS`)."""
+    loaders = {"gpus": _gpus, "models": _models, "servers": _servers, "clouds": _clouds, "apis": _apis}
+    if kind not in loaders:
+        from ..errors import InputError
+
+        raise InputError("kind", kind, ", ".join(KINDS))
+    return loaders[kind]()
+
+
+def get_gpu(name: str, field: str = "gpu") -> GpuSpec:
+    return _gpus().get(name, field)
+
+
+def get_model(name: str, field: str = "model") -> ModelSpec:
+    return _models().get(name, field)
+
+
+def get_server(name: str, field: str = "server") -> ServerSpec:
+    return _servers().get(name, field)
+
+
+def get_cloud(name: str, field: str = "instance") -> CloudSpec:
+    return _clouds().get(name, field)
+
+
+def api_offers(model: str | None = None) -> list[ApiOffer]:
+    """Every managed API offer, or those for one canonical model id (aliases accepted)."""
+    rows = list(_apis())
+    if model is None:
+        return rows
+    mid = get_model(model).id if _models().find(model) else normalize(model)
+    return [o for o in rows if normalize(o.model) == mid]
+
+
+def get_api_offer(provider: str, model: str, field: str = "provider") -> ApiOffer:
+    """The offer of ``provider`` for ``model`` (canonical id or alias)."""
+    mid = get_model(model).id if _models().find(model) else normalize(model)
+    return _apis().get(f"{provider}/{mid}", field)
+
+
+def site_defaults() -> dict[str, SiteDefault]:
+    return dict(_site())
+
+
+def site_default(key: str) -> float:
+    try:
+        return _site()[key].value
+    except KeyError as exc:
+        raise LlmplaceError(f"bundled site.csv lacks the default {key!r}") from exc
+
+
+def find_any(name: str) -> tuple[str, BaseModel] | None:
+    """Look ``name`` up in every table; the first hit as (kind, row)."""
+    for kind in KINDS:
+        row = table(kind).find(name)
+        if row is not None:
+            return kind, row
+    return None

@@ -1,0 +1,157 @@
+"""Row types of the bundled catalogs.
+
+One pydantic model per CSV file in ``catalog/data``. Field names carry their units. Blank CSV cells
+become ``None``. Every row carries ``as_of`` and ``source``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class CatalogRow(BaseModel):
+    """Common part of every catalog row: identity and provenance."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    aliases: tuple[str, ...] = ()
+    as_of: str
+    source: str
+    notes: str | None = None
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _split_aliases(cls, v: object) -> object:
+        if v is None:
+            return ()
+        if isinstance(v, str):
+            return tuple(a.strip() for a in v.split(";") if a.strip())
+        return v
+
+
+class GpuSpec(CatalogRow):
+    """An accelerator. Memory in GB as marketed (10^9 bytes), bandwidth in TB/s, compute dense."""
+
+    name: str
+    vendor: str
+    family: str = Field(description="architecture family: ampere, ada, hopper, blackwell, cdna3")
+    form_factor: str | None = None
+    memory_gb: float = Field(gt=0)
+    memory_bandwidth_tbps: float = Field(gt=0)
+    fp16_dense_tflops: float = Field(gt=0)
+    fp8_dense_tflops: float | None = None
+    int8_dense_tops: float | None = None
+    fp4_dense_tflops: float | None = None
+    tdp_w: float | None = None
+    interconnect: str = Field(description="nvlink, pcie or xgmi")
+    interconnect_gb_per_s: float | None = Field(default=None, description="per-GPU bidirectional GB/s")
+
+
+class ModelSpec(CatalogRow):
+    """An open-weight model's architecture (Hugging Face config values)."""
+
+    name: str
+    family: str
+    total_params_b: float = Field(gt=0)
+    active_params_b: float = Field(gt=0)
+    layers: int = Field(gt=0)
+    hidden_size: int = Field(gt=0)
+    attention_heads: int = Field(gt=0)
+    kv_heads: int = Field(gt=0)
+    head_dim: int = Field(gt=0)
+    intermediate_size: int | None = None
+    moe_intermediate_size: int | None = None
+    vocab_size: int | None = None
+    mlp: str = "swiglu"
+    experts: int = 1
+    experts_per_token: int = 1
+    shared_experts: int = 0
+    dense_layers: int = 0
+    kv_lora_rank: int | None = None
+    rope_head_dim: int | None = None
+    tied_embeddings: bool = False
+    context_length: int = Field(gt=0)
+
+    @property
+    def is_moe(self) -> bool:
+        return self.experts > 1
+
+
+class ServerSpec(CatalogRow):
+    """A purchasable GPU server or workstation."""
+
+    name: str
+    gpu: str
+    gpu_count: int = Field(gt=0)
+    purchase_usd: float = Field(gt=0)
+    purchase_usd_low: float | None = None
+    purchase_usd_high: float | None = None
+    max_power_kw: float = Field(gt=0)
+    idle_power_kw: float = Field(ge=0)
+    power_basis: str | None = None
+    rack_units: int | None = None
+    confidence: str | None = None
+
+
+class CloudSpec(CatalogRow):
+    """A cloud GPU instance in one region. ``id`` is ``provider/instance_type/region``."""
+
+    provider: str
+    instance_type: str
+    region: str
+    default_region: bool = False
+    gpu: str
+    gpu_count: int = Field(gt=0)
+    vcpus: float | None = None
+    memory_gib: float | None = None
+    on_demand_usd_per_hour: float = Field(gt=0)
+    spot_usd_per_hour: float | None = None
+    reserved_1y_usd_per_hour: float | None = None
+    reserved_3y_usd_per_hour: float | None = None
+    reserved_basis: str | None = None
+
+
+class SiteDefault(BaseModel):
+    """One default site or finance assumption."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    key: str
+    value: float
+    unit: str
+    region: str | None = None
+    as_of: str
+    source: str
+    notes: str | None = None
+
+
+class ApiAlias(BaseModel):
+    """Maps a canonical model id to one provider's model id in genai-prices."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    model: str
+    provider: str
+    provider_model_id: str
+    as_of: str
+    source: str
+    notes: str | None = None
+
+
+class ApiOffer(BaseModel):
+    """A managed per-token API price for one model at one provider (USD per million tokens)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    model: str
+    provider: str
+    provider_model_id: str
+    input_usd_per_mtok: float = Field(ge=0)
+    output_usd_per_mtok: float = Field(ge=0)
+    cached_input_usd_per_mtok: float | None = None
+    batch_discount_pct: float | None = None
+    as_of: str
+    source: str
+    notes: str | None = None

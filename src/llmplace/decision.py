@@ -1,0 +1,213 @@
+"""The orchestrator: one call from a scenario to a comparison of every option.
+
+``compare(scenario)`` runs catalog lookups, sizing, demand, costs and finance in that order and
+returns a :class:`CompareResult`, plain data that serialises to the documented JSON document.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from .costs import as_float_list, flows_for, site_values
+from .demand import demand_from_scenario
+from .errors import InputError
+from .finance import break_even_month, cumulative_with_origin, npv
+from .options import Deployment, resolve_options
+from .scenario import Scenario, load_scenario, parse_scenario
+
+__all__ = ["BreakEven", "CompareResult", "OptionResult", "compare"]
+
+
+class ViewResult(BaseModel):
+    """Totals and monthly series of one view (cash or amortised)."""
+
+    tco_usd: float
+    usd_per_mtok: float | None
+    monthly_usd: list[float]
+    cumulative_usd: list[float]
+    by_category_usd: dict[str, float]
+
+
+class OptionResult(BaseModel):
+    id: str
+    kind: str
+    label: str
+    feasible: bool
+    infeasible_reason: str | None = None
+    upfront_usd: float = 0.0
+    tco_usd: float = 0.0
+    npv_usd: float = 0.0
+    usd_per_mtok: float | None = None
+    monthly_usd: list[float] = Field(default_factory=list)
+    cumulative_usd: list[float] = Field(default_factory=list)
+    by_category_usd: dict[str, float] = Field(default_factory=dict)
+    monthly_by_category_usd: dict[str, list[float]] = Field(default_factory=dict)
+    amortised: ViewResult | None = None
+    units: list[int] = Field(default_factory=list, description="servers or instances in service each month")
+    unit_kind: str | None = None
+    purchases: list[int] | None = None
+    utilisation: list[float] | None = None
+    served_tokens: list[float] = Field(default_factory=list)
+    capacity: dict[str, Any] | None = None
+    notes: list[str] = Field(default_factory=list)
+    assumptions: list[dict[str, Any]] = Field(default_factory=list)
+    catalog_rows: list[dict[str, str]] = Field(default_factory=list)
+
+
+class BreakEven(BaseModel):
+    a: str
+    b: str
+    month: float | None = Field(description="months from the start at which the cumulative costs cross")
+    view: str
+    cheaper_after: str | None = None
+
+
+class CompareResult(BaseModel):
+    scenario: str
+    convention: dict[str, Any]
+    horizon_months: int
+    demand: dict[str, Any]
+    options: list[OptionResult]
+    break_even: list[BreakEven]
+    cheapest: str | None
+    cheapest_basis: str = "lowest tco_usd (cash view) among feasible options"
+    assumptions: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON document (plain floats, no numpy scalars)."""
+        return self.model_dump(mode="json")
+
+    def option(self, option_id: str) -> OptionResult:
+        for o in self.options:
+            if o.id == option_id:
+                return o
+        raise InputError("option", option_id, ", ".join(o.id for o in self.options))
+
+
+def _round(x: float) -> float:
+    return float(round(x, 6))
+
+
+def _view(monthly: np.ndarray, upfront: float, cats: dict[str, np.ndarray], tokens: float) -> ViewResult:
+    cum = np.cumsum(monthly)
+    tco = float(cum[-1]) if len(cum) else 0.0
+    return ViewResult(
+        tco_usd=_round(tco),
+        usd_per_mtok=_round(tco / tokens * 1e6) if tokens > 0 else None,
+        monthly_usd=as_float_list(monthly),
+        cumulative_usd=as_float_list(cum),
+        by_category_usd={k: _round(float(np.sum(v))) for k, v in cats.items()},
+    )
+
+
+def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[OptionResult, dict[str, np.ndarray]]:
+    base = OptionResult(id=d.id, kind=d.kind, label=d.label, feasible=False,
+                        infeasible_reason=d.infeasible_reason, catalog_rows=d.catalog_rows)
+    if d.infeasible_reason is not None:
+        base.assumptions = [a.to_dict() for a in d.assumptions]
+        return base, {}
+    f = flows_for(d, s, dem, sv)
+    cash = f.monthly("cash")
+    amort = f.monthly("amortised")
+    served_total = float(np.sum(f.served_tokens))
+    cview = _view(cash, f.upfront_usd, f.cash, served_total)
+    aview = _view(amort, 0.0, f.amortised, served_total)
+    running = cash.copy()
+    running[0] -= f.upfront_usd
+    rate = sv["discount_rate_pct_per_year"]
+    unserved = float(np.sum(dem.total_tokens) - served_total)
+    notes = list(f.notes)
+    feasible = True
+    reason = None
+    if unserved > 1e-6 * max(1.0, float(np.sum(dem.total_tokens))):
+        feasible = False
+        reason = (f"cannot serve the workload: {unserved / 1e6:,.1f} M tokens unserved over the horizon "
+                  + (f"({notes[0]})" if notes else ""))
+    cap = None
+    if d.capacity is not None:
+        cap = {"output_tokens_per_s_per_replica": _round(d.capacity.output_tokens_per_s),
+               "gpus_per_replica": d.capacity.gpus_per_replica,
+               "replicas_per_unit": d.capacity.replicas_per_unit,
+               "gpu": d.gpu.id if d.gpu else None,
+               "source": d.capacity.source,
+               "sizing": d.capacity.sizing}
+    res = OptionResult(
+        id=d.id, kind=d.kind, label=d.label, feasible=feasible, infeasible_reason=reason,
+        upfront_usd=_round(f.upfront_usd), tco_usd=cview.tco_usd,
+        npv_usd=_round(npv(f.upfront_usd, running, rate)), usd_per_mtok=cview.usd_per_mtok,
+        monthly_usd=cview.monthly_usd, cumulative_usd=cview.cumulative_usd, by_category_usd=cview.by_category_usd,
+        monthly_by_category_usd={k: as_float_list(v) for k, v in f.cash.items()},
+        amortised=aview,
+        units=[int(u) for u in f.units],
+        unit_kind={"in_house": "servers", "cloud": "instances", "api": None}[d.kind],
+        purchases=[int(p) for p in f.purchases] if f.purchases is not None else None,
+        utilisation=as_float_list(f.utilisation) if f.utilisation is not None else None,
+        served_tokens=as_float_list(f.served_tokens),
+        capacity=cap, notes=notes,
+        assumptions=[a.to_dict() for a in d.assumptions], catalog_rows=d.catalog_rows,
+    )
+    curves = {
+        "cash": cumulative_with_origin(f.upfront_usd, running),
+        "amortised": cumulative_with_origin(0.0, amort),
+    }
+    return res, curves
+
+
+def compare(scenario: Scenario | dict[str, Any] | str | Path) -> CompareResult:
+    """Compare every option of a scenario (a :class:`Scenario`, a parsed document or a file path)."""
+    if isinstance(scenario, (str, Path)):
+        s = load_scenario(scenario)
+    elif isinstance(scenario, dict):
+        s = parse_scenario(scenario)
+    else:
+        s = scenario
+    fin = s.finance
+    if s.workload.active_hours_per_month is not None and s.workload.active_hours_per_month > fin.hours_per_month:
+        raise InputError("workload.active_hours_per_month", s.workload.active_hours_per_month,
+                         f"at most finance.hours_per_month ({fin.hours_per_month:g})")
+    sv = site_values(s)
+    dem = demand_from_scenario(s)
+    deployments = resolve_options(s)
+    results: list[OptionResult] = []
+    curves: dict[str, dict[str, np.ndarray]] = {}
+    for d in deployments:
+        r, c = _option_result(d, s, dem, sv)
+        results.append(r)
+        if c and r.feasible:
+            curves[r.id] = c
+    breaks: list[BreakEven] = []
+    for view in ("cash", "amortised"):
+        for a, b in itertools.combinations([r.id for r in results if r.id in curves], 2):
+            ca, cb = curves[a][view], curves[b][view]
+            m = break_even_month(ca, cb)
+            after = None
+            if ca[-1] != cb[-1]:
+                after = a if ca[-1] < cb[-1] else b
+            breaks.append(BreakEven(a=a, b=b, month=None if m is None else round(m, 4), view=view,
+                                    cheaper_after=after))
+    feasible = [r for r in results if r.feasible]
+    cheapest = min(feasible, key=lambda r: r.tco_usd).id if feasible else None
+    assumptions = [
+        {"name": k, "value": v, "source": sv.sources[k][0], "as_of": sv.sources[k][1]} for k, v in sv.values.items()
+    ]
+    w = s.workload
+    return CompareResult(
+        scenario=s.name,
+        convention={"hours_per_month": fin.hours_per_month, "currency": fin.currency, "view": "cash",
+                    "other_views": ["amortised"], "terminal_value": fin.terminal_value,
+                    "month_convention": "upfront capex at t=0; running costs at the end of each month"},
+        horizon_months=fin.horizon_months,
+        demand={"tokens_per_month": as_float_list(dem.total_tokens),
+                "output_share": _round(w.output_share),
+                "active_hours_per_month": dem.active_hours_per_month,
+                "peak_output_tokens_per_s": as_float_list(dem.peak_output_tokens_per_s)},
+        options=results,
+        break_even=breaks,
+        cheapest=cheapest,
+        assumptions=assumptions,
+    )

@@ -1,0 +1,48 @@
+"""The one exception tree of llmplace.
+
+Every error a user can cause derives from :class:`InputError`; the CLI turns it into a one-line
+message and exit status 2, the REST API into HTTP 422. Anything else deriving from
+:class:`LlmplaceError` is an internal error (exit status 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["LlmplaceError", "InputError", "UnknownNameError", "InfeasibleError"]
+
+
+class LlmplaceError(Exception):
+    """Root of every exception llmplace raises on purpose."""
+
+
+class InputError(LlmplaceError):
+    """Bad input: names the field, the value received and what is allowed."""
+
+    def __init__(self, field: str, value: Any, allowed: str, detail: str | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        self.detail = detail
+        text = f"{field}: got {value!r}; allowed: {allowed}"
+        if detail:
+            text += f" ({detail})"
+        super().__init__(text)
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value if isinstance(self.value, (str, int, float, bool, type(None))) else repr(self.value)
+        return {"field": self.field, "value": value, "allowed": self.allowed, "message": str(self)}
+
+
+class UnknownNameError(InputError):
+    """A catalog lookup failed; ``suggestions`` holds the nearest names."""
+
+    def __init__(self, field: str, value: str, kind: str, suggestions: list[str]) -> None:
+        self.suggestions = suggestions
+        allowed = f"a {kind} in the catalog (see `llmplace catalog list {kind}s`)"
+        detail = ("did you mean " + ", ".join(repr(s) for s in suggestions) + "?") if suggestions else None
+        super().__init__(field, value, allowed, detail)
+
+
+class InfeasibleError(InputError):
+    """An option cannot serve the workload at all (for example the model does not fit)."""

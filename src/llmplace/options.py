@@ -1,0 +1,292 @@
+"""Resolve scenario options into concrete deployments: catalog rows, overrides, prices, capacity.
+
+Every value a cost depends on is recorded as an :class:`Assumption` with its source and date, so
+results can list what they rest on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import catalog
+from .catalog import ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec
+from .errors import InputError
+from .scenario import ApiOption, CloudOption, InHouseOption, Scenario
+
+__all__ = [
+    "Assumption", "Capacity", "Deployment", "resolve_options", "resolve_model", "units_needed", "SCENARIO_SOURCE",
+]
+
+SCENARIO_SOURCE = "scenario file"
+
+
+@dataclass(frozen=True)
+class Assumption:
+    name: str
+    value: Any
+    unit: str
+    source: str
+    as_of: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "unit": self.unit, "source": self.source,
+                "as_of": self.as_of}
+
+
+@dataclass
+class Capacity:
+    """Serving capacity of one replica and how replicas pack into one unit (server or instance)."""
+
+    output_tokens_per_s: float
+    gpus_per_replica: int
+    replicas_per_unit: int
+    source: str
+    sizing: dict[str, Any] | None = None
+
+
+@dataclass
+class Deployment:
+    """One option, resolved: what it is, what it costs per unit, how much it serves."""
+
+    id: str
+    kind: str
+    label: str
+    option: InHouseOption | CloudOption | ApiOption
+    server: ServerSpec | None = None
+    cloud: CloudSpec | None = None
+    api: ApiOffer | None = None
+    gpu: GpuSpec | None = None
+    capacity: Capacity | None = None
+    infeasible_reason: str | None = None
+    assumptions: list[Assumption] = field(default_factory=list)
+    catalog_rows: list[dict[str, str]] = field(default_factory=list)
+
+    def note(self, name: str, value: Any, unit: str, source: str, as_of: str | None = None) -> Any:
+        self.assumptions.append(Assumption(name, value, unit, source, as_of))
+        return value
+
+
+def _override(row: BaseModel, overrides: dict[str, Any], field_prefix: str) -> BaseModel:
+    if not overrides:
+        return row
+    known = set(type(row).model_fields)
+    for key in overrides:
+        if key not in known:
+            allowed = ", ".join(sorted(known - {"id", "aliases", "as_of", "source", "notes"}))
+            raise InputError(f"{field_prefix}.overrides.{key}", overrides[key], f"one of: {allowed}",
+                             "unknown catalog field")
+    data = row.model_dump()
+    data.update(overrides)
+    data["source"] = f"{row.source} (overridden in scenario: {', '.join(sorted(overrides))})"  # type: ignore[attr-defined]
+    try:
+        return type(row).model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"{field_prefix}.overrides.{key}", err.get("input"), err["msg"]) from None
+
+
+def _row_ref(kind: str, row: BaseModel) -> dict[str, str]:
+    return {"catalog": kind, "id": row.id, "as_of": row.as_of, "source": row.source}  # type: ignore[attr-defined]
+
+
+def resolve_model(s: Scenario) -> ModelSpec:
+    """The scenario's model with its overrides applied."""
+    m = catalog.get_model(s.model.name, "model.name")
+    return _override(m, s.model.overrides, "model")  # type: ignore[return-value]
+
+
+def _unique_id(base: str, taken: set[str]) -> str:
+    out, n = base, 2
+    while out in taken:
+        out, n = f"{base}-{n}", n + 1
+    taken.add(out)
+    return out
+
+
+def _in_house(opt: InHouseOption, where: str) -> Deployment:
+    if opt.server is not None:
+        srv: ServerSpec = catalog.get_server(opt.server, f"{where}.server")
+        ref = _row_ref("servers", srv)
+        direct = {k: getattr(opt, k) for k in ("gpu", "gpu_count", "purchase_usd", "max_power_kw", "idle_power_kw")
+                  if getattr(opt, k) is not None}
+        srv = _override(srv, {**direct, **opt.overrides}, where)  # type: ignore[assignment]
+    else:
+        gpu = catalog.get_gpu(opt.gpu or "", f"{where}.gpu")
+        max_kw = opt.max_power_kw
+        basis = SCENARIO_SOURCE
+        if max_kw is None:
+            tdp = gpu.tdp_w or 700.0
+            max_kw = (opt.gpu_count or 1) * tdp / 1000.0 + 1.0
+            basis = "DERIVED: GPU TDP x count + 1 kW host allowance"
+        idle_kw = opt.idle_power_kw if opt.idle_power_kw is not None else 0.25 * max_kw
+        srv = ServerSpec(
+            id=opt.id or f"custom-{opt.gpu_count}x-{gpu.id}",
+            name=opt.label or f"{opt.gpu_count}x {gpu.name} server",
+            gpu=gpu.id,
+            gpu_count=opt.gpu_count or 1,
+            purchase_usd=opt.purchase_usd or 0.0,
+            max_power_kw=max_kw,
+            idle_power_kw=idle_kw,
+            power_basis=basis if opt.idle_power_kw is not None else basis + "; idle = 25 % of max (assumption)",
+            as_of="scenario",
+            source=SCENARIO_SOURCE,
+        )
+        ref = {"catalog": "scenario", "id": srv.id, "as_of": "scenario", "source": SCENARIO_SOURCE}
+    gpu = catalog.get_gpu(srv.gpu, f"{where}.gpu")
+    d = Deployment(id=opt.id or f"in-house-{srv.id}", kind="in_house", label=opt.label or srv.name,
+                   option=opt, server=srv, gpu=gpu)
+    d.catalog_rows += [ref, _row_ref("gpus", gpu)]
+    d.note("server purchase price", srv.purchase_usd, "USD", srv.source, srv.as_of)
+    d.note("server max power", srv.max_power_kw, "kW", srv.source, srv.as_of)
+    d.note("server idle power", srv.idle_power_kw, "kW", srv.power_basis or srv.source, srv.as_of)
+    return d
+
+
+def _cloud(opt: CloudOption, where: str) -> Deployment:
+    if opt.instance is not None:
+        row: CloudSpec = catalog.get_cloud(opt.instance, f"{where}.instance")
+        ref = _row_ref("clouds", row)
+        direct = {k: getattr(opt, k) for k in ("gpu", "gpu_count") if getattr(opt, k) is not None}
+        row = _override(row, {**direct, **opt.overrides}, where)  # type: ignore[assignment]
+    else:
+        gpu = catalog.get_gpu(opt.gpu or "", f"{where}.gpu")
+        row = CloudSpec(
+            id=opt.id or f"custom/{opt.gpu_count}x-{gpu.id}",
+            provider="custom",
+            instance_type=f"{opt.gpu_count}x-{gpu.id}",
+            region="-",
+            gpu=gpu.id,
+            gpu_count=opt.gpu_count or 1,
+            on_demand_usd_per_hour=opt.usd_per_hour or 0.0,
+            as_of="scenario",
+            source=SCENARIO_SOURCE,
+        )
+        ref = {"catalog": "scenario", "id": row.id, "as_of": "scenario", "source": SCENARIO_SOURCE}
+    gpu = catalog.get_gpu(row.gpu, f"{where}.gpu")
+    plan_label = opt.plan.replace("_", " ")
+    d = Deployment(id=opt.id or f"cloud-{row.provider}-{row.instance_type}-{opt.plan}".replace("/", "-"),
+                   kind="cloud", label=opt.label or f"{row.provider} {row.instance_type} ({plan_label})",
+                   option=opt, cloud=row, gpu=gpu)
+    d.catalog_rows += [ref, _row_ref("gpus", gpu)]
+    return d
+
+
+def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
+    model_name = opt.model or s.model.name
+    if opt.provider is not None and (opt.input_usd_per_mtok is None or opt.output_usd_per_mtok is None):
+        try:
+            offer = catalog.get_api_offer(opt.provider, model_name, f"{where}.provider")
+        except InputError as exc:
+            offers = catalog.api_offers(model_name) if catalog.table("models").find(model_name) else []
+            providers = ", ".join(sorted(o.provider for o in offers)) or "none in the catalog for this model"
+            raise InputError(f"{where}.provider", opt.provider,
+                             f"a provider offering {model_name}: {providers}",
+                             "or give input_usd_per_mtok and output_usd_per_mtok") from exc
+        ref = _row_ref("apis", offer)
+        updates = {k: getattr(opt, k) for k in ("input_usd_per_mtok", "output_usd_per_mtok",
+                                                 "cached_input_usd_per_mtok") if getattr(opt, k) is not None}
+        offer = _override(offer, {**updates, **opt.overrides}, where)  # type: ignore[assignment]
+    else:
+        provider = opt.provider or "custom"
+        offer = ApiOffer(
+            id=f"{provider}/{model_name}",
+            model=model_name,
+            provider=provider,
+            provider_model_id=model_name,
+            input_usd_per_mtok=opt.input_usd_per_mtok or 0.0,
+            output_usd_per_mtok=opt.output_usd_per_mtok or 0.0,
+            cached_input_usd_per_mtok=opt.cached_input_usd_per_mtok,
+            as_of="scenario",
+            source=SCENARIO_SOURCE,
+        )
+        ref = {"catalog": "scenario", "id": offer.id, "as_of": "scenario", "source": SCENARIO_SOURCE}
+    d = Deployment(id=opt.id or f"api-{offer.provider}", kind="api",
+                   label=opt.label or f"{offer.provider} API ({offer.provider_model_id})", option=opt, api=offer)
+    d.catalog_rows.append(ref)
+    d.note("API input price", offer.input_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
+    d.note("API output price", offer.output_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
+    if offer.cached_input_usd_per_mtok is not None:
+        d.note("API cached-input price", offer.cached_input_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
+    return d
+
+
+def _capacity(d: Deployment, s: Scenario, where: str) -> None:
+    """Fill ``d.capacity`` from the scenario's measured throughput or the sizing engine."""
+    opt = d.option
+    unit_gpus = d.server.gpu_count if d.server else d.cloud.gpu_count if d.cloud else 0
+    w = s.workload
+    if opt.throughput_tokens_per_s is not None:
+        tps = opt.throughput_tokens_per_s
+        if opt.throughput_counts == "total":
+            tps *= w.output_share
+        gpr = opt.gpus_per_replica or unit_gpus
+        if gpr > unit_gpus:
+            d.infeasible_reason = f"gpus_per_replica {gpr} exceeds the {unit_gpus} GPUs of one unit"
+            return
+        d.capacity = Capacity(tps, gpr, unit_gpus // gpr, f"measured (scenario {where}.throughput_tokens_per_s)")
+        d.note("replica throughput", tps, "output tokens/s", SCENARIO_SOURCE)
+        return
+    from . import sizing  # the sizing engine estimates what the scenario does not give
+
+    assert d.gpu is not None
+    model = resolve_model(s)
+    engine = s.model.engine or sizing.DEFAULT_ENGINE
+    gpr = opt.gpus_per_replica or sizing.min_gpus(
+        model, d.gpu, s.model.precision, int(w.input_tokens_per_request), int(w.output_tokens_per_request),
+        kv_precision=s.model.kv_precision, max_gpus=unit_gpus,
+    )
+    if gpr is None or gpr > unit_gpus:
+        d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
+                               f"{d.gpu.id} of one unit")
+        return
+    est = sizing.estimate(
+        model, d.gpu, gpr, s.model.precision, engine,
+        input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
+        kv_precision=s.model.kv_precision, ttft_ms=s.latency.ttft_ms, tpot_ms=s.latency.tpot_ms,
+    )
+    info = est.to_dict()
+    if not info.get("fits", False) or not info.get("output_tokens_per_s"):
+        d.infeasible_reason = info.get("reason") or f"{model.id} cannot meet the latency targets on {d.gpu.id}"
+        return
+    if info.get("meets_targets") is False:
+        d.infeasible_reason = info.get("reason") or "the latency targets cannot be met at any concurrency"
+        return
+    tps = float(info["output_tokens_per_s"])
+    d.capacity = Capacity(tps, gpr, unit_gpus // gpr,
+                          f"sizing estimate ({engine}, {info.get('efficiency_source', 'calibrated efficiency')})",
+                          sizing=info)
+    d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source)
+
+
+def resolve_options(s: Scenario) -> list[Deployment]:
+    """Every option of the scenario as a :class:`Deployment` (infeasible ones carry a reason)."""
+    out: list[Deployment] = []
+    taken: set[str] = set()
+    for i, opt in enumerate(s.options):
+        where = f"options[{i}]"
+        if isinstance(opt, InHouseOption):
+            d = _in_house(opt, where)
+        elif isinstance(opt, CloudOption):
+            d = _cloud(opt, where)
+        else:
+            d = _api(opt, s, where)
+        d.id = _unique_id(d.id, taken)
+        if d.kind != "api":
+            _capacity(d, s, where)
+        out.append(d)
+    return out
+
+
+def units_needed(peak_output_tokens_per_s: Any, cap: Capacity, target_utilisation: float,
+                 goodput: float = 1.0) -> Any:
+    """Whole units (servers or instances) to carry the peak rate at the planned utilisation."""
+    import numpy as np
+
+    per_replica = cap.output_tokens_per_s * target_utilisation * goodput
+    replicas = np.ceil(np.asarray(peak_output_tokens_per_s) / per_replica - 1e-9)
+    return np.ceil(replicas / cap.replicas_per_unit - 1e-9).astype(int)
+

@@ -1,0 +1,291 @@
+"""The scenario: one business's question, as a validated pydantic v2 model.
+
+A scenario file (YAML or JSON) names the model, the workload, the latency the users need, the
+options to compare (in-house server builds, cloud instances with a pricing plan, managed APIs),
+and the site and finance assumptions. Every field that is left out falls back on a dated catalog
+default, and every catalog value can be overridden in the file (``overrides`` on an option,
+``model.overrides`` for the architecture).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import InputError
+
+__all__ = [
+    "ApiOption",
+    "CloudOption",
+    "Finance",
+    "InHouseOption",
+    "Latency",
+    "ModelChoice",
+    "Option",
+    "Scenario",
+    "Site",
+    "Workload",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_json_schema",
+]
+
+Precision = Literal["fp16", "bf16", "fp8", "int8", "int4", "fp4"]
+Engine = Literal["trt-llm", "vllm", "sglang", "tgi"]
+Plan = Literal["on_demand", "reserved_1y", "reserved_3y", "spot"]
+Billing = Literal["always_on", "active_hours"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ModelChoice(_Strict):
+    """The open-weight model to serve."""
+
+    name: str = Field(description="catalog model id or alias, e.g. llama-3.3-70b")
+    precision: Precision = Field("fp8", description="weight precision")
+    kv_precision: Precision | None = Field(None, description="KV-cache precision; default fp16, fp8 for fp8")
+    engine: Engine | None = Field(None, description="serving engine; default vllm")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="catalog architecture values to replace")
+
+
+class Workload(_Strict):
+    """What the users ask of the model, per month."""
+
+    requests_per_month: float | None = Field(None, ge=0, description="requests per month [1/month]")
+    tokens_per_month: float | None = Field(
+        None, ge=0, description="input plus output tokens per month; alternative to requests_per_month"
+    )
+    input_tokens_per_request: float = Field(1000, gt=0, description="prompt tokens per request")
+    output_tokens_per_request: float = Field(300, gt=0, description="generated tokens per request")
+    cached_input_share: float = Field(0.0, ge=0, le=1, description="share of input tokens served from cache")
+    active_hours_per_month: float | None = Field(
+        None, gt=0, description="hours a month with traffic [h]; default: every hour of the month"
+    )
+    peak_to_average: float = Field(1.5, ge=1, description="peak-hour rate over the active-hours average")
+    growth_pct_per_month: float = Field(0.0, ge=-50, le=100, description="demand growth [% per month]")
+
+    @model_validator(mode="after")
+    def _volume(self) -> Workload:
+        if self.requests_per_month is None and self.tokens_per_month is None:
+            raise ValueError("give requests_per_month or tokens_per_month")
+        if self.requests_per_month is not None and self.tokens_per_month is not None:
+            raise ValueError("give requests_per_month or tokens_per_month, not both")
+        return self
+
+    @property
+    def output_share(self) -> float:
+        return self.output_tokens_per_request / (self.input_tokens_per_request + self.output_tokens_per_request)
+
+    def tokens_per_month_total(self) -> float:
+        if self.tokens_per_month is not None:
+            return self.tokens_per_month
+        assert self.requests_per_month is not None  # guaranteed by _volume
+        return self.requests_per_month * (self.input_tokens_per_request + self.output_tokens_per_request)
+
+
+class Latency(_Strict):
+    """Latency the users need (targets the sizing must meet)."""
+
+    ttft_ms: float | None = Field(None, gt=0, description="time to first token target [ms]")
+    tpot_ms: float | None = Field(None, gt=0, description="time per output token target [ms]")
+
+
+class _OptionBase(_Strict):
+    id: str | None = Field(None, description="short id used in results; default derived from the option")
+    label: str | None = Field(None, description="human-readable name")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="catalog values to replace for this option")
+    throughput_tokens_per_s: float | None = Field(
+        None, gt=0, description="measured throughput of one replica [tokens/s]; default: the sizing estimate"
+    )
+    throughput_counts: Literal["output", "total"] = Field(
+        "output", description="whether throughput_tokens_per_s counts output tokens only or input plus output"
+    )
+    gpus_per_replica: int | None = Field(None, gt=0, description="GPUs per model replica; default: the fewest that fit")
+    target_utilisation: float = Field(0.8, gt=0, le=1, description="planned load at peak as a share of capacity")
+    staff_fte: float | None = Field(None, ge=0, description="staff full-time equivalents for this option")
+
+
+class InHouseOption(_OptionBase):
+    """Buy servers and run them on site or in colocation."""
+
+    kind: Literal["in_house"] = "in_house"
+    server: str | None = Field(None, description="catalog server build id; or give gpu, gpu_count and prices")
+    gpu: str | None = None
+    gpu_count: int | None = Field(None, gt=0)
+    purchase_usd: float | None = Field(None, gt=0, description="price of one server [USD]")
+    max_power_kw: float | None = Field(None, gt=0, description="draw of one server at full load [kW]")
+    idle_power_kw: float | None = Field(None, ge=0, description="draw of one idle server [kW]")
+    opex_usd_per_hour: float = Field(0.0, ge=0, description="other running cost per server-hour, as quoted [USD/h]")
+    hosting: Literal["on_site", "colocation"] = Field("on_site", description="where the servers stand")
+    servers: int | None = Field(None, gt=0, description="fixed number of servers; default: as many as demand needs")
+    power_off_when_idle: bool = Field(False, description="servers are switched off outside active hours")
+
+    @model_validator(mode="after")
+    def _source(self) -> InHouseOption:
+        if self.server is None and (self.gpu is None or self.gpu_count is None or self.purchase_usd is None):
+            raise ValueError("give server (a catalog build) or gpu, gpu_count and purchase_usd")
+        return self
+
+
+class CloudOption(_OptionBase):
+    """Rent GPU instances by the hour."""
+
+    kind: Literal["cloud"] = "cloud"
+    instance: str | None = Field(None, description="catalog instance: provider/instance_type[/region]")
+    gpu: str | None = None
+    gpu_count: int | None = Field(None, gt=0)
+    usd_per_hour: float | None = Field(None, gt=0, description="price of one instance for the chosen plan [USD/h]")
+    plan: Plan = Field("on_demand", description="pricing plan")
+    billing: Billing = Field("always_on", description="billed every hour, or only in active hours")
+    min_instances: int = Field(1, ge=0, description="instances kept running even without load")
+    storage_gb: float = Field(0.0, ge=0, description="block storage kept per instance [GB]")
+    egress_gb_per_month: float = Field(0.0, ge=0, description="data leaving the cloud per month [GB]")
+
+    @model_validator(mode="after")
+    def _source(self) -> CloudOption:
+        if self.instance is None and (self.gpu is None or self.gpu_count is None or self.usd_per_hour is None):
+            raise ValueError("give instance (a catalog instance) or gpu, gpu_count and usd_per_hour")
+        if self.plan.startswith("reserved") and self.billing != "always_on":
+            raise ValueError("reserved plans are billed every hour: billing must be always_on")
+        return self
+
+
+class ApiOption(_OptionBase):
+    """Pay a managed API per token."""
+
+    kind: Literal["api"] = "api"
+    provider: str | None = Field(None, description="provider id, e.g. together; or give the prices")
+    model: str | None = Field(None, description="model at the provider; default: the scenario's model")
+    input_usd_per_mtok: float | None = Field(None, ge=0)
+    output_usd_per_mtok: float | None = Field(None, ge=0)
+    cached_input_usd_per_mtok: float | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _source(self) -> ApiOption:
+        if self.provider is None and (self.input_usd_per_mtok is None or self.output_usd_per_mtok is None):
+            raise ValueError("give provider (a catalog API offer) or input_usd_per_mtok and output_usd_per_mtok")
+        return self
+
+
+Option = Annotated[InHouseOption | CloudOption | ApiOption, Field(discriminator="kind")]
+
+
+class Site(_Strict):
+    """Site assumptions for in-house servers; blanks take the catalog defaults (site.csv)."""
+
+    electricity_usd_per_kwh: float | None = Field(None, ge=0)
+    pue: float | None = Field(None, ge=1, le=3)
+    colocation_usd_per_kw_month: float | None = Field(None, ge=0)
+    facility_usd_per_month: float = Field(0.0, ge=0, description="other facility cost per month [USD]")
+    maintenance_pct_of_capex_per_year: float | None = Field(None, ge=0, le=100)
+    staff_loaded_usd_per_year: float | None = Field(None, ge=0)
+    staff_fte_per_server: float | None = Field(None, ge=0)
+    setup_usd_per_server: float | None = Field(None, ge=0)
+
+
+class Finance(_Strict):
+    """Money conventions."""
+
+    horizon_months: int = Field(36, ge=1, le=240)
+    hours_per_month: float = Field(730.0, gt=0, le=744, description="hours in a month [h]; 8,760 / 12 = 730")
+    discount_rate_pct_per_year: float | None = Field(None, ge=0, le=100)
+    useful_life_years: float | None = Field(None, gt=0, le=20)
+    residual_value_pct: float | None = Field(None, ge=0, le=100)
+    terminal_value: Literal["book", "none"] = Field(
+        "book", description="credit the book value of owned hardware at the horizon's end (cash view)"
+    )
+    currency: Literal["USD"] = "USD"
+
+
+class Scenario(_Strict):
+    """A complete question: model, workload, options, site and finance."""
+
+    name: str = "scenario"
+    description: str | None = None
+    model: ModelChoice
+    workload: Workload
+    latency: Latency = Field(default_factory=Latency)
+    options: list[Option] = Field(min_length=1)
+    site: Site = Field(default_factory=Site)
+    finance: Finance = Field(default_factory=Finance)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Scenario:
+        ids = [o.id for o in self.options if o.id]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"option ids must be unique; repeated: {', '.join(sorted(dup))}")
+        return self
+
+
+def _loc(err: dict[str, Any]) -> str:
+    parts: list[str] = []
+    for p in err.get("loc", ()):
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif p in ("in_house", "cloud", "api") and parts and parts[-1].startswith("["):
+            continue  # the discriminator tag adds nothing for the reader
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts) or "scenario"
+
+
+def _first_error(exc: ValidationError) -> InputError:
+    err = exc.errors()[0]
+    field = _loc(err)
+    value = err.get("input")
+    msg = err.get("msg", "invalid")
+    if err.get("type") == "missing":
+        return InputError(field, None, "a value (this field is required)")
+    if err.get("type") == "extra_forbidden":
+        return InputError(field, value, "only the fields listed by `llmplace schema`", "unknown field")
+    msg = msg.removeprefix("Value error, ")
+    if isinstance(value, dict):
+        value = "{...}"
+    return InputError(field, value, msg)
+
+
+def parse_scenario(data: Any) -> Scenario:
+    """Validate a scenario document (already parsed from YAML/JSON)."""
+    if not isinstance(data, dict):
+        raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a YAML or JSON scenario file."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("scenario file", str(path), "a path to an existing YAML or JSON file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("scenario file", str(path), "a readable UTF-8 text file", str(exc)) from None
+    try:
+        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f"line {mark.line + 1}, column {mark.column + 1}"
+        elif isinstance(exc, json.JSONDecodeError):
+            where = f"line {exc.lineno}, column {exc.colno}"
+        raise InputError("scenario file", str(path), "valid YAML or JSON", f"parse error at {where}") from None
+    return parse_scenario(data)
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files (for editors' autocompletion)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "llmplace scenario"
+    return schema

@@ -88,7 +88,8 @@ def test_pan_2025_worked_example_monthly_figures():
                     "residual_value_pct": 0, "terminal_value": "none"},
     })
     r = compare(s)
-    assert r.option("gpt5").monthly_usd[0] == pytest.approx(852.8, abs=0.05)
+    # the source rounds Q to 120.4 M tokens (exact: 120.384 M), which moves the API bill by $0.08
+    assert r.option("gpt5").monthly_usd[0] == pytest.approx(852.8, abs=0.1)
     assert r.option("local").by_category_usd["power"] / 24 == pytest.approx(7.92, abs=0.005)
     assert r.option("local").upfront_usd == 15000
 

@@ -1,0 +1,185 @@
+"""Efficiency factors of the performance model, read from ``sizing/data/efficiency.csv``.
+
+Each row is one parameter: ``param`` (what it scales), ``scope`` (engine, family, precision, interconnect
+or global), ``key`` (which engine, family ...), ``value``, ``unit``, ``prior`` (the value assumed before
+fitting, used as the regularisation target and as the fallback when a source is held out), ``fitted``
+(yes/no), ``as_of`` and ``source``. ``benchmarks/sizing_accuracy.py --fit`` rewrites the fitted values.
+
+The effective bandwidth efficiency of a deployment is the product
+``bandwidth_efficiency[engine] x bandwidth_factor[family] x bandwidth_factor[precision]`` capped at 1
+(likewise for compute), so an engine-level figure is relative to a Hopper GPU at 16-bit and the family
+and precision factors carry what differs (e.g. AMD MI300X under vLLM/ROCm reached a lower share of its
+peak bandwidth than NVIDIA stacks in the calibration rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from ..errors import LlmplaceError
+
+__all__ = ["Efficiency", "EfficiencyRow", "ENGINES", "default_efficiency", "load_efficiency", "ideal_efficiency"]
+
+ENGINES = ("trt-llm", "vllm", "sglang", "tgi")
+
+CSV_COLUMNS = ("param", "scope", "key", "value", "unit", "prior", "fitted", "as_of", "source", "notes")
+
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class EfficiencyRow:
+    """One parameter row of ``efficiency.csv``."""
+
+    param: str
+    scope: str
+    key: str
+    value: float
+    unit: str
+    prior: float
+    fitted: bool
+    as_of: str
+    source: str
+    notes: str = ""
+
+    @property
+    def ident(self) -> Key:
+        return (self.param, self.scope, self.key)
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Lookup of the calibrated factors. ``values`` maps (param, scope, key) to a value."""
+
+    rows: tuple[EfficiencyRow, ...]
+    values: Mapping[Key, float] = field(default_factory=dict)
+    label: str = "calibrated"
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[EfficiencyRow], label: str = "calibrated") -> Efficiency:
+        rs = tuple(rows)
+        return cls(rs, {r.ident: r.value for r in rs}, label)
+
+    def with_values(self, values: Mapping[Key, float], label: str | None = None) -> Efficiency:
+        """A copy with some values replaced (used by the fit)."""
+        merged = dict(self.values)
+        merged.update(values)
+        return Efficiency(self.rows, merged, label or self.label)
+
+    def priors(self) -> Efficiency:
+        """A copy with every value at its prior."""
+        return self.with_values({r.ident: r.prior for r in self.rows}, label="priors")
+
+    def get(self, param: str, scope: str, key: str, default: float | None = None) -> float:
+        v = self.values.get((param, scope, key))
+        if v is None:
+            if default is None:
+                raise LlmplaceError(f"efficiency.csv lacks {param}/{scope}/{key}")
+            return default
+        return v
+
+    # --- composite factors -------------------------------------------------------------------------
+    def bandwidth(self, family: str, engine: str, precision: str) -> float:
+        """Share of peak memory bandwidth reached on weight and KV reads [fraction, <= 1]."""
+        v = (self.get("bandwidth_efficiency", "engine", engine)
+             * self.get("bandwidth_factor", "family", family.lower(), 1.0)
+             * self.get("bandwidth_factor", "precision", precision, 1.0))
+        return min(v, 1.0)
+
+    def compute(self, family: str, engine: str, precision: str) -> float:
+        """Share of peak dense tensor throughput reached in GEMMs and attention [fraction, <= 1]."""
+        v = (self.get("compute_efficiency", "engine", engine)
+             * self.get("compute_factor", "family", family.lower(), 1.0)
+             * self.get("compute_factor", "precision", precision, 1.0))
+        return min(v, 1.0)
+
+    def step_overhead_s(self, engine: str) -> float:
+        """Fixed time of every forward pass: scheduling, sampling, launches [s]."""
+        return self.get("step_overhead_ms", "engine", engine) / 1e3
+
+    def max_batch(self, engine: str) -> int:
+        """The engine's default cap on running sequences [sequences]."""
+        return int(self.get("max_batch", "engine", engine))
+
+    def allreduce_latency_s(self, interconnect: str) -> float:
+        """Fixed latency of one tensor-parallel all-reduce [s]."""
+        return self.get("allreduce_latency_us", "interconnect", interconnect.lower(),
+                        self.get("allreduce_latency_us", "interconnect", "pcie")) / 1e6
+
+    def comm_bandwidth_efficiency(self) -> float:
+        """Share of the link bandwidth a ring all-reduce reaches [fraction]."""
+        return self.get("comm_bandwidth_efficiency", "global", "all")
+
+    def ttft_queue_steps(self) -> float:
+        """Decode steps a new request waits under load before its first token [steps]."""
+        return self.get("ttft_queue_steps", "global", "all")
+
+    def family_known(self, family: str) -> bool:
+        return ("bandwidth_factor", "family", family.lower()) in self.values
+
+    def source_text(self) -> str:
+        fitted = [r for r in self.rows if r.fitted]
+        as_of = max((r.as_of for r in fitted), default="")
+        return f"sizing/data/efficiency.csv ({self.label}; fitted {as_of})" if fitted else self.label
+
+
+def _parse(text: str) -> list[EfficiencyRow]:
+    rows: list[EfficiencyRow] = []
+    for i, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            rows.append(EfficiencyRow(
+                param=raw["param"].strip(), scope=raw["scope"].strip(), key=raw["key"].strip(),
+                value=float(raw["value"]), unit=raw["unit"].strip(), prior=float(raw["prior"]),
+                fitted=raw["fitted"].strip().lower() == "yes", as_of=raw["as_of"].strip(),
+                source=raw["source"].strip(), notes=(raw.get("notes") or "").strip(),
+            ))
+        except (KeyError, ValueError, AttributeError) as exc:
+            raise LlmplaceError(f"sizing/data/efficiency.csv line {i} is invalid: {exc}") from exc
+    return rows
+
+
+def load_efficiency(text: str | None = None) -> Efficiency:
+    """Parse ``efficiency.csv`` (the bundled file unless ``text`` is given)."""
+    if text is None:
+        text = resources.files("llmplace.sizing").joinpath("data", "efficiency.csv").read_text(encoding="utf-8")
+    return Efficiency.from_rows(_parse(text))
+
+
+@cache
+def default_efficiency() -> Efficiency:
+    """The bundled, calibrated factors (loaded once)."""
+    return load_efficiency()
+
+
+def ideal_efficiency() -> Efficiency:
+    """Bare roofline: every efficiency 1.0, no per-step overhead, no all-reduce latency."""
+    base = default_efficiency()
+    vals: dict[Key, float] = {}
+    for r in base.rows:
+        if r.param in ("bandwidth_efficiency", "compute_efficiency", "bandwidth_factor", "compute_factor",
+                       "comm_bandwidth_efficiency"):
+            vals[r.ident] = 1.0
+        elif r.param in ("step_overhead_ms", "allreduce_latency_us"):
+            vals[r.ident] = 0.0
+    return base.with_values(vals, label="bare roofline (efficiency 1.0)")
+
+
+def write_efficiency(eff: Efficiency, as_of: str, source: str) -> str:
+    """CSV text of ``eff`` with fitted rows stamped with ``as_of`` and ``source``."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for r in eff.rows:
+        value = eff.values[r.ident]
+        w.writerow([r.param, r.scope, r.key, _fmt(value), r.unit, _fmt(r.prior), "yes" if r.fitted else "no",
+                    as_of if r.fitted else r.as_of, source if r.fitted else r.source, r.notes])
+    return buf.getvalue()
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"

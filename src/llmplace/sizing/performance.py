@@ -1,0 +1,280 @@
+"""Phase-aware step-time model of one tensor-parallel replica.
+
+A replica is ``gpus`` GPUs running one copy of the model with tensor parallelism. Two phases:
+
+- **prefill** (the prompt): compute-bound for long prompts (FLOPs = 2 x active parameters per token plus
+  causal attention), but it must still read every weight once, so short prompts at batch 1 are
+  bandwidth-bound and pay the fixed per-pass overhead (the calculators that count FLOPs only are 50-90 %
+  low there);
+- **decode** (one token per sequence per step): reads the weights a step touches (all of a dense model;
+  for a mixture-of-experts model the distinct experts the batch routes to) plus every sequence's KV
+  cache, and turns compute-bound at large batch.
+
+Each pass costs ``max(bytes / (BW x eta_bw), FLOPs / (peak x eta_c)) + all-reduce + overhead``, with the
+efficiencies eta <= 1 from :mod:`llmplace.sizing.efficiency`, so no prediction is ever faster than the
+roofline ``max(bytes / BW, FLOPs / peak)`` (see :func:`decode_step_roofline_s`).
+
+Serving regimes built on the two passes:
+
+- :func:`static_batch`: a fixed batch prefilled together then decoded together (benchmark harnesses);
+- :func:`continuous`: in-flight (continuous) batching with ``concurrency`` sequences in the engine; new
+  prompts are batched into running decode steps, so a sequence's time per output token also carries the
+  other sequences' prefill compute.
+
+Units: seconds, bytes, FLOPs; inputs may be numpy arrays (batch and context broadcast).
+
+References: Pope et al. 2022 (arXiv:2211.05102) for the decode memory/compute split; Kwon et al. 2023
+(vLLM, arXiv:2309.06180) and Yu et al. 2022 (Orca) for continuous batching; Agrawal et al. 2024
+(Sarathi-Serve, arXiv:2403.02310) for chunked prefill sharing decode steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..catalog.specs import GpuSpec, ModelSpec
+from . import memory as mem
+from .efficiency import Efficiency
+
+__all__ = [
+    "Replica",
+    "ServingPoint",
+    "continuous",
+    "decode_step_roofline_s",
+    "decode_step_s",
+    "peak_flops_per_gpu",
+    "prefill_roofline_s",
+    "prefill_s",
+    "static_batch",
+]
+
+# Default link rates where the catalog row gives none [GB/s per GPU, bidirectional].
+_DEFAULT_LINK_GB_PER_S = {"nvlink": 600.0, "pcie": 64.0, "xgmi": 896.0}
+_ACTIVATION_BYTES = 2.0  # 16-bit activations on the wire
+
+
+def peak_flops_per_gpu(gpu: GpuSpec, precision: str) -> float:
+    """Dense tensor peak for GEMMs on ``precision`` weights [FLOP/s].
+
+    fp8 and fp4 use their own tensor cores where the GPU has them; int8 uses int8 TOPS; int4 is
+    weight-only (W4A16) and computes in 16-bit; a GPU without fp8/fp4 units dequantises to 16-bit.
+    """
+    p = mem.check_precision(precision)
+    tf: float | None
+    if p == "fp8":
+        tf = gpu.fp8_dense_tflops
+    elif p == "int8":
+        tf = gpu.int8_dense_tops
+    elif p == "fp4":
+        tf = gpu.fp4_dense_tflops or gpu.fp8_dense_tflops
+    else:
+        tf = None
+    return float(tf or gpu.fp16_dense_tflops) * 1e12
+
+
+@dataclass(frozen=True)
+class Replica:
+    """Everything the step-time formulas need about one replica, precomputed once.
+
+    Build with :meth:`build`. Byte and FLOP figures are for the whole replica; per-GPU figures divide by
+    ``gpus`` (tensor parallelism shards weights, FLOPs and KV heads evenly).
+    """
+
+    model: ModelSpec
+    gpu: GpuSpec
+    gpus: int
+    precision: str
+    kv_precision: str
+    engine: str
+    bw_bytes_per_s: float  # peak per GPU
+    flops_per_s: float  # peak per GPU at the precision
+    eta_bw: float
+    eta_c: float
+    overhead_s: float
+    allreduce_latency_s: float
+    link_bytes_per_s: float  # effective one-direction all-reduce bandwidth per GPU
+    queue_steps: float
+    weight_bytes: float  # all resident weights
+    dense_read_bytes: float  # weights every pass reads (no input embedding, no routed experts)
+    expert_bytes: float  # one routed expert over all MoE layers
+    kv_bytes_per_token: float  # whole replica, incl. KV-head replication
+    linear_flops_per_token: float  # 2 x active params that multiply (input embedding is a gather)
+    attn_flops_per_token_ctx: float  # attention FLOPs per token per context token
+
+    @classmethod
+    def build(cls, model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, kv_precision: str, engine: str,
+              eff: Efficiency) -> Replica:
+        p = mem.check_precision(precision)
+        kvp = mem.check_precision(kv_precision, "kv_precision")
+        bpp = mem.WEIGHT_BYTES_PER_PARAM[p]
+        emb, _head = mem.embedding_params(model)
+        per_expert, always = mem.expert_params(model)
+        input_emb_bytes = 0.0 if model.tied_embeddings else emb * mem.EMBEDDING_BYTES_PER_PARAM
+        w_all = mem.weight_bytes(model, p)
+        expert_bytes = per_expert * bpp
+        dense_read = w_all - input_emb_bytes - model.experts * expert_bytes if model.is_moe else (
+            w_all - input_emb_bytes)
+        active = model.active_params_b * 1e9
+        lin = 2.0 * (active - (0.0 if model.tied_embeddings else emb))
+        attn = 4.0 * model.layers * model.attention_heads * model.head_dim
+        ic = (gpu.interconnect or "pcie").lower()
+        link = (gpu.interconnect_gb_per_s or _DEFAULT_LINK_GB_PER_S.get(ic, 64.0)) * 1e9 / 2.0
+        return cls(
+            model=model, gpu=gpu, gpus=gpus, precision=p, kv_precision=kvp, engine=engine,
+            bw_bytes_per_s=gpu.memory_bandwidth_tbps * 1e12,
+            flops_per_s=peak_flops_per_gpu(gpu, p),
+            eta_bw=eff.bandwidth(gpu.family, engine, p),
+            eta_c=eff.compute(gpu.family, engine, p),
+            overhead_s=eff.step_overhead_s(engine),
+            allreduce_latency_s=eff.allreduce_latency_s(ic),
+            link_bytes_per_s=link * eff.comm_bandwidth_efficiency(),
+            queue_steps=eff.ttft_queue_steps(),
+            weight_bytes=w_all,
+            dense_read_bytes=dense_read,
+            expert_bytes=expert_bytes,
+            kv_bytes_per_token=mem.kv_bytes_per_token(model, kvp) * mem.kv_replication(model, gpus),
+            linear_flops_per_token=lin,
+            attn_flops_per_token_ctx=attn,
+        )
+
+    # --- building blocks (whole-replica bytes and FLOPs) --------------------------------------------
+    def weight_read_bytes(self, tokens: Any) -> Any:
+        """Weight bytes one pass over ``tokens`` tokens reads [B]."""
+        if not self.model.is_moe:
+            return np.full_like(np.asarray(tokens, dtype=float), self.dense_read_bytes)
+        return self.dense_read_bytes + mem.experts_touched(self.model, tokens) * self.expert_bytes
+
+    def allreduce_s(self, tokens: Any) -> Any:
+        """Tensor-parallel communication of one pass over ``tokens`` tokens [s].
+
+        Two all-reduces per layer (after attention and after the MLP) of tokens x hidden 16-bit values;
+        a ring moves 2 (g - 1) / g of the message over each GPU's link.
+        """
+        g = self.gpus
+        t = np.asarray(tokens, dtype=float)
+        if g == 1:
+            return np.zeros_like(t)
+        msg = t * self.model.hidden_size * _ACTIVATION_BYTES
+        per = self.allreduce_latency_s + 2.0 * (g - 1) / g * msg / self.link_bytes_per_s
+        return 2.0 * self.model.layers * per
+
+    def decode_bytes(self, batch: Any, context: Any) -> Any:
+        b = np.asarray(batch, dtype=float)
+        return self.weight_read_bytes(b) + b * np.asarray(context, dtype=float) * self.kv_bytes_per_token
+
+    def decode_flops(self, batch: Any, context: Any) -> Any:
+        b = np.asarray(batch, dtype=float)
+        return b * (self.linear_flops_per_token + self.attn_flops_per_token_ctx * np.asarray(context, dtype=float))
+
+    def prefill_flops(self, batch: Any, prompt: Any) -> Any:
+        """FLOPs of prefilling ``batch`` prompts of ``prompt`` tokens (causal attention: S^2 / 2)."""
+        b = np.asarray(batch, dtype=float)
+        s = np.asarray(prompt, dtype=float)
+        return b * (s * self.linear_flops_per_token + self.attn_flops_per_token_ctx * s * s / 2.0)
+
+    def prefill_bytes(self, batch: Any, prompt: Any) -> Any:
+        tokens = np.asarray(batch, dtype=float) * np.asarray(prompt, dtype=float)
+        return self.weight_read_bytes(tokens) + tokens * self.kv_bytes_per_token
+
+
+def decode_step_s(r: Replica, batch: Any, context: Any) -> Any:
+    """Time of one decode step of ``batch`` sequences at mean ``context`` tokens [s]."""
+    g = r.gpus
+    t_mem = r.decode_bytes(batch, context) / g / (r.bw_bytes_per_s * r.eta_bw)
+    t_comp = r.decode_flops(batch, context) / g / (r.flops_per_s * r.eta_c)
+    return np.maximum(t_mem, t_comp) + r.allreduce_s(batch) + r.overhead_s
+
+
+def decode_step_roofline_s(r: Replica, batch: Any, context: Any) -> Any:
+    """Hardware lower bound of one decode step: max(bytes / peak BW, FLOPs / peak) [s]."""
+    g = r.gpus
+    return np.maximum(r.decode_bytes(batch, context) / g / r.bw_bytes_per_s,
+                      r.decode_flops(batch, context) / g / r.flops_per_s)
+
+
+def prefill_s(r: Replica, batch: Any, prompt: Any) -> Any:
+    """Time to prefill ``batch`` prompts of ``prompt`` tokens together (time to first token) [s]."""
+    g = r.gpus
+    tokens = np.asarray(batch, dtype=float) * np.asarray(prompt, dtype=float)
+    t_mem = r.prefill_bytes(batch, prompt) / g / (r.bw_bytes_per_s * r.eta_bw)
+    t_comp = r.prefill_flops(batch, prompt) / g / (r.flops_per_s * r.eta_c)
+    return np.maximum(t_mem, t_comp) + r.allreduce_s(tokens) + r.overhead_s
+
+
+def prefill_roofline_s(r: Replica, batch: Any, prompt: Any) -> Any:
+    """Hardware lower bound of a prefill: max(FLOPs / peak, weights and KV written / peak BW) [s]."""
+    g = r.gpus
+    return np.maximum(r.prefill_bytes(batch, prompt) / g / r.bw_bytes_per_s,
+                      r.prefill_flops(batch, prompt) / g / r.flops_per_s)
+
+
+def prefill_marginal_s(r: Replica, prompt: Any) -> Any:
+    """Extra time one prompt adds when batched into running decode steps [s] (compute + all-reduce).
+
+    Its weight reads are shared with the decode step it rides on (chunked prefill / in-flight batching).
+    """
+    return (r.prefill_flops(1.0, prompt) / r.gpus / (r.flops_per_s * r.eta_c)
+            + r.allreduce_s(prompt) - r.allreduce_s(0.0))
+
+
+@dataclass(frozen=True)
+class ServingPoint:
+    """Latency and throughput of one replica at one operating point (seconds, tokens/s; may be arrays)."""
+
+    ttft_s: Any
+    tpot_s: Any
+    e2e_s: Any
+    output_tokens_per_s: Any
+    roofline_output_tokens_per_s: Any
+    roofline_ttft_s: Any
+
+
+def static_batch(r: Replica, batch: Any, input_tokens: Any, output_tokens: Any, beams: int = 1) -> ServingPoint:
+    """A static batch: prefill ``batch`` prompts together, then ``output_tokens - 1`` decode steps.
+
+    Decode runs at the mean context ``input + output / 2``. Throughput counts ``batch x output`` tokens
+    over the batch's end-to-end time. ``beams`` > 1 decodes that many beams per prompt.
+    """
+    b = np.asarray(batch, dtype=float)
+    s = np.asarray(input_tokens, dtype=float)
+    o = np.asarray(output_tokens, dtype=float)
+    ctx = s + o / 2.0
+    ttft = prefill_s(r, b, s)
+    step = decode_step_s(r, b * beams, ctx)
+    steps = np.maximum(o - 1.0, 0.0)
+    e2e = ttft + steps * step
+    tput = b * o / e2e
+    roof_ttft = prefill_roofline_s(r, b, s)
+    roof_e2e = roof_ttft + steps * decode_step_roofline_s(r, b * beams, ctx)
+    return ServingPoint(ttft, step, e2e, tput, b * o / roof_e2e, roof_ttft)
+
+
+def continuous(r: Replica, concurrency: Any, input_tokens: Any, output_tokens: Any, beams: int = 1) -> ServingPoint:
+    """Continuous batching with ``concurrency`` sequences in flight (steady state).
+
+    - decode step at batch ``concurrency x beams`` and mean context ``input + output / 2``;
+    - TPOT = step + (C - 1) / output x (one prompt's marginal prefill time): each sequence shares its
+      steps with the other sequences' prefills, one per ``output`` steps each;
+    - TTFT = prefill of one prompt alone + ``ttft_queue_steps`` x step x (C - 1) / C (wait for the
+      running step, then share one with the running decodes; no wait when alone);
+    - end-to-end = TTFT + (output - 1) x TPOT; throughput = C x output / end-to-end (Little's law).
+    """
+    c = np.maximum(np.asarray(concurrency, dtype=float), 1.0)
+    s = np.asarray(input_tokens, dtype=float)
+    o = np.asarray(output_tokens, dtype=float)
+    ctx = s + o / 2.0
+    step = decode_step_s(r, c * beams, ctx)
+    tpot = step + (c - 1.0) / o * prefill_marginal_s(r, s)
+    ttft = prefill_s(r, 1.0, s) + r.queue_steps * step * (c - 1.0) / c
+    steps = np.maximum(o - 1.0, 0.0)
+    e2e = ttft + steps * tpot
+    tput = c * o / e2e
+    # Roofline of the same work: every step at the hardware bound, prompts' FLOPs at peak.
+    roof_step = decode_step_roofline_s(r, c * beams, ctx)
+    roof_pf = r.prefill_flops(1.0, s) / r.gpus / r.flops_per_s
+    roof_ttft = prefill_roofline_s(r, 1.0, s)
+    roof_e2e = roof_ttft + steps * (roof_step + (c - 1.0) / o * roof_pf)
+    return ServingPoint(ttft, tpot, e2e, tput, c * o / roof_e2e, roof_ttft)

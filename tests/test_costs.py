@@ -1,0 +1,107 @@
+"""Cost engine: whole units, categories, views, and consistency between fleet cost and capacity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from llmplace import compare, parse_scenario
+from llmplace.options import Capacity, units_needed
+
+SITE0 = {"electricity_usd_per_kwh": 0.1, "pue": 1.5, "maintenance_pct_of_capex_per_year": 12,
+         "staff_fte_per_server": 0.0, "setup_usd_per_server": 0, "staff_loaded_usd_per_year": 120000}
+
+
+def _scenario(tokens=1e9, growth=0.0, **fin):
+    return parse_scenario({
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": tokens, "input_tokens_per_request": 3, "output_tokens_per_request": 1,
+                     "peak_to_average": 2, "growth_pct_per_month": growth},
+        "options": [
+            {"kind": "in_house", "id": "own", "gpu": "l40s", "gpu_count": 4, "purchase_usd": 40000,
+             "max_power_kw": 2.0, "idle_power_kw": 0.5, "throughput_tokens_per_s": 1000, "gpus_per_replica": 1,
+             "target_utilisation": 0.5},
+            {"kind": "cloud", "id": "rent", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 2,
+             "throughput_tokens_per_s": 1000, "target_utilisation": 0.5, "staff_fte": 0},
+            {"kind": "api", "id": "api", "input_usd_per_mtok": 0.5, "output_usd_per_mtok": 1.5},
+        ],
+        "site": SITE0,
+        "finance": {"horizon_months": 24, "useful_life_years": 4, "residual_value_pct": 10,
+                    "discount_rate_pct_per_year": 8, **fin},
+    })
+
+
+def test_units_needed_whole_and_stepwise():
+    cap = Capacity(output_tokens_per_s=100, gpus_per_replica=1, replicas_per_unit=4, source="t")
+    got = units_needed(np.array([0.0, 40.0, 40.0001, 160.0, 160.01]), cap, 0.4)
+    # 40 tok/s at 40 % of 100 tok/s = one replica; 4 replicas per unit -> one unit up to 160 tok/s
+    assert list(got) == [0, 1, 1, 1, 2]
+
+
+def test_fleet_cost_and_capacity_describe_the_same_fleet():
+    r = compare(_scenario())
+    own, rent = r.option("own"), r.option("rent")
+    # 1e9 tokens, a quarter output, over 730 h: 95.1 out tok/s average, x2 peak = 190.3; at 50 % of
+    # 1,000 tok/s per replica -> 1 replica -> 1 server (4 replicas each) and 1 instance.
+    assert own.units[0] == 1 and rent.units[0] == 1
+    assert rent.monthly_usd[0] == pytest.approx(2 * 730)
+    util = 1e9 / 4 / (730 * 3600) / (4 * 1000)
+    assert own.utilisation[0] == pytest.approx(util)
+    power = (0.5 + 1.5 * util) * 730 * 1.5 * 0.1
+    assert own.monthly_by_category_usd["power"][0] == pytest.approx(power)
+    assert own.monthly_by_category_usd["maintenance"][0] == pytest.approx(40000 * 0.12 / 12)
+
+
+def test_cash_vs_amortised_views():
+    r = compare(_scenario())
+    own = r.option("own")
+    assert own.upfront_usd == 40000
+    assert own.by_category_usd["capex"] == 40000
+    # 24 months of a 48-month life: book value = 40,000 - (40,000 - 4,000) x 24/48 = 22,000 credited
+    assert own.by_category_usd["residual_credit"] == pytest.approx(-22000)
+    assert own.amortised.by_category_usd["depreciation"] == pytest.approx((40000 - 4000) / 48 * 24)
+
+
+def test_refresh_at_end_of_life():
+    r = compare(_scenario(horizon_months=60, terminal_value="none"))
+    own = r.option("own")
+    # bought in month 1, replaced in month 49 (48-month life): two purchases, one residual credit
+    assert own.purchases[0] == 1 and sum(own.purchases) == 1  # fleet purchases exclude refreshes
+    assert own.by_category_usd["capex"] == pytest.approx(80000)
+    assert own.by_category_usd["residual_credit"] == pytest.approx(-4000)
+
+
+def test_growth_adds_whole_servers_and_instances():
+    r = compare(_scenario(tokens=2e9, growth=10.0))
+    own, rent = r.option("own"), r.option("rent")
+    assert own.units == sorted(own.units) and own.units[-1] > own.units[0]
+    assert all(isinstance(u, int) for u in rent.units)
+    # every month the fleet covers the peak at the planned utilisation
+    peak = np.array(r.demand["peak_output_tokens_per_s"])
+    assert np.all(np.array(rent.units) * 1000 * 0.5 >= peak - 1e-6)
+
+
+def test_npv_discounts_running_costs_but_not_upfront():
+    r = compare(_scenario())
+    for o in r.options:
+        if all(m > 0 for m in o.monthly_usd):  # all-positive flows: discounting can only lower the total
+            assert o.npv_usd < o.tco_usd
+    own = r.option("own")
+    rate = (1.08) ** (1 / 12) - 1
+    running = np.array(own.monthly_usd)
+    running[0] -= own.upfront_usd
+    expected = own.upfront_usd + sum(x / (1 + rate) ** (m + 1) for m, x in enumerate(running))
+    assert own.npv_usd == pytest.approx(expected, rel=1e-9)
+
+
+def test_api_cost_is_linear_in_tokens():
+    a = compare(_scenario(tokens=1e9)).option("api")
+    b = compare(_scenario(tokens=2e9)).option("api")
+    assert b.tco_usd == pytest.approx(2 * a.tco_usd)
+    assert a.usd_per_mtok == pytest.approx(0.75 * 0.5 + 0.25 * 1.5)
+
+
+def test_break_even_pairs_both_views_labelled():
+    r = compare(_scenario())
+    pairs = {(b.a, b.b, b.view) for b in r.break_even}
+    assert len(pairs) == 6  # 3 pairs x 2 views

@@ -1,58 +1,219 @@
-"""Demand over the horizon: tokens per month, split into input and output, and the peak rate."""
+"""Demand over the horizon, kept compact as a load-duration curve (LDC) per month.
+
+A month's load is described by bins: ``frac[b]`` is the share of the month's hours spent in bin
+``b`` and ``rel[b]`` the load in that bin relative to the month's mean hourly load (so that
+``sum(frac * rel) == 1``). Bins are sorted from the busiest down. Five years of hourly load thus
+fit in a (months x bins) array, and costs per hour become sums over bins.
+
+Shapes:
+
+* ``flat`` (default): load only in the active hours, with the busiest hour at
+  ``peak_to_average`` times the active-hours mean; the curve between is
+  ``p (1 - x)^(p - 1)`` for ``p > 2`` and linear from ``p`` down to ``2 - p`` for ``p <= 2``
+  (both have mean 1 and maximum ``p``);
+* presets ``business_hours``, ``always_on_consumer``, ``nightly_batch`` (hour-of-week weights in
+  :data:`SHAPES`), or custom ``hourly_weights`` (24 or 168 values);
+* an hourly trace CSV supplied by the user (columns ``timestamp`` and ``tokens``).
+"""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .errors import InputError
 from .scenario import Scenario
 
-__all__ = ["Demand", "demand_from_scenario"]
+__all__ = ["Demand", "SHAPES", "demand_from_scenario", "flat_ldc", "weights_ldc", "trace_ldc"]
+
+Array = NDArray[np.float64]
+FLAT_BINS = 24
+
+
+def _day(weekday: list[float], weekend: list[float]) -> list[float]:
+    return weekday * 5 + weekend * 2
+
+
+# Hour-of-week load weights (Monday 00:00 first). Illustrative presets, not measurements: office
+# traffic 08-18 on weekdays; consumer traffic peaking in the evening every day; batch jobs at night.
+SHAPES: dict[str, list[float]] = {
+    "business_hours": _day([0.05] * 7 + [0.5] + [1.0] * 10 + [0.4] + [0.1] * 5, [0.05] * 24),
+    "always_on_consumer": _day(
+        [0.35, 0.25, 0.2, 0.15, 0.15, 0.2, 0.3, 0.45, 0.55, 0.6, 0.65, 0.7, 0.75, 0.7, 0.7, 0.7, 0.75,
+         0.85, 0.95, 1.0, 1.0, 0.9, 0.7, 0.5],
+        [0.45, 0.35, 0.25, 0.2, 0.2, 0.2, 0.25, 0.35, 0.5, 0.65, 0.75, 0.8, 0.85, 0.85, 0.85, 0.85, 0.9,
+         0.95, 1.0, 1.0, 1.0, 0.95, 0.8, 0.6]),
+    "nightly_batch": _day([1.0] * 6 + [0.05] * 16 + [0.6, 1.0], [1.0] * 6 + [0.05] * 16 + [0.6, 1.0]),
+}
 
 
 @dataclass(frozen=True)
 class Demand:
-    """Monthly demand arrays (length = horizon) and the hours they fall in.
+    """Monthly demand and its load-duration curve.
 
-    ``peak_output_tokens_per_s`` is the rate the fleet must carry in the busiest hour:
-    the active-hours average times the peak-to-average ratio.
+    ``total_tokens`` etc. have one value a month [tokens/month]; ``rel`` and ``frac`` are
+    (months x bins) arrays as described in the module docstring.
     """
 
-    total_tokens: NDArray[np.float64]
-    input_tokens: NDArray[np.float64]
-    output_tokens: NDArray[np.float64]
-    cached_input_tokens: NDArray[np.float64]
-    active_hours_per_month: float
+    total_tokens: Array
+    input_tokens: Array
+    output_tokens: Array
+    cached_input_tokens: Array
     hours_per_month: float
-    peak_to_average: float
+    rel: Array
+    frac: Array
+    peak_rel: Array
 
     @property
-    def average_output_tokens_per_s(self) -> NDArray[np.float64]:
+    def months(self) -> int:
+        return len(self.total_tokens)
+
+    @property
+    def active_hours_per_month(self) -> float:
+        """Hours a month with any load [h] (of the first month)."""
+        return float(np.sum(self.frac[0][self.rel[0] > 0]) * self.hours_per_month)
+
+    @property
+    def mean_output_tokens_per_s(self) -> Array:
+        """Mean output rate over all hours of each month [tokens/s]."""
+        return self.output_tokens / (self.hours_per_month * 3600.0)
+
+    @property
+    def average_output_tokens_per_s(self) -> Array:
         """Mean output rate over the active hours [tokens/s]."""
-        return self.output_tokens / (self.active_hours_per_month * 3600.0)
+        active = np.sum(np.where(self.rel > 0, self.frac, 0.0), axis=1) * self.hours_per_month
+        return self.output_tokens / (np.where(active > 0, active, 1.0) * 3600.0)
 
     @property
-    def peak_output_tokens_per_s(self) -> NDArray[np.float64]:
-        return self.average_output_tokens_per_s * self.peak_to_average
+    def bin_output_tokens_per_s(self) -> Array:
+        """Output rate in each bin of each month [tokens/s], (months x bins)."""
+        return self.mean_output_tokens_per_s[:, None] * self.rel
+
+    @property
+    def bin_hours(self) -> Array:
+        """Hours in each bin of each month [h], (months x bins)."""
+        return self.frac * self.hours_per_month
+
+    @property
+    def peak_output_tokens_per_s(self) -> Array:
+        """Busiest-hour output rate of each month [tokens/s]."""
+        return self.mean_output_tokens_per_s * self.peak_rel
+
+
+def flat_ldc(active_fraction: float, peak_to_average: float, bins: int = FLAT_BINS) -> tuple[Array, Array, float]:
+    """LDC of load confined to ``active_fraction`` of the hours with the given peak-to-average ratio.
+
+    Returns (rel, frac, peak_rel); rel is relative to the mean over all hours.
+    """
+    p = float(peak_to_average)
+    x = (np.arange(bins) + 0.5) / bins
+    if p <= 2.0:
+        r = p + (2.0 - 2.0 * p) * x  # linear from p to 2 - p: mean 1
+    else:
+        r = p * (1.0 - x) ** (p - 1.0)
+    r = r / np.mean(r)  # midpoint sampling: restore the mean exactly
+    a = float(active_fraction)
+    rel = r / a
+    frac = np.full(bins, a / bins)
+    peak = p / a
+    if a < 1.0:
+        rel = np.concatenate([rel, [0.0]])
+        frac = np.concatenate([frac, [1.0 - a]])
+    return rel, frac, peak
+
+
+def weights_ldc(weights: list[float] | Array, field: str = "workload.hourly_weights") -> tuple[Array, Array, float]:
+    """LDC from hour-of-day (24) or hour-of-week (168) weights."""
+    w = np.asarray(weights, dtype=float)
+    if w.ndim != 1 or len(w) not in (24, 168) or np.any(w < 0) or not np.any(w > 0):
+        raise InputError(field, f"{len(w)} values" if w.ndim == 1 else "a table",
+                         "24 (hour of day) or 168 (hour of week) non-negative numbers, not all zero")
+    rel = np.sort(w / np.mean(w))[::-1]
+    frac = np.full(len(w), 1.0 / len(w))
+    return rel, frac, float(rel[0])
+
+
+def trace_ldc(path: str | Path, bins: int = 48) -> tuple[Array, Array, float, float]:
+    """LDC and mean monthly volume from an hourly trace CSV (columns ``timestamp``, ``tokens``).
+
+    Returns (rel, frac, peak_rel, tokens_per_month); the busiest hour is kept exactly as the first bin.
+    """
+    p = Path(path)
+    field = "workload.trace_csv"
+    if not p.is_file():
+        raise InputError(field, str(path), "a path to an existing CSV file with columns timestamp,tokens")
+    values: list[float] = []
+    stamps: list[datetime] = []
+    with p.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None or not {"timestamp", "tokens"} <= set(reader.fieldnames):
+            raise InputError(field, str(path), "a CSV with columns timestamp,tokens (one row per hour)")
+        for i, row in enumerate(reader, start=2):
+            try:
+                stamps.append(datetime.fromisoformat(row["timestamp"].strip()))
+                v = float(row["tokens"])
+            except (ValueError, AttributeError):
+                raise InputError(f"{field} line {i}", row, "an ISO timestamp and a number of tokens") from None
+            if v < 0:
+                raise InputError(f"{field} line {i}", v, "tokens >= 0")
+            values.append(v)
+    if len(values) < 24:
+        raise InputError(field, f"{len(values)} rows", "at least 24 hourly rows")
+    arr = np.sort(np.asarray(values))[::-1]
+    mean = float(np.mean(arr))
+    if mean <= 0:
+        raise InputError(field, "all zero", "some hours with tokens > 0")
+    rel_h = arr / mean
+    # compress: the peak hour alone, then equal-count quantile bins
+    chunks = np.array_split(rel_h[1:], bins - 1)
+    rel = np.concatenate([[rel_h[0]], [c.mean() for c in chunks if len(c)]])
+    frac = np.concatenate([[1.0], [len(c) for c in chunks if len(c)]]) / len(rel_h)
+    span_h = max(1.0, (max(stamps) - min(stamps)).total_seconds() / 3600.0 + 1.0)
+    tokens_per_month = float(np.sum(values)) / span_h * 730.0
+    return rel, frac, float(rel_h[0]), tokens_per_month
 
 
 def demand_from_scenario(s: Scenario) -> Demand:
-    """Flat volume with compound monthly growth (month 1 carries the stated volume)."""
+    """Monthly volume with compound growth, seasonality and bursts, and the month's load shape."""
     w = s.workload
-    horizon = s.finance.horizon_months
+    fin = s.finance
+    horizon = fin.horizon_months
+    hours = float(fin.hours_per_month)
+    base = w.tokens_per_month_total() if (w.tokens_per_month is not None or w.requests_per_month is not None) else 0.0
+    if w.trace_csv is not None:
+        rel, frac, peak, trace_volume = trace_ldc(w.trace_csv)
+        if w.tokens_per_month is None and w.requests_per_month is None:
+            base = trace_volume * hours / 730.0
+    elif w.hourly_weights is not None:
+        rel, frac, peak = weights_ldc(w.hourly_weights)
+    elif w.shape != "flat":
+        rel, frac, peak = weights_ldc(SHAPES[w.shape], "workload.shape")
+    else:
+        active = w.active_hours_per_month if w.active_hours_per_month is not None else hours
+        rel, frac, peak = flat_ldc(active / hours, w.peak_to_average)
     months = np.arange(horizon, dtype=float)
-    total = w.tokens_per_month_total() * (1.0 + w.growth_pct_per_month / 100.0) ** months
-    output = total * w.output_share
-    inputs = total - output
-    active = w.active_hours_per_month if w.active_hours_per_month is not None else s.finance.hours_per_month
+    volume = base * (1.0 + w.growth_pct_per_month / 100.0) ** months
+    if w.monthly_multipliers is not None:
+        mult = np.asarray(w.monthly_multipliers, dtype=float)
+        volume = volume * mult[(months.astype(int) + (w.start_month - 1)) % 12]
+    for burst in w.bursts:
+        if burst.month <= horizon:
+            volume[burst.month - 1] *= burst.multiplier
+    output = volume * w.output_share
+    inputs = volume - output
+    ones = np.ones((horizon, 1))
     return Demand(
-        total_tokens=total,
+        total_tokens=volume,
         input_tokens=inputs,
         output_tokens=output,
         cached_input_tokens=inputs * w.cached_input_share,
-        active_hours_per_month=float(active),
-        hours_per_month=float(s.finance.hours_per_month),
-        peak_to_average=float(w.peak_to_average),
+        hours_per_month=hours,
+        rel=ones * rel[None, :],
+        frac=ones * frac[None, :],
+        peak_rel=np.full(horizon, peak),
     )

@@ -20,8 +20,10 @@ from .errors import InputError
 
 __all__ = [
     "ApiOption",
+    "Burst",
     "CloudOption",
     "Finance",
+    "HybridOption",
     "InHouseOption",
     "Latency",
     "ModelChoice",
@@ -37,7 +39,7 @@ __all__ = [
 Precision = Literal["fp16", "bf16", "fp8", "int8", "int4", "fp4"]
 Engine = Literal["trt-llm", "vllm", "sglang", "tgi"]
 Plan = Literal["on_demand", "reserved_1y", "reserved_3y", "spot"]
-Billing = Literal["always_on", "active_hours"]
+Billing = Literal["always_on", "active_hours", "autoscaled"]
 
 
 class _Strict(BaseModel):
@@ -54,6 +56,13 @@ class ModelChoice(_Strict):
     overrides: dict[str, Any] = Field(default_factory=dict, description="catalog architecture values to replace")
 
 
+class Burst(_Strict):
+    """A one-off surge of demand in one month of the horizon."""
+
+    month: int = Field(ge=1, description="month of the horizon (1 = first)")
+    multiplier: float = Field(gt=0, description="demand in that month relative to the trend")
+
+
 class Workload(_Strict):
     """What the users ask of the model, per month."""
 
@@ -67,15 +76,35 @@ class Workload(_Strict):
     active_hours_per_month: float | None = Field(
         None, gt=0, description="hours a month with traffic [h]; default: every hour of the month"
     )
-    peak_to_average: float = Field(1.5, ge=1, description="peak-hour rate over the active-hours average")
+    peak_to_average: float = Field(
+        1.5, ge=1, le=50, description="busiest-hour rate over the active-hours average (flat shape only)"
+    )
     growth_pct_per_month: float = Field(0.0, ge=-50, le=100, description="demand growth [% per month]")
+    shape: Literal["flat", "business_hours", "always_on_consumer", "nightly_batch"] = Field(
+        "flat", description="daily/weekly load shape preset; flat = active hours with peak_to_average"
+    )
+    hourly_weights: list[float] | None = Field(
+        None, description="custom load shape: 24 hour-of-day or 168 hour-of-week weights (Monday 00:00 first)"
+    )
+    trace_csv: str | None = Field(None, description="hourly trace CSV (columns timestamp,tokens) giving the shape")
+    monthly_multipliers: list[float] | None = Field(
+        None, min_length=12, max_length=12, description="seasonality: 12 multipliers, January first"
+    )
+    start_month: int = Field(1, ge=1, le=12, description="calendar month of the horizon's first month")
+    bursts: list[Burst] = Field(default_factory=list, description="one-off surges: month and multiplier")
 
     @model_validator(mode="after")
     def _volume(self) -> Workload:
-        if self.requests_per_month is None and self.tokens_per_month is None:
-            raise ValueError("give requests_per_month or tokens_per_month")
+        if self.requests_per_month is None and self.tokens_per_month is None and self.trace_csv is None:
+            raise ValueError("give requests_per_month or tokens_per_month (or a trace_csv)")
         if self.requests_per_month is not None and self.tokens_per_month is not None:
             raise ValueError("give requests_per_month or tokens_per_month, not both")
+        shaped = self.shape != "flat" or self.hourly_weights is not None or self.trace_csv is not None
+        if shaped and ("peak_to_average" in self.model_fields_set or "active_hours_per_month" in self.model_fields_set):
+            raise ValueError("peak_to_average and active_hours_per_month describe the flat shape; a shape preset, "
+                             "hourly_weights or trace_csv sets the peak itself")
+        if self.monthly_multipliers is not None and any(m < 0 for m in self.monthly_multipliers):
+            raise ValueError("monthly_multipliers must be >= 0")
         return self
 
     @property
@@ -85,7 +114,8 @@ class Workload(_Strict):
     def tokens_per_month_total(self) -> float:
         if self.tokens_per_month is not None:
             return self.tokens_per_month
-        assert self.requests_per_month is not None  # guaranteed by _volume
+        if self.requests_per_month is None:
+            return 0.0
         return self.requests_per_month * (self.input_tokens_per_request + self.output_tokens_per_request)
 
 
@@ -125,6 +155,17 @@ class InHouseOption(_OptionBase):
     hosting: Literal["on_site", "colocation"] = Field("on_site", description="where the servers stand")
     servers: int | None = Field(None, gt=0, description="fixed number of servers; default: as many as demand needs")
     power_off_when_idle: bool = Field(False, description="servers are switched off outside active hours")
+    lead_time_weeks: float | None = Field(None, ge=0, le=104, description="procurement lead time; default site.csv")
+    headroom_pct: float = Field(20.0, ge=0, le=200, description="capacity kept above the known peak when ordering")
+    planning: Literal["forecast", "reactive"] = Field(
+        "forecast",
+        description="forecast: order so servers arrive when the forecast needs them; reactive: order only when "
+                    "the current peak (plus headroom) exceeds capacity",
+    )
+    n_plus_one: bool = Field(False, description="keep one spare server beyond what the load needs")
+    second_site: bool = Field(False, description="mirror the fleet at a second site for disaster recovery")
+    acquisition: Literal["buy", "lease"] = Field("buy", description="buy the servers or lease them")
+    lease_rate_pct_per_year: float = Field(8.0, ge=0, le=50, description="interest rate implied by a lease [%/year]")
 
     @model_validator(mode="after")
     def _source(self) -> InHouseOption:
@@ -142,8 +183,16 @@ class CloudOption(_OptionBase):
     gpu_count: int | None = Field(None, gt=0)
     usd_per_hour: float | None = Field(None, gt=0, description="price of one instance for the chosen plan [USD/h]")
     plan: Plan = Field("on_demand", description="pricing plan")
-    billing: Billing = Field("always_on", description="billed every hour, or only in active hours")
+    billing: Billing = Field(
+        "always_on", description="always_on: peak fleet every hour; active_hours: peak fleet in hours with load; "
+                                 "autoscaled: whole instances following the hourly load"
+    )
     min_instances: int = Field(1, ge=0, description="instances kept running even without load")
+    scale_step_instances: int = Field(1, ge=1, description="autoscaling adds or removes this many instances at a time")
+    reserved_instances: int | None = Field(
+        None, ge=0, description="reserved plans: committed instances (billed every hour); on-demand above them. "
+                                "Default: the whole fleet is reserved"
+    )
     storage_gb: float = Field(0.0, ge=0, description="block storage kept per instance [GB]")
     egress_gb_per_month: float = Field(0.0, ge=0, description="data leaving the cloud per month [GB]")
 
@@ -151,8 +200,8 @@ class CloudOption(_OptionBase):
     def _source(self) -> CloudOption:
         if self.instance is None and (self.gpu is None or self.gpu_count is None or self.usd_per_hour is None):
             raise ValueError("give instance (a catalog instance) or gpu, gpu_count and usd_per_hour")
-        if self.plan.startswith("reserved") and self.billing != "always_on":
-            raise ValueError("reserved plans are billed every hour: billing must be always_on")
+        if self.plan.startswith("reserved") and self.billing == "active_hours":
+            raise ValueError("reserved instances are billed every hour: billing must be always_on or autoscaled")
         return self
 
 
@@ -165,6 +214,8 @@ class ApiOption(_OptionBase):
     input_usd_per_mtok: float | None = Field(None, ge=0)
     output_usd_per_mtok: float | None = Field(None, ge=0)
     cached_input_usd_per_mtok: float | None = Field(None, ge=0)
+    batch_share: float = Field(0.0, ge=0, le=1, description="share of tokens sent through the batch API")
+    batch_discount_pct: float | None = Field(None, ge=0, le=100, description="batch discount; default 50 %")
 
     @model_validator(mode="after")
     def _source(self) -> ApiOption:
@@ -173,7 +224,19 @@ class ApiOption(_OptionBase):
         return self
 
 
-Option = Annotated[InHouseOption | CloudOption | ApiOption, Field(discriminator="kind")]
+class HybridOption(_Strict):
+    """A base of owned servers or reserved instances, with overflow to on-demand cloud or an API."""
+
+    kind: Literal["hybrid"] = "hybrid"
+    id: str | None = None
+    label: str | None = None
+    base: str = Field(description="id of an in_house option, or of a cloud option with a reserved plan")
+    overflow: str = Field(description="id of a cloud (on-demand or spot) or api option")
+    base_units: int | None = Field(None, ge=0, description="fixed base size; default: the optimiser chooses")
+    objective: Literal["tco", "npv"] = Field("tco", description="what the optimiser minimises")
+
+
+Option = Annotated[InHouseOption | CloudOption | ApiOption | HybridOption, Field(discriminator="kind")]
 
 
 class Site(_Strict):
@@ -200,6 +263,11 @@ class Finance(_Strict):
     terminal_value: Literal["book", "none"] = Field(
         "book", description="credit the book value of owned hardware at the horizon's end (cash view)"
     )
+    api_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="API price trend [%/year]")
+    cloud_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="cloud GPU price trend")
+    hardware_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="server price trend")
+    electricity_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="electricity trend")
+    salary_growth_pct_per_year: float = Field(0.0, ge=-50, le=100, description="staff cost trend")
     currency: Literal["USD"] = "USD"
 
 
@@ -221,6 +289,20 @@ class Scenario(_Strict):
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
             raise ValueError(f"option ids must be unique; repeated: {', '.join(sorted(dup))}")
+        kinds = {o.id: o for o in self.options if o.id}
+        for o in self.options:
+            if isinstance(o, HybridOption):
+                base, over = kinds.get(o.base), kinds.get(o.overflow)
+                ok_base = isinstance(base, InHouseOption) or (
+                    isinstance(base, CloudOption) and base.plan.startswith("reserved"))
+                if not ok_base:
+                    raise ValueError(f"hybrid base {o.base!r} must be the id of an in_house option or of a cloud "
+                                     "option with a reserved plan")
+                ok_over = isinstance(over, ApiOption) or (
+                    isinstance(over, CloudOption) and not over.plan.startswith("reserved"))
+                if not ok_over:
+                    raise ValueError(f"hybrid overflow {o.overflow!r} must be the id of an api option or of an "
+                                     "on-demand or spot cloud option")
         return self
 
 
@@ -229,7 +311,7 @@ def _loc(err: dict[str, Any]) -> str:
     for p in err.get("loc", ()):
         if isinstance(p, int):
             parts.append(f"[{p}]")
-        elif p in ("in_house", "cloud", "api") and parts and parts[-1].startswith("["):
+        elif p in ("in_house", "cloud", "api", "hybrid") and parts and parts[-1].startswith("["):
             continue  # the discriminator tag adds nothing for the reader
         else:
             parts.append(("." if parts else "") + str(p))

@@ -34,7 +34,7 @@ catalog_app = typer.Typer(help="Browse the bundled, dated catalogs.", no_args_is
                           pretty_exceptions_enable=False)
 app.add_typer(catalog_app, name="catalog")
 
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -99,27 +99,41 @@ def compare(
     conv = result.convention
     t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
               f"{conv['hours_per_month']:g} h/month, {conv['currency']}")
-    for col in ("option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity from"):
-        t.add_column(col, justify="right" if col not in ("option", "kind", "capacity from") else "left")
+    for col in ("option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity"):
+        t.add_column(col, justify="left" if col in ("option", "kind", "capacity") else "right",
+                     no_wrap=col != "capacity")
     for o in sorted(result.options, key=lambda o: (not o.feasible, o.tco_usd)):
         if not o.feasible:
-            t.add_row(o.label, o.kind, "-", "-", "-", "-", "-", f"infeasible: {o.infeasible_reason}")
+            t.add_row(o.id, o.kind, "-", "-", "-", "-", "-", f"infeasible: {o.infeasible_reason}")
             continue
-        units = f"{max(o.units)} {o.unit_kind}" if o.unit_kind else "-"
-        src = (o.capacity or {}).get("source", "-") if o.kind != "api" else "per token"
+        units = f"{max(o.units)} {o.unit_kind}" if o.unit_kind and o.units else "-"
+        if o.kind == "api":
+            src = "per token"
+        else:
+            cap = o.capacity or {}
+            src = "measured" if str(cap.get("source", "")).startswith("measured") else "sizing estimate"
+            src = f"{cap.get('output_tokens_per_s_per_replica', 0):,.0f} tok/s/replica ({src})"
+        if o.hybrid:
+            src = (f"base {o.hybrid['base_units']} {o.hybrid['base_unit_kind']} serves "
+                   f"{o.hybrid['share_served_by_base']:.0%}")
+        if o.served_share is not None and o.served_share < 0.999:
+            src += f"; serves only {o.served_share:.1%}"
         mark = " *" if o.id == result.cheapest else ""
-        t.add_row(o.label + mark, o.kind, units, _money(o.upfront_usd), _money(o.tco_usd), _money(o.npv_usd),
+        t.add_row(o.id + mark, o.kind, units, _money(o.upfront_usd), _money(o.tco_usd), _money(o.npv_usd),
                   _money(o.usd_per_mtok), src)
     out.print(t)
+    for o in result.options:
+        out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
+    labels_all = {o.id: o.label for o in result.options}
     be = [b for b in result.break_even if b.view == "cash" and b.month is not None]
     if be:
-        labels = {o.id: o.label for o in result.options}
         out.print("Break-even (cash view):")
         for b in be:
-            out.print(f"  {labels[b.a]} vs {labels[b.b]}: month {b.month:.1f}, "
-                      f"cheaper after: {labels.get(b.cheaper_after or '', '-')}", markup=False)
+            out.print(f"  {b.a} vs {b.b}: month {b.month:.1f}, cheaper after: {b.cheaper_after or '-'}",
+                      markup=False, highlight=False)
     if result.cheapest:
-        out.print(f"Cheapest over the horizon: {result.option(result.cheapest).label} (*)", markup=False)
+        out.print(f"Cheapest over the horizon: {result.cheapest} ({labels_all[result.cheapest]}) (*)",
+                  markup=False, highlight=False)
 
 
 @app.command()

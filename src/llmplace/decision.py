@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from .costs import as_float_list, flows_for, site_values
+from .costs import as_float_list, flows_for, load_from_demand, site_values
 from .demand import demand_from_scenario
+from .hybrid import hybrid_flows
 from .errors import InputError
 from .finance import break_even_month, cumulative_with_origin, npv
 from .options import Deployment, resolve_options
-from .scenario import Scenario, load_scenario, parse_scenario
+from .scenario import InHouseOption, Scenario, load_scenario, parse_scenario
 
 __all__ = ["BreakEven", "CompareResult", "OptionResult", "compare"]
 
@@ -53,6 +54,12 @@ class OptionResult(BaseModel):
     purchases: list[int] | None = None
     utilisation: list[float] | None = None
     served_tokens: list[float] = Field(default_factory=list)
+    unserved_tokens: list[float] = Field(default_factory=list)
+    overflow_tokens: list[float] | None = None
+    served_share: float | None = None
+    capex_usd: float = 0.0
+    opex_usd: float = 0.0
+    hybrid: dict[str, Any] | None = None
     capacity: dict[str, Any] | None = None
     notes: list[str] = Field(default_factory=list)
     assumptions: list[dict[str, Any]] = Field(default_factory=list)
@@ -75,7 +82,7 @@ class CompareResult(BaseModel):
     options: list[OptionResult]
     break_even: list[BreakEven]
     cheapest: str | None
-    cheapest_basis: str = "lowest tco_usd (cash view) among feasible options"
+    cheapest_basis: str = "lowest tco_usd (cash view) among feasible options that serve at least 99.9 % of demand"
     assumptions: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,6 +94,9 @@ class CompareResult(BaseModel):
             if o.id == option_id:
                 return o
         raise InputError("option", option_id, ", ".join(o.id for o in self.options))
+
+
+FULL_SERVICE = 0.999
 
 
 def _round(x: float) -> float:
@@ -111,23 +121,29 @@ def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[Optio
     if d.infeasible_reason is not None:
         base.assumptions = [a.to_dict() for a in d.assumptions]
         return base, {}
-    f = flows_for(d, s, dem, sv)
+    load = load_from_demand(dem, s.workload.cached_input_share)
+    plan = None
+    if d.kind == "hybrid":
+        f, plan = hybrid_flows(d, s, load, sv)
+    else:
+        f = flows_for(d, s, load, sv)
     cash = f.monthly("cash")
     amort = f.monthly("amortised")
     served_total = float(np.sum(f.served_tokens))
+    demand_total = float(np.sum(dem.total_tokens))
     cview = _view(cash, f.upfront_usd, f.cash, served_total)
     aview = _view(amort, 0.0, f.amortised, served_total)
     running = cash.copy()
     running[0] -= f.upfront_usd
     rate = sv["discount_rate_pct_per_year"]
-    unserved = float(np.sum(dem.total_tokens) - served_total)
     notes = list(f.notes)
     feasible = True
     reason = None
-    if unserved > 1e-6 * max(1.0, float(np.sum(dem.total_tokens))):
-        feasible = False
-        reason = (f"cannot serve the workload: {unserved / 1e6:,.1f} M tokens unserved over the horizon "
-                  + (f"({notes[0]})" if notes else ""))
+    if isinstance(d.option, InHouseOption) and d.option.servers is not None and np.any(f.unserved_tokens > 0):
+        feasible = False  # a fixed fleet that can never catch up is not an answer
+        reason = (f"cannot serve the workload: {float(np.sum(f.unserved_tokens)) / 1e6:,.1f} M tokens unserved "
+                  f"over the horizon ({notes[0] if notes else 'fleet too small'})")
+    capex, opex = f.capex_opex()
     cap = None
     if d.capacity is not None:
         cap = {"output_tokens_per_s_per_replica": _round(d.capacity.output_tokens_per_s),
@@ -136,6 +152,10 @@ def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[Optio
                "gpu": d.gpu.id if d.gpu else None,
                "source": d.capacity.source,
                "sizing": d.capacity.sizing}
+    assumptions = [a.to_dict() for a in d.assumptions]
+    if d.parts is not None:
+        for part in d.parts:
+            assumptions += [{**a.to_dict(), "name": f"{part.id}: {a.name}"} for a in part.assumptions]
     res = OptionResult(
         id=d.id, kind=d.kind, label=d.label, feasible=feasible, infeasible_reason=reason,
         upfront_usd=_round(f.upfront_usd), tco_usd=cview.tco_usd,
@@ -144,12 +164,18 @@ def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[Optio
         monthly_by_category_usd={k: as_float_list(v) for k, v in f.cash.items()},
         amortised=aview,
         units=[int(u) for u in f.units],
-        unit_kind={"in_house": "servers", "cloud": "instances", "api": None}[d.kind],
+        unit_kind={"in_house": "servers", "cloud": "instances", "api": None,
+                   "hybrid": plan.base_unit_kind if plan else None}[d.kind],
         purchases=[int(p) for p in f.purchases] if f.purchases is not None else None,
         utilisation=as_float_list(f.utilisation) if f.utilisation is not None else None,
         served_tokens=as_float_list(f.served_tokens),
+        unserved_tokens=as_float_list(f.unserved_tokens),
+        overflow_tokens=as_float_list(f.overflow_served_tokens) if f.overflow_served_tokens is not None else None,
+        served_share=_round(served_total / demand_total) if demand_total > 0 else None,
+        capex_usd=_round(capex), opex_usd=_round(opex),
+        hybrid=plan.to_dict() if plan else None,
         capacity=cap, notes=notes,
-        assumptions=[a.to_dict() for a in d.assumptions], catalog_rows=d.catalog_rows,
+        assumptions=assumptions, catalog_rows=d.catalog_rows,
     )
     curves = {
         "cash": cumulative_with_origin(f.upfront_usd, running),
@@ -190,7 +216,7 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path) -> CompareResult:
                 after = a if ca[-1] < cb[-1] else b
             breaks.append(BreakEven(a=a, b=b, month=None if m is None else round(m, 4), view=view,
                                     cheaper_after=after))
-    feasible = [r for r in results if r.feasible]
+    feasible = [r for r in results if r.feasible and (r.served_share or 0) >= FULL_SERVICE]
     cheapest = min(feasible, key=lambda r: r.tco_usd).id if feasible else None
     assumptions = [
         {"name": k, "value": v, "source": sv.sources[k][0], "as_of": sv.sources[k][1]} for k, v in sv.values.items()
@@ -205,6 +231,8 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path) -> CompareResult:
         demand={"tokens_per_month": as_float_list(dem.total_tokens),
                 "output_share": _round(w.output_share),
                 "active_hours_per_month": dem.active_hours_per_month,
+                "load_duration_curve": {"relative_load": as_float_list(dem.rel[0]),
+                                        "share_of_hours": as_float_list(dem.frac[0])},
                 "peak_output_tokens_per_s": as_float_list(dem.peak_output_tokens_per_s)},
         options=results,
         break_even=breaks,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from . import catalog
 from .catalog import ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec
 from .errors import InputError
-from .scenario import ApiOption, CloudOption, InHouseOption, Scenario
+from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 
 __all__ = [
     "Assumption", "Capacity", "Deployment", "resolve_options", "resolve_model", "units_needed", "SCENARIO_SOURCE",
@@ -54,7 +54,7 @@ class Deployment:
     id: str
     kind: str
     label: str
-    option: InHouseOption | CloudOption | ApiOption
+    option: InHouseOption | CloudOption | ApiOption | HybridOption
     server: ServerSpec | None = None
     cloud: CloudSpec | None = None
     api: ApiOffer | None = None
@@ -63,6 +63,7 @@ class Deployment:
     infeasible_reason: str | None = None
     assumptions: list[Assumption] = field(default_factory=list)
     catalog_rows: list[dict[str, str]] = field(default_factory=list)
+    parts: tuple[Deployment, Deployment] | None = None
 
     def note(self, name: str, value: Any, unit: str, source: str, as_of: str | None = None) -> Any:
         self.assumptions.append(Assumption(name, value, unit, source, as_of))
@@ -178,6 +179,10 @@ def _cloud(opt: CloudOption, where: str) -> Deployment:
 def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
     model_name = opt.model or s.model.name
     if opt.provider is not None and (opt.input_usd_per_mtok is None or opt.output_usd_per_mtok is None):
+        known = catalog.table("models").find(model_name) is not None or any(
+            catalog.normalize(o.model) == catalog.normalize(model_name) for o in catalog.api_offers())
+        if not known:  # name the model first: a provider cannot be checked against an unknown model
+            catalog.get_model(model_name, f"{where}.model" if opt.model else "model.name")
         try:
             offer = catalog.get_api_offer(opt.provider, model_name, f"{where}.provider")
         except InputError as exc:
@@ -268,6 +273,8 @@ def resolve_options(s: Scenario) -> list[Deployment]:
     taken: set[str] = set()
     for i, opt in enumerate(s.options):
         where = f"options[{i}]"
+        if isinstance(opt, HybridOption):
+            continue
         if isinstance(opt, InHouseOption):
             d = _in_house(opt, where)
         elif isinstance(opt, CloudOption):
@@ -278,6 +285,19 @@ def resolve_options(s: Scenario) -> list[Deployment]:
         if d.kind != "api":
             _capacity(d, s, where)
         out.append(d)
+    by_id = {d.option.id: d for d in out if d.option.id}
+    for opt in s.options:
+        if isinstance(opt, HybridOption):
+            base, over = by_id[opt.base], by_id[opt.overflow]
+            d = Deployment(id=_unique_id(opt.id or f"hybrid-{base.id}-{over.id}", taken), kind="hybrid",
+                           label=opt.label or f"{base.label} + overflow to {over.label}", option=opt,
+                           gpu=base.gpu, capacity=base.capacity)
+            d.parts = (base, over)
+            bad = base.infeasible_reason or over.infeasible_reason
+            if bad:
+                d.infeasible_reason = f"a part cannot serve: {bad}"
+            d.catalog_rows = base.catalog_rows + over.catalog_rows
+            out.append(d)
     return out
 
 

@@ -288,7 +288,7 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": capex},
         amortised={k: v for k, v in amortised.items() if np.any(v)} or {"depreciation": depreciation},
-        upfront_usd=float(capex[0] + setup_cost[0]) if not leasing else 0.0,
+        upfront_usd=float(capex[0] + setup_cost[0]),
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=unserved_out * load.total_per_output, utilisation=util, purchases=buys, residual=residual,
     )

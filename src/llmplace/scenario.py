@@ -362,7 +362,11 @@ def load_scenario(path: str | Path) -> Scenario:
         elif isinstance(exc, json.JSONDecodeError):
             where = f"line {exc.lineno}, column {exc.colno}"
         raise InputError("scenario file", str(path), "valid YAML or JSON", f"parse error at {where}") from None
-    return parse_scenario(data)
+    s = parse_scenario(data)
+    trace = s.workload.trace_csv
+    if trace is not None and not Path(trace).is_absolute():  # relative to the scenario file
+        s.workload.trace_csv = str(p.parent / trace)
+    return s
 
 
 def scenario_json_schema() -> dict[str, Any]:

@@ -31,7 +31,7 @@ from .scenario import ApiOption, CloudOption, InHouseOption, Scenario
 
 __all__ = [
     "CAPEX_CATEGORIES", "Flows", "Load", "SiteValues", "flows_for", "in_house_flows", "load_from_demand",
-    "site_values", "trend", "planned_fleet", "lead_months",
+    "site_values", "trend", "planned_fleet", "lead_months", "add", "in_house_fleet", "cloud_flows", "api_flows",
 ]
 
 Array = NDArray[np.float64]
@@ -52,21 +52,24 @@ class Load:
     rate: Array
     hours: Array
     peak: Array
-    total_per_output: float
-    cached_share: float
+    total_per_output: Any
+    cached_share: Any
     active: NDArray[np.bool_]
 
     @property
     def output_tokens(self) -> Array:
-        return np.sum(self.rate * self.hours, axis=1) * 3600.0
+        return np.sum(self.rate * self.hours, axis=-1) * 3600.0
 
     @property
     def total_tokens(self) -> Array:
         return self.output_tokens * self.total_per_output
 
 
-def load_from_demand(dem: Demand, cached_share: float) -> Load:
-    tot = float(dem.total_tokens[0] / dem.output_tokens[0]) if dem.output_tokens[0] > 0 else 1.0
+def load_from_demand(dem: Demand, cached_share: Any) -> Load:
+    out1 = dem.output_tokens[..., :1]
+    tot = np.where(out1 > 0, dem.total_tokens[..., :1] / np.where(out1 > 0, out1, 1.0), 1.0)
+    if tot.size == 1:
+        tot = float(tot.ravel()[0])
     return Load(rate=dem.bin_output_tokens_per_s, hours=dem.bin_hours, peak=dem.peak_output_tokens_per_s,
                 total_per_output=tot, cached_share=cached_share, active=dem.rel > 0)
 
@@ -77,7 +80,7 @@ class Flows:
 
     cash: dict[str, Array]
     amortised: dict[str, Array]
-    upfront_usd: float
+    upfront_usd: Any
     units: IntArray
     served_tokens: Array
     unserved_tokens: Array
@@ -89,22 +92,23 @@ class Flows:
 
     def monthly(self, view: str = "cash") -> Array:
         cats = self.cash if view == "cash" else self.amortised
-        return np.sum(list(cats.values()), axis=0) if cats else np.zeros_like(self.served_tokens)
+        return add(*cats.values()) if cats else np.zeros_like(self.served_tokens)
 
-    def capex_opex(self) -> tuple[float, float]:
-        capex = float(sum(np.sum(v) for k, v in self.cash.items() if k in CAPEX_CATEGORIES))
-        total = float(np.sum(self.monthly("cash")))
-        return capex, total - capex
+    def capex_opex(self) -> tuple[Array, Array]:
+        """Totals over the horizon (one per sample): capex categories and the rest."""
+        parts = [v for k, v in self.cash.items() if k in CAPEX_CATEGORIES]
+        capex = np.sum(add(*parts), axis=-1) if parts else np.zeros(np.shape(self.monthly("cash"))[:-1])
+        return capex, np.sum(self.monthly("cash"), axis=-1) - capex
 
 
 @dataclass
 class SiteValues:
     """Site and finance values after catalog defaults, each with its source."""
 
-    values: dict[str, float]
+    values: dict[str, Any]
     sources: dict[str, tuple[str, str | None]]
 
-    def __getitem__(self, key: str) -> float:
+    def __getitem__(self, key: str) -> Any:
         return self.values[key]
 
 
@@ -135,7 +139,7 @@ def site_values(s: Scenario) -> SiteValues:
     for attr, (key, _unit, section) in _SITE_KEYS.items():
         given = getattr(s.site if section == "site" else s.finance, attr)
         if given is not None:
-            values[attr], sources[attr] = float(given), (SCENARIO_SOURCE, "scenario")
+            values[attr], sources[attr] = given, (SCENARIO_SOURCE, "scenario")
         else:
             row = defaults[key]
             values[attr], sources[attr] = row.value, (row.source, row.as_of)
@@ -145,17 +149,37 @@ def site_values(s: Scenario) -> SiteValues:
     return SiteValues(values, sources)
 
 
-def trend(pct_per_year: float, months: int) -> Array:
-    """Price multiplier of each month for a compound trend [%/year]; month 1 = 1."""
-    return (1.0 + pct_per_year / 100.0) ** (np.arange(months, dtype=float) / 12.0)
+def _shape(*arrays: Any) -> tuple[int, ...]:
+    return np.broadcast_shapes(*(np.shape(a) for a in arrays))
+
+
+def _col(a: Array, m: int) -> Array:
+    """Month ``m`` of a (..., months) array, keeping the month axis (so samples broadcast)."""
+    return a[..., m:m + 1]
+
+
+def add(*parts: Any) -> Array:
+    """Sum of arrays of broadcastable shapes."""
+    out = np.zeros(_shape(*parts))
+    for p in parts:
+        out = out + p
+    return out
+
+
+def trend(pct_per_year: Any, months: int) -> Array:
+    """Price multiplier of each month for a compound trend [%/year]; month 1 = 1.
+
+    ``pct_per_year`` may be an array of samples of shape (samples, 1).
+    """
+    return (1.0 + np.asarray(pct_per_year, dtype=float) / 100.0) ** (np.arange(months, dtype=float) / 12.0)
 
 
 def lead_months(weeks: float) -> int:
     """Procurement lead time in whole months (rounded up)."""
-    return int(math.ceil(weeks * 7.0 / DAYS_PER_MONTH - 1e-9))
+    return int(math.ceil(float(weeks) * 7.0 / DAYS_PER_MONTH - 1e-9))
 
 
-def _need(peak: Array, per_unit_tokens_per_s: float, utilisation: float, step: int = 1) -> IntArray:
+def _need(peak: Any, per_unit_tokens_per_s: Any, utilisation: Any, step: int = 1) -> IntArray:
     units = np.ceil(np.asarray(peak) / (per_unit_tokens_per_s * utilisation) - 1e-9)
     if step > 1:
         units = np.ceil(units / step - 1e-9) * step
@@ -168,44 +192,46 @@ def planned_fleet(need: IntArray, need_with_headroom: IntArray, planning: str, l
     ``forecast``: orders are placed ``lead`` months ahead from the forecast, so servers arrive when
     needed. ``reactive``: at the start of each month the planner compares the month's known peak
     (plus headroom) with the servers installed or on order and orders the difference, which
-    arrives ``lead`` months later; until then the excess demand goes unserved.
+    arrives ``lead`` months later; until then the excess demand goes unserved. Arrays may carry a
+    leading sample axis; months are the last axis.
     """
-    horizon = len(need)
     if planning == "forecast":
-        return np.maximum.accumulate(np.maximum(need, 1)).astype(np.int64)
-    fleet = np.zeros(horizon, dtype=np.int64)
-    arrivals = np.zeros(horizon + lead + 1, dtype=np.int64)
-    installed = max(int(need_with_headroom[0]), 1)  # the fleet in place at go-live
-    on_order = 0
+        return np.maximum.accumulate(np.maximum(need, 1), axis=-1).astype(np.int64)
+    horizon = need.shape[-1]
+    fleet = np.zeros(need.shape, dtype=np.int64)
+    arrivals = np.zeros(need.shape[:-1] + (horizon + lead + 1,), dtype=np.int64)
+    installed = np.maximum(need_with_headroom[..., 0], 1).astype(np.int64)  # the fleet in place at go-live
+    on_order = np.zeros_like(installed)
     for m in range(horizon):
-        installed += int(arrivals[m])
-        on_order -= int(arrivals[m])
-        want = int(need_with_headroom[m])
-        if want > installed + on_order:
-            n = want - installed - on_order
-            if lead == 0:
-                installed += n
-            else:
-                arrivals[m + lead] += n
-                on_order += n
-        fleet[m] = installed
+        installed = installed + arrivals[..., m]
+        on_order = on_order - arrivals[..., m]
+        short = np.maximum(need_with_headroom[..., m] - installed - on_order, 0)
+        if lead == 0:
+            installed = installed + short
+        else:
+            arrivals[..., m + lead] += short
+            on_order = on_order + short
+        fleet[..., m] = installed
     return fleet
 
 
 def _serve(load: Load, capacity: Array) -> tuple[Array, Array]:
     """Rate served per bin and the residual (unserved) rate, for a capacity per month [tokens/s]."""
-    served = np.minimum(load.rate, capacity[:, None])
+    served = np.minimum(load.rate, capacity[..., None])
     return served, load.rate - served
 
 
-def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray,
-                   purchases_exclude_refresh: bool = True) -> Flows:
-    """Flows of an owned fleet (``fleet[m]`` serving servers) that serves ``load`` as far as it can."""
+def _active_hours(load: Load) -> Array:
+    return np.sum(np.where(load.active, load.hours, 0.0), axis=-1)
+
+
+def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray) -> Flows:
+    """Flows of an owned fleet (``fleet[..., m]`` serving servers) that serves ``load`` as far as it can."""
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.server is not None and d.capacity is not None
     srv = d.server
     fin = s.finance
-    horizon = len(fleet)
+    horizon = fleet.shape[-1]
     per_server = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s
     spare = 1 if opt.n_plus_one else 0
     sites = 2 if opt.second_site else 1
@@ -213,66 +239,63 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     owned = ((fleet + spare) * sites).astype(np.int64)
     owned[fleet == 0] = 0
 
-    life_m = sv["useful_life_years"] * 12.0
+    life_m = float(sv["useful_life_years"]) * 12.0
     hw = trend(fin.hardware_price_change_pct_per_year, horizon)
     residual_pct = sv["residual_value_pct"] / 100.0
     setup = sv["setup_usd_per_server"]
-    buys = np.diff(np.concatenate([[0], owned])).clip(min=0).astype(np.int64)
-    capex = np.zeros(horizon)
-    credit = np.zeros(horizon)
-    setup_cost = np.zeros(horizon)
-    depreciation = np.zeros(horizon)
-    lease = np.zeros(horizon)
+    buys = np.diff(owned, axis=-1, prepend=0).clip(min=0).astype(np.int64)
+    shape = _shape(buys, hw, np.asarray(srv.purchase_usd)[..., None] if np.ndim(srv.purchase_usd) else buys)
+    capex, credit, setup_cost, depreciation, lease = (np.zeros(shape) for _ in range(5))
     leasing = opt.acquisition == "lease"
     lease_rate = (1 + opt.lease_rate_pct_per_year / 100.0) ** (1 / 12) - 1
-    cohorts: list[tuple[int, int]] = [(m, int(n)) for m, n in enumerate(buys) if n > 0]
-    k = 0
-    while k < len(cohorts):  # each cohort is replaced at the end of its useful life (refresh)
-        m0, n = cohorts[k]
-        price = srv.purchase_usd * hw[m0]
+    cohorts = np.broadcast_to(buys, shape).astype(float).copy()  # purchases plus refresh replacements
+    for m0 in range(horizon):  # each cohort is replaced at the end of its useful life (refresh)
+        n = _col(cohorts, m0)
+        if not np.any(n):
+            continue
+        price = srv.purchase_usd * _col(hw, m0)
         residual = price * residual_pct
         end = m0 + life_m
         last = min(horizon, int(np.ceil(end - 1e-9)))
-        setup_cost[m0] += n * setup
+        setup_cost[..., m0:m0 + 1] += n * setup
         if leasing:
             pay = price * lease_rate / (1 - (1 + lease_rate) ** -life_m) if lease_rate > 0 else price / life_m
-            lease[m0:last] += n * pay
+            lease[..., m0:last] += n * pay
         else:
-            capex[m0] += n * price
-            depreciation[m0:last] += n * straight_line(price + setup, residual, life_m)
+            capex[..., m0:m0 + 1] += n * price
+            depreciation[..., m0:last] += n * straight_line(price + setup, residual, life_m)
         if end <= horizon - 1e-9:
             m_end = int(np.ceil(end - 1e-9))
             if m_end < horizon:
                 if not leasing:
-                    credit[m_end] -= n * residual  # sold at its residual value ...
-                cohorts.append((m_end, n))  # ... and replaced the same month
+                    credit[..., m_end:m_end + 1] -= n * residual  # sold at its residual value ...
+                cohorts[..., m_end:m_end + 1] += n  # ... and replaced the same month
         elif fin.terminal_value == "book" and not leasing:
-            credit[horizon - 1] -= n * (price - (price - residual) * (horizon - m0) / life_m)
-        k += 1
+            credit[..., horizon - 1:horizon] -= n * (price - (price - residual) * (horizon - m0) / life_m)
 
     capacity = serving * per_server
     served_rate, resid_rate = _serve(load, capacity)
-    util_bins = np.where(capacity[:, None] > 0, served_rate / np.where(capacity[:, None] > 0, capacity[:, None], 1),
-                         0.0)
-    active_h = np.sum(np.where(load.active, load.hours, 0.0), axis=1)
-    util = np.sum(util_bins * load.hours, axis=1) / np.where(active_h > 0, active_h, 1.0)
+    safe_cap = np.where(capacity > 0, capacity, 1.0)[..., None]
+    util_bins = np.where(capacity[..., None] > 0, served_rate / safe_cap, 0.0)
+    active_h = _active_hours(load)
+    util = np.sum(util_bins * load.hours, axis=-1) / np.where(active_h > 0, active_h, 1.0)
     idle_kw, max_kw = srv.idle_power_kw, srv.max_power_kw
-    on_kw = np.where(load.active, idle_kw, 0.0 if opt.power_off_when_idle else idle_kw)
-    kwh_serving = np.sum(load.hours * np.where(load.active | (not opt.power_off_when_idle),
-                                               idle_kw + (max_kw - idle_kw) * util_bins, 0.0), axis=1) * serving
-    kwh_standby = np.sum(load.hours * on_kw, axis=1) * (owned - serving)
+    powered = load.active | (not opt.power_off_when_idle)
+    busy_kw = np.where(powered, idle_kw + (max_kw - idle_kw) * util_bins, 0.0)
+    kwh_serving = np.sum(load.hours * busy_kw, axis=-1) * serving
+    kwh_standby = np.sum(load.hours * np.where(powered, idle_kw, 0.0), axis=-1) * (owned - serving)
     elec = sv["electricity_usd_per_kwh"] * trend(fin.electricity_price_change_pct_per_year, horizon)
     power = (kwh_serving + kwh_standby) * sv["pue"] * elec
+    in_use = owned > 0
     if opt.hosting == "colocation":
-        facility = owned * max_kw * sv["colocation_usd_per_kw_month"] + s.site.facility_usd_per_month
+        facility = owned * max_kw * sv["colocation_usd_per_kw_month"] + s.site.facility_usd_per_month * in_use
     else:
-        facility = np.full(horizon, s.site.facility_usd_per_month) * (owned > 0)
+        facility = add(owned * 0.0, s.site.facility_usd_per_month) * in_use
     maintenance = owned * srv.purchase_usd * sv["maintenance_pct_of_capex_per_year"] / 100.0 / 12.0
     salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(fin.salary_growth_pct_per_year, horizon)
-    fte = np.full(horizon, opt.staff_fte) if opt.staff_fte is not None else owned * sv["staff_fte_per_server"]
-    staff = fte * salary * (owned > 0)
-    run_hours = np.sum(np.where(load.active, load.hours, 0.0), axis=1) if opt.power_off_when_idle \
-        else np.sum(load.hours, axis=1)
+    fte = add(owned * 0.0, opt.staff_fte) if opt.staff_fte is not None else owned * sv["staff_fte_per_server"]
+    staff = fte * salary * in_use
+    run_hours = _active_hours(load) if opt.power_off_when_idle else np.sum(load.hours, axis=-1)
     other = owned * opt.opex_usd_per_hour * run_hours
 
     running = {"power": power, "facility": facility, "maintenance": maintenance, "staff": staff,
@@ -281,33 +304,39 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     amortised = {"depreciation": depreciation, **running}
     if leasing:  # nothing to depreciate: setup counts when it is paid in both views
         amortised["setup"] = setup_cost
-    served_out = np.sum(served_rate * load.hours, axis=1) * 3600.0
-    unserved_out = np.sum(resid_rate * load.hours, axis=1) * 3600.0
+    served_out = np.sum(served_rate * load.hours, axis=-1) * 3600.0
+    unserved_out = np.sum(resid_rate * load.hours, axis=-1) * 3600.0
     residual = Load(rate=resid_rate, hours=load.hours, peak=np.maximum(load.peak - capacity, 0.0),
                     total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": capex},
         amortised={k: v for k, v in amortised.items() if np.any(v)} or {"depreciation": depreciation},
-        upfront_usd=float(capex[0] + setup_cost[0]),
+        upfront_usd=capex[..., 0] + setup_cost[..., 0],
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=unserved_out * load.total_per_output, utilisation=util, purchases=buys, residual=residual,
     )
 
 
-def _in_house(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
+def in_house_fleet(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tuple[IntArray, IntArray, float, int]:
+    """The fleet the option's procurement plan puts in service, the fleet the load needs, and the lead time."""
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.capacity is not None
     per_server = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s
     need = _need(load.peak, per_server, opt.target_utilisation)
-    weeks = opt.lead_time_weeks if opt.lead_time_weeks is not None else sv["procurement_lead_time_weeks"]
+    weeks = opt.lead_time_weeks if opt.lead_time_weeks is not None else float(sv["procurement_lead_time_weeks"])
     lead = lead_months(weeks)
     if opt.servers is not None:
-        fleet = np.full(len(need), opt.servers, dtype=np.int64)
-    else:
-        headroom = _need(load.peak * (1 + opt.headroom_pct / 100.0), per_server, opt.target_utilisation)
-        fleet = planned_fleet(need, headroom, opt.planning, lead)
+        return np.full(need.shape, opt.servers, dtype=np.int64), need, weeks, lead
+    headroom = _need(load.peak * (1 + opt.headroom_pct / 100.0), per_server, opt.target_utilisation)
+    return planned_fleet(need, headroom, opt.planning, lead), need, weeks, lead
+
+
+def _in_house(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
+    opt = d.option
+    assert isinstance(opt, InHouseOption)
+    fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
     f = in_house_flows(d, s, load, sv, fleet)
-    if np.any(need > fleet):
+    if need.ndim == 1 and np.any(need > fleet):
         first = int(np.argmax(need > fleet)) + 1
         why = f"fixed at {opt.servers} servers" if opt.servers is not None else \
             f"{opt.planning} planning with a {weeks:g}-week lead time ({lead} months)"
@@ -316,7 +345,7 @@ def _in_house(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
     return f
 
 
-def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None) -> tuple[float, str]:
+def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None) -> tuple[Any, str]:
     """Instance price for a plan [USD/h] and where it comes from."""
     opt = d.option
     assert isinstance(opt, CloudOption) and d.cloud is not None
@@ -336,7 +365,7 @@ def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None)
     key = "reserved_1y_discount_pct" if plan == "reserved_1y" else "reserved_3y_discount_pct"
     disc = sv[key]
     return row.on_demand_usd_per_hour * (1 - disc / 100.0), \
-        f"on-demand x (1 - {disc:g} %) default discount; {sv.sources[key][0]}"
+        f"on-demand x (1 - {float(np.mean(disc)):g} %) default discount; {sv.sources[key][0]}"
 
 
 def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved: int | None = None,
@@ -344,58 +373,66 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     """Flows of rented instances serving ``load``; ``reserved`` overrides the committed baseline."""
     opt = d.option
     assert isinstance(opt, CloudOption) and d.cloud is not None and d.capacity is not None
-    horizon = load.rate.shape[0]
+    horizon = load.rate.shape[-2]
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
     step = opt.scale_step_instances
     trend_c = trend(s.finance.cloud_price_change_pct_per_year, horizon)
     price, src = cloud_price_per_hour(d, sv)
-    if note:
-        d.note(f"instance price ({opt.plan.replace('_', ' ')})", round(price, 4), "USD/h", src, d.cloud.as_of)
+    if note and np.ndim(price) == 0:
+        d.note(f"instance price ({opt.plan.replace('_', ' ')})", round(float(price), 4), "USD/h", src,
+               d.cloud.as_of)
     hours = load.hours
     peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, step), opt.min_instances)
     if opt.billing == "autoscaled":
-        per_bin = np.maximum(_need(load.rate, per_inst, opt.target_utilisation, step),
+        per_bin = np.maximum(_need(load.rate, per_inst[..., None] if np.ndim(per_inst) else per_inst,
+                                   opt.target_utilisation if np.ndim(opt.target_utilisation) == 0
+                                   else opt.target_utilisation[..., None], step),
                              np.where(load.active, opt.min_instances, 0))
-        per_bin[:, 0] = np.maximum(per_bin[:, 0], peak_need)  # the busiest bin holds the exact peak
+        per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
     elif opt.billing == "active_hours":
-        per_bin = np.where(load.active, peak_need[:, None], 0)
+        per_bin = np.where(load.active, peak_need[..., None], 0)
     else:
-        per_bin = np.broadcast_to(peak_need[:, None], hours.shape).copy()
+        per_bin = np.broadcast_to(peak_need[..., None], _shape(peak_need[..., None], hours)).copy()
+    month_hours = np.sum(hours, axis=-1)
     reserved_n = reserved if reserved is not None else opt.reserved_instances
     if opt.plan.startswith("reserved"):
-        base = peak_need if reserved_n is None and opt.billing == "always_on" else (
-            np.full(horizon, reserved_n if reserved_n is not None else int(np.min(per_bin[0]))))
+        if reserved_n is None and opt.billing == "always_on":
+            base: Any = peak_need
+        elif reserved_n is not None:
+            base = np.full(peak_need.shape, reserved_n)
+        else:
+            base = np.broadcast_to(np.min(per_bin[..., :1, :], axis=-1), peak_need.shape)
         od_price, _ = cloud_price_per_hour(d, sv, "on_demand")
-        reserved_cost = base * np.sum(hours, axis=1) * price
-        above = np.maximum(per_bin - base[:, None], 0)
-        compute = (reserved_cost + np.sum(above * hours, axis=1) * od_price) * trend_c
-        fleet = np.maximum(base, np.max(per_bin, axis=1))
+        above = np.maximum(per_bin - base[..., None], 0)
+        compute = (base * month_hours * price + np.sum(above * hours, axis=-1) * od_price) * trend_c
+        fleet = np.maximum(base, np.max(per_bin, axis=-1))
     else:
-        compute = np.sum(per_bin * hours, axis=1) * price * trend_c
-        fleet = np.max(per_bin, axis=1)
-    mean_inst = np.sum(per_bin * hours, axis=1) / np.sum(hours, axis=1)
+        compute = np.sum(per_bin * hours, axis=-1) * price * trend_c
+        fleet = np.max(per_bin, axis=-1)
+    mean_inst = np.sum(per_bin * hours, axis=-1) / month_hours
     storage = mean_inst * opt.storage_gb * sv["storage_usd_per_gb_month"]
-    egress = np.full(horizon, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
+    egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
     salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
-    fte = np.full(horizon, opt.staff_fte) if opt.staff_fte is not None \
+    fte = add(compute * 0.0, opt.staff_fte) if opt.staff_fte is not None \
         else fleet * 0.5 * sv["staff_fte_per_server"]
     staff = fte * salary
-    cap_bins = per_bin * per_inst
+    cap_bins = per_bin * (per_inst[..., None] if np.ndim(per_inst) else per_inst)
     util_bins = np.where(cap_bins > 0, np.minimum(load.rate / np.where(cap_bins > 0, cap_bins, 1), 1.0), 0.0)
-    active_h = np.sum(np.where(load.active, hours, 0.0), axis=1)
-    util = np.sum(util_bins * hours, axis=1) / np.where(active_h > 0, active_h, 1.0)
+    active_h = _active_hours(load)
+    util = np.sum(util_bins * hours, axis=-1) / np.where(active_h > 0, active_h, 1.0)
     cats = {"compute": compute, "storage": storage, "egress": egress, "staff": staff}
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"compute": compute}
-    return Flows(cash=cats, amortised=dict(cats), upfront_usd=0.0, units=fleet.astype(np.int64),
-                 served_tokens=load.total_tokens, unserved_tokens=np.zeros(horizon), utilisation=util)
+    zeros = np.zeros(np.shape(compute))
+    return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=fleet.astype(np.int64),
+                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util)
 
 
 def api_flows(d: Deployment, s: Scenario, load: Load) -> Flows:
     """Flows of a per-token API serving ``load``."""
     assert d.api is not None and isinstance(d.option, ApiOption)
     a, opt = d.api, d.option
-    horizon = load.rate.shape[0]
+    horizon = load.rate.shape[-2]
     out_tok = load.output_tokens
     in_tok = out_tok * (load.total_per_output - 1.0)
     cached_tok = in_tok * load.cached_share
@@ -408,11 +445,12 @@ def api_flows(d: Deployment, s: Scenario, load: Load) -> Flows:
         "cached_input_tokens": cached_tok * cached_price / 1e6 * factor,
         "output_tokens": out_tok * a.output_usd_per_mtok / 1e6 * factor,
     }
+    zeros = np.zeros(_shape(*cats.values()))
     if opt.staff_fte:
-        cats["staff"] = np.full(horizon, opt.staff_fte * catalog.site_default("sysadmin_loaded_usd_per_year") / 12.0)
+        cats["staff"] = zeros + opt.staff_fte * catalog.site_default("sysadmin_loaded_usd_per_year") / 12.0
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"output_tokens": cats["output_tokens"]}
-    return Flows(cash=cats, amortised=dict(cats), upfront_usd=0.0, units=np.zeros(horizon, dtype=np.int64),
-                 served_tokens=load.total_tokens, unserved_tokens=np.zeros(horizon))
+    return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=zeros.astype(np.int64),
+                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros)
 
 
 def flows_for(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:

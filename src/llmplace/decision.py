@@ -99,8 +99,8 @@ class CompareResult(BaseModel):
 FULL_SERVICE = 0.999
 
 
-def _round(x: float) -> float:
-    return float(round(x, 6))
+def _round(x: Any) -> float:
+    return float(round(float(x), 6))
 
 
 def _view(monthly: np.ndarray, upfront: float, cats: dict[str, np.ndarray], tokens: float) -> ViewResult:
@@ -143,7 +143,8 @@ def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[Optio
         feasible = False  # a fixed fleet that can never catch up is not an answer
         reason = (f"cannot serve the workload: {float(np.sum(f.unserved_tokens)) / 1e6:,.1f} M tokens unserved "
                   f"over the horizon ({notes[0] if notes else 'fleet too small'})")
-    capex, opex = f.capex_opex()
+    capex, opex = (float(x) for x in f.capex_opex())
+    f.upfront_usd = float(f.upfront_usd)
     cap = None
     if d.capacity is not None:
         cap = {"output_tokens_per_s_per_replica": _round(d.capacity.output_tokens_per_s),

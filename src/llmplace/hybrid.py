@@ -22,7 +22,7 @@ from .finance import npv
 from .options import Deployment
 from .scenario import CloudOption, HybridOption, InHouseOption, Scenario
 
-__all__ = ["HybridPlan", "hybrid_flows"]
+__all__ = ["HybridPlan", "hybrid_at", "hybrid_flows"]
 
 MAX_FULL_SEARCH = 120
 
@@ -77,8 +77,8 @@ def _cost(f: Flows, objective: str, rate: float) -> float:
     cash = f.monthly("cash")
     if objective == "npv":
         running = cash.copy()
-        running[0] -= f.upfront_usd
-        return npv(f.upfront_usd, running, rate)
+        running[0] -= float(f.upfront_usd)
+        return npv(float(f.upfront_usd), running, rate)
     return float(np.sum(cash))
 
 
@@ -88,47 +88,45 @@ def _candidates(n_max: int) -> list[int]:
     return sorted(set(np.linspace(0, n_max, MAX_FULL_SEARCH // 2).round().astype(int).tolist()))
 
 
+def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int | str) -> Flows:
+    """Flows of the hybrid with a base of ``n`` units (``"planned"``: the base option's own plan)."""
+    opt = d.option
+    assert isinstance(opt, HybridOption) and d.parts is not None
+    base, over = d.parts
+    assert base.capacity is not None
+    if isinstance(base.option, InHouseOption):
+        if n == "planned":
+            bf = _in_house(base, s, load, sv)
+        else:
+            bf = in_house_flows(base, s, load, sv, np.full(load.peak.shape, int(n), dtype=np.int64))
+        resid = bf.residual
+    else:
+        per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
+        cap = int(n) * per_inst + np.zeros(load.peak.shape)
+        served_rate = np.minimum(load.rate, cap[..., None])
+        served = Load(rate=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
+                      total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
+        orig = base.option
+        base.option = orig.model_copy(update={"billing": "always_on", "min_instances": 0})
+        try:
+            bf = cloud_flows(base, s, served, sv, reserved=int(n), note=False)
+        finally:
+            base.option = orig
+        resid = Load(rate=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - cap, 0.0),
+                     total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
+    assert resid is not None
+    return _combine(bf, _overflow(over, s, resid, sv))
+
+
 def hybrid_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tuple[Flows, HybridPlan]:
     """Optimised flows of a hybrid deployment and the plan behind them."""
     opt = d.option
     assert isinstance(opt, HybridOption) and d.parts is not None
     base, over = d.parts
     rate_pct = sv["discount_rate_pct_per_year"]
-    horizon = load.rate.shape[0]
-
-    def evaluate(n: int | str) -> Flows:
-        if isinstance(base.option, InHouseOption):
-            if n == "planned":
-                bf = _in_house(base, s, load, sv)
-            else:
-                bf = in_house_flows(base, s, load, sv, np.full(horizon, int(n), dtype=np.int64))
-            resid = bf.residual
-        else:
-            assert base.capacity is not None
-            per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
-            cap = np.full(horizon, int(n) * per_inst)
-            served_rate = np.minimum(load.rate, cap[:, None])
-            served = Load(rate=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
-                          total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
-            orig = base.option
-            base.option = orig.model_copy(update={"billing": "always_on", "min_instances": 0})
-            try:
-                bf = cloud_flows(base, s, served, sv, reserved=int(n), note=False)
-            finally:
-                base.option = orig
-            resid = Load(rate=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - cap, 0.0),
-                         total_per_output=load.total_per_output, cached_share=load.cached_share,
-                         active=load.active)
-        assert resid is not None
-        return _combine(bf, _overflow(over, s, resid, sv))
-
     assert base.capacity is not None
-    if isinstance(base.option, InHouseOption):
-        per_unit = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
-        unit_kind = "servers"
-    else:
-        per_unit = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
-        unit_kind = "reserved instances"
+    per_unit = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
+    unit_kind = "servers" if isinstance(base.option, InHouseOption) else "reserved instances"
     n_max = int(np.ceil(float(np.max(load.peak)) / per_unit - 1e-9))
     if opt.base_units is not None:
         grid: list[int | str] = [opt.base_units]
@@ -138,7 +136,7 @@ def hybrid_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tupl
             grid.append("planned")
     results: dict[int | str, tuple[float, Flows]] = {}
     for n in grid:
-        f = evaluate(n)
+        f = hybrid_at(d, s, load, sv, n)
         results[n] = (_cost(f, opt.objective, rate_pct), f)
     if opt.base_units is None and n_max > MAX_FULL_SEARCH:  # refine around the coarse optimum
         ints = sorted(k for k in results if isinstance(k, int))
@@ -147,7 +145,7 @@ def hybrid_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tupl
         lo, hi = ints[max(pos - 1, 0)], ints[min(pos + 1, len(ints) - 1)]
         for n in range(lo, hi + 1):
             if n not in results:
-                f = evaluate(n)
+                f = hybrid_at(d, s, load, sv, n)
                 results[n] = (_cost(f, opt.objective, rate_pct), f)
     best = min(results, key=lambda k: results[k][0])
     flows = results[best][1]

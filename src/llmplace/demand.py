@@ -22,6 +22,7 @@ import csv
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,7 +77,8 @@ class Demand:
     @property
     def active_hours_per_month(self) -> float:
         """Hours a month with any load [h] (of the first month)."""
-        return float(np.sum(self.frac[0][self.rel[0] > 0]) * self.hours_per_month)
+        first = np.sum(np.where(self.rel[..., 0, :] > 0, self.frac[..., 0, :], 0.0), axis=-1)
+        return float(np.ravel(first)[0]) * self.hours_per_month
 
     @property
     def mean_output_tokens_per_s(self) -> Array:
@@ -86,13 +88,13 @@ class Demand:
     @property
     def average_output_tokens_per_s(self) -> Array:
         """Mean output rate over the active hours [tokens/s]."""
-        active = np.sum(np.where(self.rel > 0, self.frac, 0.0), axis=1) * self.hours_per_month
+        active = np.sum(np.where(self.rel > 0, self.frac, 0.0), axis=-1) * self.hours_per_month
         return self.output_tokens / (np.where(active > 0, active, 1.0) * 3600.0)
 
     @property
     def bin_output_tokens_per_s(self) -> Array:
         """Output rate in each bin of each month [tokens/s], (months x bins)."""
-        return self.mean_output_tokens_per_s[:, None] * self.rel
+        return self.mean_output_tokens_per_s[..., None] * self.rel
 
     @property
     def bin_hours(self) -> Array:
@@ -105,29 +107,28 @@ class Demand:
         return self.mean_output_tokens_per_s * self.peak_rel
 
 
-def flat_ldc(active_fraction: float, peak_to_average: float, bins: int = FLAT_BINS) -> tuple[Array, Array, float]:
+def flat_ldc(active_fraction: Any, peak_to_average: Any, bins: int = FLAT_BINS) -> tuple[Array, Array, Array]:
     """LDC of load confined to ``active_fraction`` of the hours with the given peak-to-average ratio.
 
-    Returns (rel, frac, peak_rel); rel is relative to the mean over all hours.
+    Returns (rel, frac, peak_rel); rel is relative to the mean over all hours. Inputs may be arrays
+    of samples (shape (samples, 1)); bins are then the last axis.
     """
-    p = float(peak_to_average)
+    p = np.asarray(peak_to_average, dtype=float)[..., None]
+    a = np.asarray(active_fraction, dtype=float)[..., None]
     x = (np.arange(bins) + 0.5) / bins
-    if p <= 2.0:
-        r = p + (2.0 - 2.0 * p) * x  # linear from p to 2 - p: mean 1
-    else:
-        r = p * (1.0 - x) ** (p - 1.0)
-    r = r / np.mean(r)  # midpoint sampling: restore the mean exactly
-    a = float(active_fraction)
+    # linear from p to 2 - p for p <= 2, else p (1 - x)^(p - 1): both have mean 1 and maximum p
+    r = np.where(p <= 2.0, p + (2.0 - 2.0 * p) * x, p * (1.0 - x) ** np.maximum(p - 1.0, 0.0))
+    r = r / np.mean(r, axis=-1, keepdims=True)  # midpoint sampling: restore the mean exactly
     rel = r / a
-    frac = np.full(bins, a / bins)
-    peak = p / a
-    if a < 1.0:
-        rel = np.concatenate([rel, [0.0]])
-        frac = np.concatenate([frac, [1.0 - a]])
+    frac = a / bins + 0.0 * r
+    peak = (p / a)[..., 0]
+    if np.any(a < 1.0):
+        rel = np.concatenate([rel, np.zeros(rel.shape[:-1] + (1,))], axis=-1)
+        frac = np.concatenate([frac, np.broadcast_to(1.0 - a, frac.shape[:-1] + (1,))], axis=-1)
     return rel, frac, peak
 
 
-def weights_ldc(weights: list[float] | Array, field: str = "workload.hourly_weights") -> tuple[Array, Array, float]:
+def weights_ldc(weights: list[float] | Array, field: str = "workload.hourly_weights") -> tuple[Array, Array, Any]:
     """LDC from hour-of-day (24) or hour-of-week (168) weights."""
     w = np.asarray(weights, dtype=float)
     if w.ndim != 1 or len(w) not in (24, 168) or np.any(w < 0) or not np.any(w > 0):
@@ -138,7 +139,7 @@ def weights_ldc(weights: list[float] | Array, field: str = "workload.hourly_weig
     return rel, frac, float(rel[0])
 
 
-def trace_ldc(path: str | Path, bins: int = 48) -> tuple[Array, Array, float, float]:
+def trace_ldc(path: str | Path, bins: int = 48) -> tuple[Array, Array, Any, float]:
     """LDC and mean monthly volume from an hourly trace CSV (columns ``timestamp``, ``tokens``).
 
     Returns (rel, frac, peak_rel, tokens_per_month); the busiest hour is kept exactly as the first bin.
@@ -197,23 +198,27 @@ def demand_from_scenario(s: Scenario) -> Demand:
         active = w.active_hours_per_month if w.active_hours_per_month is not None else hours
         rel, frac, peak = flat_ldc(active / hours, w.peak_to_average)
     months = np.arange(horizon, dtype=float)
-    volume = base * (1.0 + w.growth_pct_per_month / 100.0) ** months
+    volume = np.asarray(base, dtype=float) * (1.0 + np.asarray(w.growth_pct_per_month) / 100.0) ** months
     if w.monthly_multipliers is not None:
         mult = np.asarray(w.monthly_multipliers, dtype=float)
         volume = volume * mult[(months.astype(int) + (w.start_month - 1)) % 12]
     for burst in w.bursts:
         if burst.month <= horizon:
-            volume[burst.month - 1] *= burst.multiplier
+            volume[..., burst.month - 1] *= burst.multiplier
     output = volume * w.output_share
     inputs = volume - output
-    ones = np.ones((horizon, 1))
+    rel = np.asarray(rel, dtype=float)
+    frac = np.asarray(frac, dtype=float)
+    if rel.ndim == 1:  # one curve for every month: add the month axis
+        rel, frac = rel[None, :], frac[None, :]
+    ones = np.ones(volume.shape + (1,))
     return Demand(
         total_tokens=volume,
         input_tokens=inputs,
         output_tokens=output,
         cached_input_tokens=inputs * w.cached_input_share,
         hours_per_month=hours,
-        rel=ones * rel[None, :],
-        frac=ones * frac[None, :],
-        peak_rel=np.full(horizon, peak),
+        rel=ones * rel,
+        frac=ones * frac,
+        peak_rel=np.broadcast_to(np.asarray(peak, dtype=float), volume.shape).copy(),
     )

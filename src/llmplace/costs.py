@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ class Load:
     cached_share: Any
     active: NDArray[np.bool_]
 
-    @property
+    @cached_property
     def output_tokens(self) -> Array:
         return np.sum(self.rate * self.hours, axis=-1) * 3600.0
 
@@ -215,17 +216,12 @@ def planned_fleet(need: IntArray, need_with_headroom: IntArray, planning: str, l
     return fleet
 
 
-def _serve(load: Load, capacity: Array) -> tuple[Array, Array]:
-    """Rate served per bin and the residual (unserved) rate, for a capacity per month [tokens/s]."""
-    served = np.minimum(load.rate, capacity[..., None])
-    return served, load.rate - served
-
-
 def _active_hours(load: Load) -> Array:
     return np.sum(np.where(load.active, load.hours, 0.0), axis=-1)
 
 
-def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray) -> Flows:
+def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray,
+                   with_residual: bool = False) -> Flows:
     """Flows of an owned fleet (``fleet[..., m]`` serving servers) that serves ``load`` as far as it can."""
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.server is not None and d.capacity is not None
@@ -244,7 +240,7 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     residual_pct = sv["residual_value_pct"] / 100.0
     setup = sv["setup_usd_per_server"]
     buys = np.diff(owned, axis=-1, prepend=0).clip(min=0).astype(np.int64)
-    shape = _shape(buys, hw, np.asarray(srv.purchase_usd)[..., None] if np.ndim(srv.purchase_usd) else buys)
+    shape = _shape(buys, hw, np.asarray(srv.purchase_usd, dtype=float))
     capex, credit, setup_cost, depreciation, lease = (np.zeros(shape) for _ in range(5))
     leasing = opt.acquisition == "lease"
     lease_rate = (1 + opt.lease_rate_pct_per_year / 100.0) ** (1 / 12) - 1
@@ -274,16 +270,17 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
             credit[..., horizon - 1:horizon] -= n * (price - (price - residual) * (horizon - m0) / life_m)
 
     capacity = serving * per_server
-    served_rate, resid_rate = _serve(load, capacity)
-    safe_cap = np.where(capacity > 0, capacity, 1.0)[..., None]
-    util_bins = np.where(capacity[..., None] > 0, served_rate / safe_cap, 0.0)
+    served_rate = np.minimum(load.rate, capacity[..., None])
+    served_rh = np.sum(served_rate * load.hours, axis=-1)  # output tokens/s x hours actually served
+    safe_cap = np.where(capacity > 0, capacity, 1.0)
     active_h = _active_hours(load)
-    util = np.sum(util_bins * load.hours, axis=-1) / np.where(active_h > 0, active_h, 1.0)
+    util = np.where(capacity > 0, served_rh / safe_cap, 0.0) / np.where(active_h > 0, active_h, 1.0)
     idle_kw, max_kw = srv.idle_power_kw, srv.max_power_kw
-    powered = load.active | (not opt.power_off_when_idle)
-    busy_kw = np.where(powered, idle_kw + (max_kw - idle_kw) * util_bins, 0.0)
-    kwh_serving = np.sum(load.hours * busy_kw, axis=-1) * serving
-    kwh_standby = np.sum(load.hours * np.where(powered, idle_kw, 0.0), axis=-1) * (owned - serving)
+    powered_h = np.sum(load.hours, axis=-1) if not opt.power_off_when_idle else active_h
+    # energy of the serving fleet: idle draw in every powered hour plus the load-proportional part
+    kwh_serving = serving * (idle_kw * powered_h) + (max_kw - idle_kw) * np.where(capacity > 0, served_rh, 0.0) \
+        / per_server
+    kwh_standby = idle_kw * powered_h * (owned - serving)
     elec = sv["electricity_usd_per_kwh"] * trend(fin.electricity_price_change_pct_per_year, horizon)
     power = (kwh_serving + kwh_standby) * sv["pue"] * elec
     in_use = owned > 0
@@ -304,10 +301,12 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     amortised = {"depreciation": depreciation, **running}
     if leasing:  # nothing to depreciate: setup counts when it is paid in both views
         amortised["setup"] = setup_cost
-    served_out = np.sum(served_rate * load.hours, axis=-1) * 3600.0
-    unserved_out = np.sum(resid_rate * load.hours, axis=-1) * 3600.0
-    residual = Load(rate=resid_rate, hours=load.hours, peak=np.maximum(load.peak - capacity, 0.0),
-                    total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
+    served_out = served_rh * 3600.0
+    unserved_out = np.maximum(load.output_tokens - served_out, 0.0)
+    residual = None
+    if with_residual:
+        residual = Load(rate=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - capacity, 0.0),
+                        total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": capex},
         amortised={k: v for k, v in amortised.items() if np.any(v)} or {"depreciation": depreciation},
@@ -331,11 +330,11 @@ def in_house_fleet(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tu
     return planned_fleet(need, headroom, opt.planning, lead), need, weeks, lead
 
 
-def _in_house(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
+def _in_house(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_residual: bool = False) -> Flows:
     opt = d.option
     assert isinstance(opt, InHouseOption)
     fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
-    f = in_house_flows(d, s, load, sv, fleet)
+    f = in_house_flows(d, s, load, sv, fleet, with_residual)
     if need.ndim == 1 and np.any(need > fleet):
         first = int(np.argmax(need > fleet)) + 1
         why = f"fixed at {opt.servers} servers" if opt.servers is not None else \
@@ -417,10 +416,9 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     fte = add(compute * 0.0, opt.staff_fte) if opt.staff_fte is not None \
         else fleet * 0.5 * sv["staff_fte_per_server"]
     staff = fte * salary
-    cap_bins = per_bin * (per_inst[..., None] if np.ndim(per_inst) else per_inst)
-    util_bins = np.where(cap_bins > 0, np.minimum(load.rate / np.where(cap_bins > 0, cap_bins, 1), 1.0), 0.0)
-    active_h = _active_hours(load)
-    util = np.sum(util_bins * hours, axis=-1) / np.where(active_h > 0, active_h, 1.0)
+    inst_hours = np.sum(per_bin * hours, axis=-1)
+    cap_hours = inst_hours * per_inst  # output tokens/s x hours the fleet could carry
+    util = np.where(cap_hours > 0, load.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)
     cats = {"compute": compute, "storage": storage, "egress": egress, "staff": staff}
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"compute": compute}
     zeros = np.zeros(np.shape(compute))

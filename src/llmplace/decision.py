@@ -7,13 +7,15 @@ returns a :class:`CompareResult`, plain data that serialises to the documented J
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from .costs import as_float_list, flows_for, load_from_demand, site_values
+from .criteria.model import OptionCriteria, Recommendation, Weights
 from .demand import demand_from_scenario
 from .hybrid import hybrid_flows
 from .errors import InputError
@@ -60,10 +62,13 @@ class OptionResult(BaseModel):
     capex_usd: float = 0.0
     opex_usd: float = 0.0
     hybrid: dict[str, Any] | None = None
+    risk: dict[str, Any] | None = None
     capacity: dict[str, Any] | None = None
     notes: list[str] = Field(default_factory=list)
     assumptions: list[dict[str, Any]] = Field(default_factory=list)
     catalog_rows: list[dict[str, str]] = Field(default_factory=list)
+    criteria: OptionCriteria | None = Field(
+        default=None, description="constraints, availability, latency and the 0-10 scores beyond cost")
 
 
 class BreakEven(BaseModel):
@@ -84,6 +89,19 @@ class CompareResult(BaseModel):
     cheapest: str | None
     cheapest_basis: str = "lowest tco_usd (cash view) among feasible options that serve at least 99.9 % of demand"
     assumptions: list[dict[str, Any]]
+    risk: dict[str, Any] | None = Field(None, description="Monte Carlo summary: samples, seed, inputs")
+    tornado: list[dict[str, Any]] | None = None
+    thresholds: list[dict[str, Any]] | None = None
+    recommendation: Recommendation | None = None
+    weights: Weights | None = Field(default=None, description="criteria weights: profile, points and shares")
+    criteria_sources: list[dict[str, str]] = Field(default_factory=list, description="data rows the criteria "
+                                                   "scores rest on")
+    _samples: dict[str, Any] | None = PrivateAttr(default=None)
+
+    @property
+    def samples(self) -> dict[str, Any] | None:
+        """The Monte Carlo sample arrays (inputs, TCO and NPV per option, break-even months per pair)."""
+        return self._samples
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON document (plain floats, no numpy scalars)."""
@@ -185,8 +203,13 @@ def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[Optio
     return res, curves
 
 
-def compare(scenario: Scenario | dict[str, Any] | str | Path) -> CompareResult:
-    """Compare every option of a scenario (a :class:`Scenario`, a parsed document or a file path)."""
+def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | None = None, seed: int | None = None,
+            progress: Callable[[int, int], None] | None = None) -> CompareResult:
+    """Compare every option of a scenario (a :class:`Scenario`, a parsed document or a file path).
+
+    With ``samples`` (or when the scenario holds distributions), Monte Carlo ranges, the probability
+    of being cheapest, a tornado and switching thresholds are added; ``seed`` makes them repeatable.
+    """
     if isinstance(scenario, (str, Path)):
         s = load_scenario(scenario)
     elif isinstance(scenario, dict):
@@ -223,7 +246,7 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path) -> CompareResult:
         {"name": k, "value": v, "source": sv.sources[k][0], "as_of": sv.sources[k][1]} for k, v in sv.values.items()
     ]
     w = s.workload
-    return CompareResult(
+    result = CompareResult(
         scenario=s.name,
         convention={"hours_per_month": fin.hours_per_month, "currency": fin.currency, "view": "cash",
                     "other_views": ["amortised"], "terminal_value": fin.terminal_value,
@@ -240,3 +263,42 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path) -> CompareResult:
         cheapest=cheapest,
         assumptions=assumptions,
     )
+    n = samples if samples is not None else (s.uncertainty.samples if s.uncertainty.inputs else 0)
+    if n:
+        _add_risk(result, s, deployments, sv, n, s.uncertainty.seed if seed is None else seed, progress)
+    from .criteria import attach  # constraints, scores and the recommendation; cheapest recomputed
+
+    attach(s, result, full_service=FULL_SERVICE)
+    return result
+
+
+def _add_risk(result: CompareResult, s: Scenario, deployments: list[Deployment], sv: Any, samples: int, seed: int,
+              progress: Callable[[int, int], None] | None) -> None:
+    from . import risk
+
+    if samples < 100 or samples > 1_000_000:
+        raise InputError("samples", samples, "a whole number from 100 to 1,000,000")
+    if seed < 0:
+        raise InputError("seed", seed, "a whole number >= 0")
+    ok = {r.id for r in result.options if r.feasible}
+    deps = [d for d in deployments if d.id in ok]
+    hybrid_units = {r.id: r.hybrid["base_units"] for r in result.options if r.hybrid and r.id in ok}
+    candidates = [r.id for r in sorted(result.options, key=lambda r: r.tco_usd)
+                  if r.feasible and (r.served_share or 0) >= FULL_SERVICE]
+    specs = risk.uncertain_inputs(s, deps, sv)
+    mc = risk.run_monte_carlo(s, deps, hybrid_units, specs, candidates, samples, seed, progress)
+    for r in result.options:
+        if r.id in mc.tco:
+            r.risk = mc.risk(r.id)
+    result.risk = {"samples": samples, "seed": seed, "inputs": [sp.describe() for sp in specs],
+                   "probability_cheapest": mc.probability_cheapest(),
+                   "method": "Monte Carlo through the deterministic cost engine; sizing at point values, its "
+                             "uncertainty as the throughput multiplier; hybrid base sizes fixed at the "
+                             "deterministic optimum"}
+    # the runner-up for the tornado: a genuinely different plan (not a hybrid that degenerates to a pure part)
+    distinct = [r.id for r in sorted(result.options, key=lambda r: r.tco_usd) if r.id in candidates and not (
+        r.hybrid and r.hybrid["share_served_by_base"] in (0.0, 1.0))]
+    if len(distinct) >= 2:
+        result.tornado = risk.tornado(s, deps, hybrid_units, specs, distinct[0], distinct[1])
+    result.thresholds = risk.thresholds(s, deps, hybrid_units, specs, candidates)
+    result._samples = mc.arrays()

@@ -34,6 +34,7 @@ __all__ = ["Demand", "SHAPES", "demand_from_scenario", "flat_ldc", "weights_ldc"
 
 Array = NDArray[np.float64]
 FLAT_BINS = 24
+MAX_BINS = 24
 
 
 def _day(weekday: list[float], weekend: list[float]) -> list[float]:
@@ -58,7 +59,8 @@ class Demand:
     """Monthly demand and its load-duration curve.
 
     ``total_tokens`` etc. have one value a month [tokens/month]; ``rel`` and ``frac`` are
-    (months x bins) arrays as described in the module docstring.
+    (months x bins) arrays as described in the module docstring, where the month axis may have
+    length 1 when every month shares one curve (it broadcasts).
     """
 
     total_tokens: Array
@@ -135,11 +137,21 @@ def weights_ldc(weights: list[float] | Array, field: str = "workload.hourly_weig
         raise InputError(field, f"{len(w)} values" if w.ndim == 1 else "a table",
                          "24 (hour of day) or 168 (hour of week) non-negative numbers, not all zero")
     rel = np.sort(w / np.mean(w))[::-1]
-    frac = np.full(len(w), 1.0 / len(w))
+    rel, frac = _compress(rel, np.full(len(w), 1.0 / len(w)))
     return rel, frac, float(rel[0])
 
 
-def trace_ldc(path: str | Path, bins: int = 48) -> tuple[Array, Array, Any, float]:
+def _compress(rel: Array, frac: Array, bins: int = MAX_BINS) -> tuple[Array, Array]:
+    """Fewer bins for a sorted curve: the busiest hour alone, then groups of equal hours (means kept)."""
+    if len(rel) <= bins:
+        return rel, frac
+    groups = np.array_split(np.arange(1, len(rel)), bins - 1)
+    r = [rel[0]] + [float(np.sum(rel[g] * frac[g]) / np.sum(frac[g])) for g in groups]
+    f = [frac[0]] + [float(np.sum(frac[g])) for g in groups]
+    return np.asarray(r), np.asarray(f)
+
+
+def trace_ldc(path: str | Path, bins: int = MAX_BINS) -> tuple[Array, Array, Any, float]:
     """LDC and mean monthly volume from an hourly trace CSV (columns ``timestamp``, ``tokens``).
 
     Returns (rel, frac, peak_rel, tokens_per_month); the busiest hour is kept exactly as the first bin.
@@ -170,10 +182,7 @@ def trace_ldc(path: str | Path, bins: int = 48) -> tuple[Array, Array, Any, floa
     if mean <= 0:
         raise InputError(field, "all zero", "some hours with tokens > 0")
     rel_h = arr / mean
-    # compress: the peak hour alone, then equal-count quantile bins
-    chunks = np.array_split(rel_h[1:], bins - 1)
-    rel = np.concatenate([[rel_h[0]], [c.mean() for c in chunks if len(c)]])
-    frac = np.concatenate([[1.0], [len(c) for c in chunks if len(c)]]) / len(rel_h)
+    rel, frac = _compress(rel_h, np.full(len(rel_h), 1.0 / len(rel_h)), bins)
     span_h = max(1.0, (max(stamps) - min(stamps)).total_seconds() / 3600.0 + 1.0)
     tokens_per_month = float(np.sum(values)) / span_h * 730.0
     return rel, frac, float(rel_h[0]), tokens_per_month
@@ -211,14 +220,15 @@ def demand_from_scenario(s: Scenario) -> Demand:
     frac = np.asarray(frac, dtype=float)
     if rel.ndim == 1:  # one curve for every month: add the month axis
         rel, frac = rel[None, :], frac[None, :]
-    ones = np.ones(volume.shape + (1,))
+    if rel.ndim == 2 and volume.ndim == 2:  # one curve for all samples and months: keep it unbroadcast
+        rel, frac = rel[None], frac[None]
     return Demand(
         total_tokens=volume,
         input_tokens=inputs,
         output_tokens=output,
         cached_input_tokens=inputs * w.cached_input_share,
         hours_per_month=hours,
-        rel=ones * rel,
-        frac=ones * frac,
+        rel=rel,
+        frac=frac,
         peak_rel=np.broadcast_to(np.asarray(peak, dtype=float), volume.shape).copy(),
     )

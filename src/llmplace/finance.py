@@ -7,10 +7,14 @@ of their month.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["monthly_rate", "npv", "straight_line", "break_even_month", "cumulative_with_origin"]
+__all__ = [
+    "monthly_rate", "npv", "straight_line", "break_even_month", "break_even_months", "cumulative_with_origin",
+]
 
 Array = NDArray[np.float64]
 
@@ -20,15 +24,18 @@ def monthly_rate(annual_pct: float) -> float:
     return float((1.0 + annual_pct / 100.0) ** (1.0 / 12.0) - 1.0)
 
 
-def npv(upfront_usd: float, monthly_usd: Array, annual_pct: float) -> float:
-    """Net present value [USD] of ``upfront_usd`` at t=0 plus ``monthly_usd[m-1]`` at the end of month m.
+def npv(upfront_usd: Any, monthly_usd: Array, annual_pct: Any) -> Any:
+    """Net present value [USD] of ``upfront_usd`` at t=0 plus ``monthly_usd[..., m-1]`` at the end of month m.
 
-    ``monthly_usd`` here excludes the upfront amount. A 0 % rate gives the plain sum.
+    ``monthly_usd`` here excludes the upfront amount. A 0 % rate gives the plain sum. Months are the
+    last axis; a leading sample axis (and a rate per sample, shape (samples, 1)) is allowed.
     """
-    r = monthly_rate(annual_pct)
-    months = np.arange(1, len(monthly_usd) + 1, dtype=float)
+    monthly_usd = np.asarray(monthly_usd, dtype=float)
+    r = (1.0 + np.asarray(annual_pct, dtype=float) / 100.0) ** (1.0 / 12.0) - 1.0
+    months = np.arange(1, monthly_usd.shape[-1] + 1, dtype=float)
     factors = (1.0 + r) ** -months
-    return float(upfront_usd + np.dot(monthly_usd, factors))
+    out = upfront_usd + np.sum(monthly_usd * factors, axis=-1)
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def straight_line(cost_usd: float, residual_usd: float, life_months: float) -> float:
@@ -38,36 +45,47 @@ def straight_line(cost_usd: float, residual_usd: float, life_months: float) -> f
     return (cost_usd - residual_usd) / life_months
 
 
-def cumulative_with_origin(upfront_usd: float, monthly_after_upfront_usd: Array) -> Array:
-    """Cumulative cost at t = 0, 1, ..., H: the upfront amount, then the running sums."""
-    return np.concatenate([[upfront_usd], upfront_usd + np.cumsum(monthly_after_upfront_usd)])
+def cumulative_with_origin(upfront_usd: Any, monthly_after_upfront_usd: Array) -> Array:
+    """Cumulative cost at t = 0, 1, ..., H: the upfront amount, then the running sums (months last)."""
+    m = np.asarray(monthly_after_upfront_usd, dtype=float)
+    up = np.broadcast_to(np.asarray(upfront_usd, dtype=float)[..., None], m.shape[:-1] + (1,))
+    return np.concatenate([up, up + np.cumsum(m, axis=-1)], axis=-1)
+
+
+def break_even_months(cum_a: Array, cum_b: Array) -> Array:
+    """First time [months] at which cumulative costs (indexed t = 0..H on the last axis) cross; NaN if never.
+
+    Linear interpolation inside the month of the crossing. When the curves start equal, parting is
+    not a crossing: the first later change of order is. When they touch and then swap, the
+    crossing is the first month of the touch. Leading axes (samples) are kept.
+    """
+    a = np.asarray(cum_a, dtype=float)
+    b = np.asarray(cum_b, dtype=float)
+    d = a - b
+    scale = np.maximum(1.0, np.maximum(np.max(np.abs(a), axis=-1), np.max(np.abs(b), axis=-1)))[..., None]
+    sign = np.where(np.abs(d) <= 1e-9 * scale, 0, np.sign(d)).astype(int)
+    n = d.shape[-1]
+    idx = np.arange(n)
+    nonzero = sign != 0
+    has_start = np.any(nonzero, axis=-1)
+    start = np.argmax(nonzero, axis=-1)
+    s0 = np.take_along_axis(sign, start[..., None], axis=-1)
+    flip = (sign == -s0) & (idx > start[..., None])
+    has_flip = np.any(flip, axis=-1) & has_start
+    tf = np.argmax(flip, axis=-1)
+    last_nz = np.maximum.accumulate(np.where(nonzero, idx, -1), axis=-1)
+    prev = np.maximum(tf - 1, 0)
+    ln = np.take_along_axis(last_nz, prev[..., None], axis=-1)[..., 0]
+    d0 = np.take_along_axis(d, prev[..., None], axis=-1)[..., 0]
+    d1 = np.take_along_axis(d, tf[..., None], axis=-1)[..., 0]
+    denom = np.where(d0 - d1 == 0, 1.0, d0 - d1)
+    interp = prev + d0 / denom
+    touch = ln < prev  # zeros between the last nonzero and the flip: the crossing is the first zero
+    out = np.where(touch, ln + 1.0, interp)
+    return np.where(has_flip, out, np.nan)
 
 
 def break_even_month(cum_a: Array, cum_b: Array) -> float | None:
-    """First time [months] at which the cumulative costs ``cum_a`` and ``cum_b`` (indexed t = 0..H) cross.
-
-    Linear interpolation inside the month of the crossing. ``None`` when the order never changes
-    within the horizon. When they start equal, the first time they part is not a crossing; the
-    first later sign change is.
-    """
-    d = np.asarray(cum_a, dtype=float) - np.asarray(cum_b, dtype=float)
-    scale = max(1.0, float(np.max(np.abs(cum_a))), float(np.max(np.abs(cum_b))))
-    sign = np.where(np.abs(d) <= 1e-9 * scale, 0, np.sign(d))
-    start = None
-    for t in range(len(d)):
-        if sign[t] != 0:
-            start = t
-            break
-    if start is None:
-        return None
-    for t in range(start + 1, len(d)):
-        if sign[t] == 0:
-            # touching counts only when they really swap afterwards
-            nxt = next((sign[u] for u in range(t + 1, len(d)) if sign[u] != 0), 0)
-            if nxt != 0 and nxt != sign[start]:
-                return float(t)
-            continue
-        if sign[t] != sign[start]:
-            d0, d1 = d[t - 1], d[t]
-            return float(t - 1 + d0 / (d0 - d1))
-    return None
+    """Scalar form of :func:`break_even_months`: ``None`` when the order never changes."""
+    m = float(break_even_months(cum_a, cum_b))
+    return None if np.isnan(m) else m

@@ -96,9 +96,10 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int | s
     assert base.capacity is not None
     if isinstance(base.option, InHouseOption):
         if n == "planned":
-            bf = _in_house(base, s, load, sv)
+            bf = _in_house(base, s, load, sv, with_residual=True)
         else:
-            bf = in_house_flows(base, s, load, sv, np.full(load.peak.shape, int(n), dtype=np.int64))
+            bf = in_house_flows(base, s, load, sv, np.full(load.peak.shape, int(n), dtype=np.int64),
+                                with_residual=True)
         resid = bf.residual
     else:
         per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s

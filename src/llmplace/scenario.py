@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .criteria.settings import Constraints, CriteriaSettings
 from .errors import InputError
 
 __all__ = [
@@ -30,6 +31,8 @@ __all__ = [
     "Option",
     "Scenario",
     "Site",
+    "UncertainInput",
+    "Uncertainty",
     "Workload",
     "load_scenario",
     "parse_scenario",
@@ -195,6 +198,10 @@ class CloudOption(_OptionBase):
     )
     storage_gb: float = Field(0.0, ge=0, description="block storage kept per instance [GB]")
     egress_gb_per_month: float = Field(0.0, ge=0, description="data leaving the cloud per month [GB]")
+    zones: int = Field(default=1, ge=1, le=6,
+                       description="availability zones the instances are spread over (availability)")
+    regions: int = Field(default=1, ge=1, le=4,
+                         description="regions the instances are spread over (availability)")
 
     @model_validator(mode="after")
     def _source(self) -> CloudOption:
@@ -271,6 +278,64 @@ class Finance(_Strict):
     currency: Literal["USD"] = "USD"
 
 
+class UncertainInput(_Strict):
+    """A distribution for one numeric input of the scenario.
+
+    Give ``low``/``mode``/``high`` (triangular, or PERT with ``dist: pert``), ``p10``/``p90``
+    (lognormal), or ``values`` (each equally likely). ``path`` names the field, e.g.
+    ``workload.requests_per_month`` or ``options.own-8xh100.purchase_usd`` (an option by id or index).
+    """
+
+    path: str
+    dist: Literal["triangular", "pert", "lognormal", "discrete"] | None = None
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+    p10: float | None = None
+    p90: float | None = None
+    values: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _kind(self) -> UncertainInput:
+        tri = (self.low, self.mode, self.high)
+        if all(v is not None for v in tri):
+            lo, mo, hi = tri  # type: ignore[misc]
+            if not lo <= mo <= hi:  # type: ignore[operator]
+                raise ValueError("needs low <= mode <= high")
+            if self.dist not in (None, "triangular", "pert"):
+                raise ValueError("low/mode/high describe a triangular or pert distribution")
+            if self.dist is None:
+                self.dist = "triangular"
+        elif self.p10 is not None and self.p90 is not None:
+            if not 0 < self.p10 <= self.p90:
+                raise ValueError("needs 0 < p10 <= p90 (lognormal)")
+            self.dist = "lognormal"
+        elif self.values:
+            self.dist = "discrete"
+        else:
+            raise ValueError("give low, mode and high; or p10 and p90; or a list of values")
+        return self
+
+    @property
+    def point(self) -> float:
+        """The value the deterministic result uses: the mode, the lognormal median, the middle value."""
+        if self.dist in ("triangular", "pert"):
+            return float(self.mode)  # type: ignore[arg-type]
+        if self.dist == "lognormal":
+            return float((self.p10 * self.p90) ** 0.5)  # type: ignore[operator]
+        vals = sorted(self.values or [])
+        return float(vals[len(vals) // 2]) if len(vals) % 2 else float(sum(vals[len(vals) // 2 - 1:][:2]) / 2)
+
+
+class Uncertainty(_Strict):
+    """Monte Carlo settings and the uncertain inputs (inline distributions are collected here too)."""
+
+    samples: int = Field(10000, ge=100, le=200000, description="Monte Carlo samples when sampling is asked for")
+    seed: int = Field(0, ge=0, description="random seed: the same seed gives the same numbers")
+    defaults: bool = Field(True, description="add the documented default uncertainty for common inputs")
+    inputs: list[UncertainInput] = Field(default_factory=list)
+
+
 class Scenario(_Strict):
     """A complete question: model, workload, options, site and finance."""
 
@@ -282,6 +347,10 @@ class Scenario(_Strict):
     options: list[Option] = Field(min_length=1)
     site: Site = Field(default_factory=Site)
     finance: Finance = Field(default_factory=Finance)
+    uncertainty: Uncertainty = Field(default_factory=Uncertainty)
+    constraints: Constraints = Field(default_factory=lambda: Constraints(), description="hard constraints")
+    criteria: CriteriaSettings = Field(default_factory=lambda: CriteriaSettings(),
+                                       description="weights and answers for the criteria beyond cost")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:
@@ -333,12 +402,50 @@ def _first_error(exc: ValidationError) -> InputError:
     return InputError(field, value, msg)
 
 
+_DIST_KEYS = {"low", "mode", "high", "p10", "p90", "values", "dist"}
+_NOT_NUMERIC_LISTS = {"hourly_weights", "monthly_multipliers", "options", "bursts", "inputs", "values"}
+
+
+def _collect_distributions(node: Any, path: str, found: list[dict[str, Any]]) -> Any:
+    """Replace inline distributions by their point value and record them with their path."""
+    if isinstance(node, dict):
+        if node and set(node) <= _DIST_KEYS and any(k in node for k in ("low", "p10", "values")):
+            try:
+                dist = UncertainInput.model_validate({"path": path, **node})
+            except ValidationError as exc:
+                raise InputError(path, node, exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+            found.append(dist.model_dump(exclude_none=True))
+            return dist.point
+        return {k: _collect_distributions(v, f"{path}.{k}" if path else str(k), found)
+                for k, v in node.items() if not (path == "" and k == "uncertainty")} | (
+            {"uncertainty": node["uncertainty"]} if path == "" and "uncertainty" in node else {})
+    if isinstance(node, list):
+        key = path.rsplit(".", 1)[-1]
+        if key not in _NOT_NUMERIC_LISTS and node and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in node):
+            dist = UncertainInput(path=path, values=[float(v) for v in node])
+            found.append(dist.model_dump(exclude_none=True))
+            return dist.point
+        return [_collect_distributions(v, f"{path}[{i}]", found) for i, v in enumerate(node)]
+    return node
+
+
 def parse_scenario(data: Any) -> Scenario:
-    """Validate a scenario document (already parsed from YAML/JSON)."""
+    """Validate a scenario document (already parsed from YAML/JSON).
+
+    Any numeric field may hold a distribution (``{low, mode, high}``, ``{p10, p90}`` or a list of
+    values); the deterministic result uses its point value and Monte Carlo samples it.
+    """
     if not isinstance(data, dict):
         raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
+    found: list[dict[str, Any]] = []
+    doc = _collect_distributions(data, "", found)
+    if found:
+        unc = dict(doc.get("uncertainty") or {})
+        unc["inputs"] = list(unc.get("inputs") or []) + found
+        doc["uncertainty"] = unc
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(doc)
     except ValidationError as exc:
         raise _first_error(exc) from None
 

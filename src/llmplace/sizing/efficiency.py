@@ -23,13 +23,23 @@ from importlib import resources
 
 from ..errors import LlmplaceError
 
-__all__ = ["Efficiency", "EfficiencyRow", "ENGINES", "default_efficiency", "load_efficiency", "ideal_efficiency"]
+__all__ = [
+    "ENGINES",
+    "Efficiency",
+    "EfficiencyRow",
+    "Key",
+    "default_efficiency",
+    "ideal_efficiency",
+    "load_efficiency",
+    "write_efficiency",
+]
 
 ENGINES = ("trt-llm", "vllm", "sglang", "tgi")
 
 CSV_COLUMNS = ("param", "scope", "key", "value", "unit", "prior", "fitted", "as_of", "source", "notes")
 
 Key = tuple[str, str, str]
+"""(param, scope, key) of one efficiency row."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,18 @@ class Efficiency:
         return self.get("allreduce_latency_us", "interconnect", interconnect.lower(),
                         self.get("allreduce_latency_us", "interconnect", "pcie")) / 1e6
 
+    def kv_bandwidth_factor(self) -> float:
+        """Share of the weight-read bandwidth efficiency that KV-cache reads reach [fraction]."""
+        return self.get("kv_bandwidth_factor", "global", "all", 1.0)
+
+    def compute_half_tokens(self) -> float:
+        """Tokens per pass at which GEMMs reach half their calibrated compute efficiency [tokens]."""
+        return self.get("compute_half_tokens", "global", "all", 0.0)
+
+    def prefill_overhead_s(self) -> float:
+        """Extra fixed time of a prefill pass beyond the step overhead [s]."""
+        return self.get("prefill_overhead_ms", "global", "all", 0.0) / 1e3
+
     def comm_bandwidth_efficiency(self) -> float:
         """Share of the link bandwidth a ring all-reduce reaches [fraction]."""
         return self.get("comm_bandwidth_efficiency", "global", "all")
@@ -146,7 +168,8 @@ def _parse(text: str) -> list[EfficiencyRow]:
 def load_efficiency(text: str | None = None) -> Efficiency:
     """Parse ``efficiency.csv`` (the bundled file unless ``text`` is given)."""
     if text is None:
-        text = resources.files("llmplace.sizing").joinpath("data", "efficiency.csv").read_text(encoding="utf-8")
+        path = resources.files("llmplace.sizing").joinpath("data", "efficiency.csv")
+        text = path.read_text(encoding="utf-8")
     return Efficiency.from_rows(_parse(text))
 
 
@@ -162,9 +185,10 @@ def ideal_efficiency() -> Efficiency:
     vals: dict[Key, float] = {}
     for r in base.rows:
         if r.param in ("bandwidth_efficiency", "compute_efficiency", "bandwidth_factor", "compute_factor",
-                       "comm_bandwidth_efficiency"):
+                       "comm_bandwidth_efficiency", "kv_bandwidth_factor"):
             vals[r.ident] = 1.0
-        elif r.param in ("step_overhead_ms", "allreduce_latency_us"):
+        elif r.param in ("step_overhead_ms", "allreduce_latency_us", "prefill_overhead_ms",
+                         "compute_half_tokens"):
             vals[r.ident] = 0.0
     return base.with_values(vals, label="bare roofline (efficiency 1.0)")
 

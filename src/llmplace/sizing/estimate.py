@@ -186,7 +186,9 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
         kv_capacity_gib_per_gpu=max(kv_cap, 0.0) / mem.GIB, max_concurrency=n_max, max_concurrency_kv=n_kv,
         engine_max_batch=cap_engine, ttft_target_ms=ttft_t, tpot_target_ms=tpot_t, rps=rate,
         peak_to_average=float(peak_to_average), bandwidth_efficiency=r.eta_bw, compute_efficiency=r.eta_c,
-        efficiency_source=eff.source_text(),
+        efficiency_source=eff.source_text() + (
+            "" if eff.family_known(gpu.family) else
+            f"; GPU family {gpu.family!r} not calibrated: Hopper-relative factors 1.0 used"),
     )
     if reason is not None:
         return SizingResult(**base, fits=False, reason=reason, concurrency=None, concurrency_basis=None,
@@ -212,7 +214,8 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
             ok &= sweep.tpot_s * 1e3 <= tpot_t
         idx = np.nonzero(ok)[0]
         c = int(cs[idx[-1]]) if idx.size else 1
-        basis = "largest meeting the latency targets" if idx.size else "1 (targets not met at any concurrency)"
+        basis = ("largest meeting the latency targets" if idx.size
+                 else "1 (targets not met at any concurrency)")
         pt = continuous(r, c, s, o)
     else:
         c = n_max

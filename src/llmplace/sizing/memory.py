@@ -233,8 +233,14 @@ def activation_bytes_per_gpu(model: ModelSpec, gpus: int, chunk_tokens: int = PR
 
 
 def usable_bytes_per_gpu(gpu: GpuSpec, memory_utilization: float = MEMORY_UTILIZATION) -> float:
-    """Memory the engine may allocate on one GPU [B] (marketed GB x utilisation)."""
-    return gpu.memory_gb * 1e9 * memory_utilization
+    """Memory the engine may allocate on one GPU [B] (catalog memory read as GiB x utilisation).
+
+    HBM capacities are binary sizes: the cloud catalogs' GPU records list an "80 GB" H100 or A100
+    as 81,920 MiB (skypilot-catalog GpuInfo, as read into the bundled clouds.csv), so the catalog's
+    ``memory_gb`` is taken as GiB. GDDR cards expose a little less (AWS lists 22,888 MiB for a
+    24 GB L4); the utilisation factor absorbs that.
+    """
+    return gpu.memory_gb * 2**30 * memory_utilization
 
 
 def kv_capacity_bytes_per_gpu(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str) -> float:
@@ -271,8 +277,8 @@ def fit_reason(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, kv_pre
                 f"at tensor parallelism {gpus}")
     if max_concurrency_kv(model, gpu, gpus, precision, kv_precision, context_tokens) < 1:
         need = kv_bytes_per_token_per_gpu(model, kv_precision, gpus) * context_tokens
-        return (f"no room for the KV cache of one {context_tokens:,}-token sequence ({need / GIB:,.2f} GiB per "
-                f"GPU) after {w / GIB:,.1f} GiB of weights per GPU")
+        return (f"no room for the KV cache of one {context_tokens:,}-token sequence "
+                f"({need / GIB:,.2f} GiB per GPU) after {w / GIB:,.1f} GiB of weights per GPU")
     return None
 
 

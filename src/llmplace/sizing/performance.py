@@ -93,7 +93,10 @@ class Replica:
     flops_per_s: float  # peak per GPU at the precision
     eta_bw: float
     eta_c: float
+    eta_kv: float
+    half_tokens: float
     overhead_s: float
+    prefill_overhead_s: float
     allreduce_latency_s: float
     link_bytes_per_s: float  # effective one-direction all-reduce bandwidth per GPU
     queue_steps: float
@@ -122,13 +125,17 @@ class Replica:
         attn = 4.0 * model.layers * model.attention_heads * model.head_dim
         ic = (gpu.interconnect or "pcie").lower()
         link = (gpu.interconnect_gb_per_s or _DEFAULT_LINK_GB_PER_S.get(ic, 64.0)) * 1e9 / 2.0
+        eta_bw = eff.bandwidth(gpu.family, engine, p)
         return cls(
             model=model, gpu=gpu, gpus=gpus, precision=p, kv_precision=kvp, engine=engine,
             bw_bytes_per_s=gpu.memory_bandwidth_tbps * 1e12,
             flops_per_s=peak_flops_per_gpu(gpu, p),
-            eta_bw=eff.bandwidth(gpu.family, engine, p),
+            eta_bw=eta_bw,
             eta_c=eff.compute(gpu.family, engine, p),
+            eta_kv=min(1.0, eta_bw * eff.kv_bandwidth_factor()),
+            half_tokens=eff.compute_half_tokens(),
             overhead_s=eff.step_overhead_s(engine),
+            prefill_overhead_s=eff.prefill_overhead_s(),
             allreduce_latency_s=eff.allreduce_latency_s(ic),
             link_bytes_per_s=link * eff.comm_bandwidth_efficiency(),
             queue_steps=eff.ttft_queue_steps(),
@@ -161,13 +168,17 @@ class Replica:
         per = self.allreduce_latency_s + 2.0 * (g - 1) / g * msg / self.link_bytes_per_s
         return 2.0 * self.model.layers * per
 
+    def decode_kv_bytes(self, batch: Any, context: Any) -> Any:
+        """KV-cache bytes one decode step reads [B]."""
+        return np.asarray(batch, dtype=float) * np.asarray(context, dtype=float) * self.kv_bytes_per_token
+
     def decode_bytes(self, batch: Any, context: Any) -> Any:
-        b = np.asarray(batch, dtype=float)
-        return self.weight_read_bytes(b) + b * np.asarray(context, dtype=float) * self.kv_bytes_per_token
+        return self.weight_read_bytes(batch) + self.decode_kv_bytes(batch, context)
 
     def decode_flops(self, batch: Any, context: Any) -> Any:
-        b = np.asarray(batch, dtype=float)
-        return b * (self.linear_flops_per_token + self.attn_flops_per_token_ctx * np.asarray(context, dtype=float))
+        ctx = np.asarray(context, dtype=float)
+        per_token = self.linear_flops_per_token + self.attn_flops_per_token_ctx * ctx
+        return np.asarray(batch, dtype=float) * per_token
 
     def prefill_flops(self, batch: Any, prompt: Any) -> Any:
         """FLOPs of prefilling ``batch`` prompts of ``prompt`` tokens (causal attention: S^2 / 2)."""
@@ -179,12 +190,25 @@ class Replica:
         tokens = np.asarray(batch, dtype=float) * np.asarray(prompt, dtype=float)
         return self.weight_read_bytes(tokens) + tokens * self.kv_bytes_per_token
 
+    def compute_time_s(self, flops: Any, tokens: Any) -> Any:
+        """Per-GPU time of whole-replica ``flops`` in a pass over ``tokens`` tokens [s].
+
+        GEMM efficiency rises with the tokens per pass (tile occupancy):
+        eta_c x tokens / (tokens + half_tokens).
+        """
+        t = np.maximum(np.asarray(tokens, dtype=float), 1.0)
+        return flops * (t + self.half_tokens) / t / (self.flops_per_s * self.eta_c) / self.gpus
+
+    def memory_time_s(self, weight_bytes: Any, kv_bytes: Any) -> Any:
+        """Per-GPU time to move whole-replica weight and KV bytes at the calibrated efficiencies [s]."""
+        return (weight_bytes / (self.bw_bytes_per_s * self.eta_bw)
+                + kv_bytes / (self.bw_bytes_per_s * self.eta_kv)) / self.gpus
+
 
 def decode_step_s(r: Replica, batch: Any, context: Any) -> Any:
     """Time of one decode step of ``batch`` sequences at mean ``context`` tokens [s]."""
-    g = r.gpus
-    t_mem = r.decode_bytes(batch, context) / g / (r.bw_bytes_per_s * r.eta_bw)
-    t_comp = r.decode_flops(batch, context) / g / (r.flops_per_s * r.eta_c)
+    t_mem = r.memory_time_s(r.weight_read_bytes(batch), r.decode_kv_bytes(batch, context))
+    t_comp = r.compute_time_s(r.decode_flops(batch, context), batch)
     return np.maximum(t_mem, t_comp) + r.allreduce_s(batch) + r.overhead_s
 
 
@@ -197,11 +221,10 @@ def decode_step_roofline_s(r: Replica, batch: Any, context: Any) -> Any:
 
 def prefill_s(r: Replica, batch: Any, prompt: Any) -> Any:
     """Time to prefill ``batch`` prompts of ``prompt`` tokens together (time to first token) [s]."""
-    g = r.gpus
     tokens = np.asarray(batch, dtype=float) * np.asarray(prompt, dtype=float)
-    t_mem = r.prefill_bytes(batch, prompt) / g / (r.bw_bytes_per_s * r.eta_bw)
-    t_comp = r.prefill_flops(batch, prompt) / g / (r.flops_per_s * r.eta_c)
-    return np.maximum(t_mem, t_comp) + r.allreduce_s(tokens) + r.overhead_s
+    t_mem = r.memory_time_s(r.weight_read_bytes(tokens), tokens * r.kv_bytes_per_token)
+    t_comp = r.compute_time_s(r.prefill_flops(batch, prompt), tokens)
+    return np.maximum(t_mem, t_comp) + r.allreduce_s(tokens) + r.overhead_s + r.prefill_overhead_s
 
 
 def prefill_roofline_s(r: Replica, batch: Any, prompt: Any) -> Any:
@@ -216,8 +239,7 @@ def prefill_marginal_s(r: Replica, prompt: Any) -> Any:
 
     Its weight reads are shared with the decode step it rides on (chunked prefill / in-flight batching).
     """
-    return (r.prefill_flops(1.0, prompt) / r.gpus / (r.flops_per_s * r.eta_c)
-            + r.allreduce_s(prompt) - r.allreduce_s(0.0))
+    return r.compute_time_s(r.prefill_flops(1.0, prompt), prompt) + r.allreduce_s(prompt) - r.allreduce_s(0.0)
 
 
 @dataclass(frozen=True)
@@ -232,7 +254,8 @@ class ServingPoint:
     roofline_ttft_s: Any
 
 
-def static_batch(r: Replica, batch: Any, input_tokens: Any, output_tokens: Any, beams: int = 1) -> ServingPoint:
+def static_batch(r: Replica, batch: Any, input_tokens: Any, output_tokens: Any,
+                 beams: int = 1) -> ServingPoint:
     """A static batch: prefill ``batch`` prompts together, then ``output_tokens - 1`` decode steps.
 
     Decode runs at the mean context ``input + output / 2``. Throughput counts ``batch x output`` tokens
@@ -252,7 +275,8 @@ def static_batch(r: Replica, batch: Any, input_tokens: Any, output_tokens: Any, 
     return ServingPoint(ttft, step, e2e, tput, b * o / roof_e2e, roof_ttft)
 
 
-def continuous(r: Replica, concurrency: Any, input_tokens: Any, output_tokens: Any, beams: int = 1) -> ServingPoint:
+def continuous(r: Replica, concurrency: Any, input_tokens: Any, output_tokens: Any,
+               beams: int = 1) -> ServingPoint:
     """Continuous batching with ``concurrency`` sequences in flight (steady state).
 
     - decode step at batch ``concurrency x beams`` and mean context ``input + output / 2``;

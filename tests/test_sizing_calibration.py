@@ -1,0 +1,115 @@
+"""Accuracy against the calibration set, through the functions of benchmarks/sizing_accuracy.py.
+
+Targets are the issue's (issue 3, item 6): median absolute percentage error <= 15 % on throughput and
+<= 20 % on TTFT and TPOT, no GPU family worse than 35 %, leave-one-source-out <= 30 %. The bare roofline
+(efficiency 1.0) is the comparison the issue asks to show; llm-analysis, GenZ and 0.7/0.9 rooflines land
+at 28-85 % on throughput rows like these.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from llmplace.sizing import calibration as cal
+from llmplace.sizing import default_efficiency, ideal_efficiency
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    path = ROOT / "benchmarks" / "sizing_accuracy.py"
+    spec = importlib.util.spec_from_file_location("sizing_accuracy", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["sizing_accuracy"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def cases() -> list[cal.CalibrationCase]:
+    parsed, skipped = cal.parse_calibration()
+    assert len(skipped) <= 3, skipped  # "keep skips few": every row is interpreted today
+    return parsed
+
+
+def test_every_row_is_interpreted_with_its_assumptions(cases: list[cal.CalibrationCase]) -> None:
+    assert len(cases) >= 93
+    assert {c.source for c in cases} == set(cal.SOURCE_ASSUMPTIONS)
+    for c in cases:
+        assert c.group in ("throughput", "ttft", "tpot") and c.value > 0
+        assert c.mode in ("static", "continuous", "offline_max", "server_rate", "server_capacity")
+    by_id = {c.row_id: c for c in cases}
+    # Argonne e2e batch latency -> throughput: row 129, 64 x 128 / 3.58 s = 2,288 tok/s (the row's note)
+    assert by_id[129].value == pytest.approx(2288, rel=1e-3)
+    # ALCF H100 -> SXM, Polaris A100 -> 40 GB, GH200 96 GB, FasterTransformer -> trt-llm
+    assert by_id[129].gpu == "h100-sxm" and by_id[145].gpu == "a100-40gb" and by_id[169].gpu == "gh200-96gb"
+    assert by_id[181].engine == "trt-llm" and by_id[181].model == "test-13b"
+    # MLPerf server rows: arrival rate or p99 limits turned into mean targets
+    assert by_id[9].mode == "server_rate" and by_id[9].arrival_per_s == pytest.approx(91.24)
+    assert by_id[32].tpot_limit_ms == pytest.approx(40 / cal.TPOT_P99_OVER_MEAN)
+    assert by_id[43].beams == 4 and by_id[43].metric == "samples_per_s"
+
+
+def test_calibrated_model_meets_the_accuracy_targets(bench: ModuleType,
+                                                     cases: list[cal.CalibrationCase]) -> None:
+    ev = bench.evaluate(cases, default_efficiency())
+    assert np.all(np.isfinite(ev.predicted))
+    s = bench.summary(cases, ev.predicted)
+    assert s["overall"]["throughput"][0] <= 15.0
+    assert s["overall"]["ttft"][0] <= 20.0
+    assert s["overall"]["tpot"][0] <= 20.0
+    for family, st in s.items():
+        assert st["all"][0] <= 35.0, family
+    assert bench.check_targets(s, None) == []
+
+
+def test_bare_roofline_is_far_worse(bench: ModuleType, cases: list[cal.CalibrationCase]) -> None:
+    ours = bench.summary(cases, bench.evaluate(cases, default_efficiency()).predicted)
+    bare = bench.summary(cases, bench.evaluate(cases, ideal_efficiency()).predicted)
+    usual = bench.summary(cases, bench.evaluate(cases, bench.usual_roofline()).predicted)
+    for g in ("throughput", "ttft", "tpot"):
+        assert ours["overall"][g][0] * 2 < bare["overall"][g][0], g
+        assert ours["overall"][g][0] < usual["overall"][g][0], g
+
+
+def test_roofline_only_ever_overpredicts_throughput(bench: ModuleType,
+                                                    cases: list[cal.CalibrationCase]) -> None:
+    # With efficiency 1.0 and no overheads the model is a lower bound on time: it over-predicts
+    # throughput and under-predicts latency on (nearly) every measured row. Exceptions are rows whose
+    # measurement exceeds our reading of the configuration (row 147: 64 sequences of 2,048 tokens do
+    # not fit 4 x A100-40GB at 90 % memory use; we run it in waves).
+    ev = bench.evaluate(cases, ideal_efficiency())
+    wrong = [c.row_id for c, p in zip(cases, ev.predicted, strict=True)
+             if (c.group == "throughput" and p < c.value) or (c.group != "throughput" and p > c.value)]
+    assert set(wrong) <= {147}, wrong
+
+
+def test_efficiency_table_has_provenance_and_physical_values() -> None:
+    eff = default_efficiency()
+    for r in eff.rows:
+        assert r.as_of and r.source, r.ident
+        if r.fitted:
+            assert "perf_calibration" in r.source and "sizing_accuracy.py --fit" in r.source
+        if r.param.endswith("_efficiency"):
+            assert 0 < r.value <= 1.0, r.ident
+    for fam in ("ampere", "ada", "hopper", "blackwell", "cdna3"):
+        for e in ("trt-llm", "vllm", "sglang", "tgi"):
+            assert 0 < eff.bandwidth(fam, e, "fp16") <= 1.0 and 0 < eff.compute(fam, e, "fp8") <= 1.0
+
+
+def test_leave_one_source_out_meets_its_target(bench: ModuleType, cases: list[cal.CalibrationCase]) -> None:
+    # Refits the factors seven times, each without one source, and predicts that source (~45 s).
+    pred, per = bench.leave_one_source_out(cases, default_efficiency())
+    s = bench.summary(cases, pred)
+    assert s["overall"]["all"][0] <= 30.0
+    assert set(per) == set(cal.SOURCE_ASSUMPTIONS)
+    assert all(math.isfinite(v[0]) for v in per.values())

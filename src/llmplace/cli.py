@@ -30,7 +30,8 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-catalog_app = typer.Typer(help="Browse the bundled, dated catalogs.", no_args_is_help=True,
+catalog_app = typer.Typer(help="Browse the bundled, dated catalogs. Example: llmplace catalog list gpus",
+                          no_args_is_help=True,
                           pretty_exceptions_enable=False)
 app.add_typer(catalog_app, name="catalog")
 
@@ -85,6 +86,11 @@ def _print_json(data: Any) -> None:
 def compare(
     scenario: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
+    samples: int = typer.Option(-1, "--samples",
+                                help="Monte Carlo draws (ranges, probability of being cheapest, tornado, "
+                                     "thresholds); 0: none; default: the scenario's own if it lists "
+                                     "uncertain inputs, else none"),
+    seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
 ) -> None:
     """Compare every option of a scenario: upfront, TCO, NPV, cost per million tokens, break-even.
 
@@ -92,7 +98,12 @@ def compare(
     """
     from .decision import compare as run_compare
 
-    result = run_compare(scenario)
+    if samples < -1 or seed < -1:
+        raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
+                         "a whole number >= 0")
+    with _sampling_progress(samples) as progress:
+        result = run_compare(scenario, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
+                             progress=progress)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -124,6 +135,8 @@ def compare(
     out.print(t)
     for o in result.options:
         out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
+    if result.risk:
+        _print_risk(result)
     labels_all = {o.id: o.label for o in result.options}
     be = [b for b in result.break_even if b.view == "cash" and b.month is not None]
     if be:
@@ -134,12 +147,75 @@ def compare(
     if result.cheapest:
         out.print(f"Cheapest over the horizon: {result.cheapest} ({labels_all[result.cheapest]}) (*)",
                   markup=False, highlight=False)
+    from .criteria.recommend import as_lines
+
+    for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan
+        out.print(line, markup=False, highlight=False)
+
+
+class _sampling_progress:
+    """A rich progress bar on stderr while Monte Carlo samples are drawn (terminals only)."""
+
+    def __init__(self, samples: int) -> None:
+        self.enabled = samples != 0 and err.is_terminal
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(TextColumn("Monte Carlo"), BarColumn(),
+                                  TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(), console=err,
+                                  transient=True)
+        self._progress.start()
+
+        def update(done: int, total: int) -> None:
+            if self._task is None:
+                self._task = self._progress.add_task("samples", total=total)
+            self._progress.update(self._task, completed=done)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _print_risk(result: Any) -> None:
+    risk = result.risk
+    t = Table(title=f"Monte Carlo: {risk['samples']:,} samples, seed {risk['seed']}")
+    for col in ("option", "TCO P10", "TCO P50", "TCO P90", "P(cheapest)", "monthly spread"):
+        t.add_column(col, justify="left" if col == "option" else "right", no_wrap=True)
+    for o in sorted(result.options, key=lambda o: o.tco_usd):
+        if not o.risk:
+            continue
+        r = o.risk
+        p = r["probability_cheapest"]
+        t.add_row(o.id, _money(r["tco_usd"]["p10"]), _money(r["tco_usd"]["p50"]), _money(r["tco_usd"]["p90"]),
+                  "-" if p is None else f"{p:.0%}", f"{r['monthly_cost_spread_pct']:.0f} %")
+    out.print(t)
+    if result.tornado:
+        top = result.tornado[:5]
+        out.print(f"What moves the gap between {top[0]['between'][0]} and {top[0]['between'][1]} most "
+                  "(P10 -> P90 of each input):", markup=False, highlight=False)
+        for row in top:
+            out.print(f"  {row['label']}: gap {_money(row['gap_at_low_usd'])} -> {_money(row['gap_at_high_usd'])}",
+                      markup=False, highlight=False)
+    if result.thresholds:
+        out.print("Switching thresholds:", markup=False, highlight=False)
+        for th in result.thresholds:
+            out.print(f"  {th['statement']}", markup=False, highlight=False)
 
 
 @app.command()
 @guarded
 def schema() -> None:
-    """Print the JSON Schema of scenario files (for editor autocompletion)."""
+    """Print the JSON Schema of scenario files (for editor autocompletion).
+
+    Example: llmplace schema > scenario.schema.json
+    """
     from .scenario import scenario_json_schema
 
     _print_json(scenario_json_schema())
@@ -281,6 +357,206 @@ def size(
             v = f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
         t.add_row(k, "" if v is None else str(v))
     out.print(t)
+
+
+@app.command()
+@guarded
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host",
+                             help="address to listen on (loopback unless --allow-remote)"),
+    port: int = typer.Option(8000, "--port", help="TCP port"),
+    db: str = typer.Option("", "--db",
+                           help="saved scenarios: a database URL (sqlite:///..., postgresql+psycopg://...) "
+                                "or a SQLite file; default $LLMPLACE_DB, else the user data directory"),
+    allow_remote: bool = typer.Option(False, "--allow-remote",
+                                      help="allow a non-loopback --host (needs --token)"),
+    token: str = typer.Option("", "--token", envvar="LLMPLACE_TOKEN",
+                              help="access token that every page and API request must present "
+                                   "(Bearer header or ?token=)"),
+) -> None:
+    """Start the local web app and REST API (http://127.0.0.1:8000 by default; API under /api/v1).
+
+    Example: llmplace serve --port 8000 --db ~/llmplace.db
+    """
+    from .web.server import serve as run_server
+
+    run_server(host=host, port=port, db=db or None, allow_remote=allow_remote, token=token or None)
+
+
+class _Working:
+    """A spinner on stderr for work that lasts longer than ``delay_s`` (terminals only; never on stdout)."""
+
+    def __init__(self, message: str, delay_s: float = 1.0) -> None:
+        import threading
+
+        self._status = err.status(message) if err.is_terminal else None
+        self._lock = threading.Lock()
+        self._done = False
+        self._timer = threading.Timer(delay_s, self._start) if self._status is not None else None
+
+    def _start(self) -> None:
+        with self._lock:
+            if not self._done and self._status is not None:
+                self._status.start()
+
+    def update(self, message: str) -> None:
+        if self._status is not None:
+            self._status.update(message)
+
+    def __enter__(self) -> _Working:
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._done = True
+        if self._timer is not None:
+            self._timer.cancel()
+        if self._status is not None:
+            self._status.stop()
+
+
+def _output_path(value: str, field: str) -> Path:
+    """A path a command may write: not a folder, in a folder that exists."""
+    p = Path(value).expanduser()
+    if p.is_dir():
+        raise InputError(field, value, "a file path, not a folder")
+    if not p.parent.is_dir():
+        raise InputError(field, value, "a file in an existing folder", "the folder does not exist")
+    return p
+
+
+@app.command()
+@guarded
+def report(
+    scenario: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
+    output: str = typer.Option("", "--output", "-o",
+                               help="File to write, or - for standard output (html, md, json); "
+                                    "default: <scenario>-report.<format> in the current folder"),
+    fmt: str = typer.Option("", "--format", "-f",
+                            help="html, md, json, xlsx or pdf; default: from the --output suffix, else html"),
+    as_json: bool = typer.Option(False, "--json", help="Print what was written (path, format, size) as JSON"),
+    samples: int = typer.Option(-1, "--samples",
+                                help="Monte Carlo draws for the ranges, tornado and thresholds; 0: none; "
+                                     "default: the scenario's own if it lists uncertain inputs, else 2000"),
+    seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
+) -> None:
+    """Write the decision report: one self-contained HTML page (charts, tables, every assumption with
+    its source and date) that opens offline, or the same content as Markdown, JSON, a workbook or PDF.
+
+    \b
+    Examples:
+      llmplace report examples/internal-assistant-70b.yaml -o report.html
+      llmplace report examples/classification-8b.yaml -o costs.xlsx
+      llmplace report examples/consumer-chat.yaml --format md -o - --samples 0
+      llmplace report examples/internal-assistant-70b.yaml -o board.pdf   (needs Chromium installed)
+    """
+    import datetime as dt
+
+    from .decision import compare as run_compare
+    from .report import FORMATS, format_for_path, render
+    from .report.content import staleness
+
+    kind = fmt.strip().lower() or format_for_path(output if output not in ("", "-") else None)
+    if kind not in FORMATS:
+        raise InputError("--format", fmt, ", ".join(FORMATS))
+    if output == "-" and kind in ("xlsx", "pdf"):
+        raise InputError("--output", output, f"a file path ({kind} is a binary format)")
+    target = None if output == "-" else _output_path(output or f"{scenario.stem}-report.{kind}", "--output")
+    if target is not None and scenario.exists() and target.resolve() == scenario.resolve():
+        raise InputError("--output", output, "a path other than the scenario file")
+    if kind == "pdf":
+        from .report.pdf import find_chromium
+
+        if find_chromium() is None:
+            raise InputError("--format", "pdf", "html, md, json or xlsx",
+                             "pdf needs Chromium installed (for example `apt-get install chromium`)")
+    from .scenario import load_scenario
+
+    if 0 < samples < 100:
+        raise InputError("--samples", samples, "0 (no Monte Carlo) or a whole number from 100 to 1,000,000")
+    s = load_scenario(scenario)
+    if samples < 0:
+        unc = getattr(s, "uncertainty", None)
+        samples = -1 if unc is not None and getattr(unc, "inputs", None) else 2000
+    with _Working("Comparing the options...") as work:
+
+        def progress(done: int, total: int) -> None:
+            work.update(f"Monte Carlo: {done:,} of {total:,} draws...")
+
+        result = run_compare(s, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
+                             progress=progress)
+        work.update(f"Writing the {kind} report...")
+        data = render(result, kind, source=scenario.name)
+    if target is None:
+        sys.stdout.write(data if isinstance(data, str) else data.decode())
+        return
+    try:
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--output", output, "a writable file path", exc.strerror or str(exc)) from None
+    size = target.stat().st_size
+    stale = staleness(result.to_dict(), dt.date.today())["stale"]
+    if as_json:
+        _print_json({"path": str(target), "format": kind, "bytes": size, "stale_catalog_values": len(stale)})
+    else:
+        out.print(f"Wrote {target} ({kind}, {size:,} bytes)", markup=False, highlight=False)
+    if stale and not as_json:
+        err.print(f"note: {len(stale)} catalog values or defaults are older than 180 days; "
+                  "the report lists them", markup=False, highlight=False)
+
+
+@app.command()
+@guarded
+def init(
+    path: str = typer.Argument("scenario.yaml", help="File to write (default: scenario.yaml)."),
+    interactive: bool = typer.Option(False, "--interactive", "-i",
+                                     help="Ask for the model, requests a month, tokens in and out, hours."),
+    model: str = typer.Option("llama-3.3-70b", "--model", help="Model of the starter (catalog id or alias)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
+) -> None:
+    """Write a commented starter scenario to edit, with one in-house, one cloud and one API option.
+
+    \b
+    Examples:
+      llmplace init                                  (writes scenario.yaml)
+      llmplace init my-case.yaml --model llama-3.1-8b
+      llmplace init my-case.yaml --interactive
+    """
+    from .report.starter import starter_scenario
+
+    target = _output_path(path, "PATH")
+    if target.exists() and not force:
+        raise InputError("PATH", path, "a new file, or --force to overwrite it", "file exists")
+    catalog.get_model(model, "--model")
+    answers: dict[str, Any] = {}
+    if interactive:
+        model = typer.prompt("Model (catalog id or alias, see `llmplace catalog list models`)", default=model)
+        catalog.get_model(model, "model")
+        for key, question, default, low, high in (
+            ("requests_per_month", "Requests a month", 1_000_000.0, 1.0, 1e15),
+            ("input_tokens", "Prompt tokens per request", 1000.0, 1.0, 1e7),
+            ("output_tokens", "Generated tokens per request", 300.0, 1.0, 1e7),
+            ("active_hours_per_month", "Hours a month with traffic (730: all day)", 730.0, 1.0, 744.0),
+        ):
+            value = typer.prompt(question, default=default, type=float)
+            if not low <= value <= high:
+                raise InputError(question.lower(), value, f"a number from {low:g} to {high:g}")
+            answers[key] = value
+        if answers["active_hours_per_month"] >= 730:
+            answers["active_hours_per_month"] = None
+    text = starter_scenario(path, model, **answers)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError("PATH", path, "a writable file path", exc.strerror or str(exc)) from None
+    out.print(f"Wrote {target}: edit it, then run `llmplace compare {path}` or `llmplace report {path}`",
+              markup=False, highlight=False)
 
 
 def main() -> None:

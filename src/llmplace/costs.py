@@ -46,33 +46,73 @@ DEFAULT_BATCH_DISCOUNT_PCT = 50.0
 class Load:
     """What one deployment must serve: output-token rate per LDC bin, and the token mix.
 
-    ``rate`` [tokens/s] and ``hours`` [h] are (months x bins); ``peak`` is the exact busiest-hour
-    rate of each month [tokens/s]; the other arrays are per month [tokens/month].
+    The rate [tokens/s] per bin is either given (``rate_given``, (months x bins)) or the product
+    of a monthly mean over all hours ``mean`` and a relative curve ``rel`` shared by every month
+    (and sample), which lets sums over bins collapse to closed forms. ``hours`` [h] per bin,
+    ``peak`` the exact busiest-hour rate of each month [tokens/s].
     """
 
-    rate: Array
     hours: Array
     peak: Array
     total_per_output: Any
     cached_share: Any
     active: NDArray[np.bool_]
+    rate_given: Array | None = None
+    mean: Array | None = None
+    rel: Array | None = None
+
+    @cached_property
+    def rate(self) -> Array:
+        if self.rate_given is not None:
+            return self.rate_given
+        assert self.mean is not None and self.rel is not None
+        return self.mean[..., None] * self.rel
+
+    @property
+    def shared_curve(self) -> bool:
+        """One relative curve and one hour split for every month and sample."""
+        return (self.rate_given is None and self.rel is not None
+                and int(np.prod(self.rel.shape[:-1])) == 1 and int(np.prod(self.hours.shape[:-1])) == 1)
 
     @cached_property
     def output_tokens(self) -> Array:
+        if self.shared_curve:
+            assert self.mean is not None
+            return self.mean * float(np.sum(self.hours)) * 3600.0
         return np.sum(self.rate * self.hours, axis=-1) * 3600.0
 
     @property
     def total_tokens(self) -> Array:
         return self.output_tokens * self.total_per_output
 
+    def served_rate_hours(self, capacity: Array) -> Array:
+        """Sum over bins of hours x min(rate, capacity) [tokens/s x h], for a capacity per month.
+
+        With a shared curve this is ``mean x F(capacity / mean)`` where ``F(x) = sum(h_b min(rel_b, x))``
+        is piecewise linear between the curve's values, so no (months x bins) array is built.
+        """
+        if not self.shared_curve:
+            return np.sum(np.minimum(self.rate, capacity[..., None]) * self.hours, axis=-1)
+        assert self.mean is not None and self.rel is not None
+        rel = self.rel.reshape(-1)
+        hrs = np.broadcast_to(self.hours.reshape(-1), rel.shape)
+        order = np.argsort(rel)
+        knots = np.concatenate([[0.0], rel[order]])
+        h_sorted = hrs[order]
+        below = np.concatenate([[0.0], np.cumsum(h_sorted * rel[order])])  # sum of h r for r <= knot
+        above = np.concatenate([[np.sum(h_sorted)], np.sum(h_sorted) - np.cumsum(h_sorted)])  # hours with r > knot
+        f_knots = below + knots * above
+        mean = np.asarray(self.mean, dtype=float)
+        x = np.where(mean > 0, capacity / np.where(mean > 0, mean, 1.0), 0.0)
+        return np.where(mean > 0, mean * np.interp(x, knots, f_knots), 0.0)
+
 
 def load_from_demand(dem: Demand, cached_share: Any) -> Load:
     out1 = dem.output_tokens[..., :1]
-    tot = np.where(out1 > 0, dem.total_tokens[..., :1] / np.where(out1 > 0, out1, 1.0), 1.0)
-    if tot.size == 1:
-        tot = float(tot.ravel()[0])
-    return Load(rate=dem.bin_output_tokens_per_s, hours=dem.bin_hours, peak=dem.peak_output_tokens_per_s,
-                total_per_output=tot, cached_share=cached_share, active=dem.rel > 0)
+    ratio = np.where(out1 > 0, dem.total_tokens[..., :1] / np.where(out1 > 0, out1, 1.0), 1.0)
+    tot: Any = float(ratio.ravel()[0]) if ratio.size == 1 else ratio
+    return Load(hours=dem.bin_hours, peak=dem.peak_output_tokens_per_s, total_per_output=tot,
+                cached_share=cached_share, active=dem.rel > 0, mean=dem.mean_output_tokens_per_s, rel=dem.rel)
 
 
 @dataclass
@@ -270,8 +310,7 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
             credit[..., horizon - 1:horizon] -= n * (price - (price - residual) * (horizon - m0) / life_m)
 
     capacity = serving * per_server
-    served_rate = np.minimum(load.rate, capacity[..., None])
-    served_rh = np.sum(served_rate * load.hours, axis=-1)  # output tokens/s x hours actually served
+    served_rh = load.served_rate_hours(capacity)  # output tokens/s x hours actually served
     safe_cap = np.where(capacity > 0, capacity, 1.0)
     active_h = _active_hours(load)
     util = np.where(capacity > 0, served_rh / safe_cap, 0.0) / np.where(active_h > 0, active_h, 1.0)
@@ -305,7 +344,8 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     unserved_out = np.maximum(load.output_tokens - served_out, 0.0)
     residual = None
     if with_residual:
-        residual = Load(rate=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - capacity, 0.0),
+        resid_rate = load.rate - np.minimum(load.rate, capacity[..., None])
+        residual = Load(rate_given=resid_rate, hours=load.hours, peak=np.maximum(load.peak - capacity, 0.0),
                         total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": capex},
@@ -374,7 +414,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     assert isinstance(opt, CloudOption) and d.cloud is not None and d.capacity is not None
     horizon = load.rate.shape[-2]
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
-    per_inst = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
+    per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
     step = opt.scale_step_instances
     trend_c = trend(s.finance.cloud_price_change_pct_per_year, horizon)
     price, src = cloud_price_per_hour(d, sv)
@@ -383,40 +423,72 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
                d.cloud.as_of)
     hours = load.hours
     peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, step), opt.min_instances)
-    if opt.billing == "autoscaled":
-        per_bin = np.maximum(_need(load.rate, per_inst[..., None] if np.ndim(per_inst) else per_inst,
-                                   opt.target_utilisation if np.ndim(opt.target_utilisation) == 0
-                                   else opt.target_utilisation[..., None], step),
-                             np.where(load.active, opt.min_instances, 0))
-        per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
-    elif opt.billing == "active_hours":
-        per_bin = np.where(load.active, peak_need[..., None], 0)
-    else:
-        per_bin = np.broadcast_to(peak_need[..., None], _shape(peak_need[..., None], hours)).copy()
     month_hours = np.sum(hours, axis=-1)
+    active_h = _active_hours(load)
     reserved_n = reserved if reserved is not None else opt.reserved_instances
+    first_month_min: Any
+    if opt.billing == "autoscaled" and load.shared_curve:
+        # one curve for every month: bins sorted from the busiest down, so the first bin is the fleet
+        assert load.mean is not None and load.rel is not None
+        rel = load.rel.reshape(-1)
+        h_vec = np.broadcast_to(hours.reshape(-1), rel.shape)
+        per_bin = np.multiply((load.mean / (per_inst * opt.target_utilisation))[..., None], rel)
+        per_bin -= 1e-9
+        np.ceil(per_bin, out=per_bin)
+        if step > 1:
+            per_bin = np.ceil(per_bin / step - 1e-9) * step
+        np.maximum(per_bin, 0.0, out=per_bin)
+        if opt.min_instances:
+            np.maximum(per_bin, np.where(rel > 0, float(opt.min_instances), 0.0), out=per_bin)
+        per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
+        inst_hours = per_bin @ h_vec
+        fleet = per_bin[..., 0].astype(np.int64)
+
+        def above_hours(base: Any) -> Any:
+            return np.maximum(per_bin - np.asarray(base, dtype=float)[..., None], 0.0) @ h_vec
+
+        first_month_min = np.broadcast_to(np.min(per_bin[..., :1, :], axis=-1), peak_need.shape)
+    elif opt.billing == "autoscaled":
+        per_inst_b = per_inst[..., None] if np.ndim(per_inst) else per_inst
+        tu: Any = opt.target_utilisation
+        util_b = tu if np.ndim(tu) == 0 else tu[..., None]
+        per_bin = np.maximum(_need(load.rate, per_inst_b, util_b, step), np.where(load.active, opt.min_instances, 0))
+        per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
+        inst_hours = np.sum(per_bin * hours, axis=-1)
+        fleet = np.max(per_bin, axis=-1)
+
+        def above_hours(base: Any) -> Any:
+            return np.sum(np.maximum(per_bin - np.asarray(base)[..., None], 0) * hours, axis=-1)
+
+        first_month_min = np.broadcast_to(np.min(per_bin[..., :1, :], axis=-1), peak_need.shape)
+    else:  # the peak fleet, every hour or every active hour: no per-bin arrays needed
+        billed = month_hours if opt.billing == "always_on" else active_h
+        inst_hours = peak_need * billed
+        fleet = peak_need
+
+        def above_hours(base: Any) -> Any:
+            return np.maximum(peak_need - base, 0) * billed
+
+        first_month_min = np.broadcast_to(peak_need[..., :1], peak_need.shape)
     if opt.plan.startswith("reserved"):
         if reserved_n is None and opt.billing == "always_on":
             base: Any = peak_need
         elif reserved_n is not None:
             base = np.full(peak_need.shape, reserved_n)
         else:
-            base = np.broadcast_to(np.min(per_bin[..., :1, :], axis=-1), peak_need.shape)
+            base = first_month_min
         od_price, _ = cloud_price_per_hour(d, sv, "on_demand")
-        above = np.maximum(per_bin - base[..., None], 0)
-        compute = (base * month_hours * price + np.sum(above * hours, axis=-1) * od_price) * trend_c
-        fleet = np.maximum(base, np.max(per_bin, axis=-1))
+        compute = (base * month_hours * price + above_hours(base) * od_price) * trend_c
+        fleet = np.maximum(base, fleet)
     else:
-        compute = np.sum(per_bin * hours, axis=-1) * price * trend_c
-        fleet = np.max(per_bin, axis=-1)
-    mean_inst = np.sum(per_bin * hours, axis=-1) / month_hours
+        compute = inst_hours * price * trend_c
+    mean_inst = inst_hours / month_hours
     storage = mean_inst * opt.storage_gb * sv["storage_usd_per_gb_month"]
     egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
     salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
     fte = add(compute * 0.0, opt.staff_fte) if opt.staff_fte is not None \
         else fleet * 0.5 * sv["staff_fte_per_server"]
     staff = fte * salary
-    inst_hours = np.sum(per_bin * hours, axis=-1)
     cap_hours = inst_hours * per_inst  # output tokens/s x hours the fleet could carry
     util = np.where(cap_hours > 0, load.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)
     cats = {"compute": compute, "storage": storage, "egress": egress, "staff": staff}

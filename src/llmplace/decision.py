@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field, PrivateAttr
 from .costs import as_float_list, flows_for, load_from_demand, site_values
 from .criteria.model import OptionCriteria, Recommendation, Weights
 from .demand import demand_from_scenario
-from .hybrid import hybrid_flows
 from .errors import InputError
 from .finance import break_even_month, cumulative_with_origin, npv
+from .hybrid import hybrid_flows
 from .options import Deployment, resolve_options
 from .scenario import InHouseOption, Scenario, load_scenario, parse_scenario
 
@@ -241,7 +241,10 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
             breaks.append(BreakEven(a=a, b=b, month=None if m is None else round(m, 4), view=view,
                                     cheaper_after=after))
     feasible = [r for r in results if r.feasible and (r.served_share or 0) >= FULL_SERVICE]
-    cheapest = min(feasible, key=lambda r: r.tco_usd).id if feasible else None
+    cheapest = None
+    if feasible:  # near-ties (a hybrid with no base equals its overflow) go to the simpler, earlier option
+        low = min(r.tco_usd for r in feasible)
+        cheapest = next(r.id for r in feasible if r.tco_usd <= low + 1e-9 * max(abs(low), 1.0))
     assumptions = [
         {"name": k, "value": v, "source": sv.sources[k][0], "as_of": sv.sources[k][1]} for k, v in sv.values.items()
     ]
@@ -283,8 +286,8 @@ def _add_risk(result: CompareResult, s: Scenario, deployments: list[Deployment],
     ok = {r.id for r in result.options if r.feasible}
     deps = [d for d in deployments if d.id in ok]
     hybrid_units = {r.id: r.hybrid["base_units"] for r in result.options if r.hybrid and r.id in ok}
-    candidates = [r.id for r in sorted(result.options, key=lambda r: r.tco_usd)
-                  if r.feasible and (r.served_share or 0) >= FULL_SERVICE]
+    # in result order, so near-ties resolve as the deterministic `cheapest` does
+    candidates = [r.id for r in result.options if r.feasible and (r.served_share or 0) >= FULL_SERVICE]
     specs = risk.uncertain_inputs(s, deps, sv)
     mc = risk.run_monte_carlo(s, deps, hybrid_units, specs, candidates, samples, seed, progress)
     for r in result.options:

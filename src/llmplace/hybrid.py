@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from .costs import (
-    Flows, Load, SiteValues, _in_house, api_flows, cloud_flows, in_house_flows,
+    Flows,
+    Load,
+    SiteValues,
+    _in_house,
+    api_flows,
+    cloud_flows,
+    in_house_flows,
 )
 from .finance import npv
 from .options import Deployment
@@ -105,7 +111,7 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int | s
         per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
         cap = int(n) * per_inst + np.zeros(load.peak.shape)
         served_rate = np.minimum(load.rate, cap[..., None])
-        served = Load(rate=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
+        served = Load(rate_given=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
                       total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
         orig = base.option
         base.option = orig.model_copy(update={"billing": "always_on", "min_instances": 0})
@@ -113,7 +119,7 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int | s
             bf = cloud_flows(base, s, served, sv, reserved=int(n), note=False)
         finally:
             base.option = orig
-        resid = Load(rate=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - cap, 0.0),
+        resid = Load(rate_given=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - cap, 0.0),
                      total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
     assert resid is not None
     return _combine(bf, _overflow(over, s, resid, sv))
@@ -151,8 +157,8 @@ def hybrid_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tupl
     best = min(results, key=lambda k: results[k][0])
     flows = results[best][1]
     total = float(np.sum(load.total_tokens))
-    curve = []
-    for n in sorted((k for k in results if isinstance(k, int))):
+    curve: list[dict[str, Any]] = []
+    for n in sorted(k for k in results if isinstance(k, int)):
         c, f = results[n]
         curve.append({"base_units": n, "cost_usd": round(c, 2), "share_served_by_base": _base_share(f, load)})
     if "planned" in results:

@@ -222,6 +222,7 @@ def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
 def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     """Fill ``d.capacity`` from the scenario's measured throughput or the sizing engine."""
     opt = d.option
+    assert not isinstance(opt, HybridOption)
     unit_gpus = d.server.gpu_count if d.server else d.cloud.gpu_count if d.cloud else 0
     w = s.workload
     if opt.throughput_tokens_per_s is not None:
@@ -240,14 +241,15 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     assert d.gpu is not None
     model = resolve_model(s)
     engine = s.model.engine or sizing.DEFAULT_ENGINE
-    gpr = opt.gpus_per_replica or sizing.min_gpus(
+    fewest = opt.gpus_per_replica or sizing.min_gpus(
         model, d.gpu, s.model.precision, int(w.input_tokens_per_request), int(w.output_tokens_per_request),
         kv_precision=s.model.kv_precision, max_gpus=unit_gpus,
     )
-    if gpr is None or gpr > unit_gpus:
+    if fewest is None or fewest > unit_gpus:
         d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
                                f"{d.gpu.id} of one unit")
         return
+    gpr = fewest
     est = sizing.estimate(
         model, d.gpu, gpr, s.model.precision, engine,
         input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),

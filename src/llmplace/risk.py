@@ -246,9 +246,8 @@ def uncertain_inputs(s: Scenario, deployments: list[Deployment], sv: SiteValues)
         targets = [t for t in targets if t.path not in explicit]
         if not targets:
             continue
-        dist = UncertainInput(
-            path=name, dist=row["dist"],  # type: ignore[arg-type]
-            **{k: float(row[k]) for k in ("low", "mode", "high", "p10", "p90") if row.get(k)})
+        params: dict[str, Any] = {k: float(row[k]) for k in ("low", "mode", "high", "p10", "p90") if row.get(k)}
+        dist = UncertainInput(path=name, dist=row["dist"], **params)
         specs.append(UncertainSpec(name=name, label=row["label"], dist=dist, targets=targets, unit=row["unit"],
                                    source=row["source"], default=True))
     return specs
@@ -295,7 +294,7 @@ def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, A
             opt_upd["usd_per_hour"] = upd["usd_per_hour"]
         cap = d.capacity
         if cap is not None and ("capacity" in upd or "throughput_tokens_per_s" in upd):
-            tps = upd.get("capacity", upd.get("throughput_tokens_per_s"))
+            tps: Any = upd.get("capacity", upd.get("throughput_tokens_per_s"))
             if "capacity" not in upd and d.option.throughput_counts == "total":  # type: ignore[union-attr]
                 tps = tps * s.workload.output_share
             cap = dataclasses.replace(cap, output_tokens_per_s=tps)
@@ -336,6 +335,9 @@ def evaluate(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str,
     for d in deps:
         if d.id not in hybrid_units and d.kind == "hybrid":
             continue
+        if d.kind == "hybrid" and hybrid_units[d.id] == OPTIMISE:
+            out.tco[d.id] = _best_hybrid_tco(d, s2, load, sv, n)
+            continue
         f: Flows = hybrid_at(d, s2, load, sv, hybrid_units[d.id]) if d.kind == "hybrid" \
             else flows_for(d, s2, load, sv)
         cash = np.broadcast_to(f.monthly("cash"), (n, horizon))
@@ -350,6 +352,34 @@ def evaluate(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str,
         out.monthly_amortised[d.id] = amort
         out.cumulative[d.id] = cumulative_with_origin(up, running)
     return out
+
+
+OPTIMISE = "optimise"
+
+
+def _best_hybrid_tco(d: Deployment, s: Scenario, load: Any, sv: SiteValues, n: int) -> Array:
+    """TCO of a hybrid re-optimised for each row: the cheapest base size, as a deterministic run finds it."""
+    from .hybrid import _candidates
+
+    assert d.parts is not None and d.parts[0].capacity is not None
+    cap = d.parts[0].capacity
+    per_unit = float(np.min(cap.replicas_per_unit * np.asarray(cap.output_tokens_per_s)))
+    n_max = int(np.ceil(float(np.max(load.peak)) / per_unit - 1e-9))
+    grid: list[int | str] = list(_candidates(n_max))
+    if isinstance(d.parts[0].option, InHouseOption) and d.parts[0].option.servers is None:
+        grid.append("planned")
+    best = np.full(n, np.inf)
+    for k in grid:
+        f = hybrid_at(d, s, load, sv, k)
+        best = np.minimum(best, np.broadcast_to(np.sum(f.monthly("cash"), axis=-1), (n,)))
+    return best
+
+
+def argmin_tied(stack: Array, rel_tol: float = 1e-9) -> NDArray[np.int64]:
+    """Index of the smallest row per column; near-ties (within ``rel_tol``) go to the earlier row."""
+    best = np.min(stack, axis=0)
+    ok = stack <= best + rel_tol * np.maximum(np.abs(best), 1.0)
+    return np.argmax(ok, axis=0)
 
 
 def _pct(a: Array) -> dict[str, float]:
@@ -374,7 +404,7 @@ class MonteCarlo:
         if not ids:
             return {}
         stack = np.vstack([self.tco[i] for i in ids])
-        winner = np.argmin(stack, axis=0)
+        winner = argmin_tied(stack)
         return {i: float(np.mean(winner == k)) for k, i in enumerate(ids)}
 
     def risk(self, option_id: str) -> dict[str, Any]:
@@ -478,7 +508,7 @@ def tornado(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str, 
 
 
 def _cheapest(ev: Evaluation, candidates: list[str]) -> NDArray[np.int64]:
-    return np.argmin(np.vstack([ev.tco[i] for i in candidates]), axis=0)
+    return argmin_tied(np.vstack([ev.tco[i] for i in candidates]))
 
 
 def thresholds(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str, int | str],
@@ -488,6 +518,7 @@ def thresholds(s: Scenario, deployments: list[Deployment], hybrid_units: dict[st
     option changes, found by bracketing on a grid and refining the bracket; or that it does not flip."""
     if len(candidates) < 2:
         return []
+    hybrid_units = {k: OPTIMISE for k in hybrid_units}  # as a deterministic re-run would choose them
     base = _point_values(specs)
     out = []
     for sp in specs:

@@ -375,7 +375,7 @@ class Scenario(_Strict):
         return self
 
 
-def _loc(err: dict[str, Any]) -> str:
+def _loc(err: Any) -> str:
     parts: list[str] = []
     for p in err.get("loc", ()):
         if isinstance(p, int):

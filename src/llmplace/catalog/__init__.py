@@ -214,7 +214,8 @@ def _apis() -> Table[ApiOffer]:
 
 def table(kind: str) -> Table[Any]:
     """The catalog table ``kind`` (one of :data:`KINDS`)."""
-    loaders = {"gpus": _gpus, "models": _models, "servers": _servers, "clouds": _clouds, "apis": _apis}
+    loaders: dict[str, Any] = {"gpus": _gpus, "models": _models, "servers": _servers, "clouds": _clouds,
+                               "apis": _apis}
     if kind not in loaders:
         from ..errors import InputError
 

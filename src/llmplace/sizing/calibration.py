@@ -1,6 +1,6 @@
 """The calibration set: measured rows of ``perf_calibration.csv`` and how the model predicts each.
 
-``sizing/data/perf_calibration.csv`` is a verbatim copy of the project's reference
+``sizing/data/perf_calibration.csv`` is a copy of the team's reference
 ``perf_calibration.csv`` (MLPerf Inference v3.1-v5.0, TensorRT-LLM documentation and blogs, Argonne
 LLM-Inference-Bench, Hugging Face TGI benchmarks, llm-analysis/kipply). :func:`parse_calibration` maps
 every row to a :class:`CalibrationCase` (model, GPU, GPUs, precision, engine, lengths, concurrency,

@@ -1,0 +1,181 @@
+"""Beyond cost: hard constraints, availability, latency, weighted criteria and the recommendation.
+
+``evaluate(scenario, result)`` reads a cost comparison and returns an :class:`Evaluation`:
+
+1. facts per option (units, categories, capacity and sizing, catalog rows; :mod:`.facts`);
+2. availability (:mod:`.availability`) and latency (:mod:`.latency`) per option;
+3. hard constraints (:mod:`.constraints`): excluded options keep a reason naming the constraint;
+4. one 0-10 score per criterion with a one-line reason (:mod:`.scores`);
+5. weights from the organisation profile and custom weights, weighted totals and weight
+   sensitivity (:mod:`.weights`);
+6. the recommendation (:mod:`.recommend`).
+
+``attach(scenario, result)`` runs it and writes it into the result: each option's ``criteria``, the
+top-level ``recommendation`` and ``weights``, excluded options marked infeasible, and ``cheapest``
+recomputed among the options left. The orchestrator calls ``attach`` at the end of ``compare``.
+Nothing in this package imports the orchestrator or the scenario module at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import InputError
+from . import data
+from .availability import option_availability
+from .constraints import check_option
+from .facts import gather
+from .latency import option_latency
+from .model import CriterionScore, Evaluation, OptionCriteria, Recommendation, Weights, WeightSensitivity
+from .recommend import recommend
+from .scores import ScoreContext, score_option
+from .settings import Answers, Constraints, CriteriaSettings
+from .weights import resolve_weights
+
+__all__ = [
+    "CRITERIA",
+    "Answers",
+    "Constraints",
+    "CriteriaSettings",
+    "CriterionScore",
+    "Evaluation",
+    "OptionCriteria",
+    "Recommendation",
+    "WeightSensitivity",
+    "Weights",
+    "attach",
+    "evaluate",
+]
+
+CRITERIA = data.CRITERIA
+
+
+def _settings(s: Any) -> tuple[Any, Any]:
+    c = getattr(s, "constraints", None) or Constraints()
+    st = getattr(s, "criteria", None) or CriteriaSettings()
+    return c, st
+
+
+def evaluate(
+    scenario: Any, result: Any, spread: Mapping[str, float] | None = None, full_service: float = 0.0
+) -> Evaluation:
+    """Constraints, availability, latency, scores, weights and the recommendation for a comparison.
+
+    ``scenario`` is the validated :class:`~llmplace.Scenario`, ``result`` its ``CompareResult``.
+    ``spread`` (optional) maps option ids to a Monte Carlo P10-P90 spread of TCO over its median;
+    without it cost predictability uses a documented deterministic proxy. Options that serve less
+    than ``full_service`` of the demand are scored but not ranked.
+    """
+    c, st = _settings(scenario)
+    ids = {o.id for o in result.options}
+    for oid in getattr(st, "option_countries", {}) or {}:
+        if oid not in ids:
+            raise InputError(
+                f"criteria.option_countries.{oid}", oid, "an option id: " + ", ".join(sorted(ids))
+            )
+    if spread is None:  # a Monte Carlo run attaches each option's TCO spread (P90 - P10) / P50 in percent
+        spread = {
+            o.id: float(o.risk["tco_spread_pct"]) / 100.0
+            for o in result.options
+            if isinstance(getattr(o, "risk", None), dict) and o.risk.get("tco_spread_pct") is not None
+        } or None
+    facts = gather(scenario, result)
+    conv_hours = float(result.convention.get("hours_per_month", 730.0))
+    active_share = min(1.0, float(result.demand.get("active_hours_per_month", conv_hours)) / conv_hours)
+    ttft_target = getattr(getattr(scenario, "latency", None), "ttft_ms", None)
+    feasible = [f for f in facts if f.feasible]
+    avail = {f.id: option_availability(f, st, active_share) for f in feasible}
+    lat = {f.id: option_latency(f, st, ttft_target) for f in feasible}
+    excluded: dict[str, list[str]] = {}
+    notes: dict[str, list[str]] = {}
+    for f in feasible:
+        excluded[f.id], notes[f.id] = check_option(f, c, st, lat[f.id].get("first_token_ms"))
+    for f in feasible:
+        share = getattr(f.result, "served_share", None)
+        if full_service > 0 and (share or 0.0) < full_service:
+            notes[f.id].append(f"not ranked: serves {share or 0.0:.1%} of demand (below {full_service:.1%})")
+    eligible = [
+        f for f in feasible if not excluded[f.id] and not any(n.startswith("not ranked") for n in notes[f.id])
+    ]
+    ctx = ScoreContext(
+        reference=eligible or feasible,
+        scenario=_View(scenario, c, st),
+        availability=avail,
+        latency=lat,
+        spread=spread,
+    )
+    scores = {f.id: score_option(f, ctx) for f in feasible}
+    weights = resolve_weights(st)
+    rec, totals = recommend(result, facts, [f.id for f in eligible], scores, weights, ctx, avail, excluded)
+    ranked = sorted(
+        (f.id for f in eligible), key=lambda o: (-totals[o], next(g.tco_usd for g in facts if g.id == o))
+    )
+    out: dict[str, OptionCriteria] = {}
+    for f in feasible:
+        lat_public = {k: v for k, v in lat[f.id].items() if k != "sources"}
+        out[f.id] = OptionCriteria(
+            eligible=f in eligible,
+            excluded_by=excluded[f.id],
+            notes=notes[f.id],
+            scores=scores[f.id],
+            weighted_total=round(totals[f.id], 4),
+            rank=ranked.index(f.id) + 1 if f.id in ranked else None,
+            availability=avail[f.id],
+            latency=lat_public,
+        )
+    sources = _dedupe(
+        ctx.sources
+        + [s for v in lat.values() for s in v.get("sources", [])]
+        + [comp["source"] for a in avail.values() for comp in a.get("components", []) if comp.get("source")]
+    )
+    return Evaluation(options=out, weights=weights, recommendation=rec, sources=sources)
+
+
+class _View:
+    """The scenario with defaults filled in for the two criteria sections (older scenario objects)."""
+
+    def __init__(self, s: Any, c: Any, st: Any) -> None:
+        self._s, self.constraints, self.criteria = s, c, st
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s, name)
+
+
+def _dedupe(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen: set[tuple[tuple[str, str], ...]] = set()
+    out = []
+    for r in rows:
+        key = tuple(sorted(r.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def attach(
+    scenario: Any, result: Any, spread: Mapping[str, float] | None = None, full_service: float = 0.0
+) -> Any:
+    """Evaluate and write the evaluation into ``result`` (returned): criteria, recommendation, weights.
+
+    Options a constraint excludes become infeasible with the reason; ``cheapest`` is recomputed
+    among the feasible options that serve at least ``full_service`` of the demand.
+    """
+    ev = evaluate(scenario, result, spread, full_service)
+    for o in result.options:
+        crit = ev.options.get(o.id)
+        o.criteria = crit
+        if crit is not None and crit.excluded_by:
+            o.feasible = False
+            o.infeasible_reason = "; ".join(crit.excluded_by)
+    feasible = [
+        o for o in result.options if o.feasible and (getattr(o, "served_share", None) or 0.0) >= full_service
+    ]
+    result.cheapest = None
+    if feasible:  # as the orchestrator does: a near-tie goes to the earlier (simpler) option
+        low = min(o.tco_usd for o in feasible)
+        result.cheapest = next(o.id for o in feasible if o.tco_usd <= low + 1e-9 * max(abs(low), 1.0))
+    result.recommendation = ev.recommendation
+    result.weights = ev.weights
+    result.criteria_sources = ev.sources
+    return result

@@ -1,0 +1,450 @@
+"""One score (0 to 10, higher is better) per option and criterion, each with a one-line reason.
+
+From the numbers where a number exists (the reference set is the eligible options):
+
+* ``initial_cost``: ``10 / (1 + upfront / lowest TCO)``: no upfront scores 10; an upfront equal to
+  the lowest total cost of any option scores 5.
+* ``total_cost``: ``10 x lowest TCO / TCO`` (cash view, over the horizon).
+* ``cost_predictability``: ``10 x (1 - min(1, spread / 0.5))`` from a Monte Carlo P10-P90 spread of
+  TCO over its median when one is given; else the deterministic proxy ``10 x (1 - exposure)``,
+  where exposure is the share of spend that moves with usage or market prices, per cost category
+  (``exposure.*`` rows of ``option_facts.csv``). The reason names the basis used.
+* ``scalability``: ``10 x (1 - log10(1 + h) / log10(1 + 8,760))`` for ``h`` hours to add capacity
+  (procurement lead time for servers, minutes for cloud instances, none for an API).
+* ``latency``: ``10 x clip(1 - t / (2 L))`` for the first token at the user ``t`` (round trip +
+  TTFT) against ``L``: ``constraints.max_latency_ms``, else the scenario's TTFT target, else 2,000 ms.
+* ``availability``: ``10 x clip((nines - 1) / 4)`` with ``nines = -log10(unavailability)``: 99 %
+  scores 2.5, 99.9 % 5, 99.99 % 7.5, 99.999 % 10.
+* ``maintenance_burden``: ``10 / (1 + FTE / 0.5)`` minus a skills penalty (``maintenance_skills``
+  rows of ``criteria_traits.csv``); FTE from the staff cost in the TCO.
+
+From the business's answers and the option's kind (rows of ``criteria_traits.csv``, the most
+specific matching row wins): ``control``, ``data_privacy``, ``internet_dependency``,
+``accelerator_access`` (plus, for cloud, 5 x the share of the catalog's GPU types the provider
+lists), ``ease_of_use``, ``remote_access``. A hybrid option takes these from the mean of its parts.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import catalog
+from . import data
+from .facts import OptionFacts, needs_internet, site_link_in_path
+from .model import CriterionScore
+
+__all__ = ["ScoreContext", "SCORERS", "score_option", "trait_for"]
+
+HALF_SCORE_FTE = 0.5  #: staff FTE at which the staff-time part of maintenance_burden scores 5
+DEFAULT_LATENCY_MS = 2000.0  #: first-token reference when the scenario sets no target [ms]
+FULL_SPREAD = 0.5  #: Monte Carlo P10-P90 spread over the median that scores 0
+
+
+@dataclass
+class ScoreContext:
+    """What every scorer may read: the reference set, the scenario's settings and derived figures."""
+
+    reference: list[OptionFacts]
+    scenario: Any
+    availability: dict[str, dict[str, Any]]
+    latency: dict[str, dict[str, Any]]
+    spread: Mapping[str, float] | None = None
+    sources: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Any:
+        return self.scenario.criteria
+
+    @property
+    def constraints(self) -> Any:
+        return self.scenario.constraints
+
+    @property
+    def min_tco(self) -> float:
+        return min((f.tco_usd for f in self.reference), default=0.0)
+
+    @property
+    def min_tco_option(self) -> OptionFacts | None:
+        return min(self.reference, key=lambda f: f.tco_usd) if self.reference else None
+
+    def lead_weeks(self, f: OptionFacts | None = None) -> tuple[float, str]:
+        """Procurement lead time of new servers [weeks]: the option's ``lead_time_weeks``, else site.csv."""
+        if f is not None and f.lead_time_weeks is not None:
+            return f.lead_time_weeks, f"options.{f.id}.lead_time_weeks"
+        row = catalog.site_defaults()["procurement_lead_time_weeks"]
+        return row.value, f"site.csv procurement_lead_time_weeks, {row.as_of}"
+
+
+def _clip(x: float) -> float:
+    return float(min(10.0, max(0.0, x)))
+
+
+def _money(x: float) -> str:
+    return f"${x:,.0f}"
+
+
+# --- scores from numbers --------------------------------------------------------------------------
+
+
+def _initial_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
+    ref = ctx.min_tco if ctx.min_tco > 0 else max([g.tco_usd for g in ctx.reference] + [1.0])
+    s = 10.0 / (1.0 + max(0.0, f.upfront_usd) / ref)
+    if f.upfront_usd <= 0:
+        reason = "no upfront cost"
+    else:
+        reason = (
+            f"upfront {_money(f.upfront_usd)} = {f.upfront_usd / ref:.2f}x the lowest "
+            f"{f.horizon_months}-month TCO of any option ({_money(ref)})"
+        )
+    return CriterionScore(
+        score=_clip(s),
+        reason=reason,
+        value=f.upfront_usd,
+        unit="USD",
+        basis="10 / (1 + upfront / lowest TCO)",
+    )
+
+
+def _total_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
+    lo = ctx.min_tco
+    best = ctx.min_tco_option
+    per = f" ({'$' + format(f.usd_per_mtok, ',.2f')}/Mtok)" if f.usd_per_mtok is not None else ""
+    if lo <= 0:
+        hi = max(g.tco_usd for g in ctx.reference)
+        s = 10.0 if hi == lo else 10.0 * (hi - f.tco_usd) / (hi - lo)
+    else:
+        s = 10.0 * lo / f.tco_usd if f.tco_usd > 0 else 10.0
+    if best is not None and abs(f.tco_usd - lo) < 1e-6:
+        reason = f"lowest TCO: {_money(f.tco_usd)} over {f.horizon_months} months{per}"
+    else:
+        ratio = f.tco_usd / lo if lo > 0 else float("nan")
+        reason = (
+            f"TCO {_money(f.tco_usd)} over {f.horizon_months} months{per}, {ratio:.2f}x the lowest "
+            f"({_money(lo)}, {best.id if best else '-'})"
+        )
+    return CriterionScore(
+        score=_clip(s), reason=reason, value=f.tco_usd, unit="USD", basis="10 x lowest TCO / TCO (cash view)"
+    )
+
+
+def exposure_share(f: OptionFacts) -> tuple[float, list[tuple[str, float, float]]]:
+    """Share of spend exposed to usage or market prices, and (category, spend, exposure) rows."""
+    rows = []
+    for cat, usd in f.by_category_usd.items():
+        if usd <= 0:
+            continue  # credits (residual value) are not spend
+        part, name = f, cat
+        if (
+            f.kind == "hybrid" and f.parts
+        ):  # overflow_* categories are the overflow part's, the rest the base's
+            over = cat.startswith("overflow_") and len(f.parts) > 1
+            part, name = (f.parts[1], cat.removeprefix("overflow_")) if over else (f.parts[0], cat)
+        applies = [f"{part.kind}:{part.plan}"] if part.plan else []
+        fct = data.fact(f"exposure.{name}", *applies, part.kind) or data.fact("exposure.other", part.kind)
+        e = fct.value if fct is not None else 0.5
+        rows.append((cat, usd, e))
+    total = sum(u for _, u, _ in rows)
+    if total <= 0:
+        return 0.0, rows
+    return sum(u * e for _, u, e in rows) / total, rows
+
+
+def _cost_predictability(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
+    if ctx.spread is not None and f.id in ctx.spread:
+        sp = float(ctx.spread[f.id])
+        return CriterionScore(
+            score=_clip(10.0 * (1.0 - min(1.0, sp / FULL_SPREAD))),
+            reason=f"Monte Carlo: TCO P10-P90 spread is {sp:.0%} of the median",
+            value=sp,
+            unit="share",
+            basis="Monte Carlo spread: 10 x (1 - spread / 0.5)",
+        )
+    e, rows = exposure_share(f)
+    top = max(rows, key=lambda r: r[1] * r[2], default=None)
+    tail = f"; largest exposed item: {top[0]} {_money(top[1])} x {top[2]:g}" if top and top[2] > 0 else ""
+    return CriterionScore(
+        score=_clip(10.0 * (1.0 - e)),
+        reason=(
+            f"{e:.0%} of the {f.horizon_months}-month spend moves with usage or market prices "
+            f"(deterministic proxy, no Monte Carlo spread){tail}"
+        ),
+        value=e,
+        unit="share",
+        basis="deterministic proxy: 10 x (1 - exposed share), option_facts.csv exposure.*",
+    )
+
+
+def provision_hours(f: OptionFacts, ctx: ScoreContext) -> tuple[float, str]:
+    """Hours to add capacity, and where the figure comes from."""
+    if f.kind == "in_house":
+        weeks, src = ctx.lead_weeks(f)
+        return weeks * 168.0, f"a {weeks:g}-week procurement lead time ({src})"
+    fct = data.fact("provision_hours", f"{f.kind}:{f.plan}" if f.plan else f.kind, f.kind)
+    if fct is None:
+        return 0.0, "no figure"
+    ctx.sources.append(fct.ref())
+    if fct.value <= 0:
+        return 0.0, "no lead time: the provider's capacity absorbs it (rate limits apply)"
+    return fct.value, f"about {fct.value * 60:.0f} minutes to launch and load (option_facts.csv)"
+
+
+def _scalability(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
+    h, why = provision_hours(f, ctx)
+    s = 10.0 * (1.0 - math.log10(1.0 + h) / math.log10(1.0 + 8760.0))
+    reason = f"adding capacity takes {why}"
+    if f.kind == "in_house" and f.utilisation:
+        peak_util = max(f.utilisation)
+        reason += f"; the fleet's average load peaks at {peak_util:.0%} of capacity"
+    return CriterionScore(
+        score=_clip(s), reason=reason, value=h, unit="h", basis="10 x (1 - log10(1 + h) / log10(8,761))"
+    )
+
+
+def _latency(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
+    lat = ctx.latency.get(f.id, {})
+    t = lat.get("first_token_ms")
+    lim = (
+        ctx.constraints.max_latency_ms or getattr(ctx.scenario.latency, "ttft_ms", None) or DEFAULT_LATENCY_MS
+    )
+    if t is None:
+        return CriterionScore(
+            score=5.0,
+            reason=f"TTFT unknown; {lat.get('rtt_ms', 0):g} ms network round trip "
+            f"({lat.get('path_words', '?')}); neutral score",
+            basis="unknown",
+        )
+    tp = f"; {lat['tpot_ms']:.0f} ms per output token" if lat.get("tpot_ms") is not None else ""
+    reason = (
+        f"first token at the user in {t:,.0f} ms: {lat['rtt_ms']:g} ms round trip ({lat['path_words']}) + "
+        f"{lat['ttft_ms']:,.0f} ms TTFT ({lat['basis']}){tp}"
+    )
+    return CriterionScore(
+        score=_clip(10.0 * (1.0 - t / (2.0 * lim))),
+        reason=reason,
+        value=t,
+        unit="ms",
+        basis=f"10 x (1 - t / (2 x {lim:g} ms))",
+    )
+
+
+def _availability(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
+    a = ctx.availability.get(f.id, {})
+    if not a.get("modelled"):
+        return CriterionScore(
+            score=5.0, reason="; ".join(a.get("notes", [])) or "not modelled", basis="unknown"
+        )
+    u = float(a["unavailability"])
+    nines = -math.log10(u) if u > 0 else 5.0
+    parts = sorted(a["components"], key=lambda c: -c["downtime_hours_per_year"])
+    detail = ", ".join(f"{c['name']} {c['downtime_hours_per_year']:.2f} h" for c in parts[:3])
+    money = ""
+    if a.get("downtime_usd_per_year") is not None:
+        money = (
+            f"; {_money(a['downtime_usd_per_year'])}/yr at {_money(ctx.settings.downtime_usd_per_hour)}/h "
+            f"over {a['downtime_active_hours_per_year']:.1f} h in active hours"
+        )
+    reason = (
+        f"expected downtime {a['downtime_hours_per_year']:.1f} h/yr ({a['availability_pct']:.3f} %): "
+        f"{detail}{money}"
+    )
+    return CriterionScore(
+        score=_clip(10.0 * (nines - 1.0) / 4.0),
+        reason=reason,
+        value=a["downtime_hours_per_year"],
+        unit="h/yr",
+        basis="10 x (nines - 1) / 4, availability.csv",
+    )
+
+
+def _maintenance(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
+    pen, why = trait_for("maintenance_skills", f, ctx)
+    s = 10.0 / (1.0 + f.staff_fte / HALF_SCORE_FTE) - pen
+    reason = f"{f.staff_fte:.2f} FTE ({_money(f.staff_usd_per_year)}/yr staff cost in the TCO) and {why}"
+    return CriterionScore(
+        score=_clip(s),
+        reason=reason,
+        value=f.staff_fte,
+        unit="FTE",
+        basis="10 / (1 + FTE / 0.5) - skills penalty (criteria_traits.csv)",
+    )
+
+
+# --- scores from answers and kinds ----------------------------------------------------------------
+
+
+def _format(template: str, values: dict[str, Any]) -> str:
+    out = []
+    for literal, name, spec, conv in string.Formatter().parse(template):
+        out.append(literal)
+        if name is None:
+            continue
+        v = values.get(name, "?")
+        try:
+            out.append(format(v, spec or "") if conv is None else format(str(v), spec or ""))
+        except (ValueError, TypeError):
+            out.append(str(v))
+    return "".join(out)
+
+
+def _context(f: OptionFacts, ctx: ScoreContext) -> tuple[dict[str, str], dict[str, Any]]:
+    st, c = ctx.settings, ctx.constraints
+    users = getattr(st, "users", "on_site")
+    ans = getattr(st, "answers", None)
+    match = {
+        "hosting": f.hosting or "",
+        "plan": f.plan or "",
+        "users": users,
+        "data_classification": c.data_classification,
+        "internet_in_path": "true" if needs_internet(f, users) else "false",
+        "fine_tuning_needed": str(bool(getattr(ans, "fine_tuning_needed", False))).lower(),
+        "custom_stack_needed": str(bool(getattr(ans, "custom_stack_needed", False))).lower(),
+        "infra_team_in_house": str(bool(getattr(ans, "infra_team_in_house", False))).lower(),
+    }
+    link = data.availability_row("internet_link")
+    link_h = link.unavailability * 8760.0
+    if site_link_in_path(f, users):
+        link_words = (
+            f"the site's internet link ({link_h:.1f} h/yr expected downtime at SLA "
+            f"{link.availability_pct:g} %)"
+        )
+    elif users == "remote":
+        link_words = "the users' own internet connections"
+    else:
+        link_words = "the cloud provider's network"
+    weeks, _ = ctx.lead_weeks(f)
+    life = next(
+        (
+            a["value"]
+            for a in getattr(f.result, "assumptions", []) or []
+            if a.get("name") == "useful_life_years"
+        ),
+        None,
+    ) or catalog.site_default("useful_life_years")
+    values: dict[str, Any] = {
+        "provider": f.provider or "the provider",
+        "gpu": f.gpu or "GPU",
+        "gpu_count": f.gpu_count,
+        "classification": c.data_classification,
+        "path_words": ctx.latency.get(f.id, {}).get("path_words", "the network"),
+        "link_words": link_words,
+        "internet_h": link_h,
+        "where": f"{f.provider} {f.region}" if f.region else (f.provider or "the provider"),
+        "lead_weeks": weeks,
+        "life_years": float(life),
+    }
+    if f.kind == "cloud":
+        all_types = sorted({r.gpu for r in catalog.table("clouds")})
+        mine = sorted({r.gpu for r in catalog.table("clouds") if r.provider == f.provider})
+        values.update(n_types=len(mine), n_all=len(all_types), types=", ".join(mine) or "none listed")
+    return match, values
+
+
+def trait_for(criterion: str, f: OptionFacts, ctx: ScoreContext) -> tuple[float, str]:
+    """Score and formatted reason of the most specific ``criteria_traits.csv`` row for this option."""
+    if f.kind == "hybrid" and f.parts:
+        subs = [(p, sh, trait_for(criterion, p, ctx)) for p, sh in zip(f.parts, f.part_shares, strict=False)]
+        total = sum(sh for _, sh, _ in subs) or 1.0
+        shown = [x for x in subs if x[1] >= 0.01] or subs
+        return (
+            sum(sh * s for _, sh, (s, _) in subs) / total,
+            "; ".join(f"{p.id} ({sh:.0%} of tokens): {why}" for p, sh, (_, why) in shown),
+        )
+    match, values = _context(f, ctx)
+    hits = [t for t in data.traits() if t.criterion == criterion and t.matches(f.kind, match)]
+    if not hits:
+        return 5.0, f"no data for {criterion} of kind {f.kind}; neutral score"
+    best = max(hits, key=lambda t: (len(t.when), t.kind != "*"))
+    ctx.sources.append(
+        {
+            "table": "criteria_traits.csv",
+            "key": f"{criterion} [{best.kind}; {'&'.join(k + '=' + v for k, v in best.when) or 'any'}]",
+            "as_of": best.as_of,
+            "source": best.source,
+        }
+    )
+    return best.score, _format(best.reason, values)
+
+
+def _trait_scorer(criterion: str) -> Callable[[OptionFacts, ScoreContext], CriterionScore]:
+    def scorer(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
+        s, reason = trait_for(criterion, f, ctx)
+        value = None
+        if criterion == "accelerator_access" and f.kind == "cloud":
+            _, values = _context(f, ctx)
+            share = values["n_types"] / values["n_all"] if values.get("n_all") else 0.0
+            s += 5.0 * share
+            value = float(values["n_types"])
+        return CriterionScore(
+            score=_clip(s), reason=reason, value=value, basis="criteria_traits.csv (answers and option kind)"
+        )
+
+    return scorer
+
+
+SCORERS: dict[str, Callable[[OptionFacts, ScoreContext], CriterionScore]] = {
+    "initial_cost": _initial_cost,
+    "total_cost": _total_cost,
+    "cost_predictability": _cost_predictability,
+    "scalability": _scalability,
+    "latency": _latency,
+    "availability": _availability,
+    "maintenance_burden": _maintenance,
+    **{
+        c: _trait_scorer(c)
+        for c in (
+            "control",
+            "data_privacy",
+            "internet_dependency",
+            "accelerator_access",
+            "ease_of_use",
+            "remote_access",
+        )
+    },
+}
+
+#: criteria a hybrid option takes from its parts: the mean weighted by the share of tokens each part
+#: serves, or the better part (capacity is added where it is fastest: the overflow)
+_FROM_PARTS = {
+    "scalability": "best",
+    "control": "mean",
+    "data_privacy": "mean",
+    "internet_dependency": "mean",
+    "accelerator_access": "mean",
+    "ease_of_use": "mean",
+    "remote_access": "mean",
+}
+
+
+def score_option(f: OptionFacts, ctx: ScoreContext) -> dict[str, CriterionScore]:
+    """Every criterion's score for one option."""
+    out: dict[str, CriterionScore] = {}
+    for crit in data.CRITERIA:
+        how = _FROM_PARTS.get(crit) if f.kind == "hybrid" and f.parts else None
+        if how is None:
+            out[crit] = SCORERS[crit](f, ctx)
+            continue
+        subs = [
+            (p.id, share, SCORERS[crit](p, ctx)) for p, share in zip(f.parts, f.part_shares, strict=False)
+        ]
+        if how == "best":
+            pid, _, best = max(subs, key=lambda x: x[2].score)
+            out[crit] = best.model_copy(
+                update={
+                    "reason": f"via {pid}: {best.reason}",
+                    "basis": f"hybrid: its better part; {best.basis}",
+                }
+            )
+            continue
+        total = sum(sh for _, sh, _ in subs) or 1.0
+        mean = sum(sh * s.score for _, sh, s in subs) / total
+        shown = [x for x in subs if x[1] >= 0.01] or subs
+        out[crit] = CriterionScore(
+            score=_clip(mean),
+            basis="hybrid: mean of its parts weighted by the share of tokens each serves",
+            reason="; ".join(f"{pid} serves {sh:.0%} ({s.score:.1f}): {s.reason}" for pid, sh, s in shown),
+        )
+    return out

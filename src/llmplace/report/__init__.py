@@ -1,0 +1,124 @@
+"""The decision report: one self-contained HTML page, or the same content as Markdown, JSON, a workbook
+or PDF.
+
+``render(result, fmt)`` returns the report (text for html, md and json; bytes for xlsx and pdf);
+``write_report(result, path, fmt)`` writes it. ``result`` is a :class:`~llmplace.CompareResult` or
+its ``to_dict()`` document; sections whose engine has not produced data say so instead of
+showing numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .content import build
+
+__all__ = ["FORMATS", "format_for_path", "render", "report_document", "write_report"]
+
+FORMATS = ("html", "md", "json", "xlsx", "pdf")
+_SUFFIXES = {
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+    ".json": "json",
+    ".xlsx": "xlsx",
+    ".pdf": "pdf",
+}
+
+
+def format_for_path(path: str | Path | None) -> str:
+    """The format a file name asks for by its suffix; html when the suffix names none."""
+    if path is None:
+        return "html"
+    return _SUFFIXES.get(Path(str(path)).suffix.lower(), "html")
+
+
+def _doc(result: Any) -> dict[str, Any]:
+    if isinstance(result, dict):
+        return result
+    to_dict = getattr(result, "to_dict", None)
+    if callable(to_dict):
+        data = to_dict()
+        if isinstance(data, dict):
+            return data
+    raise InputError("result", type(result).__name__, "a CompareResult or its to_dict() document")
+
+
+@cache
+def _plotly_js() -> str:
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())
+
+
+def report_document(result: Any, today: dt.date | None = None, source: str | None = None) -> dict[str, Any]:
+    """The JSON report: the comparison document plus a ``report`` key holding every section."""
+    doc = _doc(result)
+    return {**doc, "report": build(doc, today, source)}
+
+
+def render(
+    result: Any, fmt: str = "html", *, today: dt.date | None = None, source: str | None = None
+) -> str | bytes:
+    """The report in ``fmt`` (html, md, json, xlsx or pdf): text for the first three, bytes for the others.
+
+    ``today`` sets the date the staleness warning measures from (default: today); ``source``
+    names the scenario file in the report's header.
+    """
+    if fmt not in FORMATS:
+        raise InputError("--format", fmt, ", ".join(FORMATS))
+    doc = _doc(result)
+    content = build(doc, today, source)
+    if fmt == "json":
+        return json.dumps({**doc, "report": content}, indent=2) + "\n"
+    if fmt == "md":
+        from .markdown import render_markdown
+
+        return render_markdown(content)
+    if fmt == "xlsx":
+        from .xlsx import render_xlsx
+
+        return render_xlsx(doc, content)
+    from .charts import build_charts
+    from .html import render_html
+
+    page = render_html(content, build_charts(doc, content), _plotly_js())
+    if fmt == "html":
+        return page
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(page)
+
+
+def write_report(
+    result: Any,
+    path: str | Path,
+    fmt: str | None = None,
+    *,
+    today: dt.date | None = None,
+    source: str | None = None,
+) -> Path:
+    """Write the report to ``path`` (format: ``fmt``, else the suffix's, else html); the path written."""
+    p = Path(path)
+    fmt = fmt or format_for_path(p)
+    if fmt not in FORMATS:
+        raise InputError("--format", fmt, ", ".join(FORMATS))
+    if p.is_dir():
+        raise InputError("--output", str(path), "a file path, not a folder")
+    if not p.parent.is_dir():
+        raise InputError("--output", str(path), "a file in an existing folder", "the folder does not exist")
+    data = render(result, fmt, today=today, source=source)
+    try:
+        if isinstance(data, bytes):
+            p.write_bytes(data)
+        else:
+            p.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--output", str(path), "a writable file path", exc.strerror or str(exc)) from None
+    return p

@@ -1,0 +1,258 @@
+"""The FastAPI application: the page, the REST API and the saved-scenario store.
+
+Everything the page needs is served from the package (no CDN, no telemetry): the page's script and
+style under ``/static``, the charting library at ``/assets/plotly.min.js``. With a token, every
+request except static assets needs ``Authorization: Bearer <token>``, ``?token=<token>`` (which also
+sets an HttpOnly, same-site cookie so the page's own requests pass) or that cookie.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hmac
+import inspect
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from markupsafe import Markup
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .. import __version__
+from ..scenario import Scenario
+from .api import SCENARIO_MARK, exception_handlers, router
+from .form import form_sections
+from .storage import ScenarioStore
+
+__all__ = ["DEFAULT_DOCUMENT", "LOOPBACK_HOSTS", "create_app"]
+
+log = logging.getLogger("llmplace.web")
+
+HERE = Path(__file__).resolve().parent
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
+TOKEN_COOKIE = "llmplace_token"
+
+DEFAULT_DOCUMENT: dict[str, Any] = {
+    "name": "Internal assistant, 70B",
+    "description": "A 70B assistant for 2,000 staff during business hours: buy, rent or pay per token?",
+    "model": {"name": "llama-3.3-70b", "precision": "fp8", "engine": "vllm"},
+    "workload": {"requests_per_month": 1760000, "input_tokens_per_request": 1500,
+                 "output_tokens_per_request": 400, "active_hours_per_month": 242, "peak_to_average": 2.5,
+                 "growth_pct_per_month": 2},
+    "latency": {"ttft_ms": 2000, "tpot_ms": 80},
+    "options": [
+        {"kind": "in_house", "id": "own-8xh100", "server": "hgx-h100-8x-oem", "hosting": "colocation"},
+        {"kind": "cloud", "id": "aws-p5-on-demand", "instance": "aws/p5.48xlarge", "plan": "on_demand"},
+        {"kind": "cloud", "id": "aws-p5-reserved-1y", "instance": "aws/p5.48xlarge", "plan": "reserved_1y"},
+        {"kind": "api", "id": "together", "provider": "together"},
+    ],
+    "finance": {"horizon_months": 36},
+}
+"""The scenario the page opens with (a copy of the bundled internal-assistant example's essentials)."""
+
+HIDDEN_FIELDS = frozenset({"workload.trace_csv"})
+"""Form fields left out of the page: the server reads no file a request names."""
+OPEN_SECTIONS = frozenset({"scenario", "model", "workload", "latency", "options", "finance"})
+
+_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+class _Guard:
+    """ASGI middleware: host check, token check and security headers."""
+
+    def __init__(self, app: ASGIApp, token: str | None, allowed_hosts: list[str] | None) -> None:
+        self.app = app
+        self.token = token
+        self.allowed = {h.lower() for h in allowed_hosts} if allowed_hosts else None
+
+    def _host_ok(self, headers: Headers) -> bool:
+        if self.allowed is None:
+            return True
+        host = headers.get("host", "")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return name.lower() in self.allowed
+
+    def _authorised(self, scope: Scope, headers: Headers) -> tuple[bool, bool]:
+        """(authorised, came with the token in the query string)."""
+        assert self.token is not None
+        want = self.token.encode()
+        auth = headers.get("authorization", "")
+        if auth[:7].lower() == "bearer " and hmac.compare_digest(auth[7:].strip().encode(), want):
+            return True, False
+        for part in headers.get("cookie", "").split(";"):
+            k, _, v = part.strip().partition("=")
+            if k == TOKEN_COOKIE and hmac.compare_digest(v.encode(), want):
+                return True, False
+        q = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        for v in q.get("token", []):
+            if hmac.compare_digest(v.encode(), want):
+                return True, True
+        return False, False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":  # nothing here speaks websocket
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        if not self._host_ok(headers):
+            await _plain(send, 400, {"detail": "invalid Host header"})
+            return
+        set_cookie = False
+        path: str = scope.get("path", "")
+        if self.token and not path.startswith("/static/"):
+            ok, set_cookie = self._authorised(scope, headers)
+            if not ok:
+                await _plain(send, 401, {"detail": "this server needs a token: send 'Authorization: Bearer "
+                                                   "<token>' or open the page with ?token=<token>"},
+                             {"www-authenticate": "Bearer"})
+                return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                h = MutableHeaders(scope=message)
+                h.setdefault("x-content-type-options", "nosniff")
+                h.setdefault("referrer-policy", "no-referrer")
+                h.setdefault("x-frame-options", "DENY")
+                h.setdefault("content-security-policy", _CSP)
+                if set_cookie and self.token:
+                    h.append("set-cookie", f"{TOKEN_COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def _plain(send: Send, status: int, body: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+    data = json.dumps(body).encode()
+    hdrs = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    hdrs += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": hdrs})
+    await send({"type": "http.response.body", "body": data})
+
+
+@cache
+def _plotly_js() -> tuple[bytes, bytes] | None:
+    """The charting library bundled with the plotly package (raw, gzipped), or None if not installed."""
+    try:
+        from plotly.offline import get_plotlyjs
+    except ImportError:
+        return None
+    raw = get_plotlyjs().encode("utf-8")
+    return raw, gzip.compress(raw, compresslevel=6)
+
+
+@cache
+def _templates() -> Any:
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    return Environment(loader=FileSystemLoader(str(HERE / "templates")),
+                       autoescape=select_autoescape(["html"]))
+
+
+def _link_scenario(node: Any) -> Any:
+    """Replace the placeholder schema of scenario documents by a reference to the ``Scenario`` component."""
+    if isinstance(node, dict):
+        if node.get(SCENARIO_MARK):
+            return {"$ref": "#/components/schemas/Scenario",
+                    **{k: v for k, v in node.items() if k not in (SCENARIO_MARK, "type")}}
+        return {k: _link_scenario(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_link_scenario(v) for v in node]
+    return node
+
+
+def _add_scenario_schema(app: FastAPI) -> None:
+    """Publish the scenario file's JSON Schema as the ``Scenario`` component the request bodies refer to."""
+    base = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = base()
+            sc = Scenario.model_json_schema(ref_template="#/components/schemas/Scenario.{model}")
+            comps = spec.setdefault("components", {}).setdefault("schemas", {})
+            for name, node in sc.pop("$defs", {}).items():
+                comps[f"Scenario.{name}"] = node
+            comps["Scenario"] = sc
+            app.openapi_schema = _link_scenario(spec)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _fastapi(**kwargs: Any) -> FastAPI:
+    """FastAPI with its built-in OpenTelemetry hooks off where the installed version has them."""
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        kwargs["telemetry"] = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                               "auto_configure": False}
+    return FastAPI(**kwargs)
+
+
+def create_app(db_url: str | None = None, token: str | None = None, *,
+               allowed_hosts: list[str] | None = None, store: ScenarioStore | None = None) -> FastAPI:
+    """The web app and REST API over the scenarios saved at ``db_url`` (see ``storage.database_url``).
+
+    ``token``: when set, every page and API request must present it. ``allowed_hosts``: Host header
+    values to accept (``llmplace serve`` passes the loopback names when bound to loopback, which
+    blocks DNS-rebinding attacks); None accepts any.
+    """
+    store = store or ScenarioStore(db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = _fastapi(
+        lifespan=lifespan,
+        title="llmplace",
+        version=__version__,
+        description="Where to run open-weight LLMs: compare in-house servers, cloud GPUs and managed APIs. "
+                    "The same JSON documents as the command line's --json output.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # the interactive docs load their assets from a CDN; the page stays local-only
+        redoc_url=None,
+        exception_handlers=exception_handlers(),
+    )
+    app.state.store = store
+    _add_scenario_schema(app)
+    app.include_router(router, prefix="/api/v1")
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/assets/plotly.min.js", include_in_schema=False)
+    def plotly_js(request: Request) -> Response:
+        js = _plotly_js()
+        if js is None:
+            return Response("/* plotly is not installed: charts are off */", media_type="text/javascript")
+        headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(js[1], media_type="text/javascript", headers=headers)
+        return Response(js[0], media_type="text/javascript", headers=headers)
+
+    sections = form_sections(Scenario.model_json_schema(), hidden=HIDDEN_FIELDS)
+
+    @app.get("/", include_in_schema=False, response_class=HTMLResponse)
+    def page() -> HTMLResponse:
+        initial = json.dumps(DEFAULT_DOCUMENT).replace("<", "\\u003c").replace(">", "\\u003e")
+        html = _templates().get_template("index.html").render(
+            sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
+            plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_js() is not None else None,
+            initial_json=Markup(initial),
+        )
+        return HTMLResponse(html)
+
+    app.add_middleware(_Guard, token=token, allowed_hosts=allowed_hosts)
+    return app

@@ -1,0 +1,384 @@
+// llmplace page: edit a scenario, recompute through the REST API, save and compare scenarios.
+// Plain JavaScript, no third-party code except the locally served charting library.
+"use strict";
+
+(function () {
+  const API = "api/v1";
+  const MC_SAMPLES = 2000; // Monte Carlo samples when the scenario does not set uncertainty.samples
+  const $ = (sel, el) => (el || document).querySelector(sel);
+  const $$ = (sel, el) => Array.from((el || document).querySelectorAll(sel));
+  const state = { base: {}, savedId: null, savedVersion: null, timer: null, seq: 0, saved: [] };
+
+  // --- helpers --------------------------------------------------------------------------------------
+
+  function getPath(obj, path) {
+    return path.split(".").reduce((o, k) => (o && typeof o === "object" ? o[k] : undefined), obj);
+  }
+  function setPath(obj, path, value) {
+    const keys = path.split(".");
+    let o = obj;
+    for (const k of keys.slice(0, -1)) {
+      if (!o[k] || typeof o[k] !== "object" || Array.isArray(o[k])) o[k] = {};
+      o = o[k];
+    }
+    o[keys[keys.length - 1]] = value;
+  }
+  function deletePath(obj, path) {
+    const keys = path.split(".");
+    const parent = keys.length > 1 ? getPath(obj, keys.slice(0, -1).join(".")) : obj;
+    if (parent && typeof parent === "object") delete parent[keys[keys.length - 1]];
+  }
+  function money(x) {
+    if (x === null || x === undefined) return "-";
+    const a = Math.abs(x);
+    return "$" + x.toLocaleString("en-US", { maximumFractionDigits: a >= 100 ? 0 : 2,
+                                              minimumFractionDigits: a >= 100 ? 0 : 2 });
+  }
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return e;
+  }
+  async function api(method, path, body) {
+    const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    const resp = await fetch(API + path, opts);
+    let data = null;
+    const type = resp.headers.get("content-type") || "";
+    if (type.includes("json")) data = await resp.json();
+    return { ok: resp.ok, status: resp.status, data, resp };
+  }
+  function errorText(data) {
+    if (!data) return "request failed";
+    if (typeof data.detail === "string") return data.detail;
+    if (Array.isArray(data.detail)) return data.detail.map((d) => `${d.field}: ${d.msg}`).join("; ");
+    return JSON.stringify(data);
+  }
+  function flash(text) { $("#saved-as").textContent = text; }
+
+  // --- form <-> document ----------------------------------------------------------------------------
+
+  function fillForm(doc) {
+    state.base = JSON.parse(JSON.stringify(doc));
+    for (const input of $$("[data-path]")) {
+      const v = getPath(doc, input.dataset.path);
+      const kind = input.dataset.kind;
+      if (kind === "json") input.value = v === undefined ? "" : JSON.stringify(v, null, 2);
+      else if (kind === "boolean") input.value = v === undefined || v === null ? "" : String(v);
+      else input.value = v === undefined || v === null ? "" : String(v);
+      input.classList.remove("invalid");
+    }
+    syncSliders();
+  }
+
+  function readForm() {
+    const doc = JSON.parse(JSON.stringify(state.base));
+    const problems = [];
+    for (const input of $$("[data-path]")) {
+      const path = input.dataset.path;
+      const kind = input.dataset.kind;
+      const raw = input.value.trim();
+      input.classList.remove("invalid");
+      if (raw === "") { deletePath(doc, path); continue; }
+      let v;
+      if (kind === "number" || kind === "integer") {
+        v = Number(raw);
+        if (!Number.isFinite(v)) { input.classList.add("invalid"); problems.push(`${path}: not a number`); continue; }
+      } else if (kind === "boolean") {
+        v = raw === "true";
+      } else if (kind === "json") {
+        try { v = JSON.parse(raw); } catch (e) {
+          input.classList.add("invalid"); problems.push(`${path}: not valid JSON (${e.message})`); continue;
+        }
+      } else {
+        v = input.value;
+      }
+      setPath(doc, path, v);
+    }
+    return { doc, problems };
+  }
+
+  function syncSliders(from) {
+    for (const s of $$("input.slider")) {
+      const num = document.getElementById(s.dataset.for);
+      if (!num) continue;
+      if (from === s) num.value = s.value;
+      else if (num.value !== "") s.value = num.value;
+      else if (num.placeholder !== "") s.value = num.placeholder;
+      else s.value = s.min;
+    }
+  }
+
+  // --- compare --------------------------------------------------------------------------------------
+
+  function schedule() {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(recompute, 200);
+  }
+
+  async function recompute() {
+    const seq = ++state.seq;
+    const { doc, problems } = readForm();
+    if (problems.length) { showErrors(problems.map((p) => ({ field: p.split(":")[0], msg: p }))); return; }
+    $("#status").textContent = "computing...";
+    const t0 = performance.now();
+    // Live edits are deterministic; with the box ticked, Monte Carlo runs with the scenario's sample count.
+    const samples = $("#with-risk").checked ? ((doc.uncertainty && doc.uncertainty.samples) || MC_SAMPLES) : 0;
+    const r = await api("POST", `/compare?samples=${samples}`, doc);
+    if (seq !== state.seq) return; // a newer edit is on its way
+    if (!r.ok) {
+      showErrors(Array.isArray(r.data && r.data.detail) ? r.data.detail
+                 : [{ field: "request", msg: errorText(r.data) }]);
+      return;
+    }
+    showErrors([]);
+    render(r.data);
+    $("#status").textContent = `computed in ${Math.round(performance.now() - t0)} ms`;
+  }
+
+  function showErrors(list) {
+    const ul = $("#errors");
+    ul.replaceChildren();
+    ul.hidden = list.length === 0;
+    for (const e of list) {
+      ul.append(el("li", {}, `${e.field}: ${e.msg}`));
+      const top = String(e.field || "").split(/[.[]/)[0];
+      const exact = document.querySelector(`[data-path="${CSS.escape(String(e.field || ""))}"]`);
+      const target = exact || document.querySelector(`[data-path="${CSS.escape(top)}"]`);
+      if (target) target.classList.add("invalid");
+    }
+    if (list.length) $("#status").textContent = "fix the input to see results";
+  }
+
+  function render(res) {
+    const labels = Object.fromEntries(res.options.map((o) => [o.id, o.label]));
+    const cheapest = res.cheapest ? labels[res.cheapest] : null;
+    $("#cheapest").textContent = cheapest
+      ? `Cheapest over ${res.horizon_months} months (cash view): ${cheapest}`
+      : "No option can serve this workload.";
+    const rec = $("#recommendation");
+    rec.replaceChildren();
+    rec.hidden = !("recommendation" in res) || res.recommendation === null;
+    if (!rec.hidden) rec.append(...recommendationNodes(res.recommendation, labels));
+
+    const withRisk = res.options.some((o) => o.risk && o.risk.tco_usd);
+    const heads = ["option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity from"];
+    if (withRisk) heads.splice(5, 0, "TCO p10 to p90", "P(cheapest)");
+    $("#results-table thead").replaceChildren(el("tr", {}, ...heads.map((h) => el("th", {}, h))));
+    const tbody = $("#results-table tbody");
+    tbody.replaceChildren();
+    const rows = [...res.options].sort((a, b) => (a.feasible === b.feasible ? a.tco_usd - b.tco_usd : a.feasible ? -1 : 1));
+    for (const o of rows) {
+      const tr = el("tr", { "data-option": o.id, class: o.id === res.cheapest ? "cheapest" : "" });
+      if (!o.feasible) {
+        tr.append(el("td", {}, o.label), el("td", {}, o.kind),
+                  el("td", { colspan: String(heads.length - 2), class: "infeasible" },
+                     `infeasible: ${o.infeasible_reason || ""}`));
+      } else {
+        const units = o.unit_kind && o.units.length ? `${Math.max(...o.units)} ${o.unit_kind}` : "-";
+        const src = o.kind === "api" ? "per token" : ((o.capacity || {}).source || "-");
+        tr.append(el("td", {}, o.label + (o.id === res.cheapest ? " *" : "")), el("td", {}, o.kind),
+                  el("td", { class: "n" }, units), el("td", { class: "n" }, money(o.upfront_usd)),
+                  el("td", { class: "n tco" }, money(o.tco_usd)));
+        if (withRisk) {
+          const t = (o.risk && o.risk.tco_usd) || {};
+          const p = o.risk ? o.risk.probability_cheapest : null;
+          tr.append(el("td", { class: "n" }, t.p10 !== undefined ? `${money(t.p10)} to ${money(t.p90)}` : "-"),
+                    el("td", { class: "n" }, typeof p === "number" ? `${Math.round(p * 100)} %` : "-"));
+        }
+        tr.append(el("td", { class: "n" }, money(o.npv_usd)), el("td", { class: "n" }, money(o.usd_per_mtok)),
+                  el("td", {}, src));
+      }
+      tbody.append(tr);
+    }
+    const be = (res.break_even || []).filter((b) => b.view === "cash" && b.month !== null);
+    const beDiv = $("#break-even");
+    beDiv.replaceChildren();
+    if (be.length) {
+      beDiv.append(el("h3", {}, "Break-even (cash view)"));
+      const ul = el("ul");
+      for (const b of be) ul.append(el("li", {}, `${labels[b.a]} vs ${labels[b.b]}: month ${b.month.toFixed(1)}, ` +
+                                         `cheaper after: ${labels[b.cheaper_after] || "-"}`));
+      beDiv.append(ul);
+    }
+    drawChart(res);
+  }
+
+  function recommendationNodes(r, labels) {
+    if (typeof r === "string") return [el("strong", {}, "Recommendation: "), labels[r] || r];
+    const nodes = [el("h3", {}, "Recommendation")];
+    const choice = r.option || r.option_id || r.id || r.choice;
+    if (choice) nodes.push(el("p", {}, el("strong", {}, labels[choice] || String(choice))));
+    for (const key of ["summary", "headline", "text"]) if (typeof r[key] === "string") nodes.push(el("p", {}, r[key]));
+    for (const key of ["reasons", "risks", "would_change"]) {
+      if (Array.isArray(r[key]) && r[key].length) {
+        nodes.push(el("p", {}, key.replace("_", " ")));
+        const ul = el("ul");
+        for (const x of r[key]) ul.append(el("li", {}, typeof x === "string" ? x : JSON.stringify(x)));
+        nodes.push(ul);
+      }
+    }
+    if (nodes.length === 1) nodes.push(el("pre", {}, JSON.stringify(r, null, 2)));
+    return nodes;
+  }
+
+  function drawChart(res) {
+    const div = $("#chart");
+    if (!window.Plotly) { div.textContent = ""; return; }
+    const traces = res.options.filter((o) => o.feasible).map((o) => ({
+      x: o.cumulative_usd.map((_, i) => i + 1), y: o.cumulative_usd, name: o.label, mode: "lines", type: "scatter",
+    }));
+    window.Plotly.react(div, traces, {
+      title: { text: "Cumulative cost (cash view)" }, margin: { t: 40, r: 10, b: 40, l: 70 },
+      xaxis: { title: { text: "month" } }, yaxis: { title: { text: "USD" }, tickprefix: "$" },
+      legend: { orientation: "h" }, height: 360,
+    }, { displaylogo: false, responsive: true });
+  }
+
+  // --- saved scenarios ------------------------------------------------------------------------------
+
+  async function refreshSaved() {
+    const r = await api("GET", "/scenarios");
+    if (!r.ok) { flash(errorText(r.data)); return; }
+    state.saved = r.data.scenarios;
+    const ul = $("#saved-list");
+    ul.replaceChildren();
+    for (const s of state.saved) {
+      ul.append(el("li", { "data-id": s.id },
+        el("span", { class: "name" }, s.name), ` (v${s.version}, ${s.updated_at.slice(0, 19).replace("T", " ")} UTC) `,
+        el("button", { type: "button", onclick: () => load(s.id) }, "Load"),
+        el("button", { type: "button", onclick: () => remove(s.id, s.version) }, "Delete")));
+    }
+    for (const id of ["#cmp-a", "#cmp-b"]) {
+      const sel = $(id);
+      const keep = sel.value;
+      sel.replaceChildren(...state.saved.map((s) => el("option", { value: s.id }, s.name)));
+      if (state.saved.some((s) => s.id === keep)) sel.value = keep;
+    }
+    if (state.saved.length > 1 && $("#cmp-a").value === $("#cmp-b").value) $("#cmp-b").value = state.saved[1].id;
+  }
+
+  function setSaved(rec) {
+    state.savedId = rec ? rec.id : null;
+    state.savedVersion = rec ? rec.version : null;
+    const url = new URL(window.location.href);
+    if (rec) url.searchParams.set("id", rec.id); else url.searchParams.delete("id");
+    window.history.replaceState(null, "", url);
+    flash(rec ? `saved as "${rec.name}" (version ${rec.version})` : "");
+  }
+
+  async function save(asNew) {
+    const { doc, problems } = readForm();
+    if (problems.length) { flash("fix the input before saving"); return; }
+    const r = state.savedId && !asNew
+      ? await api("PUT", `/scenarios/${encodeURIComponent(state.savedId)}`, { document: doc, version: state.savedVersion })
+      : await api("POST", "/scenarios", { document: doc });
+    if (r.status === 409) { flash("someone saved this scenario meanwhile: load it again, or use Save as new"); return; }
+    if (!r.ok) { flash(`not saved: ${errorText(r.data)}`); return; }
+    state.base = r.data.document;
+    setSaved(r.data);
+    await refreshSaved();
+  }
+
+  async function load(id) {
+    const r = await api("GET", `/scenarios/${encodeURIComponent(id)}`);
+    if (!r.ok) { flash(errorText(r.data)); return false; }
+    fillForm(r.data.document);
+    setSaved(r.data);
+    flash(`loaded "${r.data.name}" (version ${r.data.version})`);
+    await recompute();
+    return true;
+  }
+
+  async function remove(id, version) {
+    const r = await api("DELETE", `/scenarios/${encodeURIComponent(id)}?version=${version}`);
+    if (!r.ok) { flash(errorText(r.data)); }
+    if (state.savedId === id) setSaved(null);
+    await refreshSaved();
+  }
+
+  async function sideBySide() {
+    const ids = [$("#cmp-a").value, $("#cmp-b").value].filter(Boolean);
+    const out = $("#side-by-side");
+    out.replaceChildren();
+    if (ids.length < 2) { out.textContent = "save two scenarios to compare them"; return; }
+    const cols = [];
+    for (const id of ids) {
+      const s = await api("GET", `/scenarios/${encodeURIComponent(id)}`);
+      if (!s.ok) { out.textContent = errorText(s.data); return; }
+      const c = await api("POST", "/compare", s.data.document);
+      cols.push({ name: s.data.name, res: c.ok ? c.data : null, err: c.ok ? null : errorText(c.data) });
+    }
+    const optionIds = [];
+    for (const c of cols) for (const o of (c.res ? c.res.options : [])) if (!optionIds.includes(o.id)) optionIds.push(o.id);
+    const table = el("table", { id: "side-by-side-table" });
+    table.append(el("thead", {}, el("tr", {}, el("th", {}, ""), ...cols.map((c) => el("th", {}, c.name)))));
+    const tb = el("tbody");
+    const row = (label, f) => tb.append(el("tr", {}, el("th", {}, label), ...cols.map((c) => el("td", { class: "n" }, c.res ? f(c.res) : c.err))));
+    const label = (res, id) => { const o = res.options.find((x) => x.id === id); return o ? o.label : "-"; };
+    row("cheapest", (r) => (r.cheapest ? label(r, r.cheapest) : "none"));
+    if (cols.some((c) => c.res && "recommendation" in c.res)) {
+      row("recommendation", (r) => { const x = r.recommendation; return x && typeof x === "object" ? (x.option || x.option_id || x.id || JSON.stringify(x)) : String(x); });
+    }
+    row("horizon", (r) => `${r.horizon_months} months`);
+    for (const id of optionIds) {
+      row(`TCO: ${id}`, (r) => { const o = r.options.find((x) => x.id === id); return !o ? "-" : o.feasible ? money(o.tco_usd) : "infeasible"; });
+    }
+    table.append(tb);
+    out.append(table);
+  }
+
+  // --- downloads ------------------------------------------------------------------------------------
+
+  async function download(path, fallbackName) {
+    const { doc, problems } = readForm();
+    if (problems.length) { flash("fix the input before downloading"); return; }
+    const resp = await fetch(API + path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                           body: JSON.stringify(doc), credentials: "same-origin" });
+    if (!resp.ok) {
+      let data = null;
+      try { data = await resp.json(); } catch (e) { data = null; }
+      flash(`download failed: ${errorText(data)}`);
+      return;
+    }
+    const disp = resp.headers.get("content-disposition") || "";
+    const m = /filename="([^"]+)"/.exec(disp);
+    const a = el("a", { href: URL.createObjectURL(await resp.blob()), download: m ? m[1] : fallbackName });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+
+  // --- wiring ---------------------------------------------------------------------------------------
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    const form = $("#scenario-form");
+    form.addEventListener("submit", (ev) => ev.preventDefault());
+    form.addEventListener("input", (ev) => {
+      if (ev.target.classList.contains("slider")) syncSliders(ev.target); else syncSliders();
+      schedule();
+    });
+    form.addEventListener("change", schedule);
+    $("#with-risk").addEventListener("change", schedule);
+    $("#save").addEventListener("click", () => save(false));
+    $("#save-new").addEventListener("click", () => save(true));
+    $("#cmp-go").addEventListener("click", sideBySide);
+    $("#download-yaml").addEventListener("click", () => download("/scenario-file?format=yaml", "scenario.yaml"));
+    $("#download-report").addEventListener("click", () => download("/report?format=html&download=true", "report.html"));
+    const initial = JSON.parse($("#llmplace-initial").textContent);
+    const id = new URL(window.location.href).searchParams.get("id");
+    await refreshSaved();
+    if (!(id && (await load(id)))) {
+      fillForm(initial);
+      await recompute();
+    }
+    document.body.dataset.ready = "true";
+  });
+})();

@@ -1,0 +1,156 @@
+"""End to end in headless Chromium: load the page, change an input, see the result change, save,
+reload and find the scenario; compare two saved scenarios; no request leaves 127.0.0.1.
+
+Uses the system's Chromium (never a downloaded browser) through Playwright; skipped, with the
+reason, when either is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+uvicorn = pytest.importorskip("uvicorn")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="the system chromium is not installed "
+                                                         "(apt-get install chromium)")
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from llmplace.web import create_app
+    from llmplace.web.app import LOOPBACK_HOSTS
+
+    db: Path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    port = _free_port()
+    app = create_app(f"sqlite:///{db}", allowed_hosts=LOOPBACK_HOSTS)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not th.is_alive():
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    th.join(10)
+
+
+@pytest.fixture
+def page(server: str):
+    origin = server + "/"
+    outside: list[str] = []
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True)
+
+        def guard(route, request) -> None:
+            url = request.url
+            if url.startswith(origin) or url.startswith(("data:", "blob:")):
+                route.continue_()
+            else:
+                outside.append(url)
+                route.abort()
+
+        context.route("**/*", guard)
+        pg = context.new_page()
+        pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        pg.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+              if msg.type == "error" and "status of 422" not in msg.text else None)  # 422: the bad-input step
+        pg.set_default_timeout(20_000)
+        yield pg
+        context.close()
+        browser.close()
+    assert outside == [], f"requests left 127.0.0.1: {outside}"
+    assert problems == [], problems
+
+
+def _ready(pg) -> None:
+    pg.wait_for_selector("body[data-ready=true]")
+    pg.wait_for_selector("#results-table tbody tr")
+
+
+def test_edit_recompute_save_reload_find(page, server: str):
+    expect = sync_api.expect
+    page.goto(server + "/")
+    _ready(page)
+    expect(page.locator("#status")).to_contain_text("computed in")
+    tco = page.locator('#results-table tr[data-option="together"] td.tco')
+    before = tco.inner_text()
+    assert before.startswith("$")
+    page.wait_for_selector("#chart .main-svg")  # the chart drew, from the locally served library
+
+    page.fill('[data-path="name"]', "E2E assistant")
+    page.fill('[data-path="workload.requests_per_month"]', "17600000")  # ten times the traffic
+    expect(tco).not_to_have_text(before)
+    after = tco.inner_text()
+    assert float(after.strip("$").replace(",", "")) > 5 * float(before.strip("$").replace(",", ""))
+
+    page.click("#save")
+    expect(page.locator("#saved-as")).to_contain_text('saved as "E2E assistant"')
+    expect(page.locator("#saved-list")).to_contain_text("E2E assistant")
+    assert "id=" in page.url
+
+    page.reload()
+    _ready(page)
+    expect(page.locator("#saved-list li")).to_have_count(1)
+    expect(page.locator("#saved-list")).to_contain_text("E2E assistant")
+    assert page.input_value('[data-path="workload.requests_per_month"]') == "17600000"
+    expect(tco).to_have_text(after)
+
+    # a bad value shows the field's error instead of results
+    page.fill('[data-path="workload.peak_to_average"]', "0.5")
+    expect(page.locator("#errors")).to_contain_text("workload.peak_to_average")
+    expect(page.locator('[data-path="workload.peak_to_average"]')).to_have_class("invalid")
+    page.fill('[data-path="workload.peak_to_average"]', "2.5")
+    expect(page.locator("#errors")).to_be_hidden()
+
+
+def test_compare_two_saved_scenarios_and_download(page, server: str):
+    expect = sync_api.expect
+    page.goto(server + "/")
+    _ready(page)
+    page.fill('[data-path="name"]', "Small team")
+    page.fill('[data-path="workload.requests_per_month"]', "100000")
+    expect(page.locator("#status")).to_contain_text("computed in")
+    page.click("#save-new")
+    expect(page.locator("#saved-as")).to_contain_text('saved as "Small team"')
+    page.fill('[data-path="name"]', "Whole company")
+    page.fill('[data-path="workload.requests_per_month"]', "50000000")
+    page.click("#save-new")
+    expect(page.locator("#saved-as")).to_contain_text('saved as "Whole company"')
+    page.select_option("#cmp-a", label="Small team")
+    page.select_option("#cmp-b", label="Whole company")
+    page.click("#cmp-go")
+    table = page.locator("#side-by-side-table")
+    expect(table).to_contain_text("Small team")
+    expect(table).to_contain_text("Whole company")
+    expect(table).to_contain_text("TCO: together")
+
+    page.check("#with-risk")  # Monte Carlo ranges through the same API
+    expect(page.locator("#results-table thead")).to_contain_text("P(cheapest)", timeout=60_000)
+
+    with page.expect_download() as dl:
+        page.click("#download-yaml")
+    assert dl.value.suggested_filename == "Whole-company.yaml"
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "requests_per_month: 50000000" in text

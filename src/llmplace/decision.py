@@ -267,16 +267,18 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
         assumptions=assumptions,
     )
     n = samples if samples is not None else (s.uncertainty.samples if s.uncertainty.inputs else 0)
-    if n:
-        _add_risk(result, s, deployments, sv, n, s.uncertainty.seed if seed is None else seed, progress)
-    from .criteria import attach  # constraints, scores and the recommendation; cheapest recomputed
+    from .criteria import attach, excluded_options  # constraints, scores and the recommendation
+
+    if n:  # options a hard constraint excludes are simulated but never ranked
+        _add_risk(result, s, deployments, sv, n, s.uncertainty.seed if seed is None else seed, progress,
+                  set(excluded_options(s, result)))
 
     attach(s, result, full_service=FULL_SERVICE)
     return result
 
 
 def _add_risk(result: CompareResult, s: Scenario, deployments: list[Deployment], sv: Any, samples: int, seed: int,
-              progress: Callable[[int, int], None] | None) -> None:
+              progress: Callable[[int, int], None] | None, excluded: set[str] | None = None) -> None:
     from . import risk
 
     if samples < 100 or samples > 1_000_000:
@@ -287,7 +289,8 @@ def _add_risk(result: CompareResult, s: Scenario, deployments: list[Deployment],
     deps = [d for d in deployments if d.id in ok]
     hybrid_units = {r.id: r.hybrid["base_units"] for r in result.options if r.hybrid and r.id in ok}
     # in result order, so near-ties resolve as the deterministic `cheapest` does
-    candidates = [r.id for r in result.options if r.feasible and (r.served_share or 0) >= FULL_SERVICE]
+    candidates = [r.id for r in result.options if r.feasible and (r.served_share or 0) >= FULL_SERVICE
+                  and r.id not in (excluded or set())]
     specs = risk.uncertain_inputs(s, deps, sv)
     mc = risk.run_monte_carlo(s, deps, hybrid_units, specs, candidates, samples, seed, progress)
     for r in result.options:

@@ -34,6 +34,7 @@ from .settings import Answers, Constraints, CriteriaSettings
 from .weights import resolve_weights
 
 __all__ = [
+    "excluded_options",
     "CRITERIA",
     "Answers",
     "Constraints",
@@ -55,6 +56,26 @@ def _settings(s: Any) -> tuple[Any, Any]:
     c = getattr(s, "constraints", None) or Constraints()
     st = getattr(s, "criteria", None) or CriteriaSettings()
     return c, st
+
+
+def _screen(scenario: Any, result: Any, c: Any, st: Any) -> tuple[Any, Any, Any, dict[str, list[str]], Any]:
+    """Facts of every option, the feasible ones, their latency, and the hard constraints each breaks."""
+    facts = gather(scenario, result)
+    ttft_target = getattr(getattr(scenario, "latency", None), "ttft_ms", None)
+    feasible = [f for f in facts if f.feasible]
+    lat = {f.id: option_latency(f, st, ttft_target) for f in feasible}
+    excluded: dict[str, list[str]] = {}
+    notes: dict[str, list[str]] = {}
+    for f in feasible:
+        excluded[f.id], notes[f.id] = check_option(f, c, st, lat[f.id].get("first_token_ms"))
+    return facts, feasible, lat, excluded, notes
+
+
+def excluded_options(scenario: Any, result: Any) -> dict[str, list[str]]:
+    """Option ids that a hard constraint excludes, with the reasons (checked before any ranking)."""
+    c, st = _settings(scenario)
+    _, _, _, excluded, _ = _screen(scenario, result, c, st)
+    return {k: v for k, v in excluded.items() if v}
 
 
 def evaluate(
@@ -80,17 +101,10 @@ def evaluate(
             for o in result.options
             if isinstance(getattr(o, "risk", None), dict) and o.risk.get("tco_spread_pct") is not None
         } or None
-    facts = gather(scenario, result)
+    facts, feasible, lat, excluded, notes = _screen(scenario, result, c, st)
     conv_hours = float(result.convention.get("hours_per_month", 730.0))
     active_share = min(1.0, float(result.demand.get("active_hours_per_month", conv_hours)) / conv_hours)
-    ttft_target = getattr(getattr(scenario, "latency", None), "ttft_ms", None)
-    feasible = [f for f in facts if f.feasible]
     avail = {f.id: option_availability(f, st, active_share) for f in feasible}
-    lat = {f.id: option_latency(f, st, ttft_target) for f in feasible}
-    excluded: dict[str, list[str]] = {}
-    notes: dict[str, list[str]] = {}
-    for f in feasible:
-        excluded[f.id], notes[f.id] = check_option(f, c, st, lat[f.id].get("first_token_ms"))
     for f in feasible:
         share = getattr(f.result, "served_share", None)
         if full_service > 0 and (share or 0.0) < full_service:

@@ -68,6 +68,17 @@ def parallel(us: Iterable[float]) -> float:
     return out
 
 
+def _pmf(n: int, k: int, p_up: float) -> float:
+    """Binomial probability of exactly ``k`` of ``n`` units up, in log space (no overflow for big fleets)."""
+    if p_up <= 0.0:
+        return 1.0 if k == 0 else 0.0
+    if p_up >= 1.0:
+        return 1.0 if k == n else 0.0
+    log = (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+           + k * math.log(p_up) + (n - k) * math.log1p(-p_up))
+    return math.exp(log)
+
+
 def fleet_unavailability(units: int, needed: int, u: float) -> float:
     """Probability that fewer than ``needed`` of ``units`` identical, independent units are up."""
     if needed <= 0:
@@ -75,7 +86,7 @@ def fleet_unavailability(units: int, needed: int, u: float) -> float:
     if units < needed:
         return 1.0
     p_up = 1.0 - u
-    ok = sum(math.comb(units, k) * p_up**k * u ** (units - k) for k in range(needed, units + 1))
+    ok = sum(_pmf(units, k, p_up) for k in range(needed, units + 1))
     return max(0.0, 1.0 - ok)
 
 
@@ -88,9 +99,7 @@ def fleet_shortfall(units: int, needed: int, u: float) -> float:
     if needed <= 0:
         return 0.0
     p_up = 1.0 - u
-    miss = sum(
-        math.comb(units, k) * p_up**k * u ** (units - k) * (needed - k) for k in range(0, min(units, needed))
-    )
+    miss = sum(_pmf(units, k, p_up) * (needed - k) for k in range(0, min(units, needed)))
     return max(0.0, (miss + max(0, needed - units)) / needed) if units < needed else max(0.0, miss / needed)
 
 

@@ -117,7 +117,10 @@ def compare(
         if not o.feasible:
             t.add_row(o.id, o.kind, "-", "-", "-", "-", "-", f"infeasible: {o.infeasible_reason}")
             continue
-        units = f"{max(o.units)} {o.unit_kind}" if o.unit_kind and o.units else "-"
+        units = "-"
+        if o.unit_kind and o.units:
+            n = max(o.units)
+            units = f"{n} {o.unit_kind[:-1] if n == 1 and o.unit_kind.endswith('s') else o.unit_kind}"
         if o.kind == "api":
             src = "per token"
         else:
@@ -125,7 +128,7 @@ def compare(
             src = "measured" if str(cap.get("source", "")).startswith("measured") else "sizing estimate"
             src = f"{cap.get('output_tokens_per_s_per_replica', 0):,.0f} tok/s/replica ({src})"
         if o.hybrid:
-            src = (f"base {o.hybrid['base_units']} {o.hybrid['base_unit_kind']} serves "
+            src = (f"base: {o.hybrid['base_units']} {o.hybrid['base_unit_kind']}, serves "
                    f"{o.hybrid['share_served_by_base']:.0%}")
         if o.served_share is not None and o.served_share < 0.999:
             src += f"; serves only {o.served_share:.1%}"

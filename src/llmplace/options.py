@@ -249,24 +249,36 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
         d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
                                f"{d.gpu.id} of one unit")
         return
-    gpr = fewest
-    est = sizing.estimate(
-        model, d.gpu, gpr, s.model.precision, engine,
-        input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
-        kv_precision=s.model.kv_precision, ttft_ms=s.latency.ttft_ms, tpot_ms=s.latency.tpot_ms,
-    )
-    info = est.to_dict()
-    if not info.get("fits", False) or not info.get("output_tokens_per_s"):
-        d.infeasible_reason = info.get("reason") or f"{model.id} cannot meet the latency targets on {d.gpu.id}"
+    # tensor-parallel degree: the scenario's, else the one (from the fewest GPUs that fit up to the whole
+    # unit) that serves the most tokens per unit within the latency targets, as an operator would tune it
+    degrees = [opt.gpus_per_replica] if opt.gpus_per_replica else \
+        [g for g in (1, 2, 4, 8) if fewest <= g <= unit_gpus]
+    best: tuple[float, int, dict[str, Any]] | None = None
+    first_info: dict[str, Any] | None = None
+    for gpr in degrees:
+        info = sizing.estimate(
+            model, d.gpu, gpr, s.model.precision, engine,
+            input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
+            kv_precision=s.model.kv_precision, ttft_ms=s.latency.ttft_ms, tpot_ms=s.latency.tpot_ms,
+        ).to_dict()
+        first_info = first_info or info
+        if not info.get("fits", False) or not info.get("output_tokens_per_s") or info.get("meets_targets") is False:
+            continue
+        per_unit = (unit_gpus // gpr) * float(info["output_tokens_per_s"])
+        if best is None or per_unit > best[0] * (1 + 1e-9):
+            best = (per_unit, gpr, info)
+    if best is None:
+        info = first_info or {}
+        d.infeasible_reason = info.get("reason") or (
+            f"{model.id} cannot meet the latency targets on {d.gpu.id} at any concurrency")
         return
-    if info.get("meets_targets") is False:
-        d.infeasible_reason = info.get("reason") or "the latency targets cannot be met at any concurrency"
-        return
+    _, gpr, info = best
     tps = float(info["output_tokens_per_s"])
     d.capacity = Capacity(tps, gpr, unit_gpus // gpr,
                           f"sizing estimate ({engine}, {info.get('efficiency_source', 'calibrated efficiency')})",
                           sizing=info)
     d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source)
+    d.note("GPUs per replica", gpr, "GPUs", "chosen: most output tokens/s per unit within the latency targets")
 
 
 def resolve_options(s: Scenario) -> list[Deployment]:

@@ -261,9 +261,12 @@ def _plan(f: OptionFacts, res: Any, w: str, r: str | None) -> list[str]:
                     f"The optimiser buys no base: use {over.label} alone, paid as used",
                     f"Revisit in month {min(12, h)}: when volume grows, a base of owned servers may pay off",
                 ]
+            kind = hp.get("base_unit_kind") or "units"
+            if n == 1 and kind.endswith("s"):
+                kind = kind[:-1]
             out.append(
-                f"{verb} {n} {hp.get('base_unit_kind') or 'units'} of {base.label} "
-                f"({_money(f.upfront_usd)} upfront) for the base load: they serve "
+                f"{verb} {n} {kind} of {base.label} "
+                f"({_money(f.upfront_usd)} upfront) for the base load, serving "
                 f"{hp.get('share_served_by_base', 0):.1%} of tokens"
             )
             share_over = float(hp.get("share_served_by_overflow", 0) or 0)

@@ -549,7 +549,7 @@ def _summary(doc: dict[str, Any], labels: dict[str, str], be: list[dict[str, Any
     bad = [o for o in opts.values() if not o.get("feasible")]
     if bad:
         paragraphs.append(
-            "Cannot serve the workload: "
+            "Not eligible: "
             + "; ".join(f"{name(o)} ({o.get('infeasible_reason')})" for o in bad)
             + "."
         )

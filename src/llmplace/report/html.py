@@ -241,7 +241,7 @@ def _summary(c: dict[str, Any], charts: list[Chart]) -> str:
             cls.append("best" if o["cheapest"] else "")
         else:
             rows.append(
-                [o["label"], o["kind"], "-", "-", "-", "-", "-", f"cannot serve: {o['infeasible_reason']}"]
+                [o["label"], o["kind"], "-", "-", "-", "-", "-", f"not eligible: {o['infeasible_reason']}"]
             )
             cls.append("off")
     parts.append(

@@ -88,7 +88,7 @@ def render_markdown(c: dict[str, Any]) -> str:
             )
         else:
             rows.append(
-                [o["label"], o["kind"], "-", "-", "-", "-", "-", f"cannot serve: {o['infeasible_reason']}"]
+                [o["label"], o["kind"], "-", "-", "-", "-", "-", f"not eligible: {o['infeasible_reason']}"]
             )
     out.append(
         "### Options\n\n"
@@ -205,7 +205,7 @@ def render_markdown(c: dict[str, Any]) -> str:
                         fmt_number(r["ttft_ms"], 0),
                         fmt_number(r["tpot_ms"], 1),
                         r["capacity_source"]
-                        or (f"cannot serve: {r['infeasible_reason']}" if not r["feasible"] else "-"),
+                        or (f"not eligible: {r['infeasible_reason']}" if not r["feasible"] else "-"),
                     ]
                     for r in c["sizing"]
                 ],

@@ -312,24 +312,6 @@ def size(
     """
     from . import sizing
 
-    m = catalog.get_model(model, "--model")
-    g = catalog.get_gpu(gpu, "--gpu")
-    if precision not in sizing.PRECISIONS:
-        raise InputError("--precision", precision, ", ".join(sizing.PRECISIONS))
-    eng = engine or sizing.DEFAULT_ENGINE
-    if eng not in sizing.ENGINES:
-        raise InputError("--engine", engine, ", ".join(sizing.ENGINES))
-    kvp = kv_precision or None
-    if kvp is not None and kvp not in sizing.PRECISIONS:
-        raise InputError("--kv-precision", kv_precision, ", ".join(sizing.PRECISIONS))
-    for name, val in (("--input-tokens", input_tokens), ("--output-tokens", output_tokens)):
-        if val <= 0:
-            raise InputError(name, val, "a whole number of tokens > 0")
-    for name, fval in (("--ttft-ms", ttft_ms), ("--tpot-ms", tpot_ms), ("--rps", rps)):
-        if fval < 0:
-            raise InputError(name, fval, "a number >= 0 (0 = no target)")
-    if peak_to_average < 1:
-        raise InputError("--peak-to-average", peak_to_average, "a number >= 1")
     conc: int | None
     if concurrency.strip().lower() == "max":
         conc = None
@@ -338,21 +320,16 @@ def size(
             conc = int(concurrency)
         except ValueError:
             raise InputError("--concurrency", concurrency, "a whole number >= 1 or 'max'") from None
-        if conc < 1:
-            raise InputError("--concurrency", concurrency, "a whole number >= 1 or 'max'")
-    n = gpus
-    if n < 0:
-        raise InputError("--gpus", gpus, "1, 2, 4 or 8 (or 0 for the fewest that fit)")
-    if n == 0:
-        n = sizing.min_gpus(m, g, precision, input_tokens, output_tokens, kv_precision=kvp) or 8
-    res = sizing.estimate(m, g, n, precision, eng, input_tokens=input_tokens, output_tokens=output_tokens,
-                          concurrency=conc, kv_precision=kvp, ttft_ms=ttft_ms or None, tpot_ms=tpot_ms or None,
-                          rps=rps or None, peak_to_average=peak_to_average)
-    data = res.to_dict()
+    data = sizing.size_document(
+        model, gpu, gpus=gpus, precision=precision, engine=engine or None, input_tokens=input_tokens,
+        output_tokens=output_tokens, concurrency=conc, kv_precision=kv_precision or None, ttft_ms=ttft_ms or None,
+        tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average,
+        field=lambda name: "--" + name.replace("_", "-"))
+    m_id, g_id, n, eng = data["model"], data["gpu"], data["gpus"], data["engine"]
     if as_json:
         _print_json(data)
         return
-    t = Table(title=f"{m.id} on {n} x {g.id} ({precision}, {eng})", show_header=False)
+    t = Table(title=f"{m_id} on {n} x {g_id} ({precision}, {eng})", show_header=False)
     t.add_column("quantity")
     t.add_column("value", justify="right")
     for k, v in data.items():

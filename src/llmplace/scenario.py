@@ -33,6 +33,7 @@ __all__ = [
     "Site",
     "UncertainInput",
     "Uncertainty",
+    "collect_distributions",
     "Workload",
     "load_scenario",
     "parse_scenario",
@@ -430,6 +431,17 @@ def _collect_distributions(node: Any, path: str, found: list[dict[str, Any]]) ->
     return node
 
 
+def collect_distributions(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document with inline distributions replaced by point values and listed under ``uncertainty.inputs``."""
+    found: list[dict[str, Any]] = []
+    out = _collect_distributions(doc, "", found)
+    if found:
+        unc = dict(out.get("uncertainty") or {})
+        unc["inputs"] = list(unc.get("inputs") or []) + found
+        out["uncertainty"] = unc
+    return dict(out)
+
+
 def parse_scenario(data: Any) -> Scenario:
     """Validate a scenario document (already parsed from YAML/JSON).
 
@@ -438,12 +450,7 @@ def parse_scenario(data: Any) -> Scenario:
     """
     if not isinstance(data, dict):
         raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
-    found: list[dict[str, Any]] = []
-    doc = _collect_distributions(data, "", found)
-    if found:
-        unc = dict(doc.get("uncertainty") or {})
-        unc["inputs"] = list(unc.get("inputs") or []) + found
-        doc["uncertainty"] = unc
+    doc = collect_distributions(data)
     try:
         return Scenario.model_validate(doc)
     except ValidationError as exc:

@@ -16,6 +16,7 @@ factors in ``data/efficiency.csv``), :mod:`.calibration` (the measured rows and 
 
 from __future__ import annotations
 
+from .document import size_document
 from .efficiency import ENGINES, Efficiency, default_efficiency, ideal_efficiency
 from .estimate import DEFAULT_ENGINE, SizingResult, estimate, min_gpus
 from .memory import (
@@ -39,5 +40,6 @@ __all__ = [
     "kv_bytes_per_token",
     "max_concurrency_kv",
     "min_gpus",
+    "size_document",
     "weight_bytes",
 ]

@@ -23,7 +23,6 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from .. import catalog
 from ..decision import CompareResult, compare
 from ..errors import InputError
 from ..scenario import Scenario, parse_scenario
@@ -194,9 +193,8 @@ def _every_field_error(doc: dict[str, Any], prefix: Sequence[str]) -> list[dict[
     """All schema errors of a document, where the scenario module can list them (None otherwise)."""
     from .. import scenario as scenario_module
 
-    inline = getattr(scenario_module, "_collect_distributions", None)  # the file loader's own preprocessing
     try:
-        pre = inline(doc, "", []) if inline is not None else doc
+        pre = scenario_module.collect_distributions(doc)  # the file loader's own preprocessing
         Scenario.model_validate(pre)
     except ValidationError as exc:
         return validation_error_detail(exc.errors(), prefix)
@@ -306,25 +304,12 @@ def size_document(req: SizeRequest) -> dict[str, Any]:
     """The ``llmplace size --json`` document for these options (same checks and defaults as the CLI)."""
     from .. import sizing
 
-    m = catalog.get_model(req.model, "model")
-    g = catalog.get_gpu(req.gpu, "gpu")
-    if req.precision not in sizing.PRECISIONS:
-        raise InputError("precision", req.precision, ", ".join(sizing.PRECISIONS))
-    eng = req.engine or sizing.DEFAULT_ENGINE
-    if eng not in sizing.ENGINES:
-        raise InputError("engine", req.engine, ", ".join(sizing.ENGINES))
-    kvp = req.kv_precision or None
-    if kvp is not None and kvp not in sizing.PRECISIONS:
-        raise InputError("kv_precision", req.kv_precision, ", ".join(sizing.PRECISIONS))
-    conc = None if req.concurrency == "max" else int(req.concurrency)
-    n = req.gpus or sizing.min_gpus(m, g, req.precision, req.input_tokens, req.output_tokens,
-                                    kv_precision=kvp) or 8
-    res = sizing.estimate(m, g, n, req.precision, eng, input_tokens=req.input_tokens,
-                          output_tokens=req.output_tokens, concurrency=conc, kv_precision=kvp,
-                          ttft_ms=req.ttft_ms or None, tpot_ms=req.tpot_ms or None, rps=req.rps or None,
-                          peak_to_average=req.peak_to_average)
-    data: dict[str, Any] = res.to_dict()
-    return data
+    return sizing.size_document(
+        req.model, req.gpu, gpus=req.gpus, precision=req.precision, engine=req.engine or None,
+        input_tokens=req.input_tokens, output_tokens=req.output_tokens,
+        concurrency=None if req.concurrency == "max" else int(req.concurrency),
+        kv_precision=req.kv_precision or None, ttft_ms=req.ttft_ms or None, tpot_ms=req.tpot_ms or None,
+        rps=req.rps or None, peak_to_average=req.peak_to_average)
 
 
 @router.post("/size", tags=["engine"], responses=_ERRORS,

@@ -1,0 +1,51 @@
+"""The ``size`` document: catalog lookups, input checks and defaults shared by the CLI and the REST API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..catalog import get_gpu, get_model
+from ..errors import InputError
+from .efficiency import ENGINES
+from .estimate import DEFAULT_ENGINE, estimate, min_gpus
+from .memory import PRECISIONS
+
+__all__ = ["size_document"]
+
+
+def size_document(
+    model: str, gpu: str, *, gpus: int = 0, precision: str = "fp8", engine: str | None = None,
+    input_tokens: int = 1000, output_tokens: int = 1000, concurrency: int | None = None,
+    kv_precision: str | None = None, ttft_ms: float | None = None, tpot_ms: float | None = None,
+    rps: float | None = None, peak_to_average: float = 1.0, field: Callable[[str], str] = lambda n: n,
+) -> dict[str, Any]:
+    """Check the inputs, look the names up and estimate; ``field`` names each input in error messages
+    (``--precision`` on the command line, ``precision`` in the API). ``gpus=0``: the fewest that fit."""
+    m = get_model(model, field("model"))
+    g = get_gpu(gpu, field("gpu"))
+    if precision not in PRECISIONS:
+        raise InputError(field("precision"), precision, ", ".join(PRECISIONS))
+    eng = engine or DEFAULT_ENGINE
+    if eng not in ENGINES:
+        raise InputError(field("engine"), engine, ", ".join(ENGINES))
+    if kv_precision is not None and kv_precision not in PRECISIONS:
+        raise InputError(field("kv_precision"), kv_precision, ", ".join(PRECISIONS))
+    for name, val in (("input_tokens", input_tokens), ("output_tokens", output_tokens)):
+        if val <= 0:
+            raise InputError(field(name), val, "a whole number of tokens > 0")
+    for name, fval in (("ttft_ms", ttft_ms), ("tpot_ms", tpot_ms), ("rps", rps)):
+        if fval is not None and fval < 0:
+            raise InputError(field(name), fval, "a number >= 0 (0 = no target)")
+    if peak_to_average < 1:
+        raise InputError(field("peak_to_average"), peak_to_average, "a number >= 1")
+    if concurrency is not None and concurrency < 1:
+        raise InputError(field("concurrency"), concurrency, "a whole number >= 1 or 'max'")
+    if gpus < 0:
+        raise InputError(field("gpus"), gpus, "1, 2, 4 or 8 (or 0 for the fewest that fit)")
+    n = gpus or min_gpus(m, g, precision, input_tokens, output_tokens, kv_precision=kv_precision) or 8
+    res = estimate(m, g, n, precision, eng, input_tokens=input_tokens, output_tokens=output_tokens,
+                   concurrency=concurrency, kv_precision=kv_precision, ttft_ms=ttft_ms or None,
+                   tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average)
+    data: dict[str, Any] = res.to_dict()
+    return data

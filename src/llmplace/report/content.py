@@ -876,3 +876,25 @@ def build(doc: dict[str, Any], today: dt.date | None = None, source: str | None 
         "criteria_sources": [dict(r) for r in doc.get("criteria_sources") or [] if isinstance(r, dict)],
         "staleness": staleness(doc, today),
     }
+
+
+OPTION_COLUMNS = ["option", "kind", "units at peak", "upfront", "TCO", "NPV", "$ per Mtok", "capacity from"]
+OPTION_NUMERIC = {2, 3, 4, 5, 6}
+
+
+def option_rows(c: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
+    """The options table of the summary (cells as text) and a row class: best, off or empty."""
+    rows: list[list[str]] = []
+    classes: list[str] = []
+    for o in c["options"]:
+        if o["feasible"]:
+            rows.append([
+                o["label"] + (" (cheapest)" if o["cheapest"] else ""), o["kind"],
+                units_text(o["peak_units"], o["unit_kind"]), fmt_usd(o["upfront_usd"]), fmt_usd(o["tco_usd"]),
+                fmt_usd(o["npv_usd"]), fmt_usd(o["usd_per_mtok"]), o["capacity_from"] or "-",
+            ])
+            classes.append("best" if o["cheapest"] else "")
+        else:
+            rows.append([o["label"], o["kind"], "-", "-", "-", "-", "-", f"not eligible: {o['infeasible_reason']}"])
+            classes.append("off")
+    return rows, classes

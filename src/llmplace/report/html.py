@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from .charts import Chart
-from .content import fmt_number, fmt_usd, short_label, units_text
+from .content import OPTION_COLUMNS, OPTION_NUMERIC, fmt_number, fmt_usd, option_rows, short_label, units_text
 
 __all__ = ["render_html"]
 
@@ -222,37 +222,8 @@ def _summary(c: dict[str, Any], charts: list[Chart]) -> str:
     parts.append("</div>")
     parts.append(_stale_block(c["staleness"], brief=True))
     parts.append(_charts(charts, "summary"))
-    rows, cls = [], []
-    for o in c["options"]:
-        if o["feasible"]:
-            units = units_text(o["peak_units"], o["unit_kind"])
-            rows.append(
-                [
-                    o["label"] + (" (cheapest)" if o["cheapest"] else ""),
-                    o["kind"],
-                    units,
-                    fmt_usd(o["upfront_usd"]),
-                    fmt_usd(o["tco_usd"]),
-                    fmt_usd(o["npv_usd"]),
-                    fmt_usd(o["usd_per_mtok"]),
-                    o["capacity_from"] or "-",
-                ]
-            )
-            cls.append("best" if o["cheapest"] else "")
-        else:
-            rows.append(
-                [o["label"], o["kind"], "-", "-", "-", "-", "-", f"not eligible: {o['infeasible_reason']}"]
-            )
-            cls.append("off")
-    parts.append(
-        "<h3>Options</h3>"
-        + _table(
-            ["option", "kind", "units at peak", "upfront", "TCO", "NPV", "$ per Mtok", "capacity from"],
-            rows,
-            {2, 3, 4, 5, 6},
-            cls,
-        )
-    )
+    rows, cls = option_rows(c)
+    parts.append("<h3>Options</h3>" + _table(OPTION_COLUMNS, rows, OPTION_NUMERIC, cls))
     return "".join(parts)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .content import fmt_number, fmt_usd, units_text
+from .content import OPTION_COLUMNS, OPTION_NUMERIC, fmt_number, fmt_usd, option_rows, units_text
 
 __all__ = ["render_markdown"]
 
@@ -70,34 +70,8 @@ def render_markdown(c: dict[str, Any]) -> str:
             f"> **Data age:** {len(st['stale'])} catalog values or defaults used here are older than "
             f"{st['max_age_days']} days; see Assumptions and sources.\n"
         )
-    rows = []
-    for o in c["options"]:
-        if o["feasible"]:
-            units = units_text(o["peak_units"], o["unit_kind"])
-            rows.append(
-                [
-                    o["label"] + (" (cheapest)" if o["cheapest"] else ""),
-                    o["kind"],
-                    units,
-                    fmt_usd(o["upfront_usd"]),
-                    fmt_usd(o["tco_usd"]),
-                    fmt_usd(o["npv_usd"]),
-                    fmt_usd(o["usd_per_mtok"]),
-                    o["capacity_from"] or "-",
-                ]
-            )
-        else:
-            rows.append(
-                [o["label"], o["kind"], "-", "-", "-", "-", "-", f"not eligible: {o['infeasible_reason']}"]
-            )
-    out.append(
-        "### Options\n\n"
-        + _table(
-            ["option", "kind", "units at peak", "upfront", "TCO", "NPV", "$ per Mtok", "capacity from"],
-            rows,
-            {2, 3, 4, 5, 6},
-        )
-    )
+    rows, _ = option_rows(c)
+    out.append("### Options\n\n" + _table(OPTION_COLUMNS, rows, OPTION_NUMERIC))
 
     out.append("## Cost over time\n")
     cum = c["cumulative"]

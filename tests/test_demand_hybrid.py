@@ -233,5 +233,6 @@ def test_shape_and_peak_to_average_conflict():
 
 def test_hybrid_must_reference_compatible_options():
     doc = _doc(extra_options=({"kind": "hybrid", "base": "api", "overflow": "own"},))
-    with pytest.raises(InputError, match="hybrid base"):
+    with pytest.raises(InputError) as exc:
         parse_scenario(doc)
+    assert exc.value.field == "options[3].base" and exc.value.value == "api"

@@ -75,8 +75,9 @@ def test_reserved_plan_must_be_always_on():
 
 def test_duplicate_option_ids():
     opt = {"kind": "api", "id": "x", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2}
-    with pytest.raises(InputError, match="unique"):
+    with pytest.raises(InputError) as exc:
         parse_scenario(_with(options=[opt, opt]))
+    assert exc.value.field == "options[0].id" and "no other option" in exc.value.allowed
 
 
 def test_not_a_mapping():

@@ -190,7 +190,7 @@ def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[Optio
         served_tokens=as_float_list(f.served_tokens),
         unserved_tokens=as_float_list(f.unserved_tokens),
         overflow_tokens=as_float_list(f.overflow_served_tokens) if f.overflow_served_tokens is not None else None,
-        served_share=_round(served_total / demand_total) if demand_total > 0 else None,
+        served_share=_round(served_total / demand_total) if demand_total > 0 else 1.0,
         capex_usd=_round(capex), opex_usd=_round(opex),
         hybrid=plan.to_dict() if plan else None,
         capacity=cap, notes=notes,

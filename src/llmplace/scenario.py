@@ -356,23 +356,23 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:
         ids = [o.id for o in self.options if o.id]
-        dup = {i for i in ids if ids.count(i) > 1}
-        if dup:
-            raise ValueError(f"option ids must be unique; repeated: {', '.join(sorted(dup))}")
+        for i, o in enumerate(self.options):
+            if o.id and ids.count(o.id) > 1:  # an InputError passes through pydantic with its own field
+                raise InputError(f"options[{i}].id", o.id, "an id no other option uses")
         kinds = {o.id: o for o in self.options if o.id}
-        for o in self.options:
+        for i, o in enumerate(self.options):
             if isinstance(o, HybridOption):
                 base, over = kinds.get(o.base), kinds.get(o.overflow)
                 ok_base = isinstance(base, InHouseOption) or (
                     isinstance(base, CloudOption) and base.plan.startswith("reserved"))
                 if not ok_base:
-                    raise ValueError(f"hybrid base {o.base!r} must be the id of an in_house option or of a cloud "
-                                     "option with a reserved plan")
+                    raise InputError(f"options[{i}].base", o.base, "the id of an in_house option or of a cloud "
+                                     "option with a reserved plan (give that option an id)")
                 ok_over = isinstance(over, ApiOption) or (
                     isinstance(over, CloudOption) and not over.plan.startswith("reserved"))
                 if not ok_over:
-                    raise ValueError(f"hybrid overflow {o.overflow!r} must be the id of an api option or of an "
-                                     "on-demand or spot cloud option")
+                    raise InputError(f"options[{i}].overflow", o.overflow, "the id of an api option or of an "
+                                     "on-demand or spot cloud option (give that option an id)")
         return self
 
 

@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal
 import yaml
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
@@ -321,47 +320,39 @@ def size_endpoint(req: SizeRequest) -> Response:
 
 # --- report ----------------------------------------------------------------------------------------------
 
-ReportFormat = Literal["html", "md", "json"]
+ReportFormat = Literal["html", "md", "json", "xlsx"]
 _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
-          "json": "application/json"}
+          "json": "application/json",
+          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
-                  seed: int | None = None) -> str | None:
-    """The report of ``scenario`` in ``fmt`` (html, md or json); None where the renderer is not installed."""
-    try:
-        from .. import report
-    except ImportError:
-        return None
-    render = getattr(report, "render", None)
-    if render is None:
-        return None
-    out = render(compare(scenario, samples=samples, seed=seed), fmt)
-    return out if isinstance(out, str) else bytes(out).decode("utf-8")
+                  seed: int | None = None) -> str | bytes:
+    """The report of ``scenario`` in ``fmt`` (html, md, json or xlsx), as the CLI writes it."""
+    from .. import report
+
+    return report.render(compare(scenario, samples=samples, seed=seed), fmt)
 
 
 @router.post("/report", tags=["engine"],
-             responses={200: {"content": {"text/html": {}, "text/markdown": {}, "application/json": {}},
+             responses={200: {"content": {"text/html": {}, "text/markdown": {}, "application/json": {},
+                                          _MEDIA["xlsx"]: {}},
                               "description": "the report"},
-                        501: {"description": "the report renderer is not available in this installation"},
                         **_ERRORS},
-             summary="The decision report of a scenario (HTML, Markdown or JSON)")
+             summary="The decision report of a scenario (HTML, Markdown, JSON or an xlsx workbook)")
 def report_endpoint(
     document: ScenarioBody,
-    format: ReportFormat = Query("html", description="html, md or json"),
-    download: bool = Query(False, description="send as an attachment"),
+    format: ReportFormat = Query("html", description="html, md, json or xlsx"),
+    download: bool = Query(False, description="send as an attachment (always for xlsx)"),
     samples: int | None = _SAMPLES,
     seed: int | None = _SEED,
 ) -> Response:
     scenario = validate_document(document)
-    text = _evaluate(lambda: render_report(scenario, format, samples, seed))
-    if text is None:
-        return JSONResponse({"detail": "the report renderer (llmplace.report) is not available in this "
-                                       "installation"}, status_code=501)
+    body = _evaluate(lambda: render_report(scenario, format, samples, seed))
     headers = {}
-    if download:
+    if download or format == "xlsx":
         headers["Content-Disposition"] = f'attachment; filename="{_filename(scenario.name)}-report.{format}"'
-    return Response(text, media_type=_MEDIA[format], headers=headers)
+    return Response(body, media_type=_MEDIA[format], headers=headers)
 
 
 # --- scenario files --------------------------------------------------------------------------------------

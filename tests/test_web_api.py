@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -369,21 +367,6 @@ def test_host_header_is_checked_when_bound_to_loopback(tmp_path: Path):
 
 
 # --- speed -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_recompute_p95_under_300_ms(client: TestClient, path: Path):
-    body = json.dumps(_example(path))
-    headers = {"content-type": "application/json"}
-    client.post("/api/v1/compare", content=body, headers=headers)  # warm-up
-    times = []
-    for _ in range(20):
-        t0 = time.perf_counter()
-        r = client.post("/api/v1/compare", content=body, headers=headers)
-        times.append((time.perf_counter() - t0) * 1000)
-        assert r.status_code == 200
-    p95 = statistics.quantiles(times, n=20)[-1]
-    assert p95 < 300, f"p95 {p95:.0f} ms"
 
 
 # --- serve command ---------------------------------------------------------------------------------------

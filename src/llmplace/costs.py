@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from . import catalog
 from .demand import Demand
-from .finance import straight_line
+from .finance import npv_timed, straight_line
 from .options import SCENARIO_SOURCE, Deployment
 from .scenario import ApiOption, CloudOption, InHouseOption, Scenario
 
@@ -108,9 +108,8 @@ class Load:
 
 
 def load_from_demand(dem: Demand, cached_share: Any) -> Load:
-    out1 = dem.output_tokens[..., :1]
-    ratio = np.where(out1 > 0, dem.total_tokens[..., :1] / np.where(out1 > 0, out1, 1.0), 1.0)
-    tot: Any = float(ratio.ravel()[0]) if ratio.size == 1 else ratio
+    share = np.asarray(dem.output_share, dtype=float)
+    tot: Any = float(1.0 / share) if share.ndim == 0 else 1.0 / share
     return Load(hours=dem.bin_hours, peak=dem.peak_output_tokens_per_s, total_per_output=tot,
                 cached_share=cached_share, active=dem.rel > 0, mean=dem.mean_output_tokens_per_s, rel=dem.rel)
 
@@ -134,6 +133,16 @@ class Flows:
     def monthly(self, view: str = "cash") -> Array:
         cats = self.cash if view == "cash" else self.amortised
         return add(*cats.values()) if cats else np.zeros_like(self.served_tokens)
+
+    def start_of_month(self) -> Array:
+        """Purchases and setup, paid when the month begins (cash view)."""
+        parts = [self.cash[k] for k in ("capex", "setup") if k in self.cash]
+        return add(*parts) if parts else np.zeros(np.shape(self.monthly("cash")))
+
+    def npv(self, annual_pct: Any) -> Any:
+        """NPV of the cash view: purchases at the start of their month, everything else at its end."""
+        start = self.start_of_month()
+        return npv_timed(start, self.monthly("cash") - start, annual_pct)
 
     def capex_opex(self) -> tuple[Array, Array]:
         """Totals over the horizon (one per sample): capex categories and the rest."""
@@ -280,11 +289,21 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     residual_pct = sv["residual_value_pct"] / 100.0
     setup = sv["setup_usd_per_server"]
     buys = np.diff(owned, axis=-1, prepend=0).clip(min=0).astype(np.int64)
-    shape = _shape(buys, hw, np.asarray(srv.purchase_usd, dtype=float))
+    shape = _shape(buys, hw, np.asarray(srv.purchase_usd, dtype=float), np.asarray(residual_pct, dtype=float),
+                   np.asarray(setup, dtype=float))
     capex, credit, setup_cost, depreciation, lease = (np.zeros(shape) for _ in range(5))
     leasing = opt.acquisition == "lease"
     lease_rate = (1 + opt.lease_rate_pct_per_year / 100.0) ** (1 / 12) - 1
+    full_months = int(np.floor(life_m + 1e-9))
+    part = life_m - full_months  # a life of 13.2 months: 13 full months and 0.2 of the 14th
     cohorts = np.broadcast_to(buys, shape).astype(float).copy()  # purchases plus refresh replacements
+
+    def spread(series: Array, m0: int, amount: Any) -> None:
+        """Book ``amount`` a month over the life starting in month ``m0`` (the partial month pro rata)."""
+        series[..., m0:min(horizon, m0 + full_months)] += amount
+        if part > 1e-9 and m0 + full_months < horizon:
+            series[..., m0 + full_months:m0 + full_months + 1] += amount * part
+
     for m0 in range(horizon):  # each cohort is replaced at the end of its useful life (refresh)
         n = _col(cohorts, m0)
         if not np.any(n):
@@ -292,22 +311,21 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         price = srv.purchase_usd * _col(hw, m0)
         residual = price * residual_pct
         end = m0 + life_m
-        last = min(horizon, int(np.ceil(end - 1e-9)))
         setup_cost[..., m0:m0 + 1] += n * setup
         if leasing:
             pay = price * lease_rate / (1 - (1 + lease_rate) ** -life_m) if lease_rate > 0 else price / life_m
-            lease[..., m0:last] += n * pay
+            spread(lease, m0, n * pay)
         else:
             capex[..., m0:m0 + 1] += n * price
-            depreciation[..., m0:last] += n * straight_line(price + setup, residual, life_m)
-        if end <= horizon - 1e-9:
-            m_end = int(np.ceil(end - 1e-9))
-            if m_end < horizon:
-                if not leasing:
-                    credit[..., m_end:m_end + 1] -= n * residual  # sold at its residual value ...
-                cohorts[..., m_end:m_end + 1] += n  # ... and replaced the same month
-        elif fin.terminal_value == "book" and not leasing:
-            credit[..., horizon - 1:horizon] -= n * (price - (price - residual) * (horizon - m0) / life_m)
+            spread(depreciation, m0, n * straight_line(price + setup, residual, life_m))
+        m_end = int(np.ceil(end - 1e-9))  # the month the cohort is sold and replaced
+        if m_end < horizon:
+            if not leasing:
+                credit[..., m_end:m_end + 1] -= n * residual  # sold at its residual value ...
+            cohorts[..., m_end:m_end + 1] += n  # ... and replaced the same month
+        elif fin.terminal_value == "book" and not leasing:  # still owned at the end: its book value
+            used = min(1.0, (horizon - m0) / life_m)
+            credit[..., horizon - 1:horizon] -= n * (price - (price - residual) * used)
 
     capacity = serving * per_server
     served_rh = load.served_rate_hours(capacity)  # output tokens/s x hours actually served
@@ -426,7 +444,6 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     month_hours = np.sum(hours, axis=-1)
     active_h = _active_hours(load)
     reserved_n = reserved if reserved is not None else opt.reserved_instances
-    first_month_min: Any
     if opt.billing == "autoscaled" and load.shared_curve:
         # one curve for every month: bins sorted from the busiest down, so the first bin is the fleet
         assert load.mean is not None and load.rel is not None
@@ -447,7 +464,6 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
         def above_hours(base: Any) -> Any:
             return np.maximum(per_bin - np.asarray(base, dtype=float)[..., None], 0.0) @ h_vec
 
-        first_month_min = np.broadcast_to(np.min(per_bin[..., :1, :], axis=-1), peak_need.shape)
     elif opt.billing == "autoscaled":
         per_inst_b = per_inst[..., None] if np.ndim(per_inst) else per_inst
         tu: Any = opt.target_utilisation
@@ -460,7 +476,6 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
         def above_hours(base: Any) -> Any:
             return np.sum(np.maximum(per_bin - np.asarray(base)[..., None], 0) * hours, axis=-1)
 
-        first_month_min = np.broadcast_to(np.min(per_bin[..., :1, :], axis=-1), peak_need.shape)
     else:  # the peak fleet, every hour or every active hour: no per-bin arrays needed
         billed = month_hours if opt.billing == "always_on" else active_h
         inst_hours = peak_need * billed
@@ -469,14 +484,13 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
         def above_hours(base: Any) -> Any:
             return np.maximum(peak_need - base, 0) * billed
 
-        first_month_min = np.broadcast_to(peak_need[..., :1], peak_need.shape)
     if opt.plan.startswith("reserved"):
         if reserved_n is None and opt.billing == "always_on":
             base: Any = peak_need
         elif reserved_n is not None:
             base = np.full(peak_need.shape, reserved_n)
         else:
-            base = first_month_min
+            base = np.broadcast_to(peak_need[..., :1], peak_need.shape)  # month 1's peak fleet, committed
         od_price, _ = cloud_price_per_hour(d, sv, "on_demand")
         compute = (base * month_hours * price + above_hours(base) * od_price) * trend_c
         fleet = np.maximum(base, fleet)
@@ -498,7 +512,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
                  served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util)
 
 
-def api_flows(d: Deployment, s: Scenario, load: Load) -> Flows:
+def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
     """Flows of a per-token API serving ``load``."""
     assert d.api is not None and isinstance(d.option, ApiOption)
     a, opt = d.api, d.option
@@ -517,7 +531,8 @@ def api_flows(d: Deployment, s: Scenario, load: Load) -> Flows:
     }
     zeros = np.zeros(_shape(*cats.values()))
     if opt.staff_fte:
-        cats["staff"] = zeros + opt.staff_fte * catalog.site_default("sysadmin_loaded_usd_per_year") / 12.0
+        salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
+        cats["staff"] = zeros + opt.staff_fte * salary
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"output_tokens": cats["output_tokens"]}
     return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=zeros.astype(np.int64),
                  served_tokens=load.total_tokens + zeros, unserved_tokens=zeros)
@@ -529,7 +544,7 @@ def flows_for(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
         return _in_house(d, s, load, sv)
     if isinstance(d.option, CloudOption):
         return cloud_flows(d, s, load, sv)
-    return api_flows(d, s, load)
+    return api_flows(d, s, load, sv)
 
 
 def as_float_list(a: Any) -> list[float]:

@@ -18,7 +18,7 @@ from .costs import as_float_list, flows_for, load_from_demand, site_values
 from .criteria.model import OptionCriteria, Recommendation, Weights
 from .demand import demand_from_scenario
 from .errors import InputError
-from .finance import break_even_month, cumulative_with_origin, npv
+from .finance import break_even_month, cumulative_with_origin
 from .hybrid import hybrid_flows
 from .options import Deployment, resolve_options
 from .scenario import InHouseOption, Scenario, load_scenario, parse_scenario
@@ -178,7 +178,7 @@ def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[Optio
     res = OptionResult(
         id=d.id, kind=d.kind, label=d.label, feasible=feasible, infeasible_reason=reason,
         upfront_usd=_round(f.upfront_usd), tco_usd=cview.tco_usd,
-        npv_usd=_round(npv(f.upfront_usd, running, rate)), usd_per_mtok=cview.usd_per_mtok,
+        npv_usd=_round(f.npv(rate)), usd_per_mtok=cview.usd_per_mtok,
         monthly_usd=cview.monthly_usd, cumulative_usd=cview.cumulative_usd, by_category_usd=cview.by_category_usd,
         monthly_by_category_usd={k: as_float_list(v) for k, v in f.cash.items()},
         amortised=aview,

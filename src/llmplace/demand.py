@@ -71,6 +71,7 @@ class Demand:
     rel: Array
     frac: Array
     peak_rel: Array
+    output_share: Any = 1.0
 
     @property
     def months(self) -> int:
@@ -177,14 +178,15 @@ def trace_ldc(path: str | Path, bins: int = MAX_BINS) -> tuple[Array, Array, Any
             values.append(v)
     if len(values) < 24:
         raise InputError(field, f"{len(values)} rows", "at least 24 hourly rows")
-    arr = np.sort(np.asarray(values))[::-1]
+    span_h = int(round((max(stamps) - min(stamps)).total_seconds() / 3600.0)) + 1
+    missing = max(0, span_h - len(values))  # hours the trace leaves out carried no tokens
+    arr = np.sort(np.concatenate([np.asarray(values), np.zeros(missing)]))[::-1]
     mean = float(np.mean(arr))
     if mean <= 0:
         raise InputError(field, "all zero", "some hours with tokens > 0")
     rel_h = arr / mean
     rel, frac = _compress(rel_h, np.full(len(rel_h), 1.0 / len(rel_h)), bins)
-    span_h = max(1.0, (max(stamps) - min(stamps)).total_seconds() / 3600.0 + 1.0)
-    tokens_per_month = float(np.sum(values)) / span_h * 730.0
+    tokens_per_month = float(np.sum(values)) / max(span_h, len(values)) * 730.0
     return rel, frac, float(rel_h[0]), tokens_per_month
 
 
@@ -214,6 +216,9 @@ def demand_from_scenario(s: Scenario) -> Demand:
     for burst in w.bursts:
         if burst.month <= horizon:
             volume[..., burst.month - 1] *= burst.multiplier
+    shape = np.broadcast_shapes(volume.shape, np.shape(peak))  # a sampled peak adds the sample axis
+    volume = np.broadcast_to(volume, shape).copy()
+    peak_rel = np.broadcast_to(np.asarray(peak, dtype=float), shape).copy()
     output = volume * w.output_share
     inputs = volume - output
     rel = np.asarray(rel, dtype=float)
@@ -230,5 +235,6 @@ def demand_from_scenario(s: Scenario) -> Demand:
         hours_per_month=hours,
         rel=rel,
         frac=frac,
-        peak_rel=np.broadcast_to(np.asarray(peak, dtype=float), volume.shape).copy(),
+        peak_rel=peak_rel,
+        output_share=w.output_share,
     )

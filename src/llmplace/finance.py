@@ -13,7 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
-    "monthly_rate", "npv", "straight_line", "break_even_month", "break_even_months", "cumulative_with_origin",
+    "monthly_rate", "npv", "npv_timed", "straight_line", "break_even_month", "break_even_months",
+    "cumulative_with_origin",
 ]
 
 Array = NDArray[np.float64]
@@ -35,6 +36,19 @@ def npv(upfront_usd: Any, monthly_usd: Array, annual_pct: Any) -> Any:
     months = np.arange(1, monthly_usd.shape[-1] + 1, dtype=float)
     factors = (1.0 + r) ** -months
     out = upfront_usd + np.sum(monthly_usd * factors, axis=-1)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def npv_timed(start_of_month: Array, end_of_month: Array, annual_pct: Any) -> Any:
+    """NPV [USD] of amounts paid at the start of each month (purchases) and at its end (running costs).
+
+    Month ``m`` (1-based) starts at t = m - 1 and ends at t = m; months are the last axis.
+    """
+    start = np.asarray(start_of_month, dtype=float)
+    end = np.asarray(end_of_month, dtype=float)
+    r = (1.0 + np.asarray(annual_pct, dtype=float) / 100.0) ** (1.0 / 12.0) - 1.0
+    t = np.arange(max(start.shape[-1], end.shape[-1]), dtype=float)
+    out = np.sum(start * (1.0 + r) ** -t, axis=-1) + np.sum(end * (1.0 + r) ** -(t + 1.0), axis=-1)
     return float(out) if np.ndim(out) == 0 else out
 
 

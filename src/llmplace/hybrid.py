@@ -24,7 +24,6 @@ from .costs import (
     cloud_flows,
     in_house_flows,
 )
-from .finance import npv
 from .options import Deployment
 from .scenario import CloudOption, HybridOption, InHouseOption, Scenario
 
@@ -63,7 +62,7 @@ def _overflow(over: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flow
             return cloud_flows(over, s, load, sv, note=False)
         finally:
             over.option = orig
-    return api_flows(over, s, load)
+    return api_flows(over, s, load, sv)
 
 
 def _combine(base: Flows, over: Flows) -> Flows:
@@ -80,12 +79,9 @@ def _combine(base: Flows, over: Flows) -> Flows:
 
 
 def _cost(f: Flows, objective: str, rate: float) -> float:
-    cash = f.monthly("cash")
     if objective == "npv":
-        running = cash.copy()
-        running[0] -= float(f.upfront_usd)
-        return npv(float(f.upfront_usd), running, rate)
-    return float(np.sum(cash))
+        return float(f.npv(rate))
+    return float(np.sum(f.monthly("cash")))
 
 
 def _candidates(n_max: int) -> list[int]:
@@ -107,6 +103,11 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int | s
             bf = in_house_flows(base, s, load, sv, np.full(load.peak.shape, int(n), dtype=np.int64),
                                 with_residual=True)
         resid = bf.residual
+    elif n == "planned":  # the reserved option's own plan, nothing left for the overflow
+        bf = cloud_flows(base, s, load, sv, note=False)
+        zero = np.zeros_like(load.rate)
+        resid = Load(rate_given=zero, hours=load.hours, peak=np.zeros_like(load.peak),
+                     total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
     else:
         per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
         cap = int(n) * per_inst + np.zeros(load.peak.shape)
@@ -114,7 +115,8 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int | s
         served = Load(rate_given=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
                       total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
         orig = base.option
-        base.option = orig.model_copy(update={"billing": "always_on", "min_instances": 0})
+        # the base carries up to its full capacity: its n committed instances are the whole base fleet
+        base.option = orig.model_copy(update={"billing": "always_on", "min_instances": 0, "target_utilisation": 1.0})
         try:
             bf = cloud_flows(base, s, served, sv, reserved=int(n), note=False)
         finally:
@@ -139,8 +141,8 @@ def hybrid_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tupl
         grid: list[int | str] = [opt.base_units]
     else:
         grid = list(_candidates(n_max))
-        if isinstance(base.option, InHouseOption) and base.option.servers is None:
-            grid.append("planned")
+        if not (isinstance(base.option, InHouseOption) and base.option.servers is not None):
+            grid.append("planned")  # the base option's own plan: the hybrid is never dearer than it
     results: dict[int | str, tuple[float, Flows]] = {}
     for n in grid:
         f = hybrid_at(d, s, load, sv, n)

@@ -25,10 +25,10 @@ from numpy.typing import NDArray
 from .costs import Flows, SiteValues, flows_for, load_from_demand, site_values
 from .demand import demand_from_scenario
 from .errors import InputError
-from .finance import break_even_months, cumulative_with_origin, npv
+from .finance import break_even_months, cumulative_with_origin
 from .hybrid import hybrid_at
 from .options import Capacity, Deployment
-from .scenario import ApiOption, CloudOption, InHouseOption, Scenario, UncertainInput
+from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario, UncertainInput
 
 __all__ = ["UncertainSpec", "Target", "MonteCarlo", "uncertain_inputs", "run_monte_carlo", "tornado", "thresholds",
            "set_path", "evaluate"]
@@ -40,7 +40,7 @@ _SCENARIO_SECTIONS = {"workload", "finance", "site"}
 _NOT_SAMPLABLE = {
     "horizon_months", "hours_per_month", "useful_life_years", "lead_time_weeks", "servers", "gpu_count",
     "gpus_per_replica", "min_instances", "scale_step_instances", "reserved_instances", "base_units", "start_month",
-    "input_tokens_per_request", "active_hours_per_month",
+    "input_tokens_per_request", "output_tokens_per_request", "active_hours_per_month",
 }
 _SERVER_FIELDS = {"purchase_usd", "max_power_kw", "idle_power_kw"}
 _API_FIELDS = {"input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok"}
@@ -347,7 +347,7 @@ def evaluate(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str,
         running[:, 0] -= up
         out.tco[d.id] = np.sum(cash, axis=-1)
         rate = sv["discount_rate_pct_per_year"]
-        out.npv[d.id] = np.broadcast_to(npv(up, running, rate if np.ndim(rate) == 0 else rate), (n,))
+        out.npv[d.id] = np.broadcast_to(f.npv(rate), (n,))
         out.monthly[d.id] = cash
         out.monthly_amortised[d.id] = amort
         out.cumulative[d.id] = cumulative_with_origin(up, running)
@@ -361,18 +361,26 @@ def _best_hybrid_tco(d: Deployment, s: Scenario, load: Any, sv: SiteValues, n: i
     """TCO of a hybrid re-optimised for each row: the cheapest base size, as a deterministic run finds it."""
     from .hybrid import _candidates
 
-    assert d.parts is not None and d.parts[0].capacity is not None
+    assert d.parts is not None and d.parts[0].capacity is not None and isinstance(d.option, HybridOption)
     cap = d.parts[0].capacity
-    per_unit = float(np.min(cap.replicas_per_unit * np.asarray(cap.output_tokens_per_s)))
-    n_max = int(np.ceil(float(np.max(load.peak)) / per_unit - 1e-9))
-    grid: list[int | str] = list(_candidates(n_max))
-    if isinstance(d.parts[0].option, InHouseOption) and d.parts[0].option.servers is None:
-        grid.append("planned")
-    best = np.full(n, np.inf)
-    for k in grid:
+    base_opt = d.parts[0].option
+    if d.option.base_units is not None:
+        grid: list[int | str] = [d.option.base_units]
+    else:
+        per_unit = float(np.min(cap.replicas_per_unit * np.asarray(cap.output_tokens_per_s)))
+        grid = list(_candidates(int(np.ceil(float(np.max(load.peak)) / per_unit - 1e-9))))
+        if not (isinstance(base_opt, InHouseOption) and base_opt.servers is not None):
+            grid.append("planned")
+    best_obj = np.full(n, np.inf)
+    best_tco = np.full(n, np.inf)
+    for k in grid:  # the same objective as the deterministic optimiser; the TCO of the plan it picks
         f = hybrid_at(d, s, load, sv, k)
-        best = np.minimum(best, np.broadcast_to(np.sum(f.monthly("cash"), axis=-1), (n,)))
-    return best
+        tco = np.broadcast_to(np.sum(f.monthly("cash"), axis=-1), (n,))
+        obj = np.broadcast_to(f.npv(sv["discount_rate_pct_per_year"]), (n,)) if d.option.objective == "npv" else tco
+        better = obj < best_obj
+        best_obj = np.where(better, obj, best_obj)
+        best_tco = np.where(better, tco, best_tco)
+    return best_tco
 
 
 def argmin_tied(stack: Array, rel_tol: float = 1e-9) -> NDArray[np.int64]:

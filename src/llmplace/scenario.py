@@ -195,7 +195,8 @@ class CloudOption(_OptionBase):
     scale_step_instances: int = Field(1, ge=1, description="autoscaling adds or removes this many instances at a time")
     reserved_instances: int | None = Field(
         None, ge=0, description="reserved plans: committed instances (billed every hour); on-demand above them. "
-                                "Default: the whole fleet is reserved"
+                                "Default: always_on reserves the whole fleet every month; autoscaled commits "
+                                "the fleet month 1 needs at its peak"
     )
     storage_gb: float = Field(0.0, ge=0, description="block storage kept per instance [GB]")
     egress_gb_per_month: float = Field(0.0, ge=0, description="data leaving the cloud per month [GB]")

@@ -39,7 +39,7 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 CAPEX_CATEGORIES = ("capex", "setup", "residual_credit")
 DAYS_PER_MONTH = 365.0 / 12.0
-DEFAULT_BATCH_DISCOUNT_PCT = 50.0
+DEFAULT_BATCH_DISCOUNT_PCT = 50.0  # batch APIs typically bill 50 % of the standard price (see options._api)
 
 
 @dataclass

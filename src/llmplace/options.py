@@ -173,6 +173,9 @@ def _cloud(opt: CloudOption, where: str) -> Deployment:
                    kind="cloud", label=opt.label or f"{row.provider} {row.instance_type} ({plan_label})",
                    option=opt, cloud=row, gpu=gpu)
     d.catalog_rows += [ref, _row_ref("gpus", gpu)]
+    if opt.staff_fte is None:
+        d.note("staff per instance", "0.5 x site staff_fte_per_server", "FTE",
+               "assumption: a rented instance needs its serving stack run but no hardware care")
     return d
 
 
@@ -212,6 +215,9 @@ def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
     d = Deployment(id=opt.id or f"api-{offer.provider}", kind="api",
                    label=opt.label or f"{offer.provider} API ({offer.provider_model_id})", option=opt, api=offer)
     d.catalog_rows.append(ref)
+    if opt.batch_share > 0 and opt.batch_discount_pct is None and offer.batch_discount_pct is None:
+        d.note("batch discount", 50.0, "%", "batch APIs are typically billed at 50 % of the standard per-token "
+               "price (https://openrouter.ai/docs/guides/features/batch-api; OpenAI and Anthropic batch APIs)")
     d.note("API input price", offer.input_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
     d.note("API output price", offer.output_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
     if offer.cached_input_usd_per_mtok is not None:

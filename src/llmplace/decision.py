@@ -302,9 +302,13 @@ def _add_risk(result: CompareResult, s: Scenario, deployments: list[Deployment],
                              "uncertainty as the throughput multiplier; hybrid base sizes fixed at the "
                              "deterministic optimum"}
     # the runner-up for the tornado: a genuinely different plan (not a hybrid that degenerates to a pure part)
-    distinct = [r.id for r in sorted(result.options, key=lambda r: r.tco_usd) if r.id in candidates and not (
+    # and one whose cost differs (two APIs at the same price leave no gap to explain)
+    distinct = [r for r in sorted(result.options, key=lambda r: r.tco_usd) if r.id in candidates and not (
         r.hybrid and r.hybrid["share_served_by_base"] in (0.0, 1.0))]
-    if len(distinct) >= 2:
-        result.tornado = risk.tornado(s, deps, hybrid_units, specs, distinct[0], distinct[1])
+    if distinct:
+        best = distinct[0]
+        others = [r for r in distinct[1:] if abs(r.tco_usd - best.tco_usd) > 1e-6 * max(abs(best.tco_usd), 1.0)]
+        if others:
+            result.tornado = risk.tornado(s, deps, hybrid_units, specs, best.id, others[0].id)
     result.thresholds = risk.thresholds(s, deps, hybrid_units, specs, candidates)
     result._samples = mc.arrays()

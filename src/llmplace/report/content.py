@@ -878,6 +878,8 @@ def build(doc: dict[str, Any], today: dt.date | None = None, source: str | None 
     }
 
 
+SUMMARY_LISTS = (("reasons", "Reasons"), ("risks", "Risks"), ("plan", "Plan"),
+                 ("what_would_change", "What would change it"))
 OPTION_COLUMNS = ["option", "kind", "units at peak", "upfront", "TCO", "NPV", "$ per Mtok", "capacity from"]
 OPTION_NUMERIC = {2, 3, 4, 5, 6}
 

@@ -7,7 +7,16 @@ import re
 from typing import Any
 
 from .charts import Chart
-from .content import OPTION_COLUMNS, OPTION_NUMERIC, fmt_number, fmt_usd, option_rows, short_label, units_text
+from .content import (
+    OPTION_COLUMNS,
+    OPTION_NUMERIC,
+    SUMMARY_LISTS,
+    fmt_number,
+    fmt_usd,
+    option_rows,
+    short_label,
+    units_text,
+)
 
 __all__ = ["render_html"]
 
@@ -211,12 +220,7 @@ def _summary(c: dict[str, Any], charts: list[Chart]) -> str:
     s = c["summary"]
     parts = [f'<div class="summary"><p class="headline">{_e(s["headline"])}</p>']
     parts += [f"<p>{_e(p)}</p>" for p in s["paragraphs"]]
-    for key, title in (
-        ("reasons", "Reasons"),
-        ("risks", "Risks"),
-        ("plan", "Plan"),
-        ("what_would_change", "What would change it"),
-    ):
+    for key, title in SUMMARY_LISTS:
         if s.get(key):
             parts.append(f"<h3>{title}</h3><ul>" + "".join(f"<li>{_e(x)}</li>" for x in s[key]) + "</ul>")
     parts.append("</div>")

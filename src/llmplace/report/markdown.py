@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .content import OPTION_COLUMNS, OPTION_NUMERIC, fmt_number, fmt_usd, option_rows, units_text
+from .content import OPTION_COLUMNS, OPTION_NUMERIC, SUMMARY_LISTS, fmt_number, fmt_usd, option_rows, units_text
 
 __all__ = ["render_markdown"]
 
@@ -56,12 +56,7 @@ def render_markdown(c: dict[str, Any]) -> str:
         f"**{s['headline']}**\n",
         *[p + "\n" for p in s["paragraphs"]],
     ]
-    for key, title in (
-        ("reasons", "Reasons"),
-        ("risks", "Risks"),
-        ("plan", "Plan"),
-        ("what_would_change", "What would change it"),
-    ):
+    for key, title in SUMMARY_LISTS:
         if s.get(key):
             out.append(f"### {title}\n\n" + "\n".join(f"- {x}" for x in s[key]) + "\n")
     st = c["staleness"]

@@ -173,7 +173,7 @@ def test_colocation_is_not_limited_by_site_power():
         ("constraints", {"max_latency": 100}, "constraints.max_latency"),
         ("criteria", {"profile": "bank"}, "criteria.profile"),
         ("criteria", {"weights": {"privacy": 3}}, "criteria.weights"),
-        ("criteria", {"weights": {"latency": -1}}, "criteria.weights"),
+        ("criteria", {"weights": {"latency": -1}}, "criteria.weights.latency"),
         ("criteria", {"users_country": "XX"}, "criteria.users_country"),
     ],
 )

@@ -28,7 +28,7 @@ from .constraints import check_option
 from .facts import gather
 from .latency import option_latency
 from .model import CriterionScore, Evaluation, OptionCriteria, Recommendation, Weights, WeightSensitivity
-from .recommend import recommend
+from .recommend import order, recommend
 from .scores import ScoreContext, score_option
 from .settings import Answers, Constraints, CriteriaSettings
 from .weights import resolve_weights
@@ -67,7 +67,7 @@ def _screen(scenario: Any, result: Any, c: Any, st: Any) -> tuple[Any, Any, Any,
     excluded: dict[str, list[str]] = {}
     notes: dict[str, list[str]] = {}
     for f in feasible:
-        excluded[f.id], notes[f.id] = check_option(f, c, st, lat[f.id].get("first_token_ms"))
+        excluded[f.id], notes[f.id] = check_option(f, c, st, lat[f.id])
     return facts, feasible, lat, excluded, notes
 
 
@@ -122,9 +122,7 @@ def evaluate(
     scores = {f.id: score_option(f, ctx) for f in feasible}
     weights = resolve_weights(st)
     rec, totals = recommend(result, facts, [f.id for f in eligible], scores, weights, ctx, avail, excluded)
-    ranked = sorted(
-        (f.id for f in eligible), key=lambda o: (-totals[o], next(g.tco_usd for g in facts if g.id == o))
-    )
+    ranked, _ = order(facts, [f.id for f in eligible], totals)
     out: dict[str, OptionCriteria] = {}
     for f in feasible:
         lat_public = {k: v for k, v in lat[f.id].items() if k != "sources"}

@@ -9,14 +9,21 @@ Expected downtime is ``U x 8,760`` hours a year.
 
 * In-house: the server fleet (GPU failures x GPUs per server + host failures, each repaired in
   ``mttr`` hours; ``n_plus_one`` adds a spare server), site power (grid or a backed-up room, or the
-  colocation facility), the site network and, where it sits in the path, the site's internet link.
-  ``second_site`` runs two independent sites, each able to carry the peak.
-* Cloud: the provider's published SLA, single-zone or multi-zone (when the fleet survives the loss
-  of one zone); several regions are treated as independent.
+  colocation facility), the site network and, when users off site reach servers on your own site,
+  that site's own internet link (a colocation facility's carrier links are not modelled apart).
+  ``second_site`` runs two independent sites, each able to carry the peak and each with its own
+  link, so the link sits inside each site's figure.
+* Cloud: the provider's published SLA. Several regions count as independent copies when each
+  region's share of the instances carries the peak alone; a region (or a one-region fleet) counts
+  as multi-zone when its instances survive the loss of one zone, else as single-zone.
 * Managed API: the provider's availability (its own row, else the default row).
 
 * Hybrid: the overflow (elastic cloud or API) absorbs the load while the base is down, so both
   parts must be down together (independent failures assumed); with no base, the overflow alone.
+
+The office internet link (users on site reaching a cloud, an API or a colocation facility over it)
+is one link: in series with the whole service when every deployed part sits behind it, inside the
+parts that use it otherwise.
 
 The rates are in ``catalog/data/availability.csv`` with their sources. The fleet figure takes the
 month with the largest expected shortfall at the peak, a conservative reading: off-peak hours
@@ -27,11 +34,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import LlmplaceError
 from . import data
-from .facts import OptionFacts, ceil_div, site_link_in_path, worst_month
+from .facts import OptionFacts, active_parts, ceil_div, link_role, worst_month
 
 __all__ = [
     "HOURS_PER_YEAR",
@@ -99,8 +106,9 @@ def fleet_shortfall(units: int, needed: int, u: float) -> float:
     if needed <= 0:
         return 0.0
     p_up = 1.0 - u
-    miss = sum(_pmf(units, k, p_up) * (needed - k) for k in range(0, min(units, needed)))
-    return max(0.0, (miss + max(0, needed - units)) / needed) if units < needed else max(0.0, miss / needed)
+    # states with fewer than ``needed`` up: k = 0 .. min(units, needed - 1), short by needed - k
+    miss = sum(_pmf(units, k, p_up) * (needed - k) for k in range(0, min(units, needed - 1) + 1))
+    return min(1.0, max(0.0, miss / needed))
 
 
 def downtime_hours(u: float) -> float:
@@ -118,12 +126,27 @@ def _component(name: str, u: float, basis: str, ref: dict[str, str] | None) -> d
     }
 
 
-def _in_house(f: OptionFacts, settings: Any) -> tuple[float, list[dict[str, Any]], list[str]]:
+class _Core(NamedTuple):
+    """One option's unavailability without the shared office link, its components and notes."""
+
+    u: float
+    components: list[dict[str, Any]]
+    notes: list[str]
+    shared_link: bool  #: the users reach it over the office internet link (counted once, in series)
+
+
+def _link() -> tuple[float, data.AvailabilityRow]:
+    row = data.availability_row("internet_link")
+    return row.unavailability, row
+
+
+def _in_house(f: OptionFacts, settings: Any) -> _Core:
     gpu, host, net = (
         data.availability_row("gpu"),
         data.availability_row("server_host"),
         data.availability_row("site_network"),
     )
+    users = getattr(settings, "users", "on_site")
     down_h = f.gpu_count * (gpu.failures_per_year or 0) * (gpu.mttr_hours or 0) + (
         host.failures_per_year or 0
     ) * (host.mttr_hours or 0)
@@ -166,7 +189,20 @@ def _in_house(f: OptionFacts, settings: Any) -> tuple[float, list[dict[str, Any]
             net.ref(),
         ),
     ]
-    u_site = series([u_fleet, power.unavailability, u_net])
+    site_us = [u_fleet, power.unavailability, u_net]
+    if link_role(f, users) == "own":  # users off site reach each site over that site's own link
+        u_link, link = _link()
+        site_us.append(u_link)
+        comps.append(
+            _component(
+                "site internet link" + (" (each site its own)" if sites == 2 else ""),
+                u_link,
+                f"SLA {link.availability_pct:g} %, between the users and the servers",
+                link.ref(),
+            )
+        )
+    u_site = series(site_us)
+    shared = link_role(f, users) == "shared"
     if sites == 2:
         u_sites = parallel([u_site, u_site])
         comps.append(
@@ -178,83 +214,131 @@ def _in_house(f: OptionFacts, settings: Any) -> tuple[float, list[dict[str, Any]
                 None,
             )
         )
-        return u_sites, comps, notes
-    return u_site, comps, notes
+        return _Core(u_sites, comps, notes, shared)
+    return _Core(u_site, comps, notes, shared)
 
 
-def _cloud(f: OptionFacts) -> tuple[float, list[dict[str, Any]], list[str]]:
+def _survives_zone_loss(units: int, needed: int, zones: int) -> bool:
+    """Whether ``units`` instances spread evenly over ``zones`` zones keep ``needed`` up when one zone fails."""
+    return zones >= 2 and units - ceil_div(units, zones) >= needed
+
+
+def _fix(need: int, zones: int) -> int:
+    """Fewest instances that survive the loss of one of ``zones`` zones with ``need`` left up."""
+    return next(k for k in range(need, need * zones + zones + 2) if _survives_zone_loss(k, need, zones))
+
+
+def _cloud(f: OptionFacts, settings: Any) -> _Core:
+    """Cloud SLA figure by how the fleet is spread over zones and regions.
+
+    Several regions count as independent copies only when each region's share of the instances
+    carries the peak alone; each region then counts as multi-zone only when its own share survives
+    the loss of one zone. Otherwise the whole fleet counts as multi-zone when it survives the loss
+    of any one zone or region, else as a single-zone deployment.
+    """
     single, multi = data.availability_row("cloud_single_zone"), data.availability_row("cloud_multi_zone")
-    domains = max(1, f.zones) * max(1, f.regions)
+    shared = link_role(f, getattr(settings, "users", "on_site")) == "shared"
+    zones, regions = max(1, f.zones), max(1, f.regions)
+    months = list(zip(f.units, f.needed or [0] * len(f.units), strict=False))
+    need_max = max([n for _, n in months] + [1])
     notes: list[str] = []
-    ok = domains >= 2
-    if ok:
-        for units_m, n in zip(f.units, f.needed or [0] * len(f.units), strict=False):
-            if units_m - ceil_div(units_m, domains) < n:
-                ok = False
-                need_max = max(f.needed or [1])
-                fix = next(
-                    k
-                    for k in range(need_max, 10 * need_max + domains + 2)
-                    if k - ceil_div(k, domains) >= need_max
-                )
-                notes.append(
-                    f"instances spread over {domains} zones/regions but losing one leaves fewer than the "
-                    f"{n} needed; set min_instances to {fix} for zone redundancy (single-zone figure used)"
-                )
-                break
+    if regions >= 2 and months and all(u // regions >= n for u, n in months):
+        zone_ok = all(_survives_zone_loss(u // regions, n, zones) for u, n in months)
+        row = multi if zone_ok else single
+        if zones >= 2 and not zone_ok:
+            notes.append(
+                f"each region's instances cannot survive losing one of its {zones} zones with the {need_max} "
+                f"needed left; set min_instances to {regions * _fix(need_max, zones)} for zone redundancy "
+                f"in every region (one-zone figure used per region)"
+            )
+        per = min(u // regions for u, _ in months)
+        u = parallel([row.unavailability] * regions)
+        basis = (
+            f"{regions} independent regions, each carrying the load alone ({per} instance(s) each for "
+            f"{need_max} needed), each at SLA {row.availability_pct:g} % "
+            f"({'spread over ' + str(zones) + ' zones' if zone_ok else 'one zone'})"
+        )
+        return _Core(u, [_component("cloud instances", u, basis, row.ref())], notes, shared)
+    if regions >= 2:
+        notes.append(
+            f"instances spread over {regions} regions but one region's share is fewer than the {need_max} "
+            f"needed; set min_instances to {regions * need_max} for region redundancy"
+        )
+    domains = zones * regions
+    what = "zones" if regions == 1 else "zones/regions"
+    ok = bool(months) and all(_survives_zone_loss(u, n, domains) for u, n in months)
+    if domains >= 2 and not ok:
+        notes.append(
+            f"instances spread over {domains} {what} but losing one leaves fewer than the "
+            f"{need_max} needed; set min_instances to {_fix(need_max, domains)} for zone redundancy "
+            f"(single-zone figure used)"
+        )
     if not ok:
         u = single.unavailability
         comp = _component("cloud instances (one zone)", u, f"SLA {single.availability_pct:g} %", single.ref())
-        return u, [comp], notes
-    u_region = multi.unavailability if f.zones >= 2 else single.unavailability
-    row = multi if f.zones >= 2 else single
-    if f.regions >= 2:
-        u = parallel([u_region] * f.regions)
-        basis = f"{f.regions} independent regions at SLA {row.availability_pct:g} % each"
-    else:
-        u = u_region
-        basis = f"{f.zones} zones, SLA {row.availability_pct:g} %"
-    return u, [_component("cloud instances", u, basis, row.ref())], notes
+        return _Core(u, [comp], notes, shared)
+    u = multi.unavailability
+    basis = f"the fleet survives the loss of one of {domains} {what}, SLA {multi.availability_pct:g} %"
+    return _Core(u, [_component("cloud instances", u, basis, multi.ref())], notes, shared)
 
 
-def _api(f: OptionFacts) -> tuple[float, list[dict[str, Any]], list[str]]:
+def _api(f: OptionFacts, settings: Any) -> _Core:
     try:
         row = data.availability_row(f"api_provider:{f.provider}")
     except LlmplaceError:  # no row for this provider: the default row applies
         row = data.availability_row("api_provider")
     u = row.unavailability
-    return u, [_component(f"{f.provider} API", u, f"availability {row.availability_pct:g} %", row.ref())], []
+    comp = _component(f"{f.provider} API", u, f"availability {row.availability_pct:g} %", row.ref())
+    return _Core(u, [comp], [], link_role(f, getattr(settings, "users", "on_site")) == "shared")
 
 
-def _core(f: OptionFacts, settings: Any) -> tuple[float, list[dict[str, Any]], list[str]] | None:
-    """Unavailability of the option itself, without the site internet link."""
+def _core(f: OptionFacts, settings: Any) -> _Core | None:
+    """Unavailability of the option itself; an office link shared by all its parts is left to the caller."""
     if f.kind == "in_house":
         return _in_house(f, settings)
     if f.kind == "cloud":
-        return _cloud(f)
+        return _cloud(f, settings)
     if f.kind == "api":
-        return _api(f)
-    if f.parts and not any(f.units) and len(f.parts) > 1:
-        core = _core(f.parts[-1], settings)  # no base bought: the hybrid is its overflow alone
+        return _api(f, settings)
+    parts = active_parts(f)
+    if len(parts) == 1 and len(f.parts) > 1:  # no base bought: the hybrid is its overflow alone
+        core = _core(parts[0], settings)
         if core is None:
             return None
-        return core[0], core[1], core[2] + ["hybrid with no base units: the overflow alone"]
-    cores = [_core(p, settings) for p in f.parts]
-    if not f.parts or any(c is None for c in cores):
+        return core._replace(notes=core.notes + ["hybrid with no base units: the overflow alone"])
+    cores = [_core(p, settings) for p in parts]
+    if not parts or any(c is None for c in cores):
         return None
-    us = [c[0] for c in cores if c is not None]
+    got = [c for c in cores if c is not None]
+    if all(c.shared_link for c in got):  # one office link in front of both parts: counted once, in series
+        us = [c.u for c in got]
+        extra = ""
+        shared = True
+    else:  # the office link sits in front of some parts only: inside those parts
+        u_link, _ = _link()
+        us = [series([c.u, u_link]) if c.shared_link else c.u for c in got]
+        extra = " + the office internet link"
+        shared = False
     comps = [
-        _component(f"{p.id} alone", u, "part of the hybrid: " + ", ".join(x["name"] for x in c[1]), None)
-        for p, u, c in zip(f.parts, us, cores, strict=False)
-        if c is not None
+        _component(
+            f"{p.id} alone",
+            u,
+            "part of the hybrid: "
+            + ", ".join(x["name"] for x in c.components)
+            + (extra if c.shared_link else ""),
+            None,
+        )
+        for p, u, c in zip(parts, us, got, strict=False)
     ]
-    return (
+    return _Core(
         parallel(us),
         comps,
-        [
+        [n for c in got for n in c.notes]
+        + [
             "hybrid: the overflow absorbs the load while the base is down, so the service "
             "is down only when both parts are (independent failures assumed)"
         ],
+        shared,
     )
 
 
@@ -267,15 +351,18 @@ def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0
     core = _core(f, settings)
     if core is None:
         return {"modelled": False, "notes": [f"availability is not modelled for kind {f.kind!r}"]}
-    u, comps, notes = core
-    if site_link_in_path(f, getattr(settings, "users", "on_site")):
-        link = data.availability_row("internet_link")
+    u, comps, notes = core.u, list(core.components), list(core.notes)
+    if core.shared_link:  # the users on site reach the service over the office link: in series
+        u_link, link = _link()
         comps.append(
             _component(
-                "site internet link", link.unavailability, f"SLA {link.availability_pct:g} %", link.ref()
+                "site internet link",
+                u_link,
+                f"SLA {link.availability_pct:g} %, the office link the users on site reach the service over",
+                link.ref(),
             )
         )
-        u = series([u, link.unavailability])
+        u = series([u, u_link])
     hours = downtime_hours(u)
     cost_h = getattr(settings, "downtime_usd_per_hour", None)
     return {

@@ -2,16 +2,19 @@
 
 An option is excluded when it breaks any constraint of the scenario's ``constraints`` section:
 data classification and third-party processing or hosting, data residency, offline operation,
-space and power on site, the capex budget and the maximum latency. Checks that cannot be made
-(a server build without a rack size, an in-house site without a country) become notes instead.
+space and power on site (per site: with a second site each holds its own servers), the capex
+budget and the maximum latency (for a hybrid, that of its slowest part serving any tokens).
+Checks that cannot be made (a server build without a rack size, an in-house site without a
+country) become notes instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from . import data
-from .facts import OptionFacts, needs_internet
+from .facts import OptionFacts, ceil_div, needs_internet
 
 __all__ = ["check_option"]
 
@@ -48,9 +51,13 @@ def _residency(f: OptionFacts, c: Any) -> str | None:
 
 
 def check_option(
-    f: OptionFacts, c: Any, settings: Any, first_token_ms: float | None
+    f: OptionFacts, c: Any, settings: Any, latency: Mapping[str, Any] | None
 ) -> tuple[list[str], list[str]]:
-    """(exclusion reasons, notes) of one option under the scenario's constraints ``c``."""
+    """(exclusion reasons, notes) of one option under the scenario's constraints ``c``.
+
+    ``latency`` is the option's :func:`~.latency.option_latency` dict; a hybrid is checked against
+    its slowest part serving any tokens, not the token-weighted mean.
+    """
     reasons: list[str] = []
     notes: list[str] = []
     kinds = _kinds(f)
@@ -96,13 +103,15 @@ def check_option(
         reasons.append(f"excluded: offline=true (must keep working without internet access); {what}")
     owned = f.kind == "in_house" or (f.kind == "hybrid" and bool(f.parts) and f.parts[0].kind == "in_house")
     if owned and f.hosting != "colocation" and f.max_units:
-        n = f.max_units
+        sites = 2 if f.second_site else 1
+        n = ceil_div(f.max_units, sites)  # each site holds its own servers
+        per = f" at each of {sites} sites" if sites > 1 else ""
         if c.site_power_kw is not None and f.server_max_power_kw is not None:
             kw = n * f.server_max_power_kw
             if kw > c.site_power_kw + 1e-9:
                 reasons.append(
                     f"excluded: needs {n} servers x {f.server_max_power_kw:g} kW = {kw:,.1f} kW at full "
-                    f"load; site_power_kw = {c.site_power_kw:g}"
+                    f"load{per}; site_power_kw = {c.site_power_kw:g}"
                 )
         if c.site_rack_units is not None:
             if f.rack_units is None:
@@ -110,18 +119,28 @@ def check_option(
             elif n * f.rack_units > c.site_rack_units:
                 reasons.append(
                     f"excluded: needs {n} servers x {f.rack_units} U = {n * f.rack_units} U of rack "
-                    f"space; site_rack_units = {c.site_rack_units}"
+                    f"space{per}; site_rack_units = {c.site_rack_units}"
                 )
     if c.capex_budget_usd is not None and f.upfront_usd > c.capex_budget_usd + 1e-6:
         reasons.append(
             f"excluded: upfront ${f.upfront_usd:,.0f} exceeds capex_budget_usd ${c.capex_budget_usd:,.0f}"
         )
     if c.max_latency_ms is not None:
-        if first_token_ms is None:
+        lat = latency or {}
+        hybrid = "slowest_first_token_ms" in lat
+        t = lat.get("slowest_first_token_ms") if hybrid else lat.get("first_token_ms")
+        if t is None:
             notes.append("max_latency_ms: TTFT unknown for this option; not checked")
-        elif first_token_ms > c.max_latency_ms + 1e-9:
+        elif t > c.max_latency_ms + 1e-9:
+            via = (
+                f" via {lat.get('slowest_part')}, its slowest part serving tokens "
+                f"({float(lat.get('slowest_part_share') or 0.0):.1%} of them; token-weighted mean "
+                f"{lat.get('first_token_ms') or 0.0:,.0f} ms)"
+                if hybrid
+                else ""
+            )
             reasons.append(
-                f"excluded: first token at the user in {first_token_ms:,.0f} ms (round trip + TTFT) "
+                f"excluded: first token at the user in {t:,.0f} ms (round trip + TTFT){via} "
                 f"exceeds max_latency_ms {c.max_latency_ms:g}"
             )
     return reasons, notes

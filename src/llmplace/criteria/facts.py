@@ -16,7 +16,8 @@ from typing import Any
 from .. import catalog
 from . import data
 
-__all__ = ["OptionFacts", "gather", "site_link_in_path", "needs_internet"]
+__all__ = ["OptionFacts", "active_parts", "gather", "link_role", "needs_internet", "site_link_in_path", "standby",
+           "twin_of"]
 
 
 @dataclass
@@ -230,13 +231,34 @@ def gather(s: Any, res: Any) -> list[OptionFacts]:
     return out
 
 
-def site_link_in_path(f: OptionFacts, users: str) -> bool:
-    """Whether the business's own site internet link sits between the users and the service."""
+def active_parts(f: OptionFacts) -> list[OptionFacts]:
+    """The parts of a hybrid that are deployed: a hybrid that buys no base is its overflow alone."""
+    if len(f.parts) > 1 and not any(f.units):
+        return [f.parts[-1]]
+    return list(f.parts)
+
+
+def link_role(f: OptionFacts, users: str) -> str | None:
+    """Which internet link of the business sits between the users and a pure option, if any.
+
+    ``"own"``: the server site's own link (users off site reaching servers on a site of yours);
+    each site has its own, so it belongs inside each site's figure. ``"shared"``: the office link
+    the users on site reach an external service over (a cloud, an API, a colocation facility); one
+    link for everything reached that way. ``None``: the site network (users on site, servers on site)
+    or the provider's and users' own networks.
+    """
     if f.kind == "in_house" and f.hosting != "colocation":
-        return users != "on_site"
+        return "own" if users != "on_site" else None
+    if f.kind in ("in_house", "cloud", "api"):
+        return "shared" if users == "on_site" else None
+    return None
+
+
+def site_link_in_path(f: OptionFacts, users: str) -> bool:
+    """Whether one of the business's own internet links sits between the users and the service."""
     if f.kind == "hybrid" and f.parts:
-        return any(site_link_in_path(p, users) for p in f.parts)
-    return users == "on_site"
+        return any(site_link_in_path(p, users) for p in active_parts(f))
+    return link_role(f, users) is not None
 
 
 def needs_internet(f: OptionFacts, users: str) -> bool:
@@ -244,8 +266,32 @@ def needs_internet(f: OptionFacts, users: str) -> bool:
     if f.kind == "in_house":
         return not (f.hosting != "colocation" and users == "on_site")
     if f.kind == "hybrid" and f.parts:
-        return any(needs_internet(p, users) for p in f.parts)
+        return any(needs_internet(p, users) for p in active_parts(f))
     return True
+
+
+def twin_of(f: OptionFacts) -> str | None:
+    """The pure option a hybrid is structurally the same deployment as, or None.
+
+    A hybrid that buys no base, or whose base serves no tokens, is its overflow. A hybrid whose
+    overflow serves no tokens is its base only if that overflow plays no standby role; an elastic
+    overflow (cloud instances or an API) always stands by to take the load while the base is down,
+    so such a hybrid stays a deployment of its own (base plus standby).
+    """
+    if f.kind != "hybrid" or len(f.parts) != 2:
+        return None
+    base, over = f.parts
+    shares = f.part_shares if len(f.part_shares) == 2 else [1.0, 1.0]
+    if not any(f.units) or shares[0] <= 0.0:
+        return over.id
+    if shares[1] <= 0.0 and not standby(over):
+        return base.id
+    return None
+
+
+def standby(part: OptionFacts) -> bool:
+    """Whether a hybrid's overflow part takes over the load while the base is down."""
+    return part.kind in ("cloud", "api")
 
 
 def worst_month(f: OptionFacts, per_site: int, badness: Callable[[int, int], float]) -> tuple[int, int, int]:

@@ -4,6 +4,10 @@
 (site network, metro link to a colocation facility, same cloud region, same continent, another
 continent); TTFT and TPOT come from the sizing estimate attached to the option (at the concurrency
 that meets the scenario's targets, i.e. under load), or for a managed API from ``option_facts.csv``.
+
+A hybrid's ``first_token_ms`` is the mean of its parts weighted by the share of tokens each serves
+(what the latency score uses); ``slowest_first_token_ms`` is that of its slowest part serving any
+tokens (what ``constraints.max_latency_ms`` is checked against).
 """
 
 from __future__ import annotations
@@ -61,9 +65,20 @@ def option_latency(f: OptionFacts, settings: Any, ttft_target_ms: float | None =
     if f.kind == "hybrid" and f.parts:
         parts = [option_latency(p, settings, ttft_target_ms) for p in f.parts]
         shares = f.part_shares or [1.0 / len(parts)] * len(parts)
+        if not any(f.units) and len(parts) > 1:  # no base bought: every token goes to the overflow
+            shares = [0.0] * (len(parts) - 1) + [1.0]
         main = parts[max(range(len(parts)), key=lambda i: shares[i])]
+        # the constraint holds for every token: the slowest part that serves any of them
+        serving = [i for i in range(len(parts)) if shares[i] > 0.0] or list(range(len(parts)))
+        known = all(parts[i].get("first_token_ms") is not None for i in serving)
+        slow = max(serving, key=lambda i: parts[i].get("first_token_ms") or 0.0)
+        worst = {
+            "slowest_first_token_ms": parts[slow]["first_token_ms"] if known else None,
+            "slowest_part": f.parts[slow].id,
+            "slowest_part_share": round(shares[slow] / (sum(shares) or 1.0), 6),
+        }
         if any(p.get("first_token_ms") is None for p in parts):
-            return {**main, "basis": "hybrid: the part serving most tokens"}
+            return {**main, **worst, "basis": "hybrid: the part serving most tokens"}
         tot = sum(shares) or 1.0
 
         def mean(key: str) -> float | None:
@@ -79,6 +94,7 @@ def option_latency(f: OptionFacts, settings: Any, ttft_target_ms: float | None =
             "ttft_ms": mean("ttft_ms"),
             "tpot_ms": mean("tpot_ms"),
             "first_token_ms": mean("first_token_ms"),
+            **worst,
             "path_words": " / ".join(p["path_words"] for p in parts),
             "basis": "hybrid: mean of its parts weighted by the share of tokens each serves",
             "sources": [s for p in parts for s in p["sources"]],

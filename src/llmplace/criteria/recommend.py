@@ -7,24 +7,34 @@ time, capacity estimated rather than measured). "Would change if" lists the weig
 smallest move to change the winner (closed-form roots, see :mod:`.weights`), the cost change that
 lets the runner-up win (found by bisection on its TCO, re-scoring the cost criteria each step),
 the break-even month between the two, and constraints whose relaxation would bring back a better
-scoring option.
+scoring option. A quoted weight is rounded past its threshold in the direction of the move (up when
+the weight must rise, down when it must fall), so re-running at the quoted value changes the winner;
+a move that only reaches a tie the tie-break settles for the winner is not listed.
+
+Ranking: the higher weighted total, then the lower TCO, then the earlier option. A hybrid that is
+structurally another eligible option (it buys no base, or its base serves no tokens: its overflow)
+is named as that deployment and not ranked on its own; equal numbers alone never make two options
+the same deployment.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Sequence
 from typing import Any
 
 from . import data
-from .facts import OptionFacts
+from .facts import OptionFacts, twin_of
 from .model import CriterionScore, Recommendation, Weights, WeightSensitivity
 from .scores import SCORERS, ScoreContext
-from .weights import sensitivity, weighted_totals
+from .weights import TIE_DIGITS, ranking, sensitivity, weighted_totals
 
-__all__ = ["as_lines", "recommend", "tco_threshold"]
+__all__ = ["as_lines", "beyond", "order", "recommend", "tco_threshold"]
 
 _COST_CRITERIA = ("initial_cost", "total_cost")
 MIN_GAIN = 0.005  #: weighted score points a criterion must add over the runner-up to count as a reason
+QUOTE_DIGITS = 4  #: significant digits of a quoted weight threshold, rounded past it
 
 
 def _label(c: str) -> str:
@@ -37,6 +47,58 @@ def _money(x: float) -> str:
 
 def _pct(x: float) -> str:
     return f"{x:.0%}" if abs(x) >= 0.01 else f"{x:.2%}"
+
+
+def beyond(threshold: float, up: bool, digits: int = QUOTE_DIGITS) -> float:
+    """``threshold`` rounded to ``digits`` significant digits in the direction of the move, strictly past it.
+
+    Up when the weight must rise past the threshold, down when it must fall below it (never below 0),
+    so that re-running at the quoted value changes the winner.
+    """
+    if threshold <= 0.0:
+        return 10.0 ** -(digits - 1) if up else 0.0
+    e = math.floor(math.log10(threshold)) - (digits - 1)
+    step = 10.0**e
+    nd = max(0, -e)
+    q = round((math.ceil if up else math.floor)(threshold / step) * step, nd)
+    if up and q <= threshold:
+        q = round(q + step, nd)
+    if not up and q >= threshold:
+        q = round(q - step, nd)
+    return max(0.0, q)
+
+
+def _tiebreak(facts: Sequence[OptionFacts], ids: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Tie-break key per option: the lower TCO, then the earlier option in the comparison."""
+    tco = {f.id: f.tco_usd for f in facts}
+    return {o: (round(tco[o], 6), float(i)) for i, o in enumerate(ids)}
+
+
+def order(
+    facts: Sequence[OptionFacts], eligible: Sequence[str], totals: dict[str, float]
+) -> tuple[list[str], dict[str, str]]:
+    """Eligible options best first, and the hybrids that are structurally another eligible option.
+
+    Such a twin (a hybrid that buys no base is its overflow) is not ranked on its own: it follows
+    the option it duplicates.
+    """
+    by_id = {f.id: f for f in facts}
+    twins = {o: t for o in eligible if (t := twin_of(by_id[o])) is not None and t in eligible and t != o}
+    main = [o for o in eligible if o not in twins]
+    ranked = ranking({o: totals[o] for o in main}, _tiebreak(facts, list(eligible)))
+    out: list[str] = []
+    for o in ranked:
+        out.append(o)
+        out += [t for t in eligible if twins.get(t) == o]
+    return out, twins
+
+
+def _twin_words(f: OptionFacts) -> str:
+    if not any(f.units):
+        return "it buys no base"
+    if f.part_shares and f.part_shares[0] <= 0.0:
+        return "its base serves no tokens"
+    return "its overflow serves no tokens and plays no standby role"
 
 
 def _rescored(
@@ -169,28 +231,53 @@ def _would_change(
         (s for s in sens if s.threshold_points is not None and s.relative_change is not None),
         key=lambda s: s.relative_change or 0.0,
     )
-    for s in moves[:3]:
-        verb = "rose" if s.direction == "raise" else "fell"
-        to = max(0.0, s.threshold_points or 0.0)
-        then = "would tie" if to == 0 else "would tie, and win beyond that"
+    tb = _tiebreak(facts, [f.id for f in facts])
+    for s in moves:
+        if len(lines) >= 3:
+            break
+        t = max(0.0, s.threshold_points or 0.0)
+        up = s.direction == "raise"
+        quoted = beyond(t, up)
+        moved = dict(weights.points)
+        moved[s.criterion] = quoted
+        if sum(moved.values()) <= 0:
+            continue
+        new = ranking(weighted_totals(flat, moved), tb)[0]
+        if new == w:
+            continue  # the move does not change the winner (a tie the tie-break settles for the winner)
+        verb = "rose" if up else "fell"
+        if quoted == t:  # lowered to 0: a tie, which the tie-break gives to the challenger
+            rule = "lower TCO" if tb[new][0] < tb[w][0] else "the same TCO, listed first"
+            then = f"{new} would tie {w} and win the tie-break ({rule})"
+        else:
+            then = f"{new} would win (the two tie at {t:.6g} points)"
         lines.append(
-            f"the weight of {_label(s.criterion)} {verb} from {s.points:g} to {to:.3g} points "
-            f"(others fixed): {s.challenger} {then}"
+            f"the weight of {_label(s.criterion)} {verb} from {s.points:g} to {quoted:g} points "
+            f"(others fixed): {then}"
         )
+    totals = weighted_totals(flat, weights.points)
     if r is not None:
         fr = next(f for f in facts if f.id == r)
         fw = next(f for f in facts if f.id == w)
+        tied = round(totals[r], TIE_DIGITS) == round(totals[w], TIE_DIGITS)
         k = tco_threshold(facts, ctx, flat, weights.points, r, w, 0.01, 1.0)
-        if k is not None:
+        k2 = tco_threshold(facts, ctx, flat, weights.points, w, r, 1.0, 20.0)
+        if tied:  # equal weighted scores: the tie-break alone keeps the winner
+            rule = "lower TCO" if fw.tco_usd < fr.tco_usd - 1e-6 else "the same TCO, listed first"
+            lines.append(
+                f"{r} ties {w} on the weighted score ({totals[w]:.2f}); {w} ranks first only on the "
+                f"tie-break ({rule})"
+                + (f": any cut in {r}'s cost or rise in {w}'s would make {r} the winner" if k and k2 else "")
+            )
+        if k is not None and not tied:
             thresholds.append({"option": r, "tco_factor": round(k, 4), "tco_usd": round(fr.tco_usd * k, 2)})
             lines.append(
                 f"{r} cost {_pct(1 - k)} less over the horizon (TCO {_money(fr.tco_usd * k)} instead of "
                 f"{_money(fr.tco_usd)}): it would overtake {w}"
             )
-        else:
+        elif k is None:
             lines.append(f"no cut in {r}'s cost alone would make it overtake {w} with these weights")
-        k2 = tco_threshold(facts, ctx, flat, weights.points, w, r, 1.0, 20.0)
-        if k2 is not None:
+        if k2 is not None and not tied:
             thresholds.append({"option": w, "tco_factor": round(k2, 4), "tco_usd": round(fw.tco_usd * k2, 2)})
             lines.append(
                 f"{w} cost {_pct(k2 - 1)} more than modelled (TCO {_money(fw.tco_usd * k2)}): {r} would win"
@@ -213,7 +300,6 @@ def _would_change(
                         f"{fw.horizon_months}-month horizon (TCO gap {gap:.0%}); no break-even"
                     )
                 break
-    totals = weighted_totals(flat, weights.points)
     fw_tco = next(f.tco_usd for f in facts if f.id == w)
     for oid, (why, total, tco) in sorted(excluded.items(), key=lambda kv: kv[1][2])[:2]:
         if total > totals[w] or tco < fw_tco:
@@ -234,8 +320,12 @@ def _plan(f: OptionFacts, res: Any, w: str, r: str | None) -> list[str]:
     h = f.horizon_months
     grow = next((m for m in range(1, len(f.units)) if f.units[m] > f.units[m - 1]), None)
     if f.kind == "in_house":
-        extra = " (one of them a spare, N+1)" if f.n_plus_one else ""
-        extra += " split over two sites" if f.second_site else ""
+        if f.n_plus_one and f.second_site:
+            extra = " split over two sites (one spare at each site, N+1)"
+        elif f.n_plus_one:
+            extra = " (one of them a spare, N+1)"
+        else:
+            extra = " split over two sites" if f.second_site else ""
         out.append(
             f"Buy {f.units[0]} x {f.label}{extra}: {_money(f.upfront_usd)} upfront; "
             f"{f.staff_fte:.2f} FTE to run them"
@@ -325,20 +415,16 @@ def recommend(
             risks=["Relax a constraint or add an option that meets them."],
         ), totals
     tco = {f.id: f.tco_usd for f in facts}
-    ranked = sorted(eligible, key=lambda o: (-totals[o], tco[o]))
+    ranked, twin_map = order(facts, eligible, totals)
     w = ranked[0]
-
-    def same(o: str) -> bool:  # the same deployment under another name (a hybrid that buys no base)
-        return abs(totals[o] - totals[w]) < 1e-9 and abs(tco[o] - tco[w]) <= 1e-6 * max(1.0, abs(tco[w]))
-
-    twins = [o for o in ranked[1:] if same(o)]
-    rest = [o for o in ranked[1:] if not same(o)]
+    rest = [o for o in ranked[1:] if o not in twin_map]
     r = rest[0] if rest else None
-    eligible = [o for o in eligible if o not in twins]
+    twins = [o for o in ranked if o in twin_map]
+    eligible = [o for o in eligible if o not in twin_map]
     fw = next(f for f in facts if f.id == w)
     el_flat = {o: flat[o] for o in eligible}
     el_facts = [f for f in facts if f.id in eligible]
-    sens = sensitivity(el_flat, weights.points, w) if r else []
+    sens = sensitivity(el_flat, weights.points, w, _tiebreak(el_facts, eligible)) if r else []
     reasons = _reasons(w, r, sc, weights)
     used = {
         c for c in data.CRITERIA if any(data.CRITERION_LABELS[c].capitalize() + ":" in x for x in reasons)
@@ -353,7 +439,10 @@ def recommend(
         + (f"; runner-up {r} at {totals[r]:.1f}" if r else "; the only eligible option")
         + f". Lowest TCO among eligible options: {cheapest.id} ({_money(cheapest.tco_usd)} over "
         f"{cheapest.horizon_months} months)."
-        + (f" {', '.join(twins)} scores and costs the same: the same deployment." if twins else "")
+        + "".join(
+            f" {o} is the same deployment as {twin_map[o]} ({_twin_words(next(f for f in facts if f.id == o))})."
+            for o in twins
+        )
     )
     return Recommendation(
         option=w,

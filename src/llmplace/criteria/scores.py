@@ -13,6 +13,8 @@ From the numbers where a number exists (the reference set is the eligible option
   (procurement lead time for servers, minutes for cloud instances, none for an API).
 * ``latency``: ``10 x clip(1 - t / (2 L))`` for the first token at the user ``t`` (round trip +
   TTFT) against ``L``: ``constraints.max_latency_ms``, else the scenario's TTFT target, else 2,000 ms.
+  For a hybrid ``t`` is the mean of its parts weighted by the tokens each serves; the reason also
+  names its slowest part serving tokens, which the ``max_latency_ms`` constraint is checked against.
 * ``availability``: ``10 x clip((nines - 1) / 4)`` with ``nines = -log10(unavailability)``: 99 %
   scores 2.5, 99.9 % 5, 99.99 % 7.5, 99.999 % 10.
 * ``maintenance_burden``: ``10 / (1 + FTE / 0.5)`` minus a skills penalty (``maintenance_skills``
@@ -218,9 +220,16 @@ def _latency(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
             basis="unknown",
         )
     tp = f"; {lat['tpot_ms']:.0f} ms per output token" if lat.get("tpot_ms") is not None else ""
+    slow = lat.get("slowest_first_token_ms")
+    worst = (
+        f"; slowest part serving tokens: {lat.get('slowest_part')} at {slow:,.0f} ms (what max_latency_ms "
+        f"is checked against)"
+        if slow is not None and abs(float(slow) - float(t)) >= 0.5
+        else ""
+    )
     reason = (
         f"first token at the user in {t:,.0f} ms: {lat['rtt_ms']:g} ms round trip ({lat['path_words']}) + "
-        f"{lat['ttft_ms']:,.0f} ms TTFT ({lat['basis']}){tp}"
+        f"{lat['ttft_ms']:,.0f} ms TTFT ({lat['basis']}){tp}{worst}"
     )
     return CriterionScore(
         score=_clip(10.0 * (1.0 - t / (2.0 * lim))),

@@ -6,9 +6,10 @@ the bundled data (``locations.csv``, ``criteria_profiles.csv``) so a typo fails 
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from . import data
 
@@ -16,6 +17,13 @@ __all__ = ["Answers", "Constraints", "CriteriaSettings", "DataClassification", "
 
 DataClassification = Literal["public", "internal", "confidential", "regulated"]
 UsersLocation = Literal["on_site", "remote", "cloud"]
+
+
+def _weight(w: float) -> float:
+    """A weight in points: a finite number >= 0 (infinity or NaN would break the weighted means)."""
+    if not (math.isfinite(w) and w >= 0):
+        raise ValueError("finite numbers >= 0")
+    return w
 
 
 class _Strict(BaseModel):
@@ -122,7 +130,7 @@ class CriteriaSettings(_Strict):
         description="organisation profile for the weights: balanced, startup, mid_size_saas, "
         "regulated_enterprise, public_sector, research_lab",
     )
-    weights: dict[str, float] = Field(
+    weights: dict[str, Annotated[float, AfterValidator(_weight)]] = Field(
         default_factory=dict,
         description="custom weights in points per criterion; they replace the profile's weight for the "
         "criteria named",
@@ -163,11 +171,9 @@ class CriteriaSettings(_Strict):
     @field_validator("weights")
     @classmethod
     def _weights(cls, v: dict[str, float]) -> dict[str, float]:
-        for k, w in v.items():
+        for k in v:  # each value is checked by _weight (finite, >= 0)
             if k not in data.CRITERIA:
                 raise ValueError(f"unknown criterion {k!r}; allowed: {', '.join(data.CRITERIA)}")
-            if not w >= 0:
-                raise ValueError(f"weight of {k} must be >= 0 (got {w})")
         return v
 
     @field_validator("users_country", "site_country")

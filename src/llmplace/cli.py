@@ -128,8 +128,10 @@ def compare(
             src = "measured" if str(cap.get("source", "")).startswith("measured") else "sizing estimate"
             src = f"{cap.get('output_tokens_per_s_per_replica', 0):,.0f} tok/s/replica ({src})"
         if o.hybrid:
-            src = (f"base: {o.hybrid['base_units']} {o.hybrid['base_unit_kind']}, serves "
-                   f"{o.hybrid['share_served_by_base']:.0%}")
+            n_base, kind = o.hybrid["base_units"], o.hybrid["base_unit_kind"]
+            if n_base == 1 and kind.endswith("s"):
+                kind = kind[:-1]
+            src = f"base: {n_base} {kind}, serves {o.hybrid['share_served_by_base']:.0%}"
         if o.served_share is not None and o.served_share < 0.999:
             src += f"; serves only {o.served_share:.1%}"
         mark = " *" if o.id == result.cheapest else ""

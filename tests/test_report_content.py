@@ -325,3 +325,25 @@ def test_sizing_rows_match_the_result():
         assert row["gpus_per_replica"] == cap["gpus_per_replica"]
         assert row["peak_gpus_in_use"] == max(o["units"]) * cap["gpus_per_replica"] * cap["replicas_per_unit"]
         assert row["output_tokens_per_s_per_replica"] == cap["output_tokens_per_s_per_replica"]
+
+
+def test_xlsx_keeps_formula_like_names_as_text_and_drops_control_characters(tmp_path):
+    """A scenario name or option id such as ``=1+2`` must never become a spreadsheet formula."""
+    import io
+
+    import openpyxl
+
+    import llmplace
+    from llmplace.report import render
+
+    doc = {
+        "name": "=HYPERLINK(\"x\")\x07",
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"requests_per_month": 1000},
+        "options": [{"kind": "api", "id": "=1+2", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2}],
+    }
+    book = openpyxl.load_workbook(io.BytesIO(render(llmplace.compare(doc), "xlsx")))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if c.data_type == "f"]
+    assert any(c.value == "=1+2" for c in cells)
+    assert not any(isinstance(c.value, str) and "\x07" in c.value for c in cells)

@@ -15,7 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .content import short_label
+from .content import option_names, short_label
 
 __all__ = ["Chart", "build_charts", "hybrid_shares", "mc_ranges", "p_cheapest", "tornado_rows"]
 
@@ -163,7 +163,8 @@ def tco_chart(doc: dict[str, Any], content: dict[str, Any]) -> go.Figure | None:
     if not rows:
         return None
     seen: dict[str, str] = {}
-    names = [short_label(r.get("label") or r["id"]) for r in rows]
+    unique = option_names(doc)
+    names = [unique.get(r["id"], short_label(r.get("label") or r["id"])) for r in rows]
     fig = go.Figure()
     for cat in data.get("categories") or []:
         fig.add_trace(
@@ -462,7 +463,7 @@ def hybrid_cost_curve(value: Any, doc: dict[str, Any]) -> go.Figure | None:
     """Total cost of each hybrid plan against the number of base units, when the result holds the curve."""
     if not isinstance(value, dict):
         return None
-    labels = {o["id"]: short_label(o.get("label") or o["id"]) for o in doc.get("options") or []}
+    labels = option_names(doc)
     colours = option_colours(doc)
     fig = go.Figure()
     for plan, h in value.items():
@@ -504,7 +505,7 @@ def mc_chart(doc: dict[str, Any]) -> go.Figure | None:
     ranges = mc_ranges(doc)
     if not ranges:
         return None
-    labels = {o["id"]: short_label(o.get("label") or o["id"]) for o in doc.get("options") or []}
+    labels = option_names(doc)
     order = sorted(ranges, key=lambda k: ranges[k][0], reverse=True)
     colours = option_colours(doc)
     fig = go.Figure()
@@ -539,7 +540,7 @@ def p_cheapest_chart(doc: dict[str, Any]) -> go.Figure | None:
     p = p_cheapest(doc)
     if not p:
         return None
-    labels = {o["id"]: short_label(o.get("label") or o["id"]) for o in doc.get("options") or []}
+    labels = option_names(doc)
     order = sorted(p, key=lambda k: p[k])
     colours = option_colours(doc)
     fig = go.Figure(
@@ -567,7 +568,7 @@ def tornado_chart(value: Any, doc: dict[str, Any]) -> go.Figure | None:
     pair = (
         value[0].get("between") if isinstance(value, list) and value and isinstance(value[0], dict) else None
     )
-    labels = {o["id"]: short_label(o.get("label") or o["id"], 40) for o in doc.get("options") or []}
+    labels = option_names(doc)
     fig = go.Figure()
     for values, name, colour in (
         ([r[1] for r in rows], "input at its low value", "#2e75b6"),
@@ -648,7 +649,7 @@ def hybrid_chart(value: Any, doc: dict[str, Any]) -> go.Figure | None:
     shares = hybrid_shares(value)
     if not shares:
         return None
-    labels = {o["id"]: short_label(o.get("label") or o["id"]) for o in doc.get("options") or []}
+    labels = option_names(doc)
     parts: list[str] = []
     for s in shares.values():
         parts += [p for p in s if p not in parts]

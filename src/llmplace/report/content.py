@@ -631,11 +631,13 @@ def _risk(doc: dict[str, Any]) -> dict[str, Any]:
             )
         )
     rows = []
-    for oid, r in sorted(per.items(), key=lambda kv: (kv[1].get("tco_usd") or {}).get("p50") or 0):
+    excluded = {o["id"] for o in doc.get("options") or [] if not o.get("feasible")}
+    for oid, r in sorted(per.items(), key=lambda kv: (kv[0] in excluded,
+                                                     (kv[1].get("tco_usd") or {}).get("p50") or 0)):
         t = r.get("tco_usd") if isinstance(r.get("tco_usd"), dict) else {}
         rows.append(
             [
-                labels.get(oid, oid),
+                labels.get(oid, oid) + (" (excluded: not ranked)" if oid in excluded else ""),
                 fmt_usd(t.get("p10")),
                 fmt_usd(t.get("p50")),
                 fmt_usd(t.get("p90")),
@@ -690,7 +692,8 @@ def _sensitivity(doc: dict[str, Any]) -> dict[str, Any]:
         and all(isinstance(r, dict) and "gap_at_low_usd" in r for r in tornado)
     ):
         pair = tornado[0].get("between") or []
-        who = " - ".join(labels.get(p, p) for p in pair)
+        # gaps are TCO(runner-up) - TCO(cheapest): name them in that order
+        who = " - ".join(labels.get(p, p) for p in reversed(pair))
         tsec["tables"] = [
             _table(
                 "Tornado: cost gap" + (f" ({who})" if who else ""),
@@ -738,7 +741,7 @@ def _criteria(doc: dict[str, Any]) -> dict[str, Any]:
     top = doc.get("criteria")
     if not per:
         return _optional(top, "Criteria", "Criteria scores")
-    labels = {o["id"]: short_label(o.get("label") or o["id"], 40) for o in doc.get("options") or []}
+    labels = option_names(doc)
     weights = doc.get("weights") if isinstance(doc.get("weights"), dict) else {}
     shares = (weights or {}).get("shares") or {}
     crits: list[str] = []
@@ -900,3 +903,12 @@ def option_rows(c: dict[str, Any]) -> tuple[list[list[str]], list[str]]:
             rows.append([o["label"], o["kind"], "-", "-", "-", "-", "-", f"not eligible: {o['infeasible_reason']}"])
             classes.append("off")
     return rows, classes
+
+
+def option_names(doc: dict[str, Any]) -> dict[str, str]:
+    """A short, unique axis name per option id: the label, with the id added where labels repeat."""
+    opts = [(o["id"], short_label(o.get("label") or o["id"])) for o in doc.get("options") or []]
+    counts: dict[str, int] = {}
+    for _, name in opts:
+        counts[name] = counts.get(name, 0) + 1
+    return {oid: (f"{name} [{oid}]" if counts[name] > 1 else name) for oid, name in opts}

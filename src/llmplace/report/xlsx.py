@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -66,8 +67,29 @@ def _optional_sheet(wb: Workbook, name: str, sec: dict[str, Any]) -> None:
         ws.append([])
 
 
+def _clean(x: Any) -> Any:
+    """Text a worksheet can hold: control characters removed (they are illegal in xlsx cells)."""
+    if isinstance(x, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", x)
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _no_formulas(wb: Workbook) -> None:
+    """Every cell holds data: a name such as ``=1+2`` from a scenario stays text, never a formula."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 def render_xlsx(doc: dict[str, Any], c: dict[str, Any]) -> bytes:
     """The workbook's bytes (.xlsx)."""
+    doc, c = _clean(doc), _clean(c)
     wb = Workbook()
     ws = wb.active
     assert ws is not None  # a new workbook always has one sheet
@@ -253,6 +275,7 @@ def render_xlsx(doc: dict[str, Any], c: dict[str, Any]) -> bytes:
     _optional_sheet(wb, "Tornado", c["sensitivity"]["tornado"])
     _optional_sheet(wb, "Thresholds", c["sensitivity"]["thresholds"])
     _optional_sheet(wb, "Criteria", c["criteria"])
+    _no_formulas(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

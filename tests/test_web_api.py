@@ -150,6 +150,39 @@ def test_wrong_content_type_is_not_a_server_error(client: TestClient):
     assert r.status_code == 422
 
 
+
+SURROGATE_CASES = [  # (method, path, body): a lone UTF-16 surrogate, escaped as JSON allows, in some string
+    ("post", "/api/v1/compare", {**SMALL, "name": "\ud800"}, "name"),
+    ("post", "/api/v1/report", {**SMALL, "description": "ok \udfff"}, "description"),
+    ("post", "/api/v1/scenario-file", {**SMALL, "model": {**SMALL["model"], "name": "\udc00"}}, "model.name"),
+    ("post", "/api/v1/scenarios", {"document": {**SMALL, "name": "\ud800"}}, "document.name"),
+    ("post", "/api/v1/scenarios", {"name": "\ud800", "document": SMALL}, "name"),
+    ("post", "/api/v1/size", {"model": "\ud800", "gpu": "h100-sxm"}, "model"),
+    ("post", "/api/v1/compare", {**SMALL, "options": [{**SMALL["options"][0], "id": "a\udbff"}]}, "options[0].id"),
+    ("post", "/api/v1/compare", {**SMALL, "workload": {"\ud800": 1}}, "workload.\\ud800"),
+    ("put", "/api/v1/scenarios/{id}", {"document": {**SMALL, "name": "\ud800"}, "version": 1}, "document.name"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), SURROGATE_CASES)
+def test_lone_surrogates_are_422_naming_the_field(client: TestClient, method: str, path: str, body: dict,
+                                                 field: str):
+    saved = client.post("/api/v1/scenarios", json={"document": SMALL}).json()
+    raw = json.dumps(body).encode("ascii")  # JSON escapes the surrogate: valid JSON, not valid text
+    assert b"\\u" in raw
+    r = client.request(method, path.format(id=saved["id"]), content=raw,
+                       headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    (d,) = r.json()["detail"]
+    assert d["field"] == field and d["type"] == "string_unicode"
+    assert "surrogate" in d["msg"] and "\\u" in d["value"]
+    listing = client.get("/api/v1/scenarios").json()["scenarios"]
+    assert [(s["id"], s["version"]) for s in listing] == [(saved["id"], 1)]  # nothing stored or changed
+    ok = json.dumps({**SMALL, "name": "emoji \ud83d\ude00 pairs are fine"}).encode("ascii")
+    r = client.post("/api/v1/compare", content=ok, headers={"content-type": "application/json"})
+    assert r.status_code == 200 and r.json()["scenario"] == "emoji \U0001f600 pairs are fine"
+
+
 # --- size ------------------------------------------------------------------------------------------------
 
 
@@ -277,11 +310,39 @@ def test_report_is_the_report_modules_output(client: TestClient):
     doc = _example(EXAMPLES[0])
     r = client.post("/api/v1/report?format=md", json=doc)
     assert r.status_code == 200, r.text
-    assert r.text == report.render(llmplace.compare(doc), "md")
+    assert r.text == report.render(llmplace.compare(doc, samples=2000), "md")  # the CLI's default samples
     r = client.post("/api/v1/report?format=html", json=doc)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "<html" in r.text.lower() and doc["name"] in r.text
     assert not re.search(r"""<script[^>]+src=["']https?://""", r.text)  # self-contained, no CDN
+
+
+
+def test_report_runs_monte_carlo_like_the_cli(client: TestClient, invoke, tmp_path: Path):
+    def result(text: str) -> dict:
+        d = json.loads(text)
+        d.pop("report")  # the report's own header names the scenario file, which a request has none of
+        return d
+
+    path = EXAMPLES[0]  # lists no uncertain inputs: the CLI samples 2000 times
+    cli = invoke("report", str(path), "--format", "json", "-o", "-")
+    assert cli.exit_code == 0, cli.output
+    r = client.post("/api/v1/report?format=json", json=_example(path))
+    assert r.status_code == 200, r.text
+    assert result(r.text) == result(cli.stdout)
+    assert result(r.text)["risk"]["samples"] == 2000
+
+    doc = copy.deepcopy(SMALL)  # inline distributions: the scenario's own sample count, as the CLI
+    doc["workload"]["requests_per_month"] = {"low": 80000, "mode": 100000, "high": 150000}
+    doc["uncertainty"] = {"samples": 300, "seed": 5}
+    (tmp_path / "dist.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    cli = invoke("report", str(tmp_path / "dist.yaml"), "--format", "json", "-o", "-")
+    assert cli.exit_code == 0, cli.output
+    r = client.post("/api/v1/report?format=json", json=doc)
+    assert result(r.text) == result(cli.stdout) and result(r.text)["risk"]["samples"] == 300
+
+    none = client.post("/api/v1/report?format=json&samples=0", json=doc)
+    assert none.status_code == 200 and result(none.text).get("risk") is None
 
 
 # --- OpenAPI, page, assets -------------------------------------------------------------------------------
@@ -364,6 +425,45 @@ def test_host_header_is_checked_when_bound_to_loopback(tmp_path: Path):
     with TestClient(app, base_url="http://127.0.0.1:8000") as c:
         assert c.get("/api/v1/scenarios").status_code == 200
         assert c.get("/api/v1/scenarios", headers={"host": "attacker.example"}).status_code == 400
+
+
+
+def test_tokens_must_be_url_and_cookie_safe(tmp_path: Path, invoke, monkeypatch: pytest.MonkeyPatch):
+    import uvicorn
+
+    from llmplace.errors import InputError
+    from llmplace.web.server import check_bind
+
+    monkeypatch.delenv("LLMPLACE_TOKEN", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not start"))
+    for bad in ("has;semicolon-0123456789", "has space 0123456789", "has,comma-0123456789",
+                "caf\u00e9-token-0123456789", "euro\u20ac-token-0123456789", "quote\"token-0123456789"):
+        with pytest.raises(InputError, match="A-Z a-z 0-9"):
+            check_bind("0.0.0.0", 8000, True, bad)
+        with pytest.raises(InputError):
+            create_app("sqlite://", token=bad)
+        r = invoke("serve", "--host", "0.0.0.0", "--allow-remote", "--token", bad)
+        assert r.exit_code == 2 and "--token" in r.output and len(r.output.strip().splitlines()) == 1, r.output
+        assert bad not in r.output  # the token is never echoed
+
+    token = "Az09._~-Az09._~-xyz"  # every allowed kind of character
+    check_bind("0.0.0.0", 8000, True, token)
+    with TestClient(create_app(f"sqlite:///{tmp_path / 'ok.db'}", token=token)) as c:
+        r = c.get(f"/?token={token}")
+        assert r.status_code == 200
+        assert r.headers["set-cookie"].startswith(f"llmplace_token={token};")
+        assert c.get("/").status_code == 200 and c.get("/api/v1/scenarios").status_code == 200  # by cookie
+
+
+@pytest.mark.parametrize("value", ["%ff", "%ED%A0%80", "%C0%80", "t%E2%82%AC", "a;b", "%00", "%", "%%%",
+                                   "\u00e9", "x" * 5000, TOKEN[:-1] + "%ff"])
+def test_bad_token_values_are_401_never_500(tmp_path: Path, value: str):
+    with TestClient(create_app(f"sqlite:///{tmp_path / 'q.db'}", token=TOKEN),
+                    raise_server_exceptions=False) as c:
+        assert c.get(f"/?token={value}").status_code == 401
+        assert c.get("/api/v1/scenarios", params={"token": value}).status_code == 401
+        assert c.get("/", headers={"cookie": f"llmplace_token={value}".encode()}).status_code == 401
+        assert c.get("/", headers={"authorization": f"Bearer {value}".encode()}).status_code == 401
 
 
 # --- speed -----------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ reason, when either is missing.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import socket
 import threading
@@ -75,7 +77,8 @@ def page(server: str):
         pg = context.new_page()
         pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         pg.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-              if msg.type == "error" and "status of 422" not in msg.text else None)  # 422: the bad-input step
+              if msg.type == "error" and not re.search(r"status of (409|422)\b", msg.text) else None)
+        # 422: the bad-input steps; 409: the conflict step
         pg.set_default_timeout(20_000)
         yield pg
         context.close()
@@ -154,3 +157,109 @@ def test_compare_two_saved_scenarios_and_download(page, server: str):
     assert dl.value.suggested_filename == "Whole-company.yaml"
     text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert "requests_per_month: 50000000" in text
+
+
+API = "/api/v1"
+DISTRIBUTION = {"low": 1.2, "mode": 1.5, "high": 3}
+
+
+def _saved_named(pg, server: str, name: str) -> list[dict]:
+    listing = pg.request.get(server + API + "/scenarios").json()["scenarios"]
+    return [s for s in listing if s["name"] == name]
+
+
+def test_load_then_save_keeps_distributions_and_the_document(page, server: str):
+    from llmplace.web.app import DEFAULT_DOCUMENT
+
+    expect = sync_api.expect
+    doc = json.loads(json.dumps(DEFAULT_DOCUMENT))
+    doc["name"] = "With a distribution"
+    doc["description"] = "Two lines\nof description, and a final line break\n"
+    doc["workload"]["peak_to_average"] = DISTRIBUTION
+    rec = page.request.post(server + API + "/scenarios", data={"document": doc}).json()
+
+    with page.expect_request(lambda r: "/api/v1/compare" in r.url) as req:
+        page.goto(server + f"/?id={rec['id']}")
+    _ready(page)
+    assert json.loads(req.value.post_data)["workload"]["peak_to_average"] == DISTRIBUTION  # compared with it
+    field = page.locator('[data-path="workload.peak_to_average"]')
+    assert field.get_attribute("type") == "text"  # shown, as JSON, where a number input would show nothing
+    assert json.loads(field.input_value()) == DISTRIBUTION
+    expect(page.locator('input.slider[data-for="f-workload.peak_to_average"]')).to_be_hidden()
+
+    page.click("#save")  # unchanged: written back exactly as loaded
+    expect(page.locator("#saved-as")).to_contain_text("(version 2)")
+    assert page.request.get(server + API + f"/scenarios/{rec['id']}").json()["document"] == doc
+
+    field.fill('{"low": 1.2, "mode": 2, "high": 4}')  # the distribution is editable
+    expect(page.locator("#status")).to_contain_text("computed in")
+    field.fill("{low: 1}")
+    expect(page.locator("#errors")).to_contain_text("workload.peak_to_average: not valid JSON")
+    field.fill('{"low": 1.2, "mode": 2, "high": 4}')
+    expect(page.locator("#errors")).to_be_hidden()
+    page.click("#save")
+    expect(page.locator("#saved-as")).to_contain_text("(version 3)")
+    saved = page.request.get(server + API + f"/scenarios/{rec['id']}").json()["document"]
+    assert saved == {**doc, "workload": {**doc["workload"], "peak_to_average": {"low": 1.2, "mode": 2, "high": 4}}}
+
+
+def test_unreadable_number_is_a_form_error_not_a_missing_value(page, server: str):
+    expect = sync_api.expect
+    page.goto(server + "/")
+    _ready(page)
+    expect(page.locator("#status")).to_contain_text("computed in")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.method + " " + r.url) if API in r.url else None)
+
+    ttft = page.locator('[data-path="latency.ttft_ms"]')
+    ttft.fill("")
+    ttft.press_sequentially("5e")  # the browser reads no number from it: validity.badInput, value ""
+    assert page.evaluate("document.querySelector('[data-path=\"latency.ttft_ms\"]').validity.badInput")
+    expect(page.locator("#errors")).to_contain_text("latency.ttft_ms: not a number")
+    expect(ttft).to_have_class(re.compile(r"\binvalid\b"))
+    expect(page.locator("#status")).to_have_text("fix the input to see results")
+    page.wait_for_timeout(600)  # past the recompute delay
+    page.click("#save")
+    expect(page.locator("#saved-as")).to_contain_text("latency.ttft_ms")
+    page.wait_for_timeout(300)
+    assert sent == [], sent  # neither recomputed without the target nor saved
+
+    ttft.fill("1500")
+    expect(page.locator("#errors")).to_be_hidden()
+    expect(page.locator("#status")).to_contain_text("computed in")
+    assert any("/compare" in u for u in sent)
+
+
+def test_report_download_follows_the_monte_carlo_box(page, server: str):
+    page.goto(server + "/")
+    _ready(page)
+    for ticked in (False, True):
+        page.set_checked("#with-risk", ticked)
+        with page.expect_request(lambda r: "/api/v1/report" in r.url) as req, page.expect_download() as dl:
+            page.click("#download-report")
+        query = req.value.url.split("?", 1)[1].split("&")
+        if ticked:  # the server's default, the same as `llmplace report`
+            assert not any(q.startswith("samples=") for q in query), query
+        else:
+            assert "samples=0" in query, query
+        assert dl.value.suggested_filename.endswith("-report.html")
+
+
+def test_delete_conflict_keeps_the_editor_attached(page, server: str):
+    expect = sync_api.expect
+    page.goto(server + "/")
+    _ready(page)
+    page.fill('[data-path="name"]', "Conflict target")
+    page.click("#save-new")
+    expect(page.locator("#saved-as")).to_contain_text('saved as "Conflict target"')
+    (rec,) = _saved_named(page, server, "Conflict target")
+    doc = page.request.get(server + API + f"/scenarios/{rec['id']}").json()["document"]
+    r = page.request.put(server + API + f"/scenarios/{rec['id']}", data={"document": doc, "version": 1})
+    assert r.ok  # someone else saves version 2; the page still lists version 1
+
+    page.locator(f'#saved-list li[data-id="{rec["id"]}"] button', has_text="Delete").click()
+    expect(page.locator("#saved-as")).to_contain_text("reload")
+    assert f"id={rec['id']}" in page.url  # still attached to the saved scenario
+    page.click("#save")  # answers with the conflict instead of saving a copy
+    expect(page.locator("#saved-as")).to_contain_text("someone saved this scenario meanwhile")
+    assert [s["id"] for s in _saved_named(page, server, "Conflict target")] == [rec["id"]]

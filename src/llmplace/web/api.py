@@ -28,7 +28,7 @@ from ..scenario import Scenario, parse_scenario
 from .storage import NAME_MAX, ScenarioStore
 
 __all__ = ["DocumentError", "EvaluationError", "SCENARIO_MARK", "SizeRequest", "input_error_detail", "router",
-           "validate_document", "validation_error_detail"]
+           "unencodable_strings", "validate_document", "validation_error_detail"]
 
 log = logging.getLogger("llmplace.web")
 
@@ -82,12 +82,70 @@ class _StrictJSONRequest(Request):
         return self._json
 
 
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_BAD_STRINGS_SHOWN = 20
+
+
+def _printable(s: str) -> str:
+    """``s`` with characters that UTF-8 cannot encode (lone surrogates) written as ``\\udxxx``."""
+    return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _encodable(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unencodable_strings(data: Any, prefix: Sequence[str | int] = ("body",)) -> list[dict[str, Any]]:
+    """An error entry for each string (value or key) in parsed JSON that UTF-8 cannot encode.
+
+    JSON may escape a lone UTF-16 surrogate (``"\\ud800"``); Python parses it into a string that can
+    be neither stored nor sent back, so such input is refused at the request boundary.
+    """
+    out: list[dict[str, Any]] = []
+    stack: list[tuple[Any, list[str | int]]] = [(data, list(prefix))]
+    while stack and len(out) < _BAD_STRINGS_SHOWN:
+        node, loc = stack.pop()
+        bad: str | None = None
+        if isinstance(node, str):
+            bad = None if _encodable(node) else node
+        elif isinstance(node, dict):
+            for k in reversed(list(node)):
+                if not _encodable(k):
+                    bad = k
+                    loc = [*loc, _printable(k)]
+                    break
+                stack.append((node[k], [*loc, k]))
+        elif isinstance(node, list):
+            stack.extend((v, [*loc, i]) for i, v in reversed(list(enumerate(node))))
+        if bad is not None:
+            where = loc[1:] if loc and loc[0] == "body" else loc
+            out.append({"loc": loc, "msg": "the text holds a lone UTF-16 surrogate, which is not a character",
+                        "type": "string_unicode", "field": _dotted(where) or "body",
+                        "value": _safe_value(_printable(bad)), "allowed": "text of valid Unicode characters"})
+    return out
+
+
 class StrictJSONRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def strict_handler(request: Request) -> Response:
-            return await handler(_StrictJSONRequest(request.scope, request.receive))
+            strict = _StrictJSONRequest(request.scope, request.receive)
+            body = await strict.body()
+            if _ESCAPED_SURROGATE.search(body):  # cheap test first: only escapes can make a lone surrogate
+                try:
+                    data = await strict.json()
+                except (ValueError, RecursionError):
+                    pass  # not JSON: the route reports it as usual
+                else:
+                    bad = unencodable_strings(data)
+                    if bad:
+                        raise DocumentError(bad)
+            return await handler(strict)
 
         return strict_handler
 
@@ -326,12 +384,25 @@ _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+REPORT_SAMPLES = 2000
+"""Monte Carlo samples of a report whose scenario lists no uncertain inputs (as ``llmplace report``)."""
+
+
+def report_samples(scenario: Scenario, samples: int | None = None) -> int | None:
+    """The Monte Carlo samples ``llmplace report`` uses: ``samples`` if given, else the scenario's own
+    setting (None) if it lists uncertain inputs (inline distributions included), else :data:`REPORT_SAMPLES`."""
+    if samples is not None:
+        return samples
+    return None if scenario.uncertainty.inputs else REPORT_SAMPLES
+
+
 def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
                   seed: int | None = None) -> str | bytes:
-    """The report of ``scenario`` in ``fmt`` (html, md, json or xlsx), as the CLI writes it."""
+    """The report of ``scenario`` in ``fmt`` (html, md, json or xlsx), as the CLI writes it (same Monte
+    Carlo default: see :func:`report_samples`)."""
     from .. import report
 
-    return report.render(compare(scenario, samples=samples, seed=seed), fmt)
+    return report.render(compare(scenario, samples=report_samples(scenario, samples), seed=seed), fmt)
 
 
 @router.post("/report", tags=["engine"],
@@ -344,7 +415,10 @@ def report_endpoint(
     document: ScenarioBody,
     format: ReportFormat = Query("html", description="html, md, json or xlsx"),
     download: bool = Query(False, description="send as an attachment (always for xlsx)"),
-    samples: int | None = _SAMPLES,
+    samples: int | None = Query(None, ge=0, le=1_000_000,
+                                description="Monte Carlo samples; 0 = deterministic only; default, as "
+                                            "`llmplace report`: the scenario's own setting if it lists "
+                                            f"uncertain inputs, else {REPORT_SAMPLES}"),
     seed: int | None = _SEED,
 ) -> Response:
     scenario = validate_document(document)

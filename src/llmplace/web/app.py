@@ -31,6 +31,7 @@ from .. import __version__
 from ..scenario import Scenario
 from .api import SCENARIO_MARK, exception_handlers, router
 from .form import form_sections
+from .server import check_token
 from .storage import ScenarioStore
 
 __all__ = ["DEFAULT_DOCUMENT", "LOOPBACK_HOSTS", "create_app"]
@@ -83,20 +84,30 @@ class _Guard:
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         return name.lower() in self.allowed
 
+    def _matches(self, candidate: str) -> bool:
+        """Whether ``candidate`` is the token (constant time; False for anything that is not text)."""
+        assert self.token is not None
+        try:
+            got = candidate.encode("utf-8")
+        except UnicodeError:
+            return False
+        return hmac.compare_digest(got, self.token.encode("utf-8"))
+
     def _authorised(self, scope: Scope, headers: Headers) -> tuple[bool, bool]:
         """(authorised, came with the token in the query string)."""
-        assert self.token is not None
-        want = self.token.encode()
         auth = headers.get("authorization", "")
-        if auth[:7].lower() == "bearer " and hmac.compare_digest(auth[7:].strip().encode(), want):
+        if auth[:7].lower() == "bearer " and self._matches(auth[7:].strip()):
             return True, False
         for part in headers.get("cookie", "").split(";"):
             k, _, v = part.strip().partition("=")
-            if k == TOKEN_COOKIE and hmac.compare_digest(v.encode(), want):
+            if k == TOKEN_COOKIE and self._matches(v):
                 return True, False
-        q = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        try:
+            q = parse_qs(scope.get("query_string", b"").decode("latin-1"), errors="replace")
+        except ValueError:
+            return False, False
         for v in q.get("token", []):
-            if hmac.compare_digest(v.encode(), want):
+            if self._matches(v):
                 return True, True
         return False, False
 
@@ -204,10 +215,14 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
                allowed_hosts: list[str] | None = None, store: ScenarioStore | None = None) -> FastAPI:
     """The web app and REST API over the scenarios saved at ``db_url`` (see ``storage.database_url``).
 
-    ``token``: when set, every page and API request must present it. ``allowed_hosts``: Host header
-    values to accept (``llmplace serve`` passes the loopback names when bound to loopback, which
-    blocks DNS-rebinding attacks); None accepts any.
+    ``token``: when set, every page and API request must present it; at least 16 characters, each
+    one of ``A-Z a-z 0-9 . _ ~ -`` (:class:`~llmplace.errors.InputError` otherwise), so that it passes
+    unchanged in a query string and a cookie. ``allowed_hosts``: Host header values to accept
+    (``llmplace serve`` passes the loopback names when bound to loopback, which blocks DNS-rebinding
+    attacks); None accepts any.
     """
+    if token:
+        check_token(token)
     store = store or ScenarioStore(db_url)
 
     @asynccontextmanager

@@ -1,19 +1,31 @@
 """``llmplace serve``: checks on where to listen, then uvicorn.
 
 Loopback only by default. Listening on any other address needs ``allow_remote`` and a token of at
-least :data:`MIN_TOKEN_LENGTH` characters, since the API reads and writes saved scenarios.
+least :data:`MIN_TOKEN_LENGTH` characters, since the API reads and writes saved scenarios. A token
+holds only characters that pass unchanged in a URL and a cookie (:data:`TOKEN_CHARACTERS`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from ..errors import InputError
 from .storage import StorageError, database_url
 
-__all__ = ["MIN_TOKEN_LENGTH", "check_bind", "is_loopback", "serve"]
+__all__ = ["MIN_TOKEN_LENGTH", "TOKEN_CHARACTERS", "check_bind", "check_token", "is_loopback", "serve"]
 
 MIN_TOKEN_LENGTH = 16
+TOKEN_CHARACTERS = "A-Z a-z 0-9 . _ ~ -"
+"""What a token may hold: characters sent unchanged in a query string and a cookie."""
+_TOKEN = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def check_token(token: str) -> None:
+    """Raise :class:`InputError` unless ``token`` is long enough and URL- and cookie-safe."""
+    if len(token) < MIN_TOKEN_LENGTH or not _TOKEN.fullmatch(token):
+        raise InputError("--token", "(hidden)",
+                         f"a token of at least {MIN_TOKEN_LENGTH} characters, each one of {TOKEN_CHARACTERS}")
 
 
 def is_loopback(host: str) -> bool:
@@ -30,8 +42,8 @@ def check_bind(host: str, port: int, allow_remote: bool, token: str | None) -> N
     """Raise :class:`InputError` unless listening on ``host:port`` with these settings is allowed."""
     if not 1 <= port <= 65535:
         raise InputError("--port", port, "a TCP port from 1 to 65535")
-    if token is not None and len(token) < MIN_TOKEN_LENGTH:
-        raise InputError("--token", "(hidden)", f"a token of at least {MIN_TOKEN_LENGTH} characters")
+    if token is not None:
+        check_token(token)
     if is_loopback(host):
         return
     if not allow_remote:

@@ -171,9 +171,19 @@ def _now() -> str:
 
 def _encode(document: dict[str, Any]) -> str:
     try:
-        return json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return _text(json.dumps(document, ensure_ascii=False, allow_nan=False, separators=(",", ":")),
+                     "the scenario document")
     except (TypeError, ValueError) as exc:
         raise StorageError(f"the scenario document cannot be stored as JSON: {exc}") from None
+
+
+def _text(value: str, what: str) -> str:
+    """``value``, if UTF-8 can encode it (a lone surrogate cannot be stored or sent back)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StorageError(f"{what} holds a lone UTF-16 surrogate, which is not a character") from None
+    return value
 
 
 def _row(r: Any) -> SavedScenario:
@@ -324,7 +334,7 @@ class ScenarioStore:
 
 
 def _name(name: str) -> str:
-    n = " ".join(str(name).split())[:NAME_MAX]
+    n = " ".join(_text(str(name), "the scenario name").split())[:NAME_MAX]
     return n or "scenario"
 
 

@@ -64,39 +64,70 @@
   function flash(text) { $("#saved-as").textContent = text; }
 
   // --- form <-> document ----------------------------------------------------------------------------
+  //
+  // A field the user has not edited since the document was loaded (or saved) keeps the document's own
+  // value, so Load then Save writes the document back unchanged (a description's line breaks, a value
+  // the widget cannot show). A number field holding a distribution ({low, mode, high}, a list of
+  // values, ...) becomes a text input edited as JSON.
+
+  const shown = new WeakMap(); // input -> the text it showed when the document was loaded or saved
+
+  function isNumeric(input) { return input.dataset.kind === "number" || input.dataset.kind === "integer"; }
+  function isJsonText(input) { return input.dataset.kind === "json" || input.dataset.mode === "json"; }
+
+  function setNumericMode(input, json) {
+    const slider = $(`input.slider[data-for="${CSS.escape(input.id)}"]`);
+    if (json) {
+      input.dataset.mode = "json";
+      input.type = "text";
+      input.title = "a distribution, as JSON: {\"low\": .., \"mode\": .., \"high\": ..}, " +
+                    "{\"p10\": .., \"p90\": ..} or a list of values; or a plain number";
+    } else {
+      delete input.dataset.mode;
+      input.type = "number";
+      input.removeAttribute("title");
+    }
+    if (slider) { slider.disabled = json; slider.hidden = json; }
+  }
+
+  function markShown() { for (const input of $$("[data-path]")) shown.set(input, input.value); }
 
   function fillForm(doc) {
     state.base = JSON.parse(JSON.stringify(doc));
     for (const input of $$("[data-path]")) {
       const v = getPath(doc, input.dataset.path);
       const kind = input.dataset.kind;
-      if (kind === "json") input.value = v === undefined ? "" : JSON.stringify(v, null, 2);
-      else if (kind === "boolean") input.value = v === undefined || v === null ? "" : String(v);
+      const structured = v !== null && typeof v === "object";
+      if (isNumeric(input)) setNumericMode(input, structured);
+      if (kind === "json" || structured) input.value = v === undefined ? "" : JSON.stringify(v, null, kind === "json" ? 2 : 0);
       else input.value = v === undefined || v === null ? "" : String(v);
       input.classList.remove("invalid");
     }
+    markShown();
     syncSliders();
   }
 
   function readForm() {
     const doc = JSON.parse(JSON.stringify(state.base));
     const problems = [];
+    const bad = (input, field, msg) => { input.classList.add("invalid"); problems.push({ field, msg }); };
     for (const input of $$("[data-path]")) {
       const path = input.dataset.path;
       const kind = input.dataset.kind;
-      const raw = input.value.trim();
       input.classList.remove("invalid");
+      // text the browser could not read as a number ("5e", "1..2") reads as "": an error, never "no value"
+      if (input.validity && input.validity.badInput) { bad(input, path, "not a number"); continue; }
+      if (input.value === shown.get(input)) continue; // unedited: the document's own value stays
+      const raw = input.value.trim();
       if (raw === "") { deletePath(doc, path); continue; }
       let v;
-      if (kind === "number" || kind === "integer") {
+      if (isJsonText(input)) {
+        try { v = JSON.parse(raw); } catch (e) { bad(input, path, `not valid JSON (${e.message})`); continue; }
+      } else if (isNumeric(input)) {
         v = Number(raw);
-        if (!Number.isFinite(v)) { input.classList.add("invalid"); problems.push(`${path}: not a number`); continue; }
+        if (!Number.isFinite(v)) { bad(input, path, "not a number"); continue; }
       } else if (kind === "boolean") {
         v = raw === "true";
-      } else if (kind === "json") {
-        try { v = JSON.parse(raw); } catch (e) {
-          input.classList.add("invalid"); problems.push(`${path}: not valid JSON (${e.message})`); continue;
-        }
       } else {
         v = input.value;
       }
@@ -105,10 +136,12 @@
     return { doc, problems };
   }
 
+  function problemText(problems) { return problems.map((p) => `${p.field}: ${p.msg}`).join("; "); }
+
   function syncSliders(from) {
     for (const s of $$("input.slider")) {
       const num = document.getElementById(s.dataset.for);
-      if (!num) continue;
+      if (!num || num.dataset.mode === "json") continue;
       if (from === s) num.value = s.value;
       else if (num.value !== "") s.value = num.value;
       else if (num.placeholder !== "") s.value = num.placeholder;
@@ -126,7 +159,7 @@
   async function recompute() {
     const seq = ++state.seq;
     const { doc, problems } = readForm();
-    if (problems.length) { showErrors(problems.map((p) => ({ field: p.split(":")[0], msg: p }))); return; }
+    if (problems.length) { showErrors(problems); return; }
     $("#status").textContent = "computing...";
     const t0 = performance.now();
     // Live edits are deterministic; with the box ticked, Monte Carlo runs with the scenario's sample count.
@@ -276,13 +309,14 @@
 
   async function save(asNew) {
     const { doc, problems } = readForm();
-    if (problems.length) { flash("fix the input before saving"); return; }
+    if (problems.length) { showErrors(problems); flash(`not saved: fix the input first (${problemText(problems)})`); return; }
     const r = state.savedId && !asNew
       ? await api("PUT", `/scenarios/${encodeURIComponent(state.savedId)}`, { document: doc, version: state.savedVersion })
       : await api("POST", "/scenarios", { document: doc });
     if (r.status === 409) { flash("someone saved this scenario meanwhile: load it again, or use Save as new"); return; }
     if (!r.ok) { flash(`not saved: ${errorText(r.data)}`); return; }
     state.base = r.data.document;
+    markShown(); // the form now shows the saved document
     setSaved(r.data);
     await refreshSaved();
   }
@@ -299,7 +333,13 @@
 
   async function remove(id, version) {
     const r = await api("DELETE", `/scenarios/${encodeURIComponent(id)}?version=${version}`);
-    if (!r.ok) { flash(errorText(r.data)); }
+    if (r.status === 409) {
+      // not deleted: the editor stays attached, so Save still answers with the conflict instead of a copy
+      flash("not deleted: someone saved this scenario meanwhile; reload it (Load) and check it before deleting");
+      await refreshSaved();
+      return;
+    }
+    if (!r.ok) { flash(`not deleted: ${errorText(r.data)}`); await refreshSaved(); return; }
     if (state.savedId === id) setSaved(null);
     await refreshSaved();
   }
@@ -339,7 +379,7 @@
 
   async function download(path, fallbackName) {
     const { doc, problems } = readForm();
-    if (problems.length) { flash("fix the input before downloading"); return; }
+    if (problems.length) { showErrors(problems); flash(`fix the input before downloading (${problemText(problems)})`); return; }
     const resp = await fetch(API + path, { method: "POST", headers: { "Content-Type": "application/json" },
                                            body: JSON.stringify(doc), credentials: "same-origin" });
     if (!resp.ok) {
@@ -371,7 +411,9 @@
     $("#save-new").addEventListener("click", () => save(true));
     $("#cmp-go").addEventListener("click", sideBySide);
     $("#download-yaml").addEventListener("click", () => download("/scenario-file?format=yaml", "scenario.yaml"));
-    $("#download-report").addEventListener("click", () => download("/report?format=html&download=true", "report.html"));
+    // Report: with the box ticked, Monte Carlo as `llmplace report` runs it (the server's default); else none.
+    $("#download-report").addEventListener("click", () => download(
+      `/report?format=html&download=true${$("#with-risk").checked ? "" : "&samples=0"}`, "report.html"));
     const initial = JSON.parse($("#llmplace-initial").textContent);
     const id = new URL(window.location.href).searchParams.get("id");
     await refreshSaved();

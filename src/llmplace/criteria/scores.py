@@ -394,7 +394,7 @@ def _trait_scorer(criterion: str) -> Callable[[OptionFacts, ScoreContext], Crite
     return scorer
 
 
-SCORERS: dict[str, Callable[[OptionFacts, ScoreContext], CriterionScore]] = {
+_FROM_NUMBERS: dict[str, Callable[[OptionFacts, ScoreContext], CriterionScore]] = {
     "initial_cost": _initial_cost,
     "total_cost": _total_cost,
     "cost_predictability": _cost_predictability,
@@ -402,17 +402,10 @@ SCORERS: dict[str, Callable[[OptionFacts, ScoreContext], CriterionScore]] = {
     "latency": _latency,
     "availability": _availability,
     "maintenance_burden": _maintenance,
-    **{
-        c: _trait_scorer(c)
-        for c in (
-            "control",
-            "data_privacy",
-            "internet_dependency",
-            "accelerator_access",
-            "ease_of_use",
-            "remote_access",
-        )
-    },
+}
+#: every criterion: scored from the numbers where one exists, else from the traits table
+SCORERS: dict[str, Callable[[OptionFacts, ScoreContext], CriterionScore]] = {
+    c: _FROM_NUMBERS.get(c) or _trait_scorer(c) for c in data.CRITERIA
 }
 
 #: criteria a hybrid option takes from its parts: the mean weighted by the share of tokens each part

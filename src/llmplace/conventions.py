@@ -1,0 +1,102 @@
+"""The one home of the small rules every stage shares.
+
+Whole units, the tie rule for "cheapest", the service threshold, Monte Carlo sample bounds and
+defaults, the staleness age of catalog values, and how money, counts and units are written for
+people. A rule lives here once; no module keeps its own copy. Business defaults (prices, wages,
+discounts, failure rates) are not rules: they are dated, sourced catalog rows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "DEFAULT_REPORT_SAMPLES", "DEFAULT_SCENARIO_SAMPLES", "FULL_SERVICE_SHARE", "MAX_SAMPLES", "MIN_SAMPLES",
+    "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
+    "plural", "units_text", "whole_units", "whole_units_int",
+]
+
+#: share of the demanded tokens an option must serve to count as serving the workload
+FULL_SERVICE_SHARE = 0.999
+#: two totals within this relative distance are a tie; a tie goes to the earlier (simpler) option
+TIE_REL_TOL = 1e-9
+#: a quantity this close above a whole number still needs only that whole number of units
+WHOLE_UNIT_TOL = 1e-9
+#: Monte Carlo sample counts a user may ask for (the scenario, the CLI and the REST API alike)
+MIN_SAMPLES = 100
+MAX_SAMPLES = 1_000_000
+#: samples of a scenario that lists uncertain inputs but not how many draws
+DEFAULT_SCENARIO_SAMPLES = 10_000
+#: samples of a report (CLI and REST API) when neither the request nor the scenario names a count
+DEFAULT_REPORT_SAMPLES = 2_000
+#: a catalog value dated longer ago than this is listed in the report's staleness warning [days]
+STALE_AFTER_DAYS = 180
+
+
+def whole_units(quantity: Any, step: int = 1) -> NDArray[np.int64]:
+    """Whole units (GPUs, servers, instances, replicas) that cover ``quantity`` (>= 0), in steps of ``step``.
+
+    ``ceil(quantity - WHOLE_UNIT_TOL)``, so 3.0000000001 units (a rounding artefact) is 3, not 4;
+    negative quantities give 0. Accepts scalars and arrays.
+    """
+    units = np.ceil(np.asarray(quantity, dtype=float) - WHOLE_UNIT_TOL)
+    if step > 1:
+        units = np.ceil(units / step - WHOLE_UNIT_TOL) * step
+    return np.maximum(units, 0).astype(np.int64)
+
+
+def whole_units_int(quantity: float) -> int:
+    """:func:`whole_units` of one number, as a Python int."""
+    return max(int(math.ceil(float(quantity) - WHOLE_UNIT_TOL)), 0)
+
+
+def is_tied(value: float, best: float) -> bool:
+    """``value`` is within :data:`TIE_REL_TOL` of ``best`` (relative, with a floor of 1)."""
+    return value <= best + TIE_REL_TOL * max(abs(best), 1.0)
+
+
+def cheapest_with_ties(costs: list[tuple[str, float]]) -> str | None:
+    """The id of the lowest cost; near-ties go to the first listed (the simpler, earlier option)."""
+    if not costs:
+        return None
+    low = min(c for _, c in costs)
+    return next(i for i, c in costs if is_tied(c, low))
+
+
+def argmin_tied(stack: NDArray[np.float64], rel_tol: float = TIE_REL_TOL) -> NDArray[np.int64]:
+    """Index of the smallest row per column of ``stack``; near-ties go to the earlier row."""
+    best = np.min(stack, axis=0)
+    ok = stack <= best + rel_tol * np.maximum(np.abs(best), 1.0)
+    return np.argmax(ok, axis=0)
+
+
+def format_usd(x: Any, cents_below: float = 100.0) -> str:
+    """Dollars for people: whole dollars from ``cents_below`` up, cents below it; '-' when missing.
+
+    ``format_usd(1234.5)`` is '$1,234' (rounded half to even, as Python formats), ``format_usd(12.5)``
+    '$12.50', ``format_usd(-3)`` '-$3.00'; ``cents_below=0`` always gives whole dollars.
+    """
+    if x is None or isinstance(x, bool) or not isinstance(x, (int, float, np.floating, np.integer)):
+        return "-"
+    sign = "-" if x < 0 else ""
+    a = abs(float(x))
+    return f"{sign}${a:,.0f}" if a >= cents_below else f"{sign}${a:,.2f}"
+
+
+def plural(n: float, singular: str, plural_form: str | None = None) -> str:
+    """The noun for a count: 'server' for 1, 'servers' otherwise (``plural_form`` for irregular nouns)."""
+    if n == 1:
+        return singular
+    return plural_form if plural_form is not None else singular + "s"
+
+
+def units_text(n: Any, kind: Any) -> str:
+    """'1 server', '3 instances' from a count and a plural unit name; '-' when there is no count."""
+    if n is None or not kind:
+        return "-"
+    k = str(kind)
+    return f"{n} {k[:-1] if n == 1 and k.endswith('s') else k}"

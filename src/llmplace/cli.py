@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, catalog
+from .conventions import units_text
 from .errors import InputError, LlmplaceError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,7 +110,7 @@ def compare(
         return
     conv = result.convention
     t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
-              f"{conv['hours_per_month']:g} h/month, {conv['currency']}")
+              f"{conv.hours_per_month:g} h/month, {conv.currency}")
     for col in ("option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity"):
         t.add_column(col, justify="left" if col in ("option", "kind", "capacity") else "right",
                      no_wrap=col != "capacity")
@@ -117,21 +118,17 @@ def compare(
         if not o.feasible:
             t.add_row(o.id, o.kind, "-", "-", "-", "-", "-", f"infeasible: {o.infeasible_reason}")
             continue
-        units = "-"
-        if o.unit_kind and o.units:
-            n = max(o.units)
-            units = f"{n} {o.unit_kind[:-1] if n == 1 and o.unit_kind.endswith('s') else o.unit_kind}"
+        units = units_text(o.peak_units, o.unit_kind)
         if o.kind == "api":
             src = "per token"
         else:
-            cap = o.capacity or {}
-            src = "measured" if str(cap.get("source", "")).startswith("measured") else "sizing estimate"
-            src = f"{cap.get('output_tokens_per_s_per_replica', 0):,.0f} tok/s/replica ({src})"
+            cap = o.capacity
+            measured = cap is not None and cap.source.startswith("measured")
+            rate = cap.output_tokens_per_s_per_replica if cap is not None else 0.0
+            src = f"{rate:,.0f} tok/s/replica ({'measured' if measured else 'sizing estimate'})"
         if o.hybrid:
-            n_base, kind = o.hybrid["base_units"], o.hybrid["base_unit_kind"]
-            if n_base == 1 and kind.endswith("s"):
-                kind = kind[:-1]
-            src = f"base: {n_base} {kind}, serves {o.hybrid['share_served_by_base']:.0%}"
+            base = units_text(o.hybrid.base_units, o.hybrid.base_unit_kind)
+            src = f"base: {base}, serves {o.hybrid.share_served_by_base:.0%}"
         if o.served_share is not None and o.served_share < 0.999:
             src += f"; serves only {o.served_share:.1%}"
         mark = " *" if o.id == result.cheapest else ""
@@ -190,28 +187,28 @@ class _sampling_progress:
 
 def _print_risk(result: Any) -> None:
     risk = result.risk
-    t = Table(title=f"Monte Carlo: {risk['samples']:,} samples, seed {risk['seed']}")
+    t = Table(title=f"Monte Carlo: {risk.samples:,} samples, seed {risk.seed}")
     for col in ("option", "TCO P10", "TCO P50", "TCO P90", "P(cheapest)", "monthly spread"):
         t.add_column(col, justify="left" if col == "option" else "right", no_wrap=True)
     for o in sorted(result.options, key=lambda o: o.tco_usd):
         if not o.risk:
             continue
         r = o.risk
-        p = r["probability_cheapest"]
-        t.add_row(o.id, _money(r["tco_usd"]["p10"]), _money(r["tco_usd"]["p50"]), _money(r["tco_usd"]["p90"]),
-                  "-" if p is None else f"{p:.0%}", f"{r['monthly_cost_spread_pct']:.0f} %")
+        p = r.probability_cheapest
+        t.add_row(o.id, _money(r.tco_usd.p10), _money(r.tco_usd.p50), _money(r.tco_usd.p90),
+                  "-" if p is None else f"{p:.0%}", f"{r.monthly_cost_spread_pct:.0f} %")
     out.print(t)
     if result.tornado:
         top = result.tornado[:5]
-        out.print(f"What moves the gap between {top[0]['between'][0]} and {top[0]['between'][1]} most "
+        out.print(f"What moves the gap between {top[0].between[0]} and {top[0].between[1]} most "
                   "(P10 -> P90 of each input):", markup=False, highlight=False)
         for row in top:
-            out.print(f"  {row['label']}: gap {_money(row['gap_at_low_usd'])} -> {_money(row['gap_at_high_usd'])}",
+            out.print(f"  {row.label}: gap {_money(row.gap_at_low_usd)} -> {_money(row.gap_at_high_usd)}",
                       markup=False, highlight=False)
     if result.thresholds:
         out.print("Switching thresholds:", markup=False, highlight=False)
         for th in result.thresholds:
-            out.print(f"  {th['statement']}", markup=False, highlight=False)
+            out.print(f"  {th.statement}", markup=False, highlight=False)
 
 
 @app.command()

@@ -28,6 +28,7 @@ from . import catalog
 from .demand import Demand
 from .finance import npv_timed, straight_line
 from .options import SCENARIO_SOURCE, Deployment
+from .results import Assumption
 from .scenario import ApiOption, CloudOption, InHouseOption, Scenario
 
 __all__ = [
@@ -129,6 +130,8 @@ class Flows:
     residual: Load | None = None
     overflow_served_tokens: Array | None = None
     notes: list[str] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
+    staff_fte: Array | None = None  #: staff the option is charged for each month [FTE]
 
     def monthly(self, view: str = "cash") -> Array:
         cats = self.cash if view == "cash" else self.amortised
@@ -348,7 +351,8 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     maintenance = owned * srv.purchase_usd * sv["maintenance_pct_of_capex_per_year"] / 100.0 / 12.0
     salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(fin.salary_growth_pct_per_year, horizon)
     fte = add(owned * 0.0, opt.staff_fte) if opt.staff_fte is not None else owned * sv["staff_fte_per_server"]
-    staff = fte * salary * in_use
+    staff_fte = fte * in_use
+    staff = staff_fte * salary
     run_hours = _active_hours(load) if opt.power_off_when_idle else np.sum(load.hours, axis=-1)
     other = owned * opt.opex_usd_per_hour * run_hours
 
@@ -371,6 +375,7 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         upfront_usd=capex[..., 0] + setup_cost[..., 0],
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=unserved_out * load.total_per_output, utilisation=util, purchases=buys, residual=residual,
+        staff_fte=staff_fte,
     )
 
 
@@ -402,9 +407,10 @@ def _in_house(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_resid
     return f
 
 
-def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None) -> tuple[Any, str]:
-    """Instance price for a plan [USD/h] and where it comes from."""
-    opt = d.option
+def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None,
+                         option: CloudOption | None = None) -> tuple[Any, str]:
+    """Instance price for a plan [USD/h] and where it comes from (``option``: in place of the deployment's)."""
+    opt = option if option is not None else d.option
     assert isinstance(opt, CloudOption) and d.cloud is not None
     row = d.cloud
     plan = plan or opt.plan
@@ -426,19 +432,23 @@ def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None)
 
 
 def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved: int | None = None,
-                note: bool = True) -> Flows:
-    """Flows of rented instances serving ``load``; ``reserved`` overrides the committed baseline."""
-    opt = d.option
+                note: bool = True, option: CloudOption | None = None) -> Flows:
+    """Flows of rented instances serving ``load``.
+
+    ``reserved`` overrides the committed baseline; ``option`` replaces the deployment's option (a
+    hybrid bills its parts with changed settings without touching the deployment); ``note`` adds the
+    instance price to the returned assumptions.
+    """
+    opt = option if option is not None else d.option
     assert isinstance(opt, CloudOption) and d.cloud is not None and d.capacity is not None
     horizon = load.rate.shape[-2]
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
     step = opt.scale_step_instances
     trend_c = trend(s.finance.cloud_price_change_pct_per_year, horizon)
-    price, src = cloud_price_per_hour(d, sv)
-    if note and np.ndim(price) == 0:
-        d.note(f"instance price ({opt.plan.replace('_', ' ')})", round(float(price), 4), "USD/h", src,
-               d.cloud.as_of)
+    price, src = cloud_price_per_hour(d, sv, option=opt)
+    noted = [Assumption(name=f"instance price ({opt.plan.replace('_', ' ')})", value=round(float(price), 4),
+                        unit="USD/h", source=src, as_of=d.cloud.as_of)] if note and np.ndim(price) == 0 else []
     hours = load.hours
     peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, step), opt.min_instances)
     month_hours = np.sum(hours, axis=-1)
@@ -491,7 +501,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
             base = np.full(peak_need.shape, reserved_n)
         else:
             base = np.broadcast_to(peak_need[..., :1], peak_need.shape)  # month 1's peak fleet, committed
-        od_price, _ = cloud_price_per_hour(d, sv, "on_demand")
+        od_price, _ = cloud_price_per_hour(d, sv, "on_demand", option=opt)
         compute = (base * month_hours * price + above_hours(base) * od_price) * trend_c
         fleet = np.maximum(base, fleet)
     else:
@@ -509,7 +519,8 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"compute": compute}
     zeros = np.zeros(np.shape(compute))
     return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=fleet.astype(np.int64),
-                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util)
+                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util, assumptions=noted,
+                 staff_fte=fte)
 
 
 def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
@@ -530,12 +541,13 @@ def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
         "output_tokens": out_tok * a.output_usd_per_mtok / 1e6 * factor,
     }
     zeros = np.zeros(_shape(*cats.values()))
+    fte = zeros + (opt.staff_fte or 0.0)
     if opt.staff_fte:
         salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
-        cats["staff"] = zeros + opt.staff_fte * salary
+        cats["staff"] = fte * salary
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"output_tokens": cats["output_tokens"]}
     return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=zeros.astype(np.int64),
-                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros)
+                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, staff_fte=fte)
 
 
 def flows_for(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:

@@ -1,7 +1,9 @@
 """The orchestrator: one call from a scenario to a comparison of every option.
 
-``compare(scenario)`` runs catalog lookups, sizing, demand, costs and finance in that order and
-returns a :class:`CompareResult`, plain data that serialises to the documented JSON document.
+``compare(scenario)`` resolves the options, runs the engine (:mod:`llmplace.engine`) once for the
+point values, adds the Monte Carlo ranges, tornado and thresholds (:mod:`llmplace.risk`, through the
+same engine) when sampling is asked for, evaluates the criteria, and assembles the
+:class:`~llmplace.results.CompareResult` once: nothing changes a result after it is built.
 """
 
 from __future__ import annotations
@@ -12,116 +14,43 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, Field, PrivateAttr
 
-from .costs import as_float_list, flows_for, load_from_demand, site_values
-from .criteria.model import OptionCriteria, Recommendation, Weights
-from .demand import demand_from_scenario
+from .conventions import FULL_SERVICE_SHARE, MAX_SAMPLES, MIN_SAMPLES, cheapest_with_ties
+from .costs import SiteValues, as_float_list, site_values
+from .criteria import evaluate as evaluate_criteria
+from .criteria import excluded_options
+from .engine import Outcome, Run, run
 from .errors import InputError
-from .finance import break_even_month, cumulative_with_origin
-from .hybrid import hybrid_flows
-from .options import Deployment, resolve_options
-from .scenario import InHouseOption, Scenario, load_scenario, parse_scenario
+from .finance import break_even_month
+from .options import Deployment, resolve_options, units_needed
+from .results import (
+    BreakEven,
+    CapacityInfo,
+    CompareResult,
+    Convention,
+    DemandSummary,
+    LoadDurationCurve,
+    OptionFootprint,
+    OptionResult,
+    SampleArrays,
+    SiteAssumption,
+    ViewResult,
+    serving,
+)
+from .risk import RiskAssessment, assess_risk
+from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse_scenario
 
 __all__ = ["BreakEven", "CompareResult", "OptionResult", "compare"]
 
-
-class ViewResult(BaseModel):
-    """Totals and monthly series of one view (cash or amortised)."""
-
-    tco_usd: float
-    usd_per_mtok: float | None
-    monthly_usd: list[float]
-    cumulative_usd: list[float]
-    by_category_usd: dict[str, float]
-
-
-class OptionResult(BaseModel):
-    id: str
-    kind: str
-    label: str
-    feasible: bool
-    infeasible_reason: str | None = None
-    upfront_usd: float = 0.0
-    tco_usd: float = 0.0
-    npv_usd: float = 0.0
-    usd_per_mtok: float | None = None
-    monthly_usd: list[float] = Field(default_factory=list)
-    cumulative_usd: list[float] = Field(default_factory=list)
-    by_category_usd: dict[str, float] = Field(default_factory=dict)
-    monthly_by_category_usd: dict[str, list[float]] = Field(default_factory=dict)
-    amortised: ViewResult | None = None
-    units: list[int] = Field(default_factory=list, description="servers or instances in service each month")
-    unit_kind: str | None = None
-    purchases: list[int] | None = None
-    utilisation: list[float] | None = None
-    served_tokens: list[float] = Field(default_factory=list)
-    unserved_tokens: list[float] = Field(default_factory=list)
-    overflow_tokens: list[float] | None = None
-    served_share: float | None = None
-    capex_usd: float = 0.0
-    opex_usd: float = 0.0
-    hybrid: dict[str, Any] | None = None
-    risk: dict[str, Any] | None = None
-    capacity: dict[str, Any] | None = None
-    notes: list[str] = Field(default_factory=list)
-    assumptions: list[dict[str, Any]] = Field(default_factory=list)
-    catalog_rows: list[dict[str, str]] = Field(default_factory=list)
-    criteria: OptionCriteria | None = Field(
-        default=None, description="constraints, availability, latency and the 0-10 scores beyond cost")
-
-
-class BreakEven(BaseModel):
-    a: str
-    b: str
-    month: float | None = Field(description="months from the start at which the cumulative costs cross")
-    view: str
-    cheaper_after: str | None = None
-
-
-class CompareResult(BaseModel):
-    scenario: str
-    convention: dict[str, Any]
-    horizon_months: int
-    demand: dict[str, Any]
-    options: list[OptionResult]
-    break_even: list[BreakEven]
-    cheapest: str | None
-    cheapest_basis: str = "lowest tco_usd (cash view) among feasible options that serve at least 99.9 % of demand"
-    assumptions: list[dict[str, Any]]
-    risk: dict[str, Any] | None = Field(None, description="Monte Carlo summary: samples, seed, inputs")
-    tornado: list[dict[str, Any]] | None = None
-    thresholds: list[dict[str, Any]] | None = None
-    recommendation: Recommendation | None = None
-    weights: Weights | None = Field(default=None, description="criteria weights: profile, points and shares")
-    criteria_sources: list[dict[str, str]] = Field(default_factory=list, description="data rows the criteria "
-                                                   "scores rest on")
-    _samples: dict[str, Any] | None = PrivateAttr(default=None)
-
-    @property
-    def samples(self) -> dict[str, Any] | None:
-        """The Monte Carlo sample arrays (inputs, TCO and NPV per option, break-even months per pair)."""
-        return self._samples
-
-    def to_dict(self) -> dict[str, Any]:
-        """The documented JSON document (plain floats, no numpy scalars)."""
-        return self.model_dump(mode="json")
-
-    def option(self, option_id: str) -> OptionResult:
-        for o in self.options:
-            if o.id == option_id:
-                return o
-        raise InputError("option", option_id, ", ".join(o.id for o in self.options))
-
-
-FULL_SERVICE = 0.999
+FULL_SERVICE = FULL_SERVICE_SHARE
+_UNIT_KIND = {"in_house": "servers", "cloud": "instances", "api": None}
 
 
 def _round(x: Any) -> float:
     return float(round(float(x), 6))
 
 
-def _view(monthly: np.ndarray, upfront: float, cats: dict[str, np.ndarray], tokens: float) -> ViewResult:
+def _view(monthly: np.ndarray, cats: dict[str, np.ndarray], tokens: float) -> ViewResult:
     cum = np.cumsum(monthly)
     tco = float(cum[-1]) if len(cum) else 0.0
     return ViewResult(
@@ -133,74 +62,125 @@ def _view(monthly: np.ndarray, upfront: float, cats: dict[str, np.ndarray], toke
     )
 
 
-def _option_result(d: Deployment, s: Scenario, dem: Any, sv: Any) -> tuple[OptionResult, dict[str, np.ndarray]]:
-    base = OptionResult(id=d.id, kind=d.kind, label=d.label, feasible=False,
-                        infeasible_reason=d.infeasible_reason, catalog_rows=d.catalog_rows)
-    if d.infeasible_reason is not None:
-        base.assumptions = [a.to_dict() for a in d.assumptions]
-        return base, {}
-    load = load_from_demand(dem, s.workload.cached_input_share)
-    plan = None
-    if d.kind == "hybrid":
-        f, plan = hybrid_flows(d, s, load, sv)
-    else:
-        f = flows_for(d, s, load, sv)
-    cash = f.monthly("cash")
-    amort = f.monthly("amortised")
+def _capacity(d: Deployment) -> CapacityInfo | None:
+    if d.capacity is None:
+        return None
+    return CapacityInfo(output_tokens_per_s_per_replica=_round(d.capacity.output_tokens_per_s),
+                        gpus_per_replica=d.capacity.gpus_per_replica, replicas_per_unit=d.capacity.replicas_per_unit,
+                        gpu=d.gpu.id if d.gpu else None, source=d.capacity.source, sizing=d.capacity.sizing)
+
+
+def _footprint(d: Deployment, s: Scenario, sv: SiteValues, outcome: Outcome | None, peak: np.ndarray,
+               index: int | None) -> OptionFootprint:
+    """What the engine sized and charged, as values the criteria step reads (never re-derived)."""
+    fp = OptionFootprint(option_index=index, gpu=d.gpu.id if d.gpu else None)
+    flows = outcome.flows if outcome is not None else None
+    if flows is not None and flows.staff_fte is not None:
+        fp.staff_fte = as_float_list(np.broadcast_to(flows.staff_fte, np.shape(flows.monthly("cash"))))
+    if d.server is not None:
+        fp.server_max_power_kw, fp.rack_units = d.server.max_power_kw, d.server.rack_units
+        fp.gpu_count, fp.provider = d.server.gpu_count, "your site"
+    elif d.cloud is not None:
+        fp.provider, fp.region, fp.gpu_count = d.cloud.provider, d.cloud.region, d.cloud.gpu_count
+    elif d.api is not None:
+        fp.provider = d.api.provider
+    opt = d.option
+    if d.capacity is not None and isinstance(opt, (InHouseOption, CloudOption)) and flows is not None:
+        goodput = sv["spot_interruption_goodput"] if isinstance(opt, CloudOption) and opt.plan == "spot" else 1.0
+        fp.units_needed = [int(x) for x in units_needed(peak, d.capacity, float(opt.target_utilisation), goodput)]
+    return fp
+
+
+def _assumptions(d: Deployment, own: tuple[Any, ...], costed: dict[str, tuple[Any, ...]]) -> list[Any]:
+    out = list(d.assumptions) + list(own)
+    for part in d.parts or ():
+        for a in list(part.assumptions) + list(costed.get(part.id, ())):
+            out.append(a.model_copy(update={"name": f"{part.id}: {a.name}"}))
+    return out
+
+
+def _infeasible(d: Deployment, s: Scenario, sv: SiteValues, peak: np.ndarray, index: int | None) -> OptionResult:
+    return OptionResult(id=d.id, kind=d.kind, label=d.label, feasible=False, infeasible_reason=d.infeasible_reason,
+                        catalog_rows=d.catalog_rows, assumptions=list(d.assumptions),
+                        footprint=_footprint(d, s, sv, None, peak, index))
+
+
+def _option_result(d: Deployment, s: Scenario, sv: SiteValues, point: Run, costed: dict[str, tuple[Any, ...]],
+                   index: int | None) -> OptionResult:
+    peak = point.demand.peak_output_tokens_per_s
+    out = point.outcomes.get(d.id)
+    if out is None or out.flows is None:
+        return _infeasible(d, s, sv, peak, index)
+    f = out.flows
     served_total = float(np.sum(f.served_tokens))
-    demand_total = float(np.sum(dem.total_tokens))
-    cview = _view(cash, f.upfront_usd, f.cash, served_total)
-    aview = _view(amort, 0.0, f.amortised, served_total)
-    running = cash.copy()
-    running[0] -= f.upfront_usd
-    rate = sv["discount_rate_pct_per_year"]
+    demand_total = float(np.sum(point.demand.total_tokens))
+    cview = _view(out.cash_usd, f.cash, served_total)
     notes = list(f.notes)
-    feasible = True
     reason = None
     if isinstance(d.option, InHouseOption) and d.option.servers is not None and np.any(f.unserved_tokens > 0):
-        feasible = False  # a fixed fleet that can never catch up is not an answer
+        # a fixed fleet that can never catch up is not an answer
         reason = (f"cannot serve the workload: {float(np.sum(f.unserved_tokens)) / 1e6:,.1f} M tokens unserved "
                   f"over the horizon ({notes[0] if notes else 'fleet too small'})")
     capex, opex = (float(x) for x in f.capex_opex())
-    f.upfront_usd = float(f.upfront_usd)
-    cap = None
-    if d.capacity is not None:
-        cap = {"output_tokens_per_s_per_replica": _round(d.capacity.output_tokens_per_s),
-               "gpus_per_replica": d.capacity.gpus_per_replica,
-               "replicas_per_unit": d.capacity.replicas_per_unit,
-               "gpu": d.gpu.id if d.gpu else None,
-               "source": d.capacity.source,
-               "sizing": d.capacity.sizing}
-    assumptions = [a.to_dict() for a in d.assumptions]
-    if d.parts is not None:
-        for part in d.parts:
-            assumptions += [{**a.to_dict(), "name": f"{part.id}: {a.name}"} for a in part.assumptions]
-    res = OptionResult(
-        id=d.id, kind=d.kind, label=d.label, feasible=feasible, infeasible_reason=reason,
-        upfront_usd=_round(f.upfront_usd), tco_usd=cview.tco_usd,
-        npv_usd=_round(f.npv(rate)), usd_per_mtok=cview.usd_per_mtok,
-        monthly_usd=cview.monthly_usd, cumulative_usd=cview.cumulative_usd, by_category_usd=cview.by_category_usd,
+    return OptionResult(
+        id=d.id, kind=d.kind, label=d.label, feasible=reason is None, infeasible_reason=reason,
+        upfront_usd=_round(out.upfront_usd), tco_usd=cview.tco_usd, npv_usd=_round(out.npv_usd),
+        usd_per_mtok=cview.usd_per_mtok, monthly_usd=cview.monthly_usd, cumulative_usd=cview.cumulative_usd,
+        by_category_usd=cview.by_category_usd,
         monthly_by_category_usd={k: as_float_list(v) for k, v in f.cash.items()},
-        amortised=aview,
+        amortised=_view(out.amortised_usd, f.amortised, served_total),
         units=[int(u) for u in f.units],
-        unit_kind={"in_house": "servers", "cloud": "instances", "api": None,
-                   "hybrid": plan.base_unit_kind if plan else None}[d.kind],
+        unit_kind=out.plan.base_unit_kind if out.plan else _UNIT_KIND.get(d.kind),
         purchases=[int(p) for p in f.purchases] if f.purchases is not None else None,
         utilisation=as_float_list(f.utilisation) if f.utilisation is not None else None,
-        served_tokens=as_float_list(f.served_tokens),
-        unserved_tokens=as_float_list(f.unserved_tokens),
+        served_tokens=as_float_list(f.served_tokens), unserved_tokens=as_float_list(f.unserved_tokens),
         overflow_tokens=as_float_list(f.overflow_served_tokens) if f.overflow_served_tokens is not None else None,
         served_share=_round(served_total / demand_total) if demand_total > 0 else 1.0,
-        capex_usd=_round(capex), opex_usd=_round(opex),
-        hybrid=plan.to_dict() if plan else None,
-        capacity=cap, notes=notes,
-        assumptions=assumptions, catalog_rows=d.catalog_rows,
+        capex_usd=_round(capex), opex_usd=_round(opex), hybrid=out.plan, capacity=_capacity(d), notes=notes,
+        assumptions=_assumptions(d, out.assumptions, costed), catalog_rows=d.catalog_rows,
+        footprint=_footprint(d, s, sv, out, peak, index),
     )
-    curves = {
-        "cash": cumulative_with_origin(f.upfront_usd, running),
-        "amortised": cumulative_with_origin(0.0, amort),
-    }
-    return res, curves
+
+
+def _break_evens(options: list[OptionResult], point: Run) -> list[BreakEven]:
+    ids = [o.id for o in options if o.feasible and o.id in point.outcomes]
+    out: list[BreakEven] = []
+    for view in ("cash", "amortised"):
+        for a, b in itertools.combinations(ids, 2):
+            ca, cb = point.outcomes[a].cumulative(view), point.outcomes[b].cumulative(view)
+            m = break_even_month(ca, cb)
+            after = None if ca[-1] == cb[-1] else (a if ca[-1] < cb[-1] else b)
+            out.append(BreakEven(a=a, b=b, month=None if m is None else round(m, 4), view=view, cheaper_after=after))
+    return out
+
+
+def _demand(s: Scenario, point: Run) -> DemandSummary:
+    dem = point.demand
+    return DemandSummary(
+        tokens_per_month=as_float_list(dem.total_tokens), output_share=_round(s.workload.output_share),
+        active_hours_per_month=dem.active_hours_per_month,
+        load_duration_curve=LoadDurationCurve(relative_load=as_float_list(dem.rel[0]),
+                                              share_of_hours=as_float_list(dem.frac[0])),
+        peak_output_tokens_per_s=as_float_list(dem.peak_output_tokens_per_s))
+
+
+def _scenario(scenario: Scenario | dict[str, Any] | str | Path) -> Scenario:
+    if isinstance(scenario, (str, Path)):
+        return load_scenario(scenario)
+    if isinstance(scenario, dict):
+        return parse_scenario(scenario)
+    return scenario
+
+
+def _check(s: Scenario, samples: int, seed: int) -> None:
+    active = s.workload.active_hours_per_month
+    if active is not None and active > s.finance.hours_per_month:
+        raise InputError("workload.active_hours_per_month", active,
+                         f"at most finance.hours_per_month ({s.finance.hours_per_month:g})")
+    if samples and not MIN_SAMPLES <= samples <= MAX_SAMPLES:
+        raise InputError("samples", samples, f"a whole number from {MIN_SAMPLES:,} to {MAX_SAMPLES:,}")
+    if seed < 0:
+        raise InputError("seed", seed, "a whole number >= 0")
 
 
 def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | None = None, seed: int | None = None,
@@ -210,105 +190,51 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
     With ``samples`` (or when the scenario holds distributions), Monte Carlo ranges, the probability
     of being cheapest, a tornado and switching thresholds are added; ``seed`` makes them repeatable.
     """
-    if isinstance(scenario, (str, Path)):
-        s = load_scenario(scenario)
-    elif isinstance(scenario, dict):
-        s = parse_scenario(scenario)
-    else:
-        s = scenario
-    fin = s.finance
-    if s.workload.active_hours_per_month is not None and s.workload.active_hours_per_month > fin.hours_per_month:
-        raise InputError("workload.active_hours_per_month", s.workload.active_hours_per_month,
-                         f"at most finance.hours_per_month ({fin.hours_per_month:g})")
-    sv = site_values(s)
-    dem = demand_from_scenario(s)
-    deployments = resolve_options(s)
-    results: list[OptionResult] = []
-    curves: dict[str, dict[str, np.ndarray]] = {}
-    for d in deployments:
-        r, c = _option_result(d, s, dem, sv)
-        results.append(r)
-        if c and r.feasible:
-            curves[r.id] = c
-    breaks: list[BreakEven] = []
-    for view in ("cash", "amortised"):
-        for a, b in itertools.combinations([r.id for r in results if r.id in curves], 2):
-            ca, cb = curves[a][view], curves[b][view]
-            m = break_even_month(ca, cb)
-            after = None
-            if ca[-1] != cb[-1]:
-                after = a if ca[-1] < cb[-1] else b
-            breaks.append(BreakEven(a=a, b=b, month=None if m is None else round(m, 4), view=view,
-                                    cheaper_after=after))
-    feasible = [r for r in results if r.feasible and (r.served_share or 0) >= FULL_SERVICE]
-    cheapest = None
-    if feasible:  # near-ties (a hybrid with no base equals its overflow) go to the simpler, earlier option
-        low = min(r.tco_usd for r in feasible)
-        cheapest = next(r.id for r in feasible if r.tco_usd <= low + 1e-9 * max(abs(low), 1.0))
-    assumptions = [
-        {"name": k, "value": v, "source": sv.sources[k][0], "as_of": sv.sources[k][1]} for k, v in sv.values.items()
-    ]
-    w = s.workload
-    result = CompareResult(
-        scenario=s.name,
-        convention={"hours_per_month": fin.hours_per_month, "currency": fin.currency, "view": "cash",
-                    "other_views": ["amortised"], "terminal_value": fin.terminal_value,
-                    "month_convention": "upfront capex at t=0; running costs at the end of each month"},
-        horizon_months=fin.horizon_months,
-        demand={"tokens_per_month": as_float_list(dem.total_tokens),
-                "output_share": _round(w.output_share),
-                "active_hours_per_month": dem.active_hours_per_month,
-                "load_duration_curve": {"relative_load": as_float_list(dem.rel[0]),
-                                        "share_of_hours": as_float_list(dem.frac[0])},
-                "peak_output_tokens_per_s": as_float_list(dem.peak_output_tokens_per_s)},
-        options=results,
-        break_even=breaks,
-        cheapest=cheapest,
-        assumptions=assumptions,
-    )
+    s = _scenario(scenario)
     n = samples if samples is not None else (s.uncertainty.samples if s.uncertainty.inputs else 0)
-    from .criteria import attach, excluded_options  # constraints, scores and the recommendation
-
+    seed_used = s.uncertainty.seed if seed is None else seed
+    _check(s, n, seed_used)
+    sv = site_values(s)
+    deployments = resolve_options(s)
+    point = run(s, deployments, sv)
+    index = {id(o): i for i, o in enumerate(s.options)}
+    costed = {d.id: out.assumptions for d in deployments if (out := point.outcomes.get(d.id)) is not None}
+    options = [_option_result(d, s, sv, point, costed, index.get(id(d.option))) for d in deployments]
+    fin = s.finance
+    draft = CompareResult(
+        scenario=s.name,
+        convention=Convention(hours_per_month=fin.hours_per_month, currency=fin.currency,
+                              terminal_value=fin.terminal_value),
+        horizon_months=fin.horizon_months, demand=_demand(s, point), options=options,
+        break_even=_break_evens(options, point),
+        cheapest=cheapest_with_ties([(o.id, o.tco_usd) for o in serving(options)]),
+        assumptions=[SiteAssumption(name=k, value=v, source=sv.sources[k][0], as_of=sv.sources[k][1])
+                     for k, v in sv.values.items()],
+    )
     if n:  # options a hard constraint excludes are simulated but never ranked
-        _add_risk(result, s, deployments, sv, n, s.uncertainty.seed if seed is None else seed, progress,
-                  set(excluded_options(s, result)))
+        risk = assess_risk(draft, s, deployments, sv, n, seed_used, progress, set(excluded_options(s, draft)))
+        return _assemble(s, _with_risk(draft, risk), risk.samples)
+    return _assemble(s, draft, None)
 
-    attach(s, result, full_service=FULL_SERVICE)
+
+def _with_risk(draft: CompareResult, risk: RiskAssessment) -> CompareResult:
+    options = [o.model_copy(update={"risk": risk.options.get(o.id)}) for o in draft.options]
+    return draft.model_copy(update={"options": options, "risk": risk.summary, "tornado": risk.tornado,
+                                    "thresholds": risk.thresholds})
+
+
+def _assemble(s: Scenario, costed: CompareResult, samples: SampleArrays | None) -> CompareResult:
+    """The final result: criteria per option, exclusions, the cheapest among what is left, the recommendation."""
+    ev = evaluate_criteria(s, costed, full_service=FULL_SERVICE_SHARE)
+    options = []
+    for o in costed.options:
+        crit = ev.options.get(o.id)
+        update: dict[str, Any] = {"criteria": crit}
+        if crit is not None and crit.excluded_by:
+            update.update(feasible=False, infeasible_reason="; ".join(crit.excluded_by))
+        options.append(o.model_copy(update=update))
+    result = costed.model_copy(update={
+        "options": options, "cheapest": cheapest_with_ties([(o.id, o.tco_usd) for o in serving(options)]),
+        "recommendation": ev.recommendation, "weights": ev.weights, "criteria_sources": ev.sources})
+    result._samples = samples
     return result
-
-
-def _add_risk(result: CompareResult, s: Scenario, deployments: list[Deployment], sv: Any, samples: int, seed: int,
-              progress: Callable[[int, int], None] | None, excluded: set[str] | None = None) -> None:
-    from . import risk
-
-    if samples < 100 or samples > 1_000_000:
-        raise InputError("samples", samples, "a whole number from 100 to 1,000,000")
-    if seed < 0:
-        raise InputError("seed", seed, "a whole number >= 0")
-    ok = {r.id for r in result.options if r.feasible}
-    deps = [d for d in deployments if d.id in ok]
-    hybrid_units = {r.id: r.hybrid["base_units"] for r in result.options if r.hybrid and r.id in ok}
-    # in result order, so near-ties resolve as the deterministic `cheapest` does
-    candidates = [r.id for r in result.options if r.feasible and (r.served_share or 0) >= FULL_SERVICE
-                  and r.id not in (excluded or set())]
-    specs = risk.uncertain_inputs(s, deps, sv)
-    mc = risk.run_monte_carlo(s, deps, hybrid_units, specs, candidates, samples, seed, progress)
-    for r in result.options:
-        if r.id in mc.tco:
-            r.risk = mc.risk(r.id)
-    result.risk = {"samples": samples, "seed": seed, "inputs": [sp.describe() for sp in specs],
-                   "probability_cheapest": mc.probability_cheapest(),
-                   "method": "Monte Carlo through the deterministic cost engine; sizing at point values, its "
-                             "uncertainty as the throughput multiplier; hybrid base sizes fixed at the "
-                             "deterministic optimum"}
-    # the runner-up for the tornado: a genuinely different plan (not a hybrid that degenerates to a pure part)
-    # and one whose cost differs (two APIs at the same price leave no gap to explain)
-    distinct = [r for r in sorted(result.options, key=lambda r: r.tco_usd) if r.id in candidates and not (
-        r.hybrid and r.hybrid["share_served_by_base"] in (0.0, 1.0))]
-    if distinct:
-        best = distinct[0]
-        others = [r for r in distinct[1:] if abs(r.tco_usd - best.tco_usd) > 1e-6 * max(abs(best.tco_usd), 1.0)]
-        if others:
-            result.tornado = risk.tornado(s, deps, hybrid_units, specs, best.id, others[0].id)
-    result.thresholds = risk.thresholds(s, deps, hybrid_units, specs, candidates)
-    result._samples = mc.arrays()

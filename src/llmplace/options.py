@@ -9,31 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from . import catalog
 from .catalog import ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec
+from .conventions import TIE_REL_TOL, whole_units
 from .errors import InputError
+from .results import Assumption, CatalogRowRef
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
+from .sizing.estimate import SizingResult
 
 __all__ = [
     "Assumption", "Capacity", "Deployment", "resolve_options", "resolve_model", "units_needed", "SCENARIO_SOURCE",
 ]
 
 SCENARIO_SOURCE = "scenario file"
-
-
-@dataclass(frozen=True)
-class Assumption:
-    name: str
-    value: Any
-    unit: str
-    source: str
-    as_of: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "unit": self.unit, "source": self.source,
-                "as_of": self.as_of}
 
 
 @dataclass
@@ -44,7 +35,7 @@ class Capacity:
     gpus_per_replica: int
     replicas_per_unit: int
     source: str
-    sizing: dict[str, Any] | None = None
+    sizing: SizingResult | None = None
 
 
 @dataclass
@@ -62,11 +53,11 @@ class Deployment:
     capacity: Capacity | None = None
     infeasible_reason: str | None = None
     assumptions: list[Assumption] = field(default_factory=list)
-    catalog_rows: list[dict[str, str]] = field(default_factory=list)
+    catalog_rows: list[CatalogRowRef] = field(default_factory=list)
     parts: tuple[Deployment, Deployment] | None = None
 
     def note(self, name: str, value: Any, unit: str, source: str, as_of: str | None = None) -> Any:
-        self.assumptions.append(Assumption(name, value, unit, source, as_of))
+        self.assumptions.append(Assumption(name=name, value=value, unit=unit, source=source, as_of=as_of))
         return value
 
 
@@ -90,8 +81,8 @@ def _override(row: BaseModel, overrides: dict[str, Any], field_prefix: str) -> B
         raise InputError(f"{field_prefix}.overrides.{key}", err.get("input"), err["msg"]) from None
 
 
-def _row_ref(kind: str, row: BaseModel) -> dict[str, str]:
-    return {"catalog": kind, "id": row.id, "as_of": row.as_of, "source": row.source}  # type: ignore[attr-defined]
+def _row_ref(kind: str, row: BaseModel) -> CatalogRowRef:
+    return CatalogRowRef(catalog=kind, id=row.id, as_of=row.as_of, source=row.source)  # type: ignore[attr-defined]
 
 
 def resolve_model(s: Scenario) -> ModelSpec:
@@ -136,7 +127,7 @@ def _in_house(opt: InHouseOption, where: str) -> Deployment:
             as_of="scenario",
             source=SCENARIO_SOURCE,
         )
-        ref = {"catalog": "scenario", "id": srv.id, "as_of": "scenario", "source": SCENARIO_SOURCE}
+        ref = CatalogRowRef(catalog="scenario", id=srv.id, as_of="scenario", source=SCENARIO_SOURCE)
     gpu = catalog.get_gpu(srv.gpu, f"{where}.gpu")
     d = Deployment(id=opt.id or f"in-house-{srv.id}", kind="in_house", label=opt.label or srv.name,
                    option=opt, server=srv, gpu=gpu)
@@ -166,7 +157,7 @@ def _cloud(opt: CloudOption, where: str) -> Deployment:
             as_of="scenario",
             source=SCENARIO_SOURCE,
         )
-        ref = {"catalog": "scenario", "id": row.id, "as_of": "scenario", "source": SCENARIO_SOURCE}
+        ref = CatalogRowRef(catalog="scenario", id=row.id, as_of="scenario", source=SCENARIO_SOURCE)
     gpu = catalog.get_gpu(row.gpu, f"{where}.gpu")
     plan_label = opt.plan.replace("_", " ")
     d = Deployment(id=opt.id or f"cloud-{row.provider}-{row.instance_type}-{opt.plan}".replace("/", "-"),
@@ -211,7 +202,7 @@ def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
             as_of="scenario",
             source=SCENARIO_SOURCE,
         )
-        ref = {"catalog": "scenario", "id": offer.id, "as_of": "scenario", "source": SCENARIO_SOURCE}
+        ref = CatalogRowRef(catalog="scenario", id=offer.id, as_of="scenario", source=SCENARIO_SOURCE)
     d = Deployment(id=opt.id or f"api-{offer.provider}", kind="api",
                    label=opt.label or f"{offer.provider} API ({offer.provider_model_id})", option=opt, api=offer)
     d.catalog_rows.append(ref)
@@ -259,29 +250,28 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     # unit) that serves the most tokens per unit within the latency targets, as an operator would tune it
     degrees = [opt.gpus_per_replica] if opt.gpus_per_replica else \
         [g for g in (1, 2, 4, 8) if fewest <= g <= unit_gpus]
-    best: tuple[float, int, dict[str, Any]] | None = None
-    first_info: dict[str, Any] | None = None
+    best: tuple[float, int, SizingResult] | None = None
+    first_info: SizingResult | None = None
     for gpr in degrees:
         info = sizing.estimate(
             model, d.gpu, gpr, s.model.precision, engine,
             input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
             kv_precision=s.model.kv_precision, ttft_ms=s.latency.ttft_ms, tpot_ms=s.latency.tpot_ms,
-        ).to_dict()
+        )
         first_info = first_info or info
-        if not info.get("fits", False) or not info.get("output_tokens_per_s") or info.get("meets_targets") is False:
+        if not info.fits or not info.output_tokens_per_s or info.meets_targets is False:
             continue
-        per_unit = (unit_gpus // gpr) * float(info["output_tokens_per_s"])
-        if best is None or per_unit > best[0] * (1 + 1e-9):
+        per_unit = (unit_gpus // gpr) * float(info.output_tokens_per_s)
+        if best is None or per_unit > best[0] * (1 + TIE_REL_TOL):
             best = (per_unit, gpr, info)
     if best is None:
-        info = first_info or {}
-        d.infeasible_reason = info.get("reason") or (
+        d.infeasible_reason = (first_info.reason if first_info is not None else None) or (
             f"{model.id} cannot meet the latency targets on {d.gpu.id} at any concurrency")
         return
     _, gpr, info = best
-    tps = float(info["output_tokens_per_s"])
+    tps = float(info.output_tokens_per_s or 0.0)
     d.capacity = Capacity(tps, gpr, unit_gpus // gpr,
-                          f"sizing estimate ({engine}, {info.get('efficiency_source', 'calibrated efficiency')})",
+                          f"sizing estimate ({engine}, {info.efficiency_source or 'calibrated efficiency'})",
                           sizing=info)
     d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source)
     d.note("GPUs per replica", gpr, "GPUs", "chosen: most output tokens/s per unit within the latency targets")
@@ -324,9 +314,7 @@ def resolve_options(s: Scenario) -> list[Deployment]:
 def units_needed(peak_output_tokens_per_s: Any, cap: Capacity, target_utilisation: float,
                  goodput: float = 1.0) -> Any:
     """Whole units (servers or instances) to carry the peak rate at the planned utilisation."""
-    import numpy as np
-
     per_replica = cap.output_tokens_per_s * target_utilisation * goodput
-    replicas = np.ceil(np.asarray(peak_output_tokens_per_s) / per_replica - 1e-9)
-    return np.ceil(replicas / cap.replicas_per_unit - 1e-9).astype(int)
+    replicas = whole_units(np.asarray(peak_output_tokens_per_s) / per_replica)
+    return whole_units(replicas / cap.replicas_per_unit)
 

@@ -23,6 +23,7 @@ from ..errors import LlmplaceError, UnknownNameError
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
 
 __all__ = [
+    "uncertainty_defaults",
     "ApiOffer",
     "CloudSpec",
     "GpuSpec",
@@ -256,6 +257,11 @@ def get_api_offer(provider: str, model: str, field: str = "provider") -> ApiOffe
 
 def site_defaults() -> dict[str, SiteDefault]:
     return dict(_site())
+
+
+def uncertainty_defaults() -> list[dict[str, str]]:
+    """The documented default uncertainty rows (``uncertainty_defaults.csv``), each with its basis and source."""
+    return [{k: v or "" for k, v in row.items()} for row in _read_csv("uncertainty_defaults.csv")]
 
 
 def site_default(key: str) -> float:

@@ -10,10 +10,9 @@
    sensitivity (:mod:`.weights`);
 6. the recommendation (:mod:`.recommend`).
 
-``attach(scenario, result)`` runs it and writes it into the result: each option's ``criteria``, the
-top-level ``recommendation`` and ``weights``, excluded options marked infeasible, and ``cheapest``
-recomputed among the options left. The orchestrator calls ``attach`` at the end of ``compare``.
-Nothing in this package imports the orchestrator or the scenario module at import time.
+The orchestrator (:func:`llmplace.compare`) calls ``evaluate`` and assembles the result from it:
+each option's ``criteria``, excluded options marked infeasible, ``cheapest`` among the options left,
+the ``recommendation`` and ``weights``. Nothing here changes the result it reads.
 """
 
 from __future__ import annotations
@@ -22,12 +21,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InputError
+from ..results import (
+    Availability,
+    CompareResult,
+    CriterionScore,
+    Evaluation,
+    LatencyEstimate,
+    OptionCriteria,
+    Recommendation,
+    SourceRef,
+    Weights,
+    WeightSensitivity,
+)
 from . import data
 from .availability import option_availability
 from .constraints import check_option
 from .facts import gather
 from .latency import option_latency
-from .model import CriterionScore, Evaluation, OptionCriteria, Recommendation, Weights, WeightSensitivity
 from .recommend import order, recommend
 from .scores import ScoreContext, score_option
 from .settings import Answers, Constraints, CriteriaSettings
@@ -45,7 +55,6 @@ __all__ = [
     "Recommendation",
     "WeightSensitivity",
     "Weights",
-    "attach",
     "evaluate",
 ]
 
@@ -79,7 +88,7 @@ def excluded_options(scenario: Any, result: Any) -> dict[str, list[str]]:
 
 
 def evaluate(
-    scenario: Any, result: Any, spread: Mapping[str, float] | None = None, full_service: float = 0.0
+    scenario: Any, result: CompareResult, spread: Mapping[str, float] | None = None, full_service: float = 0.0
 ) -> Evaluation:
     """Constraints, availability, latency, scores, weights and the recommendation for a comparison.
 
@@ -95,15 +104,15 @@ def evaluate(
             raise InputError(
                 f"criteria.option_countries.{oid}", oid, "an option id: " + ", ".join(sorted(ids))
             )
-    if spread is None:  # a Monte Carlo run attaches each option's TCO spread (P90 - P10) / P50 in percent
+    if spread is None:  # a Monte Carlo run gives each option's TCO spread (P90 - P10) / P50 in percent
         spread = {
-            o.id: float(o.risk["tco_spread_pct"]) / 100.0
+            o.id: o.risk.tco_spread_pct / 100.0
             for o in result.options
-            if isinstance(getattr(o, "risk", None), dict) and o.risk.get("tco_spread_pct") is not None
+            if o.risk is not None and o.risk.tco_spread_pct is not None
         } or None
     facts, feasible, lat, excluded, notes = _screen(scenario, result, c, st)
-    conv_hours = float(result.convention.get("hours_per_month", 730.0))
-    active_share = min(1.0, float(result.demand.get("active_hours_per_month", conv_hours)) / conv_hours)
+    conv_hours = result.convention.hours_per_month
+    active_share = min(1.0, result.demand.active_hours_per_month / conv_hours)
     avail = {f.id: option_availability(f, st, active_share) for f in feasible}
     for f in feasible:
         share = getattr(f.result, "served_share", None)
@@ -133,15 +142,16 @@ def evaluate(
             scores=scores[f.id],
             weighted_total=round(totals[f.id], 4),
             rank=ranked.index(f.id) + 1 if f.id in ranked else None,
-            availability=avail[f.id],
-            latency=lat_public,
+            availability=Availability.model_validate(avail[f.id]),
+            latency=LatencyEstimate.model_validate(lat_public),
         )
     sources = _dedupe(
         ctx.sources
         + [s for v in lat.values() for s in v.get("sources", [])]
         + [comp["source"] for a in avail.values() for comp in a.get("components", []) if comp.get("source")]
     )
-    return Evaluation(options=out, weights=weights, recommendation=rec, sources=sources)
+    return Evaluation(options=out, weights=weights, recommendation=rec,
+                      sources=[SourceRef.model_validate(s) for s in sources])
 
 
 class _View:
@@ -163,31 +173,3 @@ def _dedupe(rows: list[dict[str, str]]) -> list[dict[str, str]]:
             seen.add(key)
             out.append(r)
     return out
-
-
-def attach(
-    scenario: Any, result: Any, spread: Mapping[str, float] | None = None, full_service: float = 0.0
-) -> Any:
-    """Evaluate and write the evaluation into ``result`` (returned): criteria, recommendation, weights.
-
-    Options a constraint excludes become infeasible with the reason; ``cheapest`` is recomputed
-    among the feasible options that serve at least ``full_service`` of the demand.
-    """
-    ev = evaluate(scenario, result, spread, full_service)
-    for o in result.options:
-        crit = ev.options.get(o.id)
-        o.criteria = crit
-        if crit is not None and crit.excluded_by:
-            o.feasible = False
-            o.infeasible_reason = "; ".join(crit.excluded_by)
-    feasible = [
-        o for o in result.options if o.feasible and (getattr(o, "served_share", None) or 0.0) >= full_service
-    ]
-    result.cheapest = None
-    if feasible:  # as the orchestrator does: a near-tie goes to the earlier (simpler) option
-        low = min(o.tco_usd for o in feasible)
-        result.cheapest = next(o.id for o in feasible if o.tco_usd <= low + 1e-9 * max(abs(low), 1.0))
-    result.recommendation = ev.recommendation
-    result.weights = ev.weights
-    result.criteria_sources = ev.sources
-    return result

@@ -1,9 +1,9 @@
 """The numbers and answers the criteria step reads for each option, gathered in one place.
 
-:class:`OptionFacts` is built from the scenario and the cost result of one option (its units,
-categories, capacity and the sizing dict attached to it) plus catalog rows; the availability,
-latency, constraint and score functions read only these facts. Scenario and result objects are
-typed loosely here so the criteria package never imports the orchestrator (no import cycles).
+:class:`OptionFacts` is built from the typed result of one option: its units, money, capacity and
+sizing, and the footprint the engine sized and charged (units the peak needs, staff FTE, server
+power, rack units, provider and region), never re-derived from dollars or assumption names. The
+availability, latency, constraint and score functions read only these facts.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
+from ..results import CompareResult, OptionResult
+from ..sizing import SizingResult
 from . import data
 
 __all__ = ["OptionFacts", "active_parts", "gather", "link_role", "needs_internet", "site_link_in_path", "standby",
@@ -28,7 +30,7 @@ class OptionFacts:
     kind: str
     label: str
     feasible: bool
-    result: Any
+    result: OptionResult
     option: Any | None
     hosting: str | None = None
     plan: str | None = None
@@ -54,67 +56,16 @@ class OptionFacts:
     second_site: bool = False
     zones: int = 1
     regions: int = 1
-    sizing: dict[str, Any] | None = None
+    sizing: SizingResult | None = None
     capacity_source: str | None = None
     lead_time_weeks: float | None = None
+    useful_life_years: float = 0.0
     parts: list[OptionFacts] = field(default_factory=list)
     part_shares: list[float] = field(default_factory=list)
 
     @property
     def max_units(self) -> int:
         return max(self.units) if self.units else 0
-
-
-def _scenario_option(s: Any, r: Any, i: int) -> Any | None:
-    opts = list(getattr(s, "options", []))
-    if (
-        i < len(opts)
-        and getattr(opts[i], "kind", None) == r.kind
-        and getattr(opts[i], "id", None) in (None, r.id)
-    ):
-        return opts[i]
-    for o in opts:
-        if getattr(o, "id", None) == r.id:
-            return o
-    return None
-
-
-def _row(r: Any, table: str) -> str | None:
-    for ref in getattr(r, "catalog_rows", []) or []:
-        if ref.get("catalog") == table:
-            return str(ref.get("id"))
-    return None
-
-
-def _assumption(r: Any, name: str) -> float | None:
-    for a in getattr(r, "assumptions", []) or []:
-        if a.get("name") == name:
-            try:
-                return float(a.get("value"))
-            except (TypeError, ValueError):
-                return None
-    return None
-
-
-def _needed_units(s: Any, r: Any, res: Any, opt: Any) -> list[int]:
-    """Whole units the peak needs each month, by the same rule the cost engine sizes the fleet with."""
-    cap = r.capacity or {}
-    peak = (getattr(res, "demand", None) or {}).get("peak_output_tokens_per_s") or []
-    if not cap.get("output_tokens_per_s_per_replica") or not peak or opt is None:
-        return [int(u) for u in r.units]
-    from ..options import Capacity, units_needed  # lazy: options imports the scenario
-
-    c = Capacity(
-        float(cap["output_tokens_per_s_per_replica"]),
-        int(cap.get("gpus_per_replica") or 1),
-        int(cap.get("replicas_per_unit") or 1),
-        str(cap.get("source", "")),
-    )
-    goodput = 1.0
-    if getattr(opt, "plan", None) == "spot":
-        goodput = catalog.site_default("spot_interruption_goodput")
-    need = units_needed(peak, c, float(getattr(opt, "target_utilisation", 0.8)), goodput)
-    return [int(x) for x in need]
 
 
 def _country(f: OptionFacts, s: Any) -> None:
@@ -141,22 +92,28 @@ def _country(f: OptionFacts, s: Any) -> None:
             f.country_basis = f"provider {f.provider} not in locations.csv"
 
 
-def _one(s: Any, res: Any, r: Any, opt: Any) -> OptionFacts:
+def _one(s: Any, res: CompareResult, r: OptionResult) -> OptionFacts:
+    """An option's facts from the engine's typed outcome: units, money, staff, power, rack units, capacity."""
+    fp = r.footprint
+    opts = list(s.options)
+    opt = opts[fp.option_index] if fp.option_index is not None and fp.option_index < len(opts) else None
     f = OptionFacts(id=r.id, kind=r.kind, label=r.label, feasible=bool(r.feasible), result=r, option=opt)
-    f.units = [int(u) for u in (r.units or [])]
-    f.utilisation = [float(u) for u in (r.utilisation or [])]
-    f.upfront_usd, f.tco_usd, f.usd_per_mtok = float(r.upfront_usd), float(r.tco_usd), r.usd_per_mtok
-    f.by_category_usd = dict(r.by_category_usd or {})
-    f.horizon_months = int(getattr(res, "horizon_months", 0) or len(r.monthly_usd) or 1)
-    cap = r.capacity or {}
-    f.sizing = cap.get("sizing") or None
-    f.capacity_source = cap.get("source")
-    f.gpu = cap.get("gpu") or _row(r, "gpus")
-    loaded = _assumption(res, "staff_loaded_usd_per_year") or catalog.site_default(
-        "sysadmin_loaded_usd_per_year"
-    )
+    f.units = list(r.units)
+    f.utilisation = list(r.utilisation or [])
+    f.upfront_usd, f.tco_usd, f.usd_per_mtok = r.upfront_usd, r.tco_usd, r.usd_per_mtok
+    f.by_category_usd = dict(r.by_category_usd)
+    f.horizon_months = res.horizon_months or len(r.monthly_usd) or 1
+    life = res.assumption("useful_life_years")
+    f.useful_life_years = float(life.value) if life is not None else catalog.site_default("useful_life_years")
+    if r.capacity is not None:
+        f.sizing, f.capacity_source = r.capacity.sizing, r.capacity.source
+    f.gpu = (r.capacity.gpu if r.capacity is not None else None) or fp.gpu or r.catalog_row("gpus")
     f.staff_usd_per_year = f.by_category_usd.get("staff", 0.0) / f.horizon_months * 12.0
-    f.staff_fte = f.staff_usd_per_year / loaded if loaded > 0 else 0.0
+    f.staff_fte = sum(fp.staff_fte) / len(fp.staff_fte) if fp.staff_fte else 0.0
+    f.gpu_count, f.provider, f.region = fp.gpu_count, fp.provider, fp.region
+    f.server_max_power_kw, f.rack_units = fp.server_max_power_kw, fp.rack_units
+    if f.kind in ("in_house", "cloud") and f.units:
+        f.needed = list(fp.units_needed) or list(f.units)
     if opt is not None:
         f.hosting = getattr(opt, "hosting", None)
         f.plan = getattr(opt, "plan", None)
@@ -166,65 +123,35 @@ def _one(s: Any, res: Any, r: Any, opt: Any) -> OptionFacts:
         f.regions = int(getattr(opt, "regions", 1) or 1)
         lt = getattr(opt, "lead_time_weeks", None)
         f.lead_time_weeks = float(lt) if lt is not None else None
-    if f.kind == "in_house":
-        srv_id = _row(r, "servers")
-        srv = catalog.table("servers").find(srv_id) if srv_id else None
-        f.gpu_count = int(getattr(opt, "gpu_count", None) or (srv.gpu_count if srv else 0))
-        f.server_max_power_kw = _assumption(r, "server max power") or (srv.max_power_kw if srv else None)
-        ru = (getattr(opt, "overrides", {}) or {}).get("rack_units") if opt is not None else None
-        f.rack_units = int(ru) if ru is not None else (srv.rack_units if srv else None)
-        f.provider = "your site"
-    elif f.kind == "cloud":
-        cid = _row(r, "clouds")
-        row = catalog.table("clouds").find(cid) if cid else None
-        if row is not None:
-            f.provider, f.region = row.provider, row.region
-        else:
-            f.provider = "custom"
-        f.gpu_count = int(getattr(opt, "gpu_count", None) or (row.gpu_count if row else 0))
-    elif f.kind == "api":
-        aid = _row(r, "apis")
-        f.provider = (aid.split("/", 1)[0] if aid else None) or getattr(opt, "provider", None) or "custom"
-    if f.kind in ("in_house", "cloud") and f.units:
-        f.needed = _needed_units(s, r, res, opt)
     _country(f, s)
     return f
 
 
-def gather(s: Any, res: Any) -> list[OptionFacts]:
+_BASE_ATTRS = ("hosting", "plan", "region", "gpu", "gpu_count", "server_max_power_kw", "rack_units", "n_plus_one",
+               "second_site", "zones", "regions", "lead_time_weeks")
+
+
+def gather(s: Any, res: CompareResult) -> list[OptionFacts]:
     """Facts of every option of a comparison, in the result's order.
 
     A hybrid option (``kind == "hybrid"``) gets the facts of its base and overflow options (named
     in its result's ``hybrid`` plan) attached with the share of tokens each serves, and takes the
     base's hardware attributes, so its scores can come from its parts' numbers.
     """
-    out = [_one(s, res, r, _scenario_option(s, r, i)) for i, r in enumerate(res.options)]
+    out = [_one(s, res, r) for r in res.options]
     by_id = {f.id: f for f in out}
     for f in out:
-        plan = getattr(f.result, "hybrid", None) or {}
-        ids = [plan.get("base"), plan.get("overflow")]
-        shares = [plan.get("share_served_by_base"), plan.get("share_served_by_overflow")]
-        f.parts = [by_id[p] for p in ids if isinstance(p, str) and p in by_id]
-        if len(f.parts) == 2 and all(isinstance(x, (int, float)) for x in shares):
-            f.part_shares = [float(x) for x in shares]  # type: ignore[arg-type]
+        plan = f.result.hybrid
+        if plan is None:
+            continue
+        f.parts = [by_id[p] for p in (plan.base, plan.overflow) if p in by_id]
+        if len(f.parts) == 2:
+            f.part_shares = [plan.share_served_by_base, plan.share_served_by_overflow]
         elif f.parts:
             f.part_shares = [1.0 / len(f.parts)] * len(f.parts)
         if f.parts:
             base = f.parts[0]  # the base part sets what is bought or reserved
-            for attr in (
-                "hosting",
-                "plan",
-                "region",
-                "gpu",
-                "gpu_count",
-                "server_max_power_kw",
-                "rack_units",
-                "n_plus_one",
-                "second_site",
-                "zones",
-                "regions",
-                "lead_time_weeks",
-            ):
+            for attr in _BASE_ATTRS:
                 setattr(f, attr, getattr(base, attr))
             if f.country is None:
                 f.country, f.country_basis = base.country, base.country_basis

@@ -104,10 +104,10 @@ def option_latency(f: OptionFacts, settings: Any, ttft_target_ms: float | None =
     ttft = tpot = None
     basis = ""
     sources = [ref]
-    if f.sizing and f.sizing.get("ttft_ms") is not None:
-        ttft = float(f.sizing["ttft_ms"])
-        tpot = float(f.sizing["tpot_ms"]) if f.sizing.get("tpot_ms") is not None else None
-        conc, engine = f.sizing.get("concurrency", "?"), f.sizing.get("engine", "")
+    if f.sizing is not None and f.sizing.ttft_ms is not None:
+        ttft = float(f.sizing.ttft_ms)
+        tpot = float(f.sizing.tpot_ms) if f.sizing.tpot_ms is not None else None
+        conc, engine = (f.sizing.concurrency if f.sizing.concurrency is not None else "?"), f.sizing.engine
         basis = f"modelled under load (concurrency {conc}, {engine})"
     elif f.kind == "api":
         fact = data.fact("api_ttft_ms", f"api:{f.provider}", "api")

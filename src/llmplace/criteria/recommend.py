@@ -24,9 +24,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..results import CostThreshold, CriterionScore, Recommendation, Weights, WeightSensitivity
 from . import data
 from .facts import OptionFacts, twin_of
-from .model import CriterionScore, Recommendation, Weights, WeightSensitivity
 from .scores import SCORERS, ScoreContext
 from .weights import TIE_DIGITS, ranking, sensitivity, weighted_totals
 
@@ -224,9 +224,9 @@ def _would_change(
     weights: Weights,
     sens: list[WeightSensitivity],
     excluded: dict[str, tuple[list[str], float, float]],
-) -> tuple[list[str], list[dict[str, Any]]]:
+) -> tuple[list[str], list[CostThreshold]]:
     lines: list[str] = []
-    thresholds: list[dict[str, Any]] = []
+    thresholds: list[CostThreshold] = []
     moves = sorted(
         (s for s in sens if s.threshold_points is not None and s.relative_change is not None),
         key=lambda s: s.relative_change or 0.0,
@@ -270,7 +270,7 @@ def _would_change(
                 + (f": any cut in {r}'s cost or rise in {w}'s would make {r} the winner" if k and k2 else "")
             )
         if k is not None and not tied:
-            thresholds.append({"option": r, "tco_factor": round(k, 4), "tco_usd": round(fr.tco_usd * k, 2)})
+            thresholds.append(CostThreshold(option=r, tco_factor=round(k, 4), tco_usd=round(fr.tco_usd * k, 2)))
             lines.append(
                 f"{r} cost {_pct(1 - k)} less over the horizon (TCO {_money(fr.tco_usd * k)} instead of "
                 f"{_money(fr.tco_usd)}): it would overtake {w}"
@@ -278,7 +278,7 @@ def _would_change(
         elif k is None:
             lines.append(f"no cut in {r}'s cost alone would make it overtake {w} with these weights")
         if k2 is not None and not tied:
-            thresholds.append({"option": w, "tco_factor": round(k2, 4), "tco_usd": round(fw.tco_usd * k2, 2)})
+            thresholds.append(CostThreshold(option=w, tco_factor=round(k2, 4), tco_usd=round(fw.tco_usd * k2, 2)))
             lines.append(
                 f"{w} cost {_pct(k2 - 1)} more than modelled (TCO {_money(fw.tco_usd * k2)}): {r} would win"
             )
@@ -340,26 +340,26 @@ def _plan(f: OptionFacts, res: Any, w: str, r: str | None) -> list[str]:
             f"{_money(mon[-1])} in month {h}"
         )
     else:
-        hp = getattr(f.result, "hybrid", None) or {}
-        if f.parts and hp:
+        hp = f.result.hybrid
+        if f.parts and hp is not None:
             base, over = f.parts[0], f.parts[-1]
             verb = "Buy" if base.kind == "in_house" else "Reserve"
-            n = hp.get("base_units")
+            n = hp.base_units
             n = n if isinstance(n, int) else (f.units[0] if f.units else "the planned")
             if not any(f.units):
                 return [
                     f"The optimiser buys no base: use {over.label} alone, paid as used",
                     f"Revisit in month {min(12, h)}: when volume grows, a base of owned servers may pay off",
                 ]
-            kind = hp.get("base_unit_kind") or "units"
+            kind = hp.base_unit_kind or "units"
             if n == 1 and kind.endswith("s"):
                 kind = kind[:-1]
             out.append(
                 f"{verb} {n} {kind} of {base.label} "
                 f"({_money(f.upfront_usd)} upfront) for the base load, serving "
-                f"{hp.get('share_served_by_base', 0):.1%} of tokens"
+                f"{hp.share_served_by_base:.1%} of tokens"
             )
-            share_over = float(hp.get("share_served_by_overflow", 0) or 0)
+            share_over = hp.share_served_by_overflow
             if share_over >= 0.001:
                 out.append(
                     f"Send the rest ({share_over:.1%} of tokens, the peaks) to {over.label}, paid as used"

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
+from ..results import CriterionScore
 from . import data
 from .facts import OptionFacts, needs_internet, site_link_in_path
-from .model import CriterionScore
 
 __all__ = ["ScoreContext", "SCORERS", "score_option", "trait_for"]
 
@@ -325,14 +325,7 @@ def _context(f: OptionFacts, ctx: ScoreContext) -> tuple[dict[str, str], dict[st
     else:
         link_words = "the cloud provider's network"
     weeks, _ = ctx.lead_weeks(f)
-    life = next(
-        (
-            a["value"]
-            for a in getattr(f.result, "assumptions", []) or []
-            if a.get("name") == "useful_life_years"
-        ),
-        None,
-    ) or catalog.site_default("useful_life_years")
+    life = f.useful_life_years
     values: dict[str, Any] = {
         "provider": f.provider or "the provider",
         "gpu": f.gpu or "GPU",

@@ -1,4 +1,4 @@
-"""Uncertainty: Monte Carlo ranges, cost predictability, tornado and switching thresholds.
+"""Uncertain inputs: distributions, the fields they move, and sampled values written into copies.
 
 Uncertain inputs come from the scenario (inline distributions or ``uncertainty.inputs``) and,
 unless ``uncertainty.defaults`` is off, from the documented defaults in
@@ -11,30 +11,25 @@ multiplier.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib import resources
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .costs import Flows, SiteValues, flows_for, load_from_demand, site_values
-from .demand import demand_from_scenario
-from .errors import InputError
-from .finance import break_even_months, cumulative_with_origin
-from .hybrid import hybrid_at
-from .options import Capacity, Deployment
-from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario, UncertainInput
+from .. import catalog
+from ..costs import SiteValues, site_values
+from ..errors import InputError
+from ..options import Capacity, Deployment
+from ..results import DistributionSummary, UncertainInputSummary
+from ..scenario import ApiOption, CloudOption, InHouseOption, Scenario, UncertainInput
 
-__all__ = ["UncertainSpec", "Target", "MonteCarlo", "uncertain_inputs", "run_monte_carlo", "tornado", "thresholds",
-           "set_path", "evaluate"]
+__all__ = ["Target", "UncertainSpec", "apply_values", "capacity_context", "normalise_path", "point_values",
+           "set_path", "uncertain_inputs"]
 
 Array = NDArray[np.float64]
-CHUNK = 2000
 _OPTION_PATH = re.compile(r"^options(?:\[(\d+)\]|\.([^.]+))\.(.+)$")
 _SCENARIO_SECTIONS = {"workload", "finance", "site"}
 _NOT_SAMPLABLE = {
@@ -126,10 +121,11 @@ class UncertainSpec:
         vals = d.values or [0.0]
         return float(min(vals)), float(max(vals))
 
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "label": self.label, "distribution": self.dist.model_dump(exclude_none=True),
-                "point": self.point, "unit": self.unit, "fields": [t.path for t in self.targets],
-                "how": sorted({t.how for t in self.targets}), "default": self.default, "source": self.source}
+    def describe(self) -> UncertainInputSummary:
+        return UncertainInputSummary(
+            name=self.name, label=self.label, distribution=DistributionSummary(**self.dist.model_dump()),
+            point=self.point, unit=self.unit, fields=[t.path for t in self.targets],
+            how=sorted({t.how for t in self.targets}), default=self.default, source=self.source)
 
 
 def _norm_ppf(q: float) -> float:
@@ -155,8 +151,7 @@ def _norm_ppf(q: float) -> float:
 
 
 def _defaults() -> list[dict[str, str]]:
-    text = resources.files("llmplace.catalog").joinpath("data", "uncertainty_defaults.csv").read_text("utf-8")
-    return list(csv.DictReader(text.splitlines()))
+    return catalog.uncertainty_defaults()
 
 
 def _option_index(s: Scenario, path: str) -> tuple[int, str]:
@@ -312,293 +307,13 @@ def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, A
     return s2, out, site_values(s2)
 
 
-@dataclass
-class Evaluation:
-    """Per option (by id): cash-view totals and series for a batch of input values."""
-
-    tco: dict[str, Array] = field(default_factory=dict)
-    npv: dict[str, Array] = field(default_factory=dict)
-    monthly: dict[str, Array] = field(default_factory=dict)
-    monthly_amortised: dict[str, Array] = field(default_factory=dict)
-    cumulative: dict[str, Array] = field(default_factory=dict)
-
-
-def evaluate(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str, int | str],
-             values: dict[str, Any], n: int) -> Evaluation:
-    """Run the cost engine once for ``n`` sets of input values (arrays of length n, or scalars)."""
-    vals = {p: (np.asarray(v, dtype=float).reshape(-1, 1) if np.ndim(v) else v) for p, v in values.items()}
-    s2, deps, sv = apply_values(s, deployments, vals)
-    dem = demand_from_scenario(s2)
-    load = load_from_demand(dem, s2.workload.cached_input_share)
-    out = Evaluation()
-    horizon = s.finance.horizon_months
-    for d in deps:
-        if d.id not in hybrid_units and d.kind == "hybrid":
-            continue
-        if d.kind == "hybrid" and hybrid_units[d.id] == OPTIMISE:
-            out.tco[d.id] = _best_hybrid_tco(d, s2, load, sv, n)
-            continue
-        f: Flows = hybrid_at(d, s2, load, sv, hybrid_units[d.id]) if d.kind == "hybrid" \
-            else flows_for(d, s2, load, sv)
-        cash = np.broadcast_to(f.monthly("cash"), (n, horizon))
-        amort = np.broadcast_to(f.monthly("amortised"), (n, horizon))
-        up = np.broadcast_to(np.asarray(f.upfront_usd, dtype=float).reshape(-1), (n,))
-        running = cash.copy()
-        running[:, 0] -= up
-        out.tco[d.id] = np.sum(cash, axis=-1)
-        rate = sv["discount_rate_pct_per_year"]
-        out.npv[d.id] = np.broadcast_to(f.npv(rate), (n,))
-        out.monthly[d.id] = cash
-        out.monthly_amortised[d.id] = amort
-        out.cumulative[d.id] = cumulative_with_origin(up, running)
-    return out
-
-
-OPTIMISE = "optimise"
-
-
-def _best_hybrid_tco(d: Deployment, s: Scenario, load: Any, sv: SiteValues, n: int) -> Array:
-    """TCO of a hybrid re-optimised for each row: the cheapest base size, as a deterministic run finds it."""
-    from .hybrid import _candidates
-
-    assert d.parts is not None and d.parts[0].capacity is not None and isinstance(d.option, HybridOption)
-    cap = d.parts[0].capacity
-    base_opt = d.parts[0].option
-    if d.option.base_units is not None:
-        grid: list[int | str] = [d.option.base_units]
-    else:
-        per_unit = float(np.min(cap.replicas_per_unit * np.asarray(cap.output_tokens_per_s)))
-        grid = list(_candidates(int(np.ceil(float(np.max(load.peak)) / per_unit - 1e-9))))
-        if not (isinstance(base_opt, InHouseOption) and base_opt.servers is not None):
-            grid.append("planned")
-    best_obj = np.full(n, np.inf)
-    best_tco = np.full(n, np.inf)
-    for k in grid:  # the same objective as the deterministic optimiser; the TCO of the plan it picks
-        f = hybrid_at(d, s, load, sv, k)
-        tco = np.broadcast_to(np.sum(f.monthly("cash"), axis=-1), (n,))
-        obj = np.broadcast_to(f.npv(sv["discount_rate_pct_per_year"]), (n,)) if d.option.objective == "npv" else tco
-        better = obj < best_obj
-        best_obj = np.where(better, obj, best_obj)
-        best_tco = np.where(better, tco, best_tco)
-    return best_tco
-
-
-def argmin_tied(stack: Array, rel_tol: float = 1e-9) -> NDArray[np.int64]:
-    """Index of the smallest row per column; near-ties (within ``rel_tol``) go to the earlier row."""
-    best = np.min(stack, axis=0)
-    ok = stack <= best + rel_tol * np.maximum(np.abs(best), 1.0)
-    return np.argmax(ok, axis=0)
-
-
-def _pct(a: Array) -> dict[str, float]:
-    p10, p50, p90 = np.percentile(a, [10, 50, 90])
-    return {"p10": float(p10), "p50": float(p50), "p90": float(p90), "mean": float(np.mean(a))}
-
-
-@dataclass
-class MonteCarlo:
-    samples: int
-    seed: int
-    inputs: list[UncertainSpec]
-    draws: dict[str, Array]
-    tco: dict[str, Array]
-    npv: dict[str, Array]
-    break_even: dict[tuple[str, str], Array]
-    monthly_spread: dict[str, float]
-    candidates: list[str]
-
-    def probability_cheapest(self) -> dict[str, float]:
-        ids = self.candidates
-        if not ids:
-            return {}
-        stack = np.vstack([self.tco[i] for i in ids])
-        winner = argmin_tied(stack)
-        return {i: float(np.mean(winner == k)) for k, i in enumerate(ids)}
-
-    def risk(self, option_id: str) -> dict[str, Any]:
-        prob = self.probability_cheapest()
-        be: dict[str, Any] = {}
-        for (a, b), months in self.break_even.items():
-            if option_id not in (a, b):
-                continue
-            other = b if a == option_id else a
-            crossed = months[~np.isnan(months)]
-            be[other] = {"probability_within_horizon": float(crossed.size / months.size),
-                         **({k: v for k, v in _pct(crossed).items() if k != "mean"} if crossed.size else {})}
-        t = self.tco[option_id]
-        p = _pct(t)
-        return {
-            "tco_usd": p, "npv_usd": _pct(self.npv[option_id]),
-            "probability_cheapest": prob.get(option_id),
-            "tco_spread_pct": float((p["p90"] - p["p10"]) / p["p50"] * 100) if p["p50"] else None,
-            "monthly_cost_spread_pct": self.monthly_spread[option_id],
-            "break_even_months": be,
-        }
-
-    def arrays(self) -> dict[str, Any]:
-        return {"inputs": self.draws, "tco_usd": self.tco, "npv_usd": self.npv,
-                "break_even_months": {f"{a}|{b}": v for (a, b), v in self.break_even.items()}}
-
-
-def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str, int | str],
-                    specs: list[UncertainSpec], candidates: list[str], samples: int, seed: int,
-                    progress: Callable[[int, int], None] | None = None) -> MonteCarlo:
-    """Sample every uncertain input and run the engine in chunks of :data:`CHUNK` samples."""
-    rng = np.random.default_rng(seed)
-    draws = {sp.name: sp.sample(rng, samples) for sp in specs}
-    ids = [d.id for d in deployments if d.kind != "hybrid" or d.id in hybrid_units]
-    tco = {i: np.empty(samples) for i in ids}
-    npvs = {i: np.empty(samples) for i in ids}
-    pairs = [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]]
-    be = {p: np.empty(samples) for p in pairs}
-    spread_acc: dict[str, list[Array]] = {i: [] for i in ids}
-    for start in range(0, samples, CHUNK):
-        stop = min(samples, start + CHUNK)
-        values: dict[str, Any] = {}
-        for sp in specs:
-            x = draws[sp.name][start:stop]
-            for t in sp.targets:
-                values[t.path] = t.value(x)
-        ev = evaluate(s, deployments, hybrid_units, values, stop - start)
-        for i in ids:
-            tco[i][start:stop] = ev.tco[i]
-            npvs[i][start:stop] = ev.npv[i]
-            spread_acc[i].append(ev.monthly_amortised[i])
-        for a, b in pairs:
-            be[(a, b)][start:stop] = break_even_months(ev.cumulative[a], ev.cumulative[b])
-        if progress is not None:
-            progress(stop, samples)
-    spread: dict[str, float] = {}
-    for i in ids:
-        monthly = np.concatenate(spread_acc[i], axis=0)
-        p10, p50, p90 = np.percentile(monthly, [10, 50, 90], axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(p50 > 0, (p90 - p10) / p50, 0.0)
-        spread[i] = float(np.median(rel) * 100)
-    return MonteCarlo(samples=samples, seed=seed, inputs=specs, draws=draws, tco=tco, npv=npvs, break_even=be,
-                      monthly_spread=spread, candidates=candidates)
-
-
-def _point_values(specs: list[UncertainSpec]) -> dict[str, Any]:
+def point_values(specs: list[UncertainSpec]) -> dict[str, Any]:
+    """Every target field at its input's point value (mode or median)."""
     values: dict[str, Any] = {}
     for sp in specs:
         for t in sp.targets:
             values[t.path] = t.value(sp.point)
     return values
-
-
-def tornado(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str, int | str],
-            specs: list[UncertainSpec], best: str, second: str) -> list[dict[str, Any]]:
-    """Swing each input from its P10 to its P90 with the others at their median; effect on the gap
-    ``tco(second) - tco(best)`` between the two cheapest options, largest swing first."""
-    if not specs:
-        return []
-    meds = {sp.name: sp.quantiles([0.5])[0] for sp in specs}
-    q = {sp.name: sp.quantiles([0.1, 0.9]) for sp in specs}
-    n = 1 + 2 * len(specs)
-    values: dict[str, Any] = {}
-    for k, sp in enumerate(specs):
-        col = np.full(n, meds[sp.name])
-        col[1 + 2 * k] = q[sp.name][0]
-        col[2 + 2 * k] = q[sp.name][1]
-        for t in sp.targets:
-            values[t.path] = t.value(col)
-    ev = evaluate(s, deployments, hybrid_units, values, n)
-    gap = ev.tco[second] - ev.tco[best]
-    rows = []
-    for k, sp in enumerate(specs):
-        lo, hi = gap[1 + 2 * k], gap[2 + 2 * k]
-        rows.append({"input": sp.name, "label": sp.label, "low_value": q[sp.name][0], "high_value": q[sp.name][1],
-                     "median_value": meds[sp.name], "unit": sp.unit,
-                     "gap_at_low_usd": float(lo), "gap_at_high_usd": float(hi), "swing_usd": float(abs(hi - lo)),
-                     "gap_at_median_usd": float(gap[0]), "between": [best, second]})
-    return sorted(rows, key=lambda r: -r["swing_usd"])
-
-
-def _cheapest(ev: Evaluation, candidates: list[str]) -> NDArray[np.int64]:
-    return argmin_tied(np.vstack([ev.tco[i] for i in candidates]))
-
-
-def thresholds(s: Scenario, deployments: list[Deployment], hybrid_units: dict[str, int | str],
-               specs: list[UncertainSpec], candidates: list[str], grid: int = 33,
-               rounds: int = 3) -> list[dict[str, Any]]:
-    """For each uncertain input (others at their point values): where within its range the cheapest
-    option changes, found by bracketing on a grid and refining the bracket; or that it does not flip."""
-    if len(candidates) < 2:
-        return []
-    hybrid_units = {k: OPTIMISE for k in hybrid_units}  # as a deterministic re-run would choose them
-    base = _point_values(specs)
-    out = []
-    for sp in specs:
-        lo, hi = sp.support()
-        if hi <= lo:
-            continue
-
-        def run(xs: Array, sp: UncertainSpec = sp) -> NDArray[np.int64]:
-            values = dict(base)
-            for t in sp.targets:
-                values[t.path] = t.value(xs)
-            return _cheapest(evaluate(s, deployments, hybrid_units, values, len(xs)), candidates)
-
-        xs = np.linspace(lo, hi, grid)
-        win = run(xs)
-        point_win = run(np.array([sp.point]))[0]
-        flips = np.nonzero(win[1:] != win[:-1])[0]
-        if flips.size == 0:
-            out.append({"input": sp.name, "label": sp.label, "flips": False, "range": [lo, hi],
-                        "cheapest": candidates[int(win[0])],
-                        "statement": f"{candidates[int(win[0])]} stays cheapest for {sp.label} from "
-                                     f"{_fmt(lo)} to {_fmt(hi)} {sp.unit}"})
-            continue
-        # the flip nearest the point value on each side
-        chosen = []
-        below = [f for f in flips if xs[f + 1] <= sp.point]
-        above = [f for f in flips if xs[f] >= sp.point]
-        if below:
-            chosen.append(below[-1])
-        if above:
-            chosen.append(above[0])
-        if not chosen:
-            chosen = [flips[0]]
-        for f in chosen:
-            a, b = xs[f], xs[f + 1]
-            wa = win[f]
-            for _ in range(rounds):
-                sub = np.linspace(a, b, grid)
-                ws = run(sub)
-                k = int(np.argmax(ws != wa)) if np.any(ws != wa) else grid - 1
-                a, b = sub[max(k - 1, 0)], sub[k]
-            x = 0.5 * (a + b)
-            w_lo, w_hi = run(np.array([a, b]))
-            direction = "above" if candidates[int(w_hi)] != candidates[int(point_win)] or b > sp.point else "below"
-            winner = candidates[int(w_hi)] if direction == "above" else candidates[int(w_lo)]
-            loser = candidates[int(w_lo)] if direction == "above" else candidates[int(w_hi)]
-            changes = {t.path: float(t.value(x)) for t in sp.targets}
-            out.append({
-                "input": sp.name, "label": sp.label, "flips": True, "value": float(x), "unit": sp.unit,
-                "direction": direction, "cheapest_beyond": winner, "cheapest_before": loser,
-                "scenario_changes": changes, "bracket": [float(a), float(b)],
-                "statement": f"{winner} becomes cheapest {direction} {_fmt(x)} {sp.unit} for {sp.label}"
-                             + (f" ({_changes_text(changes)})" if sp.default else ""),
-            })
-    return out
-
-
-def _fmt(x: float) -> str:
-    ax = abs(x)
-    if ax >= 1e6:
-        return f"{x:,.3g}"
-    if ax >= 100:
-        return f"{x:,.0f}"
-    if ax >= 1:
-        return f"{x:.3g}"
-    return f"{x:.3g}"
-
-
-def _changes_text(changes: dict[str, float]) -> str:
-    items = list(changes.items())
-    text = ", ".join(f"{p} = {_fmt(v)}" for p, v in items[:2])
-    return text + (f", and {len(items) - 2} more" if len(items) > 2 else "")
 
 
 def set_path(doc: dict[str, Any], path: str, value: Any) -> None:

@@ -1,0 +1,140 @@
+"""Monte Carlo through the engine: sampled inputs in, cost ranges and the probability of being cheapest out.
+
+Sampled values are written into copies of the scenario and of the resolved deployments as arrays of
+shape (samples, 1) (:func:`.inputs.apply_values`); :func:`llmplace.engine.run` then computes every
+sample at once, in chunks of :data:`CHUNK` samples so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..conventions import argmin_tied
+from ..engine import run
+from ..finance import break_even_months
+from ..hybrid import BaseSize
+from ..options import Deployment
+from ..results import BreakEvenRange, OptionRisk, Percentiles, SampleArrays
+from ..scenario import Scenario
+from .inputs import UncertainSpec, apply_values
+
+__all__ = ["CHUNK", "Evaluation", "MonteCarlo", "evaluate", "run_monte_carlo"]
+
+Array = NDArray[np.float64]
+CHUNK = 2000
+
+
+@dataclass
+class Evaluation:
+    """Per option (by id): cash-view totals and series for a batch of input values."""
+
+    tco: dict[str, Array] = field(default_factory=dict)
+    npv: dict[str, Array] = field(default_factory=dict)
+    monthly: dict[str, Array] = field(default_factory=dict)
+    monthly_amortised: dict[str, Array] = field(default_factory=dict)
+    cumulative: dict[str, Array] = field(default_factory=dict)
+
+
+def evaluate(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
+             values: dict[str, Any], n: int) -> Evaluation:
+    """Run the engine once for ``n`` sets of input values (arrays of length n, or scalars)."""
+    vals = {p: (np.asarray(v, dtype=float).reshape(-1, 1) if np.ndim(v) else v) for p, v in values.items()}
+    s2, deps, sv = apply_values(s, deployments, vals)
+    out = Evaluation()
+    for oid, o in run(s2, deps, sv, hybrid_units, samples=n).outcomes.items():
+        out.tco[oid] = o.tco_usd
+        out.npv[oid] = o.npv_usd
+        out.monthly[oid] = o.cash_usd
+        out.monthly_amortised[oid] = o.amortised_usd
+        out.cumulative[oid] = o.cumulative("cash")
+    return out
+
+
+def _pct(a: Array) -> Percentiles:
+    p10, p50, p90 = np.percentile(a, [10, 50, 90])
+    return Percentiles(p10=float(p10), p50=float(p50), p90=float(p90), mean=float(np.mean(a)))
+
+
+def _range(months: Array) -> BreakEvenRange:
+    crossed = months[~np.isnan(months)]
+    share = float(crossed.size / months.size)
+    if not crossed.size:
+        return BreakEvenRange(probability_within_horizon=share)
+    p = _pct(crossed)
+    return BreakEvenRange(probability_within_horizon=share, p10=p.p10, p50=p.p50, p90=p.p90)
+
+
+@dataclass
+class MonteCarlo:
+    samples: int
+    seed: int
+    inputs: list[UncertainSpec]
+    draws: dict[str, Array]
+    tco: dict[str, Array]
+    npv: dict[str, Array]
+    break_even: dict[tuple[str, str], Array]
+    monthly_spread: dict[str, float]
+    candidates: list[str]
+
+    def probability_cheapest(self) -> dict[str, float]:
+        ids = self.candidates
+        if not ids:
+            return {}
+        winner = argmin_tied(np.vstack([self.tco[i] for i in ids]))
+        return {i: float(np.mean(winner == k)) for k, i in enumerate(ids)}
+
+    def risk(self, option_id: str) -> OptionRisk:
+        be = {(b if a == option_id else a): _range(months) for (a, b), months in self.break_even.items()
+              if option_id in (a, b)}
+        p = _pct(self.tco[option_id])
+        return OptionRisk(
+            tco_usd=p, npv_usd=_pct(self.npv[option_id]),
+            probability_cheapest=self.probability_cheapest().get(option_id),
+            tco_spread_pct=float((p.p90 - p.p10) / p.p50 * 100) if p.p50 else None,
+            monthly_cost_spread_pct=self.monthly_spread[option_id], break_even_months=be)
+
+    def arrays(self) -> SampleArrays:
+        return SampleArrays(inputs=self.draws, tco_usd=self.tco, npv_usd=self.npv,
+                            break_even_months={f"{a}|{b}": v for (a, b), v in self.break_even.items()})
+
+
+def _spread(monthly: Array) -> float:
+    """Median over months of (P90 - P10) / P50 of the monthly cost [%]."""
+    p10, p50, p90 = np.percentile(monthly, [10, 50, 90], axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(p50 > 0, (p90 - p10) / p50, 0.0)
+    return float(np.median(rel) * 100)
+
+
+def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
+                    specs: list[UncertainSpec], candidates: list[str], samples: int, seed: int,
+                    progress: Callable[[int, int], None] | None = None) -> MonteCarlo:
+    """Sample every uncertain input and run the engine in chunks of :data:`CHUNK` samples."""
+    rng = np.random.default_rng(seed)
+    draws = {sp.name: sp.sample(rng, samples) for sp in specs}
+    ids = [d.id for d in deployments if d.kind != "hybrid" or d.id in hybrid_units]
+    tco = {i: np.empty(samples) for i in ids}
+    npvs = {i: np.empty(samples) for i in ids}
+    pairs = [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]]
+    be = {p: np.empty(samples) for p in pairs}
+    amortised: dict[str, list[Array]] = {i: [] for i in ids}
+    for start in range(0, samples, CHUNK):
+        stop = min(samples, start + CHUNK)
+        values = {t.path: t.value(draws[sp.name][start:stop]) for sp in specs for t in sp.targets}
+        ev = evaluate(s, deployments, hybrid_units, values, stop - start)
+        for i in ids:
+            tco[i][start:stop] = ev.tco[i]
+            npvs[i][start:stop] = ev.npv[i]
+            amortised[i].append(ev.monthly_amortised[i])
+        for a, b in pairs:
+            be[(a, b)][start:stop] = break_even_months(ev.cumulative[a], ev.cumulative[b])
+        if progress is not None:
+            progress(stop, samples)
+    spread = {i: _spread(np.concatenate(amortised[i], axis=0)) for i in ids}
+    return MonteCarlo(samples=samples, seed=seed, inputs=specs, draws=draws, tco=tco, npv=npvs, break_even=be,
+                      monthly_spread=spread, candidates=candidates)

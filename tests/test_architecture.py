@@ -51,14 +51,14 @@ STAGES: dict[str, float] = {
     "llmplace.catalog": 2,
     # 3 memory and throughput of a model on a GPU
     "llmplace.sizing": 3,
+    # 3.5 typed result types (plain data; they embed the sizing result): every later stage fills or reads them
+    "llmplace.results": 3.5,
     # 4 tokens per month over the horizon
     "llmplace.demand": 4,
     # 5 the deployments a scenario names, resolved against the catalog
     "llmplace.options": 5,
     # 6 cash flows per option
     "llmplace.costs": 6,
-    # 6.5 typed result types: importable by the engine and everything after it (move to 6 if costs must import them)
-    "llmplace.results": 6.5,
     # 7 the hybrid option and the engine that runs a comparison
     "llmplace.hybrid": 7,
     "llmplace.engine": 7,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from llmplace import compare, parse_scenario
-from llmplace.costs import site_values
+from llmplace.site import site_values
 from llmplace.decision import FULL_SERVICE
 from llmplace.options import resolve_options
 from llmplace.risk import evaluate, uncertain_inputs

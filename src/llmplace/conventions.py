@@ -16,10 +16,13 @@ from numpy.typing import NDArray
 
 __all__ = [
     "DEFAULT_REPORT_SAMPLES", "DEFAULT_SCENARIO_SAMPLES", "FULL_SERVICE_SHARE", "MAX_SAMPLES", "MIN_SAMPLES",
+    "SCENARIO_SOURCE",
     "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
     "plural", "units_text", "whole_units", "whole_units_int",
 ]
 
+#: the source named for a value the scenario file gives
+SCENARIO_SOURCE = "scenario file"
 #: share of the demanded tokens an option must serve to count as serving the workload
 FULL_SERVICE_SHARE = 0.999
 #: two totals within this relative distance are a tie; a tie goes to the earlier (simpler) option

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .conventions import FULL_SERVICE_SHARE, MAX_SAMPLES, MIN_SAMPLES, cheapest_with_ties
-from .costs import SiteValues, as_float_list, site_values
+from .costs import as_float_list
 from .criteria import evaluate as evaluate_criteria
 from .criteria import excluded_options
 from .engine import Outcome, Run, run
@@ -39,6 +39,7 @@ from .results import (
 )
 from .risk import RiskAssessment, assess_risk
 from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse_scenario
+from .site import SiteValues, site_values
 
 __all__ = ["BreakEven", "CompareResult", "OptionResult", "compare"]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ from numpy.typing import NDArray
 from .errors import InputError
 from .scenario import Scenario
 
-__all__ = ["Demand", "SHAPES", "demand_from_scenario", "flat_ldc", "weights_ldc", "trace_ldc"]
+__all__ = ["Demand", "Load", "SHAPES", "demand_from_scenario", "flat_ldc", "load_from_demand", "trace_ldc",
+           "weights_ldc"]
 
 Array = NDArray[np.float64]
 FLAT_BINS = 24
@@ -238,3 +240,75 @@ def demand_from_scenario(s: Scenario) -> Demand:
         peak_rel=peak_rel,
         output_share=w.output_share,
     )
+
+
+@dataclass
+class Load:
+    """What one deployment must serve: output-token rate per LDC bin, and the token mix.
+
+    The rate [tokens/s] per bin is either given (``rate_given``, (months x bins)) or the product
+    of a monthly mean over all hours ``mean`` and a relative curve ``rel`` shared by every month
+    (and sample), which lets sums over bins collapse to closed forms. ``hours`` [h] per bin,
+    ``peak`` the exact busiest-hour rate of each month [tokens/s].
+    """
+
+    hours: Array
+    peak: Array
+    total_per_output: Any
+    cached_share: Any
+    active: NDArray[np.bool_]
+    rate_given: Array | None = None
+    mean: Array | None = None
+    rel: Array | None = None
+
+    @cached_property
+    def rate(self) -> Array:
+        if self.rate_given is not None:
+            return self.rate_given
+        assert self.mean is not None and self.rel is not None
+        return self.mean[..., None] * self.rel
+
+    @property
+    def shared_curve(self) -> bool:
+        """One relative curve and one hour split for every month and sample."""
+        return (self.rate_given is None and self.rel is not None
+                and int(np.prod(self.rel.shape[:-1])) == 1 and int(np.prod(self.hours.shape[:-1])) == 1)
+
+    @cached_property
+    def output_tokens(self) -> Array:
+        if self.shared_curve:
+            assert self.mean is not None
+            return self.mean * float(np.sum(self.hours)) * 3600.0
+        return np.sum(self.rate * self.hours, axis=-1) * 3600.0
+
+    @property
+    def total_tokens(self) -> Array:
+        return self.output_tokens * self.total_per_output
+
+    def served_rate_hours(self, capacity: Array) -> Array:
+        """Sum over bins of hours x min(rate, capacity) [tokens/s x h], for a capacity per month.
+
+        With a shared curve this is ``mean x F(capacity / mean)`` where ``F(x) = sum(h_b min(rel_b, x))``
+        is piecewise linear between the curve's values, so no (months x bins) array is built.
+        """
+        if not self.shared_curve:
+            return np.sum(np.minimum(self.rate, capacity[..., None]) * self.hours, axis=-1)
+        assert self.mean is not None and self.rel is not None
+        rel = self.rel.reshape(-1)
+        hrs = np.broadcast_to(self.hours.reshape(-1), rel.shape)
+        order = np.argsort(rel)
+        knots = np.concatenate([[0.0], rel[order]])
+        h_sorted = hrs[order]
+        below = np.concatenate([[0.0], np.cumsum(h_sorted * rel[order])])  # sum of h r for r <= knot
+        above = np.concatenate([[np.sum(h_sorted)], np.sum(h_sorted) - np.cumsum(h_sorted)])  # hours with r > knot
+        f_knots = below + knots * above
+        mean = np.asarray(self.mean, dtype=float)
+        x = np.where(mean > 0, capacity / np.where(mean > 0, mean, 1.0), 0.0)
+        return np.where(mean > 0, mean * np.interp(x, knots, f_knots), 0.0)
+
+
+def load_from_demand(dem: Demand, cached_share: Any) -> Load:
+    share = np.asarray(dem.output_share, dtype=float)
+    tot: Any = float(1.0 / share) if share.ndim == 0 else 1.0 / share
+    return Load(hours=dem.bin_hours, peak=dem.peak_output_tokens_per_s, total_per_output=tot,
+                cached_share=cached_share, active=dem.rel > 0, mean=dem.mean_output_tokens_per_s, rel=dem.rel)

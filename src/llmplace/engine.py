@@ -16,13 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .costs import Flows, Load, SiteValues, flows_for, load_from_demand
-from .demand import Demand, demand_from_scenario
+from .costs import Flows, flows_for
+from .demand import Demand, Load, demand_from_scenario, load_from_demand
 from .finance import cumulative_with_origin
 from .hybrid import BaseSize, HybridSearch, hybrid_at, optimise, plan_of
 from .options import Deployment
 from .results import Assumption, HybridPlan
 from .scenario import Scenario
+from .site import SiteValues
 
 __all__ = ["OPTIMISE", "Outcome", "Run", "run"]
 

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conventions import whole_units_int
-from .costs import Flows, Load, SiteValues, _in_house, api_flows, cloud_flows, in_house_flows
+from .costs import Flows, api_flows, cloud_flows, in_house_flows, in_house_planned
+from .demand import Load
 from .options import Deployment
 from .results import HybridCostPoint, HybridPlan
 from .scenario import CloudOption, HybridOption, InHouseOption, Scenario
+from .site import SiteValues
 
 __all__ = ["BaseSize", "HybridSearch", "MAX_FULL_SEARCH", "hybrid_at", "optimise"]
 
@@ -70,7 +72,7 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
     base, over = d.parts
     if isinstance(base.option, InHouseOption):
         if n == "planned":
-            bf = _in_house(base, s, load, sv, with_residual=True)
+            bf = in_house_planned(base, s, load, sv, with_residual=True)
         else:
             bf = in_house_flows(base, s, load, sv, np.full(load.peak.shape, int(n), dtype=np.int64),
                                 with_residual=True)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from . import catalog
 from .catalog import ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec
-from .conventions import TIE_REL_TOL, whole_units
+from .conventions import SCENARIO_SOURCE, TIE_REL_TOL, whole_units
 from .errors import InputError
 from .results import Assumption, CatalogRowRef
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
@@ -24,7 +24,6 @@ __all__ = [
     "Assumption", "Capacity", "Deployment", "resolve_options", "resolve_model", "units_needed", "SCENARIO_SOURCE",
 ]
 
-SCENARIO_SOURCE = "scenario file"
 
 
 @dataclass

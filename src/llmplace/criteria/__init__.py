@@ -87,6 +87,13 @@ def excluded_options(scenario: Any, result: Any) -> dict[str, list[str]]:
     return {k: v for k, v in excluded.items() if v}
 
 
+def _check_option_countries(st: Any, result: CompareResult) -> None:
+    ids = {o.id for o in result.options}
+    for oid in getattr(st, "option_countries", {}) or {}:
+        if oid not in ids:
+            raise InputError(f"criteria.option_countries.{oid}", oid, "an option id: " + ", ".join(sorted(ids)))
+
+
 def evaluate(
     scenario: Any, result: CompareResult, spread: Mapping[str, float] | None = None, full_service: float = 0.0
 ) -> Evaluation:
@@ -98,12 +105,7 @@ def evaluate(
     than ``full_service`` of the demand are scored but not ranked.
     """
     c, st = _settings(scenario)
-    ids = {o.id for o in result.options}
-    for oid in getattr(st, "option_countries", {}) or {}:
-        if oid not in ids:
-            raise InputError(
-                f"criteria.option_countries.{oid}", oid, "an option id: " + ", ".join(sorted(ids))
-            )
+    _check_option_countries(st, result)
     if spread is None:  # a Monte Carlo run gives each option's TCO spread (P90 - P10) / P50 in percent
         spread = {
             o.id: o.risk.tco_spread_pct / 100.0

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..costs import SiteValues
 from ..hybrid import BaseSize
 from ..options import Deployment
 from ..results import (
@@ -27,6 +26,7 @@ from ..results import (
     serving,
 )
 from ..scenario import Scenario
+from ..site import SiteValues
 from .inputs import Target, UncertainSpec, apply_values, capacity_context, normalise_path, set_path, uncertain_inputs
 from .montecarlo import CHUNK, Evaluation, MonteCarlo, evaluate, run_monte_carlo
 from .sensitivity import thresholds, tornado

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,11 +21,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import catalog
-from ..costs import SiteValues, site_values
 from ..errors import InputError
 from ..options import Capacity, Deployment
 from ..results import DistributionSummary, UncertainInputSummary
 from ..scenario import ApiOption, CloudOption, InHouseOption, Scenario, UncertainInput
+from ..site import SiteValues, site_values
 
 __all__ = ["Target", "UncertainSpec", "apply_values", "capacity_context", "normalise_path", "point_values",
            "set_path", "uncertain_inputs"]
@@ -193,6 +194,61 @@ def normalise_path(s: Scenario, path: str) -> str:
     return path
 
 
+Feasible = list[tuple[int, "Deployment | None"]]
+
+
+def _demand_level(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+    w = s.workload
+    return [Target(f"workload.{f}", "multiply", float(getattr(w, f)))
+            for f in ("requests_per_month", "tokens_per_month") if getattr(w, f) is not None]
+
+
+def _demand_growth(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+    return [Target("workload.growth_pct_per_month", "add", s.workload.growth_pct_per_month, -50, 100)]
+
+
+def _price_trend(kind: type, field: str) -> Callable[[Scenario, Feasible, SiteValues], list[Target]]:
+    def build(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+        if not any(isinstance(o, kind) for o in s.options):
+            return []
+        return [Target(f"finance.{field}", "add", getattr(s.finance, field), -90, 100)]
+    return build
+
+
+def _hardware_price(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+    return [Target(f"options[{i}].purchase_usd", "multiply", float(d.server.purchase_usd)) for i, d in feasible
+            if d is not None and d.server is not None and isinstance(d.option, InHouseOption)]
+
+
+def _electricity_price(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+    if not any(isinstance(o, InHouseOption) for o in s.options):
+        return []
+    return [Target("site.electricity_usd_per_kwh", "multiply", float(sv["electricity_usd_per_kwh"]))]
+
+
+def _throughput(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+    return [Target(f"options[{i}].capacity", "multiply", float(d.capacity.output_tokens_per_s)) for i, d in feasible
+            if d is not None and d.capacity is not None and d.kind in ("in_house", "cloud")]
+
+
+def _utilisation(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+    return [Target(f"options[{i}].target_utilisation", "add", float(d.option.target_utilisation),  # type: ignore[union-attr]
+                   0.05, 1.0) for i, d in feasible if d is not None and d.kind in ("in_house", "cloud")]
+
+
+#: the fields each documented default uncertainty (a row of uncertainty_defaults.csv) moves
+_DEFAULT_TARGETS: dict[str, Callable[[Scenario, Feasible, SiteValues], list[Target]]] = {
+    "demand_level": _demand_level,
+    "demand_growth": _demand_growth,
+    "cloud_price_trend": _price_trend(CloudOption, "cloud_price_change_pct_per_year"),
+    "api_price_trend": _price_trend(ApiOption, "api_price_change_pct_per_year"),
+    "hardware_price": _hardware_price,
+    "electricity_price": _electricity_price,
+    "throughput": _throughput,
+    "utilisation": _utilisation,
+}
+
+
 def uncertain_inputs(s: Scenario, deployments: list[Deployment], sv: SiteValues) -> list[UncertainSpec]:
     """The scenario's explicit uncertain inputs plus the applicable documented defaults."""
     specs: list[UncertainSpec] = []
@@ -207,40 +263,13 @@ def uncertain_inputs(s: Scenario, deployments: list[Deployment], sv: SiteValues)
         return specs
     by_option = {id(d.option): d for d in deployments}
     feasible = [(i, by_option.get(id(o))) for i, o in enumerate(s.options)]
-    w = s.workload
     for row in _defaults():
-        targets: list[Target] = []
-        name = row["input"]
-        if name == "demand_level":
-            for f in ("requests_per_month", "tokens_per_month"):
-                if getattr(w, f) is not None:
-                    targets.append(Target(f"workload.{f}", "multiply", float(getattr(w, f))))
-        elif name == "demand_growth":
-            targets.append(Target("workload.growth_pct_per_month", "add", w.growth_pct_per_month, -50, 100))
-        elif name == "cloud_price_trend" and any(isinstance(o, CloudOption) for o in s.options):
-            targets.append(Target("finance.cloud_price_change_pct_per_year", "add",
-                                  s.finance.cloud_price_change_pct_per_year, -90, 100))
-        elif name == "api_price_trend" and any(isinstance(o, ApiOption) for o in s.options):
-            targets.append(Target("finance.api_price_change_pct_per_year", "add",
-                                  s.finance.api_price_change_pct_per_year, -90, 100))
-        elif name == "hardware_price":
-            for i, d in feasible:
-                if d is not None and d.server is not None and isinstance(d.option, InHouseOption):
-                    targets.append(Target(f"options[{i}].purchase_usd", "multiply", float(d.server.purchase_usd)))
-        elif name == "electricity_price" and any(isinstance(o, InHouseOption) for o in s.options):
-            targets.append(Target("site.electricity_usd_per_kwh", "multiply", float(sv["electricity_usd_per_kwh"])))
-        elif name == "throughput":
-            for i, d in feasible:
-                if d is not None and d.capacity is not None and d.kind in ("in_house", "cloud"):
-                    targets.append(Target(f"options[{i}].capacity", "multiply", float(d.capacity.output_tokens_per_s)))
-        elif name == "utilisation":
-            for i, d in feasible:
-                if d is not None and d.kind in ("in_house", "cloud"):
-                    targets.append(Target(f"options[{i}].target_utilisation", "add",
-                                          float(d.option.target_utilisation), 0.05, 1.0))  # type: ignore[union-attr]
+        build = _DEFAULT_TARGETS.get(row["input"])
+        targets = build(s, feasible, sv) if build is not None else []
         targets = [t for t in targets if t.path not in explicit]
         if not targets:
             continue
+        name = row["input"]
         params: dict[str, Any] = {k: float(row[k]) for k in ("low", "mode", "high", "p10", "p90") if row.get(k)}
         dist = UncertainInput(path=name, dist=row["dist"], **params)
         specs.append(UncertainSpec(name=name, label=row["label"], dist=dist, targets=targets, unit=row["unit"],
@@ -250,6 +279,27 @@ def uncertain_inputs(s: Scenario, deployments: list[Deployment], sv: SiteValues)
 
 def _copy_model(model: Any, updates: dict[str, Any]) -> Any:
     return model.model_copy(update=updates) if updates else model
+
+
+def _split_updates(d: Deployment, upd: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """Sampled values of one option sorted by where they go: the option, its server, cloud row or API offer."""
+    opt_upd = {k: v for k, v in upd.items() if k in type(d.option).model_fields and k not in _SERVER_FIELDS
+               | _API_FIELDS | {"throughput_tokens_per_s"}}
+    srv_upd = {k: v for k, v in upd.items() if k in _SERVER_FIELDS}
+    api_upd = {k: v for k, v in upd.items() if k in _API_FIELDS}
+    cloud_upd: dict[str, Any] = {}
+    for k, v in upd.items():
+        if k.startswith("overrides."):
+            key = k.split(".", 1)[1]
+            if d.server is not None and key in type(d.server).model_fields:
+                srv_upd[key] = v
+            elif d.cloud is not None and key in type(d.cloud).model_fields:
+                cloud_upd[key] = v
+            elif d.api is not None and key in type(d.api).model_fields:
+                api_upd[key] = v
+    if isinstance(d.option, CloudOption) and "usd_per_hour" in upd:
+        opt_upd["usd_per_hour"] = upd["usd_per_hour"]
+    return opt_upd, srv_upd, cloud_upd, api_upd
 
 
 def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, Any]
@@ -271,22 +321,7 @@ def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, A
     for d in deployments:
         i = index_of.get(id(d.option), -1)
         upd = per_option.get(i, {})
-        opt_upd = {k: v for k, v in upd.items() if k in type(d.option).model_fields and k not in _SERVER_FIELDS
-                   | _API_FIELDS | {"throughput_tokens_per_s"}}
-        srv_upd = {k: v for k, v in upd.items() if k in _SERVER_FIELDS}
-        api_upd = {k: v for k, v in upd.items() if k in _API_FIELDS}
-        cloud_upd: dict[str, Any] = {}
-        for k, v in upd.items():
-            if k.startswith("overrides."):
-                key = k.split(".", 1)[1]
-                if d.server is not None and key in type(d.server).model_fields:
-                    srv_upd[key] = v
-                elif d.cloud is not None and key in type(d.cloud).model_fields:
-                    cloud_upd[key] = v
-                elif d.api is not None and key in type(d.api).model_fields:
-                    api_upd[key] = v
-        if isinstance(d.option, CloudOption) and "usd_per_hour" in upd:
-            opt_upd["usd_per_hour"] = upd["usd_per_hour"]
+        opt_upd, srv_upd, cloud_upd, api_upd = _split_updates(d, upd)
         cap = d.capacity
         if cap is not None and ("capacity" in upd or "throughput_tokens_per_s" in upd):
             tps: Any = upd.get("capacity", upd.get("throughput_tokens_per_s"))

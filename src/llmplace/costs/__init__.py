@@ -1,0 +1,42 @@
+"""Monthly cash flows by category for each deployment, in whole units of hardware.
+
+Two views are produced side by side and always labelled:
+
+* ``cash``: money leaving the business in the month it leaves (capex when bought, a residual or
+  book-value credit when hardware leaves the fleet or the horizon ends);
+* ``amortised``: capex spread as straight-line depreciation over the useful life.
+
+Fleet cost and fleet capacity always describe the same fleet: the unit counts that set the cost
+are the counts that set the capacity, the utilisation and the energy drawn.
+
+Load is handed to the cost functions as a :class:`Load`: the output-token rate in each bin of each
+month's load-duration curve (see :mod:`llmplace.demand`). A pure option serves the whole demand;
+in a hybrid, the base serves what its capacity allows and the overflow serves the rest.
+"""
+
+from __future__ import annotations
+
+from ..demand import Load
+from ..options import Deployment
+from ..scenario import CloudOption, InHouseOption, Scenario
+from ..site import SiteValues
+from .api import api_flows
+from .cloud import cloud_flows, cloud_price_per_hour
+from .flows import CAPEX_CATEGORIES, Flows, add, as_float_list, lead_months, trend
+from .in_house import in_house_fleet, in_house_flows, in_house_planned, planned_fleet
+
+__all__ = [
+    "CAPEX_CATEGORIES", "Flows", "add", "api_flows", "as_float_list", "cloud_flows", "cloud_price_per_hour",
+    "flows_for", "in_house_fleet", "in_house_flows", "in_house_planned", "lead_months", "planned_fleet", "trend",
+]
+
+
+def flows_for(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
+    """Monthly flows of one resolved, feasible deployment serving ``load`` on its own."""
+    if isinstance(d.option, InHouseOption):
+        return in_house_planned(d, s, load, sv)
+    if isinstance(d.option, CloudOption):
+        return cloud_flows(d, s, load, sv)
+    return api_flows(d, s, load, sv)
+
+

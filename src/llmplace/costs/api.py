@@ -1,0 +1,47 @@
+"""Per-token APIs: input, cached-input and output tokens, batch share at the batch discount."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..demand import Load
+from ..options import Deployment
+from ..scenario import ApiOption, Scenario
+from ..site import SiteValues
+from .flows import Flows, _shape, trend
+
+__all__ = ["DEFAULT_BATCH_DISCOUNT_PCT", "api_flows"]
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+DEFAULT_BATCH_DISCOUNT_PCT = 50.0  # batch APIs typically bill 50 % of the standard price (see options._api)
+
+
+def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
+    """Flows of a per-token API serving ``load``."""
+    assert d.api is not None and isinstance(d.option, ApiOption)
+    a, opt = d.api, d.option
+    horizon = load.rate.shape[-2]
+    out_tok = load.output_tokens
+    in_tok = out_tok * (load.total_per_output - 1.0)
+    cached_tok = in_tok * load.cached_share
+    disc = opt.batch_discount_pct if opt.batch_discount_pct is not None else (
+        a.batch_discount_pct if a.batch_discount_pct is not None else DEFAULT_BATCH_DISCOUNT_PCT)
+    factor = (1.0 - opt.batch_share * disc / 100.0) * trend(s.finance.api_price_change_pct_per_year, horizon)
+    cached_price = a.cached_input_usd_per_mtok if a.cached_input_usd_per_mtok is not None else a.input_usd_per_mtok
+    cats = {
+        "input_tokens": (in_tok - cached_tok) * a.input_usd_per_mtok / 1e6 * factor,
+        "cached_input_tokens": cached_tok * cached_price / 1e6 * factor,
+        "output_tokens": out_tok * a.output_usd_per_mtok / 1e6 * factor,
+    }
+    zeros = np.zeros(_shape(*cats.values()))
+    fte = zeros + (opt.staff_fte or 0.0)
+    if opt.staff_fte:
+        salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
+        cats["staff"] = fte * salary
+    cats = {k: v for k, v in cats.items() if np.any(v)} or {"output_tokens": cats["output_tokens"]}
+    return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=zeros.astype(np.int64),
+                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, staff_fte=fte)

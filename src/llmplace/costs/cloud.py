@@ -1,0 +1,151 @@
+"""Rented instances: plan prices, always-on, active-hours or autoscaled billing, reserved baselines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..conventions import SCENARIO_SOURCE
+from ..demand import Load
+from ..options import Deployment
+from ..results import Assumption
+from ..scenario import CloudOption, Scenario
+from ..site import SiteValues
+from .flows import Flows, _active_hours, _need, add, trend
+
+__all__ = ["cloud_flows", "cloud_price_per_hour"]
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None,
+                         option: CloudOption | None = None) -> tuple[Any, str]:
+    """Instance price for a plan [USD/h] and where it comes from (``option``: in place of the deployment's)."""
+    opt = option if option is not None else d.option
+    assert isinstance(opt, CloudOption) and d.cloud is not None
+    row = d.cloud
+    plan = plan or opt.plan
+    if opt.usd_per_hour is not None and (plan == opt.plan or opt.instance is None):
+        return opt.usd_per_hour, SCENARIO_SOURCE
+    if plan == "on_demand":
+        return row.on_demand_usd_per_hour, row.source
+    if plan == "spot":
+        if row.spot_usd_per_hour is None:
+            return row.on_demand_usd_per_hour, f"{row.source} (no spot price listed: on-demand used)"
+        return row.spot_usd_per_hour, row.source
+    listed = row.reserved_1y_usd_per_hour if plan == "reserved_1y" else row.reserved_3y_usd_per_hour
+    if listed is not None:
+        return listed, f"{row.reserved_basis or 'reserved price'}; {row.source}"
+    key = "reserved_1y_discount_pct" if plan == "reserved_1y" else "reserved_3y_discount_pct"
+    disc = sv[key]
+    return row.on_demand_usd_per_hour * (1 - disc / 100.0), \
+        f"on-demand x (1 - {float(np.mean(disc)):g} %) default discount; {sv.sources[key][0]}"
+
+
+def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, step: int
+            ) -> tuple[Array, Array, Callable[[Any], Any]]:
+    """Instance-hours billed each month, the fleet at the busiest hour, and the instance-hours above a base.
+
+    ``autoscaled``: the fleet follows each bin of the load-duration curve (the busiest bin holds the exact
+    peak); ``always_on`` / ``active_hours``: the peak fleet every hour or every active hour.
+    """
+    hours = load.hours
+    month_hours = np.sum(hours, axis=-1)
+    active_h = _active_hours(load)
+    if opt.billing == "autoscaled" and load.shared_curve:
+        # one curve for every month: bins sorted from the busiest down, so the first bin is the fleet
+        assert load.mean is not None and load.rel is not None
+        rel = load.rel.reshape(-1)
+        h_vec = np.broadcast_to(hours.reshape(-1), rel.shape)
+        per_bin = np.multiply((load.mean / (per_inst * opt.target_utilisation))[..., None], rel)
+        per_bin -= 1e-9
+        np.ceil(per_bin, out=per_bin)
+        if step > 1:
+            per_bin = np.ceil(per_bin / step - 1e-9) * step
+        np.maximum(per_bin, 0.0, out=per_bin)
+        if opt.min_instances:
+            np.maximum(per_bin, np.where(rel > 0, float(opt.min_instances), 0.0), out=per_bin)
+        per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
+        inst_hours = per_bin @ h_vec
+        fleet = per_bin[..., 0].astype(np.int64)
+
+        def above_hours(base: Any) -> Any:
+            return np.maximum(per_bin - np.asarray(base, dtype=float)[..., None], 0.0) @ h_vec
+
+    elif opt.billing == "autoscaled":
+        per_inst_b = per_inst[..., None] if np.ndim(per_inst) else per_inst
+        tu: Any = opt.target_utilisation
+        util_b = tu if np.ndim(tu) == 0 else tu[..., None]
+        per_bin = np.maximum(_need(load.rate, per_inst_b, util_b, step), np.where(load.active, opt.min_instances, 0))
+        per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
+        inst_hours = np.sum(per_bin * hours, axis=-1)
+        fleet = np.max(per_bin, axis=-1)
+
+        def above_hours(base: Any) -> Any:
+            return np.sum(np.maximum(per_bin - np.asarray(base)[..., None], 0) * hours, axis=-1)
+
+    else:  # the peak fleet, every hour or every active hour: no per-bin arrays needed
+        billed = month_hours if opt.billing == "always_on" else active_h
+        inst_hours = peak_need * billed
+        fleet = peak_need
+
+        def above_hours(base: Any) -> Any:
+            return np.maximum(peak_need - base, 0) * billed
+
+    return inst_hours, fleet, above_hours
+
+
+def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved: int | None = None,
+                note: bool = True, option: CloudOption | None = None) -> Flows:
+    """Flows of rented instances serving ``load``.
+
+    ``reserved`` overrides the committed baseline; ``option`` replaces the deployment's option (a
+    hybrid bills its parts with changed settings without touching the deployment); ``note`` adds the
+    instance price to the returned assumptions.
+    """
+    opt = option if option is not None else d.option
+    assert isinstance(opt, CloudOption) and d.cloud is not None and d.capacity is not None
+    horizon = load.rate.shape[-2]
+    goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
+    per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
+    step = opt.scale_step_instances
+    trend_c = trend(s.finance.cloud_price_change_pct_per_year, horizon)
+    price, src = cloud_price_per_hour(d, sv, option=opt)
+    noted = [Assumption(name=f"instance price ({opt.plan.replace('_', ' ')})", value=round(float(price), 4),
+                        unit="USD/h", source=src, as_of=d.cloud.as_of)] if note and np.ndim(price) == 0 else []
+    hours = load.hours
+    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, step), opt.min_instances)
+    month_hours = np.sum(hours, axis=-1)
+    reserved_n = reserved if reserved is not None else opt.reserved_instances
+    inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, step)
+    if opt.plan.startswith("reserved"):
+        if reserved_n is None and opt.billing == "always_on":
+            base: Any = peak_need
+        elif reserved_n is not None:
+            base = np.full(peak_need.shape, reserved_n)
+        else:
+            base = np.broadcast_to(peak_need[..., :1], peak_need.shape)  # month 1's peak fleet, committed
+        od_price, _ = cloud_price_per_hour(d, sv, "on_demand", option=opt)
+        compute = (base * month_hours * price + above_hours(base) * od_price) * trend_c
+        fleet = np.maximum(base, fleet)
+    else:
+        compute = inst_hours * price * trend_c
+    mean_inst = inst_hours / month_hours
+    storage = mean_inst * opt.storage_gb * sv["storage_usd_per_gb_month"]
+    egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
+    salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
+    fte = add(compute * 0.0, opt.staff_fte) if opt.staff_fte is not None \
+        else fleet * 0.5 * sv["staff_fte_per_server"]
+    staff = fte * salary
+    cap_hours = inst_hours * per_inst  # output tokens/s x hours the fleet could carry
+    util = np.where(cap_hours > 0, load.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)
+    cats = {"compute": compute, "storage": storage, "egress": egress, "staff": staff}
+    cats = {k: v for k, v in cats.items() if np.any(v)} or {"compute": compute}
+    zeros = np.zeros(np.shape(compute))
+    return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=fleet.astype(np.int64),
+                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util, assumptions=noted,
+                 staff_fte=fte)

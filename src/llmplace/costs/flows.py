@@ -1,0 +1,111 @@
+"""Monthly cash and amortised flows by category, and the small array helpers every cost function shares."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..demand import Load
+from ..finance import npv_timed
+from ..results import Assumption
+
+__all__ = ["CAPEX_CATEGORIES", "DAYS_PER_MONTH", "Flows", "add", "as_float_list", "lead_months", "trend"]
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+CAPEX_CATEGORIES = ("capex", "setup", "residual_credit")
+DAYS_PER_MONTH = 365.0 / 12.0
+
+
+@dataclass
+class Flows:
+    """Cash and amortised monthly amounts per category (arrays of length = horizon)."""
+
+    cash: dict[str, Array]
+    amortised: dict[str, Array]
+    upfront_usd: Any
+    units: IntArray
+    served_tokens: Array
+    unserved_tokens: Array
+    utilisation: Array | None = None
+    purchases: IntArray | None = None
+    residual: Load | None = None
+    overflow_served_tokens: Array | None = None
+    notes: list[str] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
+    staff_fte: Array | None = None  #: staff the option is charged for each month [FTE]
+
+    def monthly(self, view: str = "cash") -> Array:
+        cats = self.cash if view == "cash" else self.amortised
+        return add(*cats.values()) if cats else np.zeros_like(self.served_tokens)
+
+    def start_of_month(self) -> Array:
+        """Purchases and setup, paid when the month begins (cash view)."""
+        parts = [self.cash[k] for k in ("capex", "setup") if k in self.cash]
+        return add(*parts) if parts else np.zeros(np.shape(self.monthly("cash")))
+
+    def npv(self, annual_pct: Any) -> Any:
+        """NPV of the cash view: purchases at the start of their month, everything else at its end."""
+        start = self.start_of_month()
+        return npv_timed(start, self.monthly("cash") - start, annual_pct)
+
+    def capex_opex(self) -> tuple[Array, Array]:
+        """Totals over the horizon (one per sample): capex categories and the rest."""
+        parts = [v for k, v in self.cash.items() if k in CAPEX_CATEGORIES]
+        capex = np.sum(add(*parts), axis=-1) if parts else np.zeros(np.shape(self.monthly("cash"))[:-1])
+        return capex, np.sum(self.monthly("cash"), axis=-1) - capex
+
+
+
+def _shape(*arrays: Any) -> tuple[int, ...]:
+    return np.broadcast_shapes(*(np.shape(a) for a in arrays))
+
+
+def _col(a: Array, m: int) -> Array:
+    """Month ``m`` of a (..., months) array, keeping the month axis (so samples broadcast)."""
+    return a[..., m:m + 1]
+
+
+def add(*parts: Any) -> Array:
+    """Sum of arrays of broadcastable shapes."""
+    out = np.zeros(_shape(*parts))
+    for p in parts:
+        out = out + p
+    return out
+
+
+def trend(pct_per_year: Any, months: int) -> Array:
+    """Price multiplier of each month for a compound trend [%/year]; month 1 = 1.
+
+    ``pct_per_year`` may be an array of samples of shape (samples, 1).
+    """
+    return (1.0 + np.asarray(pct_per_year, dtype=float) / 100.0) ** (np.arange(months, dtype=float) / 12.0)
+
+
+def lead_months(weeks: float) -> int:
+    """Procurement lead time in whole months (rounded up)."""
+    return int(math.ceil(float(weeks) * 7.0 / DAYS_PER_MONTH - 1e-9))
+
+
+def _need(peak: Any, per_unit_tokens_per_s: Any, utilisation: Any, step: int = 1) -> IntArray:
+    units = np.ceil(np.asarray(peak) / (per_unit_tokens_per_s * utilisation) - 1e-9)
+    if step > 1:
+        units = np.ceil(units / step - 1e-9) * step
+    return np.maximum(units, 0).astype(np.int64)
+
+
+
+
+def _active_hours(load: Load) -> Array:
+    return np.sum(np.where(load.active, load.hours, 0.0), axis=-1)
+
+
+
+def as_float_list(a: Any) -> list[float]:
+    return [float(x) for x in np.asarray(a, dtype=float)]

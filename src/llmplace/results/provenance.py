@@ -1,0 +1,86 @@
+"""Where numbers come from and how they were counted: sources, catalog rows, assumptions, conventions, demand."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Assumption",
+    "CatalogRowRef",
+    "Convention",
+    "DemandSummary",
+    "LoadDurationCurve",
+    "SiteAssumption",
+    "SourceRef",
+]
+
+
+
+# ---------------------------------------------------------------- provenance
+
+
+class SourceRef(BaseModel):
+    """A data row a criteria score rests on: the bundled table, the row key, its source and date."""
+
+    table: str
+    key: str
+    source: str
+    as_of: str
+
+
+class CatalogRowRef(BaseModel):
+    """A catalog row an option uses (``catalog``: servers, clouds, apis, gpus ...)."""
+
+    catalog: str
+    id: str
+    as_of: str
+    source: str
+
+
+class Assumption(BaseModel):
+    """One value an option's cost rests on, with its unit, source and date (``as_of`` None: undated)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: float | int | str
+    unit: str
+    source: str
+    as_of: str | None = None
+
+
+class SiteAssumption(BaseModel):
+    """A site or finance value after catalog defaults: the scenario's own or a dated catalog row."""
+
+    name: str
+    value: float
+    source: str
+    as_of: str | None
+
+
+class Convention(BaseModel):
+    """How the numbers were counted: the month, the currency and the view."""
+
+    hours_per_month: float
+    currency: str
+    view: str = "cash"
+    other_views: list[str] = Field(default_factory=lambda: ["amortised"])
+    terminal_value: str
+    month_convention: str = "upfront capex at t=0; running costs at the end of each month"
+
+
+class LoadDurationCurve(BaseModel):
+    """Month 1's load-duration curve: load relative to the active-hours mean, and the share of hours at it."""
+
+    relative_load: list[float]
+    share_of_hours: list[float]
+
+
+class DemandSummary(BaseModel):
+    """The demand every option serves, per month."""
+
+    tokens_per_month: list[float]
+    output_share: float
+    active_hours_per_month: float
+    load_duration_curve: LoadDurationCurve
+    peak_output_tokens_per_s: list[float]

@@ -1,0 +1,60 @@
+"""Site and finance values after catalog defaults: the scenario's own value, else a dated catalog row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import catalog
+from .conventions import SCENARIO_SOURCE
+from .scenario import Scenario
+
+__all__ = ["SiteValues", "site_values"]
+
+
+@dataclass
+class SiteValues:
+    """Site and finance values after catalog defaults, each with its source."""
+
+    values: dict[str, Any]
+    sources: dict[str, tuple[str, str | None]]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+
+_SITE_KEYS: dict[str, tuple[str, str, str]] = {
+    # scenario attribute: (catalog key, unit, section)
+    "electricity_usd_per_kwh": ("electricity_usd_per_kwh", "USD/kWh", "site"),
+    "pue": ("pue", "ratio", "site"),
+    "colocation_usd_per_kw_month": ("colocation_usd_per_kw_month", "USD/kW/month", "site"),
+    "maintenance_pct_of_capex_per_year": ("maintenance_pct_of_capex_per_year", "%/year", "site"),
+    "staff_loaded_usd_per_year": ("sysadmin_loaded_usd_per_year", "USD/year", "site"),
+    "staff_fte_per_server": ("staff_fte_per_server", "FTE", "site"),
+    "setup_usd_per_server": ("setup_usd_per_server", "USD", "site"),
+    "discount_rate_pct_per_year": ("discount_rate_pct_per_year", "%/year", "finance"),
+    "useful_life_years": ("useful_life_years", "years", "finance"),
+    "residual_value_pct": ("residual_value_pct", "% of capex", "finance"),
+}
+_CATALOG_ONLY = (
+    "reserved_1y_discount_pct", "reserved_3y_discount_pct", "spot_interruption_goodput", "storage_usd_per_gb_month",
+    "egress_usd_per_gb", "procurement_lead_time_weeks",
+)
+
+
+def site_values(s: Scenario) -> SiteValues:
+    """Resolve every site/finance value: the scenario's if given, else the dated catalog default."""
+    values: dict[str, float] = {}
+    sources: dict[str, tuple[str, str | None]] = {}
+    defaults = catalog.site_defaults()
+    for attr, (key, _unit, section) in _SITE_KEYS.items():
+        given = getattr(s.site if section == "site" else s.finance, attr)
+        if given is not None:
+            values[attr], sources[attr] = given, (SCENARIO_SOURCE, "scenario")
+        else:
+            row = defaults[key]
+            values[attr], sources[attr] = row.value, (row.source, row.as_of)
+    for key in _CATALOG_ONLY:
+        row = defaults[key]
+        values[key], sources[key] = row.value, (row.source, row.as_of)
+    return SiteValues(values, sources)

@@ -1,0 +1,105 @@
+"""The typed spine: criteria read the engine's own figures, costing never changes its inputs, one engine loop."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import llmplace
+from llmplace.costs import flows_for
+from llmplace.criteria.facts import gather
+from llmplace.demand import demand_from_scenario, load_from_demand
+from llmplace.engine import OPTIMISE, run
+from llmplace.hybrid import optimise
+from llmplace.options import resolve_options
+from llmplace.risk import evaluate
+from llmplace.scenario import parse_scenario
+from llmplace.site import site_values
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _doc(name: str) -> dict:
+    return yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+def test_criteria_fte_equals_the_input_fte_under_salary_growth() -> None:
+    """0.25 FTE a server stays 0.25 FTE a server when salaries grow 10 % a year.
+
+    Before the engine reported FTE as a value, the criteria step divided staff dollars (grown by the
+    salary trend) by the un-grown salary and found 0.288 FTE for one server on this example.
+    """
+    doc = _doc("internal-assistant-70b.yaml")
+    doc.setdefault("finance", {})["salary_growth_pct_per_year"] = 10
+    doc.setdefault("site", {})["staff_fte_per_server"] = 0.25
+    result = llmplace.compare(doc, samples=0)
+    checked = 0
+    for o in result.options:
+        if o.kind != "in_house" or not o.feasible or o.footprint.staff_fte == []:
+            continue
+        owned = np.asarray(o.units, dtype=float)
+        assert o.footprint.staff_fte == pytest.approx(list(owned * 0.25), rel=1e-12)
+        per_server = np.mean(o.footprint.staff_fte) / np.mean(owned)
+        assert per_server == pytest.approx(0.25, rel=1e-12)
+        checked += 1
+    assert checked, "the example has an in-house option to check"
+    facts = {f.id: f for f in gather(parse_scenario(doc), result)}
+    for o in result.options:
+        if o.kind == "in_house" and o.feasible:  # what the maintenance score and the plan read
+            assert facts[o.id].staff_fte == pytest.approx(0.25 * np.mean(o.units), rel=1e-12)
+
+
+def test_costing_leaves_deployments_and_scenario_unchanged() -> None:
+    """Pure cost functions: a deep copy taken before costing equals every deployment and the scenario after."""
+    s = parse_scenario(_doc("consumer-chat.yaml"))
+    deployments = resolve_options(s)
+    before = [copy.deepcopy(d) for d in deployments]
+    scenario_before = s.model_copy(deep=True)
+    sv = site_values(s)
+    run(s, deployments, sv)  # point run, hybrids optimised
+    run(s, deployments, sv, {d.id: OPTIMISE for d in deployments if d.kind == "hybrid"}, samples=3)
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    for d in deployments:
+        if d.infeasible_reason is None and d.kind != "hybrid":
+            flows_for(d, s, load, sv)
+        elif d.infeasible_reason is None:
+            optimise(d, s, load, sv)
+    for old, new in zip(before, deployments, strict=True):
+        assert new.option == old.option, new.id
+        assert new.assumptions == old.assumptions, new.id
+        assert new.capacity == old.capacity, new.id
+        assert [p.option for p in new.parts or ()] == [p.option for p in old.parts or ()], new.id
+    assert s == scenario_before
+
+
+def test_point_run_and_one_sample_agree() -> None:
+    """The Monte Carlo path and the point run are one loop: a sample at the point values gives the same TCO."""
+    s = parse_scenario(_doc("consumer-chat.yaml"))
+    deployments = resolve_options(s)
+    point = run(s, deployments, site_values(s))
+    units = {d.id: OPTIMISE for d in deployments if d.kind == "hybrid"}
+    sampled = evaluate(s, deployments, units, {}, 1)
+    for oid, outcome in point.outcomes.items():
+        assert float(sampled.tco[oid][0]) == pytest.approx(float(outcome.tco_usd), rel=1e-12), oid
+
+
+def test_result_types_hold_no_untyped_dicts() -> None:
+    """No result field is a ``dict[str, Any]``: every nested part of a result is a model or plain numbers."""
+    import typing
+
+    from pydantic import BaseModel
+
+    import llmplace.results as results
+
+    for name in results.__all__:
+        obj = getattr(results, name)
+        if not (isinstance(obj, type) and issubclass(obj, BaseModel)):
+            continue
+        for field, info in obj.model_fields.items():
+            text = str(info.annotation)
+            assert "Any" not in text, f"{name}.{field}: {text}"
+            assert info.annotation is not typing.Any, f"{name}.{field}"

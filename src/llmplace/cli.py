@@ -510,7 +510,7 @@ def init(
       llmplace init my-case.yaml --model llama-3.1-8b
       llmplace init my-case.yaml --interactive
     """
-    from .report.starter import starter_scenario
+    from .scenario.starter import starter_scenario
 
     target = _output_path(path, "PATH")
     if target.exists() and not force:

@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..catalog import criteria_data as data
 from ..errors import InputError
-from . import data
+from ..scenario.criteria_settings import Answers, Constraints, CriteriaSettings
 from .availability import option_availability
 from .constraints import check_option
 from .facts import gather
@@ -30,7 +31,6 @@ from .latency import option_latency
 from .model import CriterionScore, Evaluation, OptionCriteria, Recommendation, Weights, WeightSensitivity
 from .recommend import order, recommend
 from .scores import ScoreContext, score_option
-from .settings import Answers, Constraints, CriteriaSettings
 from .weights import resolve_weights
 
 __all__ = [

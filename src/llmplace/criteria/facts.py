@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
-from . import data
+from ..catalog import criteria_data as data
 
 __all__ = ["OptionFacts", "active_parts", "gather", "link_role", "needs_internet", "site_link_in_path", "standby",
            "twin_of"]

@@ -24,7 +24,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from . import data
+from ..catalog import criteria_data as data
 from .facts import OptionFacts, twin_of
 from .model import CriterionScore, Recommendation, Weights, WeightSensitivity
 from .scores import SCORERS, ScoreContext

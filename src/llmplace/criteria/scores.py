@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
-from . import data
+from ..catalog import criteria_data as data
 from .facts import OptionFacts, needs_internet, site_link_in_path
 from .model import CriterionScore
 

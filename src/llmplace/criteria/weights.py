@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import data
+from ..catalog import criteria_data as data
 from .model import Weights, WeightSensitivity
 
 __all__ = ["ranking", "resolve_weights", "sensitivity", "weighted_totals"]

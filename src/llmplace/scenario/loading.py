@@ -13,28 +13,16 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..errors import InputError
+from ..errors import InputError, field_path
 from .distributions import collect_distributions
 from .schema import Scenario
 
 __all__ = ["load_scenario", "parse_scenario", "scenario_json_schema"]
 
 
-def _loc(err: Any) -> str:
-    parts: list[str] = []
-    for p in err.get("loc", ()):
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        elif p in ("in_house", "cloud", "api", "hybrid") and parts and parts[-1].startswith("["):
-            continue  # the discriminator tag adds nothing for the reader
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return "".join(parts) or "scenario"
-
-
 def _first_error(exc: ValidationError) -> InputError:
     err = exc.errors()[0]
-    field = _loc(err)
+    field = field_path(err.get("loc", ())) or "scenario"
     value = err.get("input")
     msg = err.get("msg", "invalid")
     if err.get("type") == "missing":

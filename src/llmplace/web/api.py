@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from ..decision import CompareResult, compare
-from ..errors import InputError
+from ..errors import InputError, field_path
 from ..scenario import Scenario, parse_scenario
 from .storage import NAME_MAX, ScenarioStore
 
@@ -124,7 +124,7 @@ def unencodable_strings(data: Any, prefix: Sequence[str | int] = ("body",)) -> l
         if bad is not None:
             where = loc[1:] if loc and loc[0] == "body" else loc
             out.append({"loc": loc, "msg": "the text holds a lone UTF-16 surrogate, which is not a character",
-                        "type": "string_unicode", "field": _dotted(where) or "body",
+                        "type": "string_unicode", "field": field_path(where) or "body",
                         "value": _safe_value(_printable(bad)), "allowed": "text of valid Unicode characters"})
     return out
 
@@ -173,18 +173,6 @@ def _safe_value(v: Any) -> Any:
     return type(v).__name__
 
 
-def _dotted(loc: list[Any] | tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for p in loc:
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        elif p in ("in_house", "cloud", "api") and parts and parts[-1].startswith("["):
-            continue  # the discriminator tag adds nothing for the reader
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return "".join(parts)
-
-
 _BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 
@@ -226,7 +214,7 @@ def validation_error_detail(errors: Sequence[Any], prefix: Sequence[str] = ()) -
             continue
         else:
             allowed = _allowed(typ, e.get("ctx") or {}, msg)
-        field = _dotted(where) or (str(loc[0]) if loc else "body")
+        field = field_path(where) or (str(loc[0]) if loc else "body")
         out.append({"loc": loc, "msg": msg, "type": typ, "field": field,
                     "value": _safe_value(e.get("input")), "allowed": allowed})
     return out
@@ -241,7 +229,7 @@ def input_error_detail(exc: InputError, prefix: Sequence[str] = ("body",)) -> li
     for part in _LOC_PART.findall(exc.field.lstrip("-")):
         loc.append(int(part[1:-1]) if part.startswith("[") else part)
     d = exc.to_dict()
-    field = _dotted(loc[1:]) if loc and loc[0] == "body" else _dotted(loc)
+    field = field_path(loc[1:]) if loc and loc[0] == "body" else field_path(loc)
     return [{"loc": loc, "msg": d["message"], "type": "value_error", "field": field or d["field"],
              "value": _safe_value(d["value"]), "allowed": d["allowed"]}]
 

@@ -444,7 +444,7 @@ def test_tokens_must_be_url_and_cookie_safe(tmp_path: Path, invoke, monkeypatch:
     import uvicorn
 
     from llmplace.errors import InputError
-    from llmplace.web.server import check_bind
+    from llmplace.web.access import check_bind
 
     monkeypatch.delenv("LLMPLACE_TOKEN", raising=False)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not start"))

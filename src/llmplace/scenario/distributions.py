@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from ..conventions import DEFAULT_SCENARIO_SAMPLES, MAX_SAMPLES, MIN_SAMPLES
 from ..errors import InputError
 from .base import StrictModel
 
@@ -69,7 +70,8 @@ class UncertainInput(StrictModel):
 class Uncertainty(StrictModel):
     """Monte Carlo settings and the uncertain inputs (inline distributions are collected here too)."""
 
-    samples: int = Field(10000, ge=100, le=200000, description="Monte Carlo samples when sampling is asked for")
+    samples: int = Field(DEFAULT_SCENARIO_SAMPLES, ge=MIN_SAMPLES, le=MAX_SAMPLES,
+                         description="Monte Carlo samples when sampling is asked for")
     seed: int = Field(0, ge=0, description="random seed: the same seed gives the same numbers")
     defaults: bool = Field(True, description="add the documented default uncertainty for common inputs")
     inputs: list[UncertainInput] = Field(default_factory=list)

@@ -18,6 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, catalog
+from .conventions import (
+    DEFAULT_REPORT_SAMPLES,
+    FULL_SERVICE_SHARE,
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    STALE_AFTER_DAYS,
+    format_usd,
+    units_text,
+)
 from .errors import InputError, LlmplaceError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,12 +80,6 @@ def _main(
     """llmplace: size, cost and compare where to run an open-weight LLM."""
 
 
-def _money(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
-
-
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
@@ -119,8 +122,7 @@ def compare(
             continue
         units = "-"
         if o.unit_kind and o.units:
-            n = max(o.units)
-            units = f"{n} {o.unit_kind[:-1] if n == 1 and o.unit_kind.endswith('s') else o.unit_kind}"
+            units = units_text(max(o.units), o.unit_kind)
         if o.kind == "api":
             src = "per token"
         else:
@@ -128,15 +130,13 @@ def compare(
             src = "measured" if str(cap.get("source", "")).startswith("measured") else "sizing estimate"
             src = f"{cap.get('output_tokens_per_s_per_replica', 0):,.0f} tok/s/replica ({src})"
         if o.hybrid:
-            n_base, kind = o.hybrid["base_units"], o.hybrid["base_unit_kind"]
-            if n_base == 1 and kind.endswith("s"):
-                kind = kind[:-1]
-            src = f"base: {n_base} {kind}, serves {o.hybrid['share_served_by_base']:.0%}"
-        if o.served_share is not None and o.served_share < 0.999:
+            base = units_text(o.hybrid["base_units"], o.hybrid["base_unit_kind"])
+            src = f"base: {base}, serves {o.hybrid['share_served_by_base']:.0%}"
+        if o.served_share is not None and o.served_share < FULL_SERVICE_SHARE:
             src += f"; serves only {o.served_share:.1%}"
         mark = " *" if o.id == result.cheapest else ""
-        t.add_row(o.id + mark, o.kind, units, _money(o.upfront_usd), _money(o.tco_usd), _money(o.npv_usd),
-                  _money(o.usd_per_mtok), src)
+        t.add_row(o.id + mark, o.kind, units, format_usd(o.upfront_usd), format_usd(o.tco_usd), format_usd(o.npv_usd),
+                  format_usd(o.usd_per_mtok), src)
     out.print(t)
     for o in result.options:
         out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
@@ -198,7 +198,8 @@ def _print_risk(result: Any) -> None:
             continue
         r = o.risk
         p = r["probability_cheapest"]
-        t.add_row(o.id, _money(r["tco_usd"]["p10"]), _money(r["tco_usd"]["p50"]), _money(r["tco_usd"]["p90"]),
+        tco = r["tco_usd"]
+        t.add_row(o.id, format_usd(tco["p10"]), format_usd(tco["p50"]), format_usd(tco["p90"]),
                   "-" if p is None else f"{p:.0%}", f"{r['monthly_cost_spread_pct']:.0f} %")
     out.print(t)
     if result.tornado:
@@ -206,7 +207,8 @@ def _print_risk(result: Any) -> None:
         out.print(f"What moves the gap between {top[0]['between'][0]} and {top[0]['between'][1]} most "
                   "(P10 -> P90 of each input):", markup=False, highlight=False)
         for row in top:
-            out.print(f"  {row['label']}: gap {_money(row['gap_at_low_usd'])} -> {_money(row['gap_at_high_usd'])}",
+            gaps = f"{format_usd(row['gap_at_low_usd'])} -> {format_usd(row['gap_at_high_usd'])}"
+            out.print(f"  {row['label']}: gap {gaps}",
                       markup=False, highlight=False)
     if result.thresholds:
         out.print("Switching thresholds:", markup=False, highlight=False)
@@ -422,7 +424,8 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print what was written (path, format, size) as JSON"),
     samples: int = typer.Option(-1, "--samples",
                                 help="Monte Carlo draws for the ranges, tornado and thresholds; 0: none; "
-                                     "default: the scenario's own if it lists uncertain inputs, else 2000"),
+                                     "default: the scenario's own if it lists uncertain inputs, "
+                                     f"else {DEFAULT_REPORT_SAMPLES}"),
     seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
 ) -> None:
     """Write the decision report: one self-contained HTML page (charts, tables, every assumption with
@@ -457,12 +460,13 @@ def report(
                              "pdf needs Chromium installed (for example `apt-get install chromium`)")
     from .scenario import load_scenario
 
-    if 0 < samples < 100:
-        raise InputError("--samples", samples, "0 (no Monte Carlo) or a whole number from 100 to 1,000,000")
+    if 0 < samples < MIN_SAMPLES or samples > MAX_SAMPLES:
+        raise InputError("--samples", samples,
+                         f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
     s = load_scenario(scenario)
     if samples < 0:
         unc = getattr(s, "uncertainty", None)
-        samples = -1 if unc is not None and getattr(unc, "inputs", None) else 2000
+        samples = -1 if unc is not None and getattr(unc, "inputs", None) else DEFAULT_REPORT_SAMPLES
     with _Working("Comparing the options...") as work:
 
         def progress(done: int, total: int) -> None:
@@ -489,7 +493,7 @@ def report(
     else:
         out.print(f"Wrote {target} ({kind}, {size:,} bytes)", markup=False, highlight=False)
     if stale and not as_json:
-        err.print(f"note: {len(stale)} catalog values or defaults are older than 180 days; "
+        err.print(f"note: {len(stale)} catalog values or defaults are older than {STALE_AFTER_DAYS} days; "
                   "the report lists them", markup=False, highlight=False)
 
 

@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
+from ..conventions import DEFAULT_REPORT_SAMPLES, MAX_SAMPLES
 from ..decision import CompareResult, compare
 from ..errors import InputError, field_path
 from ..scenario import Scenario, parse_scenario
@@ -299,7 +300,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 ScenarioBody = Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCENARIO_MARK: True}),
                          Body(description="a scenario document: the structure of a scenario file, as JSON")]
-_SAMPLES = Query(None, ge=0, le=1_000_000,
+_SAMPLES = Query(None, ge=0, le=MAX_SAMPLES,
                  description="Monte Carlo samples; 0 = deterministic only; default: the scenario's own "
                              "setting (sampling only when it holds distributions)")
 _SEED = Query(None, ge=0, le=2**32 - 1, description="random seed of the Monte Carlo run")
@@ -372,16 +373,12 @@ _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-REPORT_SAMPLES = 2000
-"""Monte Carlo samples of a report whose scenario lists no uncertain inputs (as ``llmplace report``)."""
-
-
 def report_samples(scenario: Scenario, samples: int | None = None) -> int | None:
     """The Monte Carlo samples ``llmplace report`` uses: ``samples`` if given, else the scenario's own
-    setting (None) if it lists uncertain inputs (inline distributions included), else :data:`REPORT_SAMPLES`."""
+    setting (None) if it lists uncertain inputs (inline distributions included), else ``DEFAULT_REPORT_SAMPLES``."""
     if samples is not None:
         return samples
-    return None if scenario.uncertainty.inputs else REPORT_SAMPLES
+    return None if scenario.uncertainty.inputs else DEFAULT_REPORT_SAMPLES
 
 
 def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
@@ -403,10 +400,10 @@ def report_endpoint(
     document: ScenarioBody,
     format: ReportFormat = Query("html", description="html, md, json or xlsx"),
     download: bool = Query(False, description="send as an attachment (always for xlsx)"),
-    samples: int | None = Query(None, ge=0, le=1_000_000,
+    samples: int | None = Query(None, ge=0, le=MAX_SAMPLES,
                                 description="Monte Carlo samples; 0 = deterministic only; default, as "
                                             "`llmplace report`: the scenario's own setting if it lists "
-                                            f"uncertain inputs, else {REPORT_SAMPLES}"),
+                                            f"uncertain inputs, else {DEFAULT_REPORT_SAMPLES}"),
     seed: int | None = _SEED,
 ) -> Response:
     scenario = validate_document(document)

@@ -110,6 +110,27 @@ def compare(
     if as_json:
         _print_json(result.to_dict())
         return
+    _print_comparison(result)
+
+
+def _capacity_text(o: Any) -> str:
+    """The capacity column of one feasible option: throughput and its source, the hybrid's base, short service."""
+    if o.kind == "api":
+        src = "per token"
+    else:
+        cap = o.capacity or {}
+        src = "measured" if str(cap.get("source", "")).startswith("measured") else "sizing estimate"
+        src = f"{cap.get('output_tokens_per_s_per_replica', 0):,.0f} tok/s/replica ({src})"
+    if o.hybrid:
+        base = units_text(o.hybrid["base_units"], o.hybrid["base_unit_kind"])
+        src = f"base: {base}, serves {o.hybrid['share_served_by_base']:.0%}"
+    if o.served_share is not None and o.served_share < FULL_SERVICE_SHARE:
+        src += f"; serves only {o.served_share:.1%}"
+    return src
+
+
+def _print_comparison(result: Any) -> None:
+    """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation."""
     conv = result.convention
     t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
               f"{conv['hours_per_month']:g} h/month, {conv['currency']}")
@@ -120,23 +141,10 @@ def compare(
         if not o.feasible:
             t.add_row(o.id, o.kind, "-", "-", "-", "-", "-", f"infeasible: {o.infeasible_reason}")
             continue
-        units = "-"
-        if o.unit_kind and o.units:
-            units = units_text(max(o.units), o.unit_kind)
-        if o.kind == "api":
-            src = "per token"
-        else:
-            cap = o.capacity or {}
-            src = "measured" if str(cap.get("source", "")).startswith("measured") else "sizing estimate"
-            src = f"{cap.get('output_tokens_per_s_per_replica', 0):,.0f} tok/s/replica ({src})"
-        if o.hybrid:
-            base = units_text(o.hybrid["base_units"], o.hybrid["base_unit_kind"])
-            src = f"base: {base}, serves {o.hybrid['share_served_by_base']:.0%}"
-        if o.served_share is not None and o.served_share < FULL_SERVICE_SHARE:
-            src += f"; serves only {o.served_share:.1%}"
+        units = units_text(max(o.units), o.unit_kind) if o.unit_kind and o.units else "-"
         mark = " *" if o.id == result.cheapest else ""
         t.add_row(o.id + mark, o.kind, units, format_usd(o.upfront_usd), format_usd(o.tco_usd), format_usd(o.npv_usd),
-                  format_usd(o.usd_per_mtok), src)
+                  format_usd(o.usd_per_mtok), _capacity_text(o))
     out.print(t)
     for o in result.options:
         out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
@@ -438,28 +446,11 @@ def report(
       llmplace report examples/consumer-chat.yaml --format md -o - --samples 0
       llmplace report examples/internal-assistant-70b.yaml -o board.pdf   (needs Chromium installed)
     """
-    import datetime as dt
-
     from .decision import compare as run_compare
-    from .report import FORMATS, format_for_path, render
-    from .report.content import staleness
-
-    kind = fmt.strip().lower() or format_for_path(output if output not in ("", "-") else None)
-    if kind not in FORMATS:
-        raise InputError("--format", fmt, ", ".join(FORMATS))
-    if output == "-" and kind in ("xlsx", "pdf"):
-        raise InputError("--output", output, f"a file path ({kind} is a binary format)")
-    target = None if output == "-" else _output_path(output or f"{scenario.stem}-report.{kind}", "--output")
-    if target is not None and scenario.exists() and target.resolve() == scenario.resolve():
-        raise InputError("--output", output, "a path other than the scenario file")
-    if kind == "pdf":
-        from .report.pdf import find_chromium
-
-        if find_chromium() is None:
-            raise InputError("--format", "pdf", "html, md, json or xlsx",
-                             "pdf needs Chromium installed (for example `apt-get install chromium`)")
+    from .report import render
     from .scenario import load_scenario
 
+    kind, target = _report_target(scenario, output, fmt)
     if 0 < samples < MIN_SAMPLES or samples > MAX_SAMPLES:
         raise InputError("--samples", samples,
                          f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
@@ -479,6 +470,36 @@ def report(
     if target is None:
         sys.stdout.write(data if isinstance(data, str) else data.decode())
         return
+    _write_report(target, output, kind, data, result, as_json)
+
+
+def _report_target(scenario: Path, output: str, fmt: str) -> tuple[str, Path | None]:
+    """The report's format and the file to write (None: standard output), checked before any work."""
+    from .report import FORMATS, format_for_path
+
+    kind = fmt.strip().lower() or format_for_path(output if output not in ("", "-") else None)
+    if kind not in FORMATS:
+        raise InputError("--format", fmt, ", ".join(FORMATS))
+    if output == "-" and kind in ("xlsx", "pdf"):
+        raise InputError("--output", output, f"a file path ({kind} is a binary format)")
+    target = None if output == "-" else _output_path(output or f"{scenario.stem}-report.{kind}", "--output")
+    if target is not None and scenario.exists() and target.resolve() == scenario.resolve():
+        raise InputError("--output", output, "a path other than the scenario file")
+    if kind == "pdf":
+        from .report.pdf import find_chromium
+
+        if find_chromium() is None:
+            raise InputError("--format", "pdf", "html, md, json or xlsx",
+                             "pdf needs Chromium installed (for example `apt-get install chromium`)")
+    return kind, target
+
+
+def _write_report(target: Path, output: str, kind: str, data: str | bytes, result: Any, as_json: bool) -> None:
+    """Write the rendered report to ``target``, then say what was written and how many catalog values are stale."""
+    import datetime as dt
+
+    from .report.content import staleness
+
     try:
         if isinstance(data, bytes):
             target.write_bytes(data)

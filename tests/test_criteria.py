@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from llmplace import InputError, compare, parse_scenario
+from llmplace.catalog import criteria_data as cdata
 from llmplace.criteria import CRITERIA, evaluate
-from llmplace.criteria import data as cdata
 
 from .conftest import EXAMPLES
 

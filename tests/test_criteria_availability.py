@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llmplace import compare
-from llmplace.criteria import data
+from llmplace.catalog import criteria_data as data
 from llmplace.criteria.availability import (
     HOURS_PER_YEAR,
     downtime_hours,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from llmplace import InputError, compare, parse_scenario
-from llmplace.criteria import data
+from llmplace.catalog import criteria_data as data
 from llmplace.criteria.availability import HOURS_PER_YEAR, fleet_shortfall
 from llmplace.criteria.facts import gather
 from llmplace.criteria.recommend import _plan, beyond

@@ -7,8 +7,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from llmplace import compare, parse_scenario
+from llmplace.catalog import criteria_data as cdata
 from llmplace.criteria import CRITERIA
-from llmplace.criteria import data as cdata
 from llmplace.criteria.weights import resolve_weights, sensitivity, weighted_totals
 
 from .test_criteria import _doc

@@ -91,6 +91,18 @@ def test_unknown_and_missing_fields_are_named(client: TestClient):
     assert fields["workload.requests_per_mnth"]["value"] == 5
 
 
+def test_a_bad_hybrid_field_is_reported_once_under_one_name(client: TestClient):
+    bad = copy.deepcopy(SMALL)
+    bad["options"].append({"kind": "hybrid", "id": "mix", "base": "cheap-api", "overflow": "dear-api",
+                           "base_units": -1})
+    r = client.post("/api/v1/compare", json=bad)
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    named = [d for d in detail if "base_units" in d["field"]]
+    assert [d["field"] for d in named] == ["options[2].base_units"]
+    assert named[0]["value"] == -1
+
+
 def test_engine_input_errors_are_422_with_the_field(client: TestClient):
     bad = copy.deepcopy(SMALL)
     bad["model"]["name"] = "llama-3.1-8bb"
@@ -432,7 +444,7 @@ def test_tokens_must_be_url_and_cookie_safe(tmp_path: Path, invoke, monkeypatch:
     import uvicorn
 
     from llmplace.errors import InputError
-    from llmplace.web.server import check_bind
+    from llmplace.web.access import check_bind
 
     monkeypatch.delenv("LLMPLACE_TOKEN", raising=False)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("must not start"))

@@ -38,7 +38,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from llmplace.web import create_app
-    from llmplace.web.app import LOOPBACK_HOSTS
+    from llmplace.web.access import LOOPBACK_HOSTS
 
     db: Path = tmp_path_factory.mktemp("e2e") / "e2e.db"
     port = _free_port()

@@ -18,7 +18,15 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, catalog
-from .conventions import units_text
+from .conventions import (
+    DEFAULT_REPORT_SAMPLES,
+    FULL_SERVICE_SHARE,
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    STALE_AFTER_DAYS,
+    format_usd,
+    units_text,
+)
 from .errors import InputError, LlmplaceError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,12 +80,6 @@ def _main(
     """llmplace: size, cost and compare where to run an open-weight LLM."""
 
 
-def _money(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}"
-
-
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
@@ -108,6 +110,28 @@ def compare(
     if as_json:
         _print_json(result.to_dict())
         return
+    _print_comparison(result)
+
+
+def _capacity_text(o: Any) -> str:
+    """The capacity column of one feasible option: throughput and its source, the hybrid's base, short service."""
+    if o.kind == "api":
+        src = "per token"
+    else:
+        cap = o.capacity
+        measured = cap is not None and cap.source.startswith("measured")
+        rate = cap.output_tokens_per_s_per_replica if cap is not None else 0.0
+        src = f"{rate:,.0f} tok/s/replica ({'measured' if measured else 'sizing estimate'})"
+    if o.hybrid:
+        base = units_text(o.hybrid.base_units, o.hybrid.base_unit_kind)
+        src = f"base: {base}, serves {o.hybrid.share_served_by_base:.0%}"
+    if o.served_share is not None and o.served_share < FULL_SERVICE_SHARE:
+        src += f"; serves only {o.served_share:.1%}"
+    return src
+
+
+def _print_comparison(result: Any) -> None:
+    """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation."""
     conv = result.convention
     t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
               f"{conv.hours_per_month:g} h/month, {conv.currency}")
@@ -119,21 +143,9 @@ def compare(
             t.add_row(o.id, o.kind, "-", "-", "-", "-", "-", f"infeasible: {o.infeasible_reason}")
             continue
         units = units_text(o.peak_units, o.unit_kind)
-        if o.kind == "api":
-            src = "per token"
-        else:
-            cap = o.capacity
-            measured = cap is not None and cap.source.startswith("measured")
-            rate = cap.output_tokens_per_s_per_replica if cap is not None else 0.0
-            src = f"{rate:,.0f} tok/s/replica ({'measured' if measured else 'sizing estimate'})"
-        if o.hybrid:
-            base = units_text(o.hybrid.base_units, o.hybrid.base_unit_kind)
-            src = f"base: {base}, serves {o.hybrid.share_served_by_base:.0%}"
-        if o.served_share is not None and o.served_share < 0.999:
-            src += f"; serves only {o.served_share:.1%}"
         mark = " *" if o.id == result.cheapest else ""
-        t.add_row(o.id + mark, o.kind, units, _money(o.upfront_usd), _money(o.tco_usd), _money(o.npv_usd),
-                  _money(o.usd_per_mtok), src)
+        t.add_row(o.id + mark, o.kind, units, format_usd(o.upfront_usd), format_usd(o.tco_usd), format_usd(o.npv_usd),
+                  format_usd(o.usd_per_mtok), _capacity_text(o))
     out.print(t)
     for o in result.options:
         out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
@@ -195,7 +207,7 @@ def _print_risk(result: Any) -> None:
             continue
         r = o.risk
         p = r.probability_cheapest
-        t.add_row(o.id, _money(r.tco_usd.p10), _money(r.tco_usd.p50), _money(r.tco_usd.p90),
+        t.add_row(o.id, format_usd(r.tco_usd.p10), format_usd(r.tco_usd.p50), format_usd(r.tco_usd.p90),
                   "-" if p is None else f"{p:.0%}", f"{r.monthly_cost_spread_pct:.0f} %")
     out.print(t)
     if result.tornado:
@@ -203,7 +215,8 @@ def _print_risk(result: Any) -> None:
         out.print(f"What moves the gap between {top[0].between[0]} and {top[0].between[1]} most "
                   "(P10 -> P90 of each input):", markup=False, highlight=False)
         for row in top:
-            out.print(f"  {row.label}: gap {_money(row.gap_at_low_usd)} -> {_money(row.gap_at_high_usd)}",
+            gaps = f"{format_usd(row.gap_at_low_usd)} -> {format_usd(row.gap_at_high_usd)}"
+            out.print(f"  {row.label}: gap {gaps}",
                       markup=False, highlight=False)
     if result.thresholds:
         out.print("Switching thresholds:", markup=False, highlight=False)
@@ -419,7 +432,8 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print what was written (path, format, size) as JSON"),
     samples: int = typer.Option(-1, "--samples",
                                 help="Monte Carlo draws for the ranges, tornado and thresholds; 0: none; "
-                                     "default: the scenario's own if it lists uncertain inputs, else 2000"),
+                                     "default: the scenario's own if it lists uncertain inputs, "
+                                     f"else {DEFAULT_REPORT_SAMPLES}"),
     seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
 ) -> None:
     """Write the decision report: one self-contained HTML page (charts, tables, every assumption with
@@ -432,11 +446,36 @@ def report(
       llmplace report examples/consumer-chat.yaml --format md -o - --samples 0
       llmplace report examples/internal-assistant-70b.yaml -o board.pdf   (needs Chromium installed)
     """
-    import datetime as dt
-
     from .decision import compare as run_compare
-    from .report import FORMATS, format_for_path, render
-    from .report.content import staleness
+    from .report import render
+    from .scenario import load_scenario
+
+    kind, target = _report_target(scenario, output, fmt)
+    if 0 < samples < MIN_SAMPLES or samples > MAX_SAMPLES:
+        raise InputError("--samples", samples,
+                         f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
+    s = load_scenario(scenario)
+    if samples < 0:
+        unc = getattr(s, "uncertainty", None)
+        samples = -1 if unc is not None and getattr(unc, "inputs", None) else DEFAULT_REPORT_SAMPLES
+    with _Working("Comparing the options...") as work:
+
+        def progress(done: int, total: int) -> None:
+            work.update(f"Monte Carlo: {done:,} of {total:,} draws...")
+
+        result = run_compare(s, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
+                             progress=progress)
+        work.update(f"Writing the {kind} report...")
+        data = render(result, kind, source=scenario.name)
+    if target is None:
+        sys.stdout.write(data if isinstance(data, str) else data.decode())
+        return
+    _write_report(target, output, kind, data, result, as_json)
+
+
+def _report_target(scenario: Path, output: str, fmt: str) -> tuple[str, Path | None]:
+    """The report's format and the file to write (None: standard output), checked before any work."""
+    from .report import FORMATS, format_for_path
 
     kind = fmt.strip().lower() or format_for_path(output if output not in ("", "-") else None)
     if kind not in FORMATS:
@@ -452,26 +491,15 @@ def report(
         if find_chromium() is None:
             raise InputError("--format", "pdf", "html, md, json or xlsx",
                              "pdf needs Chromium installed (for example `apt-get install chromium`)")
-    from .scenario import load_scenario
+    return kind, target
 
-    if 0 < samples < 100:
-        raise InputError("--samples", samples, "0 (no Monte Carlo) or a whole number from 100 to 1,000,000")
-    s = load_scenario(scenario)
-    if samples < 0:
-        unc = getattr(s, "uncertainty", None)
-        samples = -1 if unc is not None and getattr(unc, "inputs", None) else 2000
-    with _Working("Comparing the options...") as work:
 
-        def progress(done: int, total: int) -> None:
-            work.update(f"Monte Carlo: {done:,} of {total:,} draws...")
+def _write_report(target: Path, output: str, kind: str, data: str | bytes, result: Any, as_json: bool) -> None:
+    """Write the rendered report to ``target``, then say what was written and how many catalog values are stale."""
+    import datetime as dt
 
-        result = run_compare(s, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress)
-        work.update(f"Writing the {kind} report...")
-        data = render(result, kind, source=scenario.name)
-    if target is None:
-        sys.stdout.write(data if isinstance(data, str) else data.decode())
-        return
+    from .report.content import staleness
+
     try:
         if isinstance(data, bytes):
             target.write_bytes(data)
@@ -486,7 +514,7 @@ def report(
     else:
         out.print(f"Wrote {target} ({kind}, {size:,} bytes)", markup=False, highlight=False)
     if stale and not as_json:
-        err.print(f"note: {len(stale)} catalog values or defaults are older than 180 days; "
+        err.print(f"note: {len(stale)} catalog values or defaults are older than {STALE_AFTER_DAYS} days; "
                   "the report lists them", markup=False, highlight=False)
 
 
@@ -507,7 +535,7 @@ def init(
       llmplace init my-case.yaml --model llama-3.1-8b
       llmplace init my-case.yaml --interactive
     """
-    from .report.starter import starter_scenario
+    from .scenario.starter import starter_scenario
 
     target = _output_path(path, "PATH")
     if target.exists() and not force:

@@ -7,9 +7,12 @@ message and exit status 2, the REST API into HTTP 422. Anything else deriving fr
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["LlmplaceError", "InputError", "UnknownNameError", "InfeasibleError"]
+__all__ = ["LlmplaceError", "InputError", "UnknownNameError", "InfeasibleError", "field_path"]
+
+_OPTION_KINDS = frozenset({"in_house", "cloud", "api", "hybrid"})
 
 
 class LlmplaceError(Exception):
@@ -46,3 +49,20 @@ class UnknownNameError(InputError):
 
 class InfeasibleError(InputError):
     """An option cannot serve the workload at all (for example the model does not fit)."""
+
+
+def field_path(loc: Iterable[Any]) -> str:
+    """A validation error's location as the dotted field name people read: ``options[2].base_units``.
+
+    List indexes are written ``[i]``; the option kind pydantic adds after an option's index (the
+    discriminator tag) is left out, since it adds nothing for the reader. Empty for an empty location.
+    """
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif p in _OPTION_KINDS and parts and parts[-1].startswith("["):
+            continue
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..catalog import criteria_data as data
 from ..errors import InputError
 from ..results import (
     Availability,
@@ -33,14 +34,13 @@ from ..results import (
     Weights,
     WeightSensitivity,
 )
-from . import data
+from ..scenario.criteria_settings import Answers, Constraints, CriteriaSettings
 from .availability import option_availability
 from .constraints import check_option
 from .facts import gather
 from .latency import option_latency
 from .recommend import order, recommend
 from .scores import ScoreContext, score_option
-from .settings import Answers, Constraints, CriteriaSettings
 from .weights import resolve_weights
 
 __all__ = [

@@ -36,8 +36,8 @@ import math
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from ..catalog import criteria_data as data
 from ..errors import LlmplaceError
-from . import data
 from .facts import OptionFacts, active_parts, ceil_div, link_role, worst_month
 
 __all__ = [

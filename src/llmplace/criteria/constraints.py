@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import data
+from ..catalog import criteria_data as data
 from .facts import OptionFacts, ceil_div, needs_internet
 
 __all__ = ["check_option"]

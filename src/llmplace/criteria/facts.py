@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
+from ..catalog import criteria_data as data
 from ..results import CompareResult, OptionResult
 from ..sizing import SizingResult
-from . import data
 
 __all__ = ["OptionFacts", "active_parts", "gather", "link_role", "needs_internet", "site_link_in_path", "standby",
            "twin_of"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import data
+from ..catalog import criteria_data as data
 from .facts import OptionFacts
 
 __all__ = ["network_path", "option_latency"]

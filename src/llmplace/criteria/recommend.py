@@ -24,8 +24,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..catalog import criteria_data as data
+from ..conventions import format_usd
 from ..results import CostThreshold, CriterionScore, Recommendation, Weights, WeightSensitivity
-from . import data
 from .facts import OptionFacts, twin_of
 from .scores import SCORERS, ScoreContext
 from .weights import TIE_DIGITS, ranking, sensitivity, weighted_totals
@@ -39,10 +40,6 @@ QUOTE_DIGITS = 4  #: significant digits of a quoted weight threshold, rounded pa
 
 def _label(c: str) -> str:
     return data.CRITERION_LABELS.get(c, c)
-
-
-def _money(x: float) -> str:
-    return f"${x:,.0f}"
 
 
 def _pct(x: float) -> str:
@@ -197,8 +194,8 @@ def _risks(
     if avail.get("downtime_usd_per_year") and "availability" not in weak[:2]:
         out.append(
             f"Downtime: {avail['downtime_hours_per_year']:.1f} h/yr expected, about "
-            f"{_money(avail['downtime_usd_per_year'])}/yr at "
-            f"{_money(ctx.settings.downtime_usd_per_hour)}/h in active hours"
+            f"{format_usd(avail['downtime_usd_per_year'], cents_below=0)}/yr at "
+            f"{format_usd(ctx.settings.downtime_usd_per_hour, cents_below=0)}/h in active hours"
         )
     if f.kind == "in_house" and "scalability" not in weak[:2]:
         weeks, src = ctx.lead_weeks(f)
@@ -272,15 +269,17 @@ def _would_change(
         if k is not None and not tied:
             thresholds.append(CostThreshold(option=r, tco_factor=round(k, 4), tco_usd=round(fr.tco_usd * k, 2)))
             lines.append(
-                f"{r} cost {_pct(1 - k)} less over the horizon (TCO {_money(fr.tco_usd * k)} instead of "
-                f"{_money(fr.tco_usd)}): it would overtake {w}"
+                f"{r} cost {_pct(1 - k)} less over the horizon "
+                f"(TCO {format_usd(fr.tco_usd * k, cents_below=0)} instead of "
+                f"{format_usd(fr.tco_usd, cents_below=0)}): it would overtake {w}"
             )
         elif k is None:
             lines.append(f"no cut in {r}'s cost alone would make it overtake {w} with these weights")
         if k2 is not None and not tied:
             thresholds.append(CostThreshold(option=w, tco_factor=round(k2, 4), tco_usd=round(fw.tco_usd * k2, 2)))
             lines.append(
-                f"{w} cost {_pct(k2 - 1)} more than modelled (TCO {_money(fw.tco_usd * k2)}): {r} would win"
+                f"{w} cost {_pct(k2 - 1)} more than modelled "
+                f"(TCO {format_usd(fw.tco_usd * k2, cents_below=0)}): {r} would win"
             )
         for b in getattr(res, "break_even", []) or []:
             if b.view == "cash" and {b.a, b.b} == {w, r}:
@@ -306,7 +305,7 @@ def _would_change(
             better = (
                 f"would score {total:.1f} vs {totals[w]:.1f}"
                 if total > totals[w]
-                else f"costs {_money(tco)} over the horizon, {_pct(1 - tco / fw_tco)} less than {w}"
+                else f"costs {format_usd(tco, cents_below=0)} over the horizon, {_pct(1 - tco / fw_tco)} less than {w}"
             )
             lines.append(
                 f"a constraint were relaxed: {oid} {better}; excluded now because "
@@ -327,7 +326,7 @@ def _plan(f: OptionFacts, res: Any, w: str, r: str | None) -> list[str]:
         else:
             extra = " split over two sites" if f.second_site else ""
         out.append(
-            f"Buy {f.units[0]} x {f.label}{extra}: {_money(f.upfront_usd)} upfront; "
+            f"Buy {f.units[0]} x {f.label}{extra}: {format_usd(f.upfront_usd, cents_below=0)} upfront; "
             f"{f.staff_fte:.2f} FTE to run them"
         )
     elif f.kind == "cloud":
@@ -336,8 +335,8 @@ def _plan(f: OptionFacts, res: Any, w: str, r: str | None) -> list[str]:
     elif f.kind == "api":
         mon = f.result.monthly_usd
         out.append(
-            f"Use {f.label} at ${f.usd_per_mtok or 0:,.2f}/Mtok: about {_money(mon[0])} in month 1, "
-            f"{_money(mon[-1])} in month {h}"
+            f"Use {f.label} at ${f.usd_per_mtok or 0:,.2f}/Mtok: about {format_usd(mon[0], cents_below=0)} in month 1, "
+            f"{format_usd(mon[-1], cents_below=0)} in month {h}"
         )
     else:
         hp = f.result.hybrid
@@ -356,7 +355,7 @@ def _plan(f: OptionFacts, res: Any, w: str, r: str | None) -> list[str]:
                 kind = kind[:-1]
             out.append(
                 f"{verb} {n} {kind} of {base.label} "
-                f"({_money(f.upfront_usd)} upfront) for the base load, serving "
+                f"({format_usd(f.upfront_usd, cents_below=0)} upfront) for the base load, serving "
                 f"{hp.share_served_by_base:.1%} of tokens"
             )
             share_over = hp.share_served_by_overflow
@@ -437,7 +436,7 @@ def recommend(
         f"Recommended: {fw.label} ({w}), weighted score {totals[w]:.1f}/10 with the {weights.profile} "
         f"weights"
         + (f"; runner-up {r} at {totals[r]:.1f}" if r else "; the only eligible option")
-        + f". Lowest TCO among eligible options: {cheapest.id} ({_money(cheapest.tco_usd)} over "
+        + f". Lowest TCO among eligible options: {cheapest.id} ({format_usd(cheapest.tco_usd, cents_below=0)} over "
         f"{cheapest.horizon_months} months)."
         + "".join(
             f" {o} is the same deployment as {twin_map[o]} ({_twin_words(next(f for f in facts if f.id == o))})."

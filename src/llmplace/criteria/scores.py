@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
+from ..catalog import criteria_data as data
+from ..conventions import format_usd
 from ..results import CriterionScore
-from . import data
 from .facts import OptionFacts, needs_internet, site_link_in_path
 
 __all__ = ["ScoreContext", "SCORERS", "score_option", "trait_for"]
@@ -85,10 +86,6 @@ def _clip(x: float) -> float:
     return float(min(10.0, max(0.0, x)))
 
 
-def _money(x: float) -> str:
-    return f"${x:,.0f}"
-
-
 # --- scores from numbers --------------------------------------------------------------------------
 
 
@@ -99,8 +96,8 @@ def _initial_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
         reason = "no upfront cost"
     else:
         reason = (
-            f"upfront {_money(f.upfront_usd)} = {f.upfront_usd / ref:.2f}x the lowest "
-            f"{f.horizon_months}-month TCO of any option ({_money(ref)})"
+            f"upfront {format_usd(f.upfront_usd, cents_below=0)} = {f.upfront_usd / ref:.2f}x the lowest "
+            f"{f.horizon_months}-month TCO of any option ({format_usd(ref, cents_below=0)})"
         )
     return CriterionScore(
         score=_clip(s),
@@ -121,12 +118,12 @@ def _total_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
     else:
         s = 10.0 * lo / f.tco_usd if f.tco_usd > 0 else 10.0
     if best is not None and abs(f.tco_usd - lo) < 1e-6:
-        reason = f"lowest TCO: {_money(f.tco_usd)} over {f.horizon_months} months{per}"
+        reason = f"lowest TCO: {format_usd(f.tco_usd, cents_below=0)} over {f.horizon_months} months{per}"
     else:
         ratio = f.tco_usd / lo if lo > 0 else float("nan")
         reason = (
-            f"TCO {_money(f.tco_usd)} over {f.horizon_months} months{per}, {ratio:.2f}x the lowest "
-            f"({_money(lo)}, {best.id if best else '-'})"
+            f"TCO {format_usd(f.tco_usd, cents_below=0)} over {f.horizon_months} months{per}, {ratio:.2f}x the lowest "
+            f"({format_usd(lo, cents_below=0)}, {best.id if best else '-'})"
         )
     return CriterionScore(
         score=_clip(s), reason=reason, value=f.tco_usd, unit="USD", basis="10 x lowest TCO / TCO (cash view)"
@@ -167,7 +164,8 @@ def _cost_predictability(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
         )
     e, rows = exposure_share(f)
     top = max(rows, key=lambda r: r[1] * r[2], default=None)
-    tail = f"; largest exposed item: {top[0]} {_money(top[1])} x {top[2]:g}" if top and top[2] > 0 else ""
+    tail = (f"; largest exposed item: {top[0]} {format_usd(top[1], cents_below=0)} x {top[2]:g}"
+            if top and top[2] > 0 else "")
     return CriterionScore(
         score=_clip(10.0 * (1.0 - e)),
         reason=(
@@ -253,7 +251,8 @@ def _availability(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
     money = ""
     if a.get("downtime_usd_per_year") is not None:
         money = (
-            f"; {_money(a['downtime_usd_per_year'])}/yr at {_money(ctx.settings.downtime_usd_per_hour)}/h "
+            f"; {format_usd(a['downtime_usd_per_year'], cents_below=0)}/yr at "
+            f"{format_usd(ctx.settings.downtime_usd_per_hour, cents_below=0)}/h "
             f"over {a['downtime_active_hours_per_year']:.1f} h in active hours"
         )
     reason = (
@@ -272,7 +271,8 @@ def _availability(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
 def _maintenance(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
     pen, why = trait_for("maintenance_skills", f, ctx)
     s = 10.0 / (1.0 + f.staff_fte / HALF_SCORE_FTE) - pen
-    reason = f"{f.staff_fte:.2f} FTE ({_money(f.staff_usd_per_year)}/yr staff cost in the TCO) and {why}"
+    reason = (f"{f.staff_fte:.2f} FTE ({format_usd(f.staff_usd_per_year, cents_below=0)}/yr staff cost in the TCO) "
+              f"and {why}")
     return CriterionScore(
         score=_clip(s),
         reason=reason,

@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..catalog import criteria_data as data
 from ..results import Weights, WeightSensitivity
-from . import data
 
 __all__ = ["ranking", "resolve_weights", "sensitivity", "weighted_totals"]
 

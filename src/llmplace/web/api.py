@@ -22,8 +22,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
+from ..conventions import DEFAULT_REPORT_SAMPLES, MAX_SAMPLES
 from ..decision import CompareResult, compare
-from ..errors import InputError
+from ..errors import InputError, field_path
 from ..scenario import Scenario, parse_scenario
 from .storage import NAME_MAX, ScenarioStore
 
@@ -124,7 +125,7 @@ def unencodable_strings(data: Any, prefix: Sequence[str | int] = ("body",)) -> l
         if bad is not None:
             where = loc[1:] if loc and loc[0] == "body" else loc
             out.append({"loc": loc, "msg": "the text holds a lone UTF-16 surrogate, which is not a character",
-                        "type": "string_unicode", "field": _dotted(where) or "body",
+                        "type": "string_unicode", "field": field_path(where) or "body",
                         "value": _safe_value(_printable(bad)), "allowed": "text of valid Unicode characters"})
     return out
 
@@ -173,18 +174,6 @@ def _safe_value(v: Any) -> Any:
     return type(v).__name__
 
 
-def _dotted(loc: list[Any] | tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for p in loc:
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        elif p in ("in_house", "cloud", "api") and parts and parts[-1].startswith("["):
-            continue  # the discriminator tag adds nothing for the reader
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return "".join(parts)
-
-
 _BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
 
 
@@ -226,7 +215,7 @@ def validation_error_detail(errors: Sequence[Any], prefix: Sequence[str] = ()) -
             continue
         else:
             allowed = _allowed(typ, e.get("ctx") or {}, msg)
-        field = _dotted(where) or (str(loc[0]) if loc else "body")
+        field = field_path(where) or (str(loc[0]) if loc else "body")
         out.append({"loc": loc, "msg": msg, "type": typ, "field": field,
                     "value": _safe_value(e.get("input")), "allowed": allowed})
     return out
@@ -241,7 +230,7 @@ def input_error_detail(exc: InputError, prefix: Sequence[str] = ("body",)) -> li
     for part in _LOC_PART.findall(exc.field.lstrip("-")):
         loc.append(int(part[1:-1]) if part.startswith("[") else part)
     d = exc.to_dict()
-    field = _dotted(loc[1:]) if loc and loc[0] == "body" else _dotted(loc)
+    field = field_path(loc[1:]) if loc and loc[0] == "body" else field_path(loc)
     return [{"loc": loc, "msg": d["message"], "type": "value_error", "field": field or d["field"],
              "value": _safe_value(d["value"]), "allowed": d["allowed"]}]
 
@@ -311,7 +300,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 ScenarioBody = Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCENARIO_MARK: True}),
                          Body(description="a scenario document: the structure of a scenario file, as JSON")]
-_SAMPLES = Query(None, ge=0, le=1_000_000,
+_SAMPLES = Query(None, ge=0, le=MAX_SAMPLES,
                  description="Monte Carlo samples; 0 = deterministic only; default: the scenario's own "
                              "setting (sampling only when it holds distributions)")
 _SEED = Query(None, ge=0, le=2**32 - 1, description="random seed of the Monte Carlo run")
@@ -384,16 +373,12 @@ _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-REPORT_SAMPLES = 2000
-"""Monte Carlo samples of a report whose scenario lists no uncertain inputs (as ``llmplace report``)."""
-
-
 def report_samples(scenario: Scenario, samples: int | None = None) -> int | None:
     """The Monte Carlo samples ``llmplace report`` uses: ``samples`` if given, else the scenario's own
-    setting (None) if it lists uncertain inputs (inline distributions included), else :data:`REPORT_SAMPLES`."""
+    setting (None) if it lists uncertain inputs (inline distributions included), else ``DEFAULT_REPORT_SAMPLES``."""
     if samples is not None:
         return samples
-    return None if scenario.uncertainty.inputs else REPORT_SAMPLES
+    return None if scenario.uncertainty.inputs else DEFAULT_REPORT_SAMPLES
 
 
 def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
@@ -415,10 +400,10 @@ def report_endpoint(
     document: ScenarioBody,
     format: ReportFormat = Query("html", description="html, md, json or xlsx"),
     download: bool = Query(False, description="send as an attachment (always for xlsx)"),
-    samples: int | None = Query(None, ge=0, le=1_000_000,
+    samples: int | None = Query(None, ge=0, le=MAX_SAMPLES,
                                 description="Monte Carlo samples; 0 = deterministic only; default, as "
                                             "`llmplace report`: the scenario's own setting if it lists "
-                                            f"uncertain inputs, else {REPORT_SAMPLES}"),
+                                            f"uncertain inputs, else {DEFAULT_REPORT_SAMPLES}"),
     seed: int | None = _SEED,
 ) -> Response:
     scenario = validate_document(document)

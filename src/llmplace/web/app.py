@@ -9,7 +9,6 @@ sets an HttpOnly, same-site cookie so the page's own requests pass) or that cook
 from __future__ import annotations
 
 import gzip
-import hmac
 import inspect
 import json
 import logging
@@ -29,18 +28,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..scenario import Scenario
+from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches
 from .api import SCENARIO_MARK, exception_handlers, router
 from .form import form_sections
-from .server import check_token
 from .storage import ScenarioStore
 
-__all__ = ["DEFAULT_DOCUMENT", "LOOPBACK_HOSTS", "create_app"]
+__all__ = ["DEFAULT_DOCUMENT", "create_app"]
 
 log = logging.getLogger("llmplace.web")
 
 HERE = Path(__file__).resolve().parent
-LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
-TOKEN_COOKIE = "llmplace_token"
 
 DEFAULT_DOCUMENT: dict[str, Any] = {
     "name": "Internal assistant, 70B",
@@ -77,21 +74,9 @@ class _Guard:
         self.token = token
         self.allowed = {h.lower() for h in allowed_hosts} if allowed_hosts else None
 
-    def _host_ok(self, headers: Headers) -> bool:
-        if self.allowed is None:
-            return True
-        host = headers.get("host", "")
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        return name.lower() in self.allowed
-
     def _matches(self, candidate: str) -> bool:
         """Whether ``candidate`` is the token (constant time; False for anything that is not text)."""
-        assert self.token is not None
-        try:
-            got = candidate.encode("utf-8")
-        except UnicodeError:
-            return False
-        return hmac.compare_digest(got, self.token.encode("utf-8"))
+        return self.token is not None and token_matches(candidate, self.token)
 
     def _authorised(self, scope: Scope, headers: Headers) -> tuple[bool, bool]:
         """(authorised, came with the token in the query string)."""
@@ -119,7 +104,7 @@ class _Guard:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if not self._host_ok(headers):
+        if not host_allowed(headers.get("host", ""), self.allowed):
             await _plain(send, 400, {"detail": "invalid Host header"})
             return
         set_cookie = False

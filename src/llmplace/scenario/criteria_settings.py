@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from . import data
+from ..catalog import criteria_data as data
+from .base import StrictModel
 
 __all__ = ["Answers", "Constraints", "CriteriaSettings", "DataClassification", "UsersLocation"]
 
@@ -26,10 +27,6 @@ def _weight(w: float) -> float:
     return w
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
 def _country(v: str | None, what: str) -> str | None:
     if v is None:
         return None
@@ -40,7 +37,7 @@ def _country(v: str | None, what: str) -> str | None:
     return code
 
 
-class Constraints(_Strict):
+class Constraints(StrictModel):
     """Hard constraints: an option that breaks one is excluded, with the reason stated."""
 
     data_classification: DataClassification = Field(
@@ -107,7 +104,7 @@ class Constraints(_Strict):
         return allowed, f"data_classification={self.data_classification} (default)"
 
 
-class Answers(_Strict):
+class Answers(StrictModel):
     """The business's answers where no number exists (they select rows of criteria_traits.csv)."""
 
     fine_tuning_needed: bool = Field(
@@ -122,7 +119,7 @@ class Answers(_Strict):
     )
 
 
-class CriteriaSettings(_Strict):
+class CriteriaSettings(StrictModel):
     """How the options are scored beyond cost: the weights, where the users are, what downtime costs."""
 
     profile: str = Field(

@@ -1,4 +1,4 @@
-"""The scenario: one business's question, as a validated pydantic v2 model.
+"""The scenario schema: one business's question, as validated pydantic v2 models.
 
 A scenario file (YAML or JSON) names the model, the workload, the latency the users need, the
 options to compare (in-house server builds, cloud instances with a pricing plan, managed APIs),
@@ -9,15 +9,14 @@ default, and every catalog value can be overridden in the file (``overrides`` on
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from .criteria.settings import Constraints, CriteriaSettings
-from .errors import InputError
+from ..errors import InputError
+from .base import StrictModel
+from .criteria_settings import Constraints, CriteriaSettings
+from .distributions import Uncertainty
 
 __all__ = [
     "ApiOption",
@@ -31,13 +30,7 @@ __all__ = [
     "Option",
     "Scenario",
     "Site",
-    "UncertainInput",
-    "Uncertainty",
-    "collect_distributions",
     "Workload",
-    "load_scenario",
-    "parse_scenario",
-    "scenario_json_schema",
 ]
 
 Precision = Literal["fp16", "bf16", "fp8", "int8", "int4", "fp4"]
@@ -46,11 +39,7 @@ Plan = Literal["on_demand", "reserved_1y", "reserved_3y", "spot"]
 Billing = Literal["always_on", "active_hours", "autoscaled"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class ModelChoice(_Strict):
+class ModelChoice(StrictModel):
     """The open-weight model to serve."""
 
     name: str = Field(description="catalog model id or alias, e.g. llama-3.3-70b")
@@ -60,14 +49,14 @@ class ModelChoice(_Strict):
     overrides: dict[str, Any] = Field(default_factory=dict, description="catalog architecture values to replace")
 
 
-class Burst(_Strict):
+class Burst(StrictModel):
     """A one-off surge of demand in one month of the horizon."""
 
     month: int = Field(ge=1, description="month of the horizon (1 = first)")
     multiplier: float = Field(gt=0, description="demand in that month relative to the trend")
 
 
-class Workload(_Strict):
+class Workload(StrictModel):
     """What the users ask of the model, per month."""
 
     requests_per_month: float | None = Field(None, ge=0, description="requests per month [1/month]")
@@ -123,14 +112,14 @@ class Workload(_Strict):
         return self.requests_per_month * (self.input_tokens_per_request + self.output_tokens_per_request)
 
 
-class Latency(_Strict):
+class Latency(StrictModel):
     """Latency the users need (targets the sizing must meet)."""
 
     ttft_ms: float | None = Field(None, gt=0, description="time to first token target [ms]")
     tpot_ms: float | None = Field(None, gt=0, description="time per output token target [ms]")
 
 
-class _OptionBase(_Strict):
+class _OptionBase(StrictModel):
     id: str | None = Field(None, description="short id used in results; default derived from the option")
     label: str | None = Field(None, description="human-readable name")
     overrides: dict[str, Any] = Field(default_factory=dict, description="catalog values to replace for this option")
@@ -233,7 +222,7 @@ class ApiOption(_OptionBase):
         return self
 
 
-class HybridOption(_Strict):
+class HybridOption(StrictModel):
     """A base of owned servers or reserved instances, with overflow to on-demand cloud or an API."""
 
     kind: Literal["hybrid"] = "hybrid"
@@ -248,7 +237,7 @@ class HybridOption(_Strict):
 Option = Annotated[InHouseOption | CloudOption | ApiOption | HybridOption, Field(discriminator="kind")]
 
 
-class Site(_Strict):
+class Site(StrictModel):
     """Site assumptions for in-house servers; blanks take the catalog defaults (site.csv)."""
 
     electricity_usd_per_kwh: float | None = Field(None, ge=0)
@@ -261,7 +250,7 @@ class Site(_Strict):
     setup_usd_per_server: float | None = Field(None, ge=0)
 
 
-class Finance(_Strict):
+class Finance(StrictModel):
     """Money conventions."""
 
     horizon_months: int = Field(36, ge=1, le=240)
@@ -280,65 +269,7 @@ class Finance(_Strict):
     currency: Literal["USD"] = "USD"
 
 
-class UncertainInput(_Strict):
-    """A distribution for one numeric input of the scenario.
-
-    Give ``low``/``mode``/``high`` (triangular, or PERT with ``dist: pert``), ``p10``/``p90``
-    (lognormal), or ``values`` (each equally likely). ``path`` names the field, e.g.
-    ``workload.requests_per_month`` or ``options.own-8xh100.purchase_usd`` (an option by id or index).
-    """
-
-    path: str
-    dist: Literal["triangular", "pert", "lognormal", "discrete"] | None = None
-    low: float | None = None
-    mode: float | None = None
-    high: float | None = None
-    p10: float | None = None
-    p90: float | None = None
-    values: list[float] | None = None
-
-    @model_validator(mode="after")
-    def _kind(self) -> UncertainInput:
-        tri = (self.low, self.mode, self.high)
-        if all(v is not None for v in tri):
-            lo, mo, hi = tri  # type: ignore[misc]
-            if not lo <= mo <= hi:  # type: ignore[operator]
-                raise ValueError("needs low <= mode <= high")
-            if self.dist not in (None, "triangular", "pert"):
-                raise ValueError("low/mode/high describe a triangular or pert distribution")
-            if self.dist is None:
-                self.dist = "triangular"
-        elif self.p10 is not None and self.p90 is not None:
-            if not 0 < self.p10 <= self.p90:
-                raise ValueError("needs 0 < p10 <= p90 (lognormal)")
-            self.dist = "lognormal"
-        elif self.values:
-            self.dist = "discrete"
-        else:
-            raise ValueError("give low, mode and high; or p10 and p90; or a list of values")
-        return self
-
-    @property
-    def point(self) -> float:
-        """The value the deterministic result uses: the mode, the lognormal median, the middle value."""
-        if self.dist in ("triangular", "pert"):
-            return float(self.mode)  # type: ignore[arg-type]
-        if self.dist == "lognormal":
-            return float((self.p10 * self.p90) ** 0.5)  # type: ignore[operator]
-        vals = sorted(self.values or [])
-        return float(vals[len(vals) // 2]) if len(vals) % 2 else float(sum(vals[len(vals) // 2 - 1:][:2]) / 2)
-
-
-class Uncertainty(_Strict):
-    """Monte Carlo settings and the uncertain inputs (inline distributions are collected here too)."""
-
-    samples: int = Field(10000, ge=100, le=200000, description="Monte Carlo samples when sampling is asked for")
-    seed: int = Field(0, ge=0, description="random seed: the same seed gives the same numbers")
-    defaults: bool = Field(True, description="add the documented default uncertainty for common inputs")
-    inputs: list[UncertainInput] = Field(default_factory=list)
-
-
-class Scenario(_Strict):
+class Scenario(StrictModel):
     """A complete question: model, workload, options, site and finance."""
 
     name: str = "scenario"
@@ -375,118 +306,3 @@ class Scenario(_Strict):
                     raise InputError(f"options[{i}].overflow", o.overflow, "the id of an api option or of an "
                                      "on-demand or spot cloud option (give that option an id)")
         return self
-
-
-def _loc(err: Any) -> str:
-    parts: list[str] = []
-    for p in err.get("loc", ()):
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        elif p in ("in_house", "cloud", "api", "hybrid") and parts and parts[-1].startswith("["):
-            continue  # the discriminator tag adds nothing for the reader
-        else:
-            parts.append(("." if parts else "") + str(p))
-    return "".join(parts) or "scenario"
-
-
-def _first_error(exc: ValidationError) -> InputError:
-    err = exc.errors()[0]
-    field = _loc(err)
-    value = err.get("input")
-    msg = err.get("msg", "invalid")
-    if err.get("type") == "missing":
-        return InputError(field, None, "a value (this field is required)")
-    if err.get("type") == "extra_forbidden":
-        return InputError(field, value, "only the fields listed by `llmplace schema`", "unknown field")
-    msg = msg.removeprefix("Value error, ")
-    if isinstance(value, dict):
-        value = "{...}"
-    return InputError(field, value, msg)
-
-
-_DIST_KEYS = {"low", "mode", "high", "p10", "p90", "values", "dist"}
-_NOT_NUMERIC_LISTS = {"hourly_weights", "monthly_multipliers", "options", "bursts", "inputs", "values"}
-
-
-def _collect_distributions(node: Any, path: str, found: list[dict[str, Any]]) -> Any:
-    """Replace inline distributions by their point value and record them with their path."""
-    if isinstance(node, dict):
-        if node and set(node) <= _DIST_KEYS and any(k in node for k in ("low", "p10", "values")):
-            try:
-                dist = UncertainInput.model_validate({"path": path, **node})
-            except ValidationError as exc:
-                raise InputError(path, node, exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
-            found.append(dist.model_dump(exclude_none=True))
-            return dist.point
-        return {k: _collect_distributions(v, f"{path}.{k}" if path else str(k), found)
-                for k, v in node.items() if not (path == "" and k == "uncertainty")} | (
-            {"uncertainty": node["uncertainty"]} if path == "" and "uncertainty" in node else {})
-    if isinstance(node, list):
-        key = path.rsplit(".", 1)[-1]
-        if key not in _NOT_NUMERIC_LISTS and node and all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in node):
-            dist = UncertainInput(path=path, values=[float(v) for v in node])
-            found.append(dist.model_dump(exclude_none=True))
-            return dist.point
-        return [_collect_distributions(v, f"{path}[{i}]", found) for i, v in enumerate(node)]
-    return node
-
-
-def collect_distributions(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document with inline distributions replaced by point values and listed under ``uncertainty.inputs``."""
-    found: list[dict[str, Any]] = []
-    out = _collect_distributions(doc, "", found)
-    if found:
-        unc = dict(out.get("uncertainty") or {})
-        unc["inputs"] = list(unc.get("inputs") or []) + found
-        out["uncertainty"] = unc
-    return dict(out)
-
-
-def parse_scenario(data: Any) -> Scenario:
-    """Validate a scenario document (already parsed from YAML/JSON).
-
-    Any numeric field may hold a distribution (``{low, mode, high}``, ``{p10, p90}`` or a list of
-    values); the deterministic result uses its point value and Monte Carlo samples it.
-    """
-    if not isinstance(data, dict):
-        raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
-    doc = collect_distributions(data)
-    try:
-        return Scenario.model_validate(doc)
-    except ValidationError as exc:
-        raise _first_error(exc) from None
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a YAML or JSON scenario file."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("scenario file", str(path), "a path to an existing YAML or JSON file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("scenario file", str(path), "a readable UTF-8 text file", str(exc)) from None
-    try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f"line {mark.line + 1}, column {mark.column + 1}"
-        elif isinstance(exc, json.JSONDecodeError):
-            where = f"line {exc.lineno}, column {exc.colno}"
-        raise InputError("scenario file", str(path), "valid YAML or JSON", f"parse error at {where}") from None
-    s = parse_scenario(data)
-    trace = s.workload.trace_csv
-    if trace is not None and not Path(trace).is_absolute():  # relative to the scenario file
-        s.workload.trace_csv = str(p.parent / trace)
-    return s
-
-
-def scenario_json_schema() -> dict[str, Any]:
-    """The JSON Schema of scenario files (for editors' autocompletion)."""
-    schema = Scenario.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "llmplace scenario"
-    return schema

@@ -1,0 +1,11 @@
+"""The base of every scenario section: unknown fields are refused, fields may be given by alias."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["StrictModel"]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)

@@ -77,7 +77,7 @@ def test_growth_adds_whole_servers_and_instances():
     assert own.units == sorted(own.units) and own.units[-1] > own.units[0]
     assert all(isinstance(u, int) for u in rent.units)
     # every month the fleet covers the peak at the planned utilisation
-    peak = np.array(r.demand["peak_output_tokens_per_s"])
+    peak = np.array(r.demand.peak_output_tokens_per_s)
     assert np.all(np.array(rent.units) * 1000 * 0.5 >= peak - 1e-6)
 
 

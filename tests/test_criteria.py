@@ -134,7 +134,7 @@ def test_residency_excludes_by_region_and_country():
     )
     assert r.option("own").feasible
     rent = r.option("rent")
-    region = next(row["id"] for row in rent.catalog_rows if row["catalog"] == "clouds")
+    region = next(row.id for row in rent.catalog_rows if row.catalog == "clouds")
     country = cdata.location("cloud_region", "/".join(region.split("/")[::2])).country
     assert rent.feasible == (country in {"DE", "SE", "IE", "NL", "FI", "FR"})
     # option_countries overrides the catalog's location
@@ -226,12 +226,12 @@ def test_reasons_quote_the_numbers_behind_the_scores():
     )
     assert "12-week procurement lead time" in sc["scalability"].reason
     a = own.criteria.availability
-    assert f"{a['downtime_hours_per_year']:.1f} h/yr" in sc["availability"].reason
-    assert f"${a['downtime_usd_per_year']:,.0f}/yr" in sc["availability"].reason
+    assert f"{a.downtime_hours_per_year:.1f} h/yr" in sc["availability"].reason
+    assert f"${a.downtime_usd_per_year:,.0f}/yr" in sc["availability"].reason
     fte = own.by_category_usd["staff"] / 24 * 12 / 120000
     assert f"{fte:.2f} FTE" in sc["maintenance_burden"].reason
     lat = api.criteria.latency
-    assert f"{lat['first_token_ms']:,.0f} ms" in api.criteria.scores["latency"].reason
+    assert f"{lat.first_token_ms:,.0f} ms" in api.criteria.scores["latency"].reason
     assert "no Monte Carlo spread" in api.criteria.scores["cost_predictability"].reason
 
 
@@ -248,9 +248,9 @@ def test_latency_uses_the_sizing_ttft_plus_the_round_trip():
     r = compare(path)
     own = r.option("own-8xh100")
     lat = own.criteria.latency
-    assert lat["ttft_ms"] == pytest.approx(own.capacity["sizing"]["ttft_ms"], abs=0.01)
-    assert lat["path"] == "metro"  # office users, servers in colocation
-    assert lat["first_token_ms"] == pytest.approx(lat["rtt_ms"] + lat["ttft_ms"], abs=0.02)
+    assert lat.ttft_ms == pytest.approx(own.capacity.sizing.ttft_ms, abs=0.01)
+    assert lat.path == "metro"  # office users, servers in colocation
+    assert lat.first_token_ms == pytest.approx(lat.rtt_ms + lat.ttft_ms, abs=0.02)
 
 
 def test_cost_predictability_uses_a_monte_carlo_spread_when_given():
@@ -356,7 +356,7 @@ def test_data_rows_carry_as_of_and_source():
 def test_monte_carlo_spread_feeds_cost_predictability():
     r = compare(_doc(), samples=200, seed=1)
     for o in r.options:
-        spread = o.risk["tco_spread_pct"] / 100
+        spread = o.risk.tco_spread_pct / 100
         cp = o.criteria.scores["cost_predictability"]
         assert "Monte Carlo" in cp.reason
         assert cp.score == pytest.approx(10 * (1 - min(1.0, spread / 0.5)))

@@ -60,8 +60,8 @@ def test_one_in_house_server_downtime_by_hand():
     u_net = 0.0375 * 4 / (HOURS_PER_YEAR + 0.0375 * 4)
     expected = (1 - (1 - u_server) * (1 - u_power) * (1 - u_net)) * HOURS_PER_YEAR
     assert expected == pytest.approx(16.28, abs=0.01)  # 10.64 h servers + 5.50 h power + 0.15 h network
-    assert a["downtime_hours_per_year"] == pytest.approx(expected, abs=1e-3)
-    names = {c["name"] for c in a["components"]}
+    assert a.downtime_hours_per_year == pytest.approx(expected, abs=1e-3)
+    names = {c.name for c in a.components}
     assert "site internet link" not in names  # users on site reach on-site servers over the LAN
 
 
@@ -69,10 +69,10 @@ def test_internet_link_counts_only_where_it_sits_in_the_path():
     on_site = compare(_doc()).option("api").criteria.availability
     remote = compare(_doc(criteria={"users": "remote"})).option("api").criteria.availability
     link = data.availability_row("internet_link")
-    assert on_site["downtime_hours_per_year"] == pytest.approx(
+    assert on_site.downtime_hours_per_year == pytest.approx(
         (1 - (1 - 0.001) * (1 - link.unavailability)) * HOURS_PER_YEAR, abs=1e-3
     )
-    assert remote["downtime_hours_per_year"] == pytest.approx(0.001 * HOURS_PER_YEAR, abs=1e-3)
+    assert remote.downtime_hours_per_year == pytest.approx(0.001 * HOURS_PER_YEAR, abs=1e-3)
 
 
 def test_n_plus_one_cuts_downtime_and_adds_a_server():
@@ -80,11 +80,11 @@ def test_n_plus_one_cuts_downtime_and_adds_a_server():
     n1 = compare(_doc(own={"n_plus_one": True})).option("own")
     assert max(n1.units) == max(base.units) + 1
     assert n1.tco_usd > base.tco_usd
-    d0 = base.criteria.availability["downtime_hours_per_year"]
-    d1 = n1.criteria.availability["downtime_hours_per_year"]
+    d0 = base.criteria.availability.downtime_hours_per_year
+    d1 = n1.criteria.availability.downtime_hours_per_year
     assert d1 < d0
-    servers = next(c for c in n1.criteria.availability["components"] if c["name"] == "servers")
-    assert servers["downtime_hours_per_year"] < 0.05  # both servers down together: ~ U^2 x 8,760 h
+    servers = next(c for c in n1.criteria.availability.components if c.name == "servers")
+    assert servers.downtime_hours_per_year < 0.05  # both servers down together: ~ U^2 x 8,760 h
     assert n1.criteria.scores["availability"].score > base.criteria.scores["availability"].score
 
 
@@ -101,19 +101,19 @@ def test_second_site_runs_two_independent_sites():
     two = compare(_doc(own={"second_site": True})).option("own")
     assert max(two.units) == 2 * max(one.units)
     a1, a2 = one.criteria.availability, two.criteria.availability
-    u1 = a1["unavailability"]
-    assert a2["unavailability"] == pytest.approx(u1**2, rel=1e-6)
-    assert a2["downtime_hours_per_year"] < a1["downtime_hours_per_year"]
+    u1 = a1.unavailability
+    assert a2.unavailability == pytest.approx(u1**2, rel=1e-6)
+    assert a2.downtime_hours_per_year < a1.downtime_hours_per_year
 
 
 def test_cloud_zones_need_a_fleet_that_survives_a_zone_loss():
     single = compare(_doc()).option("rent").criteria.availability
-    assert single["unavailability"] == pytest.approx(1 - 0.995 + 0.001 * 0.995, rel=1e-6)  # SLA + site link
+    assert single.unavailability == pytest.approx(1 - 0.995 + 0.001 * 0.995, rel=1e-6)  # SLA + site link
     thin = compare(_doc(rent={"zones": 2})).option("rent").criteria.availability
-    assert thin["unavailability"] == pytest.approx(single["unavailability"])  # one instance cannot span zones
-    assert any("min_instances" in n for n in thin["notes"])
+    assert thin.unavailability == pytest.approx(single.unavailability)  # one instance cannot span zones
+    assert any("min_instances" in n for n in thin.notes)
     wide = compare(_doc(rent={"zones": 2, "min_instances": 2})).option("rent").criteria.availability
-    assert wide["unavailability"] == pytest.approx(1 - 0.9999 * 0.999, rel=1e-6)
+    assert wide.unavailability == pytest.approx(1 - 0.9999 * 0.999, rel=1e-6)
 
 
 def test_downtime_cost_prices_active_hours_only():
@@ -122,5 +122,5 @@ def test_downtime_cost_prices_active_hours_only():
     doc["workload"].pop("peak_to_average")
     doc["workload"]["peak_to_average"] = 2
     a = compare(doc).option("api").criteria.availability
-    assert a["active_share"] == pytest.approx(0.5)
-    assert a["downtime_usd_per_year"] == pytest.approx(a["downtime_hours_per_year"] * 0.5 * 1000, rel=1e-4)
+    assert a.active_share == pytest.approx(0.5)
+    assert a.downtime_usd_per_year == pytest.approx(a.downtime_hours_per_year * 0.5 * 1000, rel=1e-4)

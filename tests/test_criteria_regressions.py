@@ -57,9 +57,9 @@ def test_site_link_is_inside_each_site_or_part_not_added_once_outside():
     # showed 17.51 h: the base's site link was added although no base is bought)
     r = compare(_with_hybrid(_doc(criteria={"users": "cloud"}), 0))
     hyb, api = r.option("hyb").criteria.availability, r.option("api").criteria.availability
-    assert hyb["downtime_hours_per_year"] == pytest.approx(U_API * HOURS_PER_YEAR, abs=1e-3)  # 8.76
-    assert hyb["unavailability"] == pytest.approx(api["unavailability"], rel=1e-12)
-    assert all("internet link" not in c["name"] for c in hyb["components"])
+    assert hyb.downtime_hours_per_year == pytest.approx(U_API * HOURS_PER_YEAR, abs=1e-3)  # 8.76
+    assert hyb.unavailability == pytest.approx(api.unavailability, rel=1e-12)
+    assert all("internet link" not in c.name for c in hyb.components)
     assert "hyb is the same deployment as api (it buys no base)" in r.recommendation.summary
     assert r.recommendation.runner_up != "hyb"
 
@@ -70,16 +70,16 @@ def test_site_link_is_inside_each_site_or_part_not_added_once_outside():
     b1 = compare(_with_hybrid(_doc(criteria={"users": "cloud"}), 1)).option("hyb").criteria.availability
     u_site = _series(U_SERVER, U_GRID, U_NET, U_LINK)
     assert u_site == pytest.approx(0.0028571, rel=1e-4)
-    assert b1["downtime_hours_per_year"] == pytest.approx(u_site * U_API * HOURS_PER_YEAR, abs=1e-4)
-    assert b1["downtime_hours_per_year"] == pytest.approx(0.0250, abs=1e-4)
+    assert b1.downtime_hours_per_year == pytest.approx(u_site * U_API * HOURS_PER_YEAR, abs=1e-4)
+    assert b1.downtime_hours_per_year == pytest.approx(0.0250, abs=1e-4)
 
     # (c) a second site with users in the cloud: each site has its own link, 0.0028571^2 x 8,760 =
     # 0.0715 h/yr (it showed 8.83 h with one link in series with both sites)
     two = compare(_doc(criteria={"users": "cloud"}, own={"second_site": True})).option("own")
-    assert two.criteria.availability["downtime_hours_per_year"] == pytest.approx(
+    assert two.criteria.availability.downtime_hours_per_year == pytest.approx(
         u_site**2 * HOURS_PER_YEAR, abs=1e-4
     )
-    assert two.criteria.availability["downtime_hours_per_year"] == pytest.approx(0.0715, abs=1e-4)
+    assert two.criteria.availability.downtime_hours_per_year == pytest.approx(0.0715, abs=1e-4)
 
 
 def test_an_office_link_shared_by_every_part_stays_in_series():
@@ -90,9 +90,9 @@ def test_an_office_link_shared_by_every_part_stays_in_series():
     a = compare(doc).option("hyb").criteria.availability
     u_colo_site = _series(U_SERVER, U_COLO, U_NET)
     expected = _series(u_colo_site * U_API, U_LINK) * HOURS_PER_YEAR
-    assert a["downtime_hours_per_year"] == pytest.approx(expected, abs=1e-4)
-    assert a["downtime_hours_per_year"] == pytest.approx(8.772, abs=1e-3)
-    assert [c["name"] for c in a["components"]].count("site internet link") == 1
+    assert a.downtime_hours_per_year == pytest.approx(expected, abs=1e-4)
+    assert a.downtime_hours_per_year == pytest.approx(8.772, abs=1e-3)
+    assert [c.name for c in a.components].count("site internet link") == 1
 
 
 # --- 2. cloud zones x regions ---------------------------------------------------------------------
@@ -110,10 +110,10 @@ def test_an_office_link_shared_by_every_part_stays_in_series():
 def test_each_region_must_carry_the_load_and_survive_a_zone_loss(zones, regions, min_instances, expected_h):
     doc = _doc(criteria={"users": "cloud"}, rent={"zones": zones, "regions": regions, "min_instances": min_instances})
     a = compare(doc).option("rent").criteria.availability
-    assert a["downtime_hours_per_year"] == pytest.approx(expected_h, abs=1e-4)
-    assert a["unavailability"] * HOURS_PER_YEAR == pytest.approx(expected_h, rel=1e-6)
+    assert a.downtime_hours_per_year == pytest.approx(expected_h, abs=1e-4)
+    assert a.unavailability * HOURS_PER_YEAR == pytest.approx(expected_h, rel=1e-6)
     if (zones, regions, min_instances) == (2, 2, 2):
-        assert any("set min_instances to 4" in n for n in a["notes"])
+        assert any("set min_instances to 4" in n for n in a.notes)
 
 
 def test_regions_that_cannot_each_carry_the_load_are_not_independent_copies():
@@ -124,8 +124,8 @@ def test_regions_that_cannot_each_carry_the_load_are_not_independent_copies():
     x = compare(doc).option("rent")
     assert max(x.units) == 2
     a = x.criteria.availability
-    assert a["downtime_hours_per_year"] == pytest.approx(0.005 * HOURS_PER_YEAR, abs=1e-3)
-    assert any("region redundancy" in n for n in a["notes"])
+    assert a.downtime_hours_per_year == pytest.approx(0.005 * HOURS_PER_YEAR, abs=1e-3)
+    assert any("region redundancy" in n for n in a.notes)
 
 
 # --- 3. max_latency_ms on a hybrid: the slowest part serving tokens --------------------------------
@@ -142,19 +142,19 @@ def test_hybrid_latency_limit_checks_its_slowest_serving_part():
         return compare(doc).option("hyb")
 
     x = run(300, 4e10)
-    s = x.hybrid["share_served_by_base"]
+    s = x.hybrid.share_served_by_base
     assert 0.7 < s < 0.85
     assert not x.feasible
     assert "530 ms" in x.infeasible_reason and "via api" in x.infeasible_reason
     lat = x.criteria.latency
-    assert lat["slowest_first_token_ms"] == pytest.approx(530.0)
-    assert lat["first_token_ms"] == pytest.approx(s * 101 + (1 - s) * 530, abs=0.01)  # the score's mean
-    assert lat["first_token_ms"] < 300 < lat["slowest_first_token_ms"]
+    assert lat.slowest_first_token_ms == pytest.approx(530.0)
+    assert lat.first_token_ms == pytest.approx(s * 101 + (1 - s) * 530, abs=0.01)  # the score's mean
+    assert lat.first_token_ms < 300 < lat.slowest_first_token_ms
     assert run(600, 4e10).feasible  # 530 ms <= 600 ms
     # a base that serves every token (the API only stands by) is held to the base's 101 ms
     full = run(300, 2e10)
-    assert full.hybrid["share_served_by_base"] == pytest.approx(1.0)
-    assert full.feasible and full.criteria.latency["slowest_first_token_ms"] == pytest.approx(101.0)
+    assert full.hybrid.share_served_by_base == pytest.approx(1.0)
+    assert full.feasible and full.criteria.latency.slowest_first_token_ms == pytest.approx(101.0)
 
 
 # --- 4. site power and rack space per site --------------------------------------------------------
@@ -218,7 +218,7 @@ def test_a_tie_the_tie_break_keeps_is_not_listed_as_a_change():
 def test_a_hybrid_whose_overflow_only_stands_by_is_not_its_base():
     # base_units 1 serves 100 % of tokens but the API stands by during outages: a deployment of its own
     r = compare(_with_hybrid(_doc(criteria={"users": "cloud"}), 1))
-    assert r.option("hyb").hybrid["share_served_by_base"] == pytest.approx(1.0)
+    assert r.option("hyb").hybrid.share_served_by_base == pytest.approx(1.0)
     assert "hyb is the same deployment" not in r.recommendation.summary
     assert r.option("hyb").criteria.rank is not None
 

@@ -110,12 +110,12 @@ def test_hybrid_reports_plan_and_cost_curve():
                                     extra_options=HYBRIDS)))
     h = r.option("own+api")
     plan = h.hybrid
-    assert plan["base"] == "own" and plan["overflow"] == "api"
-    curve = plan["cost_curve"]
-    assert curve[0]["base_units"] == 0 and curve[0]["share_served_by_base"] == 0
-    costs = [c["cost_usd"] for c in curve]
+    assert plan.base == "own" and plan.overflow == "api"
+    curve = plan.cost_curve
+    assert curve[0].base_units == 0 and curve[0].share_served_by_base == 0
+    costs = [c.cost_usd for c in curve]
     assert min(costs) == pytest.approx(h.tco_usd, rel=1e-6)
-    assert plan["share_served_by_base"] + plan["share_served_by_overflow"] == pytest.approx(1.0)
+    assert plan.share_served_by_base + plan.share_served_by_overflow == pytest.approx(1.0)
     assert any(k.startswith("overflow_") for k in h.by_category_usd)
 
 

@@ -26,7 +26,7 @@ def test_one_sample_at_point_values_reproduces_the_deterministic_result(path):
     sv = site_values(s)
     specs = uncertain_inputs(s, deps, sv)
     values = {t.path: t.value(sp.point) for sp in specs for t in sp.targets}
-    units = {o.id: o.hybrid["base_units"] for o in r.options if o.hybrid and o.id in {d.id for d in deps}}
+    units = {o.id: o.hybrid.base_units for o in r.options if o.hybrid and o.id in {d.id for d in deps}}
     ev = evaluate(s, deps, units, values, 1)
     for d in deps:
         assert ev.tco[d.id][0] == pytest.approx(r.option(d.id).tco_usd, rel=1e-9), d.id
@@ -151,5 +151,5 @@ def test_sampling_shape_inputs_runs(path, dist):
         {"kind": "api", "id": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2}])
     doc["uncertainty"] = {"defaults": False, "inputs": [{"path": path, **dist}]}
     r = compare(parse_scenario(doc), samples=300, seed=2)
-    assert r.option("own").risk["tco_usd"]["p10"] <= r.option("own").risk["tco_usd"]["p90"]
+    assert r.option("own").risk.tco_usd.p10 <= r.option("own").risk.tco_usd.p90
     assert FULL_SERVICE <= 1

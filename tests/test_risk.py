@@ -53,8 +53,8 @@ def test_collapsed_distributions_reproduce_the_deterministic_result():
     doc["uncertainty"] = {"defaults": False}
     r = compare(parse_scenario(doc), samples=500, seed=3)
     for o in r.options:
-        assert o.risk["tco_usd"]["p50"] == pytest.approx(o.tco_usd, rel=1e-9), o.id
-        assert o.risk["npv_usd"]["p50"] == pytest.approx(o.npv_usd, rel=1e-9), o.id
+        assert o.risk.tco_usd.p50 == pytest.approx(o.tco_usd, rel=1e-9), o.id
+        assert o.risk.npv_usd.p50 == pytest.approx(o.npv_usd, rel=1e-9), o.id
 
 
 def test_same_seed_same_numbers_and_different_seed_differs():
@@ -63,31 +63,31 @@ def test_same_seed_same_numbers_and_different_seed_differs():
     b = compare(s, samples=1000, seed=7)
     c = compare(s, samples=1000, seed=8)
     assert a.to_dict()["options"] == b.to_dict()["options"]
-    assert np.array_equal(a.samples["tco_usd"]["own"], b.samples["tco_usd"]["own"])
-    assert not np.array_equal(a.samples["tco_usd"]["own"], c.samples["tco_usd"]["own"])
+    assert np.array_equal(a.samples.tco_usd["own"], b.samples.tco_usd["own"])
+    assert not np.array_equal(a.samples.tco_usd["own"], c.samples.tco_usd["own"])
 
 
 def test_risk_document_shape_and_probabilities():
     r = compare(parse_scenario(_doc()), samples=2000, seed=1)
-    probs = r.risk["probability_cheapest"]
+    probs = r.risk.probability_cheapest
     assert sum(probs.values()) == pytest.approx(1.0)
-    names = {i["name"] for i in r.risk["inputs"]}
+    names = {i.name for i in r.risk.inputs}
     assert {"demand_level", "hardware_price", "throughput", "electricity_price"} <= names
     for o in r.options:
         risk = o.risk
-        assert risk["tco_usd"]["p10"] <= risk["tco_usd"]["p50"] <= risk["tco_usd"]["p90"]
-        assert risk["monthly_cost_spread_pct"] >= 0
-        assert len(r.samples["tco_usd"][o.id]) == 2000
+        assert risk.tco_usd.p10 <= risk.tco_usd.p50 <= risk.tco_usd.p90
+        assert risk.monthly_cost_spread_pct >= 0
+        assert len(r.samples.tco_usd[o.id]) == 2000
     # the API bill moves one for one with demand; it is the least predictable monthly cost here
-    spreads = {o.id: o.risk["monthly_cost_spread_pct"] for o in r.options}
+    spreads = {o.id: o.risk.monthly_cost_spread_pct for o in r.options}
     assert spreads["api"] > spreads["own"]
 
 
 def test_tornado_ranked_by_swing():
     r = compare(parse_scenario(_doc()), samples=500, seed=1)
-    swings = [t["swing_usd"] for t in r.tornado]
+    swings = [t.swing_usd for t in r.tornado]
     assert swings == sorted(swings, reverse=True) and swings[0] > 0
-    assert all(t["low_value"] <= t["median_value"] <= t["high_value"] for t in r.tornado)
+    assert all(t.low_value <= t.median_value <= t.high_value for t in r.tornado)
 
 
 def _apply(doc, changes, factor):
@@ -100,25 +100,25 @@ def _apply(doc, changes, factor):
 def test_thresholds_hold_when_rerun_either_side():
     doc = _doc()
     r = compare(parse_scenario(doc), samples=300, seed=1)
-    flips = [t for t in r.thresholds if t["flips"]]
+    flips = [t for t in r.thresholds if t.flips]
     assert flips, r.thresholds
     for t in flips:
         lo_doc = copy.deepcopy(doc)
         hi_doc = copy.deepcopy(doc)
-        a, b = t["bracket"]
-        inp = next(i for i in r.risk["inputs"] if i["name"] == t["input"])
-        for path in t["scenario_changes"]:
+        a, b = t.bracket
+        inp = next(i for i in r.risk.inputs if i.name == t.input)
+        for path in t.scenario_changes:
             target = _target_value(doc, r, inp, path)
             set_path(lo_doc, path, target(a))
             set_path(hi_doc, path, target(b))
         lo, hi = compare(parse_scenario(lo_doc)), compare(parse_scenario(hi_doc))
         assert lo.cheapest != hi.cheapest, t
-        assert {lo.cheapest, hi.cheapest} == {t["cheapest_before"], t["cheapest_beyond"]}
+        assert {lo.cheapest, hi.cheapest} == {t.cheapest_before, t.cheapest_beyond}
 
 
 def _target_value(doc, r, inp, path):
     """The field's value for an input value x, as the engine applied it (set, multiply or add)."""
-    how = inp["how"][0]
+    how = inp.how[0]
     if how == "set":
         return lambda x: x
     base = _base(doc, r, path)
@@ -130,12 +130,12 @@ def _target_value(doc, r, inp, path):
 def _base(doc, r, path):
     if path.endswith(".capacity"):
         opt = r.option(doc["options"][int(path.split("[")[1].split("]")[0])]["id"])
-        return opt.capacity["output_tokens_per_s_per_replica"]
+        return opt.capacity.output_tokens_per_s_per_replica
     node = doc
     for part in path.replace("]", "").replace("[", ".").split("."):
         node = node[int(part)] if part.isdigit() else node.get(part, {})
     if node == {} and path.startswith("site."):
-        return next(a["value"] for a in r.assumptions if a["name"] == path.split(".")[1])
+        return next(a.value for a in r.assumptions if a.name == path.split(".")[1])
     if node == {} and "target_utilisation" in path:
         return 0.8
     return node
@@ -144,9 +144,9 @@ def _base(doc, r, path):
 def test_threshold_statement_or_no_flip():
     r = compare(parse_scenario(_doc()), samples=300, seed=1)
     for t in r.thresholds:
-        assert t["statement"]
-        if not t["flips"]:
-            assert "stays cheapest" in t["statement"]
+        assert t.statement
+        if not t.flips:
+            assert "stays cheapest" in t.statement
 
 
 @pytest.mark.parametrize("bad,field", [

@@ -79,7 +79,9 @@ def _footprint(d: Deployment, s: Scenario, sv: SiteValues, outcome: Outcome | No
     if flows is not None and flows.staff_fte is not None:
         fp.staff_fte = as_float_list(np.broadcast_to(flows.staff_fte, np.shape(flows.monthly("cash"))))
     if d.server is not None:
-        fp.server_max_power_kw, fp.rack_units = d.server.max_power_kw, d.server.rack_units
+        rack = getattr(d.option, "overrides", {}).get("rack_units")  # also on a server the scenario describes
+        fp.server_max_power_kw = d.server.max_power_kw
+        fp.rack_units = int(rack) if rack is not None else d.server.rack_units
         fp.gpu_count, fp.provider = d.server.gpu_count, "your site"
     elif d.cloud is not None:
         fp.provider, fp.region, fp.gpu_count = d.cloud.provider, d.cloud.region, d.cloud.gpu_count

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from llmplace import compare, parse_scenario
-from llmplace.site import site_values
 from llmplace.decision import FULL_SERVICE
 from llmplace.options import resolve_options
 from llmplace.risk import evaluate, uncertain_inputs
+from llmplace.site import site_values
 
 from .conftest import EXAMPLES
 

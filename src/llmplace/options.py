@@ -107,13 +107,16 @@ def _in_house(opt: InHouseOption, where: str) -> Deployment:
         srv = _override(srv, {**direct, **opt.overrides}, where)  # type: ignore[assignment]
     else:
         gpu = catalog.get_gpu(opt.gpu or "", f"{where}.gpu")
+        site = catalog.site_defaults()
         max_kw = opt.max_power_kw
         basis = SCENARIO_SOURCE
         if max_kw is None:
-            tdp = gpu.tdp_w or 700.0
-            max_kw = (opt.gpu_count or 1) * tdp / 1000.0 + 1.0
-            basis = "DERIVED: GPU TDP x count + 1 kW host allowance"
-        idle_kw = opt.idle_power_kw if opt.idle_power_kw is not None else 0.25 * max_kw
+            tdp = gpu.tdp_w or site["gpu_tdp_fallback_w"].value
+            host_kw = site["custom_server_host_power_kw"].value
+            max_kw = (opt.gpu_count or 1) * tdp / 1000.0 + host_kw
+            basis = f"DERIVED: GPU TDP {tdp:g} W x count + {host_kw:g} kW host allowance (site.csv)"
+        idle_share = site["custom_server_idle_share_of_max"].value
+        idle_kw = opt.idle_power_kw if opt.idle_power_kw is not None else idle_share * max_kw
         srv = ServerSpec(
             id=opt.id or f"custom-{opt.gpu_count}x-{gpu.id}",
             name=opt.label or f"{opt.gpu_count}x {gpu.name} server",
@@ -122,7 +125,8 @@ def _in_house(opt: InHouseOption, where: str) -> Deployment:
             purchase_usd=opt.purchase_usd or 0.0,
             max_power_kw=max_kw,
             idle_power_kw=idle_kw,
-            power_basis=basis if opt.idle_power_kw is not None else basis + "; idle = 25 % of max (assumption)",
+            power_basis=basis if opt.idle_power_kw is not None
+            else f"{basis}; idle = {idle_share * 100:g} % of max (assumption, site.csv)",
             as_of="scenario",
             source=SCENARIO_SOURCE,
         )
@@ -164,8 +168,8 @@ def _cloud(opt: CloudOption, where: str) -> Deployment:
                    option=opt, cloud=row, gpu=gpu)
     d.catalog_rows += [ref, _row_ref("gpus", gpu)]
     if opt.staff_fte is None:
-        d.note("staff per instance", "0.5 x site staff_fte_per_server", "FTE",
-               "assumption: a rented instance needs its serving stack run but no hardware care")
+        share = catalog.site_defaults()["cloud_staff_fte_share_per_instance"]
+        d.note("staff per instance", f"{share.value:g} x site staff_fte_per_server", "FTE", share.source, share.as_of)
     return d
 
 
@@ -206,8 +210,8 @@ def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
                    label=opt.label or f"{offer.provider} API ({offer.provider_model_id})", option=opt, api=offer)
     d.catalog_rows.append(ref)
     if opt.batch_share > 0 and opt.batch_discount_pct is None and offer.batch_discount_pct is None:
-        d.note("batch discount", 50.0, "%", "batch APIs are typically billed at 50 % of the standard per-token "
-               "price (https://openrouter.ai/docs/guides/features/batch-api; OpenAI and Anthropic batch APIs)")
+        row = catalog.site_defaults()["api_batch_discount_pct"]
+        d.note("batch discount", row.value, "%", row.source, row.as_of)
     d.note("API input price", offer.input_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
     d.note("API output price", offer.output_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
     if offer.cached_input_usd_per_mtok is not None:

@@ -11,13 +11,10 @@ from ..scenario import ApiOption, Scenario
 from ..site import SiteValues
 from .flows import Flows, _shape, trend
 
-__all__ = ["DEFAULT_BATCH_DISCOUNT_PCT", "api_flows"]
+__all__ = ["api_flows"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-DEFAULT_BATCH_DISCOUNT_PCT = 50.0  # batch APIs typically bill 50 % of the standard price (see options._api)
 
 
 def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
@@ -29,7 +26,7 @@ def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
     in_tok = out_tok * (load.total_per_output - 1.0)
     cached_tok = in_tok * load.cached_share
     disc = opt.batch_discount_pct if opt.batch_discount_pct is not None else (
-        a.batch_discount_pct if a.batch_discount_pct is not None else DEFAULT_BATCH_DISCOUNT_PCT)
+        a.batch_discount_pct if a.batch_discount_pct is not None else sv["api_batch_discount_pct"])
     factor = (1.0 - opt.batch_share * disc / 100.0) * trend(s.finance.api_price_change_pct_per_year, horizon)
     cached_price = a.cached_input_usd_per_mtok if a.cached_input_usd_per_mtok is not None else a.input_usd_per_mtok
     cats = {

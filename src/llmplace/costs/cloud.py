@@ -139,7 +139,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
     salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
     fte = add(compute * 0.0, opt.staff_fte) if opt.staff_fte is not None \
-        else fleet * 0.5 * sv["staff_fte_per_server"]
+        else fleet * sv["cloud_staff_fte_share_per_instance"] * sv["staff_fte_per_server"]
     staff = fte * salary
     cap_hours = inst_hours * per_inst  # output tokens/s x hours the fleet could carry
     util = np.where(cap_hours > 0, load.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)

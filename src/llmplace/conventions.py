@@ -15,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
-    "DEFAULT_REPORT_SAMPLES", "DEFAULT_SCENARIO_SAMPLES", "FULL_SERVICE_SHARE", "MAX_SAMPLES", "MIN_SAMPLES",
+    "DEFAULT_REPORT_SAMPLES", "DEFAULT_SCENARIO_SAMPLES", "FULL_SERVICE_SHARE", "MAX_ERROR_VALUE_CHARS",
+    "MAX_FLEET_UNITS", "MAX_INPUT_MAGNITUDE", "MAX_NESTING_DEPTH", "MAX_SAMPLES", "MAX_YAML_NODES", "MIN_SAMPLES",
     "SCENARIO_SOURCE",
     "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
     "plural", "units_text", "whole_units", "whole_units_int",
@@ -36,6 +37,16 @@ MAX_SAMPLES = 1_000_000
 DEFAULT_SCENARIO_SAMPLES = 10_000
 #: samples of a report (CLI and REST API) when neither the request nor the scenario names a count
 DEFAULT_REPORT_SAMPLES = 2_000
+#: the largest magnitude any number in a scenario may have (a trillion requests a month is 1e12)
+MAX_INPUT_MAGNITUDE = 1e15
+#: the most servers or instances one option may need (800,000 GPUs in 8-GPU servers; larger is an input error)
+MAX_FLEET_UNITS = 100_000
+#: how deep a scenario document may nest mappings and lists (the schema itself needs fewer than 10 levels)
+MAX_NESTING_DEPTH = 32
+#: how many values a YAML document may expand to once its aliases are followed (a bundled example has ~200)
+MAX_YAML_NODES = 100_000
+#: how much of a rejected value an error message repeats
+MAX_ERROR_VALUE_CHARS = 120
 #: a catalog value dated longer ago than this is listed in the report's staleness warning [days]
 STALE_AFTER_DAYS = 180
 

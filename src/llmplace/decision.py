@@ -240,4 +240,5 @@ def _assemble(s: Scenario, costed: CompareResult, samples: SampleArrays | None) 
         "options": options, "cheapest": cheapest_with_ties([(o.id, o.tco_usd) for o in serving(options)]),
         "recommendation": ev.recommendation, "weights": ev.weights, "criteria_sources": ev.sources})
     result._samples = samples
+    result.ensure_finite()
     return result

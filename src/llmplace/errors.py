@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .conventions import MAX_ERROR_VALUE_CHARS
+
 __all__ = ["LlmplaceError", "InputError", "UnknownNameError", "InfeasibleError", "field_path"]
 
 _OPTION_KINDS = frozenset({"in_house", "cloud", "api", "hybrid"})
@@ -17,6 +19,12 @@ _OPTION_KINDS = frozenset({"in_house", "cloud", "api", "hybrid"})
 
 class LlmplaceError(Exception):
     """Root of every exception llmplace raises on purpose."""
+
+
+def _shown(value: Any, limit: int = MAX_ERROR_VALUE_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters, with control characters escaped by repr itself."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 class InputError(LlmplaceError):
@@ -27,7 +35,7 @@ class InputError(LlmplaceError):
         self.value = value
         self.allowed = allowed
         self.detail = detail
-        text = f"{field}: got {value!r}; allowed: {allowed}"
+        text = f"{field}: got {_shown(value)}; allowed: {allowed}"
         if detail:
             text += f" ({detail})"
         super().__init__(text)

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..conventions import MAX_FLEET_UNITS, whole_units
 from ..demand import Load
+from ..errors import InputError
 from ..finance import npv_timed
 from ..results import Assumption
 
@@ -94,10 +96,13 @@ def lead_months(weeks: float) -> int:
 
 
 def _need(peak: Any, per_unit_tokens_per_s: Any, utilisation: Any, step: int = 1) -> IntArray:
-    units = np.ceil(np.asarray(peak) / (per_unit_tokens_per_s * utilisation) - 1e-9)
-    if step > 1:
-        units = np.ceil(units / step - 1e-9) * step
-    return np.maximum(units, 0).astype(np.int64)
+    """Whole units that carry ``peak`` at ``utilisation``; InputError past :data:`MAX_FLEET_UNITS`."""
+    units = whole_units(np.asarray(peak) / (per_unit_tokens_per_s * utilisation), step)
+    most = int(np.max(units)) if units.size else 0
+    if most > MAX_FLEET_UNITS:
+        raise InputError("workload", f"a peak needing {most:,} units of one option",
+                         f"a demand a fleet of at most {MAX_FLEET_UNITS:,} servers or instances can carry")
+    return units
 
 
 

@@ -12,11 +12,12 @@ named in ``_omit_if_none`` when they are ``None``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
-from ..errors import InputError
+from ..errors import InputError, LlmplaceError
 from .criteria import (
     Availability,
     AvailabilityComponent,
@@ -132,6 +133,19 @@ class CompareResult(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON document (plain floats, no numpy scalars)."""
         return self.model_dump(mode="json")
+
+    def ensure_finite(self) -> None:
+        """Raise an internal error naming the first NaN or infinite number (never printed, never JSON)."""
+        stack: list[tuple[Any, str]] = [(self.model_dump(), "")]
+        while stack:
+            node, path = stack.pop()
+            if isinstance(node, dict):
+                stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in node.items())
+            elif isinstance(node, (list, tuple)):
+                stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+            elif isinstance(node, float) and not math.isfinite(node):
+                raise LlmplaceError(f"internal error: the comparison produced {node} at {path}; "
+                                    "please report the scenario that led here")
 
     def option(self, option_id: str) -> OptionResult:
         for o in self.options:

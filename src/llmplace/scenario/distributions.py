@@ -7,15 +7,20 @@ place of a number (``{low, mode, high}``, ``{p10, p90}`` or a list of values);
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+import annotated_types as at
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from ..conventions import DEFAULT_SCENARIO_SAMPLES, MAX_SAMPLES, MIN_SAMPLES
 from ..errors import InputError
 from .base import StrictModel
 
-__all__ = ["UncertainInput", "Uncertainty", "collect_distributions"]
+if TYPE_CHECKING:
+    from .schema import Scenario
+
+__all__ = ["UncertainInput", "Uncertainty", "check_support", "collect_distributions"]
 
 
 class UncertainInput(StrictModel):
@@ -55,6 +60,16 @@ class UncertainInput(StrictModel):
         else:
             raise ValueError("give low, mode and high; or p10 and p90; or a list of values")
         return self
+
+    @property
+    def support(self) -> tuple[float, float]:
+        """The lowest and highest value a draw can take (a lognormal is unbounded above, above zero)."""
+        if self.dist in ("triangular", "pert"):
+            return float(self.low), float(self.high)  # type: ignore[arg-type]
+        if self.dist == "lognormal":
+            return 0.0, float("inf")
+        vals = self.values or [0.0]
+        return float(min(vals)), float(max(vals))
 
     @property
     def point(self) -> float:
@@ -116,3 +131,63 @@ def collect_distributions(doc: dict[str, Any]) -> dict[str, Any]:
     return dict(out)
 
 
+
+
+_OPTION_FIELD = re.compile(r"^options(?:\[(\d+)\]|\.([^.]+))\.([^.]+)$")
+
+
+def _field_model(s: Scenario, path: str) -> tuple[BaseModel, str] | None:
+    """The scenario section (or option) and field name ``path`` names, or None when it names no plain field."""
+    m = _OPTION_FIELD.match(path)
+    if m is not None:
+        ids = [o.id for o in s.options]
+        if m.group(1) is not None:
+            i = int(m.group(1))
+        elif m.group(2) in ids:
+            i = ids.index(m.group(2))
+        else:
+            return None
+        return (s.options[i], m.group(3)) if i < len(s.options) else None
+    section, _, key = path.partition(".")
+    model = getattr(s, section, None) if section in ("workload", "finance", "site") else None
+    return (model, key) if isinstance(model, BaseModel) and "." not in key else None
+
+
+def _limits(model: BaseModel, key: str) -> tuple[float | None, bool, float | None, bool]:
+    """(lowest, strictly above?, highest, strictly below?) of a field from its schema constraints."""
+    info = type(model).model_fields.get(key)
+    lo = hi = None
+    lo_strict = hi_strict = False
+    for c in info.metadata if info is not None else []:
+        if isinstance(c, at.Ge):
+            lo = float(c.ge)  # type: ignore[arg-type]
+        elif isinstance(c, at.Gt):
+            lo, lo_strict = float(c.gt), True  # type: ignore[arg-type]
+        elif isinstance(c, at.Le):
+            hi = float(c.le)  # type: ignore[arg-type]
+        elif isinstance(c, at.Lt):
+            hi, hi_strict = float(c.lt), True  # type: ignore[arg-type]
+    return lo, lo_strict, hi, hi_strict
+
+
+def check_support(s: Scenario) -> None:
+    """Every explicit distribution's whole range lies within its field's limits (InputError otherwise).
+
+    Only the central value passes through the schema; without this check a ``{low: -50, mode: 10,
+    high: 20}`` price would let Monte Carlo draw negative prices.
+    """
+    for inp in s.uncertainty.inputs:
+        found = _field_model(s, inp.path)
+        if found is None:
+            continue
+        lo, lo_strict, hi, hi_strict = _limits(*found)
+        low, high = inp.support
+        below = lo is not None and (low < lo or (lo_strict and low <= lo and inp.dist != "lognormal"))
+        above = hi is not None and (high > hi or (hi_strict and high >= hi))
+        if below or above:
+            limits = " and ".join(
+                f"{op} {v:g}" for op, v in ((">" if lo_strict else ">=", lo), ("<" if hi_strict else "<=", hi))
+                if v is not None)
+            shown = "unbounded above" if high == float("inf") else f"{low:g} to {high:g}"
+            raise InputError(f"uncertainty input {inp.path}", shown,
+                             f"a distribution whose every draw is {limits} (the field's limits)")

@@ -1,23 +1,28 @@
 """Reading a scenario: YAML or JSON text to a validated :class:`~llmplace.scenario.schema.Scenario`.
 
 Validation errors become one :class:`~llmplace.errors.InputError` naming the first bad field, and
-inline distributions are collected before the schema sees the document.
+inline distributions are collected before the schema sees the document. Before that, every number
+must be finite and of magnitude at most ``MAX_INPUT_MAGNITUDE``, the document no deeper than
+``MAX_NESTING_DEPTH``; YAML refuses a key given twice and aliases that expand past ``MAX_YAML_NODES``
+values. After it, every distribution's whole range must lie within its field's limits.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from ..conventions import MAX_INPUT_MAGNITUDE, MAX_NESTING_DEPTH, MAX_YAML_NODES
 from ..errors import InputError, field_path
-from .distributions import collect_distributions
+from .distributions import check_support, collect_distributions
 from .schema import Scenario
 
-__all__ = ["load_scenario", "parse_scenario", "scenario_json_schema"]
+__all__ = ["load_scenario", "parse_scenario", "parse_yaml", "scenario_json_schema"]
 
 
 def _first_error(exc: ValidationError) -> InputError:
@@ -37,6 +42,74 @@ def _first_error(exc: ValidationError) -> InputError:
 
 
 
+class _ScenarioYamlLoader(yaml.SafeLoader):
+    """Safe YAML that also refuses a key given twice in one mapping (YAML would keep only the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"the key {key!r} is given twice",
+                    key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds once every alias is followed (shared nodes counted each time)."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        kids = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+        if children_done:
+            sizes[id(node)] = min(1 + sum(sizes.get(id(k), 1) for k in kids), MAX_YAML_NODES + 1)
+        else:
+            stack.append((node, True))
+            stack.extend((k, False) for k in kids if id(k) not in sizes)
+    return sizes[id(root)]
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text to Python values, refusing duplicate keys and alias bombs (``yaml.YAMLError`` or InputError)."""
+    loader = _ScenarioYamlLoader(text)
+    try:
+        node = loader.get_single_node()  # type: ignore[no-untyped-call]
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_YAML_NODES:
+            raise InputError("scenario file", "YAML aliases", f"a document of at most {MAX_YAML_NODES:,} values "
+                             "once aliases are expanded")
+        return loader.construct_document(node)  # type: ignore[no-untyped-call]
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
+
+
+def _check_numbers(data: Any) -> None:
+    """Every number finite and of plausible magnitude; the document no deeper than the schema could need."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > MAX_NESTING_DEPTH:
+            raise InputError(path or "scenario", "{...}", f"a document nested at most {MAX_NESTING_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            if isinstance(node, float) and not math.isfinite(node):
+                raise InputError(path, node, "a finite number")
+            if abs(node) > MAX_INPUT_MAGNITUDE:
+                raise InputError(path, node, f"a number of magnitude at most {MAX_INPUT_MAGNITUDE:g}")
+
+
 def parse_scenario(data: Any) -> Scenario:
     """Validate a scenario document (already parsed from YAML/JSON).
 
@@ -45,11 +118,14 @@ def parse_scenario(data: Any) -> Scenario:
     """
     if not isinstance(data, dict):
         raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
+    _check_numbers(data)
     doc = collect_distributions(data)
     try:
-        return Scenario.model_validate(doc)
+        s = Scenario.model_validate(doc)
     except ValidationError as exc:
         raise _first_error(exc) from None
+    check_support(s)
+    return s
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -62,7 +138,10 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError("scenario file", str(path), "a readable UTF-8 text file", str(exc)) from None
     try:
-        data = json.loads(text) if p.suffix.lower() == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if p.suffix.lower() == ".json" else parse_yaml(text)
+    except RecursionError:
+        raise InputError("scenario file", str(path), f"a document nested at most {MAX_NESTING_DEPTH} levels "
+                         "deep") from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
@@ -70,7 +149,9 @@ def load_scenario(path: str | Path) -> Scenario:
             where = f"line {mark.line + 1}, column {mark.column + 1}"
         elif isinstance(exc, json.JSONDecodeError):
             where = f"line {exc.lineno}, column {exc.colno}"
-        raise InputError("scenario file", str(path), "valid YAML or JSON", f"parse error at {where}") from None
+        problem = getattr(exc, "problem", None) or getattr(exc, "msg", None)
+        detail = f"parse error at {where}" + (f": {problem}" if problem else "")
+        raise InputError("scenario file", str(path), "valid YAML or JSON", detail) from None
     s = parse_scenario(data)
     trace = s.workload.trace_csv
     if trace is not None and not Path(trace).is_absolute():  # relative to the scenario file

@@ -48,15 +48,18 @@ def _finite(value: Any) -> bool:
     return True
 
 
-def _mutate(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+def _mutate(doc: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], list[str]]:
+    """A mutated copy of ``doc`` and the changes made (``path = value``)."""
     doc = copy.deepcopy(doc)
     leaves = _leaves(doc)
+    changes = []
     for path in rng.sample(leaves, k=min(len(leaves), rng.randint(1, 3))):
         node: Any = doc
         for key in path[:-1]:
             node = node[key]
         node[path[-1]] = rng.choice(HOSTILE) if rng.random() < 0.7 else rng.uniform(-2, 2) * node[path[-1]]
-    return doc
+        changes.append(".".join(str(k) for k in path) + f" = {node[path[-1]]!r}")
+    return doc, changes
 
 
 def _run(doc: dict[str, Any], with_report: bool) -> str:
@@ -82,17 +85,22 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--report", action="store_true", help="also render the JSON report of each result")
     args = ap.parse_args()
-    docs = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").glob("*.yaml"))]
+    docs = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "examples").glob("*.yaml"))}
     rng = random.Random(args.seed)
     outcomes: Counter[str] = Counter()
     slowest = 0.0
     start = time.perf_counter()
     for i in range(args.cases):
         t0 = time.perf_counter()
-        outcome = _run(_mutate(rng.choice(docs), rng), args.report)
+        name = rng.choice(sorted(docs))
+        doc, changes = _mutate(docs[name], rng)
+        outcome = _run(doc, args.report)
         took = time.perf_counter() - t0
         slowest = max(slowest, took)
-        outcomes["over the time budget" if took > BUDGET_S else outcome] += 1
+        outcome = "over the time budget" if took > BUDGET_S else outcome
+        if outcome not in outcomes and outcome not in ("finite result", "input error"):
+            print(f"  first '{outcome}': {name}: {'; '.join(changes)}", file=sys.stderr)
+        outcomes[outcome] += 1
         if (i + 1) % 200 == 0:
             print(f"  {i + 1:,} / {args.cases:,} cases", file=sys.stderr)
     total = time.perf_counter() - start

@@ -192,3 +192,11 @@ def test_fuzz_mutated_examples_give_finite_results_or_an_input_error(name: str, 
     document = result.to_dict()
     assert _finite(document)
     json.dumps(document, allow_nan=False)
+
+
+def test_vanishing_active_hours_is_refused() -> None:
+    """`active_hours_per_month: 1e-300` used to overflow the hourly rate into an internal error."""
+    doc = _doc()
+    doc["workload"]["active_hours_per_month"] = 1e-300
+    err = _rejected(doc)
+    assert err.field == "workload.active_hours_per_month"

@@ -160,6 +160,35 @@ def test_files_named_in_a_request_are_not_read(client: TestClient, tmp_path: Pat
 def test_wrong_content_type_is_not_a_server_error(client: TestClient):
     r = client.post("/api/v1/compare", content=b"name: x", headers={"content-type": "text/yaml"})
     assert r.status_code == 422
+    (d,) = r.json()["detail"]
+    assert d["field"] == "content-type" and d["value"] == "text/yaml" and d["allowed"] == "application/json"
+
+
+@pytest.mark.parametrize("headers", [{"origin": "http://evil.example"}, {"origin": "null"},
+                                     {"origin": "http://testserver:8080"}, {"sec-fetch-site": "cross-site"}])
+def test_cross_origin_writes_are_refused(client: TestClient, headers: dict[str, str]):
+    """A page on another origin must not save scenarios or start work (CSRF); the store stays as it was."""
+    before = client.get("/api/v1/scenarios").json()
+    r = client.post("/api/v1/scenarios", json={"document": SMALL}, headers=headers)
+    assert r.status_code == 403
+    assert r.json()["detail"][0]["field"] in ("origin", "sec-fetch-site")
+    assert client.post("/api/v1/compare", json=SMALL, headers=headers).status_code == 403
+    assert client.get("/api/v1/scenarios").json() == before
+
+
+def test_same_origin_writes_are_accepted(client: TestClient):
+    r = client.post("/api/v1/compare", json=SMALL, headers={"origin": "http://testserver",
+                                                           "sec-fetch-site": "same-origin"})
+    assert r.status_code == 200
+
+
+def test_oversized_body_is_refused_before_it_is_read(client: TestClient):
+    from llmplace.web.access import MAX_BODY_BYTES
+
+    r = client.post("/api/v1/compare", content=b" " * (MAX_BODY_BYTES + 1),
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert r.json()["detail"][0]["field"] == "content-length"
 
 
 

@@ -263,3 +263,57 @@ def test_delete_conflict_keeps_the_editor_attached(page, server: str):
     page.click("#save")  # answers with the conflict instead of saving a copy
     expect(page.locator("#saved-as")).to_contain_text("someone saved this scenario meanwhile")
     assert [s["id"] for s in _saved_named(page, server, "Conflict target")] == [rec["id"]]
+
+
+_ATTACK_PAGE = """<!doctype html><meta charset="utf-8"><title>another site</title>
+<form id="f" method="post" enctype="text/plain" action="{target}/api/v1/scenarios">
+<input name='{{"document": {{"name": "planted", "x": "' value='"}}}}'></form>
+<script>
+fetch("{target}/api/v1/scenarios", {{method: "POST", mode: "no-cors", headers: {{"Content-Type": "text/plain"}},
+  body: JSON.stringify({{document: {{name: "planted by fetch"}}}})}})
+  .finally(() => {{ document.title = "sent"; document.getElementById("f").submit(); }});
+</script>"""
+
+
+def test_cross_origin_page_cannot_save_or_start_work(server: str):
+    """A page on another origin posts a text/plain fetch and a form to the app: both are refused (403).
+
+    Chromium sends such "simple" requests without a CORS preflight, so only the server's Origin check
+    stops them; before the check, FastAPI versions that parse text/plain bodies saved the scenario.
+    """
+    import http.server
+    import urllib.request
+
+    page_html = _ATTACK_PAGE.format(target=server).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+            self.send_response(200)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page_html)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    def saved() -> int:
+        with urllib.request.urlopen(server + "/api/v1/scenarios", timeout=10) as resp:  # noqa: S310 - loopback
+            return len(json.loads(resp.read()))
+
+    before = saved()
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", _free_port()), Handler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    statuses: list[int] = []
+    try:
+        with sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            pg = browser.new_page()
+            pg.on("response", lambda r: statuses.append(r.status) if "/api/v1/" in r.url else None)
+            with pg.expect_response(lambda r: "/api/v1/scenarios" in r.url and r.request.method == "POST"
+                                    and r.request.resource_type == "document"):
+                pg.goto(f"http://127.0.0.1:{other.server_address[1]}/")
+            browser.close()
+    finally:
+        other.shutdown()
+    assert saved() == before
+    assert statuses and all(s == 403 for s in statuses), statuses

@@ -97,12 +97,12 @@ def lead_months(weeks: float) -> int:
 
 def _need(peak: Any, per_unit_tokens_per_s: Any, utilisation: Any, step: int = 1) -> IntArray:
     """Whole units that carry ``peak`` at ``utilisation``; InputError past :data:`MAX_FLEET_UNITS`."""
-    units = whole_units(np.asarray(peak) / (per_unit_tokens_per_s * utilisation), step)
-    most = int(np.max(units)) if units.size else 0
-    if most > MAX_FLEET_UNITS:
-        raise InputError("workload", f"a peak needing {most:,} units of one option",
+    quantity = np.asarray(peak) / (per_unit_tokens_per_s * utilisation)
+    if not np.all(np.isfinite(quantity)) or (quantity.size and float(np.max(quantity)) > MAX_FLEET_UNITS):
+        most = float(np.max(np.nan_to_num(quantity, nan=np.inf)))
+        raise InputError("workload", f"a peak needing {most:,.0f} units of one option",
                          f"a demand a fleet of at most {MAX_FLEET_UNITS:,} servers or instances can carry")
-    return units
+    return whole_units(quantity, step)
 
 
 

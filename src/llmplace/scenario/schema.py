@@ -63,11 +63,11 @@ class Workload(StrictModel):
     tokens_per_month: float | None = Field(
         None, ge=0, description="input plus output tokens per month; alternative to requests_per_month"
     )
-    input_tokens_per_request: float = Field(1000, gt=0, description="prompt tokens per request")
-    output_tokens_per_request: float = Field(300, gt=0, description="generated tokens per request")
+    input_tokens_per_request: float = Field(1000, ge=1, description="prompt tokens per request")
+    output_tokens_per_request: float = Field(300, ge=1, description="generated tokens per request")
     cached_input_share: float = Field(0.0, ge=0, le=1, description="share of input tokens served from cache")
     active_hours_per_month: float | None = Field(
-        None, gt=0, description="hours a month with traffic [h]; default: every hour of the month"
+        None, ge=1, description="hours a month with traffic [h], at least one; default: every hour of the month"
     )
     peak_to_average: float = Field(
         1.5, ge=1, le=50, description="busiest-hour rate over the active-hours average (flat shape only)"

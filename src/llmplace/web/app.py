@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..scenario import Scenario
-from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches
+from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches, write_refusal
 from .api import SCENARIO_MARK, exception_handlers, router
 from .form import form_sections
 from .storage import ScenarioStore
@@ -106,6 +106,10 @@ class _Guard:
         headers = Headers(scope=scope)
         if not host_allowed(headers.get("host", ""), self.allowed):
             await _plain(send, 400, {"detail": "invalid Host header"})
+            return
+        refusal = write_refusal(scope.get("method", "GET"), {k.lower(): v for k, v in headers.items()})
+        if refusal is not None:
+            await _plain(send, refusal[0], {"detail": [refusal[1]]})
             return
         set_cookie = False
         path: str = scope.get("path", "")

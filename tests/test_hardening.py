@@ -200,3 +200,14 @@ def test_vanishing_active_hours_is_refused() -> None:
     doc["workload"]["active_hours_per_month"] = 1e-300
     err = _rejected(doc)
     assert err.field == "workload.active_hours_per_month"
+
+
+def test_terminal_escape_sequences_in_names_are_refused() -> None:
+    """An escape sequence in a name or label reached the terminal raw (it could rewrite the screen)."""
+    doc = _doc()
+    doc["options"][0]["label"] = "own \x1b[2J\x1b[31mfleet"
+    err = _rejected(doc)
+    assert err.field == "options[0].label"
+    assert "U+001B" in (err.detail or "")
+    doc["options"][0]["label"] = "own fleet\twith a tab\nand a line break"
+    parse_scenario(doc)

@@ -265,3 +265,18 @@ def test_database_url_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert database_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
     with pytest.raises(StorageError):
         ScenarioStore("not a url ://")
+
+
+@pytest.mark.parametrize("field", ["name", "description"])
+def test_nul_character_is_a_422_on_every_backend(db_url: str, field: str):
+    """PostgreSQL refuses NUL in text: a name with one used to be an HTTP 500 there (and saved on SQLite)."""
+    from fastapi.testclient import TestClient
+
+    from llmplace.web import create_app
+
+    client = TestClient(create_app(db_url), raise_server_exceptions=False)
+    doc = {**_doc("nul"), field: "a\u0000b"}
+    r = client.post("/api/v1/scenarios", json={"document": doc})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == f"document.{field}"
+    assert client.get("/api/v1/scenarios").json()["scenarios"] == []

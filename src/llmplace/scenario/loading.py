@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -92,14 +93,30 @@ def parse_yaml(text: str) -> Any:
         loader.dispose()  # type: ignore[no-untyped-call]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _check_text(text: str, path: str) -> None:
+    """No control characters (terminal escape sequences, NUL): tabs and line breaks are fine."""
+    found = _CONTROL.search(text)
+    if found is not None:
+        raise InputError(path or "scenario", text, "text without control characters",
+                         f"found U+{ord(found.group()):04X}")
+
+
 def _check_numbers(data: Any) -> None:
-    """Every number finite and of plausible magnitude; the document no deeper than the schema could need."""
+    """Every number finite and of plausible magnitude, no control character in any text, and the
+    document no deeper than the schema could need."""
     stack: list[tuple[Any, str, int]] = [(data, "", 0)]
     while stack:
         node, path, depth = stack.pop()
         if depth > MAX_NESTING_DEPTH:
             raise InputError(path or "scenario", "{...}", f"a document nested at most {MAX_NESTING_DEPTH} levels deep")
-        if isinstance(node, dict):
+        if isinstance(node, str):
+            _check_text(node, path)
+        elif isinstance(node, dict):
+            for k in node:
+                _check_text(str(k), path)
             stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))

@@ -19,21 +19,18 @@ from llmplace.report import render
 from llmplace.report.pdf import CHROMIUM_ARGS
 
 from .conftest import EXAMPLES
-from .test_report_content import enriched
 
 CHROMIUM = shutil.which("chromium") or next(
     (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).is_file()), None
 )
 LOCAL = ("file:", "data:", "about:", "blob:")
 
-CASES = [(p.stem, p) for p in EXAMPLES] + [("other-section-shapes", None)]
+CASES = [(p.stem, p) for p in EXAMPLES]
 
 
-def _result(path: Path | None) -> dict:
-    if path is None:  # optional sections in other layouts than today's engines give
-        return enriched()
+def _result(path: Path) -> llmplace.CompareResult:
     # as `llmplace report` makes it: Monte Carlo, tornado and thresholds included
-    return llmplace.compare(path, samples=2000, seed=1).to_dict()
+    return llmplace.compare(path, samples=2000, seed=1)
 
 
 @pytest.mark.parametrize("name,path", CASES, ids=[c[0] for c in CASES])

@@ -508,7 +508,7 @@ def _write_report(target: Path, output: str, kind: str, data: str | bytes, resul
     except OSError as exc:
         raise InputError("--output", output, "a writable file path", exc.strerror or str(exc)) from None
     size = target.stat().st_size
-    stale = staleness(result.to_dict(), dt.date.today())["stale"]
+    stale = staleness(result, dt.date.today()).stale
     if as_json:
         _print_json({"path": str(target), "format": kind, "bytes": size, "stale_catalog_values": len(stale)})
     else:

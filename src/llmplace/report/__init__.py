@@ -2,9 +2,9 @@
 or PDF.
 
 ``render(result, fmt)`` returns the report (text for html, md and json; bytes for xlsx and pdf);
-``write_report(result, path, fmt)`` writes it. ``result`` is a :class:`~llmplace.CompareResult` or
-its ``to_dict()`` document; sections whose engine has not produced data say so instead of
-showing numbers.
+``write_report(result, path, fmt)`` writes it. ``result`` is a :class:`~llmplace.CompareResult`, or
+its ``to_dict()`` document, which is validated back into one here and nowhere else; sections whose
+engine has not produced data say so instead of showing numbers.
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from pydantic import ValidationError
+
+from ..errors import InputError, field_path
+from ..results import CompareResult
 from .content import build
+from .model import ReportContent
 
 __all__ = ["FORMATS", "format_for_path", "render", "report_document", "write_report"]
 
@@ -39,15 +43,21 @@ def format_for_path(path: str | Path | None) -> str:
     return _SUFFIXES.get(Path(str(path)).suffix.lower(), "html")
 
 
-def _doc(result: Any) -> dict[str, Any]:
-    if isinstance(result, dict):
+_EXPECTED = "a CompareResult or its to_dict() document"
+
+
+def _result(result: CompareResult | dict[str, Any]) -> CompareResult:
+    """The typed result: as given, or validated from a saved ``to_dict()`` document."""
+    if isinstance(result, CompareResult):
         return result
-    to_dict = getattr(result, "to_dict", None)
-    if callable(to_dict):
-        data = to_dict()
-        if isinstance(data, dict):
-            return data
-    raise InputError("result", type(result).__name__, "a CompareResult or its to_dict() document")
+    if not isinstance(result, dict):
+        raise InputError("result", type(result).__name__, _EXPECTED)
+    try:
+        return CompareResult.model_validate(result)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = field_path(first["loc"]) or "the document"
+        raise InputError("result", type(result).__name__, _EXPECTED, f"{where}: {first['msg']}") from None
 
 
 @cache
@@ -57,14 +67,20 @@ def _plotly_js() -> str:
     return str(get_plotlyjs())
 
 
-def report_document(result: Any, today: dt.date | None = None, source: str | None = None) -> dict[str, Any]:
+def _document(result: CompareResult, content: ReportContent) -> dict[str, Any]:
+    return {**result.to_dict(), "report": content.model_dump(mode="json")}
+
+
+def report_document(result: CompareResult | dict[str, Any], today: dt.date | None = None,
+                    source: str | None = None) -> dict[str, Any]:
     """The JSON report: the comparison document plus a ``report`` key holding every section."""
-    doc = _doc(result)
-    return {**doc, "report": build(doc, today, source)}
+    typed = _result(result)
+    return _document(typed, build(typed, today, source))
 
 
 def render(
-    result: Any, fmt: str = "html", *, today: dt.date | None = None, source: str | None = None
+    result: CompareResult | dict[str, Any], fmt: str = "html", *, today: dt.date | None = None,
+    source: str | None = None,
 ) -> str | bytes:
     """The report in ``fmt`` (html, md, json, xlsx or pdf): text for the first three, bytes for the others.
 
@@ -73,10 +89,10 @@ def render(
     """
     if fmt not in FORMATS:
         raise InputError("--format", fmt, ", ".join(FORMATS))
-    doc = _doc(result)
-    content = build(doc, today, source)
+    typed = _result(result)
+    content = build(typed, today, source)
     if fmt == "json":
-        return json.dumps({**doc, "report": content}, indent=2) + "\n"
+        return json.dumps(_document(typed, content), indent=2) + "\n"
     if fmt == "md":
         from .markdown import render_markdown
 
@@ -84,11 +100,11 @@ def render(
     if fmt == "xlsx":
         from .xlsx import render_xlsx
 
-        return render_xlsx(doc, content)
+        return render_xlsx(typed, content)
     from .charts import build_charts
     from .html import render_html
 
-    page = render_html(content, build_charts(doc, content), _plotly_js())
+    page = render_html(content, build_charts(typed, content), _plotly_js())
     if fmt == "html":
         return page
     from .pdf import html_to_pdf
@@ -97,7 +113,7 @@ def render(
 
 
 def write_report(
-    result: Any,
+    result: CompareResult | dict[str, Any],
     path: str | Path,
     fmt: str | None = None,
     *,

@@ -1,0 +1,112 @@
+"""The executive summary: the recommendation when one was computed, else the cheapest option, with its figures.
+
+Every figure is the result's own; the only arithmetic is the gap in percent between the cheapest
+option and the next one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..results import CompareResult, OptionResult, Recommendation
+from .formatting import fmt_usd, short_label
+from .model import BreakEvenRow, Summary
+
+__all__ = ["summary"]
+
+
+@dataclass
+class _Said:
+    """What the recommendation says, before the cost paragraphs are added."""
+
+    option: str | None = None
+    headline: str | None = None
+    lead: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    risks: list[str] = field(default_factory=list)
+    what_would_change: list[str] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
+
+    @property
+    def basis(self) -> str:
+        return "recommendation" if (self.option or self.headline) else "cost"
+
+    def summary(self, recommended: str | None, cheapest: str | None, headline: str, paragraphs: list[str]) -> Summary:
+        return Summary(basis=self.basis, recommended=recommended, cheapest=cheapest, headline=headline,
+                       paragraphs=paragraphs, reasons=self.reasons, risks=self.risks,
+                       what_would_change=self.what_would_change, plan=self.plan)
+
+
+def _said(rec: Recommendation | None, labels: dict[str, str]) -> _Said:
+    if rec is None:
+        return _Said()
+    said = _Said(option=rec.option, lead=rec.summary or None, reasons=list(rec.reasons), risks=list(rec.risks),
+                 what_would_change=list(rec.would_change_if), plan=list(rec.plan))
+    if rec.option or rec.label:
+        said.headline = f"Recommended: {rec.label or labels.get(rec.option or '', rec.option)}."
+    else:  # no option to recommend: its summary is the headline
+        said.headline, said.lead = said.lead, None
+    return said
+
+
+def _name(o: OptionResult) -> str:
+    return short_label(o.label or o.id, 200)
+
+
+def _cost_paragraphs(result: CompareResult, focus: OptionResult, cheapest: OptionResult,
+                     feasible: list[OptionResult], recommended: bool) -> list[str]:
+    """What the option in focus costs, the cheapest one if that is another, and the spread of the rest."""
+    horizon = result.horizon_months
+    rate = result.assumption("discount_rate_pct_per_year")
+    npv = f"; NPV {fmt_usd(focus.npv_usd)}" + (f" at {rate.value:g} % a year" if rate is not None else "")
+    upfront = f"with {fmt_usd(focus.upfront_usd)} upfront." if focus.upfront_usd else "with nothing upfront."
+    who = f"The recommended option, {_name(focus)}," if recommended else _name(focus)
+    out = [f"{who} costs {fmt_usd(focus.tco_usd)} in total over {horizon} months (cash view{npv}), "
+           f"{fmt_usd(focus.usd_per_mtok)} per million tokens, {upfront}"]
+    if focus is not cheapest:
+        out.append(f"The cheapest option by total cost is {_name(cheapest)} at {fmt_usd(cheapest.tco_usd)}.")
+    rest = [o for o in feasible if o is not focus]
+    if rest and focus is cheapest:
+        nxt = rest[0]
+        gap = (nxt.tco_usd - focus.tco_usd) / focus.tco_usd * 100 if focus.tco_usd else None
+        more = f"{gap:.0f} % more" if gap is not None and gap >= 0.5 else "practically the same"
+        out.append(f"The next cheapest, {_name(nxt)}, costs {fmt_usd(nxt.tco_usd)} ({more}); the most expensive "
+                   f"feasible option, {_name(feasible[-1])}, costs {fmt_usd(feasible[-1].tco_usd)}.")
+    return out
+
+
+def _crossing_paragraphs(focus: OptionResult, be: list[BreakEvenRow], feasible: list[OptionResult],
+                         horizon: int) -> list[str]:
+    """The break-even months that involve the option in focus (else the first others), or that none does."""
+    mine = [b for b in be if focus.id in (b.a, b.b)]
+    out = []
+    if be:
+        picked = mine[:3] if mine else [b for b in be if b not in mine][:2]
+        out.append("Break-even (cash view): " + "; ".join(b.sentence for b in picked) + ".")
+    if not mine and len(feasible) > 1:
+        out.append(f"No other option crosses {_name(focus)} within the {horizon} months.")
+    return out
+
+
+def summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRow]) -> Summary:
+    """The summary: headline, paragraphs and the recommendation's reasons, risks, plan and what would change it."""
+    said = _said(result.recommendation, labels)
+    paragraphs = [said.lead] if said.lead else []
+    feasible = sorted((o for o in result.options if o.feasible), key=lambda o: o.tco_usd)
+    if not feasible:
+        paragraphs.append("Every option is infeasible; the reasons are listed in the options table.")
+        return said.summary(said.option, None, said.headline or "No option can serve this workload.", paragraphs)
+    recommended = said.basis == "recommendation"
+    cheapest = result.find(result.cheapest) or feasible[0]
+    focus = result.find(said.option) or cheapest
+    headline = said.headline or (f"Recommended: {focus.label}." if recommended
+                                 else f"Cheapest over {result.horizon_months} months: {focus.label}.")
+    paragraphs += _cost_paragraphs(result, focus, cheapest, feasible, recommended)
+    paragraphs += _crossing_paragraphs(focus, be, feasible, result.horizon_months)
+    bad = [o for o in result.options if not o.feasible]
+    if bad:
+        paragraphs.append("Not eligible: " + "; ".join(f"{_name(o)} ({o.infeasible_reason})" for o in bad) + ".")
+    if not recommended:
+        paragraphs.append("This summary ranks the options on cost alone: no recommendation weighing risk "
+                          "and criteria beyond cost was computed for this scenario.")
+    return said.summary(focus.id if recommended else None, cheapest.id, headline, paragraphs)

@@ -34,7 +34,7 @@ OPTION_COLOURS = [
 CATEGORY_COLOURS = {
     "capex": "#1f4e79",
     "setup": "#5b9bd5",
-    "residual_credit": "#a9d18e",
+    "residual_credit": "#a9d18e", "resale_proceeds": "#a9d18e",
     "depreciation": "#1f4e79",
     "power": "#ffc000",
     "facility": "#ed7d31",
@@ -701,8 +701,8 @@ def build_charts(doc: dict[str, Any], content: dict[str, Any]) -> list[Chart]:
             "monthly",
             "monthly",
             "Monthly cost by category",
-            "Cash view: upfront capex sits in month 1; credits (residual value) show below zero. "
-            "Where one month dwarfs the others the axis is cut and the chart says so.",
+            "Cash view: upfront capex sits in month 1; credits (hardware sold, or a book-value credit) show below "
+            "zero. Where one month dwarfs the others the axis is cut and the chart says so.",
             monthly_chart(doc),
         ),
         (

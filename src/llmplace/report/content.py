@@ -857,9 +857,9 @@ def build(doc: dict[str, Any], today: dt.date | None = None, source: str | None 
         "generator": f"llmplace {__version__}",
         "scenario_file": source,
         "conventions": (
-            f"{doc.get('horizon_months')} months, {conv.get('view', 'cash')} view, "
-            f"{fmt_number(hours)} hours a month, {conv.get('currency', 'USD')}; "
-            f"{conv.get('month_convention', '')}; terminal value: {conv.get('terminal_value')}"
+            f"{doc.get('horizon_months')} months, {conv.get('view', 'cash')} view, {fmt_number(hours)} hours a month, "
+            f"{conv.get('currency', 'USD')}; {conv.get('month_convention', '')}; "
+            f"terminal value: {conv.get('terminal_value')}; cash view: {conv.get('cash_view') or '-'}"
         ),
         "summary": _summary(doc, labels, be),
         "options": _options_table(doc),

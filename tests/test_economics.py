@@ -134,6 +134,80 @@ def test_result_states_what_the_cash_view_includes():
 # --- 2. commitments that run past the horizon are charged in full -----------------------------------------
 
 
+def _reserved_doc(horizon: int, plan: str = "reserved_3y", rate: float = 0.0):
+    return {
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": 1e9, "input_tokens_per_request": 3, "output_tokens_per_request": 1,
+                     "peak_to_average": 1},
+        "options": [
+            {"kind": "cloud", "id": "rsv", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 23.78, "plan": plan,
+             "throughput_tokens_per_s": 1e6, "staff_fte": 0},
+            {"kind": "cloud", "id": "od", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 40.0,
+             "throughput_tokens_per_s": 1e6, "staff_fte": 0},
+        ],
+        "site": dict(SITE0),
+        "finance": {"horizon_months": horizon, "discount_rate_pct_per_year": rate},
+    }
+
+
+def test_three_year_reservation_on_a_one_year_horizon_charges_the_whole_commitment():
+    """One instance reserved for 36 months at $23.78/h: 36 x 730 x 23.78 = $624,935 owed.
+
+    Before, a 12-month horizon counted 12 x 730 x 23.78 = $208,312 and ranked it below on-demand
+    (12 x 730 x 40 = $350,400). The 24 unexpired months (24 x 730 x 23.78 = $416,623) are a liability
+    at the horizon: charged in month 12 as ``commitment_remaining``, so on-demand is cheaper.
+    """
+    r = compare(parse_scenario(_reserved_doc(12)))
+    rsv = r.option("rsv")
+    assert rsv.by_category_usd["compute"] == pytest.approx(12 * 730 * 23.78)
+    assert rsv.monthly_by_category_usd["commitment_remaining"][-1] == pytest.approx(24 * 730 * 23.78)
+    assert rsv.tco_usd == pytest.approx(36 * 730 * 23.78)
+    assert r.cheapest == "od"
+    row = {a.name: a for a in rsv.assumptions}["cash view: commitment after the horizon"]
+    assert row.value == pytest.approx(24 * 730 * 23.78)
+
+
+def test_commitment_npv_does_not_depend_on_where_the_horizon_cuts_it():
+    """At 8 %/year the reservation's NPV over 12 months equals its NPV over the full 36-month term.
+
+    The remaining liability is discounted month by month when each payment falls due (t = 13..36),
+    exactly as the payments inside the horizon are, so cutting the horizon moves no value. The
+    amortised view charges the horizon's months only (12 x 730 x 23.78).
+    """
+    short = compare(parse_scenario(_reserved_doc(12, rate=8))).option("rsv")
+    full = compare(parse_scenario(_reserved_doc(36, rate=8))).option("rsv")
+    r = 1.08 ** (1 / 12) - 1
+    expected = sum(730 * 23.78 / (1 + r) ** m for m in range(1, 37))
+    assert full.npv_usd == pytest.approx(expected, rel=1e-9)
+    assert short.npv_usd == pytest.approx(expected, rel=1e-9)
+    assert short.amortised.tco_usd == pytest.approx(12 * 730 * 23.78)
+
+
+def test_renewed_one_year_reservation_charges_its_unexpired_months():
+    """A 1-year reservation billed for 18 months was renewed in month 13: 6 of its months remain.
+
+    18 x 730 x 23.78 in the horizon + 6 x 730 x 23.78 remaining = 24 x 730 x 23.78 = $416,623.
+    """
+    rsv = compare(parse_scenario(_reserved_doc(18, plan="reserved_1y"))).option("rsv")
+    assert rsv.by_category_usd["commitment_remaining"] == pytest.approx(6 * 730 * 23.78)
+    assert rsv.tco_usd == pytest.approx(24 * 730 * 23.78)
+
+
+def test_reservation_is_paid_when_demand_falls_inside_its_term():
+    """Two instances reserved in month 1 for a year are billed all year, even when a burst month ends.
+
+    Demand needs 2 instances in month 1 (a 2x burst) and 1 afterwards: the always-on reserved plan
+    commits 2 for 12 months, so months 1-12 bill 2 x 730 x 23.78 each.
+    """
+    doc = _reserved_doc(12, plan="reserved_1y")
+    doc["options"][0]["throughput_tokens_per_s"] = 1e9 / 4 / (730 * 3600) * 1.5  # 1.5x the mean per instance
+    doc["options"][0]["target_utilisation"] = 1.0
+    doc["workload"]["bursts"] = [{"month": 1, "multiplier": 2}]
+    rsv = compare(parse_scenario(doc)).option("rsv")
+    assert rsv.units[0] == 2
+    assert rsv.monthly_by_category_usd["compute"] == pytest.approx([2 * 730 * 23.78] * 12)
+
+
 def test_lease_running_past_the_horizon_is_charged_in_full():
     """A server leased over its 5-year life at 8 %/year, discounted at the same 8 %: NPV = its price.
 

@@ -23,7 +23,7 @@ IntArray = NDArray[np.int64]
 
 
 CAPEX_CATEGORIES = ("capex", "setup", "residual_credit", "resale_proceeds")
-#: the cash-view category of payments a commitment (a lease) still owes after the horizon
+#: the cash-view category of payments a commitment (reservation, lease) still owes after the horizon
 COMMITMENT_REMAINING = "commitment_remaining"
 DAYS_PER_MONTH = 365.0 / 12.0
 
@@ -98,8 +98,8 @@ _HARDWARE_SALE = {
 
 def cash_view_text(terminal_value: str) -> str:
     """What the cash view counts beyond purchases and running costs, for ``finance.terminal_value``."""
-    return (f"{_HARDWARE_SALE[terminal_value]}; lease payments still due after the horizon charged in full in "
-            "the last month (commitment_remaining), their NPV discounted when due")
+    return (f"{_HARDWARE_SALE[terminal_value]}; commitments that outlive the horizon (cloud reservations, "
+            "leases) charged in full in the last month (commitment_remaining), their NPV discounted when due")
 
 
 def terminal_commitment(after: Array, horizon: int) -> Array:

@@ -57,18 +57,24 @@ def test_cash_vs_amortised_views():
     own = r.option("own")
     assert own.upfront_usd == 40000
     assert own.by_category_usd["capex"] == 40000
-    # 24 months of a 48-month life: book value = 40,000 - (40,000 - 4,000) x 24/48 = 22,000 credited
-    assert own.by_category_usd["residual_credit"] == pytest.approx(-22000)
+    # kept at the horizon: no sale, no credit in the cash view (finance.terminal_value: none)
+    assert "residual_credit" not in own.by_category_usd and "resale_proceeds" not in own.by_category_usd
     assert own.amortised.by_category_usd["depreciation"] == pytest.approx((40000 - 4000) / 48 * 24)
+    # the book convention: 24 months of a 48-month life, 40,000 - (40,000 - 4,000) x 24/48 = 22,000 credited
+    book = compare(_scenario(terminal_value="book")).option("own")
+    assert book.by_category_usd["residual_credit"] == pytest.approx(-22000)
 
 
 def test_refresh_at_end_of_life():
-    r = compare(_scenario(horizon_months=60, terminal_value="none"))
+    r = compare(_scenario(horizon_months=60, terminal_value="book"))
     own = r.option("own")
-    # bought in month 1, replaced in month 49 (48-month life): two purchases, one residual credit
+    # bought in month 1, replaced in month 49 (48-month life): two purchases; the book convention credits
+    # the retired server at its 10 % residual (4,000) and the replacement at its book value at month 60,
+    # 40,000 - 36,000 x 12/48 = 31,000
     assert own.purchases[0] == 1 and sum(own.purchases) == 1  # fleet purchases exclude refreshes
     assert own.by_category_usd["capex"] == pytest.approx(80000)
-    assert own.by_category_usd["residual_credit"] == pytest.approx(-4000)
+    assert own.monthly_by_category_usd["residual_credit"][48] == pytest.approx(-4000)
+    assert own.by_category_usd["residual_credit"] == pytest.approx(-35000)
 
 
 def test_growth_adds_whole_servers_and_instances():

@@ -19,7 +19,7 @@ __all__ = [
     "MAX_FLEET_UNITS", "MAX_INPUT_MAGNITUDE", "MAX_NESTING_DEPTH", "MAX_SAMPLES", "MAX_YAML_NODES", "MIN_SAMPLES",
     "SCENARIO_SOURCE",
     "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
-    "plural", "units_text", "whole_units", "whole_units_int",
+    "plural", "tied_shares", "units_text", "whole_units", "whole_units_int",
 ]
 
 #: the source named for a value the scenario file gives
@@ -81,11 +81,25 @@ def cheapest_with_ties(costs: list[tuple[str, float]]) -> str | None:
     return next(i for i, c in costs if is_tied(c, low))
 
 
+def _tied_mask(stack: NDArray[np.float64], rel_tol: float) -> NDArray[np.bool_]:
+    """Rows of ``stack`` within the tie tolerance of each column's smallest value (the rule of :func:`is_tied`)."""
+    best = np.min(stack, axis=0)
+    return np.asarray(stack <= best + rel_tol * np.maximum(np.abs(best), 1.0))
+
+
 def argmin_tied(stack: NDArray[np.float64], rel_tol: float = TIE_REL_TOL) -> NDArray[np.int64]:
     """Index of the smallest row per column of ``stack``; near-ties go to the earlier row."""
-    best = np.min(stack, axis=0)
-    ok = stack <= best + rel_tol * np.maximum(np.abs(best), 1.0)
-    return np.argmax(ok, axis=0)
+    return np.argmax(_tied_mask(stack, rel_tol), axis=0)
+
+
+def tied_shares(stack: NDArray[np.float64], rel_tol: float = TIE_REL_TOL) -> NDArray[np.float64]:
+    """Each row's share of the win per column of ``stack``: 1 / k for each of the k rows tied for the lowest.
+
+    A probability of being cheapest is the mean of these shares over the samples (columns); the
+    shares of a column add up to 1, so the probabilities over all rows do too.
+    """
+    ok = _tied_mask(stack, rel_tol)
+    return ok / np.sum(ok, axis=0)
 
 
 def format_usd(x: Any, cents_below: float = 100.0) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .conventions import FULL_SERVICE_SHARE, MAX_SAMPLES, MIN_SAMPLES, cheapest_with_ties
-from .costs import as_float_list
+from .costs import as_float_list, cash_view_text
 from .criteria import evaluate as evaluate_criteria
 from .criteria import excluded_options
 from .engine import Outcome, Run, run
@@ -207,7 +207,7 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
     draft = CompareResult(
         scenario=s.name,
         convention=Convention(hours_per_month=fin.hours_per_month, currency=fin.currency,
-                              terminal_value=fin.terminal_value),
+                              terminal_value=fin.terminal_value, cash_view=cash_view_text(fin.terminal_value)),
         horizon_months=fin.horizon_months, demand=_demand(s, point), options=options,
         break_even=_break_evens(options, point),
         cheapest=cheapest_with_ties([(o.id, o.tco_usd) for o in serving(options)]),

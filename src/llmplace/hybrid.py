@@ -44,10 +44,12 @@ def _combine(base: Flows, over: Flows) -> Flows:
         cash[f"overflow_{k}"] = v
     for k, v in over.amortised.items():
         amort[f"overflow_{k}"] = v
+    assert over.after_horizon is None  # the overflow (on-demand, spot or an API) commits to nothing
     return Flows(cash=cash, amortised=amort, upfront_usd=base.upfront_usd, units=base.units,
                  served_tokens=base.served_tokens + over.served_tokens,
                  unserved_tokens=over.unserved_tokens, utilisation=base.utilisation, purchases=base.purchases,
-                 overflow_served_tokens=over.served_tokens, notes=base.notes + over.notes, staff_fte=base.staff_fte)
+                 overflow_served_tokens=over.served_tokens, notes=base.notes + over.notes, staff_fte=base.staff_fte,
+                 after_horizon=base.after_horizon)
 
 
 def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int) -> tuple[Flows, Load]:

@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from . import catalog
 from .conventions import SCENARIO_SOURCE
 from .scenario import Scenario
 
-__all__ = ["SiteValues", "site_values"]
+__all__ = ["RESALE_AGES_MONTHS", "SiteValues", "site_values"]
+
+#: ages of the catalog's market resale curve (``resale_pct_at_<age>_months`` rows of site.csv) [months]
+RESALE_AGES_MONTHS = (12, 24, 36, 48, 60)
 
 
 @dataclass
@@ -21,6 +26,16 @@ class SiteValues:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+    def resale_pct(self, age_months: float) -> float:
+        """Market resale value of a server ``age_months`` old [% of its purchase price].
+
+        Linear between the catalog ages of the resale curve, from 100 % when new; hardware older
+        than the oldest row keeps that row's value.
+        """
+        ages = [0.0, *(float(a) for a in RESALE_AGES_MONTHS)]
+        pcts = [100.0, *(float(self.values[f"resale_pct_at_{a}_months"]) for a in RESALE_AGES_MONTHS)]
+        return float(np.interp(float(age_months), ages, pcts))
 
 
 _SITE_KEYS: dict[str, tuple[str, str, str]] = {
@@ -39,6 +54,7 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
 _CATALOG_ONLY = (
     "reserved_1y_discount_pct", "reserved_3y_discount_pct", "spot_interruption_goodput", "storage_usd_per_gb_month",
     "egress_usd_per_gb", "procurement_lead_time_weeks", "api_batch_discount_pct", "cloud_staff_fte_share_per_instance",
+    *(f"resale_pct_at_{age}_months" for age in RESALE_AGES_MONTHS),
 )
 
 

@@ -2,8 +2,9 @@
 
 Two views are produced side by side and always labelled:
 
-* ``cash``: money leaving the business in the month it leaves (capex when bought, a residual or
-  book-value credit when hardware leaves the fleet or the horizon ends);
+* ``cash``: money leaving the business in the month it leaves (capex when bought; sale proceeds only
+  when ``finance.terminal_value`` sells the hardware, at the market resale curve, or the ``book``
+  convention's credit; what a reservation or lease still owes after the horizon, in the last month);
 * ``amortised``: capex spread as straight-line depreciation over the useful life.
 
 Fleet cost and fleet capacity always describe the same fleet: the unit counts that set the cost
@@ -22,11 +23,12 @@ from ..scenario import CloudOption, InHouseOption, Scenario
 from ..site import SiteValues
 from .api import api_flows
 from .cloud import cloud_flows, cloud_price_per_hour
-from .flows import CAPEX_CATEGORIES, Flows, add, as_float_list, lead_months, trend
+from .flows import CAPEX_CATEGORIES, COMMITMENT_REMAINING, Flows, add, as_float_list, cash_view_text, lead_months, trend
 from .in_house import in_house_fleet, in_house_flows, in_house_planned, planned_fleet
 
 __all__ = [
-    "CAPEX_CATEGORIES", "Flows", "add", "api_flows", "as_float_list", "cloud_flows", "cloud_price_per_hour",
+    "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "Flows", "add", "api_flows", "as_float_list", "cash_view_text",
+    "cloud_flows", "cloud_price_per_hour",
     "flows_for", "in_house_fleet", "in_house_flows", "in_house_planned", "lead_months", "planned_fleet", "trend",
 ]
 

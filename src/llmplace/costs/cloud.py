@@ -1,4 +1,5 @@
-"""Rented instances: plan prices, always-on, active-hours or autoscaled billing, reserved baselines."""
+"""Rented instances: plan prices, always-on, active-hours or autoscaled billing, reserved commitments (charged
+for their whole term, also past the horizon)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from ..options import Deployment
 from ..results import Assumption
 from ..scenario import CloudOption, Scenario
 from ..site import SiteValues
-from .flows import Flows, _active_hours, _need, add, trend
+from .flows import COMMITMENT_REMAINING, Flows, _active_hours, _need, add, terminal_commitment, trend
 
-__all__ = ["cloud_flows", "cloud_price_per_hour"]
+__all__ = ["RESERVATION_TERM_MONTHS", "cloud_flows", "cloud_price_per_hour", "committed_instances"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+
+#: the term each reserved plan commits an instance for [months]
+RESERVATION_TERM_MONTHS = {"reserved_1y": 12, "reserved_3y": 36}
 
 
 def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None,
@@ -99,6 +103,40 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, st
     return inst_hours, fleet, above_hours
 
 
+def committed_instances(need: Any, term: int) -> tuple[Array, Array]:
+    """Instances under commitment each month, and those still committed in each month after the horizon.
+
+    Each month the instances ``need`` asks for beyond those already committed are reserved for ``term``
+    months from that month; a reservation that expires while still needed is renewed for a whole term.
+    A commitment runs its term even when the need falls. Months are the last axis of ``need``; the
+    second array covers months H+1 .. H+term.
+    """
+    need = np.asarray(need, dtype=float)
+    horizon = need.shape[-1]
+    expiring = np.zeros(need.shape[:-1] + (horizon + term,))  # instances whose term ends before month m
+    active = np.zeros(need.shape[:-1])
+    committed = np.zeros(need.shape)
+    for m in range(horizon):
+        active = active - expiring[..., m]
+        new = np.maximum(need[..., m] - active, 0.0)
+        active = active + new
+        expiring[..., m + term] += new
+        committed[..., m] = active
+    after = active[..., None] - np.cumsum(expiring[..., horizon:], axis=-1)
+    return committed, np.maximum(after, 0.0)
+
+
+def _reserved(d: Deployment, sv: SiteValues, opt: CloudOption, base: Any, month_hours: Array, price: Any,
+              trend_c: Array, above_hours: Callable[[Any], Any]) -> tuple[Array, Array, Array]:
+    """Reserved plan: compute of the committed instances (on-demand above them), the committed fleet and the
+    payments the commitments still owe after the horizon (at the last month's rate, one month each)."""
+    committed, after_n = committed_instances(base, RESERVATION_TERM_MONTHS[opt.plan])
+    od_price, _ = cloud_price_per_hour(d, sv, "on_demand", option=opt)
+    compute = (committed * month_hours * price + above_hours(committed) * od_price) * trend_c
+    last_rate = np.asarray(price * month_hours[..., -1:] * trend_c[..., -1:], dtype=float)
+    return compute, committed, after_n * last_rate
+
+
 def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved: int | None = None,
                 note: bool = True, option: CloudOption | None = None) -> Flows:
     """Flows of rented instances serving ``load``.
@@ -122,6 +160,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     month_hours = np.sum(hours, axis=-1)
     reserved_n = reserved if reserved is not None else opt.reserved_instances
     inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, step)
+    after = None
     if opt.plan.startswith("reserved"):
         if reserved_n is None and opt.billing == "always_on":
             base: Any = peak_need
@@ -129,9 +168,10 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
             base = np.full(peak_need.shape, reserved_n)
         else:
             base = np.broadcast_to(peak_need[..., :1], peak_need.shape)  # month 1's peak fleet, committed
-        od_price, _ = cloud_price_per_hour(d, sv, "on_demand", option=opt)
-        compute = (base * month_hours * price + above_hours(base) * od_price) * trend_c
-        fleet = np.maximum(base, fleet)
+        compute, committed, after = _reserved(d, sv, opt, base, month_hours, price, trend_c, above_hours)
+        fleet = np.maximum(committed, fleet).astype(np.int64)
+        if note and np.ndim(price) == 0:
+            noted.append(_commitment_note(opt, after))
     else:
         compute = inst_hours * price * trend_c
     mean_inst = inst_hours / month_hours
@@ -145,7 +185,20 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     util = np.where(cap_hours > 0, load.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)
     cats = {"compute": compute, "storage": storage, "egress": egress, "staff": staff}
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"compute": compute}
+    amortised = dict(cats)  # each month's own share of a commitment; nothing after the horizon
+    owed = after is not None and bool(np.any(after))
+    if owed:
+        assert after is not None
+        cats[COMMITMENT_REMAINING] = terminal_commitment(after, horizon)
     zeros = np.zeros(np.shape(compute))
-    return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=fleet.astype(np.int64),
+    return Flows(cash=cats, amortised=amortised, upfront_usd=zeros[..., 0], units=fleet.astype(np.int64),
                  served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util, assumptions=noted,
-                 staff_fte=fte)
+                 staff_fte=fte, after_horizon=after if owed else None)
+
+
+def _commitment_note(opt: CloudOption, after: Array) -> Assumption:
+    term = RESERVATION_TERM_MONTHS[opt.plan]
+    return Assumption(name="cash view: commitment after the horizon", value=round(float(np.sum(after)), 2),
+                      unit="USD", source=f"the unexpired months of each {term}-month reservation (renewed in whole "
+                                         "terms) at the last month's rate, charged in the last month; NPV "
+                                         "discounts each month when it falls due")

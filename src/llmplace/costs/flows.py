@@ -15,13 +15,18 @@ from ..errors import InputError
 from ..finance import npv_timed
 from ..results import Assumption
 
-__all__ = ["CAPEX_CATEGORIES", "DAYS_PER_MONTH", "Flows", "add", "as_float_list", "lead_months", "trend"]
+__all__ = [
+    "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "DAYS_PER_MONTH", "Flows", "add", "as_float_list", "cash_view_text",
+    "lead_months", "terminal_commitment", "trend",
+]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-CAPEX_CATEGORIES = ("capex", "setup", "residual_credit")
+CAPEX_CATEGORIES = ("capex", "setup", "residual_credit", "resale_proceeds")
+#: the cash-view category of payments a commitment (reservation, lease) still owes after the horizon
+COMMITMENT_REMAINING = "commitment_remaining"
 DAYS_PER_MONTH = 365.0 / 12.0
 
 
@@ -42,6 +47,9 @@ class Flows:
     notes: list[str] = field(default_factory=list)
     assumptions: list[Assumption] = field(default_factory=list)
     staff_fte: Array | None = None  #: staff the option is charged for each month [FTE]
+    #: payments still owed after the horizon, at the end of months H+1, H+2, ... (their sum is the cash
+    #: view's ``commitment_remaining`` item in month H)
+    after_horizon: Array | None = None
 
     def monthly(self, view: str = "cash") -> Array:
         cats = self.cash if view == "cash" else self.amortised
@@ -53,9 +61,24 @@ class Flows:
         return add(*parts) if parts else np.zeros(np.shape(self.monthly("cash")))
 
     def npv(self, annual_pct: Any) -> Any:
-        """NPV of the cash view: purchases at the start of their month, everything else at its end."""
+        """NPV of the cash view: purchases at the start of their month, everything else at its end.
+
+        A commitment still owed at the horizon is discounted from when each of its payments falls due
+        (the end of months H+1, H+2, ...), as it would be on a longer horizon, not from month H where
+        the cash view books its sum.
+        """
         start = self.start_of_month()
-        return npv_timed(start, self.monthly("cash") - start, annual_pct)
+        end = self.monthly("cash") - start
+        if self.after_horizon is None:
+            return npv_timed(start, end, annual_pct)
+        end = end - self.cash[COMMITMENT_REMAINING]
+        after = np.asarray(self.after_horizon, dtype=float)
+        lead = np.broadcast_shapes(start.shape[:-1], end.shape[:-1], after.shape[:-1])
+        end_all = np.concatenate([np.broadcast_to(end, lead + end.shape[-1:]),
+                                  np.broadcast_to(after, lead + after.shape[-1:])], axis=-1)
+        start_all = np.concatenate([np.broadcast_to(start, lead + start.shape[-1:]),
+                                    np.zeros(lead + after.shape[-1:])], axis=-1)
+        return npv_timed(start_all, end_all, annual_pct)
 
     def capex_opex(self) -> tuple[Array, Array]:
         """Totals over the horizon (one per sample): capex categories and the rest."""
@@ -63,6 +86,29 @@ class Flows:
         capex = np.sum(add(*parts), axis=-1) if parts else np.zeros(np.shape(self.monthly("cash"))[:-1])
         return capex, np.sum(self.monthly("cash"), axis=-1) - capex
 
+
+
+_HARDWARE_SALE = {
+    "none": "no hardware sale proceeds (servers retired at refresh or still owned at the horizon are credited "
+            "nothing)",
+    "resale": "servers sold at refresh and at the horizon at the catalog's market resale curve by age "
+              "(resale_proceeds)",
+    "book": "servers credited at straight-line book value at the horizon and at residual_value_pct at refresh "
+            "(residual_credit; a non-cash convention, not a sale)",
+}
+
+
+def cash_view_text(terminal_value: str) -> str:
+    """What the cash view counts beyond purchases and running costs, for ``finance.terminal_value``."""
+    return (f"{_HARDWARE_SALE[terminal_value]}; commitments that outlive the horizon (cloud reservations, "
+            "leases) charged in full in the last month (commitment_remaining), their NPV discounted when due")
+
+
+def terminal_commitment(after: Array, horizon: int) -> Array:
+    """The cash-view item for payments owed after the horizon: their sum, booked in the last month."""
+    out = np.zeros(np.shape(after)[:-1] + (horizon,))
+    out[..., -1] = np.sum(after, axis=-1)
+    return out
 
 
 def _shape(*arrays: Any) -> tuple[int, ...]:

@@ -1,4 +1,5 @@
-"""Owned servers: procurement plan, purchases and refresh, power, facility, maintenance, staff, lease."""
+"""Owned servers: procurement plan, purchases and refresh, sale at market prices, power, facility, maintenance,
+staff, lease (charged in full when it outlives the horizon)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,21 @@ from numpy.typing import NDArray
 from ..demand import Load
 from ..finance import straight_line
 from ..options import Deployment
+from ..results import Assumption
 from ..scenario import InHouseOption, Scenario
-from ..site import SiteValues
-from .flows import Flows, _active_hours, _col, _need, _shape, add, lead_months, trend
+from ..site import RESALE_AGES_MONTHS, SiteValues
+from .flows import (
+    COMMITMENT_REMAINING,
+    Flows,
+    _active_hours,
+    _col,
+    _need,
+    _shape,
+    add,
+    lead_months,
+    terminal_commitment,
+    trend,
+)
 
 __all__ = ["in_house_fleet", "in_house_flows", "in_house_planned", "planned_fleet"]
 
@@ -51,12 +64,62 @@ def planned_fleet(need: IntArray, need_with_headroom: IntArray, planning: str, l
 
 
 
-def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray) -> tuple[dict[str, Array], IntArray]:
-    """Purchases, setup, refresh at the end of the useful life, residual credits, depreciation or lease payments.
+class _Cohorts:
+    """Monthly series of an owned fleet's cohorts: purchases (or leases), setup, sale credits, depreciation.
 
-    Returns the series by category (capex, setup, residual_credit, depreciation, lease) and the servers bought
-    each month. Each cohort is replaced at the end of its useful life and sold at its residual value; one still
-    owned at the horizon is credited at its book value when ``finance.terminal_value`` is ``book``.
+    A cohort is bought (or leased) at the start of month ``m0`` and retired at the end of its useful
+    life, when a replacement is bought (refresh); a lease runs for the useful life.
+    """
+
+    def __init__(self, shape: tuple[int, ...], life_m: float, sv: SiteValues) -> None:
+        self.horizon, self.life_m, self.sv = shape[-1], life_m, sv
+        self.full = int(np.floor(life_m + 1e-9))
+        self.part = life_m - self.full  # a life of 13.2 months: 13 full months and 0.2 of the 14th
+        self.series = {k: np.zeros(shape) for k in _OWNERSHIP}
+        self.after = np.zeros(shape[:-1] + (self.full + 1,))  # lease payments due after the horizon
+
+    def spread(self, key: str, m0: int, amount: Any, owed_after: bool = False) -> None:
+        """Book ``amount`` a month over the life from month ``m0`` (the partial month pro rata); with
+        ``owed_after`` the months past the horizon go to :attr:`after`."""
+        h, end, series = self.horizon, m0 + self.full, self.series[key]
+        series[..., m0:min(h, end)] += amount
+        if owed_after and end > h:
+            self.after[..., max(m0, h) - h:end - h] += amount
+        if self.part > 1e-9 and end < h:
+            series[..., end:end + 1] += amount * self.part
+        elif self.part > 1e-9 and owed_after:
+            self.after[..., end - h:end - h + 1] += amount * self.part
+
+    def sell(self, how: str, n: Array, price: Array, residual: Array, m0: int, m_end: int) -> None:
+        """Credit a bought cohort leaving the fleet: retired at refresh (``m_end``) or still owned at the horizon.
+
+        ``none``: no credit. ``resale``: the market resale curve at its age, as ``resale_proceeds``.
+        ``book``: ``residual`` at refresh, straight-line book value at the horizon, as ``residual_credit``.
+        """
+        h = self.horizon
+        if how == "none":
+            return
+        month = m_end if m_end < h else h - 1
+        if how == "resale":
+            age = min(m_end, h) - m0
+            self.series["resale_proceeds"][..., month:month + 1] -= n * price * self.sv.resale_pct(age) / 100.0
+            return
+        used = min(1.0, (h - m0) / self.life_m)
+        value = residual if m_end < h else price - (price - residual) * used
+        self.series["residual_credit"][..., month:month + 1] -= n * value
+
+
+_OWNERSHIP = ("capex", "setup", "residual_credit", "resale_proceeds", "depreciation", "lease")
+
+
+def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray) -> tuple[dict[str, Array], IntArray,
+                                                                                     Array]:
+    """Purchases, setup, refresh at the end of the useful life, sale credits, depreciation or lease payments.
+
+    Returns the series by category (capex, setup, residual_credit, resale_proceeds, depreciation, lease),
+    the servers bought each month and the lease payments owed after the horizon. Each cohort is replaced
+    at the end of its useful life; what a retired cohort, or one still owned at the horizon, brings back
+    follows ``finance.terminal_value`` (see :meth:`_Cohorts.sell`).
     """
     opt, srv, fin = d.option, d.server, s.finance
     assert isinstance(opt, InHouseOption) and srv is not None
@@ -68,42 +131,29 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray) -> t
     buys = np.diff(owned, axis=-1, prepend=0).clip(min=0).astype(np.int64)
     shape = _shape(buys, hw, np.asarray(srv.purchase_usd, dtype=float), np.asarray(residual_pct, dtype=float),
                    np.asarray(setup, dtype=float))
-    capex, credit, setup_cost, depreciation, lease = (np.zeros(shape) for _ in range(5))
+    c = _Cohorts(shape, life_m, sv)
     leasing = opt.acquisition == "lease"
     lease_rate = (1 + opt.lease_rate_pct_per_year / 100.0) ** (1 / 12) - 1
-    full_months = int(np.floor(life_m + 1e-9))
-    part = life_m - full_months  # a life of 13.2 months: 13 full months and 0.2 of the 14th
     cohorts = np.broadcast_to(buys, shape).astype(float).copy()  # purchases plus refresh replacements
-
-    def spread(series: Array, m0: int, amount: Any) -> None:
-        """Book ``amount`` a month over the life starting in month ``m0`` (the partial month pro rata)."""
-        series[..., m0:min(horizon, m0 + full_months)] += amount
-        if part > 1e-9 and m0 + full_months < horizon:
-            series[..., m0 + full_months:m0 + full_months + 1] += amount * part
-
     for m0 in range(horizon):  # each cohort is replaced at the end of its useful life (refresh)
         n = _col(cohorts, m0)
         if not np.any(n):
             continue
         price = srv.purchase_usd * _col(hw, m0)
         residual = price * residual_pct
-        setup_cost[..., m0:m0 + 1] += n * setup
+        c.series["setup"][..., m0:m0 + 1] += n * setup
         if leasing:
             pay = price * lease_rate / (1 - (1 + lease_rate) ** -life_m) if lease_rate > 0 else price / life_m
-            spread(lease, m0, n * pay)
+            c.spread("lease", m0, n * pay, owed_after=True)
         else:
-            capex[..., m0:m0 + 1] += n * price
-            spread(depreciation, m0, n * straight_line(price + setup, residual, life_m))
-        m_end = int(np.ceil(m0 + life_m - 1e-9))  # the month the cohort is sold and replaced
+            c.series["capex"][..., m0:m0 + 1] += n * price
+            c.spread("depreciation", m0, n * straight_line(price + setup, residual, life_m))
+        m_end = int(np.ceil(m0 + life_m - 1e-9))  # the month the cohort is retired and replaced
         if m_end < horizon:
-            if not leasing:
-                credit[..., m_end:m_end + 1] -= n * residual  # sold at its residual value ...
-            cohorts[..., m_end:m_end + 1] += n  # ... and replaced the same month
-        elif fin.terminal_value == "book" and not leasing:  # still owned at the end: its book value
-            used = min(1.0, (horizon - m0) / life_m)
-            credit[..., horizon - 1:horizon] -= n * (price - (price - residual) * used)
-    return {"capex": capex, "setup": setup_cost, "residual_credit": credit, "depreciation": depreciation,
-            "lease": lease}, buys
+            cohorts[..., m_end:m_end + 1] += n
+        if not leasing:
+            c.sell(fin.terminal_value, n, price, residual, m0, m_end)
+    return c.series, buys, c.after
 
 
 def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntArray, serving: Array,
@@ -150,7 +200,7 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     serving = fleet.astype(float)
     owned = ((fleet + (1 if opt.n_plus_one else 0)) * (2 if opt.second_site else 1)).astype(np.int64)
     owned[fleet == 0] = 0
-    own, buys = _ownership(d, s, sv, owned)
+    own, buys, after = _ownership(d, s, sv, owned)
     capacity = serving * per_server
     served_rh = load.served_rate_hours(capacity)  # output tokens/s x hours actually served
     active_h = _active_hours(load)
@@ -158,7 +208,10 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         / np.where(active_h > 0, active_h, 1.0)
     running, staff_fte = _running(d, s, load, sv, owned, serving, served_rh)
     running["lease"] = own["lease"]
-    cash = {"capex": own["capex"], "setup": own["setup"], "residual_credit": own["residual_credit"], **running}
+    cash = {k: own[k] for k in ("capex", "setup", "residual_credit", "resale_proceeds")} | running
+    owed = bool(np.any(after))
+    if owed:  # lease payments still due after the horizon: charged in full in the last month
+        cash[COMMITMENT_REMAINING] = terminal_commitment(after, owned.shape[-1])
     amortised = {"depreciation": own["depreciation"], **running}
     if opt.acquisition == "lease":  # nothing to depreciate: setup counts when it is paid in both views
         amortised["setup"] = own["setup"]
@@ -175,7 +228,33 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=np.maximum(load.output_tokens - served_out, 0.0) * load.total_per_output,
         utilisation=util, purchases=buys, residual=residual, staff_fte=staff_fte,
+        after_horizon=after if owed else None, assumptions=_cash_view_rows(s, sv, after, opt.acquisition == "lease"),
     )
+
+
+def _cash_view_rows(s: Scenario, sv: SiteValues, after: Array, leasing: bool) -> list[Assumption]:
+    """What the cash view counts for the servers when they leave the fleet, or a lease that outlives the horizon."""
+    name = "cash view: hardware at refresh and at the horizon"
+    how = s.finance.terminal_value
+    if leasing:
+        owed = float(np.mean(np.sum(after, axis=-1)))
+        return [Assumption(name="cash view: commitment after the horizon", value=round(owed, 2), unit="USD",
+                           source="lease payments still owed for the rest of each lease term (the useful life), "
+                                  "charged in the last month; NPV discounts each payment when it falls due")]
+    if how == "resale":
+        key = f"resale_pct_at_{RESALE_AGES_MONTHS[0]}_months"
+        curve = ", ".join(f"{float(sv[f'resale_pct_at_{a}_months']):g} % at {a} months" for a in RESALE_AGES_MONTHS)
+        return [Assumption(name=name, value=f"sold at the market resale curve by age ({curve} of the purchase "
+                                            "price): resale_proceeds", unit="", source=sv.sources[key][0],
+                           as_of=sv.sources[key][1])]
+    if how == "book":
+        return [Assumption(name=name, value="straight-line book value at the horizon and residual_value_pct at "
+                                            "refresh: residual_credit (a non-cash convention, not a sale)",
+                           unit="", source="finance.terminal_value: book")]
+    return [Assumption(name=name, value="no sale: servers retired at refresh or still owned at the horizon are "
+                                        "credited nothing", unit="",
+                       source="finance.terminal_value: none (default; resale sells them at the catalog's market "
+                              "resale curve)")]
 
 
 def in_house_fleet(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tuple[IntArray, IntArray, float, int]:

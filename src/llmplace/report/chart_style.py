@@ -26,6 +26,7 @@ CATEGORY_COLOURS = {
     "capex": "#1f4e79",
     "setup": "#5b9bd5",
     "residual_credit": "#a9d18e",
+    "resale_proceeds": "#a9d18e",
     "depreciation": "#1f4e79",
     "power": "#ffc000",
     "facility": "#ed7d31",

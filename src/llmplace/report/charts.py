@@ -52,8 +52,8 @@ CHARTS: list[tuple[str, str, str, str, Builder]] = [
      "Cash view, from t = 0 (upfront) to the end of the horizon. Diamonds mark break-even months.",
      cumulative_chart),
     ("monthly", "monthly", "Monthly cost by category",
-     "Cash view: upfront capex sits in month 1; credits (residual value) show below zero. "
-     "Where one month dwarfs the others the axis is cut and the chart says so.",
+     "Cash view: upfront capex sits in month 1; credits (hardware sold, or a book-value credit) show below "
+     "zero. Where one month dwarfs the others the axis is cut and the chart says so.",
      lambda result, content: monthly_chart(result)),
     ("hybrid", "hybrid", "Hybrid split", "Share of the workload each part of a hybrid plan carries.", hybrid_chart),
     ("hybrid-curve", "hybrid", "Hybrid: cost against the size of the owned base",

@@ -41,7 +41,8 @@ __all__ = [
 def _conventions(result: CompareResult) -> str:
     conv = result.convention
     return (f"{result.horizon_months} months, {conv.view} view, {fmt_number(conv.hours_per_month)} hours a month, "
-            f"{conv.currency}; {conv.month_convention}; terminal value: {conv.terminal_value}")
+            f"{conv.currency}; {conv.month_convention}; terminal value: {conv.terminal_value}; "
+            f"cash view: {conv.cash_view or '-'}")
 
 
 def build(result: CompareResult, today: dt.date | None = None, source: str | None = None) -> ReportContent:

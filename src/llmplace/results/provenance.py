@@ -67,6 +67,8 @@ class Convention(BaseModel):
     other_views: list[str] = Field(default_factory=lambda: ["amortised"])
     terminal_value: str
     month_convention: str = "upfront capex at t=0; running costs at the end of each month"
+    cash_view: str = Field("", description="what the cash view counts beyond purchases and running costs: "
+                                           "hardware sales and commitments that outlive the horizon")
 
 
 class LoadDurationCurve(BaseModel):

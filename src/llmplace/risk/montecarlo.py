@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..conventions import argmin_tied
+from ..conventions import tied_shares
 from ..engine import run
 from ..finance import break_even_months
 from ..hybrid import BaseSize
@@ -82,11 +82,12 @@ class MonteCarlo:
     candidates: list[str]
 
     def probability_cheapest(self) -> dict[str, float]:
+        """Share of samples in which each candidate is cheapest; a tie splits the sample equally."""
         ids = self.candidates
         if not ids:
             return {}
-        winner = argmin_tied(np.vstack([self.tco[i] for i in ids]))
-        return {i: float(np.mean(winner == k)) for k, i in enumerate(ids)}
+        shares = tied_shares(np.vstack([self.tco[i] for i in ids]))
+        return {i: float(np.mean(shares[k])) for k, i in enumerate(ids)}
 
     def risk(self, option_id: str) -> OptionRisk:
         be = {(b if a == option_id else a): _range(months) for (a, b), months in self.break_even.items()

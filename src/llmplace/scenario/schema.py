@@ -257,9 +257,17 @@ class Finance(StrictModel):
     hours_per_month: float = Field(730.0, gt=0, le=744, description="hours in a month [h]; 8,760 / 12 = 730")
     discount_rate_pct_per_year: float | None = Field(None, ge=0, le=100)
     useful_life_years: float | None = Field(None, gt=0, le=20)
-    residual_value_pct: float | None = Field(None, ge=0, le=100)
-    terminal_value: Literal["book", "none"] = Field(
-        "book", description="credit the book value of owned hardware at the horizon's end (cash view)"
+    residual_value_pct: float | None = Field(
+        None, ge=0, le=100, description="salvage value at the end of the useful life, for straight-line "
+                                        "depreciation (amortised view) and terminal_value: book [% of price]"
+    )
+    terminal_value: Literal["none", "resale", "book"] = Field(
+        "none",
+        description="what owned servers bring back in the cash view when they are retired at the end of their "
+                    "useful life or the horizon ends: none (kept or scrapped, no credit); resale (sold at the "
+                    "catalog's market resale curve by age, a resale_proceeds item); book (a non-cash convention "
+                    "some published TCO tables use: straight-line book value at the horizon, residual_value_pct "
+                    "at refresh)",
     )
     api_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="API price trend [%/year]")
     cloud_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="cloud GPU price trend")

@@ -211,3 +211,62 @@ def test_terminal_escape_sequences_in_names_are_refused() -> None:
     assert "U+001B" in (err.detail or "")
     doc["options"][0]["label"] = "own fleet\twith a tab\nand a line break"
     parse_scenario(doc)
+
+
+def test_too_many_options_are_refused() -> None:
+    """600 options in a 51 kB body took 26 s (work grows with the square of the option count)."""
+    from llmplace.conventions import MAX_OPTIONS
+
+    doc = _doc()
+    doc["options"] = [dict(doc["options"][-1], id=f"api-{i}") for i in range(MAX_OPTIONS + 1)]
+    err = _rejected(doc)
+    assert err.field == "options" and f"at most {MAX_OPTIONS}" in err.allowed
+
+
+def test_two_million_character_name_is_refused() -> None:
+    """A 2,000,000-character name hung the PDF report for over 300 s."""
+    doc = _doc()
+    doc["name"] = "n" * 2_000_000
+    err = _rejected(doc)
+    assert err.field == "name" and "200 characters" in err.allowed
+
+
+def test_a_million_samples_is_refused_with_the_most_allowed() -> None:
+    """10^6 samples took 51 s and 2.6 GB; the limit is samples x options x months, and the message says how many fit."""
+    from llmplace.conventions import MAX_SAMPLE_CELLS
+
+    s = parse_scenario(_doc())
+    most = MAX_SAMPLE_CELLS // (len(s.options) * s.finance.horizon_months)
+    with pytest.raises(InputError) as err:
+        compare(s, samples=1_000_000)
+    assert err.value.field == "samples"
+    assert f"at most {most:,} samples" in err.value.allowed
+
+
+def test_terminated_pdf_report_leaves_no_temporary_files(tmp_path: Path) -> None:
+    """A PDF report killed with SIGTERM used to leave its temporary page and browser profile behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from llmplace.report.pdf import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("the system chromium is not installed")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from llmplace.cli import main; main()", "report", str(EXAMPLE), "--format", "pdf",
+         "-o", str(tmp_path / "r.pdf")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith("llmplace-pdf-") for p in tmp.iterdir()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the PDF report never started its browser")
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert not [p for p in tmp.iterdir() if p.name.startswith("llmplace-pdf-")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -566,8 +567,14 @@ def init(
               markup=False, highlight=False)
 
 
+def _exit_on_terminate(signum: int, frame: Any) -> None:
+    """SIGTERM ends the command like Ctrl-C does: temporary files and browsers are cleaned up on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _exit_on_terminate)
     try:
         app()
     except SystemExit:

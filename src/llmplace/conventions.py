@@ -16,7 +16,8 @@ from numpy.typing import NDArray
 
 __all__ = [
     "DEFAULT_REPORT_SAMPLES", "DEFAULT_SCENARIO_SAMPLES", "FULL_SERVICE_SHARE", "MAX_ERROR_VALUE_CHARS",
-    "MAX_FLEET_UNITS", "MAX_INPUT_MAGNITUDE", "MAX_NESTING_DEPTH", "MAX_SAMPLES", "MAX_YAML_NODES", "MIN_SAMPLES",
+    "MAX_FLEET_UNITS", "MAX_INPUT_MAGNITUDE", "MAX_NAME_CHARS", "MAX_NESTING_DEPTH", "MAX_OPTIONS",
+    "MAX_SAMPLES", "MAX_SAMPLE_CELLS", "MAX_TEXT_CHARS", "MAX_YAML_NODES", "MIN_SAMPLES",
     "SCENARIO_SOURCE",
     "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
     "plural", "tied_shares", "units_text", "whole_units", "whole_units_int",
@@ -33,6 +34,14 @@ WHOLE_UNIT_TOL = 1e-9
 #: Monte Carlo sample counts a user may ask for (the scenario, the CLI and the REST API alike)
 MIN_SAMPLES = 100
 MAX_SAMPLES = 1_000_000
+#: the Monte Carlo work one comparison may ask for: samples x options x months (100,000 samples of 8
+#: options over 36 months; about 7 s and 2 GB at most on a laptop)
+MAX_SAMPLE_CELLS = 30_000_000
+#: the most options one scenario may compare
+MAX_OPTIONS = 50
+#: the longest name, id or label, and the longest other text, a scenario may hold [characters]
+MAX_NAME_CHARS = 200
+MAX_TEXT_CHARS = 20_000
 #: samples of a scenario that lists uncertain inputs but not how many draws
 DEFAULT_SCENARIO_SAMPLES = 10_000
 #: samples of a report (CLI and REST API) when neither the request nor the scenario names a count

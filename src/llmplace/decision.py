@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .conventions import FULL_SERVICE_SHARE, MAX_SAMPLES, MIN_SAMPLES, cheapest_with_ties
+from .conventions import FULL_SERVICE_SHARE, MAX_SAMPLE_CELLS, MAX_SAMPLES, MIN_SAMPLES, cheapest_with_ties
 from .costs import as_float_list, cash_view_text
 from .criteria import evaluate as evaluate_criteria
 from .criteria import excluded_options
@@ -182,6 +182,11 @@ def _check(s: Scenario, samples: int, seed: int) -> None:
                          f"at most finance.hours_per_month ({s.finance.hours_per_month:g})")
     if samples and not MIN_SAMPLES <= samples <= MAX_SAMPLES:
         raise InputError("samples", samples, f"a whole number from {MIN_SAMPLES:,} to {MAX_SAMPLES:,}")
+    cells = len(s.options) * s.finance.horizon_months
+    if samples and samples * cells > MAX_SAMPLE_CELLS:
+        most = max(MAX_SAMPLE_CELLS // cells, MIN_SAMPLES)
+        raise InputError("samples", samples, f"at most {most:,} samples for {len(s.options)} options over "
+                         f"{s.finance.horizon_months} months (samples x options x months <= {MAX_SAMPLE_CELLS:,})")
     if seed < 0:
         raise InputError("seed", seed, "a whole number >= 0")
 

@@ -18,7 +18,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..conventions import MAX_INPUT_MAGNITUDE, MAX_NESTING_DEPTH, MAX_YAML_NODES
+from ..conventions import (
+    MAX_INPUT_MAGNITUDE,
+    MAX_NAME_CHARS,
+    MAX_NESTING_DEPTH,
+    MAX_OPTIONS,
+    MAX_TEXT_CHARS,
+    MAX_YAML_NODES,
+)
 from ..errors import InputError, field_path
 from .distributions import check_support, collect_distributions
 from .schema import Scenario
@@ -96,8 +103,15 @@ def parse_yaml(text: str) -> Any:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+_NAME_KEYS = frozenset({"name", "id", "label"})
+
+
 def _check_text(text: str, path: str) -> None:
-    """No control characters (terminal escape sequences, NUL): tabs and line breaks are fine."""
+    """No control characters (terminal escape sequences, NUL; tabs and line breaks are fine), and
+    names, ids and labels of at most ``MAX_NAME_CHARS``, other text of at most ``MAX_TEXT_CHARS``."""
+    limit = MAX_NAME_CHARS if path.rsplit(".", 1)[-1] in _NAME_KEYS else MAX_TEXT_CHARS
+    if len(text) > limit:
+        raise InputError(path or "scenario", text, f"text of at most {limit:,} characters")
     found = _CONTROL.search(text)
     if found is not None:
         raise InputError(path or "scenario", text, "text without control characters",
@@ -119,6 +133,8 @@ def _check_numbers(data: Any) -> None:
                 _check_text(str(k), path)
             stack.extend((v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in node.items())
         elif isinstance(node, list):
+            if path == "options" and len(node) > MAX_OPTIONS:
+                raise InputError("options", f"{len(node):,} options", f"at most {MAX_OPTIONS} options per scenario")
             stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in enumerate(node))
         elif isinstance(node, (int, float)) and not isinstance(node, bool):
             if isinstance(node, float) and not math.isfinite(node):

@@ -209,8 +209,11 @@ def test_terminal_escape_sequences_in_names_are_refused() -> None:
     err = _rejected(doc)
     assert err.field == "options[0].label"
     assert "U+001B" in (err.detail or "")
-    doc["options"][0]["label"] = "own fleet\twith a tab\nand a line break"
+    doc["description"] = "a description\twith a tab\nand a line break"
+    doc["options"][0]["label"] = "own fleet"
     parse_scenario(doc)
+    doc["options"][0]["label"] = "own fleet\n# a heading"
+    assert "one line" in _rejected(doc).allowed
 
 
 def test_too_many_options_are_refused() -> None:
@@ -270,3 +273,21 @@ def test_terminated_pdf_report_leaves_no_temporary_files(tmp_path: Path) -> None
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 128 + signal.SIGTERM
     assert not [p for p in tmp.iterdir() if p.name.startswith("llmplace-pdf-")]
+
+
+def test_markdown_report_renders_user_text_literally() -> None:
+    """Names could inject links (`javascript:`), remote images and raw HTML into the Markdown report."""
+    from markdown_it import MarkdownIt
+
+    from llmplace.report import render
+
+    doc = _doc()
+    doc["name"] = "[click](javascript:alert(1)) ![x](http://evil.example/p.png)"
+    doc["options"][0]["label"] = "<img src=x onerror=alert(1)> [y](http://evil.example)"
+    md = str(render(compare(parse_scenario(doc)), "md"))
+    kinds: set[str] = set()
+    for token in MarkdownIt("commonmark").parse(md):
+        kinds.add(token.type)
+        kinds.update(child.type for child in token.children or [])
+    assert not kinds & {"link_open", "image", "html_inline", "html_block"}, kinds
+    assert "javascript:alert(1)" in md  # still there, as text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .formatting import fmt_number
@@ -22,8 +23,22 @@ from .tables import (
 __all__ = ["render_markdown"]
 
 
+_MARKUP = re.compile(r"([\\\[\]<>|])")
+
+
+def _e(s: str) -> str:
+    """Text as literal Markdown: no link, image, autolink, raw HTML or heading can come from it.
+
+    Brackets and angle brackets are escaped (every link, image and tag needs one) and a leading ``#``;
+    emphasis characters are left alone, since at worst they change how a word looks.
+    """
+    out = _MARKUP.sub(r"\\\1", s)
+    return "\\" + out if out.lstrip().startswith("#") else out
+
+
 def _c(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A table cell: literal text on one line."""
+    return _e(s).replace("\n", " ")
 
 
 def _table(t: Table, heading: bool = True, align: bool = True) -> str:
@@ -35,13 +50,13 @@ def _table(t: Table, heading: bool = True, align: bool = True) -> str:
     body = "\n".join(lines) + "\n"
     if t.caption:
         body += f"\n_{_c(t.caption)}_\n"
-    return f"### {t.title}\n\n{body}" if heading else body
+    return f"### {_c(t.title)}\n\n{body}" if heading else body
 
 
 def _section(sec: Section[Any]) -> str:
     if not sec.computed:
-        return f"_{sec.note}_\n"
-    out = [f"{sec.note}\n"] if sec.note else []
+        return f"_{_c(sec.note)}_\n"
+    out = [f"{_e(sec.note)}\n"] if sec.note else []
     out += [_table(t, align=False) for t in sec.tables]
     return "\n".join(out)
 
@@ -49,7 +64,7 @@ def _section(sec: Section[Any]) -> str:
 def _stale(st: Staleness) -> str:
     if not st.stale:
         return ""
-    items = "\n".join(f"> - {r.item}: as of {r.as_of} ({r.age_days:,} days old)" for r in st.stale)
+    items = "\n".join(f"> - {_c(r.item)}: as of {_c(str(r.as_of))} ({r.age_days:,} days old)" for r in st.stale)
     return (
         f"> **Warning: catalog data older than {st.max_age_days} days** (checked on {st.today}). "
         "Prices and specifications may have moved; check these before you rely on the figures:\n>\n"
@@ -59,15 +74,16 @@ def _stale(st: Staleness) -> str:
 
 def _summary(c: ReportContent) -> list[str]:
     s = c.summary
-    src = f" from `{c.scenario_file}`" if c.scenario_file else ""
+    src = f" from {_c(c.scenario_file)}" if c.scenario_file else ""
     out = [
-        f"# {c.title}\n",
-        f"Decision report{src}; generated {c.generated_on} by {c.generator}. {c.conventions}.\n",
+        f"# {_c(c.title)}\n",
+        f"Decision report{src}; generated {c.generated_on} by {c.generator}. {_e(c.conventions)}.\n",
         "## Executive summary\n",
-        f"**{s.headline}**\n",
-        *[p + "\n" for p in s.paragraphs],
+        f"**{_c(s.headline)}**\n",
+        *[_e(p) + "\n" for p in s.paragraphs],
     ]
-    out += [f"### {title}\n\n" + "\n".join(f"- {x}" for x in items) + "\n" for _, title, items in s.lists() if items]
+    out += [f"### {title}\n\n" + "\n".join(f"- {_c(x)}" for x in items) + "\n"
+            for _, title, items in s.lists() if items]
     st = c.staleness
     if st.stale:
         out.append(f"> **Data age:** {len(st.stale)} catalog values or defaults used here are older than "
@@ -84,7 +100,7 @@ def _costs(c: ReportContent) -> list[str]:
     be = break_even_table(c)
     out.append(_table(be) if be is not None else "_No two options cross within the horizon (cash view)._\n")
     if c.break_even_amortised:
-        out.append("Amortised view: " + "; ".join(b.sentence for b in c.break_even_amortised) + ".\n")
+        out.append("Amortised view: " + "; ".join(_e(b.sentence) for b in c.break_even_amortised) + ".\n")
     out.append("## Monthly cost\n")
     yr = yearly_table(c)
     if yr is not None:
@@ -131,7 +147,7 @@ def _sources(c: ReportContent) -> list[str]:
     out = ["## Assumptions and sources\n", _stale(st)]
     if st.undated:
         out.append("Without a date (check them yourself): "
-                   + "; ".join(f"{u.item} ({u.as_of or 'no date'})" for u in st.undated) + ".\n")
+                   + "; ".join(f"{_c(u.item)} ({_c(u.as_of or 'no date')})" for u in st.undated) + ".\n")
     out += [_table(assumptions_table(c)), _table(catalog_table(c))]
     crit = criteria_sources_table(c)
     if crit is not None:

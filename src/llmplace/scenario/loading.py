@@ -109,9 +109,12 @@ _NAME_KEYS = frozenset({"name", "id", "label"})
 def _check_text(text: str, path: str) -> None:
     """No control characters (terminal escape sequences, NUL; tabs and line breaks are fine), and
     names, ids and labels of at most ``MAX_NAME_CHARS``, other text of at most ``MAX_TEXT_CHARS``."""
-    limit = MAX_NAME_CHARS if path.rsplit(".", 1)[-1] in _NAME_KEYS else MAX_TEXT_CHARS
+    is_name = path.rsplit(".", 1)[-1] in _NAME_KEYS
+    limit = MAX_NAME_CHARS if is_name else MAX_TEXT_CHARS
     if len(text) > limit:
         raise InputError(path or "scenario", text, f"text of at most {limit:,} characters")
+    if is_name and any(c in text for c in "\n\r\t"):
+        raise InputError(path, text, "one line of text (no line breaks or tabs in a name, id or label)")
     found = _CONTROL.search(text)
     if found is not None:
         raise InputError(path or "scenario", text, "text without control characters",

@@ -454,8 +454,11 @@ def test_token_protects_pages_and_api(tmp_path: Path):
         assert c.get("/api/v1/scenarios", headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert c.get("/api/v1/scenarios", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
         assert c.get("/static/app.css").status_code == 200  # static assets hold no data
-        r = c.get(f"/?token={TOKEN}")
-        assert r.status_code == 200 and "HttpOnly" in r.headers["set-cookie"]
+        r = c.get(f"/?token={TOKEN}&id=abc")
+        assert r.status_code == 200 and str(r.url).endswith("/?id=abc")  # the token left the address
+        (login,) = r.history
+        assert login.status_code == 303 and "HttpOnly" in login.headers["set-cookie"]
+        assert TOKEN not in login.headers["location"]
         assert c.get("/api/v1/scenarios").status_code == 200  # the page's cookie now passes
         c.cookies.clear()
         assert c.get("/api/v1/scenarios").status_code == 401
@@ -492,7 +495,7 @@ def test_tokens_must_be_url_and_cookie_safe(tmp_path: Path, invoke, monkeypatch:
     with TestClient(create_app(f"sqlite:///{tmp_path / 'ok.db'}", token=token)) as c:
         r = c.get(f"/?token={token}")
         assert r.status_code == 200
-        assert r.headers["set-cookie"].startswith(f"llmplace_token={token};")
+        assert r.history[0].headers["set-cookie"].startswith(f"llmplace_token={token};")
         assert c.get("/").status_code == 200 and c.get("/api/v1/scenarios").status_code == 200  # by cookie
 
 

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse
@@ -96,6 +96,20 @@ class _Guard:
                 return True, True
         return False, False
 
+    async def _clean_url(self, scope: Scope, send: Send) -> None:
+        """303 to the same page without ``token`` in the query, setting the token cookie on the way."""
+        try:
+            pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        except ValueError:
+            pairs = []
+        query = urlencode([(k, v) for k, v in pairs if k != "token"])
+        location = scope.get("path", "/") + (f"?{query}" if query else "")
+        hdrs = [(b"location", location.encode("latin-1", "replace")), (b"content-length", b"0"),
+                (b"cache-control", b"no-store"), (b"referrer-policy", b"no-referrer"),
+                (b"set-cookie", f"{TOKEN_COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode())]
+        await send({"type": "http.response.start", "status": 303, "headers": hdrs})
+        await send({"type": "http.response.body", "body": b""})
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "websocket":  # nothing here speaks websocket
@@ -119,6 +133,9 @@ class _Guard:
                 await _plain(send, 401, {"detail": "this server needs a token: send 'Authorization: Bearer "
                                                    "<token>' or open the page with ?token=<token>"},
                              {"www-authenticate": "Bearer"})
+                return
+            if set_cookie and scope.get("method") == "GET" and not path.startswith("/api/"):
+                await self._clean_url(scope, send)  # the page keeps the cookie, not a token in its address
                 return
 
         async def send_with_headers(message: Message) -> None:

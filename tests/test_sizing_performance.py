@@ -13,7 +13,14 @@ from llmplace.catalog import get_gpu, get_model, table
 from llmplace.catalog.specs import GpuSpec, ModelSpec
 from llmplace.sizing import default_efficiency, estimate, min_gpus
 from llmplace.sizing import memory as mem
-from llmplace.sizing.performance import Replica, continuous, decode_step_s, peak_flops_per_gpu, prefill_s
+from llmplace.sizing.performance import (
+    Replica,
+    continuous,
+    decode_step_s,
+    peak_flops_per_gpu,
+    prefill_marginal_s,
+    prefill_s,
+)
 
 S_IN, S_OUT = 1000, 1000
 
@@ -167,3 +174,40 @@ def test_functions_broadcast_over_arrays() -> None:
     grid = decode_step_s(r, np.array([[1.0], [64.0]]), np.array([128.0, 1024.0, 4096.0]))
     assert grid.shape == (2, 3)
     assert np.all(np.diff(grid, axis=1) > 0)  # longer context, more KV to read
+
+
+@pytest.mark.parametrize("output_tokens", [1, 2, 8])
+def test_short_outputs_stay_under_the_prefill_compute_roofline(output_tokens: int) -> None:
+    """Capacity of Llama-3.1-8B (fp8) on one H100 SXM with 600-token prompts and very short outputs.
+
+    Every request is prefilled once: 2 x 8.03e9 params x 600 tokens = 9.64e12 FLOPs (the input
+    embedding is a gather, so this overstates the work and the bound is loose in the model's favour).
+    At the fp8 dense peak of 1,978.9e12 FLOP/s that is 4.87 ms per request: at most 205.4 requests/s,
+    whatever the concurrency. Charging each request only (C - 1)(o - 1) / o foreign prefills instead of
+    C - 1 gave 17,845 requests/s at one output token (87x this bound), 2x the right figure at two and
+    +14 % at eight.
+    """
+    m, g = get_model("llama-3.1-8b"), get_gpu("h100-sxm")
+    bound = 1978.9e12 / (2 * 8.03e9 * 600)
+    assert bound == pytest.approx(205.4, abs=0.1)
+    r = estimate(m, g, 1, "fp8", input_tokens=600, output_tokens=output_tokens)
+    assert r.concurrency is not None and r.concurrency > 500  # a deep queue: the prefill-bound regime
+    assert r.requests_per_s is not None and r.requests_per_s <= bound
+    # Prefill dominates, so the request rate hardly depends on the output length.
+    one = estimate(m, g, 1, "fp8", input_tokens=600, output_tokens=1)
+    assert one.requests_per_s is not None and r.requests_per_s == pytest.approx(one.requests_per_s, rel=0.05)
+
+
+@pytest.mark.parametrize("output_tokens", [1, 3, 300])
+def test_each_request_carries_one_prefill_per_request_in_flight(output_tokens: int) -> None:
+    # End-to-end = own prefill + queue + (o - 1) decode steps + (C - 1) foreign prefills, for any o.
+    m, g = get_model("llama-3.1-8b"), get_gpu("h100-sxm")
+    r = Replica.build(m, g, 1, "fp8", "fp8", "vllm", default_efficiency())
+    c, s, o = 64.0, 600.0, float(output_tokens)
+    pt = continuous(r, c, s, o)
+    step = float(decode_step_s(r, c, s + o / 2))
+    alone = float(prefill_s(r, 1.0, s))
+    queue = r.queue_steps * step * (c - 1) / c
+    foreign = float(pt.e2e_s) - alone - queue - (o - 1) * step
+    assert foreign == pytest.approx((c - 1) * float(prefill_marginal_s(r, s)), rel=1e-9)
+    assert float(pt.ttft_s) == pytest.approx(alone + queue + (c - 1) / o * float(prefill_marginal_s(r, s)))

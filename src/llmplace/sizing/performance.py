@@ -18,8 +18,9 @@ Serving regimes built on the two passes:
 
 - :func:`static_batch`: a fixed batch prefilled together then decoded together (benchmark harnesses);
 - :func:`continuous`: in-flight (continuous) batching with ``concurrency`` sequences in the engine; new
-  prompts are batched into running decode steps, so a sequence's time per output token also carries the
-  other sequences' prefill compute.
+  prompts are batched into running decode steps, so a sequence's first token and every later one also
+  carry the other sequences' prefill compute (one prefill per request served, whatever the output
+  length).
 
 Units: seconds, bytes, FLOPs; inputs may be numpy arrays (batch and context broadcast).
 
@@ -279,26 +280,43 @@ def continuous(r: Replica, concurrency: Any, input_tokens: Any, output_tokens: A
                beams: int = 1) -> ServingPoint:
     """Continuous batching with ``concurrency`` sequences in flight (steady state).
 
-    - decode step at batch ``concurrency x beams`` and mean context ``input + output / 2``;
-    - TPOT = step + (C - 1) / output x (one prompt's marginal prefill time): each sequence shares its
-      steps with the other sequences' prefills, one per ``output`` steps each;
-    - TTFT = prefill of one prompt alone + ``ttft_queue_steps`` x step x (C - 1) / C (wait for the
-      running step, then share one with the running decodes; no wait when alone);
-    - end-to-end = TTFT + (output - 1) x TPOT; throughput = C x output / end-to-end (Little's law).
+    Accounting (C = concurrency, o = output tokens, pf = one prompt's marginal prefill time). The engine
+    runs iterations; in each, every sequence in flight advances one token: a newly admitted one runs
+    its prefill (which yields its first token), the others decode. A request therefore lives o
+    iterations (1 prefill + o - 1 decodes). C sequences x 1 token = C tokens per iteration, i.e. C / o
+    requests finish, and in steady state C / o are admitted: C / o prefills per iteration on average.
+    Each of the other C - 1 sequences is in its prefill iteration with probability 1 / o, so every one of
+    a request's o iterations carries (C - 1) / o foreign prefills: C - 1 over its life, plus its own =
+    C prefills per request lifetime, one per request served, as conservation of work requires. Hence:
+
+    - decode step at batch ``C x beams`` and mean context ``input + output / 2``;
+    - TTFT = prefill of one prompt alone + (C - 1) / o x pf (the other prompts batched into the same
+      iteration) + ``ttft_queue_steps`` x step x (C - 1) / C (wait for the running step, then share
+      one with the running decodes; no wait when alone);
+    - TPOT = step + (C - 1) / o x pf;
+    - end-to-end = TTFT + (o - 1) x TPOT = prefill + queue + (o - 1) x step + (C - 1) x pf;
+    - throughput = C x o / end-to-end (Little's law).
+
+    So requests/s = C / end-to-end <= C / (C x prefill FLOPs / peak) = peak / prefill FLOPs: never above
+    the compute roofline of the prompts, for any o >= 1. (Charging foreign prefills in the o - 1 decode
+    iterations only, (C - 1)(o - 1) / o per request, overstated capacity by o / (o - 1): without bound
+    at one output token, 2x at two, +14 % at eight.)
     """
     c = np.maximum(np.asarray(concurrency, dtype=float), 1.0)
     s = np.asarray(input_tokens, dtype=float)
     o = np.asarray(output_tokens, dtype=float)
     ctx = s + o / 2.0
+    foreign = (c - 1.0) / o  # other prompts' prefills batched into each of a request's iterations
     step = decode_step_s(r, c * beams, ctx)
-    tpot = step + (c - 1.0) / o * prefill_marginal_s(r, s)
-    ttft = prefill_s(r, 1.0, s) + r.queue_steps * step * (c - 1.0) / c
+    pf = prefill_marginal_s(r, s)
+    tpot = step + foreign * pf
+    ttft = prefill_s(r, 1.0, s) + foreign * pf + r.queue_steps * step * (c - 1.0) / c
     steps = np.maximum(o - 1.0, 0.0)
     e2e = ttft + steps * tpot
     tput = c * o / e2e
     # Roofline of the same work: every step at the hardware bound, prompts' FLOPs at peak.
     roof_step = decode_step_roofline_s(r, c * beams, ctx)
     roof_pf = r.prefill_flops(1.0, s) / r.gpus / r.flops_per_s
-    roof_ttft = prefill_roofline_s(r, 1.0, s)
-    roof_e2e = roof_ttft + steps * (roof_step + (c - 1.0) / o * roof_pf)
+    roof_ttft = prefill_roofline_s(r, 1.0, s) + foreign * roof_pf
+    roof_e2e = roof_ttft + steps * (roof_step + foreign * roof_pf)
     return ServingPoint(ttft, tpot, e2e, tput, c * o / roof_e2e, roof_ttft)

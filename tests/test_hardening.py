@@ -262,7 +262,7 @@ def test_terminated_pdf_report_leaves_no_temporary_files(tmp_path: Path) -> None
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from llmplace.cli import main; main()", "report", str(EXAMPLE), "--format", "pdf",
+        [sys.executable, "-m", "llmplace", "report", str(EXAMPLE), "--format", "pdf",
          "-o", str(tmp_path / "r.pdf")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not any(p.name.startswith("llmplace-pdf-") for p in tmp.iterdir()):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -565,20 +564,3 @@ def init(
         raise InputError("PATH", path, "a writable file path", exc.strerror or str(exc)) from None
     out.print(f"Wrote {target}: edit it, then run `llmplace compare {path}` or `llmplace report {path}`",
               markup=False, highlight=False)
-
-
-def _exit_on_terminate(signum: int, frame: Any) -> None:
-    """SIGTERM ends the command like Ctrl-C does: temporary files and browsers are cleaned up on the way out."""
-    raise SystemExit(128 + signum)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    signal.signal(signal.SIGTERM, _exit_on_terminate)
-    try:
-        app()
-    except SystemExit:
-        raise
-    except Exception as exc:  # noqa: BLE001 - never a traceback
-        err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
-        raise SystemExit(1) from None

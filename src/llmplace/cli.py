@@ -311,8 +311,10 @@ def size(
                                          "the targets)"),
     kv_precision: str = typer.Option("", "--kv-precision", help="KV-cache precision (default: fp8 for fp8/fp4 "
                                                                   "weights, else fp16)"),
-    ttft_ms: float = typer.Option(0.0, "--ttft-ms", help="time-to-first-token target [ms]"),
-    tpot_ms: float = typer.Option(0.0, "--tpot-ms", help="time-per-output-token target [ms]"),
+    ttft_ms: float = typer.Option(0.0, "--ttft-ms", help="time-to-first-token target [ms]; 0 = the default"),
+    tpot_ms: float = typer.Option(0.0, "--tpot-ms", help="time-per-output-token target [ms]; 0 = the default"),
+    workload: str = typer.Option("interactive", "--workload", help="interactive (default targets for those not "
+                                 "given, from site.csv) or batch (no default targets: throughput only)"),
     rps: float = typer.Option(0.0, "--rps", help="request rate to size replicas for [requests/s]"),
     peak_to_average: float = typer.Option(1.0, "--peak-to-average", help="peak headroom for --rps"),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -335,7 +337,7 @@ def size(
     data = sizing.size_document(
         model, gpu, gpus=gpus, precision=precision, engine=engine or None, input_tokens=input_tokens,
         output_tokens=output_tokens, concurrency=conc, kv_precision=kv_precision or None, ttft_ms=ttft_ms or None,
-        tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average,
+        tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average, workload=workload,
         field=lambda name: "--" + name.replace("_", "-"))
     m_id, g_id, n, eng = data["model"], data["gpu"], data["gpus"], data["engine"]
     if as_json:
@@ -345,6 +347,8 @@ def size(
     t.add_column("quantity")
     t.add_column("value", justify="right")
     for k, v in data.items():
+        if k == "latency_defaults":
+            v = ", ".join(f"{d['target']} {d['value_ms']:g}" for d in v) or "none"
         if isinstance(v, float):
             v = f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
         t.add_row(k, "" if v is None else str(v))

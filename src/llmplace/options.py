@@ -18,10 +18,12 @@ from .conventions import SCENARIO_SOURCE, TIE_REL_TOL, whole_units
 from .errors import InputError
 from .results import Assumption, CatalogRowRef
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
+from .sizing.document import default_latency
 from .sizing.estimate import SizingResult
 
 __all__ = [
-    "Assumption", "Capacity", "Deployment", "resolve_options", "resolve_model", "units_needed", "SCENARIO_SOURCE",
+    "Assumption", "Capacity", "Deployment", "SCENARIO_SOURCE", "latency_targets", "resolve_model",
+    "resolve_options", "units_needed",
 ]
 
 
@@ -255,11 +257,12 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
         [g for g in (1, 2, 4, 8) if fewest <= g <= unit_gpus]
     best: tuple[float, int, SizingResult] | None = None
     first_info: SizingResult | None = None
+    ttft_ms, tpot_ms = latency_targets(s, d)
     for gpr in degrees:
         info = sizing.estimate(
             model, d.gpu, gpr, s.model.precision, engine,
             input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
-            kv_precision=s.model.kv_precision, ttft_ms=s.latency.ttft_ms, tpot_ms=s.latency.tpot_ms,
+            kv_precision=s.model.kv_precision, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
         )
         first_info = first_info or info
         if not info.fits or not info.output_tokens_per_s or info.meets_targets is False:
@@ -278,6 +281,17 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
                           sizing=info)
     d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source)
     d.note("GPUs per replica", gpr, "GPUs", "chosen: most output tokens/s per unit within the latency targets")
+
+
+def latency_targets(s: Scenario, d: Deployment | None = None) -> tuple[float | None, float | None]:
+    """The scenario's TTFT and TPOT targets [ms] after :func:`~llmplace.sizing.document.default_latency`;
+    each default applied is noted among ``d``'s assumptions."""
+    ttft, tpot, used = default_latency(s.latency.workload, s.latency.ttft_ms, s.latency.tpot_ms)
+    if d is not None:
+        for row in used:
+            what = "time to first token" if row.key == "interactive_ttft_ms" else "time per output token"
+            d.note(f"{what} target (interactive default)", row.value, "ms", row.source, row.as_of)
+    return ttft, tpot
 
 
 def resolve_options(s: Scenario) -> list[Deployment]:

@@ -113,8 +113,16 @@ class Workload(StrictModel):
 
 
 class Latency(StrictModel):
-    """Latency the users need (targets the sizing must meet)."""
+    """Latency the users need (targets the sizing must meet).
 
+    An ``interactive`` workload (the default) that leaves a target out gets the documented interactive
+    default for it (``interactive_ttft_ms`` / ``interactive_tpot_ms`` in site.csv); a ``batch`` workload
+    (offline jobs nobody watches) has no default targets and is sized at the largest batch that fits.
+    """
+
+    workload: Literal["interactive", "batch"] = Field(
+        "interactive", description="interactive: users wait for the answer (default targets apply); batch: "
+                                   "offline jobs, sized for throughput only")
     ttft_ms: float | None = Field(None, gt=0, description="time to first token target [ms]")
     tpot_ms: float | None = Field(None, gt=0, description="time per output token target [ms]")
 

@@ -5,13 +5,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..catalog import get_gpu, get_model
+from ..catalog import SiteDefault, get_gpu, get_model, site_defaults
 from ..errors import InputError
 from .efficiency import ENGINES
 from .estimate import DEFAULT_ENGINE, estimate, min_gpus
 from .memory import PRECISIONS
 
-__all__ = ["size_document"]
+__all__ = ["WORKLOADS", "default_latency", "size_document"]
+
+WORKLOADS = ("interactive", "batch")
+
+
+def default_latency(workload: str, ttft_ms: float | None, tpot_ms: float | None
+                    ) -> tuple[float | None, float | None, list[SiteDefault]]:
+    """TTFT and TPOT targets [ms] after the interactive defaults, and the site.csv rows applied.
+
+    An ``interactive`` workload gets ``interactive_ttft_ms`` / ``interactive_tpot_ms`` for a target it
+    leaves out; a ``batch`` workload keeps only the targets it names (none: the largest batch that fits).
+    """
+    if workload == "batch":
+        return ttft_ms, tpot_ms, []
+    site = site_defaults()
+    used = [site[k] for k, v in (("interactive_ttft_ms", ttft_ms), ("interactive_tpot_ms", tpot_ms)) if v is None]
+    ttft = ttft_ms if ttft_ms is not None else site["interactive_ttft_ms"].value
+    tpot = tpot_ms if tpot_ms is not None else site["interactive_tpot_ms"].value
+    return ttft, tpot, used
 
 
 def size_document(
@@ -19,9 +37,14 @@ def size_document(
     input_tokens: int = 1000, output_tokens: int = 1000, concurrency: int | None = None,
     kv_precision: str | None = None, ttft_ms: float | None = None, tpot_ms: float | None = None,
     rps: float | None = None, peak_to_average: float = 1.0, field: Callable[[str], str] = lambda n: n,
+    workload: str = "interactive",
 ) -> dict[str, Any]:
     """Check the inputs, look the names up and estimate; ``field`` names each input in error messages
-    (``--precision`` on the command line, ``precision`` in the API). ``gpus=0``: the fewest that fit."""
+    (``--precision`` on the command line, ``precision`` in the API). ``gpus=0``: the fewest that fit.
+    An ``interactive`` workload gets the default latency targets it leaves out (``latency_defaults``
+    in the document names them); a ``batch`` one none."""
+    if workload not in WORKLOADS:
+        raise InputError(field("workload"), workload, " or ".join(WORKLOADS))
     m = get_model(model, field("model"))
     g = get_gpu(gpu, field("gpu"))
     if precision not in PRECISIONS:
@@ -44,8 +67,12 @@ def size_document(
     if gpus < 0:
         raise InputError(field("gpus"), gpus, "1, 2, 4 or 8 (or 0 for the fewest that fit)")
     n = gpus or min_gpus(m, g, precision, input_tokens, output_tokens, kv_precision=kv_precision) or 8
+    ttft, tpot, defaults = default_latency(workload, ttft_ms or None, tpot_ms or None)
     res = estimate(m, g, n, precision, eng, input_tokens=input_tokens, output_tokens=output_tokens,
-                   concurrency=concurrency, kv_precision=kv_precision, ttft_ms=ttft_ms or None,
-                   tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average)
+                   concurrency=concurrency, kv_precision=kv_precision, ttft_ms=ttft, tpot_ms=tpot,
+                   rps=rps or None, peak_to_average=peak_to_average)
     data: dict[str, Any] = res.to_dict()
+    data["workload"] = workload
+    data["latency_defaults"] = [{"target": r.key, "value_ms": r.value, "source": r.source, "as_of": r.as_of}
+                                for r in defaults]
     return data

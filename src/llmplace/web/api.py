@@ -335,27 +335,27 @@ class SizeRequest(BaseModel):
     input_tokens: int = Field(1000, gt=0, le=10_000_000, description="prompt tokens per request")
     output_tokens: int = Field(1000, gt=0, le=10_000_000, description="generated tokens per request")
     concurrency: Annotated[int, Field(ge=1, le=1_000_000)] | Literal["max"] = Field(
-        "max",
-        description="concurrent sequences, or 'max' (offline throughput / largest meeting the targets)")
+        "max", description="concurrent sequences, or 'max' (offline throughput / largest meeting the targets)")
     kv_precision: str = Field(
         "", description="KV-cache precision (default: fp8 for fp8/fp4 weights, else fp16)", max_length=20)
-    ttft_ms: float = Field(0.0, ge=0, le=1e9, description="time-to-first-token target [ms]; 0 = none")
-    tpot_ms: float = Field(0.0, ge=0, le=1e9, description="time-per-output-token target [ms]; 0 = none")
+    ttft_ms: float = Field(0.0, ge=0, le=1e9, description="time-to-first-token target [ms]; 0 = the default")
+    tpot_ms: float = Field(0.0, ge=0, le=1e9, description="time-per-output-token target [ms]; 0 = the default")
     rps: float = Field(0.0, ge=0, le=1e9,
                        description="request rate to size replicas for [requests/s]; 0 = none")
     peak_to_average: float = Field(1.0, ge=1, le=1000, description="peak headroom for rps")
+    workload: Literal["interactive", "batch"] = Field("interactive", description="batch: no default latency targets")
 
 
 def size_document(req: SizeRequest) -> dict[str, Any]:
     """The ``llmplace size --json`` document for these options (same checks and defaults as the CLI)."""
     from .. import sizing
 
+    conc = None if req.concurrency == "max" else int(req.concurrency)
     return sizing.size_document(
-        req.model, req.gpu, gpus=req.gpus, precision=req.precision, engine=req.engine or None,
-        input_tokens=req.input_tokens, output_tokens=req.output_tokens,
-        concurrency=None if req.concurrency == "max" else int(req.concurrency),
-        kv_precision=req.kv_precision or None, ttft_ms=req.ttft_ms or None, tpot_ms=req.tpot_ms or None,
-        rps=req.rps or None, peak_to_average=req.peak_to_average)
+        req.model, req.gpu, gpus=req.gpus, precision=req.precision, engine=req.engine or None, concurrency=conc,
+        input_tokens=req.input_tokens, output_tokens=req.output_tokens, kv_precision=req.kv_precision or None,
+        ttft_ms=req.ttft_ms or None, tpot_ms=req.tpot_ms or None, rps=req.rps or None,
+        peak_to_average=req.peak_to_average, workload=req.workload)
 
 
 @router.post("/size", tags=["engine"], responses=_ERRORS,

@@ -19,6 +19,7 @@ changes the winner only when the tie-break favours the challenger.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -112,7 +113,15 @@ def sensitivity(
                 threshold_points=w_star,
                 direction="raise" if up else "lower",
                 challenger=o,
-                relative_change=(d / wc) if wc > 0 else None,
+                relative_change=_relative(d, wc),
             )
         )
     return out
+
+
+def _relative(move: float, points: float) -> float | None:
+    """``move / points``, or None when the weight is 0 or so small that the ratio overflows to infinity."""
+    if points <= 0:
+        return None
+    ratio = move / points
+    return ratio if math.isfinite(ratio) else None

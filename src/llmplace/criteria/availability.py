@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 
 from ..catalog import criteria_data as data
 from ..errors import LlmplaceError
+from ..results import Availability, AvailabilityComponent, SourceRef
 from .facts import OptionFacts, active_parts, ceil_div, link_role, worst_month
 
 __all__ = [
@@ -116,21 +117,21 @@ def downtime_hours(u: float) -> float:
     return u * HOURS_PER_YEAR
 
 
-def _component(name: str, u: float, basis: str, ref: dict[str, str] | None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "unavailability": u,
-        "downtime_hours_per_year": round(downtime_hours(u), 4),
-        "basis": basis,
-        "source": ref,
-    }
+def _component(name: str, u: float, basis: str, ref: dict[str, str] | None) -> AvailabilityComponent:
+    return AvailabilityComponent(
+        name=name,
+        unavailability=u,
+        downtime_hours_per_year=round(downtime_hours(u), 4),
+        basis=basis,
+        source=None if ref is None else SourceRef.model_validate(ref),
+    )
 
 
 class _Core(NamedTuple):
     """One option's unavailability without the shared office link, its components and notes."""
 
     u: float
-    components: list[dict[str, Any]]
+    components: list[AvailabilityComponent]
     notes: list[str]
     shared_link: bool  #: the users reach it over the office internet link (counted once, in series)
 
@@ -324,7 +325,7 @@ def _core(f: OptionFacts, settings: Any) -> _Core | None:
             f"{p.id} alone",
             u,
             "part of the hybrid: "
-            + ", ".join(x["name"] for x in c.components)
+            + ", ".join(x.name for x in c.components)
             + (extra if c.shared_link else ""),
             None,
         )
@@ -342,7 +343,7 @@ def _core(f: OptionFacts, settings: Any) -> _Core | None:
     )
 
 
-def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0) -> dict[str, Any]:
+def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0) -> Availability:
     """Expected downtime of one option, its components and, if priced, its yearly cost.
 
     ``settings`` is the scenario's ``criteria`` section (users, backup power, downtime cost);
@@ -350,7 +351,7 @@ def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0
     """
     core = _core(f, settings)
     if core is None:
-        return {"modelled": False, "notes": [f"availability is not modelled for kind {f.kind!r}"]}
+        return Availability(modelled=False, notes=[f"availability is not modelled for kind {f.kind!r}"])
     u, comps, notes = core.u, list(core.components), list(core.notes)
     if core.shared_link:  # the users on site reach the service over the office link: in series
         u_link, link = _link()
@@ -365,14 +366,14 @@ def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0
         u = series([u, u_link])
     hours = downtime_hours(u)
     cost_h = getattr(settings, "downtime_usd_per_hour", None)
-    return {
-        "modelled": True,
-        "unavailability": u,
-        "availability_pct": round(100.0 * (1.0 - u), 5),
-        "downtime_hours_per_year": round(hours, 4),
-        "downtime_active_hours_per_year": round(hours * active_share, 4),
-        "active_share": round(active_share, 4),
-        "downtime_usd_per_year": None if cost_h is None else round(hours * active_share * cost_h, 2),
-        "components": comps,
-        "notes": notes,
-    }
+    return Availability(
+        modelled=True,
+        unavailability=u,
+        availability_pct=round(100.0 * (1.0 - u), 5),
+        downtime_hours_per_year=round(hours, 4),
+        downtime_active_hours_per_year=round(hours * active_share, 4),
+        active_share=round(active_share, 4),
+        downtime_usd_per_year=None if cost_h is None else round(hours * active_share * cost_h, 2),
+        components=comps,
+        notes=notes,
+    )

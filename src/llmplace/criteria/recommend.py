@@ -26,7 +26,7 @@ from typing import Any
 
 from ..catalog import criteria_data as data
 from ..conventions import format_usd
-from ..results import CostThreshold, CriterionScore, Recommendation, Weights, WeightSensitivity
+from ..results import Availability, CostThreshold, CriterionScore, Recommendation, Weights, WeightSensitivity
 from .facts import OptionFacts, twin_of
 from .scores import SCORERS, ScoreContext
 from .weights import TIE_DIGITS, ranking, sensitivity, weighted_totals
@@ -176,7 +176,7 @@ def _risks(
     f: OptionFacts,
     sc: dict[str, CriterionScore],
     weights: Weights,
-    avail: dict[str, Any],
+    avail: Availability,
     used: set[str],
     ctx: ScoreContext,
 ) -> list[str]:
@@ -191,10 +191,10 @@ def _risks(
                 f"Weak on {_label(c)}: {sc[c].reason} (score {sc[c].score:.1f}, weight "
                 f"{weights.shares[c]:.0%})"
             )
-    if avail.get("downtime_usd_per_year") and "availability" not in weak[:2]:
+    if avail.downtime_usd_per_year and "availability" not in weak[:2]:
         out.append(
-            f"Downtime: {avail['downtime_hours_per_year']:.1f} h/yr expected, about "
-            f"{format_usd(avail['downtime_usd_per_year'], cents_below=0)}/yr at "
+            f"Downtime: {avail.downtime_hours_per_year:.1f} h/yr expected, about "
+            f"{format_usd(avail.downtime_usd_per_year, cents_below=0)}/yr at "
             f"{format_usd(ctx.settings.downtime_usd_per_hour, cents_below=0)}/h in active hours"
         )
     if f.kind == "in_house" and "scalability" not in weak[:2]:
@@ -207,7 +207,7 @@ def _risks(
             f"Capacity comes from the {f.capacity_source}, not a measurement: benchmark the model on the "
             f"hardware before committing"
         )
-    out += [f"Note: {n}" for n in avail.get("notes", [])]
+    out += [f"Note: {n}" for n in avail.notes]
     return out[:5]
 
 
@@ -397,7 +397,7 @@ def recommend(
     sc: dict[str, dict[str, CriterionScore]],
     weights: Weights,
     ctx: ScoreContext,
-    availability: dict[str, dict[str, Any]],
+    availability: dict[str, Availability],
     excluded: dict[str, list[str]],
 ) -> tuple[Recommendation, dict[str, float]]:
     """The recommendation among ``eligible`` option ids, and the weighted totals of every scored option."""
@@ -428,7 +428,7 @@ def recommend(
     used = {
         c for c in data.CRITERIA if any(data.CRITERION_LABELS[c].capitalize() + ":" in x for x in reasons)
     }
-    risks = _risks(fw, sc[w], weights, availability.get(w, {}), used, ctx)
+    risks = _risks(fw, sc[w], weights, availability.get(w) or Availability(), used, ctx)
     ex = {o: (rs, totals[o], tco[o]) for o, rs in excluded.items() if rs and o in totals}
     change, thresholds = _would_change(res, el_facts, ctx, w, r, el_flat, weights, sens, ex)
     cheapest = min(el_facts, key=lambda f: f.tco_usd)

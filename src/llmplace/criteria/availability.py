@@ -141,59 +141,60 @@ def _link() -> tuple[float, data.AvailabilityRow]:
     return row.unavailability, row
 
 
-def _in_house(f: OptionFacts, settings: Any) -> _Core:
-    gpu, host, net = (
-        data.availability_row("gpu"),
-        data.availability_row("server_host"),
-        data.availability_row("site_network"),
-    )
-    users = getattr(settings, "users", "on_site")
+def _servers(f: OptionFacts, sites: int) -> tuple[AvailabilityComponent, list[str]]:
+    """The server fleet at one site, in its worst month at the peak, and a note when N+1 has no spare."""
+    gpu, host = data.availability_row("gpu"), data.availability_row("server_host")
     down_h = f.gpu_count * (gpu.failures_per_year or 0) * (gpu.mttr_hours or 0) + (
         host.failures_per_year or 0
     ) * (host.mttr_hours or 0)
     u_server = down_h / (HOURS_PER_YEAR + down_h)
-    sites = 2 if f.second_site else 1
     month, units, needed = worst_month(
         f, sites, lambda n_units, n_need: fleet_shortfall(n_units, n_need, u_server)
     )
     spare = units - needed
-    u_fleet = fleet_shortfall(units, needed, u_server)
     notes = []
     if f.n_plus_one and spare < 1:
         notes.append(
             f"n_plus_one is set but the fleet has no spare server in month {month + 1} "
             f"({units} servers for {needed} needed)"
         )
-    fleet_basis = (
+    basis = (
         f"{units} server(s) per site for {needed} needed at peak (month {month + 1}, {spare} spare; "
         f"capacity lost counted as a share of an outage); "
         f"each down {downtime_hours(u_server):.1f} h/yr = {f.gpu_count} GPUs x "
         f"{gpu.failures_per_year:g}/yr + host {host.failures_per_year:g}/yr, {gpu.mttr_hours:g} h repair"
     )
+    return _component("servers", fleet_shortfall(units, needed, u_server), basis, gpu.ref()), notes
+
+
+def _site_power(f: OptionFacts, settings: Any) -> AvailabilityComponent:
+    """Power at the site: the colocation facility's, a backed-up room's or the grid's."""
     if f.hosting == "colocation":
-        power = data.availability_row("colocation_facility")
-        power_name = "colocation facility (power, cooling)"
+        power, name = data.availability_row("colocation_facility"), "colocation facility (power, cooling)"
     elif getattr(settings, "site_backup_power", False):
-        power = data.availability_row("power_backed")
-        power_name = "site power (UPS and generator)"
+        power, name = data.availability_row("power_backed"), "site power (UPS and generator)"
     else:
-        power = data.availability_row("power_grid")
-        power_name = "site power (grid, no backup)"
-    u_net = net.unavailability
+        power, name = data.availability_row("power_grid"), "site power (grid, no backup)"
+    return _component(name, power.unavailability, power.component, power.ref())
+
+
+def _in_house(f: OptionFacts, settings: Any) -> _Core:
+    net = data.availability_row("site_network")
+    users = getattr(settings, "users", "on_site")
+    sites = 2 if f.second_site else 1
+    servers, notes = _servers(f, sites)
     comps = [
-        _component("servers", u_fleet, fleet_basis, gpu.ref()),
-        _component(power_name, power.unavailability, power.component, power.ref()),
+        servers,
+        _site_power(f, settings),
         _component(
             "site network",
-            u_net,
+            net.unavailability,
             f"{net.failures_per_year:g} failures/yr, {net.mttr_hours:g} h repair",
             net.ref(),
         ),
     ]
-    site_us = [u_fleet, power.unavailability, u_net]
     if link_role(f, users) == "own":  # users off site reach each site over that site's own link
         u_link, link = _link()
-        site_us.append(u_link)
         comps.append(
             _component(
                 "site internet link" + (" (each site its own)" if sites == 2 else ""),
@@ -202,7 +203,7 @@ def _in_house(f: OptionFacts, settings: Any) -> _Core:
                 link.ref(),
             )
         )
-    u_site = series(site_us)
+    u_site = series(c.unavailability for c in comps)
     shared = link_role(f, users) == "shared"
     if sites == 2:
         u_sites = parallel([u_site, u_site])

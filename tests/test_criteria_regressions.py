@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from llmplace import InputError, compare, parse_scenario
 from llmplace.catalog import criteria_data as data
 from llmplace.criteria.availability import HOURS_PER_YEAR, fleet_shortfall
+from llmplace.criteria.change import beyond
 from llmplace.criteria.facts import gather
-from llmplace.criteria.recommend import _plan, beyond
+from llmplace.criteria.plan import action_plan
 from llmplace.criteria.weights import sensitivity
 
 from .conftest import EXAMPLES
@@ -286,7 +287,7 @@ def test_plan_counts_one_spare_at_each_of_two_sites():
     res = compare(doc)
     f = next(x for x in gather(s, res) if x.id == "own")
     assert f.units[0] == 4  # (1 needed + 1 spare) x 2 sites
-    line = _plan(f, res, "own", None)[0]
+    line = action_plan(f, res, "own", None)[0]
     assert line.startswith("Buy 4 x ")
     assert "split over two sites (one spare at each site, N+1)" in line
     assert "one of them a spare" not in line

@@ -8,7 +8,7 @@
 4. one 0-10 score per criterion with a one-line reason (:mod:`.scores`);
 5. weights from the organisation profile and custom weights, weighted totals and weight
    sensitivity (:mod:`.weights`);
-6. the recommendation (:mod:`.recommend`).
+6. the recommendation (:mod:`.recommend`), what would change it (:mod:`.change`) and the plan (:mod:`.plan`).
 
 The orchestrator (:func:`llmplace.compare`) calls ``evaluate`` and assembles the result from it:
 each option's ``criteria``, excluded options marked infeasible, ``cheapest`` among the options left,

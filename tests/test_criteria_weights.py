@@ -119,3 +119,13 @@ def test_raising_a_weight_in_a_scenario_keeps_the_best_option_ahead():
     rank0 = base.option(best).criteria.rank
     raised = compare(_doc(criteria={"profile": "balanced", "weights": {crit: 20}}))
     assert raised.option(best).criteria.rank <= rank0
+
+
+def test_a_subnormal_weight_gives_no_infinite_relative_change():
+    # the move from 5e-324 points to a root is finite, but divided by the weight it overflows
+    scores = {"x": {"a": 9.0, "b": 1.0}, "o": {"a": 1.0, "b": 9.0}}
+    out = {s.criterion: s for s in sensitivity(scores, {"a": 10.0, "b": 5e-324}, "x")}
+    assert out["b"].threshold_points == pytest.approx(10.0)
+    assert out["b"].relative_change is None
+    r = compare(_doc(criteria={"weights": {"cost_predictability": 5e-324, "total_cost": 50.0}}))
+    assert r.recommendation.option is not None

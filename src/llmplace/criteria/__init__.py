@@ -8,7 +8,7 @@
 4. one 0-10 score per criterion with a one-line reason (:mod:`.scores`);
 5. weights from the organisation profile and custom weights, weighted totals and weight
    sensitivity (:mod:`.weights`);
-6. the recommendation (:mod:`.recommend`).
+6. the recommendation (:mod:`.recommend`), what would change it (:mod:`.change`) and the plan (:mod:`.plan`).
 
 The orchestrator (:func:`llmplace.compare`) calls ``evaluate`` and assembles the result from it:
 each option's ``criteria``, excluded options marked infeasible, ``cheapest`` among the options left,
@@ -18,16 +18,14 @@ the ``recommendation`` and ``weights``. Nothing here changes the result it reads
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..catalog import criteria_data as data
 from ..errors import InputError
 from ..results import (
-    Availability,
     CompareResult,
     CriterionScore,
     Evaluation,
-    LatencyEstimate,
     OptionCriteria,
     Recommendation,
     SourceRef,
@@ -37,8 +35,8 @@ from ..results import (
 from ..scenario.criteria_settings import Answers, Constraints, CriteriaSettings
 from .availability import option_availability
 from .constraints import check_option
-from .facts import gather
-from .latency import option_latency
+from .facts import OptionFacts, gather
+from .latency import OptionLatency, option_latency
 from .recommend import order, recommend
 from .scores import ScoreContext, score_option
 from .weights import resolve_weights
@@ -67,7 +65,17 @@ def _settings(s: Any) -> tuple[Any, Any]:
     return c, st
 
 
-def _screen(scenario: Any, result: Any, c: Any, st: Any) -> tuple[Any, Any, Any, dict[str, list[str]], Any]:
+class _Screen(NamedTuple):
+    """Every option's facts, the feasible ones, their latency, and the hard constraints each breaks."""
+
+    facts: list[OptionFacts]
+    feasible: list[OptionFacts]
+    latency: dict[str, OptionLatency]
+    excluded: dict[str, list[str]]  #: option id -> exclusion reasons (empty: none)
+    notes: dict[str, list[str]]  #: option id -> checks that could not be made
+
+
+def _screen(scenario: Any, result: Any, c: Any, st: Any) -> _Screen:
     """Facts of every option, the feasible ones, their latency, and the hard constraints each breaks."""
     facts = gather(scenario, result)
     ttft_target = getattr(getattr(scenario, "latency", None), "ttft_ms", None)
@@ -76,15 +84,14 @@ def _screen(scenario: Any, result: Any, c: Any, st: Any) -> tuple[Any, Any, Any,
     excluded: dict[str, list[str]] = {}
     notes: dict[str, list[str]] = {}
     for f in feasible:
-        excluded[f.id], notes[f.id] = check_option(f, c, st, lat[f.id])
-    return facts, feasible, lat, excluded, notes
+        excluded[f.id], notes[f.id] = check_option(f, c, st, lat[f.id].estimate)
+    return _Screen(facts, feasible, lat, excluded, notes)
 
 
 def excluded_options(scenario: Any, result: Any) -> dict[str, list[str]]:
     """Option ids that a hard constraint excludes, with the reasons (checked before any ranking)."""
     c, st = _settings(scenario)
-    _, _, _, excluded, _ = _screen(scenario, result, c, st)
-    return {k: v for k, v in excluded.items() if v}
+    return {k: v for k, v in _screen(scenario, result, c, st).excluded.items() if v}
 
 
 def _check_option_countries(st: Any, result: CompareResult) -> None:
@@ -94,6 +101,30 @@ def _check_option_countries(st: Any, result: CompareResult) -> None:
             raise InputError(f"criteria.option_countries.{oid}", oid, "an option id: " + ", ".join(sorted(ids)))
 
 
+def _spread_from_samples(result: CompareResult) -> dict[str, float] | None:
+    """Each option's Monte Carlo TCO spread (P90 - P10) / P50 as a share, when the run sampled."""
+    spread = {
+        o.id: o.risk.tco_spread_pct / 100.0
+        for o in result.options
+        if o.risk is not None and o.risk.tco_spread_pct is not None
+    }
+    return spread or None
+
+
+def _below_full_service(screen: _Screen, full_service: float) -> None:
+    """Note the options that serve too little of the demand to be ranked."""
+    if full_service <= 0:
+        return
+    for f in screen.feasible:
+        share = getattr(f.result, "served_share", None) or 0.0
+        if share < full_service:
+            screen.notes[f.id].append(f"not ranked: serves {share:.1%} of demand (below {full_service:.1%})")
+
+
+def _rankable(screen: _Screen, oid: str) -> bool:
+    return not screen.excluded[oid] and not any(n.startswith("not ranked") for n in screen.notes[oid])
+
+
 def evaluate(
     scenario: Any, result: CompareResult, spread: Mapping[str, float] | None = None, full_service: float = 0.0
 ) -> Evaluation:
@@ -101,59 +132,50 @@ def evaluate(
 
     ``scenario`` is the validated :class:`~llmplace.Scenario`, ``result`` its ``CompareResult``.
     ``spread`` (optional) maps option ids to a Monte Carlo P10-P90 spread of TCO over its median;
-    without it cost predictability uses a documented deterministic proxy. Options that serve less
-    than ``full_service`` of the demand are scored but not ranked.
+    without it a Monte Carlo run's own spread is used, else cost predictability uses a documented
+    deterministic proxy. Options that serve less than ``full_service`` of the demand are scored but
+    not ranked.
     """
     c, st = _settings(scenario)
     _check_option_countries(st, result)
-    if spread is None:  # a Monte Carlo run gives each option's TCO spread (P90 - P10) / P50 in percent
-        spread = {
-            o.id: o.risk.tco_spread_pct / 100.0
-            for o in result.options
-            if o.risk is not None and o.risk.tco_spread_pct is not None
-        } or None
-    facts, feasible, lat, excluded, notes = _screen(scenario, result, c, st)
-    conv_hours = result.convention.hours_per_month
-    active_share = min(1.0, result.demand.active_hours_per_month / conv_hours)
+    if spread is None:
+        spread = _spread_from_samples(result)
+    screen = _screen(scenario, result, c, st)
+    feasible = screen.feasible
+    active_share = min(1.0, result.demand.active_hours_per_month / result.convention.hours_per_month)
     avail = {f.id: option_availability(f, st, active_share) for f in feasible}
-    for f in feasible:
-        share = getattr(f.result, "served_share", None)
-        if full_service > 0 and (share or 0.0) < full_service:
-            notes[f.id].append(f"not ranked: serves {share or 0.0:.1%} of demand (below {full_service:.1%})")
-    eligible = [
-        f for f in feasible if not excluded[f.id] and not any(n.startswith("not ranked") for n in notes[f.id])
-    ]
+    _below_full_service(screen, full_service)
+    eligible = [f.id for f in feasible if _rankable(screen, f.id)]
     ctx = ScoreContext(
-        reference=eligible or feasible,
+        reference=[f for f in feasible if f.id in eligible] or feasible,
         scenario=_View(scenario, c, st),
         availability=avail,
-        latency=lat,
+        latency={oid: x.estimate for oid, x in screen.latency.items()},
         spread=spread,
     )
     scores = {f.id: score_option(f, ctx) for f in feasible}
     weights = resolve_weights(st)
-    rec, totals = recommend(result, facts, [f.id for f in eligible], scores, weights, ctx, avail, excluded)
-    ranked, _ = order(facts, [f.id for f in eligible], totals)
-    out: dict[str, OptionCriteria] = {}
-    for f in feasible:
-        lat_public = {k: v for k, v in lat[f.id].items() if k != "sources"}
-        out[f.id] = OptionCriteria(
-            eligible=f in eligible,
-            excluded_by=excluded[f.id],
-            notes=notes[f.id],
+    rec, totals = recommend(result, screen.facts, eligible, scores, weights, ctx, avail, screen.excluded)
+    ranked, _ = order(screen.facts, eligible, totals)
+    out = {
+        f.id: OptionCriteria(
+            eligible=f.id in eligible,
+            excluded_by=screen.excluded[f.id],
+            notes=screen.notes[f.id],
             scores=scores[f.id],
             weighted_total=round(totals[f.id], 4),
             rank=ranked.index(f.id) + 1 if f.id in ranked else None,
-            availability=Availability.model_validate(avail[f.id]),
-            latency=LatencyEstimate.model_validate(lat_public),
+            availability=avail[f.id],
+            latency=ctx.latency[f.id],
         )
+        for f in feasible
+    }
     sources = _dedupe(
         ctx.sources
-        + [s for v in lat.values() for s in v.get("sources", [])]
-        + [comp["source"] for a in avail.values() for comp in a.get("components", []) if comp.get("source")]
+        + [s for x in screen.latency.values() for s in x.sources]
+        + [comp.source for a in avail.values() for comp in a.components if comp.source is not None]
     )
-    return Evaluation(options=out, weights=weights, recommendation=rec,
-                      sources=[SourceRef.model_validate(s) for s in sources])
+    return Evaluation(options=out, weights=weights, recommendation=rec, sources=sources)
 
 
 class _View:
@@ -166,11 +188,12 @@ class _View:
         return getattr(self._s, name)
 
 
-def _dedupe(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    seen: set[tuple[tuple[str, str], ...]] = set()
+def _dedupe(rows: list[SourceRef]) -> list[SourceRef]:
+    """The rows in first-seen order, each once."""
+    seen: set[tuple[str, str, str, str]] = set()
     out = []
     for r in rows:
-        key = tuple(sorted(r.items()))
+        key = (r.table, r.key, r.source, r.as_of)
         if key not in seen:
             seen.add(key)
             out.append(r)

@@ -38,6 +38,7 @@ from typing import Any, NamedTuple
 
 from ..catalog import criteria_data as data
 from ..errors import LlmplaceError
+from ..results import Availability, AvailabilityComponent, SourceRef
 from .facts import OptionFacts, active_parts, ceil_div, link_role, worst_month
 
 __all__ = [
@@ -116,21 +117,21 @@ def downtime_hours(u: float) -> float:
     return u * HOURS_PER_YEAR
 
 
-def _component(name: str, u: float, basis: str, ref: dict[str, str] | None) -> dict[str, Any]:
-    return {
-        "name": name,
-        "unavailability": u,
-        "downtime_hours_per_year": round(downtime_hours(u), 4),
-        "basis": basis,
-        "source": ref,
-    }
+def _component(name: str, u: float, basis: str, ref: dict[str, str] | None) -> AvailabilityComponent:
+    return AvailabilityComponent(
+        name=name,
+        unavailability=u,
+        downtime_hours_per_year=round(downtime_hours(u), 4),
+        basis=basis,
+        source=None if ref is None else SourceRef.model_validate(ref),
+    )
 
 
 class _Core(NamedTuple):
     """One option's unavailability without the shared office link, its components and notes."""
 
     u: float
-    components: list[dict[str, Any]]
+    components: list[AvailabilityComponent]
     notes: list[str]
     shared_link: bool  #: the users reach it over the office internet link (counted once, in series)
 
@@ -140,59 +141,60 @@ def _link() -> tuple[float, data.AvailabilityRow]:
     return row.unavailability, row
 
 
-def _in_house(f: OptionFacts, settings: Any) -> _Core:
-    gpu, host, net = (
-        data.availability_row("gpu"),
-        data.availability_row("server_host"),
-        data.availability_row("site_network"),
-    )
-    users = getattr(settings, "users", "on_site")
+def _servers(f: OptionFacts, sites: int) -> tuple[AvailabilityComponent, list[str]]:
+    """The server fleet at one site, in its worst month at the peak, and a note when N+1 has no spare."""
+    gpu, host = data.availability_row("gpu"), data.availability_row("server_host")
     down_h = f.gpu_count * (gpu.failures_per_year or 0) * (gpu.mttr_hours or 0) + (
         host.failures_per_year or 0
     ) * (host.mttr_hours or 0)
     u_server = down_h / (HOURS_PER_YEAR + down_h)
-    sites = 2 if f.second_site else 1
     month, units, needed = worst_month(
         f, sites, lambda n_units, n_need: fleet_shortfall(n_units, n_need, u_server)
     )
     spare = units - needed
-    u_fleet = fleet_shortfall(units, needed, u_server)
     notes = []
     if f.n_plus_one and spare < 1:
         notes.append(
             f"n_plus_one is set but the fleet has no spare server in month {month + 1} "
             f"({units} servers for {needed} needed)"
         )
-    fleet_basis = (
+    basis = (
         f"{units} server(s) per site for {needed} needed at peak (month {month + 1}, {spare} spare; "
         f"capacity lost counted as a share of an outage); "
         f"each down {downtime_hours(u_server):.1f} h/yr = {f.gpu_count} GPUs x "
         f"{gpu.failures_per_year:g}/yr + host {host.failures_per_year:g}/yr, {gpu.mttr_hours:g} h repair"
     )
+    return _component("servers", fleet_shortfall(units, needed, u_server), basis, gpu.ref()), notes
+
+
+def _site_power(f: OptionFacts, settings: Any) -> AvailabilityComponent:
+    """Power at the site: the colocation facility's, a backed-up room's or the grid's."""
     if f.hosting == "colocation":
-        power = data.availability_row("colocation_facility")
-        power_name = "colocation facility (power, cooling)"
+        power, name = data.availability_row("colocation_facility"), "colocation facility (power, cooling)"
     elif getattr(settings, "site_backup_power", False):
-        power = data.availability_row("power_backed")
-        power_name = "site power (UPS and generator)"
+        power, name = data.availability_row("power_backed"), "site power (UPS and generator)"
     else:
-        power = data.availability_row("power_grid")
-        power_name = "site power (grid, no backup)"
-    u_net = net.unavailability
+        power, name = data.availability_row("power_grid"), "site power (grid, no backup)"
+    return _component(name, power.unavailability, power.component, power.ref())
+
+
+def _in_house(f: OptionFacts, settings: Any) -> _Core:
+    net = data.availability_row("site_network")
+    users = getattr(settings, "users", "on_site")
+    sites = 2 if f.second_site else 1
+    servers, notes = _servers(f, sites)
     comps = [
-        _component("servers", u_fleet, fleet_basis, gpu.ref()),
-        _component(power_name, power.unavailability, power.component, power.ref()),
+        servers,
+        _site_power(f, settings),
         _component(
             "site network",
-            u_net,
+            net.unavailability,
             f"{net.failures_per_year:g} failures/yr, {net.mttr_hours:g} h repair",
             net.ref(),
         ),
     ]
-    site_us = [u_fleet, power.unavailability, u_net]
     if link_role(f, users) == "own":  # users off site reach each site over that site's own link
         u_link, link = _link()
-        site_us.append(u_link)
         comps.append(
             _component(
                 "site internet link" + (" (each site its own)" if sites == 2 else ""),
@@ -201,7 +203,7 @@ def _in_house(f: OptionFacts, settings: Any) -> _Core:
                 link.ref(),
             )
         )
-    u_site = series(site_us)
+    u_site = series(c.unavailability for c in comps)
     shared = link_role(f, users) == "shared"
     if sites == 2:
         u_sites = parallel([u_site, u_site])
@@ -324,7 +326,7 @@ def _core(f: OptionFacts, settings: Any) -> _Core | None:
             f"{p.id} alone",
             u,
             "part of the hybrid: "
-            + ", ".join(x["name"] for x in c.components)
+            + ", ".join(x.name for x in c.components)
             + (extra if c.shared_link else ""),
             None,
         )
@@ -342,7 +344,7 @@ def _core(f: OptionFacts, settings: Any) -> _Core | None:
     )
 
 
-def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0) -> dict[str, Any]:
+def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0) -> Availability:
     """Expected downtime of one option, its components and, if priced, its yearly cost.
 
     ``settings`` is the scenario's ``criteria`` section (users, backup power, downtime cost);
@@ -350,7 +352,7 @@ def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0
     """
     core = _core(f, settings)
     if core is None:
-        return {"modelled": False, "notes": [f"availability is not modelled for kind {f.kind!r}"]}
+        return Availability(modelled=False, notes=[f"availability is not modelled for kind {f.kind!r}"])
     u, comps, notes = core.u, list(core.components), list(core.notes)
     if core.shared_link:  # the users on site reach the service over the office link: in series
         u_link, link = _link()
@@ -365,14 +367,14 @@ def option_availability(f: OptionFacts, settings: Any, active_share: float = 1.0
         u = series([u, u_link])
     hours = downtime_hours(u)
     cost_h = getattr(settings, "downtime_usd_per_hour", None)
-    return {
-        "modelled": True,
-        "unavailability": u,
-        "availability_pct": round(100.0 * (1.0 - u), 5),
-        "downtime_hours_per_year": round(hours, 4),
-        "downtime_active_hours_per_year": round(hours * active_share, 4),
-        "active_share": round(active_share, 4),
-        "downtime_usd_per_year": None if cost_h is None else round(hours * active_share * cost_h, 2),
-        "components": comps,
-        "notes": notes,
-    }
+    return Availability(
+        modelled=True,
+        unavailability=u,
+        availability_pct=round(100.0 * (1.0 - u), 5),
+        downtime_hours_per_year=round(hours, 4),
+        downtime_active_hours_per_year=round(hours * active_share, 4),
+        active_share=round(active_share, 4),
+        downtime_usd_per_year=None if cost_h is None else round(hours * active_share * cost_h, 2),
+        components=comps,
+        notes=notes,
+    )

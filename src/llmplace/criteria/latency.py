@@ -12,12 +12,14 @@ tokens (what ``constraints.max_latency_ms`` is checked against).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from ..catalog import criteria_data as data
+from ..results import LatencyEstimate, SourceRef
 from .facts import OptionFacts
 
-__all__ = ["network_path", "option_latency"]
+__all__ = ["OptionLatency", "network_path", "option_latency"]
 
 _PATH_WORDS = {
     "lan": "the site network",
@@ -60,72 +62,134 @@ def network_path(f: OptionFacts, settings: Any) -> tuple[str, str]:
     return ("intercontinental" if far else "same_area"), where
 
 
-def option_latency(f: OptionFacts, settings: Any, ttft_target_ms: float | None = None) -> dict[str, Any]:
-    """Round trip, TTFT, TPOT and first-token time at the user for one option [ms]."""
-    if f.kind == "hybrid" and f.parts:
-        parts = [option_latency(p, settings, ttft_target_ms) for p in f.parts]
-        shares = f.part_shares or [1.0 / len(parts)] * len(parts)
-        if not any(f.units) and len(parts) > 1:  # no base bought: every token goes to the overflow
-            shares = [0.0] * (len(parts) - 1) + [1.0]
-        main = parts[max(range(len(parts)), key=lambda i: shares[i])]
-        # the constraint holds for every token: the slowest part that serves any of them
-        serving = [i for i in range(len(parts)) if shares[i] > 0.0] or list(range(len(parts)))
-        known = all(parts[i].get("first_token_ms") is not None for i in serving)
-        slow = max(serving, key=lambda i: parts[i].get("first_token_ms") or 0.0)
-        worst = {
-            "slowest_first_token_ms": parts[slow]["first_token_ms"] if known else None,
-            "slowest_part": f.parts[slow].id,
-            "slowest_part_share": round(shares[slow] / (sum(shares) or 1.0), 6),
-        }
-        if any(p.get("first_token_ms") is None for p in parts):
-            return {**main, **worst, "basis": "hybrid: the part serving most tokens"}
-        tot = sum(shares) or 1.0
+class OptionLatency(NamedTuple):
+    """One option's latency estimate and the data rows it rests on."""
 
-        def mean(key: str) -> float | None:
-            vals = [p.get(key) for p in parts]
-            if any(v is None for v in vals):
-                return None
-            nums = [float(v) for v in vals if v is not None]
-            return round(sum(sh * v for sh, v in zip(shares, nums, strict=False)) / tot, 2)
+    estimate: LatencyEstimate
+    sources: list[SourceRef]
 
-        return {
-            **main,
-            "rtt_ms": mean("rtt_ms"),
-            "ttft_ms": mean("ttft_ms"),
-            "tpot_ms": mean("tpot_ms"),
-            "first_token_ms": mean("first_token_ms"),
-            **worst,
-            "path_words": " / ".join(p["path_words"] for p in parts),
-            "basis": "hybrid: mean of its parts weighted by the share of tokens each serves",
-            "sources": [s for p in parts for s in p["sources"]],
-        }
+
+class _ServerTime(NamedTuple):
+    """Time to first token and per output token at the server [ms], where they come from, and its rows."""
+
+    ttft_ms: float | None
+    tpot_ms: float | None
+    basis: str
+    sources: list[SourceRef]
+
+
+def _modelled(f: OptionFacts, ttft_target_ms: float | None) -> _ServerTime | None:
+    """From the sizing estimate attached to the option, under load."""
+    sz = f.sizing
+    if sz is None or sz.ttft_ms is None:
+        return None
+    tpot = float(sz.tpot_ms) if sz.tpot_ms is not None else None
+    conc = sz.concurrency if sz.concurrency is not None else "?"
+    return _ServerTime(float(sz.ttft_ms), tpot, f"modelled under load (concurrency {conc}, {sz.engine})", [])
+
+
+def _published(f: OptionFacts, ttft_target_ms: float | None) -> _ServerTime | None:
+    """A managed API's published TTFT benchmark (``option_facts.csv``); an API without one is not modelled."""
+    if f.kind != "api":
+        return None
+    fact = data.fact("api_ttft_ms", f"api:{f.provider}", "api")
+    if fact is None:
+        return _ServerTime(None, None, "", [])
+    ref = SourceRef.model_validate(fact.ref())
+    return _ServerTime(fact.value, None, f"published benchmark for {fact.applies_to}", [ref])
+
+
+def _target(f: OptionFacts, ttft_target_ms: float | None) -> _ServerTime | None:
+    """No model: the scenario's TTFT target stands in as the bound."""
+    if ttft_target_ms is None:
+        return None
+    basis = "not modelled (measured throughput given): the scenario's TTFT target is used as the bound"
+    return _ServerTime(float(ttft_target_ms), None, basis, [])
+
+
+#: where the server-side times come from, tried in order; the first that answers wins
+_SERVER_TIME: tuple[Callable[[OptionFacts, float | None], _ServerTime | None], ...] = (_modelled, _published, _target)
+
+
+def _server_time(f: OptionFacts, ttft_target_ms: float | None) -> _ServerTime:
+    for source in _SERVER_TIME:
+        found = source(f, ttft_target_ms)
+        if found is not None:
+            return found
+    return _ServerTime(None, None, "", [])
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
+
+
+def _pure_latency(f: OptionFacts, settings: Any, ttft_target_ms: float | None) -> OptionLatency:
     path, where = network_path(f, settings)
     rtt, ref = data.rtt_ms(path)
-    ttft = tpot = None
-    basis = ""
-    sources = [ref]
-    if f.sizing is not None and f.sizing.ttft_ms is not None:
-        ttft = float(f.sizing.ttft_ms)
-        tpot = float(f.sizing.tpot_ms) if f.sizing.tpot_ms is not None else None
-        conc, engine = (f.sizing.concurrency if f.sizing.concurrency is not None else "?"), f.sizing.engine
-        basis = f"modelled under load (concurrency {conc}, {engine})"
-    elif f.kind == "api":
-        fact = data.fact("api_ttft_ms", f"api:{f.provider}", "api")
-        if fact is not None:
-            ttft = fact.value
-            basis = f"published benchmark for {fact.applies_to}"
-            sources.append(fact.ref())
-    elif ttft_target_ms is not None:
-        ttft = float(ttft_target_ms)
-        basis = "not modelled (measured throughput given): the scenario's TTFT target is used as the bound"
+    server = _server_time(f, ttft_target_ms)
+    estimate = LatencyEstimate(
+        path=path,
+        path_words=_PATH_WORDS.get(path, path),
+        where=where,
+        rtt_ms=rtt,
+        ttft_ms=_round(server.ttft_ms),
+        tpot_ms=_round(server.tpot_ms),
+        first_token_ms=None if server.ttft_ms is None else round(rtt + server.ttft_ms, 2),
+        basis=server.basis or "TTFT unknown",
+    )
+    return OptionLatency(estimate, [SourceRef.model_validate(ref), *server.sources])
+
+
+def _token_shares(f: OptionFacts, n: int) -> list[float]:
+    """Share of the tokens each of a hybrid's ``n`` parts serves; with no base bought, all go to the overflow."""
+    if not any(f.units) and n > 1:
+        return [0.0] * (n - 1) + [1.0]
+    return f.part_shares or [1.0 / n] * n
+
+
+def _slowest(f: OptionFacts, parts: list[LatencyEstimate], shares: list[float]) -> dict[str, Any]:
+    """The slowest part serving any tokens: the one the latency constraint holds for."""
+    serving = [i for i in range(len(parts)) if shares[i] > 0.0] or list(range(len(parts)))
+    known = all(parts[i].first_token_ms is not None for i in serving)
+    slow = max(serving, key=lambda i: parts[i].first_token_ms or 0.0)
     return {
-        "path": path,
-        "path_words": _PATH_WORDS.get(path, path),
-        "where": where,
-        "rtt_ms": rtt,
-        "ttft_ms": None if ttft is None else round(ttft, 2),
-        "tpot_ms": None if tpot is None else round(tpot, 2),
-        "first_token_ms": None if ttft is None else round(rtt + ttft, 2),
-        "basis": basis or "TTFT unknown",
-        "sources": sources,
+        "slowest_first_token_ms": parts[slow].first_token_ms if known else None,
+        "slowest_part": f.parts[slow].id,
+        "slowest_part_share": round(shares[slow] / (sum(shares) or 1.0), 6),
     }
+
+
+def _weighted(values: list[float | None], shares: list[float]) -> float | None:
+    """Mean of the parts' values weighted by their token shares; None when any part's is unknown."""
+    nums = [v for v in values if v is not None]
+    if len(nums) < len(values):
+        return None
+    return round(sum(sh * v for sh, v in zip(shares, nums, strict=False)) / (sum(shares) or 1.0), 2)
+
+
+def _hybrid_latency(f: OptionFacts, settings: Any, ttft_target_ms: float | None) -> OptionLatency:
+    found = [option_latency(p, settings, ttft_target_ms) for p in f.parts]
+    parts = [x.estimate for x in found]
+    shares = _token_shares(f, len(parts))
+    main = found[max(range(len(parts)), key=lambda i: shares[i])]
+    worst = _slowest(f, parts, shares)
+    if any(p.first_token_ms is None for p in parts):
+        basis = "hybrid: the part serving most tokens"
+        return OptionLatency(main.estimate.model_copy(update={**worst, "basis": basis}), main.sources)
+    mean = main.estimate.model_copy(update={
+        "rtt_ms": _weighted([p.rtt_ms for p in parts], shares),
+        "ttft_ms": _weighted([p.ttft_ms for p in parts], shares),
+        "tpot_ms": _weighted([p.tpot_ms for p in parts], shares),
+        "first_token_ms": _weighted([p.first_token_ms for p in parts], shares),
+        **worst,
+        "path_words": " / ".join(p.path_words for p in parts),
+        "basis": "hybrid: mean of its parts weighted by the share of tokens each serves",
+    })
+    return OptionLatency(mean, [s for x in found for s in x.sources])
+
+
+def option_latency(f: OptionFacts, settings: Any, ttft_target_ms: float | None = None) -> OptionLatency:
+    """Round trip, TTFT, TPOT and first-token time at the user for one option [ms], with the rows they rest on."""
+    if f.kind == "hybrid" and f.parts:
+        return _hybrid_latency(f, settings, ttft_target_ms)
+    return _pure_latency(f, settings, ttft_target_ms)

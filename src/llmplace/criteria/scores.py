@@ -37,7 +37,7 @@ from typing import Any
 from .. import catalog
 from ..catalog import criteria_data as data
 from ..conventions import format_usd
-from ..results import CriterionScore
+from ..results import Availability, CriterionScore, LatencyEstimate, SourceRef
 from .facts import OptionFacts, needs_internet, site_link_in_path
 
 __all__ = ["ScoreContext", "SCORERS", "score_option", "trait_for"]
@@ -53,10 +53,10 @@ class ScoreContext:
 
     reference: list[OptionFacts]
     scenario: Any
-    availability: dict[str, dict[str, Any]]
-    latency: dict[str, dict[str, Any]]
+    availability: dict[str, Availability]
+    latency: dict[str, LatencyEstimate]
     spread: Mapping[str, float] | None = None
-    sources: list[dict[str, str]] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
 
     @property
     def settings(self) -> Any:
@@ -186,7 +186,7 @@ def provision_hours(f: OptionFacts, ctx: ScoreContext) -> tuple[float, str]:
     fct = data.fact("provision_hours", f"{f.kind}:{f.plan}" if f.plan else f.kind, f.kind)
     if fct is None:
         return 0.0, "no figure"
-    ctx.sources.append(fct.ref())
+    ctx.sources.append(SourceRef.model_validate(fct.ref()))
     if fct.value <= 0:
         return 0.0, "no lead time: the provider's capacity absorbs it (rate limits apply)"
     return fct.value, f"about {fct.value * 60:.0f} minutes to launch and load (option_facts.csv)"
@@ -204,30 +204,34 @@ def _scalability(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
     )
 
 
+def _slowest_words(lat: LatencyEstimate, t: float) -> str:
+    """A hybrid's slowest part serving tokens, named when it is slower than the token-weighted mean."""
+    slow = lat.slowest_first_token_ms
+    if slow is None or abs(float(slow) - float(t)) < 0.5:
+        return ""
+    return (
+        f"; slowest part serving tokens: {lat.slowest_part} at {slow:,.0f} ms (what max_latency_ms is checked "
+        f"against)"
+    )
+
+
 def _latency(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
-    lat = ctx.latency.get(f.id, {})
-    t = lat.get("first_token_ms")
+    lat = ctx.latency.get(f.id)
     lim = (
         ctx.constraints.max_latency_ms or getattr(ctx.scenario.latency, "ttft_ms", None) or DEFAULT_LATENCY_MS
     )
-    if t is None:
+    if lat is None or lat.first_token_ms is None:
+        rtt, words = (0.0, "?") if lat is None else (lat.rtt_ms, lat.path_words)
         return CriterionScore(
             score=5.0,
-            reason=f"TTFT unknown; {lat.get('rtt_ms', 0):g} ms network round trip "
-            f"({lat.get('path_words', '?')}); neutral score",
+            reason=f"TTFT unknown; {rtt:g} ms network round trip ({words}); neutral score",
             basis="unknown",
         )
-    tp = f"; {lat['tpot_ms']:.0f} ms per output token" if lat.get("tpot_ms") is not None else ""
-    slow = lat.get("slowest_first_token_ms")
-    worst = (
-        f"; slowest part serving tokens: {lat.get('slowest_part')} at {slow:,.0f} ms (what max_latency_ms "
-        f"is checked against)"
-        if slow is not None and abs(float(slow) - float(t)) >= 0.5
-        else ""
-    )
+    t = lat.first_token_ms
+    tp = f"; {lat.tpot_ms:.0f} ms per output token" if lat.tpot_ms is not None else ""
     reason = (
-        f"first token at the user in {t:,.0f} ms: {lat['rtt_ms']:g} ms round trip ({lat['path_words']}) + "
-        f"{lat['ttft_ms']:,.0f} ms TTFT ({lat['basis']}){tp}{worst}"
+        f"first token at the user in {t:,.0f} ms: {lat.rtt_ms:g} ms round trip ({lat.path_words}) + "
+        f"{lat.ttft_ms:,.0f} ms TTFT ({lat.basis}){tp}{_slowest_words(lat, t)}"
     )
     return CriterionScore(
         score=_clip(10.0 * (1.0 - t / (2.0 * lim))),
@@ -239,30 +243,28 @@ def _latency(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
 
 
 def _availability(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
-    a = ctx.availability.get(f.id, {})
-    if not a.get("modelled"):
-        return CriterionScore(
-            score=5.0, reason="; ".join(a.get("notes", [])) or "not modelled", basis="unknown"
-        )
-    u = float(a["unavailability"])
+    a = ctx.availability.get(f.id) or Availability()
+    if not a.modelled:
+        return CriterionScore(score=5.0, reason="; ".join(a.notes) or "not modelled", basis="unknown")
+    u = a.unavailability or 0.0
     nines = -math.log10(u) if u > 0 else 5.0
-    parts = sorted(a["components"], key=lambda c: -c["downtime_hours_per_year"])
-    detail = ", ".join(f"{c['name']} {c['downtime_hours_per_year']:.2f} h" for c in parts[:3])
+    parts = sorted(a.components, key=lambda c: -c.downtime_hours_per_year)
+    detail = ", ".join(f"{c.name} {c.downtime_hours_per_year:.2f} h" for c in parts[:3])
     money = ""
-    if a.get("downtime_usd_per_year") is not None:
+    if a.downtime_usd_per_year is not None:
         money = (
-            f"; {format_usd(a['downtime_usd_per_year'], cents_below=0)}/yr at "
+            f"; {format_usd(a.downtime_usd_per_year, cents_below=0)}/yr at "
             f"{format_usd(ctx.settings.downtime_usd_per_hour, cents_below=0)}/h "
-            f"over {a['downtime_active_hours_per_year']:.1f} h in active hours"
+            f"over {a.downtime_active_hours_per_year:.1f} h in active hours"
         )
     reason = (
-        f"expected downtime {a['downtime_hours_per_year']:.1f} h/yr ({a['availability_pct']:.3f} %): "
+        f"expected downtime {a.downtime_hours_per_year:.1f} h/yr ({a.availability_pct:.3f} %): "
         f"{detail}{money}"
     )
     return CriterionScore(
         score=_clip(10.0 * (nines - 1.0) / 4.0),
         reason=reason,
-        value=a["downtime_hours_per_year"],
+        value=a.downtime_hours_per_year,
         unit="h/yr",
         basis="10 x (nines - 1) / 4, availability.csv",
     )
@@ -326,12 +328,13 @@ def _context(f: OptionFacts, ctx: ScoreContext) -> tuple[dict[str, str], dict[st
         link_words = "the cloud provider's network"
     weeks, _ = ctx.lead_weeks(f)
     life = f.useful_life_years
+    lat = ctx.latency.get(f.id)  # estimated for feasible options only: a hybrid's infeasible part has none
     values: dict[str, Any] = {
         "provider": f.provider or "the provider",
         "gpu": f.gpu or "GPU",
         "gpu_count": f.gpu_count,
         "classification": c.data_classification,
-        "path_words": ctx.latency.get(f.id, {}).get("path_words", "the network"),
+        "path_words": lat.path_words if lat is not None else "the network",
         "link_words": link_words,
         "internet_h": link_h,
         "where": f"{f.provider} {f.region}" if f.region else (f.provider or "the provider"),
@@ -339,10 +342,15 @@ def _context(f: OptionFacts, ctx: ScoreContext) -> tuple[dict[str, str], dict[st
         "life_years": float(life),
     }
     if f.kind == "cloud":
-        all_types = sorted({r.gpu for r in catalog.table("clouds")})
-        mine = sorted({r.gpu for r in catalog.table("clouds") if r.provider == f.provider})
+        mine, all_types = _cloud_gpu_types(f.provider)
         values.update(n_types=len(mine), n_all=len(all_types), types=", ".join(mine) or "none listed")
     return match, values
+
+
+def _cloud_gpu_types(provider: str | None) -> tuple[list[str], list[str]]:
+    """GPU types the cloud catalog lists for ``provider``, and for every provider, sorted."""
+    rows = catalog.table("clouds")
+    return sorted({r.gpu for r in rows if r.provider == provider}), sorted({r.gpu for r in rows})
 
 
 def trait_for(criterion: str, f: OptionFacts, ctx: ScoreContext) -> tuple[float, str]:
@@ -361,12 +369,12 @@ def trait_for(criterion: str, f: OptionFacts, ctx: ScoreContext) -> tuple[float,
         return 5.0, f"no data for {criterion} of kind {f.kind}; neutral score"
     best = max(hits, key=lambda t: (len(t.when), t.kind != "*"))
     ctx.sources.append(
-        {
-            "table": "criteria_traits.csv",
-            "key": f"{criterion} [{best.kind}; {'&'.join(k + '=' + v for k, v in best.when) or 'any'}]",
-            "as_of": best.as_of,
-            "source": best.source,
-        }
+        SourceRef(
+            table="criteria_traits.csv",
+            key=f"{criterion} [{best.kind}; {'&'.join(k + '=' + v for k, v in best.when) or 'any'}]",
+            as_of=best.as_of,
+            source=best.source,
+        )
     )
     return best.score, _format(best.reason, values)
 
@@ -376,10 +384,9 @@ def _trait_scorer(criterion: str) -> Callable[[OptionFacts, ScoreContext], Crite
         s, reason = trait_for(criterion, f, ctx)
         value = None
         if criterion == "accelerator_access" and f.kind == "cloud":
-            _, values = _context(f, ctx)
-            share = values["n_types"] / values["n_all"] if values.get("n_all") else 0.0
-            s += 5.0 * share
-            value = float(values["n_types"])
+            mine, all_types = _cloud_gpu_types(f.provider)
+            s += 5.0 * (len(mine) / len(all_types) if all_types else 0.0)
+            value = float(len(mine))
         return CriterionScore(
             score=_clip(s), reason=reason, value=value, basis="criteria_traits.csv (answers and option kind)"
         )

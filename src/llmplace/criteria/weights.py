@@ -19,13 +19,15 @@ changes the winner only when the tie-break favours the challenger.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..catalog import criteria_data as data
 from ..results import Weights, WeightSensitivity
+from .facts import OptionFacts
 
-__all__ = ["ranking", "resolve_weights", "sensitivity", "weighted_totals"]
+__all__ = ["ranking", "resolve_weights", "sensitivity", "tiebreak_keys", "weighted_totals"]
 
 TIE_DIGITS = 9  #: weighted totals equal to this many decimals tie (float noise is not a lead)
 
@@ -60,6 +62,12 @@ def ranking(totals: Mapping[str, float], tiebreak: Mapping[str, Sequence[float]]
     """Options best first: the higher weighted total, then on a tie the smaller ``tiebreak`` key."""
     tb = tiebreak or {}
     return sorted(totals, key=lambda o: (-round(totals[o], TIE_DIGITS), tuple(tb.get(o, ()))))
+
+
+def tiebreak_keys(facts: Sequence[OptionFacts], ids: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Tie-break key per option: the lower TCO, then the earlier option in the comparison."""
+    tco = {f.id: f.tco_usd for f in facts}
+    return {o: (round(tco[o], 6), float(i)) for i, o in enumerate(ids)}
 
 
 def sensitivity(
@@ -112,7 +120,15 @@ def sensitivity(
                 threshold_points=w_star,
                 direction="raise" if up else "lower",
                 challenger=o,
-                relative_change=(d / wc) if wc > 0 else None,
+                relative_change=_relative(d, wc),
             )
         )
     return out
+
+
+def _relative(move: float, points: float) -> float | None:
+    """``move / points``, or None when the weight is 0 or so small that the ratio overflows to infinity."""
+    if points <= 0:
+        return None
+    ratio = move / points
+    return ratio if math.isfinite(ratio) else None

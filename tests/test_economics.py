@@ -253,3 +253,52 @@ def test_tied_options_share_the_probability_of_being_cheapest():
     assert sum(p.values()) == pytest.approx(1.0)
     assert r.option("b").risk.probability_cheapest == pytest.approx(0.5)
     assert np.isclose(sum(o.risk.probability_cheapest for o in r.options), 1.0)
+
+
+# --- 4. a hybrid's base plans at the same utilisation as the pure option -----------------------------------
+
+RATE = 4000.0  # output tokens/s, flat all month: 4 servers of 1,000 tokens/s at 100 %, 5 at the 80 % target
+
+
+def _hybrid_doc(base: dict, **hybrid):
+    out_per_month = RATE * 730 * 3600
+    return {
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": 4 * out_per_month, "input_tokens_per_request": 3,
+                     "output_tokens_per_request": 1, "peak_to_average": 1},
+        "options": [
+            {"id": "base", "throughput_tokens_per_s": 1000, "target_utilisation": 0.8, "staff_fte": 0, **base},
+            {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30, "staff_fte": 0},
+            {"kind": "hybrid", "id": "hyb", "base": "base", "overflow": "api", **hybrid},
+        ],
+        "site": dict(SITE0),
+        "finance": {"horizon_months": 12, "discount_rate_pct_per_year": 0},
+    }
+
+
+OWNED = {"kind": "in_house", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE, "max_power_kw": 10.2,
+         "idle_power_kw": 2.0}
+RESERVED = {"kind": "cloud", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 10.0, "plan": "reserved_1y"}
+
+
+@pytest.mark.parametrize("base", [OWNED, RESERVED], ids=["owned", "reserved"])
+def test_hybrid_base_carries_at_most_the_target_utilisation(base):
+    """A hybrid's base is loaded like the pure option of its kind: at most 80 % of its capacity.
+
+    4,000 output tokens/s, flat, on units of 1,000 tokens/s planned at 80 %: the pure option runs
+    5 units (4,000 / 800). Before, the hybrid's base ran at 100 %: 4 units carried all of it with
+    $0 overflow, one unit cheaper than the pure fleet serving the same tokens (owned: $1.27M against
+    $1.59M; reserved: 4 x 730 x 12 x $10 = $350,400 against $438,000). Now 4 units carry 3,200
+    tokens/s and 800 (20 % of the tokens) overflow to the API at ~$126k a month, so the optimiser
+    keeps 5 units, the pure fleet's size, and the hybrid costs what the pure option costs.
+    """
+    r = compare(parse_scenario(_hybrid_doc(base)))
+    pure, hyb = r.option("base"), r.option("hyb")
+    assert max(pure.units) == 5
+    assert hyb.tco_usd >= pure.tco_usd * (1 - 1e-9)
+    for point in hyb.hybrid.cost_curve:  # any base that serves everything costs at least the pure option
+        if point.share_served_by_base >= 1 - 1e-9:
+            assert point.cost_usd >= pure.tco_usd * (1 - 1e-9), point
+    four = compare(parse_scenario(_hybrid_doc(base, base_units=4))).option("hyb")
+    assert four.hybrid.share_served_by_overflow == pytest.approx(0.2)
+    assert max(four.utilisation) == pytest.approx(0.8)

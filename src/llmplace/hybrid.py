@@ -1,7 +1,8 @@
 """Hybrid deployments: a base of owned servers (or reserved instances) with overflow elsewhere.
 
-The base serves each hour what its capacity allows; the overflow (on-demand or spot cloud
-instances, or a per-token API) serves the rest. The optimiser (:func:`optimise`, the only one)
+The base serves each hour what its capacity allows at the base option's ``target_utilisation`` (the
+rule its pure option plans by, on the same latency-bound capacity); the overflow (on-demand or spot
+cloud instances, or a per-token API) serves the rest. The optimiser (:func:`optimise`, the only one)
 evaluates base sizes from zero to the size that carries the whole peak, plus the pure option's own
 procurement plan, with the same cost functions as the pure options, and keeps the cheapest by the
 option's objective (TCO or NPV), per sample when inputs are sampled. Zero base is the pure
@@ -53,15 +54,16 @@ def _combine(base: Flows, over: Flows) -> Flows:
 
 
 def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int) -> tuple[Flows, Load]:
-    """``n`` committed instances carrying the load up to their full capacity, and the load left over."""
+    """``n`` committed instances carrying the load up to ``target_utilisation`` of their capacity (as the pure
+    reserved option plans them), and the load left over for the overflow."""
     assert base.capacity is not None and isinstance(base.option, CloudOption)
     per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
-    cap = n * per_inst + np.zeros(load.peak.shape)
+    cap = n * per_inst * base.option.target_utilisation + np.zeros(load.peak.shape)
     served_rate = np.minimum(load.rate, cap[..., None])
     served = Load(rate_given=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
                   total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
-    # the base carries up to its full capacity: its n committed instances are the whole base fleet
-    committed = base.option.model_copy(update={"billing": "always_on", "min_instances": 0, "target_utilisation": 1.0})
+    # the load carried needs at most the n committed instances at the target utilisation: they are the whole base
+    committed = base.option.model_copy(update={"billing": "always_on", "min_instances": 0})
     flows = cloud_flows(base, s, served, sv, reserved=n, note=False, option=committed)
     rest = Load(rate_given=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - cap, 0.0),
                 total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
@@ -102,8 +104,9 @@ def _grid(d: Deployment, load: Load) -> list[BaseSize]:
     base = d.parts[0]
     if d.option.base_units is not None:
         return [d.option.base_units]
-    assert base.capacity is not None
-    per_unit = float(np.min(base.capacity.replicas_per_unit * np.asarray(base.capacity.output_tokens_per_s)))
+    assert base.capacity is not None and isinstance(base.option, (InHouseOption, CloudOption))
+    per_unit = float(np.min(base.capacity.replicas_per_unit * np.asarray(base.capacity.output_tokens_per_s)
+                            * np.asarray(base.option.target_utilisation)))  # what one unit may carry
     n_max = whole_units_int(float(np.max(load.peak)) / per_unit)
     sizes: list[BaseSize] = list(range(n_max + 1)) if n_max <= MAX_FULL_SEARCH else \
         sorted(set(np.linspace(0, n_max, MAX_FULL_SEARCH // 2).round().astype(int).tolist()))

@@ -192,7 +192,9 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
                    with_residual: bool = False) -> Flows:
     """Flows of an owned fleet (``fleet[..., m]`` serving servers) that serves ``load`` as far as it can.
 
-    With ``with_residual`` the load the fleet cannot carry is returned as ``Flows.residual`` (for a hybrid).
+    With ``with_residual`` (the base of a hybrid) the fleet carries at most ``target_utilisation`` of its
+    capacity, as the pure option plans it, and the load above that is returned as ``Flows.residual`` for
+    the overflow. A pure fleet that falls short carries up to its full capacity and reports the rest unserved.
     """
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.server is not None and d.capacity is not None
@@ -202,7 +204,8 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     owned[fleet == 0] = 0
     own, buys, after = _ownership(d, s, sv, owned)
     capacity = serving * per_server
-    served_rh = load.served_rate_hours(capacity)  # output tokens/s x hours actually served
+    carried = capacity * opt.target_utilisation if with_residual else capacity  # what the fleet may carry
+    served_rh = load.served_rate_hours(carried)  # output tokens/s x hours actually served
     active_h = _active_hours(load)
     util = np.where(capacity > 0, served_rh / np.where(capacity > 0, capacity, 1.0), 0.0) \
         / np.where(active_h > 0, active_h, 1.0)
@@ -218,8 +221,8 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     served_out = served_rh * 3600.0
     residual = None
     if with_residual:
-        residual = Load(rate_given=load.rate - np.minimum(load.rate, capacity[..., None]), hours=load.hours,
-                        peak=np.maximum(load.peak - capacity, 0.0), total_per_output=load.total_per_output,
+        residual = Load(rate_given=load.rate - np.minimum(load.rate, carried[..., None]), hours=load.hours,
+                        peak=np.maximum(load.peak - carried, 0.0), total_per_output=load.total_per_output,
                         cached_share=load.cached_share, active=load.active)
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": own["capex"]},

@@ -119,3 +119,16 @@ def test_raising_a_weight_in_a_scenario_keeps_the_best_option_ahead():
     rank0 = base.option(best).criteria.rank
     raised = compare(_doc(criteria={"profile": "balanced", "weights": {crit: 20}}))
     assert raised.option(best).criteria.rank <= rank0
+
+
+def test_a_vanishing_weight_reports_no_relative_change_instead_of_infinity():
+    """A weight of 1.1e-308 points: the distance to the tie over it overflows a float (inf).
+
+    The comparison refused its own result ("internal error: ... inf at recommendation.sensitivity");
+    such a weight is as good as zero, and a zero weight reports no relative change.
+    """
+    doc = _doc({"data_classification": "regulated", "third_party_processing": False},
+               {"profile": "balanced", "weights": {"cost_predictability": 1.1125369292536007e-308, "total_cost": 50.0}},
+               api_price=1.0)
+    rows = {s.criterion: s for s in compare(doc).recommendation.sensitivity}
+    assert rows["cost_predictability"].relative_change is None

@@ -19,6 +19,7 @@ changes the winner only when the tie-break favours the challenger.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -105,6 +106,7 @@ def sensitivity(
             out.append(WeightSensitivity(criterion=c, points=wc))
             continue
         d, o, w_star, up = best
+        rel = d / wc if wc > 0 else None  # a weight so small the ratio overflows has no meaningful one either
         out.append(
             WeightSensitivity(
                 criterion=c,
@@ -112,7 +114,7 @@ def sensitivity(
                 threshold_points=w_star,
                 direction="raise" if up else "lower",
                 challenger=o,
-                relative_change=(d / wc) if wc > 0 else None,
+                relative_change=rel if rel is not None and math.isfinite(rel) else None,
             )
         )
     return out

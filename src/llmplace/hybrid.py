@@ -38,18 +38,31 @@ def _overflow(over: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flow
     return api_flows(over, s, load, sv)
 
 
+def _categories(base: dict[str, np.ndarray], over: dict[str, np.ndarray], staff: np.ndarray
+                ) -> dict[str, np.ndarray]:
+    """The base's categories, then the overflow's as ``overflow_*``; one ``staff`` item for the shared team."""
+    keep = bool(np.any(staff))
+    out = {k: staff if k == "staff" else v for k, v in base.items() if k != "staff" or keep}
+    if keep and "staff" not in out:
+        out["staff"] = staff
+    out.update({f"overflow_{k}": v for k, v in over.items() if k != "staff"})
+    return out
+
+
 def _combine(base: Flows, over: Flows) -> Flows:
-    cash = dict(base.cash)
-    amort = dict(base.amortised)
-    for k, v in over.cash.items():
-        cash[f"overflow_{k}"] = v
-    for k, v in over.amortised.items():
-        amort[f"overflow_{k}"] = v
+    """One hybrid from its parts; their staff is one team (see :mod:`llmplace.costs.staff`): per role the larger
+    fixed team of the parts in use, plus the variable staff of each, so an unused overflow adds nothing."""
+    assert base.staff is not None and over.staff is not None
+    team = base.staff.shared_with(over.staff)
+    staff_usd = team.usd()
     assert over.after_horizon is None  # the overflow (on-demand, spot or an API) commits to nothing
-    return Flows(cash=cash, amortised=amort, upfront_usd=base.upfront_usd, units=base.units,
+    return Flows(cash=_categories(base.cash, over.cash, staff_usd),
+                 amortised=_categories(base.amortised, over.amortised, staff_usd),
+                 upfront_usd=base.upfront_usd, units=base.units,
                  served_tokens=base.served_tokens + over.served_tokens,
                  unserved_tokens=over.unserved_tokens, utilisation=base.utilisation, purchases=base.purchases,
-                 overflow_served_tokens=over.served_tokens, notes=base.notes + over.notes, staff_fte=base.staff_fte,
+                 overflow_served_tokens=over.served_tokens, notes=base.notes + over.notes,
+                 staff_fte=np.broadcast_to(team.fte(), np.shape(staff_usd)), staff=team,
                  after_horizon=base.after_horizon)
 
 

@@ -8,8 +8,10 @@ import pytest
 from llmplace import compare, parse_scenario
 from llmplace.options import Capacity, units_needed
 
+from .conftest import NO_STAFF, wages
+
 SITE0 = {"electricity_usd_per_kwh": 0.1, "pue": 1.5, "maintenance_pct_of_capex_per_year": 12,
-         "staff_fte_per_server": 0.0, "setup_usd_per_server": 0, "staff_loaded_usd_per_year": 120000}
+         **NO_STAFF, "setup_usd_per_server": 0, **wages(120000)}
 
 
 def _scenario(tokens=1e9, growth=0.0, **fin):

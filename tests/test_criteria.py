@@ -13,15 +13,15 @@ from llmplace import InputError, compare, parse_scenario
 from llmplace.catalog import criteria_data as cdata
 from llmplace.criteria import CRITERIA, evaluate
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, wages
 
 SITE0 = {
     "electricity_usd_per_kwh": 0.1,
     "pue": 1.5,
     "maintenance_pct_of_capex_per_year": 10,
-    "staff_fte_per_server": 0.25,
+    "staff_variable_fte_at_8_gpus": 0.25,
     "setup_usd_per_server": 0,
-    "staff_loaded_usd_per_year": 120000,
+    **wages(120000),
 }
 
 

@@ -133,11 +133,11 @@ def test_regions_that_cannot_each_carry_the_load_are_not_independent_copies():
 
 
 def test_hybrid_latency_limit_checks_its_slowest_serving_part():
-    # 4e10 tokens: one base server (4,000 tokens/s) serves s = 77.5 % of tokens at 1 + 100 = 101 ms; the
-    # API serves the rest at 30 + 500 = 530 ms. Mean 0.775 x 101 + 0.225 x 530 = 197 ms passed a 300 ms
-    # limit before; the API part's 530 ms must not.
+    # 4e10 tokens: one base server planned at 100 % (4,000 tokens/s) serves s = 77.5 % of tokens at
+    # 1 + 100 = 101 ms; the API serves the rest at 30 + 500 = 530 ms. Mean 0.775 x 101 + 0.225 x 530 = 197 ms
+    # passed a 300 ms limit before; the API part's 530 ms must not.
     def run(limit: float, tokens: float):
-        doc = _with_hybrid(_doc({"max_latency_ms": limit}), 1)
+        doc = _with_hybrid(_doc({"max_latency_ms": limit}, own={"target_utilisation": 1.0}), 1)
         doc["latency"] = {"ttft_ms": 100}
         doc["workload"]["tokens_per_month"] = tokens
         return compare(doc).option("hyb")

@@ -129,3 +129,16 @@ def test_a_subnormal_weight_gives_no_infinite_relative_change():
     assert out["b"].relative_change is None
     r = compare(_doc(criteria={"weights": {"cost_predictability": 5e-324, "total_cost": 50.0}}))
     assert r.recommendation.option is not None
+
+
+def test_a_vanishing_weight_reports_no_relative_change_instead_of_infinity():
+    """A weight of 1.1e-308 points: the distance to the tie over it overflows a float (inf).
+
+    The comparison refused its own result ("internal error: ... inf at recommendation.sensitivity");
+    such a weight is as good as zero, and a zero weight reports no relative change.
+    """
+    doc = _doc({"data_classification": "regulated", "third_party_processing": False},
+               {"profile": "balanced", "weights": {"cost_predictability": 1.1125369292536007e-308, "total_cost": 50.0}},
+               api_price=1.0)
+    rows = {s.criterion: s for s in compare(doc).recommendation.sensitivity}
+    assert rows["cost_predictability"].relative_change is None

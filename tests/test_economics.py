@@ -11,10 +11,13 @@ import pytest
 from llmplace import InputError, compare, parse_scenario
 from llmplace.catalog import site_defaults
 
+from .conftest import NO_STAFF, ROOT, wages
+
+EXAMPLES_DIR = ROOT / "examples"
+
 # No running cost beyond what each test adds: the cash view's capital and commitment items stand alone.
 SITE0 = {"electricity_usd_per_kwh": 0.0, "pue": 1.0, "maintenance_pct_of_capex_per_year": 0,
-         "staff_fte_per_server": 0.0, "setup_usd_per_server": 0, "facility_usd_per_month": 0,
-         "staff_loaded_usd_per_year": 120000}
+         **NO_STAFF, "setup_usd_per_server": 0, "facility_usd_per_month": 0, **wages(120000)}
 PRICE = 317000.0  # the catalog's 8x H100 HGX build (servers.csv hgx-h100-8x-oem)
 
 
@@ -253,3 +256,204 @@ def test_tied_options_share_the_probability_of_being_cheapest():
     assert sum(p.values()) == pytest.approx(1.0)
     assert r.option("b").risk.probability_cheapest == pytest.approx(0.5)
     assert np.isclose(sum(o.risk.probability_cheapest for o in r.options), 1.0)
+
+
+# --- 4. a hybrid's base plans at the same utilisation as the pure option -----------------------------------
+
+RATE = 4000.0  # output tokens/s, flat all month: 4 servers of 1,000 tokens/s at 100 %, 5 at the 80 % target
+
+
+def _hybrid_doc(base: dict, **hybrid):
+    out_per_month = RATE * 730 * 3600
+    return {
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": 4 * out_per_month, "input_tokens_per_request": 3,
+                     "output_tokens_per_request": 1, "peak_to_average": 1},
+        "options": [
+            {"id": "base", "throughput_tokens_per_s": 1000, "target_utilisation": 0.8, "staff_fte": 0, **base},
+            {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30, "staff_fte": 0},
+            {"kind": "hybrid", "id": "hyb", "base": "base", "overflow": "api", **hybrid},
+        ],
+        "site": dict(SITE0),
+        "finance": {"horizon_months": 12, "discount_rate_pct_per_year": 0},
+    }
+
+
+OWNED = {"kind": "in_house", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE, "max_power_kw": 10.2,
+         "idle_power_kw": 2.0}
+RESERVED = {"kind": "cloud", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 10.0, "plan": "reserved_1y"}
+
+
+@pytest.mark.parametrize("base", [OWNED, RESERVED], ids=["owned", "reserved"])
+def test_hybrid_base_carries_at_most_the_target_utilisation(base):
+    """A hybrid's base is loaded like the pure option of its kind: at most 80 % of its capacity.
+
+    4,000 output tokens/s, flat, on units of 1,000 tokens/s planned at 80 %: the pure option runs
+    5 units (4,000 / 800). Before, the hybrid's base ran at 100 %: 4 units carried all of it with
+    $0 overflow, one unit cheaper than the pure fleet serving the same tokens (owned: $1.27M against
+    $1.59M; reserved: 4 x 730 x 12 x $10 = $350,400 against $438,000). Now 4 units carry 3,200
+    tokens/s and 800 (20 % of the tokens) overflow to the API at ~$126k a month, so the optimiser
+    keeps 5 units, the pure fleet's size, and the hybrid costs what the pure option costs.
+    """
+    r = compare(parse_scenario(_hybrid_doc(base)))
+    pure, hyb = r.option("base"), r.option("hyb")
+    assert max(pure.units) == 5
+    assert hyb.tco_usd >= pure.tco_usd * (1 - 1e-9)
+    for point in hyb.hybrid.cost_curve:  # any base that serves everything costs at least the pure option
+        if point.share_served_by_base >= 1 - 1e-9:
+            assert point.cost_usd >= pure.tco_usd * (1 - 1e-9), point
+    four = compare(parse_scenario(_hybrid_doc(base, base_units=4))).option("hyb")
+    assert four.hybrid.share_served_by_overflow == pytest.approx(0.2)
+    assert max(four.utilisation) == pytest.approx(0.8)
+
+
+# --- 5. staff: a fixed team per option kind plus a variable part by GPUs, each role at its own wage -----------
+
+SYSADMIN, ML = 137800.0, 205800.0  # site.csv loaded wages: BLS 15-1244 and 15-1252 x 1.4235 benefits load
+
+
+def _staff_doc(site=None, **extra):
+    return {
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": 1e9, "input_tokens_per_request": 3, "output_tokens_per_request": 1,
+                     "peak_to_average": 1},
+        "options": [
+            {"kind": "in_house", "id": "tower", "gpu": "l40s", "gpu_count": 1, "purchase_usd": 15000,
+             "max_power_kw": 0.6, "idle_power_kw": 0.1, "throughput_tokens_per_s": 1e6},
+            {"kind": "in_house", "id": "hgx", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE,
+             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, **extra},
+            {"kind": "cloud", "id": "rented", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 30,
+             "throughput_tokens_per_s": 1e6},
+            {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30},
+        ],
+        "site": site or {},
+        "finance": {"horizon_months": 12},
+    }
+
+
+def _fte(result, option_id: str) -> float:
+    return float(np.mean(result.option(option_id).footprint.staff_fte))
+
+
+def test_staff_is_a_fixed_team_per_kind_plus_a_variable_part_by_gpus():
+    """Staff = the kind's fixed team + 0.25 x (GPUs / 8) ^ 0.5 sysadmin FTE (rented GPUs: half), roles at own wages.
+
+    Before, every server was 0.25 FTE whatever its size (a 1-GPU tower like an 8-GPU HGX), a rented
+    instance 0.125, an API nothing, all at the sysadmin wage. Now (site.csv defaults):
+    tower 0.25 + 0.2 + 0.25 x (1/8)^0.5 = 0.538 FTE; HGX 0.45 + 0.25 = 0.70 (0.5 FTE of infrastructure
+    engineer for one 8x H100 server, as Spheron's cost analysis puts it, plus 0.2 FTE of model work);
+    the rented 8-GPU instance 0.1 + 0.2 + 0.125 = 0.425; the API 0.1 FTE of ML engineer.
+    HGX staff a month: (0.5 x 137,800 + 0.2 x 205,800) / 12 = $9,171.67; API: 0.1 x 205,800 / 12 = $1,715.
+    On examples/classification-8b.yaml the 8-GPU server was charged less staff (0.25 FTE) than the
+    fleet of 1-GPU cloud instances serving the same load (0.31 FTE); now 0.70 against 0.37.
+    """
+    rows = site_defaults()
+    assert {k: rows[k].value for k in ("in_house_team_sysadmin_fte", "in_house_team_ml_engineer_fte",
+                                       "cloud_team_sysadmin_fte", "cloud_team_ml_engineer_fte",
+                                       "api_team_sysadmin_fte", "api_team_ml_engineer_fte",
+                                       "staff_variable_fte_at_8_gpus", "staff_variable_gpu_exponent",
+                                       "cloud_staff_variable_share")} == {
+        "in_house_team_sysadmin_fte": 0.25, "in_house_team_ml_engineer_fte": 0.2, "cloud_team_sysadmin_fte": 0.1,
+        "cloud_team_ml_engineer_fte": 0.2, "api_team_sysadmin_fte": 0.0, "api_team_ml_engineer_fte": 0.1,
+        "staff_variable_fte_at_8_gpus": 0.25, "staff_variable_gpu_exponent": 0.5, "cloud_staff_variable_share": 0.5}
+    assert (rows["sysadmin_loaded_usd_per_year"].value, rows["ml_engineer_loaded_usd_per_year"].value) == (SYSADMIN, ML)
+    r = compare(parse_scenario(_staff_doc()))
+    assert _fte(r, "tower") == pytest.approx(0.45 + 0.25 * (1 / 8) ** 0.5)
+    assert _fte(r, "hgx") == pytest.approx(0.70)
+    assert _fte(r, "rented") == pytest.approx(0.425)
+    assert _fte(r, "api") == pytest.approx(0.1)
+    assert r.option("hgx").monthly_by_category_usd["staff"][0] == pytest.approx((0.5 * SYSADMIN + 0.2 * ML) / 12)
+    assert r.option("api").monthly_by_category_usd["staff"][0] == pytest.approx(0.1 * ML / 12)
+    example = compare(EXAMPLES_DIR / "classification-8b.yaml")
+    assert _fte(example, "own-8xl40s") > _fte(example, "aws-l40s-on-demand") > _fte(example, "groq") > 0
+
+
+def test_variable_staff_grows_less_than_the_fleet():
+    """Four 8-GPU servers: 0.45 + 0.25 x (32 / 8) ^ 0.5 = 0.95 FTE, not 0.45 + 4 x 0.25 = 1.45.
+
+    The exponent 0.5 sits between the conventional 1 sysadmin per 20 servers and the ~1 per 1,000 of a
+    modern, automated data centre (TechTarget; site.csv staff_variable_gpu_exponent): four times the
+    GPUs need twice the variable staff, so the variable FTE per GPU halves (0.25 / 8 -> 0.5 / 32).
+    """
+    r = compare(parse_scenario(_staff_doc(servers=4)))
+    assert _fte(r, "hgx") == pytest.approx(0.95)
+    linear = compare(parse_scenario(_staff_doc(site={"staff_variable_gpu_exponent": 1}, servers=4)))
+    assert _fte(linear, "hgx") == pytest.approx(1.45)
+
+
+def test_overflow_carries_variable_staff_only_while_it_is_used():
+    """One owned 8-GPU server (800 output tokens/s at 80 %) with 1-GPU cloud instances as overflow.
+
+    Demand starts at 600 tokens/s and grows 10 % a month, so the overflow runs from month 5
+    (600 x 1.1^4 = 878 > 800). One team runs both: per role the larger fixed team (in-house 0.25
+    sysadmin + 0.2 ML against cloud 0.1 + 0.2), so months 1-4 carry the in-house 0.70 FTE and no more;
+    from month 5 the overflow adds only its variable part, 0.125 x (GPUs in use on average / 8) ^ 0.5,
+    its GPUs being the instance-hours billed ($1 an hour) over the month's 730 hours.
+    """
+    out_per_month = 600 * 730 * 3600
+    doc = {
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": 4 * out_per_month, "input_tokens_per_request": 3,
+                     "output_tokens_per_request": 1, "peak_to_average": 1, "growth_pct_per_month": 10},
+        "options": [
+            {"kind": "in_house", "id": "own", **{k: v for k, v in OWNED.items() if k != "kind"},
+             "throughput_tokens_per_s": 1000},
+            {"kind": "cloud", "id": "burst", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 1.0,
+             "throughput_tokens_per_s": 100, "billing": "autoscaled"},
+            {"kind": "hybrid", "id": "hyb", "base": "own", "overflow": "burst", "base_units": 1},
+        ],
+        "finance": {"horizon_months": 12},
+    }
+    hyb = compare(parse_scenario(doc)).option("hyb")
+    gpus = np.array(hyb.monthly_by_category_usd["overflow_compute"]) / (730 * 1.0)
+    assert list(gpus[:4] > 0) == [False] * 4 and all(gpus[4:] > 0)
+    assert hyb.footprint.staff_fte == pytest.approx(list(0.70 + 0.125 * np.sqrt(gpus / 8)))
+    assert "overflow_staff" not in hyb.by_category_usd
+
+
+def test_staff_defaults_are_overridable_and_old_site_keys_still_read():
+    """Site keys replace each default; an option's staff_fte replaces the total; old keys still work.
+
+    ``staff_fte: 2`` on the HGX is priced at the in-house team's role mix (0.25 : 0.2):
+    (2 x 0.25/0.45 x 137,800 + 2 x 0.2/0.45 x 205,800) / 12 = $27,999 a month. The deprecated
+    ``staff_fte_per_server`` is read as the variable FTE at 8 GPUs and ``staff_loaded_usd_per_year`` as
+    both wages, with a note naming the fields to write; giving an old key and its new one is an error.
+    """
+    r = compare(parse_scenario(_staff_doc(site={"in_house_team_sysadmin_fte": 1.0, "api_team_ml_engineer_fte": 0.5,
+                                                "cloud_staff_variable_share": 1.0})))
+    assert _fte(r, "hgx") == pytest.approx(1.0 + 0.2 + 0.25)
+    assert _fte(r, "rented") == pytest.approx(0.3 + 0.25)
+    assert _fte(r, "api") == pytest.approx(0.5)
+    own = compare(parse_scenario(_staff_doc(staff_fte=2))).option("hgx")
+    assert own.footprint.staff_fte == pytest.approx([2.0] * 12)
+    assert own.monthly_by_category_usd["staff"][0] == pytest.approx((2 * 0.25 / 0.45 * SYSADMIN
+                                                                     + 2 * 0.2 / 0.45 * ML) / 12)
+    with pytest.warns(FutureWarning, match="is deprecated; write site.") as caught:
+        old = compare(parse_scenario(_staff_doc(site={"staff_fte_per_server": 0.1,
+                                                      "staff_loaded_usd_per_year": 100000})))
+    assert sorted(str(w.message).split()[0] for w in caught) == ["site.staff_fte_per_server",
+                                                                 "site.staff_loaded_usd_per_year"]
+    assert _fte(old, "hgx") == pytest.approx(0.45 + 0.1)
+    assert old.option("api").monthly_by_category_usd["staff"][0] == pytest.approx(0.1 * 100000 / 12)
+    noted = {a.name: a for a in old.assumptions}
+    assert "deprecated" in noted["staff_variable_fte_at_8_gpus"].source
+    assert noted["ml_engineer_loaded_usd_per_year"].value == 100000
+    for site, field in (({"staff_fte_per_server": 0.1, "staff_variable_fte_at_8_gpus": 0.2}, "staff_fte_per_server"),
+                        ({"staff_variable_gpu_exponent": 1.5}, "staff_variable_gpu_exponent")):
+        with pytest.raises(InputError) as e:
+            parse_scenario(_staff_doc(site=site))
+        assert "\n" not in str(e.value) and f"site.{field}" in str(e.value)
+
+
+def test_maintenance_score_reads_the_staff_the_engine_charged():
+    """The maintenance criterion scores the engine's FTE: 10 / (1 + FTE / 0.5) before the skills penalty.
+
+    On examples/classification-8b.yaml the API now carries its 0.10 FTE team (it scored as if no one
+    ran it), and every option's criterion value is the mean FTE the costing charged.
+    """
+    r = compare(EXAMPLES_DIR / "classification-8b.yaml")
+    for o in r.options:
+        if o.feasible and o.criteria is not None and "maintenance_burden" in o.criteria.scores:
+            assert o.criteria.scores["maintenance_burden"].value == pytest.approx(_fte(r, o.id))
+    groq = r.option("groq").criteria.scores["maintenance_burden"]
+    assert groq.value == pytest.approx(0.1) and "0.10 FTE" in groq.reason

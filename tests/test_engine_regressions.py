@@ -11,10 +11,10 @@ from llmplace.options import resolve_options
 from llmplace.risk import evaluate, uncertain_inputs
 from llmplace.site import site_values
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, NO_STAFF, wages
 
 SITE0 = {"electricity_usd_per_kwh": 0.0, "pue": 1.0, "maintenance_pct_of_capex_per_year": 0,
-         "staff_fte_per_server": 0.0, "setup_usd_per_server": 0, "staff_loaded_usd_per_year": 120000}
+         **NO_STAFF, "setup_usd_per_server": 0, **wages(120000)}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
@@ -68,7 +68,7 @@ def test_reserved_cloud_base_hybrid_never_dearer_than_pure_reserved():
 def test_api_staff_uses_the_site_salary_and_its_growth():
     doc = _doc()
     doc["options"][0]["staff_fte"] = 1
-    doc["site"]["staff_loaded_usd_per_year"] = 120000
+    doc["site"].update(wages(120000))
     doc["finance"]["salary_growth_pct_per_year"] = 10
     staff = compare(parse_scenario(doc)).option("api").monthly_by_category_usd["staff"]
     assert staff[0] == pytest.approx(10000)

@@ -10,8 +10,12 @@ import pytest
 from llmplace import InputError, compare, parse_scenario
 from llmplace.risk import set_path
 
+from .conftest import NO_STAFF, wages
+
+# staff linear in GPUs and no fixed team: 0.1 FTE per 4-GPU server (0.2 per 8 GPUs, exponent 1)
 SITE = {"electricity_usd_per_kwh": 0.12, "pue": 1.4, "maintenance_pct_of_capex_per_year": 10,
-        "staff_fte_per_server": 0.1, "setup_usd_per_server": 2000, "staff_loaded_usd_per_year": 150000}
+        **NO_STAFF, "staff_variable_fte_at_8_gpus": 0.2, "staff_variable_gpu_exponent": 1.0,
+        "setup_usd_per_server": 2000, **wages(150000)}
 
 
 def _doc(tokens=5e9, **workload):

@@ -28,29 +28,32 @@ def _doc(name: str) -> dict:
 
 
 def test_criteria_fte_equals_the_input_fte_under_salary_growth() -> None:
-    """0.25 FTE a server stays 0.25 FTE a server when salaries grow 10 % a year.
+    """The staff rule's FTE stays the same FTE when salaries grow 10 % a year.
 
     Before the engine reported FTE as a value, the criteria step divided staff dollars (grown by the
-    salary trend) by the un-grown salary and found 0.288 FTE for one server on this example.
+    salary trend) by the un-grown salary and found 0.288 FTE for one server on a 0.25-FTE rule. Here
+    the in-house team (0.25 sysadmin + 0.2 ML engineer) plus 0.25 x (GPUs / 8) ^ 0.5 for the 8-GPU
+    servers owned: 0.7 FTE a month with one server, whatever the salaries do.
     """
     doc = _doc("internal-assistant-70b.yaml")
     doc.setdefault("finance", {})["salary_growth_pct_per_year"] = 10
-    doc.setdefault("site", {})["staff_fte_per_server"] = 0.25
+    doc.setdefault("site", {}).update({"in_house_team_sysadmin_fte": 0.25, "in_house_team_ml_engineer_fte": 0.2,
+                                       "staff_variable_fte_at_8_gpus": 0.25, "staff_variable_gpu_exponent": 0.5})
     result = llmplace.compare(doc, samples=0)
     checked = 0
     for o in result.options:
         if o.kind != "in_house" or not o.feasible or o.footprint.staff_fte == []:
             continue
         owned = np.asarray(o.units, dtype=float)
-        assert o.footprint.staff_fte == pytest.approx(list(owned * 0.25), rel=1e-12)
-        per_server = np.mean(o.footprint.staff_fte) / np.mean(owned)
-        assert per_server == pytest.approx(0.25, rel=1e-12)
+        expected = np.where(owned > 0, 0.45 + 0.25 * np.sqrt(owned * 8 / 8), 0.0)
+        assert o.footprint.staff_fte == pytest.approx(list(expected), rel=1e-12)
         checked += 1
     assert checked, "the example has an in-house option to check"
     facts = {f.id: f for f in gather(parse_scenario(doc), result)}
     for o in result.options:
         if o.kind == "in_house" and o.feasible:  # what the maintenance score and the plan read
-            assert facts[o.id].staff_fte == pytest.approx(0.25 * np.mean(o.units), rel=1e-12)
+            owned = np.asarray(o.units, dtype=float)
+            assert facts[o.id].staff_fte == pytest.approx(float(np.mean(0.45 + 0.25 * np.sqrt(owned))), rel=1e-12)
 
 
 def test_costing_leaves_deployments_and_scenario_unchanged() -> None:

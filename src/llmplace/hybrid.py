@@ -1,7 +1,8 @@
 """Hybrid deployments: a base of owned servers (or reserved instances) with overflow elsewhere.
 
-The base serves each hour what its capacity allows; the overflow (on-demand or spot cloud
-instances, or a per-token API) serves the rest. The optimiser (:func:`optimise`, the only one)
+The base serves each hour what its capacity allows at the base option's ``target_utilisation`` (the
+rule its pure option plans by, on the same latency-bound capacity); the overflow (on-demand or spot
+cloud instances, or a per-token API) serves the rest. The optimiser (:func:`optimise`, the only one)
 evaluates base sizes from zero to the size that carries the whole peak, plus the pure option's own
 procurement plan, with the same cost functions as the pure options, and keeps the cheapest by the
 option's objective (TCO or NPV), per sample when inputs are sampled. Zero base is the pure
@@ -37,31 +38,45 @@ def _overflow(over: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flow
     return api_flows(over, s, load, sv)
 
 
+def _categories(base: dict[str, np.ndarray], over: dict[str, np.ndarray], staff: np.ndarray
+                ) -> dict[str, np.ndarray]:
+    """The base's categories, then the overflow's as ``overflow_*``; one ``staff`` item for the shared team."""
+    keep = bool(np.any(staff))
+    out = {k: staff if k == "staff" else v for k, v in base.items() if k != "staff" or keep}
+    if keep and "staff" not in out:
+        out["staff"] = staff
+    out.update({f"overflow_{k}": v for k, v in over.items() if k != "staff"})
+    return out
+
+
 def _combine(base: Flows, over: Flows) -> Flows:
-    cash = dict(base.cash)
-    amort = dict(base.amortised)
-    for k, v in over.cash.items():
-        cash[f"overflow_{k}"] = v
-    for k, v in over.amortised.items():
-        amort[f"overflow_{k}"] = v
+    """One hybrid from its parts; their staff is one team (see :mod:`llmplace.costs.staff`): per role the larger
+    fixed team of the parts in use, plus the variable staff of each, so an unused overflow adds nothing."""
+    assert base.staff is not None and over.staff is not None
+    team = base.staff.shared_with(over.staff)
+    staff_usd = team.usd()
     assert over.after_horizon is None  # the overflow (on-demand, spot or an API) commits to nothing
-    return Flows(cash=cash, amortised=amort, upfront_usd=base.upfront_usd, units=base.units,
+    return Flows(cash=_categories(base.cash, over.cash, staff_usd),
+                 amortised=_categories(base.amortised, over.amortised, staff_usd),
+                 upfront_usd=base.upfront_usd, units=base.units,
                  served_tokens=base.served_tokens + over.served_tokens,
                  unserved_tokens=over.unserved_tokens, utilisation=base.utilisation, purchases=base.purchases,
-                 overflow_served_tokens=over.served_tokens, notes=base.notes + over.notes, staff_fte=base.staff_fte,
+                 overflow_served_tokens=over.served_tokens, notes=base.notes + over.notes,
+                 staff_fte=np.broadcast_to(team.fte(), np.shape(staff_usd)), staff=team,
                  after_horizon=base.after_horizon)
 
 
 def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int) -> tuple[Flows, Load]:
-    """``n`` committed instances carrying the load up to their full capacity, and the load left over."""
+    """``n`` committed instances carrying the load up to ``target_utilisation`` of their capacity (as the pure
+    reserved option plans them), and the load left over for the overflow."""
     assert base.capacity is not None and isinstance(base.option, CloudOption)
     per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
-    cap = n * per_inst + np.zeros(load.peak.shape)
+    cap = n * per_inst * base.option.target_utilisation + np.zeros(load.peak.shape)
     served_rate = np.minimum(load.rate, cap[..., None])
     served = Load(rate_given=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
                   total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
-    # the base carries up to its full capacity: its n committed instances are the whole base fleet
-    committed = base.option.model_copy(update={"billing": "always_on", "min_instances": 0, "target_utilisation": 1.0})
+    # the load carried needs at most the n committed instances at the target utilisation: they are the whole base
+    committed = base.option.model_copy(update={"billing": "always_on", "min_instances": 0})
     flows = cloud_flows(base, s, served, sv, reserved=n, note=False, option=committed)
     rest = Load(rate_given=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - cap, 0.0),
                 total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
@@ -102,8 +117,9 @@ def _grid(d: Deployment, load: Load) -> list[BaseSize]:
     base = d.parts[0]
     if d.option.base_units is not None:
         return [d.option.base_units]
-    assert base.capacity is not None
-    per_unit = float(np.min(base.capacity.replicas_per_unit * np.asarray(base.capacity.output_tokens_per_s)))
+    assert base.capacity is not None and isinstance(base.option, (InHouseOption, CloudOption))
+    per_unit = float(np.min(base.capacity.replicas_per_unit * np.asarray(base.capacity.output_tokens_per_s)
+                            * np.asarray(base.option.target_utilisation)))  # what one unit may carry
     n_max = whole_units_int(float(np.max(load.peak)) / per_unit)
     sizes: list[BaseSize] = list(range(n_max + 1)) if n_max <= MAX_FULL_SEARCH else \
         sorted(set(np.linspace(0, n_max, MAX_FULL_SEARCH // 2).round().astype(int).tolist()))

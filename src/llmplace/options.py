@@ -169,9 +169,6 @@ def _cloud(opt: CloudOption, where: str) -> Deployment:
                    kind="cloud", label=opt.label or f"{row.provider} {row.instance_type} ({plan_label})",
                    option=opt, cloud=row, gpu=gpu)
     d.catalog_rows += [ref, _row_ref("gpus", gpu)]
-    if opt.staff_fte is None:
-        share = catalog.site_defaults()["cloud_staff_fte_share_per_instance"]
-        d.note("staff per instance", f"{share.value:g} x site staff_fte_per_server", "FTE", share.source, share.as_of)
     return d
 
 

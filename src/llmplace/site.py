@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from . import catalog
 from .conventions import SCENARIO_SOURCE
-from .scenario import Scenario
+from .scenario import DEPRECATED_SITE_FIELDS, Scenario
 
 __all__ = ["RESALE_AGES_MONTHS", "SiteValues", "site_values"]
 
@@ -44,8 +45,13 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
     "pue": ("pue", "ratio", "site"),
     "colocation_usd_per_kw_month": ("colocation_usd_per_kw_month", "USD/kW/month", "site"),
     "maintenance_pct_of_capex_per_year": ("maintenance_pct_of_capex_per_year", "%/year", "site"),
-    "staff_loaded_usd_per_year": ("sysadmin_loaded_usd_per_year", "USD/year", "site"),
-    "staff_fte_per_server": ("staff_fte_per_server", "FTE", "site"),
+    "sysadmin_loaded_usd_per_year": ("sysadmin_loaded_usd_per_year", "USD/year", "site"),
+    "ml_engineer_loaded_usd_per_year": ("ml_engineer_loaded_usd_per_year", "USD/year", "site"),
+    **{f"{kind}_team_{role}_fte": (f"{kind}_team_{role}_fte", "FTE", "site")
+       for kind in ("in_house", "cloud", "api") for role in ("sysadmin", "ml_engineer")},
+    "staff_variable_fte_at_8_gpus": ("staff_variable_fte_at_8_gpus", "FTE", "site"),
+    "staff_variable_gpu_exponent": ("staff_variable_gpu_exponent", "ratio", "site"),
+    "cloud_staff_variable_share": ("cloud_staff_variable_share", "ratio", "site"),
     "setup_usd_per_server": ("setup_usd_per_server", "USD", "site"),
     "discount_rate_pct_per_year": ("discount_rate_pct_per_year", "%/year", "finance"),
     "useful_life_years": ("useful_life_years", "years", "finance"),
@@ -53,20 +59,41 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
 }
 _CATALOG_ONLY = (
     "reserved_1y_discount_pct", "reserved_3y_discount_pct", "spot_interruption_goodput", "storage_usd_per_gb_month",
-    "egress_usd_per_gb", "procurement_lead_time_weeks", "api_batch_discount_pct", "cloud_staff_fte_share_per_instance",
+    "egress_usd_per_gb", "procurement_lead_time_weeks", "api_batch_discount_pct",
     *(f"resale_pct_at_{age}_months" for age in RESALE_AGES_MONTHS),
 )
 
 
+def _deprecated(s: Scenario, attr: str) -> tuple[Any, str] | None:
+    """A value given under a deprecated site field that ``attr`` replaces, with the note to show for it."""
+    for old, new in DEPRECATED_SITE_FIELDS.items():
+        given = getattr(s.site, old)
+        if attr in new and given is not None:
+            return given, f"{SCENARIO_SOURCE}: site.{old} (deprecated; write site.{' and site.'.join(new)})"
+    return None
+
+
+def _warn_deprecated(s: Scenario) -> None:
+    for old, new in DEPRECATED_SITE_FIELDS.items():
+        if getattr(s.site, old) is not None:
+            warnings.warn(f"site.{old} is deprecated; write site.{' and site.'.join(new)}", FutureWarning,
+                          stacklevel=3)
+
+
 def site_values(s: Scenario) -> SiteValues:
-    """Resolve every site/finance value: the scenario's if given, else the dated catalog default."""
+    """Resolve every site/finance value: the scenario's if given (or a deprecated field's), else the dated
+    catalog default."""
     values: dict[str, float] = {}
     sources: dict[str, tuple[str, str | None]] = {}
     defaults = catalog.site_defaults()
+    _warn_deprecated(s)
     for attr, (key, _unit, section) in _SITE_KEYS.items():
         given = getattr(s.site if section == "site" else s.finance, attr)
+        old = _deprecated(s, attr) if section == "site" and given is None else None
         if given is not None:
             values[attr], sources[attr] = given, (SCENARIO_SOURCE, "scenario")
+        elif old is not None:
+            values[attr], sources[attr] = old[0], (old[1], "scenario")
         else:
             row = defaults[key]
             values[attr], sources[attr] = row.value, (row.source, row.as_of)

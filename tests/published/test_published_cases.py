@@ -16,7 +16,9 @@ NO_EXTRAS_SITE = {
     "electricity_usd_per_kwh": 0.0,
     "pue": 1.0,
     "maintenance_pct_of_capex_per_year": 0.0,
-    "staff_fte_per_server": 0.0,
+    # no staff: no fixed team of any option kind, no variable part
+    **{f"{kind}_team_{role}_fte": 0.0 for kind in ("in_house", "cloud", "api") for role in ("sysadmin", "ml_engineer")},
+    "staff_variable_fte_at_8_gpus": 0.0,
     "setup_usd_per_server": 0.0,
     "facility_usd_per_month": 0.0,
 }

@@ -12,7 +12,9 @@ are the counts that set the capacity, the utilisation and the energy drawn.
 
 Load is handed to the cost functions as a :class:`Load`: the output-token rate in each bin of each
 month's load-duration curve (see :mod:`llmplace.demand`). A pure option serves the whole demand;
-in a hybrid, the base serves what its capacity allows and the overflow serves the rest.
+in a hybrid, the base serves what its capacity allows at its target utilisation and the overflow
+serves the rest. Staff follows one rule for every kind (:mod:`llmplace.costs.staff`): a fixed team per
+option kind plus a variable part that grows with the GPUs operated, each role at its own wage.
 """
 
 from __future__ import annotations

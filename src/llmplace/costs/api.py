@@ -1,4 +1,4 @@
-"""Per-token APIs: input, cached-input and output tokens, batch share at the batch discount."""
+"""Per-token APIs: input, cached-input and output tokens, batch share at the batch discount, the API team."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..options import Deployment
 from ..scenario import ApiOption, Scenario
 from ..site import SiteValues
 from .flows import Flows, _shape, trend
+from .staff import staff_for, staff_note
 
 __all__ = ["api_flows"]
 
@@ -35,10 +36,9 @@ def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
         "output_tokens": out_tok * a.output_usd_per_mtok / 1e6 * factor,
     }
     zeros = np.zeros(_shape(*cats.values()))
-    fte = zeros + (opt.staff_fte or 0.0)
-    if opt.staff_fte:
-        salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
-        cats["staff"] = fte * salary
+    team = staff_for("api", 0.0, out_tok > 0, opt.staff_fte, s, sv, horizon)  # the API team while it serves
+    cats["staff"] = team.usd()
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"output_tokens": cats["output_tokens"]}
     return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=zeros.astype(np.int64),
-                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, staff_fte=fte)
+                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, staff_fte=zeros + team.fte(),
+                 staff=team, assumptions=[staff_note("api", sv, opt.staff_fte)])

@@ -16,6 +16,7 @@ from ..results import Assumption
 from ..scenario import CloudOption, Scenario
 from ..site import SiteValues
 from .flows import COMMITMENT_REMAINING, Flows, _active_hours, _need, add, terminal_commitment, trend
+from .staff import staff_for, staff_note
 
 __all__ = ["RESERVATION_TERM_MONTHS", "cloud_flows", "cloud_price_per_hour", "committed_instances"]
 
@@ -161,6 +162,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     reserved_n = reserved if reserved is not None else opt.reserved_instances
     inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, step)
     after = None
+    committed: Any = 0.0
     if opt.plan.startswith("reserved"):
         if reserved_n is None and opt.billing == "always_on":
             base: Any = peak_need
@@ -177,10 +179,11 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     mean_inst = inst_hours / month_hours
     storage = mean_inst * opt.storage_gb * sv["storage_usd_per_gb_month"]
     egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
-    salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
-    fte = add(compute * 0.0, opt.staff_fte) if opt.staff_fte is not None \
-        else fleet * sv["cloud_staff_fte_share_per_instance"] * sv["staff_fte_per_server"]
-    staff = fte * salary
+    held = np.maximum(mean_inst, committed)  # instances in use on average; committed ones all month
+    team = staff_for("cloud", held * d.cloud.gpu_count, held > 0, opt.staff_fte, s, sv, horizon)
+    staff = team.usd()
+    if note:
+        noted.append(staff_note("cloud", sv, opt.staff_fte))
     cap_hours = inst_hours * per_inst  # output tokens/s x hours the fleet could carry
     util = np.where(cap_hours > 0, load.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)
     cats = {"compute": compute, "storage": storage, "egress": egress, "staff": staff}
@@ -193,7 +196,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     zeros = np.zeros(np.shape(compute))
     return Flows(cash=cats, amortised=amortised, upfront_usd=zeros[..., 0], units=fleet.astype(np.int64),
                  served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util, assumptions=noted,
-                 staff_fte=fte, after_horizon=after if owed else None)
+                 staff_fte=team.fte(), staff=team, after_horizon=after if owed else None)
 
 
 def _commitment_note(opt: CloudOption, after: Array) -> Assumption:

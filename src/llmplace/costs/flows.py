@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,6 +14,9 @@ from ..demand import Load
 from ..errors import InputError
 from ..finance import npv_timed
 from ..results import Assumption
+
+if TYPE_CHECKING:
+    from .staff import Staff
 
 __all__ = [
     "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "DAYS_PER_MONTH", "Flows", "add", "as_float_list", "cash_view_text",
@@ -47,6 +50,7 @@ class Flows:
     notes: list[str] = field(default_factory=list)
     assumptions: list[Assumption] = field(default_factory=list)
     staff_fte: Array | None = None  #: staff the option is charged for each month [FTE]
+    staff: Staff | None = None  #: the same staff by role, fixed and variable
     #: payments still owed after the horizon, at the end of months H+1, H+2, ... (their sum is the cash
     #: view's ``commitment_remaining`` item in month H)
     after_horizon: Array | None = None

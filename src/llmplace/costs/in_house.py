@@ -26,6 +26,7 @@ from .flows import (
     terminal_commitment,
     trend,
 )
+from .staff import Staff, staff_for, staff_note
 
 __all__ = ["in_house_fleet", "in_house_flows", "in_house_planned", "planned_fleet"]
 
@@ -157,9 +158,10 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray) -> t
 
 
 def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntArray, serving: Array,
-             served_rh: Array) -> tuple[dict[str, Array], Array]:
+             served_rh: Array) -> tuple[dict[str, Array], Staff]:
     """Power (idle draw plus the load-proportional part, standby servers idle), facility, maintenance, staff and
-    other running costs per month, and the staff charged [FTE]."""
+    other running costs per month, and the staff charged (the in-house team while servers are owned, and the
+    variable part for the GPUs owned)."""
     opt, srv, fin = d.option, d.server, s.finance
     assert isinstance(opt, InHouseOption) and srv is not None and d.capacity is not None
     horizon = owned.shape[-1]
@@ -180,19 +182,19 @@ def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntA
     else:
         facility = add(owned * 0.0, s.site.facility_usd_per_month) * in_use
     maintenance = owned * srv.purchase_usd * sv["maintenance_pct_of_capex_per_year"] / 100.0 / 12.0
-    salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(fin.salary_growth_pct_per_year, horizon)
-    fte = add(owned * 0.0, opt.staff_fte) if opt.staff_fte is not None else owned * sv["staff_fte_per_server"]
-    staff_fte = fte * in_use
+    team = staff_for("in_house", owned * srv.gpu_count, in_use, opt.staff_fte, s, sv, horizon)
     run_hours = active_h if opt.power_off_when_idle else np.sum(load.hours, axis=-1)
-    return {"power": power, "facility": facility, "maintenance": maintenance, "staff": staff_fte * salary,
-            "other_opex": owned * opt.opex_usd_per_hour * run_hours}, staff_fte
+    return {"power": power, "facility": facility, "maintenance": maintenance, "staff": team.usd(),
+            "other_opex": owned * opt.opex_usd_per_hour * run_hours}, team
 
 
 def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray,
                    with_residual: bool = False) -> Flows:
     """Flows of an owned fleet (``fleet[..., m]`` serving servers) that serves ``load`` as far as it can.
 
-    With ``with_residual`` the load the fleet cannot carry is returned as ``Flows.residual`` (for a hybrid).
+    With ``with_residual`` (the base of a hybrid) the fleet carries at most ``target_utilisation`` of its
+    capacity, as the pure option plans it, and the load above that is returned as ``Flows.residual`` for
+    the overflow. A pure fleet that falls short carries up to its full capacity and reports the rest unserved.
     """
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.server is not None and d.capacity is not None
@@ -202,11 +204,12 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     owned[fleet == 0] = 0
     own, buys, after = _ownership(d, s, sv, owned)
     capacity = serving * per_server
-    served_rh = load.served_rate_hours(capacity)  # output tokens/s x hours actually served
+    carried = capacity * opt.target_utilisation if with_residual else capacity  # what the fleet may carry
+    served_rh = load.served_rate_hours(carried)  # output tokens/s x hours actually served
     active_h = _active_hours(load)
     util = np.where(capacity > 0, served_rh / np.where(capacity > 0, capacity, 1.0), 0.0) \
         / np.where(active_h > 0, active_h, 1.0)
-    running, staff_fte = _running(d, s, load, sv, owned, serving, served_rh)
+    running, team = _running(d, s, load, sv, owned, serving, served_rh)
     running["lease"] = own["lease"]
     cash = {k: own[k] for k in ("capex", "setup", "residual_credit", "resale_proceeds")} | running
     owed = bool(np.any(after))
@@ -218,8 +221,8 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     served_out = served_rh * 3600.0
     residual = None
     if with_residual:
-        residual = Load(rate_given=load.rate - np.minimum(load.rate, capacity[..., None]), hours=load.hours,
-                        peak=np.maximum(load.peak - capacity, 0.0), total_per_output=load.total_per_output,
+        residual = Load(rate_given=load.rate - np.minimum(load.rate, carried[..., None]), hours=load.hours,
+                        peak=np.maximum(load.peak - carried, 0.0), total_per_output=load.total_per_output,
                         cached_share=load.cached_share, active=load.active)
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": own["capex"]},
@@ -227,8 +230,10 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         upfront_usd=own["capex"][..., 0] + own["setup"][..., 0],
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=np.maximum(load.output_tokens - served_out, 0.0) * load.total_per_output,
-        utilisation=util, purchases=buys, residual=residual, staff_fte=staff_fte,
-        after_horizon=after if owed else None, assumptions=_cash_view_rows(s, sv, after, opt.acquisition == "lease"),
+        utilisation=util, purchases=buys, residual=residual, staff_fte=team.fte(), staff=team,
+        after_horizon=after if owed else None,
+        assumptions=[*_cash_view_rows(s, sv, after, opt.acquisition == "lease"),
+                     staff_note("in_house", sv, opt.staff_fte)],
     )
 
 

@@ -122,7 +122,8 @@ class WeightSensitivity(BaseModel):
     threshold_points: float | None = Field(default=None, description="weight at which the winner ties the challenger")
     direction: str | None = Field(default=None, description="'raise' or 'lower'")
     challenger: str | None = None
-    relative_change: float | None = Field(default=None, description="|threshold - points| / points (None when 0)")
+    relative_change: float | None = Field(default=None, description="|threshold - points| / points (None when "
+                                                                    "points is 0 or the ratio overflows)")
 
 
 class CostThreshold(BaseModel):

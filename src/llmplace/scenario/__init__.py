@@ -15,6 +15,7 @@ from .criteria_settings import Answers, Constraints, CriteriaSettings
 from .distributions import UncertainInput, Uncertainty, collect_distributions
 from .loading import load_scenario, parse_scenario, scenario_json_schema
 from .schema import (
+    DEPRECATED_SITE_FIELDS,
     ApiOption,
     Burst,
     CloudOption,
@@ -31,6 +32,7 @@ from .schema import (
 from .starter import starter_scenario
 
 __all__ = [
+    "DEPRECATED_SITE_FIELDS",
     "Answers",
     "ApiOption",
     "Burst",

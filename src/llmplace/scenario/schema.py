@@ -19,6 +19,7 @@ from .criteria_settings import Constraints, CriteriaSettings
 from .distributions import Uncertainty
 
 __all__ = [
+    "DEPRECATED_SITE_FIELDS",
     "ApiOption",
     "Burst",
     "CloudOption",
@@ -139,7 +140,9 @@ class _OptionBase(StrictModel):
     )
     gpus_per_replica: int | None = Field(None, gt=0, description="GPUs per model replica; default: the fewest that fit")
     target_utilisation: float = Field(0.8, gt=0, le=1, description="planned load at peak as a share of capacity")
-    staff_fte: float | None = Field(None, ge=0, description="staff full-time equivalents for this option")
+    staff_fte: float | None = Field(
+        None, ge=0, description="staff FTE of this option, in place of the site's rule (the fixed team of its kind "
+                                "plus the variable part for its GPUs)")
 
 
 class InHouseOption(_OptionBase):
@@ -245,17 +248,63 @@ class HybridOption(StrictModel):
 Option = Annotated[InHouseOption | CloudOption | ApiOption | HybridOption, Field(discriminator="kind")]
 
 
+def _team_field(kind: str, role: str, work: str) -> Any:
+    return Field(None, ge=0, le=1000, description=f"fixed {role} FTE of every {kind} option ({work})")
+
+
+#: deprecated site fields, still read: old name -> the fields to write instead
+DEPRECATED_SITE_FIELDS: dict[str, tuple[str, ...]] = {
+    "staff_loaded_usd_per_year": ("sysadmin_loaded_usd_per_year", "ml_engineer_loaded_usd_per_year"),
+    "staff_fte_per_server": ("staff_variable_fte_at_8_gpus",),
+}
+
+
 class Site(StrictModel):
-    """Site assumptions for in-house servers; blanks take the catalog defaults (site.csv)."""
+    """Site assumptions and staffing; blanks take the catalog defaults (site.csv).
+
+    Staff per option = the fixed team of its kind (per role) + a variable sysadmin part
+    ``staff_variable_fte_at_8_gpus x (GPUs / 8) ^ staff_variable_gpu_exponent`` (rented GPUs:
+    ``cloud_staff_variable_share`` of it); each role at its own loaded wage.
+    """
 
     electricity_usd_per_kwh: float | None = Field(None, ge=0)
     pue: float | None = Field(None, ge=1, le=3)
     colocation_usd_per_kw_month: float | None = Field(None, ge=0)
     facility_usd_per_month: float = Field(0.0, ge=0, description="other facility cost per month [USD]")
     maintenance_pct_of_capex_per_year: float | None = Field(None, ge=0, le=100)
-    staff_loaded_usd_per_year: float | None = Field(None, ge=0)
-    staff_fte_per_server: float | None = Field(None, ge=0)
+    sysadmin_loaded_usd_per_year: float | None = Field(
+        None, ge=0, description="loaded cost of a sysadmin/SRE (hardware and fleet work) [USD/year]")
+    ml_engineer_loaded_usd_per_year: float | None = Field(
+        None, ge=0, description="loaded cost of an ML engineer (serving and model work) [USD/year]")
+    in_house_team_sysadmin_fte: float | None = _team_field("in-house", "sysadmin", "platform, network, security, "
+                                                                                 "vendors, on-call")
+    in_house_team_ml_engineer_fte: float | None = _team_field("in-house", "ML engineer", "serving and model work")
+    cloud_team_sysadmin_fte: float | None = _team_field("cloud", "sysadmin", "accounts, images, monitoring, on-call")
+    cloud_team_ml_engineer_fte: float | None = _team_field("cloud", "ML engineer", "serving and model work")
+    api_team_sysadmin_fte: float | None = _team_field("API", "sysadmin", "none by default")
+    api_team_ml_engineer_fte: float | None = _team_field("API", "ML engineer", "integration, evaluation, vendor")
+    staff_variable_fte_at_8_gpus: float | None = Field(
+        None, ge=0, le=1000, description="variable sysadmin FTE for 8 owned GPUs; it grows as (GPUs / 8) ^ exponent")
+    staff_variable_gpu_exponent: float | None = Field(
+        None, ge=0, le=1, description="economies of scale of the variable staff: 1 = linear in GPUs, 0.5 = square root")
+    cloud_staff_variable_share: float | None = Field(
+        None, ge=0, le=10, description="variable staff of a rented GPU as a share of an owned one")
     setup_usd_per_server: float | None = Field(None, ge=0)
+    staff_loaded_usd_per_year: float | None = Field(
+        None, ge=0, description="deprecated: sets sysadmin_loaded_usd_per_year and ml_engineer_loaded_usd_per_year",
+        json_schema_extra={"deprecated": True})
+    staff_fte_per_server: float | None = Field(
+        None, ge=0, description="deprecated: read as staff_variable_fte_at_8_gpus",
+        json_schema_extra={"deprecated": True})
+
+    @model_validator(mode="after")
+    def _not_both(self) -> Site:
+        for old, new in DEPRECATED_SITE_FIELDS.items():
+            given = [n for n in new if getattr(self, n) is not None]
+            if getattr(self, old) is not None and given:
+                raise InputError(f"site.{old}", getattr(self, old), f"either site.{given[0]} or the deprecated "
+                                 f"site.{old}, not both")
+        return self
 
 
 class Finance(StrictModel):

@@ -98,7 +98,7 @@ def _field(schema: dict[str, Any], path: str, name: str, node: dict[str, Any], r
 def form_sections(schema: dict[str, Any], hidden: frozenset[str] = frozenset()) -> list[FormSection]:
     """Form sections from a scenario JSON Schema (``Scenario.model_json_schema()``).
 
-    ``hidden``: field paths to leave out.
+    ``hidden``: field paths to leave out (fields the schema marks deprecated are left out too).
     """
     props: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
@@ -108,8 +108,8 @@ def form_sections(schema: dict[str, Any], hidden: frozenset[str] = frozenset()) 
         node = _non_null(schema, raw)
         if node.get("type") == "object" and "properties" in node:
             sub_required = set(node.get("required", []))
-            fields = [_field(schema, f"{key}.{k}", k, v, k in sub_required)
-                      for k, v in node["properties"].items() if f"{key}.{k}" not in hidden]
+            fields = [_field(schema, f"{key}.{k}", k, v, k in sub_required)  # deprecated fields are read, not offered
+                      for k, v in node["properties"].items() if f"{key}.{k}" not in hidden and not v.get("deprecated")]
             sections[key] = FormSection(key, key, str(node.get("description", "")), fields)
         elif node.get("type") == "array" or node.get("type") == "object":
             f = _field(schema, key, key, raw, key in required)

@@ -291,3 +291,18 @@ def test_markdown_report_renders_user_text_literally() -> None:
         kinds.update(child.type for child in token.children or [])
     assert not kinds & {"link_open", "image", "html_inline", "html_block"}, kinds
     assert "javascript:alert(1)" in md  # still there, as text
+
+
+def test_deprecated_field_is_one_note_line_on_the_command_line(tmp_path: Path) -> None:
+    """A renamed field is still read; the CLI says what to write instead in one line, with no source path."""
+    import subprocess
+    import sys
+
+    doc = _doc()
+    doc["site"] = {**doc.get("site", {}), "staff_fte_per_server": 0.3}
+    path = _write(tmp_path, yaml.safe_dump(doc))
+    r = subprocess.run([sys.executable, "-m", "llmplace", "compare", str(path), "--json"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.strip() == "note: site.staff_fte_per_server is deprecated; write site.staff_variable_fte_at_8_gpus"
+    json.loads(r.stdout)

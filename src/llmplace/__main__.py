@@ -7,6 +7,7 @@ way out; an exception that escapes every handler is one line, never a traceback.
 from __future__ import annotations
 
 import signal
+import warnings
 from typing import Any
 
 from .cli import app, err
@@ -18,9 +19,15 @@ def _exit_on_terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+def _one_line(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> str:
+    """A deprecation or other warning as one ``note:`` line, without the source line that raised it."""
+    return f"note: {message}\n"
+
+
 def main() -> None:
     """Console-script entry point."""
     signal.signal(signal.SIGTERM, _exit_on_terminate)
+    warnings.formatwarning = _one_line
     try:
         app()
     except SystemExit:

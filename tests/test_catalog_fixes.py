@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmplace import catalog
+from llmplace import catalog, compare
 from llmplace.sizing.performance import peak_flops_per_gpu
 
 
@@ -21,3 +21,22 @@ def test_l40s_int8_rate_comes_from_the_datasheet() -> None:
     l40s = catalog.get_gpu("l40s")
     assert l40s.int8_dense_tops == pytest.approx(733)
     assert peak_flops_per_gpu(l40s, "int8") == pytest.approx(733e12)
+
+
+def test_instance_storage_is_priced_at_the_block_storage_rate() -> None:
+    """``storage_gb`` is block storage attached to each instance; it was priced at S3 Standard (0.023/GB-month).
+
+    Source: Amazon EBS pricing, https://aws.amazon.com/ebs/pricing/: General Purpose SSD (gp3) $0.08 per
+    GB-month in US East (N. Virginia), 3,000 IOPS and 125 MB/s included (us-east-1 prices as of early 2026).
+    """
+    assert catalog.site_default("block_storage_usd_per_gb_month") == pytest.approx(0.08)
+    r = compare({
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": 1e8, "input_tokens_per_request": 3, "output_tokens_per_request": 1},
+        "options": [{"kind": "cloud", "id": "rent", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 2,
+                     "throughput_tokens_per_s": 1000, "staff_fte": 0, "storage_gb": 500}],
+        "finance": {"horizon_months": 12},
+    })
+    rent = r.option("rent")
+    assert rent.units[0] == 1  # one instance, always on
+    assert rent.monthly_by_category_usd["storage"][0] == pytest.approx(500 * 0.08)

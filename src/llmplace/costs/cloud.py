@@ -175,7 +175,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     else:
         compute = inst_hours * price * trend_c
     mean_inst = inst_hours / month_hours
-    storage = mean_inst * opt.storage_gb * sv["storage_usd_per_gb_month"]
+    storage = mean_inst * opt.storage_gb * sv["block_storage_usd_per_gb_month"]
     egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
     salary = sv["staff_loaded_usd_per_year"] / 12.0 * trend(s.finance.salary_growth_pct_per_year, horizon)
     fte = add(compute * 0.0, opt.staff_fte) if opt.staff_fte is not None \

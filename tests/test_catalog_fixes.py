@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from llmplace import catalog, compare
+from llmplace.errors import InputError
 from llmplace.sizing.performance import peak_flops_per_gpu
 
 
@@ -40,3 +41,26 @@ def test_instance_storage_is_priced_at_the_block_storage_rate() -> None:
     rent = r.option("rent")
     assert rent.units[0] == 1  # one instance, always on
     assert rent.monthly_by_category_usd["storage"][0] == pytest.approx(500 * 0.08)
+
+
+def _api_scenario(model: str, provider: str) -> dict[str, object]:
+    return {
+        "model": {"name": model},
+        "workload": {"tokens_per_month": 1e8, "input_tokens_per_request": 3, "output_tokens_per_request": 1},
+        "options": [{"kind": "api", "id": "api", "provider": provider}],
+    }
+
+
+def test_groq_offers_no_llama_405b() -> None:
+    """The groq offer for Llama 3.1 405B priced the 405B model at Groq's 70B rate (0.59 / 0.79 USD/Mtok).
+
+    genai-prices keeps 'llama-3.1-405b-reasoning', a 2024 preview id, at exactly the price of
+    'llama-3.1-70b-versatile'; Groq's public model and price list (console.groq.com/docs/models, as
+    mirrored at https://mastra.ai/models/providers/groq) has no 405B model. ``provider: groq`` for the
+    405B model is refused, naming the providers that do offer it.
+    """
+    assert "groq" not in {o.provider for o in catalog.api_offers("llama-3.1-405b")}
+    with pytest.raises(InputError) as err:
+        compare(_api_scenario("llama-3.1-405b", "groq"))
+    assert err.value.field == "options[0].provider"
+    assert "a provider offering llama-3.1-405b: " in str(err.value) and "together" in str(err.value)

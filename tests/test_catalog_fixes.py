@@ -64,3 +64,18 @@ def test_groq_offers_no_llama_405b() -> None:
         compare(_api_scenario("llama-3.1-405b", "groq"))
     assert err.value.field == "options[0].provider"
     assert "a provider offering llama-3.1-405b: " in str(err.value) and "together" in str(err.value)
+
+
+@pytest.mark.parametrize("model", ["gpt-oss-20b", "gpt-oss-120b"])
+def test_openai_does_not_sell_gpt_oss(model: str) -> None:
+    """OpenAI serves neither gpt-oss model through its API; the package's 'openai' entries are placeholders.
+
+    Source: OpenAI Help Center, 'OpenAI open-weight models (gpt-oss)',
+    https://help.openai.com/en/articles/11870455-openai-open-weight-models-gpt-oss ('not served through the
+    OpenAI API'); genai-prices 0.2.3 marks both entries 'Imported from OpenRouter pricing; verify against
+    OpenAI pricing when native API pricing is published'.
+    """
+    assert "openai" not in {o.provider for o in catalog.api_offers(model)}
+    with pytest.raises(InputError) as err:
+        compare(_api_scenario(model, "openai"))
+    assert err.value.field == "options[0].provider"

@@ -79,3 +79,29 @@ def test_openai_does_not_sell_gpt_oss(model: str) -> None:
     with pytest.raises(InputError) as err:
         compare(_api_scenario(model, "openai"))
     assert err.value.field == "options[0].provider"
+
+
+def test_withdrawn_api_offers_are_not_offered() -> None:
+    """Offers the price data marks deprecated, or whose provider shutdown date is past, are skipped.
+
+    Policy (documented in README 'Data' and the catalog module): such an offer is not listed by
+    ``api_offers`` and ``provider:`` naming it is refused, saying why; prices given in the scenario
+    still work. Sources: genai-prices 0.2.3 marks avian's Llama 3.1 8B deprecated ('No longer listed
+    in Avian's model catalog as of 2026-08-25') and cerebras's ('No longer listed in the Cerebras
+    Inference docs'); its price comment on mistral's open-mixtral-8x22b gives a 2025-03-30 retirement,
+    recorded as ``retired_on`` in api_aliases.csv (before :data:`catalog.CATALOG_DATE`).
+    """
+    assert not {"avian", "cerebras"} & {o.provider for o in catalog.api_offers("llama-3.1-8b")}
+    assert "mistral" not in {o.provider for o in catalog.api_offers("mixtral-8x22b")}
+    with pytest.raises(InputError) as err:
+        compare(_api_scenario("llama-3.1-8b", "avian"))
+    assert "withdrawn: avian's Meta-Llama-3.1-8B-Instruct is marked deprecated in genai-prices" in str(err.value)
+    assert "together" in err.value.allowed and "avian" not in err.value.allowed
+    with pytest.raises(InputError) as err:
+        compare(_api_scenario("mixtral-8x22b", "mistral"))
+    assert "was retired on 2025-03-30" in str(err.value)
+    # a live offer is unaffected, and a withdrawn provider priced in the scenario is the user's choice
+    assert compare(_api_scenario("llama-3.1-8b", "together")).option("api").feasible
+    priced = _api_scenario("llama-3.1-8b", "avian")
+    priced["options"][0].update(input_usd_per_mtok=0.1, output_usd_per_mtok=0.2)  # type: ignore[index]
+    assert compare(priced).option("api").feasible

@@ -105,3 +105,26 @@ def test_withdrawn_api_offers_are_not_offered() -> None:
     priced = _api_scenario("llama-3.1-8b", "avian")
     priced["options"][0].update(input_usd_per_mtok=0.1, output_usd_per_mtok=0.2)  # type: ignore[index]
     assert compare(priced).option("api").feasible
+
+
+@pytest.mark.parametrize(("model", "retired"), [("llama-3.1-8b", "2026-08-16"), ("llama-3.3-70b", "2026-08-16"),
+                                                ("llama-3.1-70b", "2025-01-26"), ("mixtral-8x7b", "2025-03-20"),
+                                                ("kimi-k2", "2025-10-10")])
+def test_groq_models_past_their_shutdown_date_are_not_offered(model: str, retired: str) -> None:
+    """Groq's shutdown dates, recorded as ``retired_on``, withdraw its offers (the package does not mark them).
+
+    Sources: Groq deprecations page, https://console.groq.com/docs/deprecations: llama-3.1-8b-instant and
+    llama-3.3-70b-versatile decommissioned 2026-08-16 for free and developer tiers (linked in
+    langchain-ai/docs PR #4565; Groq's e-mail quoted in karthink/gptel #1478); mixtral-8x7b-32768 on
+    2025-03-20 (papi-ai/groq v0.15.2); kimi-k2-instruct on 2025-10-10 (gsd-build/gsd-2 PR #4273);
+    llama-3.1-70b-versatile answered 'model_decommissioned' by 2025-01-26 (crewAIInc/crewAI #1976).
+    """
+    assert "groq" not in {o.provider for o in catalog.api_offers(model)}
+    with pytest.raises(InputError) as err:
+        compare(_api_scenario(model, "groq"))
+    assert f"was retired on {retired}" in str(err.value)
+
+
+def test_groq_still_offers_gpt_oss() -> None:
+    """The withdrawal is per model: Groq's gpt-oss offers are live (console.groq.com/docs/models)."""
+    assert {"gpt-oss-20b", "gpt-oss-120b"} <= {o.model for o in catalog.api_offers() if o.provider == "groq"}

@@ -55,7 +55,7 @@ def _table(t: Table, heading: bool = True, align: bool = True) -> str:
 
 def _section(sec: Section[Any]) -> str:
     if not sec.computed:
-        return f"_{_c(sec.note)}_\n"
+        return f"_{_c(sec.note or '')}_\n"
     out = [f"{_e(sec.note)}\n"] if sec.note else []
     out += [_table(t, align=False) for t in sec.tables]
     return "\n".join(out)

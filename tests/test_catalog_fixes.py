@@ -128,3 +128,20 @@ def test_groq_models_past_their_shutdown_date_are_not_offered(model: str, retire
 def test_groq_still_offers_gpt_oss() -> None:
     """The withdrawal is per model: Groq's gpt-oss offers are live (console.groq.com/docs/models)."""
     assert {"gpt-oss-20b", "gpt-oss-120b"} <= {o.model for o in catalog.api_offers() if o.provider == "groq"}
+
+
+def test_b200_has_an_oem_row_priced_like_the_other_oem_rows() -> None:
+    """The only B200 server was an NVIDIA DGX at $515k while the H100/H200 8-GPU rows are OEM quotes.
+
+    hgx-b200-8x-oem is priced on the OEM basis (DERIVED, low confidence): the OEM HGX H100 quote's non-GPU
+    share ($317,000 - 8 x $30,000) plus 8 x $40,000, with mid-2026 street prices per GPU from
+    https://www.aiinframap.com/tools/chips/h100-vs-h200-vs-b200-tco (H100 ~$30k, B200 ~$40k) and
+    https://datastorage.com/gpu/nvidia-b200 (module $30-50k). The starter scenario offers it.
+    """
+    from llmplace.scenario.starter import starter_scenario
+
+    oem, dgx, h100 = (catalog.get_server(s) for s in ("hgx-b200-8x-oem", "dgx-b200-8x-b200", "hgx-h100-8x-oem"))
+    assert oem.gpu == "b200" and oem.gpu_count == 8
+    assert oem.purchase_usd == pytest.approx(h100.purchase_usd - 8 * 30_000 + 8 * 40_000)
+    assert oem.purchase_usd < dgx.purchase_usd and dgx.notes and "not an OEM quote" in dgx.notes
+    assert "server: hgx-b200-8x-oem" in starter_scenario(model="kimi-k2")

@@ -145,3 +145,16 @@ def test_b200_has_an_oem_row_priced_like_the_other_oem_rows() -> None:
     assert oem.purchase_usd == pytest.approx(h100.purchase_usd - 8 * 30_000 + 8 * 40_000)
     assert oem.purchase_usd < dgx.purchase_usd and dgx.notes and "not an OEM quote" in dgx.notes
     assert "server: hgx-b200-8x-oem" in starter_scenario(model="kimi-k2")
+
+
+def test_lenovo_row_defaults_to_a_street_estimate_not_the_list_price() -> None:
+    """The Lenovo SR675 V3 row defaulted to Lenovo's list price without discounts ($833,806, LP2225).
+
+    The default is now a street estimate on the catalog's own basis (8 x $35,098 H100 NVL card listing,
+    Mar-2025, via Epoch's hardware prices + $25,000 host, as the h100-nvl-4x-server row), close to the
+    OEM HGX H100 quote; the list price stays in purchase_usd_high, labelled, for the published case.
+    """
+    lenovo, nvl4 = catalog.get_server("lenovo-sr675v3-8x-h100-nvl"), catalog.get_server("h100-nvl-4x-server")
+    assert lenovo.purchase_usd == pytest.approx(8 * 35_098 + 25_000)
+    assert lenovo.purchase_usd - 25_000 == pytest.approx(2 * (nvl4.purchase_usd - 25_000))
+    assert lenovo.purchase_usd_high == 833_806 and lenovo.notes and "LIST price" in lenovo.notes

@@ -158,3 +158,25 @@ def test_lenovo_row_defaults_to_a_street_estimate_not_the_list_price() -> None:
     assert lenovo.purchase_usd == pytest.approx(8 * 35_098 + 25_000)
     assert lenovo.purchase_usd - 25_000 == pytest.approx(2 * (nvl4.purchase_usd - 25_000))
     assert lenovo.purchase_usd_high == 833_806 and lenovo.notes and "LIST price" in lenovo.notes
+
+
+def test_gcp_rows_follow_gcp_published_sku_prices() -> None:
+    """GCP rows showed 2-2.6x regional spreads and 15-51 % spot discounts that GCP's own price list contradicts.
+
+    Source: Google Cloud Billing Catalog API SKU prices as compiled in github
+    Cyclenerd/google-cloud-pricing-cost-calculator pricing.yml @dac3128 (generated 2026-08-20): the same
+    machine type differs by at most ~1.3x between us-east1/us-east4/us-central1/europe-west4, and its Spot
+    price is 40-70 % below on-demand (https://cloud.google.com/spot-vms/pricing: 'discounts of up to 91%').
+    Rows it does not price (A4 B200, A3 Ultra outside us-central1, A3 Mega in us-central1) were dropped.
+    """
+    gcp = [r for r in catalog.table("clouds") if r.provider == "gcp"]
+    by_type: dict[str, list[float]] = {}
+    for r in gcp:
+        by_type.setdefault(r.instance_type, []).append(r.on_demand_usd_per_hour)
+        if r.spot_usd_per_hour is not None:
+            assert 0.09 * r.on_demand_usd_per_hour <= r.spot_usd_per_hour <= 0.65 * r.on_demand_usd_per_hour, r.id
+        assert "Cyclenerd" in r.source or "nativ-x/fsku" in r.source, r.id
+    assert all(max(v) / min(v) < 1.3 for v in by_type.values()), by_type
+    assert catalog.get_cloud("gcp/a3-highgpu-8g/us-central1").on_demand_usd_per_hour == pytest.approx(88.49)
+    assert catalog.get_cloud("gcp/a2-highgpu-1g/europe-west4").on_demand_usd_per_hour == pytest.approx(3.74797)
+    assert "a4-highgpu-8g" not in by_type

@@ -365,7 +365,7 @@ def test_staff_is_a_fixed_team_per_kind_plus_a_variable_part_by_gpus():
     assert r.option("hgx").monthly_by_category_usd["staff"][0] == pytest.approx((0.5 * SYSADMIN + 0.2 * ML) / 12)
     assert r.option("api").monthly_by_category_usd["staff"][0] == pytest.approx(0.1 * ML / 12)
     example = compare(EXAMPLES_DIR / "classification-8b.yaml")
-    assert _fte(example, "own-8xl40s") > _fte(example, "aws-l40s-on-demand") > _fte(example, "groq") > 0
+    assert _fte(example, "own-8xl40s") > _fte(example, "aws-l40s-on-demand") > _fte(example, "novita") > 0
 
 
 def test_variable_staff_grows_less_than_the_fleet():
@@ -455,5 +455,5 @@ def test_maintenance_score_reads_the_staff_the_engine_charged():
     for o in r.options:
         if o.feasible and o.criteria is not None and "maintenance_burden" in o.criteria.scores:
             assert o.criteria.scores["maintenance_burden"].value == pytest.approx(_fte(r, o.id))
-    groq = r.option("groq").criteria.scores["maintenance_burden"]
-    assert groq.value == pytest.approx(0.1) and "0.10 FTE" in groq.reason
+    api = r.option("novita").criteria.scores["maintenance_burden"]
+    assert api.value == pytest.approx(0.1) and "0.10 FTE" in api.reason

@@ -184,9 +184,11 @@ def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
         except InputError as exc:
             offers = catalog.api_offers(model_name) if catalog.table("models").find(model_name) else []
             providers = ", ".join(sorted(o.provider for o in offers)) or "none in the catalog for this model"
+            hint = "or give input_usd_per_mtok and output_usd_per_mtok"
+            withdrawn = catalog.withdrawn_api_offer(opt.provider, model_name)
             raise InputError(f"{where}.provider", opt.provider,
                              f"a provider offering {model_name}: {providers}",
-                             "or give input_usd_per_mtok and output_usd_per_mtok") from exc
+                             f"withdrawn: {withdrawn}; {hint}" if withdrawn else hint) from exc
         ref = _row_ref("apis", offer)
         updates = {k: getattr(opt, k) for k in ("input_usd_per_mtok", "output_usd_per_mtok",
                                                  "cached_input_usd_per_mtok") if getattr(opt, k) is not None}

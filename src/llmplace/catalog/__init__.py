@@ -4,11 +4,17 @@ Each CSV in ``catalog/data`` is loaded once into typed rows (see :mod:`llmplace.
 Lookups are case-insensitive, accept aliases and suggest near matches for unknown names. Managed
 API prices come from the ``genai-prices`` package (bundled data, offline) through
 ``api_aliases.csv``, plus ``api_overrides.csv`` for providers or models it lacks.
+
+Withdrawn API offers are not offered: an offer whose model the price data marks deprecated, or
+whose provider shutdown date (``retired_on`` in ``api_aliases.csv``) is on or before
+:data:`CATALOG_DATE`, is left out of :func:`api_offers` and cannot be chosen by name;
+:func:`withdrawn_api_offer` says why.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Iterator
@@ -19,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import LlmplaceError, UnknownNameError
+from ..errors import InputError, LlmplaceError, UnknownNameError
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
 
 __all__ = [
@@ -34,6 +40,8 @@ __all__ = [
     "KINDS",
     "api_offers",
     "get_api_offer",
+    "withdrawn_api_offer",
+    "CATALOG_DATE",
     "get_cloud",
     "get_gpu",
     "get_model",
@@ -49,6 +57,9 @@ T = TypeVar("T", bound=BaseModel)
 
 KINDS = ("gpus", "models", "servers", "clouds", "apis")
 GENAI_PRICES_SOURCE = "PyPI genai-prices (bundled price data)"
+# The date the bundled catalog was last reviewed: an API offer whose provider shut the model down on
+# or before it is withdrawn (a later shutdown date keeps the offer until the catalog is reviewed again).
+CATALOG_DATE = dt.date(2026, 12, 3)
 
 
 def normalize(name: str) -> str:
@@ -168,11 +179,30 @@ def _decimal(x: Decimal | None) -> float | None:
     return None if x is None else float(x)
 
 
+def _withdrawn_reason(alias: ApiAlias, model_info: Any, version: str) -> str | None:
+    """Why the offer of ``alias`` is withdrawn, or None while the provider still sells it."""
+    what = f"{alias.provider}'s {alias.provider_model_id}"
+    if alias.retired_on is not None and alias.retired_on <= CATALOG_DATE:
+        return f"{what} was retired on {alias.retired_on.isoformat()}" + (f"; {alias.notes}" if alias.notes else "")
+    if getattr(model_info, "deprecated", None):
+        comment = getattr(model_info, "price_comments", None)
+        return f"{what} is marked deprecated in genai-prices {version}" + (
+            f": {comment.strip().rstrip('.')}" if comment else "")
+    return None
+
+
 @cache
 def _apis() -> Table[ApiOffer]:
+    return _api_catalog()[0]
+
+
+@cache
+def _api_catalog() -> tuple[Table[ApiOffer], dict[str, str]]:
+    """The live API offers, and the reason each withdrawn offer (by id) is left out."""
     from genai_prices import Usage, __version__, calc_price
 
     offers: list[ApiOffer] = []
+    withdrawn: dict[str, str] = {}
     for alias in _typed("api_aliases.csv", ApiAlias):
         try:
             base = calc_price(
@@ -186,6 +216,10 @@ def _apis() -> Table[ApiOffer]:
                 provider_id=alias.provider,
             )
         except LookupError:  # pragma: no cover - the alias table is checked by a test
+            continue
+        reason = _withdrawn_reason(alias, base.model, __version__)
+        if reason is not None:
+            withdrawn[normalize(f"{alias.provider}/{alias.model}")] = reason
             continue
         mp = base.model_price
         cached_price = _decimal(cached.input_price) if getattr(mp, "cache_read_mtok", None) else None
@@ -208,9 +242,10 @@ def _apis() -> Table[ApiOffer]:
     for o in _typed("api_overrides.csv", ApiOffer):
         if o.id in seen:  # an override replaces the package's price for the same pair
             offers = [x for x in offers if x.id != o.id]
+        withdrawn.pop(normalize(o.id), None)  # an override is a price the catalog vouches for
         offers.append(o)
     keys = [(o.id, o) for o in offers]
-    return Table("apis", offers, keys)
+    return Table("apis", offers, keys), withdrawn
 
 
 def table(kind: str) -> Table[Any]:
@@ -218,8 +253,6 @@ def table(kind: str) -> Table[Any]:
     loaders: dict[str, Any] = {"gpus": _gpus, "models": _models, "servers": _servers, "clouds": _clouds,
                                "apis": _apis}
     if kind not in loaders:
-        from ..errors import InputError
-
         raise InputError("kind", kind, ", ".join(KINDS))
     return loaders[kind]()
 
@@ -241,7 +274,10 @@ def get_cloud(name: str, field: str = "instance") -> CloudSpec:
 
 
 def api_offers(model: str | None = None) -> list[ApiOffer]:
-    """Every managed API offer, or those for one canonical model id (aliases accepted)."""
+    """Every live managed API offer, or those for one canonical model id (aliases accepted).
+
+    Withdrawn offers (see the module docstring) are not listed.
+    """
     rows = list(_apis())
     if model is None:
         return rows
@@ -250,9 +286,20 @@ def api_offers(model: str | None = None) -> list[ApiOffer]:
 
 
 def get_api_offer(provider: str, model: str, field: str = "provider") -> ApiOffer:
-    """The offer of ``provider`` for ``model`` (canonical id or alias)."""
+    """The offer of ``provider`` for ``model`` (canonical id or alias); a withdrawn offer is refused."""
     mid = get_model(model).id if _models().find(model) else normalize(model)
+    reason = withdrawn_api_offer(provider, model)
+    if reason is not None:
+        live = ", ".join(sorted(o.provider for o in api_offers(model))) or "none in the catalog"
+        raise InputError(field, provider, f"a provider offering {mid}: {live}", f"withdrawn: {reason}")
     return _apis().get(f"{provider}/{mid}", field)
+
+
+def withdrawn_api_offer(provider: str, model: str) -> str | None:
+    """Why the catalog no longer offers ``provider``'s ``model``, or None (a live or unknown offer)."""
+    mid = get_model(model).id if _models().find(model) else normalize(model)
+    withdrawn = _api_catalog()[1]
+    return withdrawn.get(normalize(f"{provider}/{mid}"))
 
 
 def site_defaults() -> dict[str, SiteDefault]:

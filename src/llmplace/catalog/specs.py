@@ -6,6 +6,8 @@ become ``None``. Every row carries ``as_of`` and ``source``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -127,13 +129,18 @@ class SiteDefault(BaseModel):
 
 
 class ApiAlias(BaseModel):
-    """Maps a canonical model id to one provider's model id in genai-prices."""
+    """Maps a canonical model id to one provider's model id in genai-prices.
+
+    ``retired_on`` is the date the provider stopped serving the model (its shutdown date), when
+    known; the source is named in ``notes``.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     model: str
     provider: str
     provider_model_id: str
+    retired_on: dt.date | None = None
     as_of: str
     source: str
     notes: str | None = None

@@ -177,7 +177,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     else:
         compute = inst_hours * price * trend_c
     mean_inst = inst_hours / month_hours
-    storage = mean_inst * opt.storage_gb * sv["storage_usd_per_gb_month"]
+    storage = mean_inst * opt.storage_gb * sv["block_storage_usd_per_gb_month"]
     egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
     held = np.maximum(mean_inst, committed)  # instances in use on average; committed ones all month
     team = staff_for("cloud", held * d.cloud.gpu_count, held > 0, opt.staff_fte, s, sv, horizon)

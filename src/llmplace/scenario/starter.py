@@ -16,7 +16,7 @@ _TIERS = [
     (24.0, "l40s-4x-server", "aws/g6e.xlarge"),
     (400.0, "hgx-h100-8x-oem", "aws/p5.48xlarge"),
     (900.0, "hgx-h200-8x-oem", "aws/p5en.48xlarge"),
-    (float("inf"), "dgx-b200-8x-b200", "aws/p6-b200.48xlarge"),
+    (float("inf"), "hgx-b200-8x-oem", "aws/p6-b200.48xlarge"),
 ]
 _PROVIDERS = ("together", "fireworks", "groq", "aws")
 

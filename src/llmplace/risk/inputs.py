@@ -336,8 +336,8 @@ def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, A
         mapping[id(d)] = nd
         out.append(nd)
     for nd in out:
-        if nd.parts is not None:
-            nd.parts = (mapping[id(nd.parts[0])], mapping[id(nd.parts[1])])
+        if nd.parts is not None:  # a part left out of ``deployments`` (not feasible on its own) keeps its values
+            nd.parts = (mapping.get(id(nd.parts[0]), nd.parts[0]), mapping.get(id(nd.parts[1]), nd.parts[1]))
             nd.capacity = nd.parts[0].capacity
     return s2, out, site_values(s2)
 

@@ -457,3 +457,119 @@ def test_maintenance_score_reads_the_staff_the_engine_charged():
             assert o.criteria.scores["maintenance_burden"].value == pytest.approx(_fte(r, o.id))
     groq = r.option("groq").criteria.scores["maintenance_burden"]
     assert groq.value == pytest.approx(0.1) and "0.10 FTE" in groq.reason
+
+
+# --- 6. load shapes with idle hours: billing pays the hours with load, plus a warm-up per start ----------------
+
+WARMUP_MIN = 10.0  # site.csv instance_warmup_minutes_per_start (an ASSUMPTION row, dated 2026-06)
+EXAMPLE_70B = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples" / "internal-assistant-70b.yaml"
+
+
+def _shaped_doc(workload: dict, options: list[dict], **site) -> dict:
+    return {
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"input_tokens_per_request": 3, "output_tokens_per_request": 1, **workload},
+        "options": options,
+        "site": {**SITE0, **site},
+        "finance": {"horizon_months": 12, "discount_rate_pct_per_year": 0},
+    }
+
+
+def test_business_hours_preset_has_no_load_at_night_or_at_weekends():
+    """``business_hours`` is Monday to Friday 08:00-18:00 local time and nothing else.
+
+    Before, every night and weekend hour carried 5 % of the peak weight, so all 730 hours of a month had
+    load. Now 10 hours x 5 days = 50 of the 168 hours of a week have load: 730 x 50 / 168 = 217.26 hours
+    a month, and the load rises from none 5 times a week (730 / 168 x 5 = 21.73 times a month).
+    """
+    from llmplace.demand import SHAPES, demand_from_scenario
+
+    week = np.asarray(SHAPES["business_hours"]).reshape(7, 24)
+    assert np.all(week[5:] == 0)  # Saturday, Sunday
+    assert np.all(week[:5, :8] == 0) and np.all(week[:5, 18:] == 0) and np.all(week[:5, 8:18] > 0)
+    doc = _shaped_doc({"tokens_per_month": 1e9, "shape": "business_hours"},
+                      [{"kind": "api", "id": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2}])
+    dem = demand_from_scenario(parse_scenario(doc))
+    assert dem.active_hours_per_month == pytest.approx(730 * 50 / 168)
+    idle_ends = np.sum(np.where(dem.rise_lo == 0, dem.rise_per_month, 0.0))
+    assert idle_ends == pytest.approx(730 / 168 * 5)
+
+
+def test_active_hours_billing_pays_the_hours_with_load_plus_a_warm_up_per_start():
+    """An on-demand instance on ``active_hours`` billing for a business-hours load.
+
+    Before: 730 billed hours a month at $2/h = $1,460 (the preset had no idle hour). Now: the 217.26 hours
+    with load, plus 10 minutes of warm-up (boot, model load) each of the 21.73 times a month the instance
+    starts after a night or weekend: 217.26 + 21.73 x 10 / 60 = 220.88 hours, $441.77 a month. An
+    ``always_on`` instance still pays 730 hours.
+    """
+    cloud = {"kind": "cloud", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 2, "throughput_tokens_per_s": 1e4,
+             "staff_fte": 0}
+    doc = _shaped_doc({"tokens_per_month": 1e9, "shape": "business_hours"},
+                      [{**cloud, "id": "scheduled", "billing": "active_hours"}, {**cloud, "id": "always"}])
+    r = compare(parse_scenario(doc))
+    hours = 730 * 50 / 168 + 730 / 168 * 5 * WARMUP_MIN / 60
+    assert hours == pytest.approx(220.88, abs=0.005)
+    assert r.option("scheduled").monthly_usd[0] == pytest.approx(2 * hours)
+    assert r.option("always").monthly_usd[0] == pytest.approx(2 * 730)
+    rows = {a.name: a for a in r.option("scheduled").assumptions}
+    assert rows["warm-up per instance start"].value == WARMUP_MIN
+    assert rows["warm-up per instance start"].as_of == "2026-06"
+    assert rows["instance starts a month (mean over the horizon)"].value == pytest.approx(21.73, abs=0.005)
+    doc["options"][0]["warmup_minutes_per_start"] = 0  # overridable: the hours with load alone
+    assert compare(parse_scenario(doc)).option("scheduled").monthly_usd[0] == pytest.approx(2 * 730 * 50 / 168)
+
+
+def test_autoscaling_pays_a_warm_up_for_every_instance_it_starts():
+    """An autoscaled fleet following a day of 0 / 1 / 2 / 2 / 1 / 0 load units (hours 08-11, nothing else).
+
+    One output token/s on average (4 x 730 x 3,600 tokens a month, a quarter of them output); the weights
+    sum to 6 over 24 hours, so a weight-1 hour runs at 24 / 6 = 4 tokens/s and a weight-2 hour at 8. An
+    instance carries 6 tokens/s at full use: 1, 2, 2, 1 instances, 6 instance-hours a day, 730 / 24 x 6 =
+    182.5 a month, and 2 starts a day (0 -> 1 at 08:00, 1 -> 2 at 09:00), 60.83 a month. Before, the
+    starts cost nothing: 182.5 hours x $3 = $547.50. Now each start adds 10 minutes: 182.5 + 60.83 / 6 =
+    192.64 hours, $577.92 a month.
+    """
+    doc = _shaped_doc({"tokens_per_month": 4 * 730 * 3600, "hourly_weights": [0] * 8 + [1, 2, 2, 1] + [0] * 12},
+                      [{"kind": "cloud", "id": "auto", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 3,
+                        "throughput_tokens_per_s": 6, "target_utilisation": 1.0, "billing": "autoscaled",
+                        "staff_fte": 0}])
+    auto = compare(parse_scenario(doc)).option("auto")
+    days = 730 / 24
+    assert auto.units[0] == 2
+    assert auto.monthly_usd[0] == pytest.approx(3 * (6 * days + 2 * days * WARMUP_MIN / 60))
+
+
+def test_servers_switched_off_when_idle_draw_nothing_at_night_and_idle_power_without_load():
+    """Power of one server (2 kW idle, 10 kW busy, $1/kWh, PUE 1) under a business-hours load.
+
+    With ``power_off_when_idle`` it runs the 217.26 hours with load plus a 10-minute warm-up at idle power
+    each of the 21.73 mornings a month: 2 x (217.26 + 3.62) = 441.77 kWh of idle draw (before: 2 x 730 =
+    1,460 kWh, as no hour was idle). Switched on all month it draws idle power in every hour without load,
+    2 x 730 = 1,460 kWh; in both cases the busy part is (10 - 2) kW x the server-hours of work served.
+    """
+    own = {"kind": "in_house", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE, "max_power_kw": 10.0,
+           "idle_power_kw": 2.0, "throughput_tokens_per_s": 1000, "staff_fte": 0, "lead_time_weeks": 0}
+    doc = _shaped_doc({"tokens_per_month": 4e8, "shape": "business_hours"},
+                      [{**own, "id": "off", "power_off_when_idle": True}, {**own, "id": "on"}],
+                      electricity_usd_per_kwh=1.0)
+    r = compare(parse_scenario(doc))
+    busy = 8.0 * (4e8 / 4 / 3600) / 1000  # kW x server-hours: output tokens / (tokens/s per server)
+    powered = 730 * 50 / 168 + 730 / 168 * 5 * WARMUP_MIN / 60
+    assert r.option("off").monthly_by_category_usd["power"][0] == pytest.approx(2.0 * powered + busy)
+    assert r.option("on").monthly_by_category_usd["power"][0] == pytest.approx(2.0 * 730 + busy)
+
+
+def test_internal_assistant_example_rents_on_demand_only_in_the_hours_with_load():
+    """The 70B example's on-demand p5 option bills the 242 hours a month with load, not all 730.
+
+    Its flat shape has no order of hours, so the load is taken to rise once a day (730 / 24 = 30.42 starts
+    a month) and each start adds a 10-minute warm-up: 242 + 30.42 / 6 = 247.07 billed hours a month for
+    its one instance. The reserved option stays always on: a reservation is paid every hour anyway.
+    """
+    r = compare(EXAMPLE_70B)
+    od, rsv = r.option("aws-p5-on-demand"), r.option("aws-p5-reserved-1y")
+    price = next(a.value for a in od.assumptions if a.name == "instance price (on demand)")
+    assert od.units[0] == 1
+    assert od.monthly_by_category_usd["compute"][0] == pytest.approx(price * (242 + 730 / 24 * WARMUP_MIN / 60))
+    assert rsv.monthly_by_category_usd["compute"][0] > price * 0.3 * 730  # billed every hour at the reserved rate

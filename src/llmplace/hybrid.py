@@ -72,15 +72,10 @@ def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n:
     assert base.capacity is not None and isinstance(base.option, CloudOption)
     per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
     cap = n * per_inst * base.option.target_utilisation + np.zeros(load.peak.shape)
-    served_rate = np.minimum(load.rate, cap[..., None])
-    served = Load(rate_given=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
-                  total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
     # the load carried needs at most the n committed instances at the target utilisation: they are the whole base
     committed = base.option.model_copy(update={"billing": "always_on", "min_instances": 0})
-    flows = cloud_flows(base, s, served, sv, reserved=n, note=False, option=committed)
-    rest = Load(rate_given=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - cap, 0.0),
-                total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
-    return flows, rest
+    flows = cloud_flows(base, s, load.below(cap), sv, reserved=n, note=False, option=committed)
+    return flows, load.above(cap)
 
 
 def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSize) -> Flows:
@@ -97,8 +92,7 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
         rest = bf.residual
     elif n == "planned":  # the reserved option's own plan, nothing left for the overflow
         bf = cloud_flows(base, s, load, sv, note=False)
-        rest = Load(rate_given=np.zeros_like(load.rate), hours=load.hours, peak=np.zeros_like(load.peak),
-                    total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
+        rest = load.in_months(np.zeros(load.peak.shape[-1], dtype=bool))
     else:
         bf, rest = _reserved_base(base, s, load, sv, int(n))
     return _combine(bf, _overflow(over, s, rest, sv))

@@ -128,7 +128,8 @@ def _configiq(tokens_per_month: float):
                      "output_tokens_per_request": 1000, "active_hours_per_month": 100, "peak_to_average": 2},
         "options": [
             {"kind": "cloud", "id": "rented", "gpu": "l4", "gpu_count": 1, "usd_per_hour": 2,
-             "billing": "active_hours", "throughput_tokens_per_s": 100, "target_utilisation": 0.9, "staff_fte": 0},
+             "billing": "active_hours", "throughput_tokens_per_s": 100, "target_utilisation": 0.9, "staff_fte": 0,
+             "warmup_minutes_per_start": 0},  # the source bills the active hours only
             {"kind": "in_house", "id": "owned", "gpu": "l4", "gpu_count": 1, "purchase_usd": 24000,
              "max_power_kw": 0.1, "idle_power_kw": 0, "throughput_tokens_per_s": 100, "target_utilisation": 0.9,
              "staff_fte": 0},

@@ -25,6 +25,7 @@ from .flows import (
     lead_months,
     terminal_commitment,
     trend,
+    warmup_hours,
 )
 from .staff import Staff, staff_for, staff_note
 
@@ -167,9 +168,8 @@ def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntA
     horizon = owned.shape[-1]
     per_server = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s
     capacity = serving * per_server
-    active_h = _active_hours(load)
     idle_kw, max_kw = srv.idle_power_kw, srv.max_power_kw
-    powered_h = np.sum(load.hours, axis=-1) if not opt.power_off_when_idle else active_h
+    powered_h = _powered_hours(opt, load, sv)
     # energy of the serving fleet: idle draw in every powered hour plus the load-proportional part
     kwh_serving = serving * (idle_kw * powered_h) + (max_kw - idle_kw) * np.where(capacity > 0, served_rh, 0.0) \
         / per_server
@@ -183,9 +183,18 @@ def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntA
         facility = add(owned * 0.0, s.site.facility_usd_per_month) * in_use
     maintenance = owned * srv.purchase_usd * sv["maintenance_pct_of_capex_per_year"] / 100.0 / 12.0
     team = staff_for("in_house", owned * srv.gpu_count, in_use, opt.staff_fte, s, sv, horizon)
-    run_hours = active_h if opt.power_off_when_idle else np.sum(load.hours, axis=-1)
     return {"power": power, "facility": facility, "maintenance": maintenance, "staff": team.usd(),
-            "other_opex": owned * opt.opex_usd_per_hour * run_hours}, team
+            "other_opex": owned * opt.opex_usd_per_hour * powered_h}, team
+
+
+def _powered_hours(opt: InHouseOption, load: Load, sv: SiteValues) -> Array:
+    """Hours a month each server is on: every hour, or with ``power_off_when_idle`` the hours with load plus a
+    warm-up (boot, model load) at idle power each time an idle period ends."""
+    if not opt.power_off_when_idle:
+        return np.asarray(np.sum(load.hours, axis=-1), dtype=float)
+    warm, _, _ = warmup_hours(opt, sv)
+    idle_ends = load.rises.from_idle() if load.rises is not None else 0.0
+    return np.asarray(_active_hours(load) + warm * idle_ends, dtype=float)
 
 
 def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray,
@@ -221,9 +230,7 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     served_out = served_rh * 3600.0
     residual = None
     if with_residual:
-        residual = Load(rate_given=load.rate - np.minimum(load.rate, carried[..., None]), hours=load.hours,
-                        peak=np.maximum(load.peak - carried, 0.0), total_per_output=load.total_per_output,
-                        cached_share=load.cached_share, active=load.active)
+        residual = load.above(carried)
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": own["capex"]},
         amortised={k: v for k, v in amortised.items() if np.any(v)} or {"depreciation": own["depreciation"]},

@@ -158,7 +158,10 @@ class InHouseOption(_OptionBase):
     opex_usd_per_hour: float = Field(0.0, ge=0, description="other running cost per server-hour, as quoted [USD/h]")
     hosting: Literal["on_site", "colocation"] = Field("on_site", description="where the servers stand")
     servers: int | None = Field(None, gt=0, description="fixed number of servers; default: as many as demand needs")
-    power_off_when_idle: bool = Field(False, description="servers are switched off outside active hours")
+    power_off_when_idle: bool = Field(False, description="servers are switched off in the hours without load")
+    warmup_minutes_per_start: float | None = Field(
+        None, ge=0, le=1440, description="with power_off_when_idle: minutes a server runs at idle power after each "
+                                         "start before it serves (boot, model load); default site.csv")
     lead_time_weeks: float | None = Field(None, ge=0, le=104, description="procurement lead time; default site.csv")
     headroom_pct: float = Field(20.0, ge=0, le=200, description="capacity kept above the known peak when ordering")
     planning: Literal["forecast", "reactive"] = Field(
@@ -188,10 +191,15 @@ class CloudOption(_OptionBase):
     usd_per_hour: float | None = Field(None, gt=0, description="price of one instance for the chosen plan [USD/h]")
     plan: Plan = Field("on_demand", description="pricing plan")
     billing: Billing = Field(
-        "always_on", description="always_on: peak fleet every hour; active_hours: peak fleet in hours with load; "
-                                 "autoscaled: whole instances following the hourly load"
+        "always_on", description="always_on: peak fleet every hour; active_hours: peak fleet in hours with load, "
+                                 "started after each idle period; autoscaled: whole instances following the hourly "
+                                 "load. Both pay warmup_minutes_per_start for each instance started"
     )
-    min_instances: int = Field(1, ge=0, description="instances kept running even without load")
+    min_instances: int = Field(1, ge=0, description="instances kept running in every hour with load")
+    warmup_minutes_per_start: float | None = Field(
+        None, ge=0, le=1440, description="billed minutes a started instance runs before it serves (boot, model "
+                                         "load); default site.csv"
+    )
     scale_step_instances: int = Field(1, ge=1, description="autoscaling adds or removes this many instances at a time")
     reserved_instances: int | None = Field(
         None, ge=0, description="reserved plans: committed instances (billed every hour); on-demand above them. "

@@ -28,7 +28,8 @@ def _owned_doc(horizon: int, life_years: float = 5, **finance):
                      "peak_to_average": 1},
         "options": [
             {"kind": "in_house", "id": "own", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE,
-             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, "staff_fte": 0},
+             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, "staff_fte": 0,
+             "lead_time_weeks": 0},  # in service from month 1: the cash-view figures below count from then
             {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30},
         ],
         "site": dict(SITE0),
@@ -280,7 +281,7 @@ def _hybrid_doc(base: dict, **hybrid):
 
 
 OWNED = {"kind": "in_house", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE, "max_power_kw": 10.2,
-         "idle_power_kw": 2.0}
+         "idle_power_kw": 2.0, "lead_time_weeks": 0}  # in service from month 1
 RESERVED = {"kind": "cloud", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 10.0, "plan": "reserved_1y"}
 
 
@@ -319,9 +320,10 @@ def _staff_doc(site=None, **extra):
                      "peak_to_average": 1},
         "options": [
             {"kind": "in_house", "id": "tower", "gpu": "l40s", "gpu_count": 1, "purchase_usd": 15000,
-             "max_power_kw": 0.6, "idle_power_kw": 0.1, "throughput_tokens_per_s": 1e6},
+             "max_power_kw": 0.6, "idle_power_kw": 0.1, "throughput_tokens_per_s": 1e6, "lead_time_weeks": 0},
             {"kind": "in_house", "id": "hgx", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE,
-             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, **extra},
+             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, "lead_time_weeks": 0,
+             **extra},
             {"kind": "cloud", "id": "rented", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 30,
              "throughput_tokens_per_s": 1e6},
             {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30},
@@ -573,3 +575,124 @@ def test_internal_assistant_example_rents_on_demand_only_in_the_hours_with_load(
     assert od.units[0] == 1
     assert od.monthly_by_category_usd["compute"][0] == pytest.approx(price * (242 + 730 / 24 * WARMUP_MIN / 60))
     assert rsv.monthly_by_category_usd["compute"][0] > price * 0.3 * 730  # billed every hour at the reserved rate
+
+
+# --- 5. procurement lead time: nothing serves before the first delivery ------------------------------------
+
+API = {"kind": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30}
+
+
+def _lead_doc(weeks: float | None = 12, bridge: str | None = None, horizon: int = 12, **extra) -> dict:
+    doc = _owned_doc(horizon)
+    own = doc["options"][0]
+    own.pop("lead_time_weeks")
+    if weeks is not None:
+        own["lead_time_weeks"] = weeks
+    if bridge is not None:
+        own["bridge"] = bridge
+    doc.update(extra)
+    return doc
+
+
+def test_no_server_serves_before_its_first_delivery_and_the_cheapest_api_bridges_the_gap():
+    """A 12-week lead time (site.csv default, Dell 8-12 weeks, Apr 2024): the server serves from month 4.
+
+    12 weeks x 7 / 30.42 days = 2.76 months, whole months: 3. Before, the server served from month 1.
+    Now months 1-3 go to the cheapest API option the constraints allow (by its price for this token mix:
+    0.75 x $10 + 0.25 x $30 = $15/Mtok against $20 for the other), 1e9 tokens a month x $15/Mtok = $15,000 a
+    month as ``bridge_*`` items. The server is paid when ordered, at the start of month 1: the order is a
+    firm commitment, the scarce GPU servers are commonly prepaid or deposited, and the upfront figure and
+    the capex budget check then see the cash the decision commits.
+    """
+    doc = _lead_doc()
+    doc["options"].append({**API, "id": "dear", "input_usd_per_mtok": 20, "output_usd_per_mtok": 20})
+    own = compare(parse_scenario(doc)).option("own")
+    assert own.units[:4] == [0, 0, 0, 1]
+    assert own.upfront_usd == pytest.approx(PRICE) and own.monthly_by_category_usd["capex"][0] == pytest.approx(PRICE)
+    bridge = sum(sum(v) for k, v in own.monthly_by_category_usd.items() if k.startswith("bridge_"))
+    assert bridge == pytest.approx(3 * 15000)
+    assert [sum(v[m] for k, v in own.monthly_by_category_usd.items() if k.startswith("bridge_")) for m in (2, 3)] \
+        == pytest.approx([15000, 0])
+    assert sum(own.unserved_tokens) == 0 and own.served_share == 1.0
+    assert own.bridge == "api"
+    rows = {a.name: a for a in own.assumptions}
+    assert rows["first servers in service"].value == "month 4"
+    assert rows["before the first delivery"].value == "months 1-3: served by api, paid as used"
+    assert "default" in rows["before the first delivery"].source
+
+
+def test_without_a_bridge_the_months_before_delivery_are_unserved():
+    """``bridge: none`` (or no API the constraints allow): 3 of 24 months of demand are unserved tokens.
+
+    The option then serves 21 / 24 = 87.5 % of the demand, under the 99.9 % a full-service option needs,
+    so it cannot be the cheapest although its $317,000 is less than the API's 24 x $15,000 = $360,000.
+    """
+    r = compare(parse_scenario(_lead_doc(bridge="none", horizon=24)))
+    own = r.option("own")
+    assert sum(own.unserved_tokens) == pytest.approx(3 * 1e9) and own.served_share == pytest.approx(0.875)
+    assert own.tco_usd < r.option("api").tco_usd and r.cheapest == "api"
+    assert {a.name: a.value for a in own.assumptions}["before the first delivery"] == "months 1-3: demand unserved"
+    private = compare(parse_scenario(_lead_doc(constraints={"third_party_processing": False}))).option("own")
+    assert private.served_share == pytest.approx(0.75) and private.bridge is None
+    assert "no api option" in {a.name: a.source for a in private.assumptions}["before the first delivery"]
+
+
+def test_a_cloud_bridge_is_billed_only_in_the_months_it_serves():
+    """``bridge`` may name on-demand cloud instances: one instance at $40/h, always on, for months 1-3 only
+    (3 x 730 x $40 = $87,600), and nothing once the server serves."""
+    doc = _lead_doc(bridge="rent")
+    doc["options"].append({"kind": "cloud", "id": "rent", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 40,
+                           "throughput_tokens_per_s": 1e6, "staff_fte": 0})
+    own = compare(parse_scenario(doc)).option("own")
+    compute = own.monthly_by_category_usd["bridge_compute"]
+    assert compute[:4] == pytest.approx([730 * 40] * 3 + [0])
+    assert sum(compute) == pytest.approx(87600) and own.served_share == 1.0
+
+
+@pytest.mark.parametrize("bridge", ["own", "reserved", "nobody"])
+def test_a_bridge_must_be_an_option_paid_as_used(bridge):
+    """A bridge names an api option or on-demand/spot cloud instances (or none): one-line error otherwise."""
+    doc = _lead_doc(bridge=bridge)
+    doc["options"].append({"kind": "cloud", "id": "reserved", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 30,
+                           "plan": "reserved_1y", "throughput_tokens_per_s": 1e6})
+    with pytest.raises(InputError) as exc:
+        parse_scenario(doc)
+    assert exc.value.field == "options[0].bridge" and exc.value.value == bridge
+    assert "none, or the id of an api option" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_servers_arriving_after_the_horizon_are_no_answer():
+    """A 26-week lead time (6 months) on a 4-month horizon: the first servers would serve from month 7, so the
+    option serves nothing itself; it is marked infeasible with that reason rather than shown as its bridge."""
+    doc = _lead_doc(weeks=26, horizon=4)
+    own = compare(parse_scenario(doc)).option("own")
+    assert not own.feasible and "month 7, after the 4-month horizon" in own.infeasible_reason
+
+
+def test_later_servers_are_paid_when_ordered_a_lead_time_before_they_serve():
+    """Forecast planning orders each server 3 months (12 weeks, in whole months) before it must serve, and the
+    cash leaves with the order.
+
+    2e9 tokens a month growing 10 % a month, a quarter output: 2e9 / 4 / 2,628,000 s = 190.26 x 1.1^m tokens/s
+    in month m + 1; a server carries 300 x 0.8 = 240. The first delivery (month 4, m = 3) needs
+    190.26 x 1.331 / 240 -> 2 servers, ordered and paid in month 1 (2 x $317,000); a third is needed once
+    190.26 x 1.1^m > 480, from month 11 (m = 10), so it is ordered and paid in month 8. The amortised view
+    depreciates it from month 11, when it serves.
+    """
+    doc = _lead_doc()
+    doc["options"][0]["throughput_tokens_per_s"] = 300
+    doc["workload"].update({"tokens_per_month": 2e9, "growth_pct_per_month": 10})
+    own = compare(parse_scenario(doc)).option("own")
+    assert own.units == [0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 3, 3]
+    assert own.purchases == [2, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    assert own.monthly_by_category_usd["capex"] == pytest.approx([2 * PRICE] + [0] * 6 + [PRICE] + [0] * 4)
+    dep = own.amortised.monthly_usd  # depreciation only from month 4: this scenario has no running costs
+    assert dep[9] == pytest.approx(dep[3]) and dep[10] == pytest.approx(1.5 * dep[9])
+
+
+def test_a_bridge_that_breaks_a_hard_constraint_excludes_the_in_house_option():
+    """An in-house option whose named bridge is an API, when no third party may process the prompts: the API
+    would process the first 3 months of them, so the option is excluded with the API's reason."""
+    doc = _lead_doc(bridge="api", constraints={"third_party_processing": False})
+    own = compare(parse_scenario(doc)).option("own")
+    assert not own.feasible and "via api, its bridge before the first delivery" in own.infeasible_reason

@@ -7,7 +7,9 @@ evaluates base sizes from zero to the size that carries the whole peak, plus the
 procurement plan, with the same cost functions as the pure options, and keeps the cheapest by the
 option's objective (TCO or NPV), per sample when inputs are sampled. Zero base is the pure
 overflow option and the full base is the pure base option, so a hybrid is never dearer than the
-best pure option it combines. Nothing here changes a deployment: changed settings are copies.
+best pure option it combines. Owned servers serve from their first delivery: until then the
+overflow serves everything (for the pure in-house option its ``bridge`` does, which may be another
+option). Nothing here changes a deployment: changed settings are copies.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conventions import whole_units_int
-from .costs import Flows, api_flows, cloud_flows, in_house_flows, in_house_planned
+from .costs import BRIDGE_ROW, Flows, api_flows, cloud_flows, in_house_flows, in_house_planned
 from .demand import Load
 from .options import Deployment
-from .results import HybridCostPoint, HybridPlan
+from .results import Assumption, HybridCostPoint, HybridPlan
 from .scenario import CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
 
@@ -63,7 +65,8 @@ def _combine(base: Flows, over: Flows) -> Flows:
                  unserved_tokens=over.unserved_tokens, utilisation=base.utilisation, purchases=base.purchases,
                  overflow_served_tokens=over.served_tokens, notes=base.notes + over.notes,
                  staff_fte=np.broadcast_to(team.fte(), np.shape(staff_usd)), staff=team,
-                 after_horizon=base.after_horizon)
+                 after_horizon=base.after_horizon, first_service=base.first_service,
+                 assumptions=[a for a in base.assumptions if a.name == BRIDGE_ROW])
 
 
 def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int) -> tuple[Flows, Load]:
@@ -90,6 +93,11 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
                                 with_residual=True)
         assert bf.residual is not None
         rest = bf.residual
+        if bf.first_service and n != 0:
+            months = "month 1" if bf.first_service == 1 else f"months 1-{bf.first_service}"
+            bf.assumptions.insert(0, Assumption(
+                name=BRIDGE_ROW, value=f"{months}: served by the overflow, {over.id}", unit="",
+                source="the base's servers serve from their first delivery (procurement lead time)"))
     elif n == "planned":  # the reserved option's own plan, nothing left for the overflow
         bf = cloud_flows(base, s, load, sv, note=False)
         rest = load.in_months(np.zeros(load.peak.shape[-1], dtype=bool))

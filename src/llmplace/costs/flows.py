@@ -54,6 +54,8 @@ class Flows:
     #: payments still owed after the horizon, at the end of months H+1, H+2, ... (their sum is the cash
     #: view's ``commitment_remaining`` item in month H)
     after_horizon: Array | None = None
+    #: owned servers: the months (from the start) before the first ones serve, the procurement lead time
+    first_service: int = 0
 
     def monthly(self, view: str = "cash") -> Array:
         cats = self.cash if view == "cash" else self.amortised

@@ -339,6 +339,8 @@ def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, A
         if nd.parts is not None:  # a part left out of ``deployments`` (not feasible on its own) keeps its values
             nd.parts = (mapping.get(id(nd.parts[0]), nd.parts[0]), mapping.get(id(nd.parts[1]), nd.parts[1]))
             nd.capacity = nd.parts[0].capacity
+        if nd.bridge is not None:
+            nd.bridge = mapping.get(id(nd.bridge), nd.bridge)
     return s2, out, site_values(s2)
 
 

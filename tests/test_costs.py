@@ -22,7 +22,7 @@ def _scenario(tokens=1e9, growth=0.0, **fin):
         "options": [
             {"kind": "in_house", "id": "own", "gpu": "l40s", "gpu_count": 4, "purchase_usd": 40000,
              "max_power_kw": 2.0, "idle_power_kw": 0.5, "throughput_tokens_per_s": 1000, "gpus_per_replica": 1,
-             "target_utilisation": 0.5},
+             "target_utilisation": 0.5, "lead_time_weeks": 0},  # in service from month 1
             {"kind": "cloud", "id": "rent", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 2,
              "throughput_tokens_per_s": 1000, "target_utilisation": 0.5, "staff_fte": 0},
             {"kind": "api", "id": "api", "input_usd_per_mtok": 0.5, "output_usd_per_mtok": 1.5},

@@ -31,6 +31,7 @@ U_NET = 0.0375 * 4 / (HOURS_PER_YEAR + 0.0375 * 4)  # one switch, 4 h repair
 U_LINK = 1 - 0.999  # dedicated internet access SLA 99.9 %
 U_API = 1 - 0.999  # default API provider row, 99.9 %
 U_COLO = 1 - 0.99982  # Tier III colocation facility
+SERVING_FROM_MONTH_1 = {"lead_time_weeks": 0}  # the server serves from month 1 (no months before its delivery)
 
 
 def _series(*us: float) -> float:
@@ -137,7 +138,7 @@ def test_hybrid_latency_limit_checks_its_slowest_serving_part():
     # 1 + 100 = 101 ms; the API serves the rest at 30 + 500 = 530 ms. Mean 0.775 x 101 + 0.225 x 530 = 197 ms
     # passed a 300 ms limit before; the API part's 530 ms must not.
     def run(limit: float, tokens: float):
-        doc = _with_hybrid(_doc({"max_latency_ms": limit}, own={"target_utilisation": 1.0}), 1)
+        doc = _with_hybrid(_doc({"max_latency_ms": limit}, own={"target_utilisation": 1.0, **SERVING_FROM_MONTH_1}), 1)
         doc["latency"] = {"ttft_ms": 100}
         doc["workload"]["tokens_per_month"] = tokens
         return compare(doc).option("hyb")
@@ -218,7 +219,7 @@ def test_a_tie_the_tie_break_keeps_is_not_listed_as_a_change():
 
 def test_a_hybrid_whose_overflow_only_stands_by_is_not_its_base():
     # base_units 1 serves 100 % of tokens but the API stands by during outages: a deployment of its own
-    r = compare(_with_hybrid(_doc(criteria={"users": "cloud"}), 1))
+    r = compare(_with_hybrid(_doc(criteria={"users": "cloud"}, own=SERVING_FROM_MONTH_1), 1))
     assert r.option("hyb").hybrid.share_served_by_base == pytest.approx(1.0)
     assert "hyb is the same deployment" not in r.recommendation.summary
     assert r.option("hyb").criteria.rank is not None
@@ -282,7 +283,7 @@ def test_fleet_shortfall_stays_a_share(units, needed, u):
 
 
 def test_plan_counts_one_spare_at_each_of_two_sites():
-    doc = _doc(own={"n_plus_one": True, "second_site": True})
+    doc = _doc(own={"n_plus_one": True, "second_site": True, **SERVING_FROM_MONTH_1})
     s = parse_scenario(doc)
     res = compare(doc)
     f = next(x for x in gather(s, res) if x.id == "own")

@@ -139,6 +139,6 @@ def test_a_vanishing_weight_reports_no_relative_change_instead_of_infinity():
     """
     doc = _doc({"data_classification": "regulated", "third_party_processing": False},
                {"profile": "balanced", "weights": {"cost_predictability": 1.1125369292536007e-308, "total_cost": 50.0}},
-               api_price=1.0)
+               api_price=1.0, own={"lead_time_weeks": 0})  # own serves from month 1: two options are ranked
     rows = {s.criterion: s for s in compare(doc).recommendation.sensitivity}
     assert rows["cost_predictability"].relative_change is None

@@ -31,7 +31,7 @@ def _doc(tokens=3e9, growth=0.0, p2a=2.0, horizon=36, own=None, cloud=None, api=
         "options": [
             {"kind": "in_house", "id": "own", "gpu": "l40s", "gpu_count": 4, "purchase_usd": 60000,
              "max_power_kw": 2.2, "idle_power_kw": 0.6, "throughput_tokens_per_s": 1500, "gpus_per_replica": 1,
-             **(own or {})},
+             "lead_time_weeks": 0, **(own or {})},  # in service from month 1 unless a test sets a lead time
             {"kind": "cloud", "id": "cloud", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 1.9,
              "throughput_tokens_per_s": 1500, "billing": "autoscaled", **(cloud or {})},
             {"kind": "api", "id": "api", "input_usd_per_mtok": 0.2, "output_usd_per_mtok": 0.6, **(api or {})},

@@ -28,7 +28,8 @@ def _owned_doc(horizon: int, life_years: float = 5, **finance):
                      "peak_to_average": 1},
         "options": [
             {"kind": "in_house", "id": "own", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE,
-             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, "staff_fte": 0},
+             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, "staff_fte": 0,
+             "lead_time_weeks": 0},  # in service from month 1: the cash-view figures below count from then
             {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30},
         ],
         "site": dict(SITE0),
@@ -280,7 +281,7 @@ def _hybrid_doc(base: dict, **hybrid):
 
 
 OWNED = {"kind": "in_house", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE, "max_power_kw": 10.2,
-         "idle_power_kw": 2.0}
+         "idle_power_kw": 2.0, "lead_time_weeks": 0}  # in service from month 1
 RESERVED = {"kind": "cloud", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 10.0, "plan": "reserved_1y"}
 
 
@@ -319,9 +320,10 @@ def _staff_doc(site=None, **extra):
                      "peak_to_average": 1},
         "options": [
             {"kind": "in_house", "id": "tower", "gpu": "l40s", "gpu_count": 1, "purchase_usd": 15000,
-             "max_power_kw": 0.6, "idle_power_kw": 0.1, "throughput_tokens_per_s": 1e6},
+             "max_power_kw": 0.6, "idle_power_kw": 0.1, "throughput_tokens_per_s": 1e6, "lead_time_weeks": 0},
             {"kind": "in_house", "id": "hgx", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE,
-             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, **extra},
+             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6, "lead_time_weeks": 0,
+             **extra},
             {"kind": "cloud", "id": "rented", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 30,
              "throughput_tokens_per_s": 1e6},
             {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30},
@@ -457,3 +459,240 @@ def test_maintenance_score_reads_the_staff_the_engine_charged():
             assert o.criteria.scores["maintenance_burden"].value == pytest.approx(_fte(r, o.id))
     api = r.option("novita").criteria.scores["maintenance_burden"]
     assert api.value == pytest.approx(0.1) and "0.10 FTE" in api.reason
+
+
+# --- 6. load shapes with idle hours: billing pays the hours with load, plus a warm-up per start ----------------
+
+WARMUP_MIN = 10.0  # site.csv instance_warmup_minutes_per_start (an ASSUMPTION row, dated 2026-06)
+EXAMPLE_70B = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples" / "internal-assistant-70b.yaml"
+
+
+def _shaped_doc(workload: dict, options: list[dict], **site) -> dict:
+    return {
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"input_tokens_per_request": 3, "output_tokens_per_request": 1, **workload},
+        "options": options,
+        "site": {**SITE0, **site},
+        "finance": {"horizon_months": 12, "discount_rate_pct_per_year": 0},
+    }
+
+
+def test_business_hours_preset_has_no_load_at_night_or_at_weekends():
+    """``business_hours`` is Monday to Friday 08:00-18:00 local time and nothing else.
+
+    Before, every night and weekend hour carried 5 % of the peak weight, so all 730 hours of a month had
+    load. Now 10 hours x 5 days = 50 of the 168 hours of a week have load: 730 x 50 / 168 = 217.26 hours
+    a month, and the load rises from none 5 times a week (730 / 168 x 5 = 21.73 times a month).
+    """
+    from llmplace.demand import SHAPES, demand_from_scenario
+
+    week = np.asarray(SHAPES["business_hours"]).reshape(7, 24)
+    assert np.all(week[5:] == 0)  # Saturday, Sunday
+    assert np.all(week[:5, :8] == 0) and np.all(week[:5, 18:] == 0) and np.all(week[:5, 8:18] > 0)
+    doc = _shaped_doc({"tokens_per_month": 1e9, "shape": "business_hours"},
+                      [{"kind": "api", "id": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2}])
+    dem = demand_from_scenario(parse_scenario(doc))
+    assert dem.active_hours_per_month == pytest.approx(730 * 50 / 168)
+    idle_ends = np.sum(np.where(dem.rise_lo == 0, dem.rise_per_month, 0.0))
+    assert idle_ends == pytest.approx(730 / 168 * 5)
+
+
+def test_active_hours_billing_pays_the_hours_with_load_plus_a_warm_up_per_start():
+    """An on-demand instance on ``active_hours`` billing for a business-hours load.
+
+    Before: 730 billed hours a month at $2/h = $1,460 (the preset had no idle hour). Now: the 217.26 hours
+    with load, plus 10 minutes of warm-up (boot, model load) each of the 21.73 times a month the instance
+    starts after a night or weekend: 217.26 + 21.73 x 10 / 60 = 220.88 hours, $441.77 a month. An
+    ``always_on`` instance still pays 730 hours.
+    """
+    cloud = {"kind": "cloud", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 2, "throughput_tokens_per_s": 1e4,
+             "staff_fte": 0}
+    doc = _shaped_doc({"tokens_per_month": 1e9, "shape": "business_hours"},
+                      [{**cloud, "id": "scheduled", "billing": "active_hours"}, {**cloud, "id": "always"}])
+    r = compare(parse_scenario(doc))
+    hours = 730 * 50 / 168 + 730 / 168 * 5 * WARMUP_MIN / 60
+    assert hours == pytest.approx(220.88, abs=0.005)
+    assert r.option("scheduled").monthly_usd[0] == pytest.approx(2 * hours)
+    assert r.option("always").monthly_usd[0] == pytest.approx(2 * 730)
+    rows = {a.name: a for a in r.option("scheduled").assumptions}
+    assert rows["warm-up per instance start"].value == WARMUP_MIN
+    assert rows["warm-up per instance start"].as_of == "2026-06"
+    assert rows["instance starts a month (mean over the horizon)"].value == pytest.approx(21.73, abs=0.005)
+    doc["options"][0]["warmup_minutes_per_start"] = 0  # overridable: the hours with load alone
+    assert compare(parse_scenario(doc)).option("scheduled").monthly_usd[0] == pytest.approx(2 * 730 * 50 / 168)
+
+
+def test_autoscaling_pays_a_warm_up_for_every_instance_it_starts():
+    """An autoscaled fleet following a day of 0 / 1 / 2 / 2 / 1 / 0 load units (hours 08-11, nothing else).
+
+    One output token/s on average (4 x 730 x 3,600 tokens a month, a quarter of them output); the weights
+    sum to 6 over 24 hours, so a weight-1 hour runs at 24 / 6 = 4 tokens/s and a weight-2 hour at 8. An
+    instance carries 6 tokens/s at full use: 1, 2, 2, 1 instances, 6 instance-hours a day, 730 / 24 x 6 =
+    182.5 a month, and 2 starts a day (0 -> 1 at 08:00, 1 -> 2 at 09:00), 60.83 a month. Before, the
+    starts cost nothing: 182.5 hours x $3 = $547.50. Now each start adds 10 minutes: 182.5 + 60.83 / 6 =
+    192.64 hours, $577.92 a month.
+    """
+    doc = _shaped_doc({"tokens_per_month": 4 * 730 * 3600, "hourly_weights": [0] * 8 + [1, 2, 2, 1] + [0] * 12},
+                      [{"kind": "cloud", "id": "auto", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 3,
+                        "throughput_tokens_per_s": 6, "target_utilisation": 1.0, "billing": "autoscaled",
+                        "staff_fte": 0}])
+    auto = compare(parse_scenario(doc)).option("auto")
+    days = 730 / 24
+    assert auto.units[0] == 2
+    assert auto.monthly_usd[0] == pytest.approx(3 * (6 * days + 2 * days * WARMUP_MIN / 60))
+
+
+def test_servers_switched_off_when_idle_draw_nothing_at_night_and_idle_power_without_load():
+    """Power of one server (2 kW idle, 10 kW busy, $1/kWh, PUE 1) under a business-hours load.
+
+    With ``power_off_when_idle`` it runs the 217.26 hours with load plus a 10-minute warm-up at idle power
+    each of the 21.73 mornings a month: 2 x (217.26 + 3.62) = 441.77 kWh of idle draw (before: 2 x 730 =
+    1,460 kWh, as no hour was idle). Switched on all month it draws idle power in every hour without load,
+    2 x 730 = 1,460 kWh; in both cases the busy part is (10 - 2) kW x the server-hours of work served.
+    """
+    own = {"kind": "in_house", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": PRICE, "max_power_kw": 10.0,
+           "idle_power_kw": 2.0, "throughput_tokens_per_s": 1000, "staff_fte": 0, "lead_time_weeks": 0}
+    doc = _shaped_doc({"tokens_per_month": 4e8, "shape": "business_hours"},
+                      [{**own, "id": "off", "power_off_when_idle": True}, {**own, "id": "on"}],
+                      electricity_usd_per_kwh=1.0)
+    r = compare(parse_scenario(doc))
+    busy = 8.0 * (4e8 / 4 / 3600) / 1000  # kW x server-hours: output tokens / (tokens/s per server)
+    powered = 730 * 50 / 168 + 730 / 168 * 5 * WARMUP_MIN / 60
+    assert r.option("off").monthly_by_category_usd["power"][0] == pytest.approx(2.0 * powered + busy)
+    assert r.option("on").monthly_by_category_usd["power"][0] == pytest.approx(2.0 * 730 + busy)
+
+
+def test_internal_assistant_example_rents_on_demand_only_in_the_hours_with_load():
+    """The 70B example's on-demand p5 option bills the 242 hours a month with load, not all 730.
+
+    Its flat shape has no order of hours, so the load is taken to rise once a day (730 / 24 = 30.42 starts
+    a month) and each start adds a 10-minute warm-up: 242 + 30.42 / 6 = 247.07 billed hours a month for
+    its one instance. The reserved option stays always on: a reservation is paid every hour anyway.
+    """
+    r = compare(EXAMPLE_70B)
+    od, rsv = r.option("aws-p5-on-demand"), r.option("aws-p5-reserved-1y")
+    price = next(a.value for a in od.assumptions if a.name == "instance price (on demand)")
+    assert od.units[0] == 1
+    assert od.monthly_by_category_usd["compute"][0] == pytest.approx(price * (242 + 730 / 24 * WARMUP_MIN / 60))
+    assert rsv.monthly_by_category_usd["compute"][0] > price * 0.3 * 730  # billed every hour at the reserved rate
+
+
+# --- 5. procurement lead time: nothing serves before the first delivery ------------------------------------
+
+API = {"kind": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30}
+
+
+def _lead_doc(weeks: float | None = 12, bridge: str | None = None, horizon: int = 12, **extra) -> dict:
+    doc = _owned_doc(horizon)
+    own = doc["options"][0]
+    own.pop("lead_time_weeks")
+    if weeks is not None:
+        own["lead_time_weeks"] = weeks
+    if bridge is not None:
+        own["bridge"] = bridge
+    doc.update(extra)
+    return doc
+
+
+def test_no_server_serves_before_its_first_delivery_and_the_cheapest_api_bridges_the_gap():
+    """A 12-week lead time (site.csv default, Dell 8-12 weeks, Apr 2024): the server serves from month 4.
+
+    12 weeks x 7 / 30.42 days = 2.76 months, whole months: 3. Before, the server served from month 1.
+    Now months 1-3 go to the cheapest API option the constraints allow (by its price for this token mix:
+    0.75 x $10 + 0.25 x $30 = $15/Mtok against $20 for the other), 1e9 tokens a month x $15/Mtok = $15,000 a
+    month as ``bridge_*`` items. The server is paid when ordered, at the start of month 1: the order is a
+    firm commitment, the scarce GPU servers are commonly prepaid or deposited, and the upfront figure and
+    the capex budget check then see the cash the decision commits.
+    """
+    doc = _lead_doc()
+    doc["options"].append({**API, "id": "dear", "input_usd_per_mtok": 20, "output_usd_per_mtok": 20})
+    own = compare(parse_scenario(doc)).option("own")
+    assert own.units[:4] == [0, 0, 0, 1]
+    assert own.upfront_usd == pytest.approx(PRICE) and own.monthly_by_category_usd["capex"][0] == pytest.approx(PRICE)
+    bridge = sum(sum(v) for k, v in own.monthly_by_category_usd.items() if k.startswith("bridge_"))
+    assert bridge == pytest.approx(3 * 15000)
+    assert [sum(v[m] for k, v in own.monthly_by_category_usd.items() if k.startswith("bridge_")) for m in (2, 3)] \
+        == pytest.approx([15000, 0])
+    assert sum(own.unserved_tokens) == 0 and own.served_share == 1.0
+    assert own.bridge == "api"
+    rows = {a.name: a for a in own.assumptions}
+    assert rows["first servers in service"].value == "month 4"
+    assert rows["before the first delivery"].value == "months 1-3: served by api, paid as used"
+    assert "default" in rows["before the first delivery"].source
+
+
+def test_without_a_bridge_the_months_before_delivery_are_unserved():
+    """``bridge: none`` (or no API the constraints allow): 3 of 24 months of demand are unserved tokens.
+
+    The option then serves 21 / 24 = 87.5 % of the demand, under the 99.9 % a full-service option needs,
+    so it cannot be the cheapest although its $317,000 is less than the API's 24 x $15,000 = $360,000.
+    """
+    r = compare(parse_scenario(_lead_doc(bridge="none", horizon=24)))
+    own = r.option("own")
+    assert sum(own.unserved_tokens) == pytest.approx(3 * 1e9) and own.served_share == pytest.approx(0.875)
+    assert own.tco_usd < r.option("api").tco_usd and r.cheapest == "api"
+    assert {a.name: a.value for a in own.assumptions}["before the first delivery"] == "months 1-3: demand unserved"
+    private = compare(parse_scenario(_lead_doc(constraints={"third_party_processing": False}))).option("own")
+    assert private.served_share == pytest.approx(0.75) and private.bridge is None
+    assert "no api option" in {a.name: a.source for a in private.assumptions}["before the first delivery"]
+
+
+def test_a_cloud_bridge_is_billed_only_in_the_months_it_serves():
+    """``bridge`` may name on-demand cloud instances: one instance at $40/h, always on, for months 1-3 only
+    (3 x 730 x $40 = $87,600), and nothing once the server serves."""
+    doc = _lead_doc(bridge="rent")
+    doc["options"].append({"kind": "cloud", "id": "rent", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 40,
+                           "throughput_tokens_per_s": 1e6, "staff_fte": 0})
+    own = compare(parse_scenario(doc)).option("own")
+    compute = own.monthly_by_category_usd["bridge_compute"]
+    assert compute[:4] == pytest.approx([730 * 40] * 3 + [0])
+    assert sum(compute) == pytest.approx(87600) and own.served_share == 1.0
+
+
+@pytest.mark.parametrize("bridge", ["own", "reserved", "nobody"])
+def test_a_bridge_must_be_an_option_paid_as_used(bridge):
+    """A bridge names an api option or on-demand/spot cloud instances (or none): one-line error otherwise."""
+    doc = _lead_doc(bridge=bridge)
+    doc["options"].append({"kind": "cloud", "id": "reserved", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 30,
+                           "plan": "reserved_1y", "throughput_tokens_per_s": 1e6})
+    with pytest.raises(InputError) as exc:
+        parse_scenario(doc)
+    assert exc.value.field == "options[0].bridge" and exc.value.value == bridge
+    assert "none, or the id of an api option" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_servers_arriving_after_the_horizon_are_no_answer():
+    """A 26-week lead time (6 months) on a 4-month horizon: the first servers would serve from month 7, so the
+    option serves nothing itself; it is marked infeasible with that reason rather than shown as its bridge."""
+    doc = _lead_doc(weeks=26, horizon=4)
+    own = compare(parse_scenario(doc)).option("own")
+    assert not own.feasible and "month 7, after the 4-month horizon" in own.infeasible_reason
+
+
+def test_later_servers_are_paid_when_ordered_a_lead_time_before_they_serve():
+    """Forecast planning orders each server 3 months (12 weeks, in whole months) before it must serve, and the
+    cash leaves with the order.
+
+    2e9 tokens a month growing 10 % a month, a quarter output: 2e9 / 4 / 2,628,000 s = 190.26 x 1.1^m tokens/s
+    in month m + 1; a server carries 300 x 0.8 = 240. The first delivery (month 4, m = 3) needs
+    190.26 x 1.331 / 240 -> 2 servers, ordered and paid in month 1 (2 x $317,000); a third is needed once
+    190.26 x 1.1^m > 480, from month 11 (m = 10), so it is ordered and paid in month 8. The amortised view
+    depreciates it from month 11, when it serves.
+    """
+    doc = _lead_doc()
+    doc["options"][0]["throughput_tokens_per_s"] = 300
+    doc["workload"].update({"tokens_per_month": 2e9, "growth_pct_per_month": 10})
+    own = compare(parse_scenario(doc)).option("own")
+    assert own.units == [0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 3, 3]
+    assert own.purchases == [2, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    assert own.monthly_by_category_usd["capex"] == pytest.approx([2 * PRICE] + [0] * 6 + [PRICE] + [0] * 4)
+    dep = own.amortised.monthly_usd  # depreciation only from month 4: this scenario has no running costs
+    assert dep[9] == pytest.approx(dep[3]) and dep[10] == pytest.approx(1.5 * dep[9])
+
+
+def test_a_bridge_that_breaks_a_hard_constraint_excludes_the_in_house_option():
+    """An in-house option whose named bridge is an API, when no third party may process the prompts: the API
+    would process the first 3 months of them, so the option is excluded with the API's reason."""
+    doc = _lead_doc(bridge="api", constraints={"third_party_processing": False})
+    own = compare(parse_scenario(doc)).option("own")
+    assert not own.feasible and "via api, its bridge before the first delivery" in own.infeasible_reason

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from llmplace import compare, parse_scenario
-from llmplace.decision import FULL_SERVICE
-from llmplace.options import resolve_options
+from llmplace.decision import FULL_SERVICE, resolve_deployments
 from llmplace.risk import evaluate, uncertain_inputs
 from llmplace.site import site_values
 
@@ -22,7 +21,7 @@ def test_one_sample_at_point_values_reproduces_the_deterministic_result(path):
     """The Monte Carlo path at every input's point value is the deterministic result, option by option."""
     r = compare(path)
     s = parse_scenario(__import__("yaml").safe_load(path.read_text()))
-    deps = [d for d in resolve_options(s) if r.option(d.id).feasible or d.kind == "api"]
+    deps = [d for d in resolve_deployments(s) if r.option(d.id).feasible or d.kind == "api"]
     sv = site_values(s)
     specs = uncertain_inputs(s, deps, sv)
     values = {t.path: t.value(sp.point) for sp in specs for t in sp.targets}
@@ -102,7 +101,7 @@ def test_trace_without_empty_hours_keeps_its_peak(tmp_path):
 def _owned(life_years: float, horizon: int, terminal: str = "book"):
     doc = _doc(options=[{"kind": "in_house", "id": "own", "gpu": "l4", "gpu_count": 1, "purchase_usd": 100000,
                          "max_power_kw": 0.1, "idle_power_kw": 0.0, "throughput_tokens_per_s": 1e6,
-                         "staff_fte": 0}])
+                         "staff_fte": 0, "lead_time_weeks": 0}])
     doc["finance"].update({"horizon_months": horizon, "useful_life_years": life_years, "residual_value_pct": 10,
                            "terminal_value": terminal})
     return compare(parse_scenario(doc)).option("own")
@@ -118,7 +117,7 @@ def test_hardware_ending_its_life_in_the_last_month_is_credited():
 def test_npv_discounts_later_purchases_from_the_start_of_their_month():
     doc = _doc(options=[{"kind": "in_house", "id": "own", "gpu": "l4", "gpu_count": 1, "purchase_usd": 12000,
                          "max_power_kw": 0.1, "idle_power_kw": 0.0, "throughput_tokens_per_s": 500,
-                         "target_utilisation": 1.0, "staff_fte": 0}])
+                         "target_utilisation": 1.0, "staff_fte": 0, "lead_time_weeks": 0}])
     doc["workload"].update({"tokens_per_month": 3e9, "growth_pct_per_month": 10, "peak_to_average": 1})
     doc["finance"].update({"discount_rate_pct_per_year": 12, "terminal_value": "none"})
     own = compare(parse_scenario(doc)).option("own")
@@ -153,3 +152,18 @@ def test_sampling_shape_inputs_runs(path, dist):
     r = compare(parse_scenario(doc), samples=300, seed=2)
     assert r.option("own").risk.tco_usd.p10 <= r.option("own").risk.tco_usd.p90
     assert FULL_SERVICE <= 1
+
+
+def test_monte_carlo_runs_a_hybrid_whose_in_house_part_cannot_serve_alone():
+    """A fixed fleet of one 150 tokens/s server cannot carry 1e10 tokens a month on its own, so the pure option is
+    infeasible and left out of the Monte Carlo; the hybrid built on it still is simulated (it raised a KeyError:
+    its part was looked up among the simulated deployments only)."""
+    doc = _doc(options=[
+        {"kind": "in_house", "id": "own", "gpu": "l40s", "gpu_count": 4, "purchase_usd": 60000,
+         "throughput_tokens_per_s": 150, "max_power_kw": 2, "idle_power_kw": 0.5, "servers": 1, "lead_time_weeks": 0},
+        {"kind": "api", "id": "api", "input_usd_per_mtok": 0.2, "output_usd_per_mtok": 0.6},
+        {"kind": "hybrid", "id": "mix", "base": "own", "overflow": "api"},
+    ])
+    doc["workload"]["tokens_per_month"] = 1e10
+    r = compare(parse_scenario(doc), samples=100, seed=1)
+    assert not r.option("own").feasible and r.option("mix").risk is not None

@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 
 from .conventions import FULL_SERVICE_SHARE, MAX_SAMPLE_CELLS, MAX_SAMPLES, MIN_SAMPLES, cheapest_with_ties
-from .costs import as_float_list, cash_view_text
+from .costs import BRIDGE_ROW, as_float_list, cash_view_text
+from .criteria import bridge_candidates, excluded_options
 from .criteria import evaluate as evaluate_criteria
-from .criteria import excluded_options
 from .engine import Outcome, Run, run
 from .errors import InputError
 from .finance import break_even_month
-from .options import Deployment, resolve_options, units_needed
+from .options import Deployment, attach_bridges, resolve_options, units_needed
 from .results import (
     BreakEven,
     CapacityInfo,
@@ -41,7 +41,7 @@ from .risk import RiskAssessment, assess_risk
 from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse_scenario
 from .site import SiteValues, site_values
 
-__all__ = ["BreakEven", "CompareResult", "OptionResult", "compare"]
+__all__ = ["BreakEven", "CompareResult", "OptionResult", "compare", "resolve_deployments"]
 
 FULL_SERVICE = FULL_SERVICE_SHARE
 _UNIT_KIND = {"in_house": "servers", "cloud": "instances", "api": None}
@@ -98,7 +98,8 @@ def _assumptions(d: Deployment, own: tuple[Any, ...], costed: dict[str, tuple[An
     out = list(d.assumptions) + list(own)
     for part in d.parts or ():
         for a in list(part.assumptions) + list(costed.get(part.id, ())):
-            out.append(a.model_copy(update={"name": f"{part.id}: {a.name}"}))
+            if a.name != BRIDGE_ROW:  # who serves before the base's first delivery is the hybrid's own row
+                out.append(a.model_copy(update={"name": f"{part.id}: {a.name}"}))
     return out
 
 
@@ -106,6 +107,21 @@ def _infeasible(d: Deployment, s: Scenario, sv: SiteValues, peak: np.ndarray, in
     return OptionResult(id=d.id, kind=d.kind, label=d.label, feasible=False, infeasible_reason=d.infeasible_reason,
                         catalog_rows=d.catalog_rows, assumptions=list(d.assumptions),
                         footprint=_footprint(d, s, sv, None, peak, index))
+
+
+def _unservable(d: Deployment, f: Any, notes: list[str], horizon: int) -> str | None:
+    """Why an in-house option is no answer: its first servers arrive after the horizon, or a fixed fleet never
+    catches up with the demand."""
+    if not isinstance(d.option, InHouseOption):
+        return None
+    if f.first_service >= horizon:
+        return (f"the first servers would serve from month {f.first_service + 1}, after the {horizon}-month horizon "
+                "(procurement lead time)")
+    if d.option.servers is not None and np.any(f.unserved_tokens[..., f.first_service:] > 0):
+        # a fixed fleet that can never catch up is not an answer
+        return (f"cannot serve the workload: {float(np.sum(f.unserved_tokens)) / 1e6:,.1f} M tokens unserved "
+                f"over the horizon ({notes[0] if notes else 'fleet too small'})")
+    return None
 
 
 def _option_result(d: Deployment, s: Scenario, sv: SiteValues, point: Run, costed: dict[str, tuple[Any, ...]],
@@ -119,11 +135,7 @@ def _option_result(d: Deployment, s: Scenario, sv: SiteValues, point: Run, coste
     demand_total = float(np.sum(point.demand.total_tokens))
     cview = _view(out.cash_usd, f.cash, served_total)
     notes = list(f.notes)
-    reason = None
-    if isinstance(d.option, InHouseOption) and d.option.servers is not None and np.any(f.unserved_tokens > 0):
-        # a fixed fleet that can never catch up is not an answer
-        reason = (f"cannot serve the workload: {float(np.sum(f.unserved_tokens)) / 1e6:,.1f} M tokens unserved "
-                  f"over the horizon ({notes[0] if notes else 'fleet too small'})")
+    reason = _unservable(d, f, notes, s.finance.horizon_months)
     capex, opex = (float(x) for x in f.capex_opex())
     return OptionResult(
         id=d.id, kind=d.kind, label=d.label, feasible=reason is None, infeasible_reason=reason,
@@ -140,6 +152,7 @@ def _option_result(d: Deployment, s: Scenario, sv: SiteValues, point: Run, coste
         overflow_tokens=as_float_list(f.overflow_served_tokens) if f.overflow_served_tokens is not None else None,
         served_share=_round(served_total / demand_total) if demand_total > 0 else 1.0,
         capex_usd=_round(capex), opex_usd=_round(opex), hybrid=out.plan, capacity=_capacity(d), notes=notes,
+        bridge=d.bridge.id if d.bridge is not None and f.first_service > 0 else None,
         assumptions=_assumptions(d, out.assumptions, costed), catalog_rows=d.catalog_rows,
         footprint=_footprint(d, s, sv, out, peak, index),
     )
@@ -191,6 +204,14 @@ def _check(s: Scenario, samples: int, seed: int) -> None:
         raise InputError("seed", seed, "a whole number >= 0")
 
 
+def resolve_deployments(s: Scenario) -> list[Deployment]:
+    """The scenario's options resolved, each in-house option with the bridge that serves before its first delivery
+    (the default chosen among the api options the hard constraints allow)."""
+    deployments = resolve_options(s)
+    attach_bridges(s, deployments, bridge_candidates(s, deployments))
+    return deployments
+
+
 def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | None = None, seed: int | None = None,
             progress: Callable[[int, int], None] | None = None) -> CompareResult:
     """Compare every option of a scenario (a :class:`Scenario`, a parsed document or a file path).
@@ -203,7 +224,7 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
     seed_used = s.uncertainty.seed if seed is None else seed
     _check(s, n, seed_used)
     sv = site_values(s)
-    deployments = resolve_options(s)
+    deployments = resolve_deployments(s)
     point = run(s, deployments, sv)
     index = {id(o): i for i, o in enumerate(s.options)}
     costed = {d.id: out.assumptions for d in deployments if (out := point.outcomes.get(d.id)) is not None}

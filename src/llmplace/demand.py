@@ -11,15 +11,27 @@ Shapes:
   ``peak_to_average`` times the active-hours mean; the curve between is
   ``p (1 - x)^(p - 1)`` for ``p > 2`` and linear from ``p`` down to ``2 - p`` for ``p <= 2``
   (both have mean 1 and maximum ``p``);
-* presets ``business_hours``, ``always_on_consumer``, ``nightly_batch`` (hour-of-week weights in
-  :data:`SHAPES`), or custom ``hourly_weights`` (24 or 168 values);
+* presets (hour-of-week weights in :data:`SHAPES`, local time, Monday 00:00 first):
+  ``business_hours``: Monday to Friday 08:00-18:00, no load at night or at weekends (50 hours a
+  week, 217 of a 730-hour month), a morning peak and a lunch dip; ``always_on_consumer``: traffic
+  every hour, evening peaks, busier weekends; ``nightly_batch``: jobs from 22:00 to 06:00 every
+  day, no load by day; or custom ``hourly_weights`` (24 or 168 values);
 * an hourly trace CSV supplied by the user (columns ``timestamp`` and ``tokens``).
+
+Besides the curve, a month keeps its **rises**: each hour-to-hour increase of the load in the order
+the hours come (``lo`` -> ``hi``, relative to the month's mean) and how often it happens a month.
+A fleet that follows the load starts ``fleet(hi) - fleet(lo)`` units at each rise, so rises count
+the instance starts (and so the warm-up time) that billing by the hour must pay for. A preset or
+``hourly_weights`` gives them exactly; a trace gives them with loads rounded to sixteenths of its
+busiest hour (zero kept exact); the flat shape, which has no order of hours, is taken to rise once
+a day from its lowest load (zero when some hours have none) to its peak.
 """
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -31,8 +43,8 @@ from numpy.typing import NDArray
 from .errors import InputError
 from .scenario import Scenario
 
-__all__ = ["Demand", "Load", "SHAPES", "demand_from_scenario", "flat_ldc", "load_from_demand", "trace_ldc",
-           "weights_ldc"]
+__all__ = ["Demand", "Load", "Rises", "SHAPES", "demand_from_scenario", "flat_ldc", "flat_rises", "load_from_demand",
+           "pattern_rises", "trace_ldc", "weights_ldc"]
 
 Array = NDArray[np.float64]
 FLAT_BINS = 24
@@ -43,17 +55,22 @@ def _day(weekday: list[float], weekend: list[float]) -> list[float]:
     return weekday * 5 + weekend * 2
 
 
-# Hour-of-week load weights (Monday 00:00 first). Illustrative presets, not measurements: office
-# traffic 08-18 on weekdays; consumer traffic peaking in the evening every day; batch jobs at night.
+# Hour-of-week load weights (Monday 00:00 first, local time). Illustrative presets, not measurements.
+# Office traffic Monday to Friday 08:00-18:00 (the hours starting 08:00 .. 17:00): arrivals at 08:00, a morning
+# peak, a lunch dip at 12:00, an afternoon peak, tailing off at 17:00; nothing at night or at weekends.
+_OFFICE_DAY = [0.0] * 8 + [0.6, 0.9, 1.0, 1.0, 0.7, 0.8, 1.0, 1.0, 0.9, 0.6] + [0.0] * 6
+# Batch jobs every night from 22:00 to 06:00, nothing by day.
+_BATCH_NIGHT = [1.0] * 6 + [0.0] * 16 + [0.6, 1.0]
 SHAPES: dict[str, list[float]] = {
-    "business_hours": _day([0.05] * 7 + [0.5] + [1.0] * 10 + [0.4] + [0.1] * 5, [0.05] * 24),
+    "business_hours": _day(_OFFICE_DAY, [0.0] * 24),
     "always_on_consumer": _day(
         [0.35, 0.25, 0.2, 0.15, 0.15, 0.2, 0.3, 0.45, 0.55, 0.6, 0.65, 0.7, 0.75, 0.7, 0.7, 0.7, 0.75,
          0.85, 0.95, 1.0, 1.0, 0.9, 0.7, 0.5],
         [0.45, 0.35, 0.25, 0.2, 0.2, 0.2, 0.25, 0.35, 0.5, 0.65, 0.75, 0.8, 0.85, 0.85, 0.85, 0.85, 0.9,
          0.95, 1.0, 1.0, 1.0, 0.95, 0.8, 0.6]),
-    "nightly_batch": _day([1.0] * 6 + [0.05] * 16 + [0.6, 1.0], [1.0] * 6 + [0.05] * 16 + [0.6, 1.0]),
+    "nightly_batch": _day(_BATCH_NIGHT, _BATCH_NIGHT),
 }
+TRACE_RISE_LEVELS = 16  #: a trace's loads are rounded to this many levels of its busiest hour to count its rises
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,11 @@ class Demand:
     frac: Array
     peak_rel: Array
     output_share: Any = 1.0
+    #: rises of the load (see the module docstring): relative load before and after each distinct rise, (..., T),
+    #: and how many times a month it happens, (T,)
+    rise_lo: Array = field(default_factory=lambda: np.zeros(0))
+    rise_hi: Array = field(default_factory=lambda: np.zeros(0))
+    rise_per_month: Array = field(default_factory=lambda: np.zeros(0))
 
     @property
     def months(self) -> int:
@@ -144,21 +166,50 @@ def weights_ldc(weights: list[float] | Array, field: str = "workload.hourly_weig
     return rel, frac, float(rel[0])
 
 
+def pattern_rises(rel: Array, per_month: Any) -> tuple[Array, Array, Array]:
+    """Rises of a chronological load pattern that repeats (the last hour is followed by the first).
+
+    Returns (lo, hi, times a month) per distinct rise; ``per_month`` is how often the pattern repeats a month.
+    """
+    rel = np.asarray(rel, dtype=float)
+    prev = np.roll(rel, 1)
+    up = rel > prev
+    if not np.any(up):
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    pairs, counts = np.unique(np.stack([prev[up], rel[up]], axis=1), axis=0, return_counts=True)
+    return pairs[:, 0], pairs[:, 1], np.asarray(counts * float(per_month), dtype=float)
+
+
+def flat_rises(active_fraction: Any, peak_to_average: Any, hours_per_month: float) -> tuple[Array, Array, Array]:
+    """Rises of the flat shape: once a day (at most once per active hour) from its lowest load to its peak."""
+    a = float(np.asarray(active_fraction))
+    rel, _, peak = flat_ldc(a, peak_to_average)
+    lo = np.asarray(rel[..., -1], dtype=float)  # the empty-hours bin (0) when a < 1, else the quietest bin
+    hi = np.asarray(peak, dtype=float)
+    days = hours_per_month / 24.0
+    per_month = min(days, a * hours_per_month) if a < 1.0 else days
+    return lo[..., None], hi[..., None], np.array([per_month])
+
+
 def _compress(rel: Array, frac: Array, bins: int = MAX_BINS) -> tuple[Array, Array]:
-    """Fewer bins for a sorted curve: the busiest hour alone, then groups of equal hours (means kept)."""
+    """Fewer bins for a sorted curve: the busiest hour alone, then groups of equal hours (means kept).
+
+    Hours without load keep a bin of their own, so the hours with load stay exactly known.
+    """
     if len(rel) <= bins:
         return rel, frac
+    zero = rel <= 0  # sorted from the busiest down: the hours without load come last
+    if np.any(zero):
+        busy_rel, busy_frac = _compress(rel[~zero], frac[~zero], bins - 1)
+        return np.append(busy_rel, 0.0), np.append(busy_frac, float(np.sum(frac[zero])))
     groups = np.array_split(np.arange(1, len(rel)), bins - 1)
     r = [rel[0]] + [float(np.sum(rel[g] * frac[g]) / np.sum(frac[g])) for g in groups]
     f = [frac[0]] + [float(np.sum(frac[g])) for g in groups]
     return np.asarray(r), np.asarray(f)
 
 
-def trace_ldc(path: str | Path, bins: int = MAX_BINS) -> tuple[Array, Array, Any, float]:
-    """LDC and mean monthly volume from an hourly trace CSV (columns ``timestamp``, ``tokens``).
-
-    Returns (rel, frac, peak_rel, tokens_per_month); the busiest hour is kept exactly as the first bin.
-    """
+def _read_trace(path: str | Path) -> tuple[list[float], list[datetime]]:
+    """Tokens and timestamps of an hourly trace CSV (columns ``timestamp``, ``tokens``)."""
     p = Path(path)
     field = "workload.trace_csv"
     if not p.is_file():
@@ -180,16 +231,65 @@ def trace_ldc(path: str | Path, bins: int = MAX_BINS) -> tuple[Array, Array, Any
             values.append(v)
     if len(values) < 24:
         raise InputError(field, f"{len(values)} rows", "at least 24 hourly rows")
-    span_h = int(round((max(stamps) - min(stamps)).total_seconds() / 3600.0)) + 1
+    return values, stamps
+
+
+def _span_hours(stamps: list[datetime]) -> int:
+    return int(round((max(stamps) - min(stamps)).total_seconds() / 3600.0)) + 1
+
+
+def _trace_curve(values: list[float], stamps: list[datetime], bins: int) -> tuple[Array, Array, Any, float]:
+    span_h = _span_hours(stamps)
     missing = max(0, span_h - len(values))  # hours the trace leaves out carried no tokens
     arr = np.sort(np.concatenate([np.asarray(values), np.zeros(missing)]))[::-1]
     mean = float(np.mean(arr))
     if mean <= 0:
-        raise InputError(field, "all zero", "some hours with tokens > 0")
+        raise InputError("workload.trace_csv", "all zero", "some hours with tokens > 0")
     rel_h = arr / mean
     rel, frac = _compress(rel_h, np.full(len(rel_h), 1.0 / len(rel_h)), bins)
     tokens_per_month = float(np.sum(values)) / max(span_h, len(values)) * 730.0
     return rel, frac, float(rel_h[0]), tokens_per_month
+
+
+def _trace_rises(values: list[float], stamps: list[datetime], hours_per_month: float) -> tuple[Array, Array, Array]:
+    """Rises of a trace in the order of its hours (hours it leaves out carry no tokens), loads rounded up to
+    :data:`TRACE_RISE_LEVELS` levels of its busiest hour."""
+    first = min(stamps)
+    hourly = np.zeros(_span_hours(stamps))
+    at = np.asarray([int(round((t - first).total_seconds() / 3600.0)) for t in stamps])
+    np.add.at(hourly, at, np.asarray(values, dtype=float))
+    mean = float(np.sum(values)) / max(len(hourly), len(values))
+    top = float(np.max(hourly))
+    levels = np.ceil(hourly / top * TRACE_RISE_LEVELS - 1e-9) / TRACE_RISE_LEVELS * top
+    return pattern_rises(levels / mean, hours_per_month / len(hourly))
+
+
+def trace_ldc(path: str | Path, bins: int = MAX_BINS) -> tuple[Array, Array, Any, float]:
+    """LDC and mean monthly volume from an hourly trace CSV (columns ``timestamp``, ``tokens``).
+
+    Returns (rel, frac, peak_rel, tokens_per_month); the busiest hour is kept exactly as the first bin.
+    """
+    values, stamps = _read_trace(path)
+    return _trace_curve(values, stamps, bins)
+
+
+def _shape(s: Scenario) -> tuple[Array, Array, Any, float | None, tuple[Array, Array, Array]]:
+    """The month's curve (rel, frac, peak), a trace's own volume per 730 hours, and the rises."""
+    w = s.workload
+    hours = float(s.finance.hours_per_month)
+    if w.trace_csv is not None:
+        values, stamps = _read_trace(w.trace_csv)
+        rel, frac, peak, volume = _trace_curve(values, stamps, MAX_BINS)
+        return rel, frac, peak, volume, _trace_rises(values, stamps, hours)
+    if w.hourly_weights is not None or w.shape != "flat":
+        weights = w.hourly_weights if w.hourly_weights is not None else SHAPES[w.shape]
+        rel, frac, peak = weights_ldc(weights, "workload.hourly_weights" if w.hourly_weights is not None
+                                      else "workload.shape")
+        rel_h = np.asarray(weights, dtype=float) / float(np.mean(weights))
+        return rel, frac, peak, None, pattern_rises(rel_h, hours / len(weights))
+    active = w.active_hours_per_month if w.active_hours_per_month is not None else hours
+    rel, frac, peak = flat_ldc(active / hours, w.peak_to_average)
+    return rel, frac, peak, None, flat_rises(active / hours, w.peak_to_average, hours)
 
 
 def demand_from_scenario(s: Scenario) -> Demand:
@@ -199,17 +299,9 @@ def demand_from_scenario(s: Scenario) -> Demand:
     horizon = fin.horizon_months
     hours = float(fin.hours_per_month)
     base = w.tokens_per_month_total() if (w.tokens_per_month is not None or w.requests_per_month is not None) else 0.0
-    if w.trace_csv is not None:
-        rel, frac, peak, trace_volume = trace_ldc(w.trace_csv)
-        if w.tokens_per_month is None and w.requests_per_month is None:
-            base = trace_volume * hours / 730.0
-    elif w.hourly_weights is not None:
-        rel, frac, peak = weights_ldc(w.hourly_weights)
-    elif w.shape != "flat":
-        rel, frac, peak = weights_ldc(SHAPES[w.shape], "workload.shape")
-    else:
-        active = w.active_hours_per_month if w.active_hours_per_month is not None else hours
-        rel, frac, peak = flat_ldc(active / hours, w.peak_to_average)
+    rel, frac, peak, trace_volume, rises = _shape(s)
+    if trace_volume is not None and w.tokens_per_month is None and w.requests_per_month is None:
+        base = trace_volume * hours / 730.0
     months = np.arange(horizon, dtype=float)
     volume = np.asarray(base, dtype=float) * (1.0 + np.asarray(w.growth_pct_per_month) / 100.0) ** months
     if w.monthly_multipliers is not None:
@@ -239,7 +331,45 @@ def demand_from_scenario(s: Scenario) -> Demand:
         frac=frac,
         peak_rel=peak_rel,
         output_share=w.output_share,
+        rise_lo=rises[0], rise_hi=rises[1], rise_per_month=rises[2],
     )
+
+
+@dataclass(frozen=True)
+class Rises:
+    """The rises of a load's rate [tokens/s] in each month: before (``lo``) and after (``hi``) each distinct rise,
+    (..., months, T), and how many times a month each happens (``per_month``, (T,))."""
+
+    lo: Array
+    hi: Array
+    per_month: Array
+
+    def starts(self, fleet: Callable[[Array], Array], base: Any = 0) -> Array:
+        """Units started each month by a fleet of ``fleet(rate)`` units that follows the load, counting only
+        units above ``base`` (those below it run anyway), (..., months)."""
+        if not self.per_month.size:
+            return np.zeros(np.shape(self.lo)[:-1])
+        b = np.asarray(base, dtype=float)[..., None]
+        up = np.maximum(fleet(self.hi) - b, 0.0) - np.maximum(fleet(self.lo) - b, 0.0)
+        return np.asarray(np.sum(up * self.per_month, axis=-1), dtype=float)
+
+    def from_idle(self) -> Array:
+        """Times each month the load rises from none (an idle period ends), (..., months)."""
+        if not self.per_month.size:
+            return np.zeros(np.shape(self.lo)[:-1])
+        return np.asarray(np.sum(np.where((self.lo <= 0) & (self.hi > 0), self.per_month, 0.0), axis=-1))
+
+    def above(self, cap: Array) -> Rises:
+        c = np.asarray(cap, dtype=float)[..., None]
+        return Rises(np.maximum(self.lo - c, 0.0), np.maximum(self.hi - c, 0.0), self.per_month)
+
+    def below(self, cap: Array) -> Rises:
+        c = np.asarray(cap, dtype=float)[..., None]
+        return Rises(np.minimum(self.lo, c), np.minimum(self.hi, c), self.per_month)
+
+    def in_months(self, keep: Array) -> Rises:
+        k = np.asarray(keep, dtype=float)[..., None]
+        return Rises(self.lo * k, self.hi * k, self.per_month)
 
 
 @dataclass
@@ -260,6 +390,29 @@ class Load:
     rate_given: Array | None = None
     mean: Array | None = None
     rel: Array | None = None
+    rises: Rises | None = None  #: the load's rises in the order of the hours (None: not known, no starts counted)
+
+    def _part(self, rate: Array, peak: Array, rises: Rises | None) -> Load:
+        return Load(rate_given=rate, hours=self.hours, peak=peak, total_per_output=self.total_per_output,
+                    cached_share=self.cached_share, active=self.active, rises=rises)
+
+    def above(self, cap: Array) -> Load:
+        """The load beyond a capacity of ``cap`` [tokens/s] a month: what a base leaves to an overflow."""
+        c = np.asarray(cap, dtype=float)
+        return self._part(self.rate - np.minimum(self.rate, c[..., None]), np.maximum(self.peak - c, 0.0),
+                          self.rises.above(c) if self.rises is not None else None)
+
+    def below(self, cap: Array) -> Load:
+        """The load up to a capacity of ``cap`` [tokens/s] a month: what a base carries."""
+        c = np.asarray(cap, dtype=float)
+        return self._part(np.minimum(self.rate, c[..., None]), np.minimum(self.peak, c),
+                          self.rises.below(c) if self.rises is not None else None)
+
+    def in_months(self, keep: Array) -> Load:
+        """The load in the months where ``keep`` (months,) is true, none in the others."""
+        k = np.asarray(keep, dtype=float)
+        return self._part(self.rate * k[..., None], self.peak * k,
+                          self.rises.in_months(k) if self.rises is not None else None)
 
     @cached_property
     def rate(self) -> Array:
@@ -310,5 +463,8 @@ class Load:
 def load_from_demand(dem: Demand, cached_share: Any) -> Load:
     share = np.asarray(dem.output_share, dtype=float)
     tot: Any = float(1.0 / share) if share.ndim == 0 else 1.0 / share
+    mean = dem.mean_output_tokens_per_s
+    rises = Rises(lo=mean[..., None] * dem.rise_lo, hi=mean[..., None] * dem.rise_hi,
+                  per_month=np.asarray(dem.rise_per_month, dtype=float))
     return Load(hours=dem.bin_hours, peak=dem.peak_output_tokens_per_s, total_per_output=tot,
-                cached_share=cached_share, active=dem.rel > 0, mean=dem.mean_output_tokens_per_s, rel=dem.rel)
+                cached_share=cached_share, active=dem.rel > 0, mean=mean, rel=dem.rel, rises=rises)

@@ -7,7 +7,9 @@ evaluates base sizes from zero to the size that carries the whole peak, plus the
 procurement plan, with the same cost functions as the pure options, and keeps the cheapest by the
 option's objective (TCO or NPV), per sample when inputs are sampled. Zero base is the pure
 overflow option and the full base is the pure base option, so a hybrid is never dearer than the
-best pure option it combines. Nothing here changes a deployment: changed settings are copies.
+best pure option it combines. Owned servers serve from their first delivery: until then the
+overflow serves everything (for the pure in-house option its ``bridge`` does, which may be another
+option). Nothing here changes a deployment: changed settings are copies.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .conventions import whole_units_int
-from .costs import Flows, api_flows, cloud_flows, in_house_flows, in_house_planned
+from .costs import BRIDGE_ROW, Flows, api_flows, cloud_flows, in_house_flows, in_house_planned
 from .demand import Load
 from .options import Deployment
-from .results import HybridCostPoint, HybridPlan
+from .results import Assumption, HybridCostPoint, HybridPlan
 from .scenario import CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
 
@@ -63,7 +65,8 @@ def _combine(base: Flows, over: Flows) -> Flows:
                  unserved_tokens=over.unserved_tokens, utilisation=base.utilisation, purchases=base.purchases,
                  overflow_served_tokens=over.served_tokens, notes=base.notes + over.notes,
                  staff_fte=np.broadcast_to(team.fte(), np.shape(staff_usd)), staff=team,
-                 after_horizon=base.after_horizon)
+                 after_horizon=base.after_horizon, first_service=base.first_service,
+                 assumptions=[a for a in base.assumptions if a.name == BRIDGE_ROW])
 
 
 def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n: int) -> tuple[Flows, Load]:
@@ -72,15 +75,10 @@ def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n:
     assert base.capacity is not None and isinstance(base.option, CloudOption)
     per_inst = base.capacity.replicas_per_unit * base.capacity.output_tokens_per_s
     cap = n * per_inst * base.option.target_utilisation + np.zeros(load.peak.shape)
-    served_rate = np.minimum(load.rate, cap[..., None])
-    served = Load(rate_given=served_rate, hours=load.hours, peak=np.minimum(load.peak, cap),
-                  total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
     # the load carried needs at most the n committed instances at the target utilisation: they are the whole base
     committed = base.option.model_copy(update={"billing": "always_on", "min_instances": 0})
-    flows = cloud_flows(base, s, served, sv, reserved=n, note=False, option=committed)
-    rest = Load(rate_given=load.rate - served_rate, hours=load.hours, peak=np.maximum(load.peak - cap, 0.0),
-                total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
-    return flows, rest
+    flows = cloud_flows(base, s, load.below(cap), sv, reserved=n, note=False, option=committed)
+    return flows, load.above(cap)
 
 
 def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSize) -> Flows:
@@ -95,10 +93,14 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
                                 with_residual=True)
         assert bf.residual is not None
         rest = bf.residual
+        if bf.first_service and n != 0:
+            months = "month 1" if bf.first_service == 1 else f"months 1-{bf.first_service}"
+            bf.assumptions.insert(0, Assumption(
+                name=BRIDGE_ROW, value=f"{months}: served by the overflow, {over.id}", unit="",
+                source="the base's servers serve from their first delivery (procurement lead time)"))
     elif n == "planned":  # the reserved option's own plan, nothing left for the overflow
         bf = cloud_flows(base, s, load, sv, note=False)
-        rest = Load(rate_given=np.zeros_like(load.rate), hours=load.hours, peak=np.zeros_like(load.peak),
-                    total_per_output=load.total_per_output, cached_share=load.cached_share, active=load.active)
+        rest = load.in_months(np.zeros(load.peak.shape[-1], dtype=bool))
     else:
         bf, rest = _reserved_base(base, s, load, sv, int(n))
     return _combine(bf, _overflow(over, s, rest, sv))

@@ -22,8 +22,8 @@ from .sizing.document import default_latency
 from .sizing.estimate import SizingResult
 
 __all__ = [
-    "Assumption", "Capacity", "Deployment", "SCENARIO_SOURCE", "latency_targets", "resolve_model",
-    "resolve_options", "units_needed",
+    "Assumption", "Capacity", "Deployment", "SCENARIO_SOURCE", "attach_bridges", "blended_usd_per_mtok",
+    "latency_targets", "resolve_model", "resolve_options", "units_needed",
 ]
 
 
@@ -56,6 +56,9 @@ class Deployment:
     assumptions: list[Assumption] = field(default_factory=list)
     catalog_rows: list[CatalogRowRef] = field(default_factory=list)
     parts: tuple[Deployment, Deployment] | None = None
+    #: in-house only: the option serving the demand before the first servers arrive (None: unserved), and why
+    bridge: Deployment | None = None
+    bridge_basis: str = ""
 
     def note(self, name: str, value: Any, unit: str, source: str, as_of: str | None = None) -> Any:
         self.assumptions.append(Assumption(name=name, value=value, unit=unit, source=source, as_of=as_of))
@@ -325,6 +328,52 @@ def resolve_options(s: Scenario) -> list[Deployment]:
             d.catalog_rows = base.catalog_rows + over.catalog_rows
             out.append(d)
     return out
+
+
+def attach_bridges(s: Scenario, deployments: list[Deployment], allowed: set[str] | None = None) -> None:
+    """Set, on each in-house deployment, who serves the demand before its first servers arrive (``bridge``).
+
+    The scenario's ``bridge`` (an option id, or ``none``); by default the api option with the lowest price
+    for the workload's token mix among the feasible ones in ``allowed`` (every feasible one when None), the
+    first in the scenario on a tie; when there is none, nobody (that demand goes unserved).
+    """
+    by_id = {d.option.id: d for d in deployments if d.option.id}
+    apis = [d for d in deployments if d.kind == "api" and d.infeasible_reason is None
+            and (allowed is None or d.id in allowed)]
+    cheapest = min(apis, key=lambda d: blended_usd_per_mtok(d, s), default=None)
+    for d in deployments:
+        if isinstance(d.option, InHouseOption):
+            d.bridge, d.bridge_basis = _bridge_for(d.option, by_id, cheapest, s)
+
+
+def _bridge_for(opt: InHouseOption, by_id: dict[str, Deployment], cheapest: Deployment | None,
+                s: Scenario) -> tuple[Deployment | None, str]:
+    named = opt.bridge
+    if named == "none":
+        return None, "bridge: none (scenario)"
+    if named is not None:
+        why = by_id[named].infeasible_reason
+        if why is not None:
+            return None, f"bridge: {named} (scenario) cannot serve: {why}"
+        return by_id[named], f"bridge: {named} (scenario)"
+    if cheapest is not None:
+        return cheapest, (f"default: the api option with the lowest price for this token mix "
+                          f"({blended_usd_per_mtok(cheapest, s):,.4g} USD/Mtok) that the constraints allow")
+    return None, ("default: no api option in the scenario that the constraints allow (bridge can name one, or an "
+                  "on-demand or spot cloud option)")
+
+
+def blended_usd_per_mtok(d: Deployment, s: Scenario) -> float:
+    """Price of an api option for the workload's mix of input, cached-input and output tokens [USD/Mtok]."""
+    a, opt, w = d.api, d.option, s.workload
+    assert a is not None and isinstance(opt, ApiOption)
+    out = w.output_share
+    cached = (1.0 - out) * w.cached_input_share
+    cached_price = a.cached_input_usd_per_mtok if a.cached_input_usd_per_mtok is not None else a.input_usd_per_mtok
+    disc = opt.batch_discount_pct if opt.batch_discount_pct is not None else (
+        a.batch_discount_pct if a.batch_discount_pct is not None else catalog.site_default("api_batch_discount_pct"))
+    price = (1.0 - out - cached) * a.input_usd_per_mtok + cached * cached_price + out * a.output_usd_per_mtok
+    return float(price * (1.0 - opt.batch_share * disc / 100.0))
 
 
 def units_needed(peak_output_tokens_per_s: Any, cap: Capacity, target_utilisation: float,

@@ -57,7 +57,7 @@ def test_pan_2025_break_even(model, n, price, watts, tps, vs_gpt5, vs_claude):
             {"kind": "in_house", "id": "local", "gpu": gpu, "gpu_count": n, "purchase_usd": price * n,
              "max_power_kw": watts * n / 1000, "idle_power_kw": 0, "power_off_when_idle": True,
              "throughput_tokens_per_s": tps, "throughput_counts": "total", "target_utilisation": 1.0,
-             "staff_fte": 0},
+             "staff_fte": 0, "lead_time_weeks": 0},  # the source counts from the day the GPUs serve
             {"kind": "api", "id": "gpt5", "provider": "openai", "model": "gpt-5",
              "input_usd_per_mtok": 1.25, "output_usd_per_mtok": 10},
             {"kind": "api", "id": "claude", "provider": "anthropic", "model": "claude-4-sonnet",
@@ -82,7 +82,7 @@ def test_pan_2025_worked_example_monthly_figures():
         "options": [
             {"kind": "in_house", "id": "local", "gpu": "a100-80gb", "gpu_count": 1, "purchase_usd": 15000,
              "max_power_kw": 0.3, "idle_power_kw": 0, "power_off_when_idle": True, "throughput_tokens_per_s": 190,
-             "throughput_counts": "total", "target_utilisation": 1.0, "staff_fte": 0},
+             "throughput_counts": "total", "target_utilisation": 1.0, "staff_fte": 0, "lead_time_weeks": 0},
             {"kind": "api", "id": "gpt5", "input_usd_per_mtok": 1.25, "output_usd_per_mtok": 10},
         ],
         "site": {**NO_EXTRAS_SITE, "electricity_usd_per_kwh": 0.15},
@@ -107,7 +107,8 @@ def test_lenovo_lp2225_break_even_hours():
         "workload": {"tokens_per_month": 1e6, "peak_to_average": 1},
         "options": [
             {"kind": "in_house", "id": "lenovo", "server": "lenovo-sr675v3-8x-h100-nvl",
-             "purchase_usd": 833806, "opex_usd_per_hour": 0.87, "throughput_tokens_per_s": 1000, "staff_fte": 0},
+             "purchase_usd": 833806, "opex_usd_per_hour": 0.87, "throughput_tokens_per_s": 1000, "staff_fte": 0,
+             "lead_time_weeks": 0},
             {"kind": "cloud", "id": "p5", "gpu": "h100-sxm", "gpu_count": 8, "usd_per_hour": 98.32,
              "throughput_tokens_per_s": 1000, "staff_fte": 0},
         ],
@@ -128,10 +129,11 @@ def _configiq(tokens_per_month: float):
                      "output_tokens_per_request": 1000, "active_hours_per_month": 100, "peak_to_average": 2},
         "options": [
             {"kind": "cloud", "id": "rented", "gpu": "l4", "gpu_count": 1, "usd_per_hour": 2,
-             "billing": "active_hours", "throughput_tokens_per_s": 100, "target_utilisation": 0.9, "staff_fte": 0},
+             "billing": "active_hours", "throughput_tokens_per_s": 100, "target_utilisation": 0.9, "staff_fte": 0,
+             "warmup_minutes_per_start": 0},  # the source bills the active hours only
             {"kind": "in_house", "id": "owned", "gpu": "l4", "gpu_count": 1, "purchase_usd": 24000,
              "max_power_kw": 0.1, "idle_power_kw": 0, "throughput_tokens_per_s": 100, "target_utilisation": 0.9,
-             "staff_fte": 0},
+             "staff_fte": 0, "lead_time_weeks": 0},
             {"kind": "api", "id": "hosted", "input_usd_per_mtok": 1, "output_usd_per_mtok": 3},
         ],
         "site": dict(NO_EXTRAS_SITE),

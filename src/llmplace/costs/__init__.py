@@ -15,6 +15,7 @@ month's load-duration curve (see :mod:`llmplace.demand`). A pure option serves t
 in a hybrid, the base serves what its capacity allows at its target utilisation and the overflow
 serves the rest. Staff follows one rule for every kind (:mod:`llmplace.costs.staff`): a fixed team per
 option kind plus a variable part that grows with the GPUs operated, each role at its own wage.
+Owned servers serve from their first delivery; before it an in-house option's bridge serves (or nobody).
 """
 
 from __future__ import annotations
@@ -24,21 +25,23 @@ from ..options import Deployment
 from ..scenario import CloudOption, InHouseOption, Scenario
 from ..site import SiteValues
 from .api import api_flows
+from .bridge import BRIDGE_ROW, in_house_bridged
 from .cloud import cloud_flows, cloud_price_per_hour
 from .flows import CAPEX_CATEGORIES, COMMITMENT_REMAINING, Flows, add, as_float_list, cash_view_text, lead_months, trend
-from .in_house import in_house_fleet, in_house_flows, in_house_planned, planned_fleet
+from .in_house import in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 
 __all__ = [
-    "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "Flows", "add", "api_flows", "as_float_list", "cash_view_text",
-    "cloud_flows", "cloud_price_per_hour",
-    "flows_for", "in_house_fleet", "in_house_flows", "in_house_planned", "lead_months", "planned_fleet", "trend",
+    "BRIDGE_ROW", "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "Flows", "add", "api_flows", "as_float_list",
+    "cash_view_text", "cloud_flows", "cloud_price_per_hour",
+    "flows_for", "in_house_bridged", "in_house_fleet", "in_house_flows", "in_house_planned", "lead_months", "lead_time",
+    "planned_fleet", "trend",
 ]
 
 
 def flows_for(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
     """Monthly flows of one resolved, feasible deployment serving ``load`` on its own."""
     if isinstance(d.option, InHouseOption):
-        return in_house_planned(d, s, load, sv)
+        return in_house_bridged(d, s, load, sv)
     if isinstance(d.option, CloudOption):
         return cloud_flows(d, s, load, sv)
     return api_flows(d, s, load, sv)

@@ -18,10 +18,11 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
-    """Flows of a per-token API serving ``load``."""
-    assert d.api is not None and isinstance(d.option, ApiOption)
-    a, opt = d.api, d.option
+def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, option: ApiOption | None = None) -> Flows:
+    """Flows of a per-token API serving ``load`` (``option``: in place of the deployment's)."""
+    opt = option if option is not None else d.option
+    assert d.api is not None and isinstance(opt, ApiOption)
+    a = d.api
     horizon = load.rate.shape[-2]
     out_tok = load.output_tokens
     in_tok = out_tok * (load.total_per_output - 1.0)

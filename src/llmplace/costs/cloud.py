@@ -15,7 +15,7 @@ from ..options import Deployment
 from ..results import Assumption
 from ..scenario import CloudOption, Scenario
 from ..site import SiteValues
-from .flows import COMMITMENT_REMAINING, Flows, _active_hours, _need, add, terminal_commitment, trend
+from .flows import COMMITMENT_REMAINING, Flows, _active_hours, _need, add, terminal_commitment, trend, warmup_hours
 from .staff import staff_for, staff_note
 
 __all__ = ["RESERVATION_TERM_MONTHS", "cloud_flows", "cloud_price_per_hour", "committed_instances"]
@@ -151,16 +151,17 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     horizon = load.rate.shape[-2]
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
-    step = opt.scale_step_instances
     trend_c = trend(s.finance.cloud_price_change_pct_per_year, horizon)
     price, src = cloud_price_per_hour(d, sv, option=opt)
     noted = [Assumption(name=f"instance price ({opt.plan.replace('_', ' ')})", value=round(float(price), 4),
                         unit="USD/h", source=src, as_of=d.cloud.as_of)] if note and np.ndim(price) == 0 else []
-    hours = load.hours
-    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, step), opt.min_instances)
-    month_hours = np.sum(hours, axis=-1)
+    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances),
+                           opt.min_instances)
+    month_hours = np.sum(load.hours, axis=-1)
     reserved_n = reserved if reserved is not None else opt.reserved_instances
-    inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, step)
+    inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, opt.scale_step_instances)
+    inst_hours, above_hours, warm_rows = _warm_up(opt, load, sv, per_inst, peak_need, inst_hours, above_hours)
+    noted += warm_rows if note else []
     after = None
     committed: Any = 0.0
     if opt.plan.startswith("reserved"):
@@ -178,7 +179,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
         compute = inst_hours * price * trend_c
     mean_inst = inst_hours / month_hours
     storage = mean_inst * opt.storage_gb * sv["block_storage_usd_per_gb_month"]
-    egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"])
+    egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"]) * (inst_hours > 0)
     held = np.maximum(mean_inst, committed)  # instances in use on average; committed ones all month
     team = staff_for("cloud", held * d.cloud.gpu_count, held > 0, opt.staff_fte, s, sv, horizon)
     staff = team.usd()
@@ -197,6 +198,51 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     return Flows(cash=cats, amortised=amortised, upfront_usd=zeros[..., 0], units=fleet.astype(np.int64),
                  served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util, assumptions=noted,
                  staff_fte=team.fte(), staff=team, after_horizon=after if owed else None)
+
+
+def _starts(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray) -> Callable[[Any], Array]:
+    """Instances started each month, counting only those above a base (committed instances run anyway).
+
+    ``always_on``: none. ``active_hours``: the peak fleet each time an idle period ends. ``autoscaled``: at each
+    rise of the load, the instances the fleet grows by (see :class:`~llmplace.demand.Rises`).
+    """
+    rises = load.rises
+    if rises is None or opt.billing == "always_on":
+        return lambda base: np.zeros(np.shape(peak_need))
+    if opt.billing == "active_hours":
+        idle_ends = rises.from_idle()
+        return lambda base: np.maximum(peak_need - np.asarray(base), 0) * idle_ends
+    per_b = per_inst[..., None] if np.ndim(per_inst) else per_inst
+    tu: Any = opt.target_utilisation
+    util_b = tu if np.ndim(tu) == 0 else tu[..., None]
+
+    def fleet(rate: Array) -> Array:
+        need = _need(rate, per_b, util_b, opt.scale_step_instances)
+        return np.maximum(need, np.where(rate > 0, opt.min_instances, 0)).astype(float)
+
+    return lambda base: rises.starts(fleet, base)
+
+
+def _warm_up(opt: CloudOption, load: Load, sv: SiteValues, per_inst: Any, peak_need: IntArray, inst_hours: Array,
+             above_hours: Callable[[Any], Any]) -> tuple[Array, Callable[[Any], Any], list[Assumption]]:
+    """Billed instance-hours with the warm-up of every instance start added, likewise above a base, and the
+    assumption rows (none for always_on billing)."""
+    hours, src, as_of = warmup_hours(opt, sv)
+    starts = _starts(opt, load, per_inst, peak_need)
+    started = starts(0)
+
+    def above(base: Any) -> Any:
+        return above_hours(base) + hours * starts(base)
+
+    if opt.billing == "always_on":
+        return inst_hours, above_hours, []
+    rows = [Assumption(name="warm-up per instance start", value=round(hours * 60.0, 4), unit="minutes billed",
+                       source=src, as_of=as_of),
+            Assumption(name="instance starts a month (mean over the horizon)", value=round(float(np.mean(started)), 2),
+                       unit="starts", source=f"billing: {opt.billing}: " + (
+                           "the peak fleet starts after each idle period" if opt.billing == "active_hours"
+                           else "instances added at each rise of the hourly load"))]
+    return inst_hours + hours * started, above, rows
 
 
 def _commitment_note(opt: CloudOption, after: Array) -> Assumption:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..conventions import MAX_FLEET_UNITS, whole_units
+from ..conventions import MAX_FLEET_UNITS, SCENARIO_SOURCE, whole_units
 from ..demand import Load
 from ..errors import InputError
 from ..finance import npv_timed
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "DAYS_PER_MONTH", "Flows", "add", "as_float_list", "cash_view_text",
-    "lead_months", "terminal_commitment", "trend",
+    "lead_months", "terminal_commitment", "trend", "warmup_hours",
 ]
 
 Array = NDArray[np.float64]
@@ -54,6 +54,8 @@ class Flows:
     #: payments still owed after the horizon, at the end of months H+1, H+2, ... (their sum is the cash
     #: view's ``commitment_remaining`` item in month H)
     after_horizon: Array | None = None
+    #: owned servers: the months (from the start) before the first ones serve, the procurement lead time
+    first_service: int = 0
 
     def monthly(self, view: str = "cash") -> Array:
         cats = self.cash if view == "cash" else self.amortised
@@ -155,6 +157,14 @@ def _need(peak: Any, per_unit_tokens_per_s: Any, utilisation: Any, step: int = 1
     return whole_units(quantity, step)
 
 
+
+
+def warmup_hours(opt: Any, sv: Any) -> tuple[float, str, str | None]:
+    """Hours a started instance (or server) runs before it serves, and where the figure comes from."""
+    if opt.warmup_minutes_per_start is not None:
+        return float(opt.warmup_minutes_per_start) / 60.0, SCENARIO_SOURCE, "scenario"
+    key = "instance_warmup_minutes_per_start"
+    return float(sv[key]) / 60.0, sv.sources[key][0], sv.sources[key][1]
 
 
 def _active_hours(load: Load) -> Array:

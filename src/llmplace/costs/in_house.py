@@ -25,10 +25,11 @@ from .flows import (
     lead_months,
     terminal_commitment,
     trend,
+    warmup_hours,
 )
 from .staff import Staff, staff_for, staff_note
 
-__all__ = ["in_house_fleet", "in_house_flows", "in_house_planned", "planned_fleet"]
+__all__ = ["in_house_fleet", "in_house_flows", "in_house_planned", "lead_time", "planned_fleet"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -37,19 +38,24 @@ IntArray = NDArray[np.int64]
 def planned_fleet(need: IntArray, need_with_headroom: IntArray, planning: str, lead: int) -> IntArray:
     """Servers in service each month under a procurement plan (never sold early).
 
-    ``forecast``: orders are placed ``lead`` months ahead from the forecast, so servers arrive when
-    needed. ``reactive``: at the start of each month the planner compares the month's known peak
-    (plus headroom) with the servers installed or on order and orders the difference, which
-    arrives ``lead`` months later; until then the excess demand goes unserved. Arrays may carry a
-    leading sample axis; months are the last axis.
+    The first servers are ordered at the start of month 1 and serve from month ``lead + 1``; before
+    that the fleet is empty. ``forecast``: later orders are placed ``lead`` months ahead from the
+    forecast, so servers arrive when needed. ``reactive``: the first order carries month 1's peak
+    (plus headroom); at the start of each month the planner compares the month's known peak (plus
+    headroom) with the servers installed or on order and orders the difference, which arrives
+    ``lead`` months later; until then the excess demand goes unserved. Orders that would arrive after
+    the horizon are left out. Arrays may carry a leading sample axis; months are the last axis.
     """
-    if planning == "forecast":
-        return np.maximum.accumulate(np.maximum(need, 1), axis=-1).astype(np.int64)
     horizon = need.shape[-1]
+    if planning == "forecast":
+        fleet = np.maximum.accumulate(np.maximum(need, 1), axis=-1).astype(np.int64)
+        fleet[..., :lead] = 0
+        return fleet
     fleet = np.zeros(need.shape, dtype=np.int64)
     arrivals = np.zeros(need.shape[:-1] + (horizon + lead + 1,), dtype=np.int64)
-    installed = np.maximum(need_with_headroom[..., 0], 1).astype(np.int64)  # the fleet in place at go-live
-    on_order = np.zeros_like(installed)
+    arrivals[..., lead] = np.maximum(need_with_headroom[..., 0], 1)  # the first order, placed at the start
+    installed = np.zeros(need.shape[:-1], dtype=np.int64)
+    on_order = arrivals[..., lead].copy()
     for m in range(horizon):
         installed = installed + arrivals[..., m]
         on_order = on_order - arrivals[..., m]
@@ -61,8 +67,6 @@ def planned_fleet(need: IntArray, need_with_headroom: IntArray, planning: str, l
             on_order = on_order + short
         fleet[..., m] = installed
     return fleet
-
-
 
 
 class _Cohorts:
@@ -113,14 +117,16 @@ class _Cohorts:
 _OWNERSHIP = ("capex", "setup", "residual_credit", "resale_proceeds", "depreciation", "lease")
 
 
-def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray) -> tuple[dict[str, Array], IntArray,
-                                                                                     Array]:
+def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead: int
+               ) -> tuple[dict[str, Array], IntArray, Array]:
     """Purchases, setup, refresh at the end of the useful life, sale credits, depreciation or lease payments.
 
     Returns the series by category (capex, setup, residual_credit, resale_proceeds, depreciation, lease),
-    the servers bought each month and the lease payments owed after the horizon. Each cohort is replaced
-    at the end of its useful life; what a retired cohort, or one still owned at the horizon, brings back
-    follows ``finance.terminal_value`` (see :meth:`_Cohorts.sell`).
+    the servers ordered each month and the lease payments owed after the horizon. A server is paid when
+    it is ordered, ``lead`` months before it enters service (at that month's price); setup, depreciation
+    and a lease start when it enters service. Each cohort is replaced at the end of its useful life (the
+    replacement ordered ahead so that it serves from then); what a retired cohort, or one still owned
+    at the horizon, brings back follows ``finance.terminal_value`` (see :meth:`_Cohorts.sell`).
     """
     opt, srv, fin = d.option, d.server, s.finance
     assert isinstance(opt, InHouseOption) and srv is not None
@@ -140,21 +146,25 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray) -> t
         n = _col(cohorts, m0)
         if not np.any(n):
             continue
-        price = srv.purchase_usd * _col(hw, m0)
+        ordered = max(m0 - lead, 0)
+        price = srv.purchase_usd * _col(hw, ordered)
         residual = price * residual_pct
         c.series["setup"][..., m0:m0 + 1] += n * setup
         if leasing:
             pay = price * lease_rate / (1 - (1 + lease_rate) ** -life_m) if lease_rate > 0 else price / life_m
             c.spread("lease", m0, n * pay, owed_after=True)
         else:
-            c.series["capex"][..., m0:m0 + 1] += n * price
+            c.series["capex"][..., ordered:ordered + 1] += n * price
             c.spread("depreciation", m0, n * straight_line(price + setup, residual, life_m))
         m_end = int(np.ceil(m0 + life_m - 1e-9))  # the month the cohort is retired and replaced
         if m_end < horizon:
             cohorts[..., m_end:m_end + 1] += n
         if not leasing:
             c.sell(fin.terminal_value, n, price, residual, m0, m_end)
-    return c.series, buys, c.after
+    orders = np.zeros_like(buys)  # servers ordered (and paid) each month
+    if lead < horizon:
+        orders[..., :horizon - lead] = buys[..., lead:]
+    return c.series, orders, c.after
 
 
 def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntArray, serving: Array,
@@ -167,9 +177,8 @@ def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntA
     horizon = owned.shape[-1]
     per_server = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s
     capacity = serving * per_server
-    active_h = _active_hours(load)
     idle_kw, max_kw = srv.idle_power_kw, srv.max_power_kw
-    powered_h = np.sum(load.hours, axis=-1) if not opt.power_off_when_idle else active_h
+    powered_h = _powered_hours(opt, load, sv)
     # energy of the serving fleet: idle draw in every powered hour plus the load-proportional part
     kwh_serving = serving * (idle_kw * powered_h) + (max_kw - idle_kw) * np.where(capacity > 0, served_rh, 0.0) \
         / per_server
@@ -183,26 +192,40 @@ def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntA
         facility = add(owned * 0.0, s.site.facility_usd_per_month) * in_use
     maintenance = owned * srv.purchase_usd * sv["maintenance_pct_of_capex_per_year"] / 100.0 / 12.0
     team = staff_for("in_house", owned * srv.gpu_count, in_use, opt.staff_fte, s, sv, horizon)
-    run_hours = active_h if opt.power_off_when_idle else np.sum(load.hours, axis=-1)
     return {"power": power, "facility": facility, "maintenance": maintenance, "staff": team.usd(),
-            "other_opex": owned * opt.opex_usd_per_hour * run_hours}, team
+            "other_opex": owned * opt.opex_usd_per_hour * powered_h}, team
+
+
+def _powered_hours(opt: InHouseOption, load: Load, sv: SiteValues) -> Array:
+    """Hours a month each server is on: every hour, or with ``power_off_when_idle`` the hours with load plus a
+    warm-up (boot, model load) at idle power each time an idle period ends."""
+    if not opt.power_off_when_idle:
+        return np.asarray(np.sum(load.hours, axis=-1), dtype=float)
+    warm, _, _ = warmup_hours(opt, sv)
+    idle_ends = load.rises.from_idle() if load.rises is not None else 0.0
+    return np.asarray(_active_hours(load) + warm * idle_ends, dtype=float)
 
 
 def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray,
                    with_residual: bool = False) -> Flows:
     """Flows of an owned fleet (``fleet[..., m]`` serving servers) that serves ``load`` as far as it can.
 
+    No server serves before the first delivery (month ``lead + 1``, see :func:`lead_time`): the fleet is
+    empty until then.
     With ``with_residual`` (the base of a hybrid) the fleet carries at most ``target_utilisation`` of its
     capacity, as the pure option plans it, and the load above that is returned as ``Flows.residual`` for
     the overflow. A pure fleet that falls short carries up to its full capacity and reports the rest unserved.
     """
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.server is not None and d.capacity is not None
+    _, lead, _ = lead_time(opt, sv)
+    fleet = np.array(fleet, dtype=np.int64)
+    fleet[..., :lead] = 0
     per_server = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s
     serving = fleet.astype(float)
     owned = ((fleet + (1 if opt.n_plus_one else 0)) * (2 if opt.second_site else 1)).astype(np.int64)
     owned[fleet == 0] = 0
-    own, buys, after = _ownership(d, s, sv, owned)
+    own, orders, after = _ownership(d, s, sv, owned, lead)
     capacity = serving * per_server
     carried = capacity * opt.target_utilisation if with_residual else capacity  # what the fleet may carry
     served_rh = load.served_rate_hours(carried)  # output tokens/s x hours actually served
@@ -219,19 +242,14 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     if opt.acquisition == "lease":  # nothing to depreciate: setup counts when it is paid in both views
         amortised["setup"] = own["setup"]
     served_out = served_rh * 3600.0
-    residual = None
-    if with_residual:
-        residual = Load(rate_given=load.rate - np.minimum(load.rate, carried[..., None]), hours=load.hours,
-                        peak=np.maximum(load.peak - carried, 0.0), total_per_output=load.total_per_output,
-                        cached_share=load.cached_share, active=load.active)
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": own["capex"]},
         amortised={k: v for k, v in amortised.items() if np.any(v)} or {"depreciation": own["depreciation"]},
         upfront_usd=own["capex"][..., 0] + own["setup"][..., 0],
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=np.maximum(load.output_tokens - served_out, 0.0) * load.total_per_output,
-        utilisation=util, purchases=buys, residual=residual, staff_fte=team.fte(), staff=team,
-        after_horizon=after if owed else None,
+        utilisation=util, purchases=orders, residual=load.above(carried) if with_residual else None,
+        staff_fte=team.fte(), staff=team, after_horizon=after if owed else None, first_service=lead,
         assumptions=[*_cash_view_rows(s, sv, after, opt.acquisition == "lease"),
                      staff_note("in_house", sv, opt.staff_fte)],
     )
@@ -262,28 +280,40 @@ def _cash_view_rows(s: Scenario, sv: SiteValues, after: Array, leasing: bool) ->
                               "resale curve)")]
 
 
+def lead_time(opt: InHouseOption, sv: SiteValues) -> tuple[float, int, str]:
+    """Procurement lead time [weeks], the whole months before the first servers serve, and the source."""
+    if opt.lead_time_weeks is not None:
+        return float(opt.lead_time_weeks), lead_months(opt.lead_time_weeks), "lead_time_weeks in the scenario"
+    weeks = float(sv["procurement_lead_time_weeks"])
+    as_of = sv.sources["procurement_lead_time_weeks"][1]
+    return weeks, lead_months(weeks), f"site.csv procurement_lead_time_weeks ({as_of})"
+
+
 def in_house_fleet(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tuple[IntArray, IntArray, float, int]:
     """The fleet the option's procurement plan puts in service, the fleet the load needs, and the lead time."""
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.capacity is not None
     per_server = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s
     need = _need(load.peak, per_server, opt.target_utilisation)
-    weeks = opt.lead_time_weeks if opt.lead_time_weeks is not None else float(sv["procurement_lead_time_weeks"])
-    lead = lead_months(weeks)
+    weeks, lead, _ = lead_time(opt, sv)
     if opt.servers is not None:
-        return np.full(need.shape, opt.servers, dtype=np.int64), need, weeks, lead
+        fleet = np.full(need.shape, opt.servers, dtype=np.int64)
+        fleet[..., :lead] = 0
+        return fleet, need, weeks, lead
     headroom = _need(load.peak * (1 + opt.headroom_pct / 100.0), per_server, opt.target_utilisation)
     return planned_fleet(need, headroom, opt.planning, lead), need, weeks, lead
 
 
 def in_house_planned(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_residual: bool = False) -> Flows:
-    """Flows of the fleet the option's own procurement plan puts in service (notes where it falls short)."""
+    """Flows of the fleet the option's own procurement plan puts in service (notes where it falls short after the
+    first delivery, and when the first servers serve)."""
     opt = d.option
     assert isinstance(opt, InHouseOption)
     fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
     f = in_house_flows(d, s, load, sv, fleet, with_residual)
-    if need.ndim == 1 and np.any(need > fleet):
-        first = int(np.argmax(need > fleet)) + 1
+    short = (need > fleet)[..., lead:]
+    if need.ndim == 1 and np.any(short):
+        first = int(np.argmax(short)) + lead + 1
         why = f"fixed at {opt.servers} servers" if opt.servers is not None else \
             f"{opt.planning} planning with a {weeks:g}-week lead time ({lead} months)"
         f.notes.append(f"peak demand needs {int(need.max())} servers; the fleet falls short from month {first} "

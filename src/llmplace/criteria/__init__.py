@@ -35,13 +35,14 @@ from ..results import (
 from ..scenario.criteria_settings import Answers, Constraints, CriteriaSettings
 from .availability import option_availability
 from .constraints import check_option
-from .facts import OptionFacts, gather
+from .facts import OptionFacts, facts_before_costing, gather
 from .latency import OptionLatency, option_latency
 from .recommend import order, recommend
 from .scores import ScoreContext, score_option
 from .weights import resolve_weights
 
 __all__ = [
+    "bridge_candidates",
     "excluded_options",
     "CRITERIA",
     "Answers",
@@ -85,7 +86,31 @@ def _screen(scenario: Any, result: Any, c: Any, st: Any) -> _Screen:
     notes: dict[str, list[str]] = {}
     for f in feasible:
         excluded[f.id], notes[f.id] = check_option(f, c, st, lat[f.id].estimate)
+    _bridges_break(feasible, excluded)
     return _Screen(facts, feasible, lat, excluded, notes)
+
+
+def _bridges_break(feasible: list[OptionFacts], excluded: dict[str, list[str]]) -> None:
+    """An in-house option breaks what its bridge breaks while the bridge serves (before the first delivery)."""
+    for f in feasible:
+        if f.bridge is not None and excluded.get(f.bridge.id):
+            excluded[f.id] += [f"{r} (via {f.bridge.id}, its bridge before the first delivery)"
+                               for r in excluded[f.bridge.id]]
+
+
+def bridge_candidates(scenario: Any, deployments: list[Any]) -> set[str]:
+    """Ids of the api options that no hard constraint excludes on what is known before costing (who processes
+    the data, where, internet access): an in-house option's default bridge is chosen among them."""
+    c, st = _settings(scenario)
+    out: set[str] = set()
+    for d in deployments:
+        if d.kind != "api" or d.infeasible_reason is not None or d.api is None:
+            continue
+        f = facts_before_costing(scenario, d.id, d.kind, d.label, d.option, d.api.provider)
+        reasons, _ = check_option(f, c, st, None)
+        if not reasons:
+            out.add(d.id)
+    return out
 
 
 def excluded_options(scenario: Any, result: Any) -> dict[str, list[str]]:

@@ -18,8 +18,8 @@ from ..catalog import criteria_data as data
 from ..results import CompareResult, OptionResult
 from ..sizing import SizingResult
 
-__all__ = ["OptionFacts", "active_parts", "gather", "link_role", "needs_internet", "site_link_in_path", "standby",
-           "twin_of"]
+__all__ = ["OptionFacts", "active_parts", "facts_before_costing", "gather", "link_role", "needs_internet",
+           "site_link_in_path", "standby", "twin_of"]
 
 
 @dataclass
@@ -62,6 +62,7 @@ class OptionFacts:
     useful_life_years: float = 0.0
     parts: list[OptionFacts] = field(default_factory=list)
     part_shares: list[float] = field(default_factory=list)
+    bridge: OptionFacts | None = None  #: in-house: the option serving before the first delivery
 
     @property
     def max_units(self) -> int:
@@ -141,6 +142,7 @@ def gather(s: Any, res: CompareResult) -> list[OptionFacts]:
     out = [_one(s, res, r) for r in res.options]
     by_id = {f.id: f for f in out}
     for f in out:
+        f.bridge = by_id.get(f.result.bridge) if f.result.bridge else None
         plan = f.result.hybrid
         if plan is None:
             continue
@@ -156,6 +158,14 @@ def gather(s: Any, res: CompareResult) -> list[OptionFacts]:
             if f.country is None:
                 f.country, f.country_basis = base.country, base.country_basis
     return out
+
+
+def facts_before_costing(s: Any, id: str, kind: str, label: str, option: Any, provider: str | None) -> OptionFacts:
+    """What is known of an option before it is costed: its kind, provider and where it processes data."""
+    r = OptionResult(id=id, kind=kind, label=label, feasible=True)
+    f = OptionFacts(id=id, kind=kind, label=label, feasible=True, result=r, option=option, provider=provider)
+    _country(f, s)
+    return f
 
 
 def active_parts(f: OptionFacts) -> list[OptionFacts]:

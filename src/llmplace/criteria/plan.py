@@ -12,14 +12,22 @@ __all__ = ["action_plan"]
 
 
 def _buy_steps(f: OptionFacts) -> list[str]:
+    """What an in-house option buys, when it serves, and who serves until then."""
     if f.n_plus_one and f.second_site:
         extra = " split over two sites (one spare at each site, N+1)"
     elif f.n_plus_one:
         extra = " (one of them a spare, N+1)"
     else:
         extra = " split over two sites" if f.second_site else ""
+    first = next((m for m, u in enumerate(f.units) if u > 0), 0)
+    until = ""
+    if first:
+        who = f"{f.bridge.label} serves the demand until then" if f.bridge is not None else \
+            "the demand before then goes unserved"
+        until = f", in service from month {first + 1} ({who})"
+    n = f.units[first] if f.units else 0
     return [
-        f"Buy {f.units[0]} x {f.label}{extra}: {format_usd(f.upfront_usd, cents_below=0)} upfront; "
+        f"Buy {n} x {f.label}{extra}: {format_usd(f.upfront_usd, cents_below=0)} upfront when ordered{until}; "
         f"{f.staff_fte:.2f} FTE to run them"
     ]
 
@@ -94,7 +102,7 @@ def action_plan(f: OptionFacts, res: Any, w: str, r: str | None) -> list[str]:
             f"Revisit in month {min(12, h)}: when volume grows, a base of owned servers may pay off",
         ]
     out = _FIRST_STEPS.get(f.kind, _hybrid_steps)(f)
-    grow = next((m for m in range(1, len(f.units)) if f.units[m] > f.units[m - 1]), None)
+    grow = next((m for m in range(1, len(f.units)) if f.units[m] > f.units[m - 1] > 0), None)  # after delivery
     if grow is not None:
         top, top_m = max(f.units), f.units.index(max(f.units)) + 1
         later = f" and {top} by month {top_m}" if top_m > grow + 1 else ""

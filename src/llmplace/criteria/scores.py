@@ -142,6 +142,8 @@ def exposure_share(f: OptionFacts) -> tuple[float, list[tuple[str, float, float]
         ):  # overflow_* categories are the overflow part's, the rest the base's
             over = cat.startswith("overflow_") and len(f.parts) > 1
             part, name = (f.parts[1], cat.removeprefix("overflow_")) if over else (f.parts[0], cat)
+        elif f.bridge is not None and cat.startswith("bridge_"):  # an in-house option's bridge before delivery
+            part, name = f.bridge, cat.removeprefix("bridge_")
         applies = [f"{part.kind}:{part.plan}"] if part.plan else []
         fct = data.fact(f"exposure.{name}", *applies, part.kind) or data.fact("exposure.other", part.kind)
         e = fct.value if fct is not None else 0.5

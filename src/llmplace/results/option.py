@@ -110,7 +110,8 @@ class OptionResult(BaseModel):
     amortised: ViewResult | None = None
     units: list[int] = Field(default_factory=list, description="servers or instances in service each month")
     unit_kind: str | None = None
-    purchases: list[int] | None = None
+    purchases: list[int] | None = Field(default=None, description="servers ordered (and paid) each month, "
+                                                                  "refresh replacements not counted")
     utilisation: list[float] | None = None
     served_tokens: list[float] = Field(default_factory=list)
     unserved_tokens: list[float] = Field(default_factory=list)
@@ -119,6 +120,7 @@ class OptionResult(BaseModel):
     capex_usd: float = 0.0
     opex_usd: float = 0.0
     hybrid: HybridPlan | None = None
+    bridge: str | None = Field(default=None, description="in-house: the option serving before the first delivery")
     risk: OptionRisk | None = None
     capacity: CapacityInfo | None = None
     notes: list[str] = Field(default_factory=list)

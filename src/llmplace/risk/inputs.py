@@ -36,7 +36,7 @@ _SCENARIO_SECTIONS = {"workload", "finance", "site"}
 _NOT_SAMPLABLE = {
     "horizon_months", "hours_per_month", "useful_life_years", "lead_time_weeks", "servers", "gpu_count",
     "gpus_per_replica", "min_instances", "scale_step_instances", "reserved_instances", "base_units", "start_month",
-    "input_tokens_per_request", "output_tokens_per_request", "active_hours_per_month",
+    "input_tokens_per_request", "output_tokens_per_request", "active_hours_per_month", "warmup_minutes_per_start",
 }
 _SERVER_FIELDS = {"purchase_usd", "max_power_kw", "idle_power_kw"}
 _API_FIELDS = {"input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok"}
@@ -336,9 +336,11 @@ def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, A
         mapping[id(d)] = nd
         out.append(nd)
     for nd in out:
-        if nd.parts is not None:
-            nd.parts = (mapping[id(nd.parts[0])], mapping[id(nd.parts[1])])
+        if nd.parts is not None:  # a part left out of ``deployments`` (not feasible on its own) keeps its values
+            nd.parts = (mapping.get(id(nd.parts[0]), nd.parts[0]), mapping.get(id(nd.parts[1]), nd.parts[1]))
             nd.capacity = nd.parts[0].capacity
+        if nd.bridge is not None:
+            nd.bridge = mapping.get(id(nd.bridge), nd.bridge)
     return s2, out, site_values(s2)
 
 

@@ -158,8 +158,17 @@ class InHouseOption(_OptionBase):
     opex_usd_per_hour: float = Field(0.0, ge=0, description="other running cost per server-hour, as quoted [USD/h]")
     hosting: Literal["on_site", "colocation"] = Field("on_site", description="where the servers stand")
     servers: int | None = Field(None, gt=0, description="fixed number of servers; default: as many as demand needs")
-    power_off_when_idle: bool = Field(False, description="servers are switched off outside active hours")
-    lead_time_weeks: float | None = Field(None, ge=0, le=104, description="procurement lead time; default site.csv")
+    power_off_when_idle: bool = Field(False, description="servers are switched off in the hours without load")
+    warmup_minutes_per_start: float | None = Field(
+        None, ge=0, le=1440, description="with power_off_when_idle: minutes a server runs at idle power after each "
+                                         "start before it serves (boot, model load); default site.csv")
+    lead_time_weeks: float | None = Field(
+        None, ge=0, le=104, description="procurement lead time; default site.csv. The first servers are ordered "
+                                        "and paid at the start and serve from the first whole month after it")
+    bridge: str | None = Field(
+        None, description="who serves the demand before the first servers arrive: the id of an api option or of an "
+                          "on-demand or spot cloud option, or none (unserved). Default: the cheapest api option "
+                          "the constraints allow, else none")
     headroom_pct: float = Field(20.0, ge=0, le=200, description="capacity kept above the known peak when ordering")
     planning: Literal["forecast", "reactive"] = Field(
         "forecast",
@@ -188,10 +197,15 @@ class CloudOption(_OptionBase):
     usd_per_hour: float | None = Field(None, gt=0, description="price of one instance for the chosen plan [USD/h]")
     plan: Plan = Field("on_demand", description="pricing plan")
     billing: Billing = Field(
-        "always_on", description="always_on: peak fleet every hour; active_hours: peak fleet in hours with load; "
-                                 "autoscaled: whole instances following the hourly load"
+        "always_on", description="always_on: peak fleet every hour; active_hours: peak fleet in hours with load, "
+                                 "started after each idle period; autoscaled: whole instances following the hourly "
+                                 "load. Both pay warmup_minutes_per_start for each instance started"
     )
-    min_instances: int = Field(1, ge=0, description="instances kept running even without load")
+    min_instances: int = Field(1, ge=0, description="instances kept running in every hour with load")
+    warmup_minutes_per_start: float | None = Field(
+        None, ge=0, le=1440, description="billed minutes a started instance runs before it serves (boot, model "
+                                         "load); default site.csv"
+    )
     scale_step_instances: int = Field(1, ge=1, description="autoscaling adds or removes this many instances at a time")
     reserved_instances: int | None = Field(
         None, ge=0, description="reserved plans: committed instances (billed every hour); on-demand above them. "
@@ -358,6 +372,10 @@ class Scenario(StrictModel):
                 raise InputError(f"options[{i}].id", o.id, "an id no other option uses")
         kinds = {o.id: o for o in self.options if o.id}
         for i, o in enumerate(self.options):
+            if isinstance(o, InHouseOption) and o.bridge is not None and o.bridge != "none" \
+                    and not _elastic(kinds.get(o.bridge)):
+                raise InputError(f"options[{i}].bridge", o.bridge, "none, or the id of an api option or of an "
+                                 "on-demand or spot cloud option (give that option an id)")
             if isinstance(o, HybridOption):
                 base, over = kinds.get(o.base), kinds.get(o.overflow)
                 ok_base = isinstance(base, InHouseOption) or (
@@ -365,9 +383,12 @@ class Scenario(StrictModel):
                 if not ok_base:
                     raise InputError(f"options[{i}].base", o.base, "the id of an in_house option or of a cloud "
                                      "option with a reserved plan (give that option an id)")
-                ok_over = isinstance(over, ApiOption) or (
-                    isinstance(over, CloudOption) and not over.plan.startswith("reserved"))
-                if not ok_over:
+                if not _elastic(over):
                     raise InputError(f"options[{i}].overflow", o.overflow, "the id of an api option or of an "
                                      "on-demand or spot cloud option (give that option an id)")
         return self
+
+
+def _elastic(o: Any) -> bool:
+    """An option paid only as used: an API, or on-demand or spot cloud instances (an overflow or a bridge)."""
+    return isinstance(o, ApiOption) or (isinstance(o, CloudOption) and not o.plan.startswith("reserved"))

@@ -1,0 +1,94 @@
+"""Owned servers before their first delivery: the demand of those months bridged by another option, or unserved.
+
+The first servers are ordered at the start of month 1 and serve from the first whole month after the
+procurement lead time (:func:`~llmplace.costs.in_house.lead_time`). An in-house option names who serves
+the months before: ``bridge`` (an api option, or on-demand or spot cloud instances, paid as used; or
+``none``, when that demand stays unserved and the option does not count as serving the workload). The
+bridge's costs are the option's own ``bridge_*`` categories; an assumption row says which rule applied.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..demand import Load
+from ..options import Deployment
+from ..results import Assumption
+from ..scenario import ApiOption, CloudOption, InHouseOption, Scenario
+from ..site import SiteValues
+from .api import api_flows
+from .cloud import cloud_flows
+from .flows import Flows
+from .in_house import in_house_planned, lead_time
+from .staff import Staff
+
+__all__ = ["BRIDGE_ROW", "in_house_bridged"]
+
+#: the name of the assumption row that says who serves the months before the first delivery
+BRIDGE_ROW = "before the first delivery"
+
+
+def in_house_bridged(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
+    """Flows of an in-house option on its own procurement plan, its bridge serving the months before its first
+    servers arrive (``d.bridge``; None: that demand stays unserved)."""
+    opt = d.option
+    assert isinstance(opt, InHouseOption)
+    f = in_house_planned(d, s, load, sv, with_residual=True)
+    residual, f.residual = f.residual, None
+    lead = f.first_service
+    weeks, _, src = lead_time(opt, sv)
+    rows = [Assumption(name="first servers in service", value=f"month {lead + 1}", unit="",
+                       source=f"a {weeks:g}-week procurement lead time ({src}) in whole months: the first servers "
+                              "are ordered and paid at the start of month 1, set up and depreciated from delivery")]
+    if lead > 0:
+        rows.append(_bridge_row(d, lead))
+    f.assumptions = rows + f.assumptions
+    if lead == 0 or d.bridge is None:
+        return f
+    assert residual is not None
+    before = (np.arange(residual.rate.shape[-2]) < lead).astype(float)
+    return _with_bridge(f, _bridge_flows(d.bridge, s, residual.in_months(before), sv), before)
+
+
+def _bridge_row(d: Deployment, lead: int) -> Assumption:
+    months = "month 1" if lead == 1 else f"months 1-{lead}"
+    if d.bridge is None:
+        return Assumption(name=BRIDGE_ROW, value=f"{months}: demand unserved", unit="",
+                          source=d.bridge_basis or "bridge: none")
+    return Assumption(name=BRIDGE_ROW, value=f"{months}: served by {d.bridge.id}, paid as used", unit="",
+                      source=d.bridge_basis)
+
+
+def _bridge_flows(b: Deployment, s: Scenario, gap: Load, sv: SiteValues) -> Flows:
+    """The bridge serving ``gap``: scaled to zero when there is none; its staff only as its instances need."""
+    if isinstance(b.option, CloudOption):
+        opt = b.option.model_copy(update={"min_instances": 0, "staff_fte": None})
+        return cloud_flows(b, s, gap, sv, note=False, option=opt)
+    assert isinstance(b.option, ApiOption)
+    return api_flows(b, s, gap, sv, option=b.option.model_copy(update={"staff_fte": None}))
+
+
+def _with_bridge(f: Flows, bridge: Flows, before: np.ndarray) -> Flows:
+    """The option's flows with its bridge's as ``bridge_*`` categories; the bridge serves every token of the
+    months ``before`` the first delivery (the fleet is empty then). Like a hybrid's parts, the option and its
+    bridge share one team (:meth:`~llmplace.costs.staff.Staff.shared_with`): one ``staff`` item."""
+    for k, v in bridge.cash.items():
+        if np.any(v) and k != "staff":
+            f.cash[f"bridge_{k}"] = v
+    for k, v in bridge.amortised.items():
+        if np.any(v) and k != "staff":
+            f.amortised[f"bridge_{k}"] = v
+    if f.staff is not None and bridge.staff is not None:
+        _share_staff(f, f.staff.shared_with(bridge.staff))
+    f.served_tokens = f.served_tokens + bridge.served_tokens
+    f.unserved_tokens = np.where(before > 0, 0.0, f.unserved_tokens)
+    f.notes += bridge.notes
+    return f
+
+
+def _share_staff(f: Flows, team: Staff) -> None:
+    usd = team.usd()
+    for view in (f.cash, f.amortised):
+        if np.any(usd):
+            view["staff"] = usd
+    f.staff, f.staff_fte = team, np.broadcast_to(team.fte(), np.shape(usd))

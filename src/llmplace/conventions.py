@@ -20,7 +20,7 @@ __all__ = [
     "MAX_SAMPLES", "MAX_SAMPLE_CELLS", "MAX_TEXT_CHARS", "MAX_YAML_NODES", "MIN_SAMPLES",
     "SCENARIO_SOURCE",
     "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
-    "plural", "tied_shares", "units_text", "whole_units", "whole_units_int",
+    "plural", "tied_shares", "units_text", "whole_units", "whole_units_float", "whole_units_int",
 ]
 
 #: the source named for a value the scenario file gives
@@ -70,6 +70,16 @@ def whole_units(quantity: Any, step: int = 1) -> NDArray[np.int64]:
     if step > 1:
         units = np.ceil(units / step - WHOLE_UNIT_TOL) * step
     return np.maximum(units, 0).astype(np.int64)
+
+
+def whole_units_float(quantity: Any, step: int = 1) -> NDArray[np.float64]:
+    """:func:`whole_units` as floats, computed in place: the same rule for large arrays that stay floats."""
+    units = np.asarray(quantity, dtype=float) - WHOLE_UNIT_TOL
+    np.ceil(units, out=units)
+    if step > 1:
+        units = np.ceil(units / step - WHOLE_UNIT_TOL) * step
+    np.maximum(units, 0.0, out=units)
+    return units
 
 
 def whole_units_int(quantity: float) -> int:

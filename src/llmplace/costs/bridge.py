@@ -33,8 +33,9 @@ def in_house_bridged(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> 
     servers arrive (``d.bridge``; None: that demand stays unserved)."""
     opt = d.option
     assert isinstance(opt, InHouseOption)
-    f = in_house_planned(d, s, load, sv, with_residual=True)
-    residual, f.residual = f.residual, None
+    # capped at the target utilisation as a base is; the load above the cap is never needed: the bridge serves
+    # only the months before the first delivery, when the fleet is empty and carries nothing
+    f = in_house_planned(d, s, load, sv, with_residual=True, residual=False)
     lead = f.first_service
     weeks, _, src = lead_time(opt, sv)
     rows = [Assumption(name="first servers in service", value=f"month {lead + 1}", unit="",
@@ -45,9 +46,8 @@ def in_house_bridged(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> 
     f.assumptions = rows + f.assumptions
     if lead == 0 or d.bridge is None:
         return f
-    assert residual is not None
-    before = (np.arange(residual.rate.shape[-2]) < lead).astype(float)
-    return _with_bridge(f, _bridge_flows(d.bridge, s, residual.in_months(before), sv), before)
+    before = (np.arange(load.peak.shape[-1]) < lead).astype(float)
+    return _with_bridge(f, _bridge_flows(d.bridge, s, load.in_months(before), sv), before)
 
 
 def _bridge_row(d: Deployment, lead: int) -> Assumption:

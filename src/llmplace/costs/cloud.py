@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..conventions import SCENARIO_SOURCE
+from ..conventions import SCENARIO_SOURCE, whole_units_float
 from ..demand import Load
 from ..options import Deployment
 from ..results import Assumption
@@ -216,9 +216,13 @@ def _starts(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray) ->
     tu: Any = opt.target_utilisation
     util_b = tu if np.ndim(tu) == 0 else tu[..., None]
 
-    def fleet(rate: Array) -> Array:
-        need = _need(rate, per_b, util_b, opt.scale_step_instances)
-        return np.maximum(need, np.where(rate > 0, opt.min_instances, 0)).astype(float)
+    per_unit = per_b * util_b
+
+    def fleet(rate: Array) -> Array:  # a rise never exceeds the month's peak, whose fleet was checked in range
+        need = whole_units_float(rate / per_unit, opt.scale_step_instances)
+        if opt.min_instances:
+            np.maximum(need, np.where(rate > 0, float(opt.min_instances), 0.0), out=need)
+        return need
 
     return lambda base: rises.starts(fleet, base)
 

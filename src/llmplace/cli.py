@@ -490,11 +490,10 @@ def _report_target(scenario: Path, output: str, fmt: str) -> tuple[str, Path | N
     if target is not None and scenario.exists() and target.resolve() == scenario.resolve():
         raise InputError("--output", output, "a path other than the scenario file")
     if kind == "pdf":
-        from .report.pdf import find_chromium
+        from .report.pdf import chromium_missing, find_chromium
 
         if find_chromium() is None:
-            raise InputError("--format", "pdf", "html, md, json or xlsx",
-                             "pdf needs Chromium installed (for example `apt-get install chromium`)")
+            raise chromium_missing()
     return kind, target
 
 

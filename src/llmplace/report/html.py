@@ -82,6 +82,8 @@ footer { margin-top: 36px; color: var(--muted); font-size: 12px; border-top: 1px
   tr, figure { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   .summary, .warning, th, tr.best td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  details::details-content { content-visibility: visible; display: contents; }
+  details > summary { list-style: none; }
 }
 """
 
@@ -100,7 +102,10 @@ DRAW = """
     document.body.setAttribute("data-charts-error", String(e));
   });
   function resize() { nodes.forEach(function (div) { Plotly.Plots.resize(div); }); }
-  window.addEventListener("beforeprint", resize);
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
+    resize();
+  });
   window.addEventListener("afterprint", resize);
 })();
 """

@@ -65,6 +65,8 @@ STAGES: dict[str, float] = {
     # 7 the hybrid option and the engine that runs a comparison
     "llmplace.hybrid": 7,
     "llmplace.engine": 7,
+    # 7.5 strategies over time: sequences of evaluated deployments
+    "llmplace.strategy": 7.5,
     # 8 uncertainty: sensitivities and Monte Carlo
     "llmplace.risk": 8,
     # 9 qualitative criteria, constraints and the recommendation

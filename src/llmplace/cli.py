@@ -161,6 +161,8 @@ def _print_comparison(result: Any) -> None:
     if result.cheapest:
         out.print(f"Cheapest over the horizon: {result.cheapest} ({labels_all[result.cheapest]}) (*)",
                   markup=False, highlight=False)
+    if result.strategy is not None:
+        out.print(f"Strategy over time: {result.strategy.plain_words}", markup=False, highlight=False)
     from .criteria.recommend import as_lines
 
     for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan

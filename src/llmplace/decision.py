@@ -40,6 +40,7 @@ from .results import (
 from .risk import RiskAssessment, assess_risk
 from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse_scenario
 from .site import SiteValues, site_values
+from .strategy import best_strategy
 
 __all__ = ["BreakEven", "CompareResult", "OptionResult", "compare", "resolve_deployments"]
 
@@ -242,8 +243,21 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
     )
     if n:  # options a hard constraint excludes are simulated but never ranked
         risk = assess_risk(draft, s, deployments, sv, n, seed_used, progress, set(excluded_options(s, draft)))
-        return _assemble(s, _with_risk(draft, risk), risk.samples)
-    return _assemble(s, draft, None)
+        return _with_strategy(_assemble(s, _with_risk(draft, risk), risk.samples), s, deployments, sv, point)
+    return _with_strategy(_assemble(s, draft, None), s, deployments, sv, point)
+
+
+def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deployment], sv: SiteValues,
+                   point: Run) -> CompareResult:
+    """The result with the cheapest two-phase strategy over the options no hard constraint excludes."""
+    eligible = {o.id for o in result.options if o.feasible}
+    single = next(((o.id, o.tco_usd) for o in result.options if o.id == result.cheapest), None)
+    plan = best_strategy(s, deployments, sv, point, eligible, single)
+    if plan is None:
+        return result
+    out = result.model_copy(update={"strategy": plan})
+    out._samples = result.samples
+    return out
 
 
 def _with_risk(draft: CompareResult, risk: RiskAssessment) -> CompareResult:

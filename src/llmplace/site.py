@@ -60,7 +60,7 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
 _CATALOG_ONLY = (
     "reserved_1y_discount_pct", "reserved_3y_discount_pct", "spot_interruption_goodput",
     "block_storage_usd_per_gb_month", "egress_usd_per_gb", "procurement_lead_time_weeks", "api_batch_discount_pct",
-    "instance_warmup_minutes_per_start",
+    "instance_warmup_minutes_per_start", "migration_engineering_fte_months", "cutover_parallel_months",
     *(f"resale_pct_at_{age}_months" for age in RESALE_AGES_MONTHS),
 )
 

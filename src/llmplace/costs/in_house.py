@@ -47,8 +47,9 @@ def planned_fleet(need: IntArray, need_with_headroom: IntArray, planning: str, l
     the horizon are left out. Arrays may carry a leading sample axis; months are the last axis.
     """
     horizon = need.shape[-1]
-    if planning == "forecast":
-        fleet = np.maximum.accumulate(np.maximum(need, 1), axis=-1).astype(np.int64)
+    if planning == "forecast":  # at least one server from the first month with load (none before it)
+        started = np.maximum.accumulate(need > 0, axis=-1)
+        fleet = np.maximum.accumulate(np.where(started, np.maximum(need, 1), 0), axis=-1).astype(np.int64)
         fleet[..., :lead] = 0
         return fleet
     fleet = np.zeros(need.shape, dtype=np.int64)

@@ -36,7 +36,7 @@ from .costs import Flows, flows_for
 from .demand import Load
 from .engine import Run
 from .finance import npv_timed
-from .hybrid import optimise, plan_of
+from .hybrid import optimise
 from .options import Deployment
 from .results import StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
@@ -83,12 +83,22 @@ def _forecast(d: Deployment) -> Deployment:
     return replace(d, parts=(_forecast(base), over))
 
 
-def _second_phase(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
-    """Flows of the second phase on ``load`` (none before the switch)."""
+def _second_phase(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tuple[Array, Array, Array, Array]:
+    """Cash, start-of-month cash, servers ordered and unserved tokens of the second phase on ``load``, each
+    (rows, months): one row per switch month when ``load`` carries one."""
     if isinstance(d.option, HybridOption):
         search = optimise(d, s, load, sv)
-        return plan_of(d, search, load)[0]
-    return flows_for(d, s, load, sv)
+        rows = np.arange(np.shape(search.objective)[-1]) if np.ndim(search.objective) > 1 else 0
+        parts = [(f.monthly("cash"), f.start_of_month(), f.purchases if f.purchases is not None else 0.0,
+                  f.unserved_tokens) for f in search.flows]
+        shape = np.broadcast_shapes(*(np.shape(np.asarray(x)) for p in parts for x in p))
+        stacked = [np.stack([np.broadcast_to(np.asarray(p[k], dtype=float), shape) for p in parts]) for k in range(4)]
+        return tuple(a[search.best, rows] for a in stacked)  # type: ignore[return-value]
+    f = flows_for(d, s, load, sv)
+    ordered = f.purchases if f.purchases is not None else np.zeros(1)
+    shape = np.shape(f.monthly("cash"))
+    return tuple(np.broadcast_to(np.asarray(x, dtype=float), shape)  # type: ignore[return-value]
+                 for x in (f.monthly("cash"), f.start_of_month(), ordered, f.unserved_tokens))
 
 
 def _switch_usd(sv: SiteValues) -> float:
@@ -108,23 +118,14 @@ def _lead(d: Deployment, sv: SiteValues) -> int:
     return lead_time(owned.option, sv)[1]
 
 
-def _total(first_cash: Array, first_start: Array, second: Flows, switch: int, parallel: int, switch_usd: float,
-           rate: float) -> tuple[float, float, Array]:
-    """TCO, NPV and monthly cash of first-phase months ``< switch`` (+ parallel months), the second phase and the
-    switch cost."""
-    horizon = first_cash.shape[-1]
-    keep = (np.arange(horizon) < min(switch + parallel, horizon)).astype(float)
-    cash = first_cash * keep + np.asarray(second.monthly("cash"), dtype=float)
-    cash[switch] += switch_usd
-    start = first_start * keep + np.asarray(second.start_of_month(), dtype=float)
-    npv = float(npv_timed(start, cash - start, rate))
-    return float(np.sum(cash)), npv, cash
-
-
 def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, point: Run,
                   eligible: Collection[str], best_single: tuple[str, float] | None) -> StrategyResult | None:
     """The cheapest two-phase strategy (lowest cash-view TCO) over the eligible options, or None when the
-    scenario offers no pair of a first and a second phase."""
+    scenario offers no pair of a first and a second phase.
+
+    Every switch month of a second phase is evaluated at once: the load of each candidate month is one row
+    of a sampled run (the engine's sample axis), so each second phase costs one vectorised evaluation.
+    """
     firsts = [d for d in first_phase_options(deployments, eligible) if d.id in point.outcomes]
     seconds = second_phase_options(deployments, eligible)
     if not firsts or not seconds:
@@ -133,37 +134,44 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
     parallel = int(round(float(sv["cutover_parallel_months"])))
     switch_usd, rate = _switch_usd(sv), float(sv["discount_rate_pct_per_year"])
     months = np.arange(horizon)
-    best: tuple[float, float, Deployment, Deployment, int, Flows, Array] | None = None
+    keep_first = [(months < t + parallel).astype(float) for t in range(horizon)]
+    best: tuple[float, Deployment, Deployment, int, Array, Array, Array] | None = None
     for second in seconds:
-        planned = _forecast(second)
-        for t in _candidate_months(horizon, _lead(second, sv)):
-            flows = _second_phase(planned, s, load.in_months((months >= t).astype(float)), sv)
-            if flows.purchases is None or not np.any(flows.purchases):
-                continue  # buys no servers (a hybrid whose best base is empty): the first phase all along
-            if np.any(np.asarray(flows.unserved_tokens)[..., t:] > 1e-6 * np.asarray(load.output_tokens)[..., t:]):
-                continue  # the second phase cannot carry the load from its first month: not a strategy
-            for first in firsts:
-                out = point.outcomes[first.id]
-                tco, npv, cash = _total(np.asarray(out.cash_usd, dtype=float),
-                                        _start_of_month(out.flows, horizon), flows, t, parallel, switch_usd, rate)
+        starts = np.asarray(_candidate_months(horizon, _lead(second, sv)))
+        if not starts.size:
+            continue
+        keep = (months[None, :] >= starts[:, None]).astype(float)
+        cash2, start2, ordered, unserved = _second_phase(_forecast(second), s, load.in_months(keep), sv)
+        demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
+        ok = np.any(ordered > 0, axis=-1) & ~np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
+        for first in firsts:
+            out = point.outcomes[first.id]
+            cash1 = np.asarray(out.cash_usd, dtype=float)
+            start1 = _start_of_month(out.flows, horizon)
+            for row, t in enumerate(starts):
+                if not ok[row]:
+                    continue  # buys no servers (the first phase all along) or cannot carry the load from t
+                cash = cash1 * keep_first[t] + cash2[row]
+                tco = float(np.sum(cash)) + switch_usd
                 if best is None or tco < best[0] - 1e-6:
-                    best = (tco, npv, first, second, t, flows, cash)
+                    cash = cash.copy()
+                    cash[t] += switch_usd
+                    best = (tco, first, second, int(t), cash, start1 * keep_first[t] + start2[row], ordered[row])
     if best is None:
         return None
-    return _result(s, best, point, sv, best_single, parallel, switch_usd)
+    tco, first, second, t, cash, start, bought = best
+    npv = float(npv_timed(start, cash - start, rate))
+    return _result(s, (tco, npv, first, second, t, bought, cash), point, sv, best_single, parallel, switch_usd)
 
 
 def _start_of_month(flows: Flows | None, horizon: int) -> Array:
     return np.asarray(flows.start_of_month(), dtype=float) if flows is not None else np.zeros(horizon)
 
 
-def _result(s: Scenario, best: tuple[float, float, Deployment, Deployment, int, Flows, Array], point: Run,
+def _result(s: Scenario, best: tuple[float, float, Deployment, Deployment, int, Array, Array], point: Run,
             sv: SiteValues, best_single: tuple[str, float] | None, parallel: int, switch_usd: float
             ) -> StrategyResult:
-    tco, npv, first, second, t, flows, cash = best
-    ordered = np.asarray(flows.purchases if flows.purchases is not None else np.zeros(0))
-    if isinstance(second.option, HybridOption) and not ordered.size:
-        ordered = np.zeros(0)
+    tco, npv, first, second, t, ordered, cash = best
     order_month = int(np.argmax(ordered > 0)) if ordered.size and np.any(ordered > 0) else None
     first_order = int(ordered[order_month]) if order_month is not None else 0
     tokens = np.asarray(point.demand.total_tokens, dtype=float)

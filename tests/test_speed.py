@@ -89,3 +89,44 @@ def test_examples_do_not_build_the_residual_load_without_a_hybrid(monkeypatch):
         doc = yaml.safe_load(path.read_text())
         doc["options"] = [o for o in doc["options"] if o.get("kind") != "hybrid"]
         compare(parse_scenario(doc), samples=100, seed=1)
+
+
+def test_sampled_break_evens_cover_the_cheapest_options_and_every_pair_on_request():
+    """Sampling the break-even month of every pair grows with the square of the options (780 pairs for 40
+    options, ~40 % of a 10,000-sample run): by default only the pairs with one of the 3 cheapest options are
+    sampled (3 x (n - 1) - 3 pairs: linear), the full matrix with ``all_break_evens``. A pair sampled in both
+    runs has the very same range (the same samples, the same arithmetic)."""
+    from llmplace.conventions import SAMPLED_BREAK_EVEN_LEADERS
+
+    path = ROOT / "examples" / "consumer-chat.yaml"
+    short = compare(path, samples=200, seed=3)
+    full = compare(path, samples=200, seed=3, all_break_evens=True)
+    ids = [o.id for o in full.options if o.risk is not None]
+    n = len(ids)
+    pairs_full = set(full.samples.break_even_months)
+    pairs_short = set(short.samples.break_even_months)
+    assert len(pairs_full) == n * (n - 1) // 2
+    k = SAMPLED_BREAK_EVEN_LEADERS
+    assert len(pairs_short) == k * (n - 1) - k * (k - 1) // 2
+    leaders = sorted((o for o in full.options if o.risk is not None), key=lambda o: o.tco_usd)[:k]
+    lead_ids = {o.id for o in leaders}
+    assert pairs_short == {p for p in pairs_full if set(p.split("|")) & lead_ids}
+    for p in pairs_short:
+        np.testing.assert_array_equal(short.samples.break_even_months[p], full.samples.break_even_months[p])
+    for o in short.options:
+        if o.risk is not None:
+            full_be = full.option(o.id).risk.break_even_months
+            kept = {k2: v for k2, v in full_be.items() if o.id in lead_ids or k2 in lead_ids}
+            assert o.risk.break_even_months == kept
+
+
+def test_cli_all_break_evens_flag(invoke):
+    """``--all-break-evens`` reaches the comparison: the JSON lists a sampled range for every pair."""
+    import json
+
+    r = invoke("compare", str(ROOT / "examples" / "consumer-chat.yaml"), "--json", "--samples", "200",
+               "--all-break-evens")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    ranged = [o for o in doc["options"] if o.get("risk")]
+    assert all(len(o["risk"]["break_even_months"]) == len(ranged) - 1 for o in ranged)

@@ -23,6 +23,7 @@ from .conventions import (
     FULL_SERVICE_SHARE,
     MAX_SAMPLES,
     MIN_SAMPLES,
+    SAMPLED_BREAK_EVEN_LEADERS,
     STALE_AFTER_DAYS,
     format_usd,
     units_text,
@@ -94,6 +95,9 @@ def compare(
                                      "thresholds); 0: none; default: the scenario's own if it lists "
                                      "uncertain inputs, else none"),
     seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
+    all_break_evens: bool = typer.Option(False, "--all-break-evens",
+                                         help="sample the break-even month of every pair of options (default: the "
+                                              f"pairs with one of the {SAMPLED_BREAK_EVEN_LEADERS} cheapest)"),
 ) -> None:
     """Compare every option of a scenario: upfront, TCO, NPV, cost per million tokens, break-even.
 
@@ -106,7 +110,7 @@ def compare(
                          "a whole number >= 0")
     with _sampling_progress(samples) as progress:
         result = run_compare(scenario, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress)
+                             progress=progress, all_break_evens=all_break_evens)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -441,6 +445,9 @@ def report(
                                      "default: the scenario's own if it lists uncertain inputs, "
                                      f"else {DEFAULT_REPORT_SAMPLES}"),
     seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
+    all_break_evens: bool = typer.Option(False, "--all-break-evens",
+                                         help="sample the break-even month of every pair of options (default: the "
+                                              f"pairs with one of the {SAMPLED_BREAK_EVEN_LEADERS} cheapest)"),
 ) -> None:
     """Write the decision report: one self-contained HTML page (charts, tables, every assumption with
     its source and date) that opens offline, or the same content as Markdown, JSON, a workbook or PDF.
@@ -470,7 +477,7 @@ def report(
             work.update(f"Monte Carlo: {done:,} of {total:,} draws...")
 
         result = run_compare(s, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress)
+                             progress=progress, all_break_evens=all_break_evens)
         work.update(f"Writing the {kind} report...")
         data = render(result, kind, source=scenario.name)
     if target is None:

@@ -214,11 +214,14 @@ def resolve_deployments(s: Scenario) -> list[Deployment]:
 
 
 def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | None = None, seed: int | None = None,
-            progress: Callable[[int, int], None] | None = None) -> CompareResult:
+            progress: Callable[[int, int], None] | None = None, all_break_evens: bool = False) -> CompareResult:
     """Compare every option of a scenario (a :class:`Scenario`, a parsed document or a file path).
 
     With ``samples`` (or when the scenario holds distributions), Monte Carlo ranges, the probability
     of being cheapest, a tornado and switching thresholds are added; ``seed`` makes them repeatable.
+    Sampled break-even ranges cover the pairs that include one of the few cheapest options
+    (:data:`~llmplace.conventions.SAMPLED_BREAK_EVEN_LEADERS`);
+    ``all_break_evens`` samples every pair (their number grows with the square of the options).
     """
     s = _scenario(scenario)
     n = samples if samples is not None else (s.uncertainty.samples if s.uncertainty.inputs else 0)
@@ -242,7 +245,8 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
                      for k, v in sv.values.items()],
     )
     if n:  # options a hard constraint excludes are simulated but never ranked
-        risk = assess_risk(draft, s, deployments, sv, n, seed_used, progress, set(excluded_options(s, draft)))
+        risk = assess_risk(draft, s, deployments, sv, n, seed_used, progress, set(excluded_options(s, draft)),
+                           all_break_evens)
         return _with_strategy(_assemble(s, _with_risk(draft, risk), risk.samples), s, deployments, sv, point)
     return _with_strategy(_assemble(s, draft, None), s, deployments, sv, point)
 

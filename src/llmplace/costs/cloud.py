@@ -85,10 +85,13 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, st
         per_inst_b = per_inst[..., None] if np.ndim(per_inst) else per_inst
         tu: Any = opt.target_utilisation
         util_b = tu if np.ndim(tu) == 0 else tu[..., None]
-        per_bin = np.maximum(_need(load.rate, per_inst_b, util_b, step), np.where(load.active, opt.min_instances, 0))
+        # no bin exceeds the month's peak, whose fleet was checked in range: whole units as floats, in place
+        per_bin = whole_units_float(load.rate / (per_inst_b * util_b), step)
+        if opt.min_instances:
+            np.maximum(per_bin, np.where(load.active, float(opt.min_instances), 0.0), out=per_bin)
         per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
-        inst_hours = np.sum(per_bin * hours, axis=-1)
-        fleet = np.max(per_bin, axis=-1)
+        inst_hours = np.einsum("...b,...b->...", per_bin, np.broadcast_to(hours, per_bin.shape))
+        fleet = np.max(per_bin, axis=-1).astype(np.int64)
 
         def above_hours(base: Any) -> Any:
             return np.sum(np.maximum(per_bin - np.asarray(base)[..., None], 0) * hours, axis=-1)

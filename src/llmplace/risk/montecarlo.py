@@ -7,7 +7,7 @@ sample at once, in chunks of :data:`CHUNK` samples so memory stays bounded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..results import BreakEvenRange, OptionRisk, Percentiles, SampleArrays
 from ..scenario import Scenario
 from .inputs import UncertainSpec, apply_values
 
-__all__ = ["CHUNK", "Evaluation", "MonteCarlo", "evaluate", "run_monte_carlo"]
+__all__ = ["CHUNK", "Evaluation", "MonteCarlo", "break_even_pairs", "evaluate", "run_monte_carlo"]
 
 Array = NDArray[np.float64]
 CHUNK = 2000
@@ -112,16 +112,25 @@ def _spread(monthly: Array) -> float:
     return float(np.median(rel) * 100)
 
 
+def break_even_pairs(ids: list[str], leaders: Collection[str] | None) -> list[tuple[str, str]]:
+    """The pairs of options whose break-even month is sampled, in option order: each pair that includes one of
+    ``leaders`` (linear in the options), or every pair when ``leaders`` is None (quadratic)."""
+    return [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]
+            if leaders is None or a in leaders or b in leaders]
+
+
 def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
                     specs: list[UncertainSpec], candidates: list[str], samples: int, seed: int,
-                    progress: Callable[[int, int], None] | None = None) -> MonteCarlo:
-    """Sample every uncertain input and run the engine in chunks of :data:`CHUNK` samples."""
+                    progress: Callable[[int, int], None] | None = None,
+                    leaders: Collection[str] | None = None) -> MonteCarlo:
+    """Sample every uncertain input and run the engine in chunks of :data:`CHUNK` samples; break-even months are
+    sampled for the pairs :func:`break_even_pairs` names (every pair when ``leaders`` is None)."""
     rng = np.random.default_rng(seed)
     draws = {sp.name: sp.sample(rng, samples) for sp in specs}
     ids = [d.id for d in deployments if d.kind != "hybrid" or d.id in hybrid_units]
     tco = {i: np.empty(samples) for i in ids}
     npvs = {i: np.empty(samples) for i in ids}
-    pairs = [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]]
+    pairs = break_even_pairs(ids, leaders)
     be = {p: np.empty(samples) for p in pairs}
     amortised: dict[str, list[Array]] = {i: [] for i in ids}
     for start in range(0, samples, CHUNK):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from ..conventions import DEFAULT_REPORT_SAMPLES, MAX_SAMPLES
 from ..decision import CompareResult, compare
 from ..scenario import Scenario
+from .cancel import Progress, run_until_disconnect
 from .documents import (
     SCENARIO_MARK,
     DocumentError,
@@ -57,14 +58,17 @@ _SEED = Query(None, ge=0, le=2**32 - 1, description="random seed of the Monte Ca
 
 @router.post("/compare", tags=["engine"], responses={200: {"model": CompareResult}, **_ERRORS},
              summary="Compare every option of a scenario (the `llmplace compare --json` document)")
-def compare_endpoint(
+async def compare_endpoint(
+    request: Request,
     document: ScenarioBody,
     samples: int | None = _SAMPLES,
     seed: int | None = _SEED,
 ) -> Response:
-    s = validate_document(document)
-    result = evaluate(lambda: compare(s, samples=samples, seed=seed))
-    return json_response(result.to_dict())
+    def work(progress: Progress) -> Response:
+        s = validate_document(document)
+        return json_response(evaluate(lambda: compare(s, samples=samples, seed=seed, progress=progress)).to_dict())
+
+    return await run_until_disconnect(request, work, "compare")
 
 
 # --- size ------------------------------------------------------------------------------------------------
@@ -131,12 +135,13 @@ def report_samples(scenario: Scenario, samples: int | None = None) -> int | None
 
 
 def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
-                  seed: int | None = None) -> str | bytes:
+                  seed: int | None = None, progress: Progress | None = None) -> str | bytes:
     """The report of ``scenario`` in ``fmt`` (html, md, json or xlsx), as the CLI writes it (same Monte
     Carlo default: see :func:`report_samples`)."""
     from .. import report
 
-    return report.render(compare(scenario, samples=report_samples(scenario, samples), seed=seed), fmt)
+    result = compare(scenario, samples=report_samples(scenario, samples), seed=seed, progress=progress)
+    return report.render(result, fmt)
 
 
 @router.post("/report", tags=["engine"],
@@ -145,7 +150,8 @@ def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
                               "description": "the report"},
                         **_ERRORS},
              summary="The decision report of a scenario (HTML, Markdown, JSON or an xlsx workbook)")
-def report_endpoint(
+async def report_endpoint(
+    request: Request,
     document: ScenarioBody,
     format: ReportFormat = Query("html", description="html, md, json or xlsx"),
     download: bool = Query(False, description="send as an attachment (always for xlsx)"),
@@ -155,12 +161,15 @@ def report_endpoint(
                                             f"uncertain inputs, else {DEFAULT_REPORT_SAMPLES}"),
     seed: int | None = _SEED,
 ) -> Response:
-    scenario = validate_document(document)
-    body = evaluate(lambda: render_report(scenario, format, samples, seed))
-    headers = {}
-    if download or format == "xlsx":
-        headers["Content-Disposition"] = f'attachment; filename="{_filename(scenario.name)}-report.{format}"'
-    return Response(body, media_type=_MEDIA[format], headers=headers)
+    def work(progress: Progress) -> Response:
+        scenario = validate_document(document)
+        body = evaluate(lambda: render_report(scenario, format, samples, seed, progress))
+        headers = {}
+        if download or format == "xlsx":
+            headers["Content-Disposition"] = f'attachment; filename="{_filename(scenario.name)}-report.{format}"'
+        return Response(body, media_type=_MEDIA[format], headers=headers)
+
+    return await run_until_disconnect(request, work, f"{format} report")
 
 
 # --- scenario files --------------------------------------------------------------------------------------

@@ -20,9 +20,11 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError, WithJsonSchema
+from starlette.requests import ClientDisconnect
 
 from ..errors import InputError, field_path
 from ..scenario import Scenario, parse_scenario
+from .cancel import ClientGone
 
 __all__ = ["DocumentError", "EvaluationError", "SCENARIO_MARK", "ScenarioDocument", "StrictJSONRoute",
            "evaluate", "exception_handlers", "input_error_detail", "json_response", "safe_value",
@@ -279,7 +281,7 @@ def evaluate(fn: Callable[[], Any]) -> Any:
     """Run an engine call; input errors pass through, anything else becomes an :class:`EvaluationError`."""
     try:
         return fn()
-    except InputError:
+    except (InputError, ClientGone):
         raise
     except Exception as exc:  # noqa: BLE001 - reported as 422 and logged with its traceback
         log.exception("engine error on validated input")
@@ -315,6 +317,15 @@ def exception_handlers() -> dict[Any, Callable[[Request, Any], Awaitable[Respons
         log.error("storage error: %s", exc)
         return json_response({"detail": f"storage unavailable: {exc}"}, 503)
 
+    async def on_client_gone(_r: Request, _exc: ClientGone) -> Response:
+        return Response(status_code=499)  # logged where the work stopped; nobody reads this answer
+
+    async def on_upload_cut(r: Request, _exc: ClientDisconnect) -> Response:
+        log.info("client disconnected before the end of its request body: %s %s (Content-Length %s)",
+                 r.method, r.url.path, r.headers.get("content-length", "none"))
+        return Response(status_code=499)
+
     return {RequestValidationError: on_validation, InputError: on_input, DocumentError: on_document,
             EvaluationError: on_evaluation,
-            NotFoundError: on_not_found, ConflictError: on_conflict, StorageError: on_storage}
+            NotFoundError: on_not_found, ConflictError: on_conflict, StorageError: on_storage,
+            ClientGone: on_client_gone, ClientDisconnect: on_upload_cut}

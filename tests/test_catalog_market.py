@@ -106,3 +106,40 @@ def test_ambiguous_name_on_the_cli_is_one_line_and_exit_2(invoke) -> None:  # ty
     result = invoke("catalog", "show", "llama-70b")
     assert result.exit_code == 2
     assert "llama-3.3-70b" in result.output and "Traceback" not in result.output
+
+
+ACCELERATORS_ASKED_FOR = ("b300", "gb200", "gb300", "mi355x", "h200-nvl", "rtx-pro-6000", "tpu-v5e", "tpu-v6e",
+                          "tpu7x", "trainium2", "inferentia2", "gaudi3")
+
+
+@pytest.mark.parametrize("gpu", ACCELERATORS_ASKED_FOR)
+def test_accelerators_buyers_ask_about_are_sizable_with_their_engines(gpu: str) -> None:
+    g = catalog.get_gpu(gpu)
+    assert g.memory_gb > 0 and g.memory_bandwidth_tbps > 0 and g.fp16_dense_tflops > 0
+    assert g.engines, f"{gpu}: which serving engines run on it?"
+
+
+def test_nvl72_is_a_72_gpu_unit_priced_as_a_rack() -> None:
+    """GB200 NVL72 joins 72 GPUs in one NVLink domain and is bought as a whole rack: the GPU row says the
+    domain is 72, the server row holds 72 GPUs at a rack price ($2-3M published range, midpoint used)."""
+    assert catalog.get_gpu("gb200").scale_up_domain_gpus == 72
+    assert catalog.get_gpu("gb300").scale_up_domain_gpus == 72
+    rack = catalog.get_server("gb200-nvl72-rack")
+    assert rack.gpu == "gb200" and rack.gpu_count == 72
+    assert rack.purchase_usd_low == 2_000_000 and rack.purchase_usd_high == 3_000_000
+    assert rack.purchase_usd_low <= rack.purchase_usd <= rack.purchase_usd_high
+
+
+def test_size_says_when_the_accelerator_is_not_calibrated_or_the_engine_does_not_run_on_it() -> None:
+    """No perf_calibration row was measured on a TPU or Gaudi: the size document must say the factors are
+    uncalibrated; TensorRT-LLM is NVIDIA-only, so asking for it on Gaudi 3 is flagged."""
+    from llmplace.sizing.document import size_document
+
+    tpu = size_document("qwen3-32b", "tpu-v6e", gpus=4, precision="bf16", engine="vllm")
+    assert "'tpu' not calibrated" in tpu["efficiency_source"]
+    assert "engine_note" not in tpu
+    gaudi = size_document("llama-3.3-70b", "gaudi3", gpus=1, precision="fp8", engine="trt-llm")
+    assert "not calibrated" in gaudi["efficiency_source"]
+    assert gaudi["engine_note"].startswith("trt-llm does not run on gaudi3")
+    h100 = size_document("llama-3.3-70b", "h100-sxm", gpus=2, precision="fp8", engine="trt-llm")
+    assert "not calibrated" not in h100["efficiency_source"] and "engine_note" not in h100

@@ -283,6 +283,8 @@ def catalog_show(
     """Show one catalog row with its source. Example: llmplace catalog show h100-sxm"""
     hit = catalog.find_any(name)
     if hit is None:
+        if catalog.table("models").candidates(name):
+            catalog.get_model(name, "name")  # raises: an ambiguous name lists its candidates
         sugg: list[str] = []
         for kind in catalog.KINDS:
             sugg += catalog.table(kind).suggest(name, 2)

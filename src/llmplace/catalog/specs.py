@@ -38,7 +38,7 @@ class GpuSpec(CatalogRow):
 
     name: str
     vendor: str
-    family: str = Field(description="architecture family: ampere, ada, hopper, blackwell, cdna3")
+    family: str = Field(description="ampere, ada, hopper, blackwell, cdna3, cdna4, tpu, neuron or gaudi")
     form_factor: str | None = None
     memory_gb: float = Field(gt=0)
     memory_bandwidth_tbps: float = Field(gt=0)
@@ -47,7 +47,7 @@ class GpuSpec(CatalogRow):
     int8_dense_tops: float | None = None
     fp4_dense_tflops: float | None = None
     tdp_w: float | None = None
-    interconnect: str = Field(description="nvlink, pcie or xgmi")
+    interconnect: str = Field(description="nvlink, pcie, xgmi, ici (TPU), neuronlink (AWS) or roce (Gaudi)")
     interconnect_gb_per_s: float | None = Field(default=None, description="per-GPU bidirectional GB/s")
     scale_up_domain_gpus: int | None = Field(
         default=None, gt=0,

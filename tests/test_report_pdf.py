@@ -59,10 +59,16 @@ def test_pdf_needs_no_playwright_package(printed):
 
 @needs_pdf
 def test_page_one_holds_the_executive_summary(printed):
-    """A board reader sees the recommendation on page 1: its heading and the recommended option."""
+    """A board reader sees the whole summary on page 1 and nothing else: the recommendation, the key
+    figures of the recommended and cheapest options, three reasons, the chart and the data's dates;
+    the detail starts on page 2."""
     first = printed[0]
-    assert "Executive summary" in first
-    assert "OEM HGX H100 8-GPU server" in first
+    for text in ("Executive summary", "Recommended: OEM HGX H100 8-GPU server.", "RECOMMENDED",
+                 "CHEAPEST, RUNNER-UP", "$317,000", "$852,734", "$684,436", "Why", "1. It costs",
+                 "3. Control and customisation", "Total cost over the horizon, by category",
+                 "Catalog data and defaults dated"):
+        assert text in first, text
+    assert "In detail" not in first and "In detail" in printed[1]
 
 
 @needs_pdf

@@ -136,6 +136,11 @@ def _capacity_text(o: Any) -> str:
 
 def _print_comparison(result: Any) -> None:
     """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation."""
+    from .report.board import board_lines
+    from .report.content import build
+
+    for line in board_lines(build(result).summary):  # the one-page summary first, then the figures
+        out.print(line, markup=False, highlight=False)
     conv = result.convention
     t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
               f"{conv.hours_per_month:g} h/month, {conv.currency}")

@@ -38,6 +38,7 @@ def option_rows(result: CompareResult) -> list[OptionRow]:
             amortised_tco_usd=o.amortised.tco_usd if o.amortised is not None else None,
             capacity_from="per token" if o.kind == "api" else (o.capacity.source if o.capacity else None),
             cheapest=o.id == result.cheapest,
+            recommended=result.recommendation is not None and o.id == result.recommendation.option,
         ))
     return rows
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, catalog
+from .cli_progress import SamplingProgress, Working
 from .conventions import (
     DEFAULT_REPORT_SAMPLES,
     FULL_SERVICE_SHARE,
@@ -108,7 +109,7 @@ def compare(
     if samples < -1 or seed < -1:
         raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
                          "a whole number >= 0")
-    with _sampling_progress(samples) as progress:
+    with SamplingProgress(err, samples) as progress:
         result = run_compare(scenario, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
                              progress=progress, all_break_evens=all_break_evens)
     if as_json:
@@ -176,36 +177,6 @@ def _print_comparison(result: Any) -> None:
 
     for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan
         out.print(line, markup=False, highlight=False)
-
-
-class _sampling_progress:
-    """A rich progress bar on stderr while Monte Carlo samples are drawn (terminals only)."""
-
-    def __init__(self, samples: int) -> None:
-        self.enabled = samples != 0 and err.is_terminal
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if not self.enabled:
-            return None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(TextColumn("Monte Carlo"), BarColumn(),
-                                  TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(), console=err,
-                                  transient=True)
-        self._progress.start()
-
-        def update(done: int, total: int) -> None:
-            if self._task is None:
-                self._task = self._progress.add_task("samples", total=total)
-            self._progress.update(self._task, completed=done)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 def _print_risk(result: Any) -> None:
@@ -392,39 +363,8 @@ def serve(
     run_server(host=host, port=port, db=db or None, allow_remote=allow_remote, token=token or None)
 
 
-class _Working:
-    """A spinner on stderr for work that lasts longer than ``delay_s`` (terminals only; never on stdout)."""
-
-    def __init__(self, message: str, delay_s: float = 1.0) -> None:
-        import threading
-
-        self._status = err.status(message) if err.is_terminal else None
-        self._lock = threading.Lock()
-        self._done = False
-        self._timer = threading.Timer(delay_s, self._start) if self._status is not None else None
-
-    def _start(self) -> None:
-        with self._lock:
-            if not self._done and self._status is not None:
-                self._status.start()
-
-    def update(self, message: str) -> None:
-        if self._status is not None:
-            self._status.update(message)
-
-    def __enter__(self) -> _Working:
-        if self._timer is not None:
-            self._timer.daemon = True
-            self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._done = True
-        if self._timer is not None:
-            self._timer.cancel()
-        if self._status is not None:
-            self._status.stop()
+def _Working(message: str, delay_s: float = 1.0) -> Working:  # noqa: N802 (reads like the class it makes)
+    return Working(err, message, delay_s)
 
 
 def _output_path(value: str, field: str) -> Path:

@@ -304,12 +304,22 @@ def in_house_fleet(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tu
     return planned_fleet(need, headroom, opt.planning, lead), need, weeks, lead
 
 
-def in_house_planned(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_residual: bool = False) -> Flows:
+def in_house_planned(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_residual: bool = False,
+                     fleet: IntArray | None = None) -> Flows:
     """Flows of the fleet the option's own procurement plan puts in service (notes where it falls short after the
-    first delivery, and when the first servers serve)."""
+    first delivery, and when the first servers serve).
+
+    ``fleet`` (servers in service each month) replaces the plan: the fleet bought on the forecast, run against a
+    sampled ``load`` that may need more (a shortfall) or less (idle servers, still paid).
+    """
     opt = d.option
     assert isinstance(opt, InHouseOption)
-    fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
+    if fleet is None:
+        fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
+    else:
+        assert d.capacity is not None
+        need = _need(load.peak, d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s, opt.target_utilisation)
+        weeks, lead, _ = lead_time(opt, sv)
     f = in_house_flows(d, s, load, sv, fleet, with_residual)
     short = (need > fleet)[..., lead:]
     if need.ndim == 1 and np.any(short):

@@ -3,13 +3,15 @@ inputs, dated price trends, spot availability from interruption rates."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
-from llmplace import parse_scenario
+from llmplace import catalog, parse_scenario
 from llmplace.decision import resolve_deployments
 from llmplace.engine import forecast_fleets, run
-from llmplace.risk import Target, UncertainSpec, run_monte_carlo
+from llmplace.risk import Target, UncertainSpec, run_monte_carlo, uncertain_inputs
 from llmplace.scenario import UncertainInput
 from llmplace.site import site_values
 
@@ -109,3 +111,50 @@ def test_forecast_fleet_is_the_point_plan():
     deps = resolve_deployments(s)
     fleets = forecast_fleets(s, deps, site_values(s))
     assert fleets["own"].tolist() == [5] * 36
+
+
+IN_HOUSE_DEFAULTS = {"staff_cost", "in_house_staff", "maintenance", "colocation_price"}
+
+
+def test_in_house_inputs_are_sampled_by_default_with_dated_sources():
+    """Staff wages and FTE, maintenance and the colocation price were held at their point values, so an owned
+    fleet's TCO looked far more certain than an API's. Each now has a default row with a date and a source."""
+    doc = _doc()
+    doc["options"][0]["hosting"] = "colocation"
+    doc["uncertainty"] = {"defaults": True}
+    s = parse_scenario(doc)
+    deps = resolve_deployments(s)
+    specs = {sp.name: sp for sp in uncertain_inputs(s, deps, site_values(s))}
+    assert IN_HOUSE_DEFAULTS <= set(specs)
+    rows = {r["input"]: r for r in catalog.uncertainty_defaults()}
+    for name in IN_HOUSE_DEFAULTS:
+        assert re.fullmatch(r"\d{4}-\d{2}", rows[name]["as_of"]), name
+        assert "http" in specs[name].source, name
+        lo, hi = specs[name].support()
+        assert lo < 1 < hi, name
+    paths = {t.path for sp in specs.values() for t in sp.targets}
+    assert {"site.maintenance_pct_of_capex_per_year", "site.colocation_usd_per_kw_month",
+            "site.in_house_team_sysadmin_fte", "site.sysadmin_loaded_usd_per_year"} <= paths
+
+
+def test_in_house_defaults_apply_only_where_an_option_uses_them():
+    """An API-only scenario owns no servers: no maintenance, colocation or in-house staff to sample."""
+    doc = _doc()
+    doc["options"] = [doc["options"][1]]
+    doc["uncertainty"] = {"defaults": True}
+    s = parse_scenario(doc)
+    names = {sp.name for sp in uncertain_inputs(s, resolve_deployments(s), site_values(s))}
+    assert not names & {"in_house_staff", "maintenance", "colocation_price"}
+
+
+def test_sampled_maintenance_moves_the_fleet_cost_by_its_arithmetic():
+    """Maintenance at 2 x the 10 %/year default on the five $60,000 servers bought on the forecast: 5 x 60,000 x
+    10 % x 3 years = $90,000 more over 36 months."""
+    s = parse_scenario(_doc())
+    deps = resolve_deployments(s)
+    spec = UncertainSpec(name="maintenance", label="m", unit="x", source="test", default=False,
+                         dist=UncertainInput(path="maintenance", dist="triangular", low=2, mode=2, high=2),
+                         targets=[Target("site.maintenance_pct_of_capex_per_year", "multiply", 10.0)])
+    base = run_monte_carlo(s, deps, {}, [_demand_at(1.0)], ["own"], samples=2, seed=1).tco["own"][0]
+    more = run_monte_carlo(s, deps, {}, [_demand_at(1.0), spec], ["own"], samples=2, seed=1).tco["own"][0]
+    assert more - base == pytest.approx(90000, rel=1e-9)

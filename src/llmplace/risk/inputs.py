@@ -236,6 +236,16 @@ def _utilisation(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target
                    0.05, 1.0) for i, d in feasible if d is not None and d.kind in ("in_house", "cloud")]
 
 
+def _site_multiplier(*keys: str, kind: type | None = InHouseOption, hosting: str | None = None
+                     ) -> Callable[[Scenario, Feasible, SiteValues], list[Target]]:
+    """Site values ``keys`` multiplied by the sample, where an option of ``kind`` (and ``hosting``) is costed."""
+    def build(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+        used = [d for _, d in feasible if d is not None and (kind is None or isinstance(d.option, kind))
+                and (hosting is None or getattr(d.option, "hosting", None) == hosting)]
+        return [Target(f"site.{k}", "multiply", float(sv[k])) for k in keys] if used else []
+    return build
+
+
 #: the fields each documented default uncertainty (a row of uncertainty_defaults.csv) moves
 _DEFAULT_TARGETS: dict[str, Callable[[Scenario, Feasible, SiteValues], list[Target]]] = {
     "demand_level": _demand_level,
@@ -246,6 +256,11 @@ _DEFAULT_TARGETS: dict[str, Callable[[Scenario, Feasible, SiteValues], list[Targ
     "electricity_price": _electricity_price,
     "throughput": _throughput,
     "utilisation": _utilisation,
+    "staff_cost": _site_multiplier("sysadmin_loaded_usd_per_year", "ml_engineer_loaded_usd_per_year", kind=None),
+    "in_house_staff": _site_multiplier("in_house_team_sysadmin_fte", "in_house_team_ml_engineer_fte",
+                                       "staff_variable_fte_at_8_gpus"),
+    "maintenance": _site_multiplier("maintenance_pct_of_capex_per_year"),
+    "colocation_price": _site_multiplier("colocation_usd_per_kw_month", hosting="colocation"),
 }
 
 

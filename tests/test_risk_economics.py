@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from llmplace import catalog, parse_scenario
+from llmplace import catalog, compare, parse_scenario
 from llmplace.decision import resolve_deployments
 from llmplace.engine import forecast_fleets, run
 from llmplace.risk import Target, UncertainSpec, run_monte_carlo, uncertain_inputs
@@ -158,3 +158,34 @@ def test_sampled_maintenance_moves_the_fleet_cost_by_its_arithmetic():
     base = run_monte_carlo(s, deps, {}, [_demand_at(1.0)], ["own"], samples=2, seed=1).tco["own"][0]
     more = run_monte_carlo(s, deps, {}, [_demand_at(1.0), spec], ["own"], samples=2, seed=1).tco["own"][0]
     assert more - base == pytest.approx(90000, rel=1e-9)
+
+
+def _api_only(**finance: float) -> dict:
+    doc = _doc()
+    doc["options"] = [doc["options"][1]]
+    doc["finance"] = {"horizon_months": 24, **finance}
+    return doc
+
+
+def test_default_price_trends_are_dated_sourced_assumptions():
+    """API, cloud GPU-hour and server price trends defaulted to 0 %/year with no source. They now come from dated
+    site.csv rows that cite the price history they rest on, and the result lists them as assumptions."""
+    r = compare(parse_scenario(_api_only()))
+    rows = {a.name: a for a in r.assumptions}
+    for key, sources in {"api_price_change_pct_per_year": ("a16z.com", "epoch.ai"),
+                         "cloud_price_change_pct_per_year": ("aws.amazon.com",),
+                         "hardware_price_change_pct_per_year": ("pcserverandparts.com",)}.items():
+        assert re.fullmatch(r"\d{4}-\d{2}", rows[key].as_of or ""), key
+        assert all(src in rows[key].source for src in sources), key
+    assert rows["api_price_change_pct_per_year"].value < 0 and rows["cloud_price_change_pct_per_year"].value < 0
+
+
+def test_default_api_trend_applies_in_the_point_run():
+    """The point run uses the central trend: month 13 of a flat API workload costs (1 - 15 %) of month 1, the
+    site.csv default. A scenario that states 0 %/year (as old files could) keeps flat prices."""
+    trend = catalog.site_defaults()["api_price_change_pct_per_year"].value
+    assert trend == -15
+    monthly = compare(parse_scenario(_api_only())).option("api").monthly_usd
+    assert monthly[12] / monthly[0] == pytest.approx(1 + trend / 100, rel=1e-9)
+    flat = compare(parse_scenario(_api_only(api_price_change_pct_per_year=0))).option("api").monthly_usd
+    assert flat[12] == pytest.approx(flat[0], rel=1e-12)

@@ -132,7 +132,7 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
     assert isinstance(opt, InHouseOption) and srv is not None
     horizon = owned.shape[-1]
     life_m = float(sv["useful_life_years"]) * 12.0
-    hw = trend(fin.hardware_price_change_pct_per_year, horizon)
+    hw = trend(sv["hardware_price_change_pct_per_year"], horizon)
     residual_pct = sv["residual_value_pct"] / 100.0
     setup = sv["setup_usd_per_server"]
     buys = np.diff(owned, axis=-1, prepend=0).clip(min=0).astype(np.int64)

@@ -211,7 +211,7 @@ def _price_trend(kind: type, field: str) -> Callable[[Scenario, Feasible, SiteVa
     def build(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
         if not any(isinstance(o, kind) for o in s.options):
             return []
-        return [Target(f"finance.{field}", "add", getattr(s.finance, field), -90, 100)]
+        return [Target(f"finance.{field}", "add", float(sv[field]), -90, 100)]
     return build
 
 
@@ -252,6 +252,7 @@ _DEFAULT_TARGETS: dict[str, Callable[[Scenario, Feasible, SiteValues], list[Targ
     "demand_growth": _demand_growth,
     "cloud_price_trend": _price_trend(CloudOption, "cloud_price_change_pct_per_year"),
     "api_price_trend": _price_trend(ApiOption, "api_price_change_pct_per_year"),
+    "hardware_price_trend": _price_trend(InHouseOption, "hardware_price_change_pct_per_year"),
     "hardware_price": _hardware_price,
     "electricity_price": _electricity_price,
     "throughput": _throughput,

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from llmplace import catalog, compare, parse_scenario
+from llmplace.criteria.availability import spot_row
 from llmplace.decision import resolve_deployments
 from llmplace.engine import forecast_fleets, run
 from llmplace.risk import Target, UncertainSpec, run_monte_carlo, uncertain_inputs
 from llmplace.scenario import UncertainInput
 from llmplace.site import site_values
 
-from .conftest import NO_STAFF
+from .conftest import NO_STAFF, ROOT
 
 HOURS = 730.0
 PER_SERVER_OUT_TPS = 4 * 1500.0  # 4 GPUs, one replica each, 1,500 output tokens/s per replica
@@ -189,3 +190,28 @@ def test_default_api_trend_applies_in_the_point_run():
     assert monthly[12] / monthly[0] == pytest.approx(1 + trend / 100, rel=1e-9)
     flat = compare(parse_scenario(_api_only(api_price_change_pct_per_year=0))).option("api").monthly_usd
     assert flat[12] == pytest.approx(flat[0], rel=1e-12)
+
+
+def test_spot_availability_is_below_on_demand_from_the_interruption_band():
+    """Spot used to get the on-demand SLA (99.5 %), though the SLA does not cover reclaims. With the default row
+    (15 % of instances reclaimed a month, the H100 band of AWS's Spot Instance Advisor, x 12 = 1.8 a year, 8 h to
+    replacement capacity): U = 1.8 x 8 / (8,760 + 14.4) = 0.164 %, in series with the SLA:
+    99.5 % x (1 - 0.00164) = 99.337 %."""
+    r = compare(ROOT / "examples" / "classification-8b.yaml")
+    on_demand = r.option("aws-l40s-on-demand").criteria.availability
+    spot = r.option("aws-l40s-spot").criteria.availability
+    assert on_demand.availability_pct == pytest.approx(99.5)
+    expected = 99.5 * (1 - 1.8 * 8 / (8760 + 1.8 * 8))
+    assert spot.availability_pct == pytest.approx(expected, abs=1e-3)
+    part = next(c for c in spot.components if c.name == "spot interruptions")
+    assert "instance-advisor" in part.source.source
+
+
+@pytest.mark.parametrize(("gpu", "band_midpoint_pct"), [("h100-sxm", 15.0), ("a100-80gb", 7.5), ("l4", 2.5)])
+def test_spot_interruption_rows_follow_the_published_bands(gpu, band_midpoint_pct):
+    """Thundercompute's reading of the Spot Instance Advisor (May 2025): H100 (p5) 10-20 %, A100 (p4d) 5-10 %,
+    L4 <5 % of instances reclaimed a month; the rows carry the band's middle x 12 months."""
+    row = spot_row(gpu)
+    assert row.component == f"cloud_spot:{gpu}"
+    assert row.failures_per_year == pytest.approx(band_midpoint_pct / 100 * 12)
+    assert row.as_of == "2025-05"

@@ -12,6 +12,10 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 NO_STAFF = {**{f"{kind}_team_{role}_fte": 0.0 for kind in ("in_house", "cloud", "api")
                for role in ("sysadmin", "ml_engineer")}, "staff_variable_fte_at_8_gpus": 0.0}
 
+#: finance values that hold API, cloud and hardware prices flat (the defaults are site.csv's dated trends), for
+#: tests of other arithmetic and published cases that assume constant prices
+FLAT_PRICES = {f"{k}_price_change_pct_per_year": 0.0 for k in ("api", "cloud", "hardware")}
+
 
 def wages(usd_per_year: float) -> dict[str, float]:
     """Site values paying both staff roles the same loaded wage [USD/year]."""

@@ -56,6 +56,8 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
     "discount_rate_pct_per_year": ("discount_rate_pct_per_year", "%/year", "finance"),
     "useful_life_years": ("useful_life_years", "years", "finance"),
     "residual_value_pct": ("residual_value_pct", "% of capex", "finance"),
+    **{f"{k}_price_change_pct_per_year": (f"{k}_price_change_pct_per_year", "%/year", "finance")
+       for k in ("api", "cloud", "hardware")},
 }
 _CATALOG_ONLY = (
     "reserved_1y_discount_pct", "reserved_3y_discount_pct", "spot_interruption_goodput",

@@ -154,7 +154,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     horizon = load.rate.shape[-2]
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
-    trend_c = trend(s.finance.cloud_price_change_pct_per_year, horizon)
+    trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
     price, src = cloud_price_per_hour(d, sv, option=opt)
     noted = [Assumption(name=f"instance price ({opt.plan.replace('_', ' ')})", value=round(float(price), 4),
                         unit="USD/h", source=src, as_of=d.cloud.as_of)] if note and np.ndim(price) == 0 else []

@@ -133,7 +133,7 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
     assert isinstance(opt, InHouseOption) and srv is not None
     horizon = owned.shape[-1]
     life_m = float(sv["useful_life_years"]) * 12.0
-    hw = trend(fin.hardware_price_change_pct_per_year, horizon)
+    hw = trend(sv["hardware_price_change_pct_per_year"], horizon)
     residual_pct = sv["residual_value_pct"] / 100.0
     setup = sv["setup_usd_per_server"]
     buys = np.diff(owned, axis=-1, prepend=0).clip(min=0).astype(np.int64)
@@ -307,13 +307,22 @@ def in_house_fleet(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tu
 
 
 def in_house_planned(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_residual: bool = False,
-                     residual: bool = True) -> Flows:
+                     residual: bool = True, fleet: IntArray | None = None) -> Flows:
     """Flows of the fleet the option's own procurement plan puts in service (notes where it falls short after the
     first delivery, and when the first servers serve); ``with_residual`` and ``residual`` as in
-    :func:`in_house_flows`."""
+    :func:`in_house_flows`.
+
+    ``fleet`` (servers in service each month) replaces the plan: the fleet bought on the forecast, run against a
+    sampled ``load`` that may need more (a shortfall) or less (idle servers, still paid).
+    """
     opt = d.option
     assert isinstance(opt, InHouseOption)
-    fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
+    if fleet is None:
+        fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
+    else:
+        assert d.capacity is not None
+        need = _need(load.peak, d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s, opt.target_utilisation)
+        weeks, lead, _ = lead_time(opt, sv)
     f = in_house_flows(d, s, load, sv, fleet, with_residual, residual)
     short = (need > fleet)[..., lead:]
     if need.ndim == 1 and np.any(short):

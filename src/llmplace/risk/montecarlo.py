@@ -15,17 +15,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..conventions import tied_shares
-from ..engine import run
+from ..engine import forecast_fleets, run
 from ..finance import break_even_months
 from ..hybrid import BaseSize
 from ..options import Deployment
 from ..results import BreakEvenRange, OptionRisk, Percentiles, SampleArrays
 from ..scenario import Scenario
+from ..site import site_values
 from .inputs import UncertainSpec, apply_values
 
 __all__ = ["CHUNK", "Evaluation", "MonteCarlo", "break_even_pairs", "evaluate", "run_monte_carlo"]
 
 Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 CHUNK = 2000
 
 
@@ -41,12 +43,13 @@ class Evaluation:
 
 
 def evaluate(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
-             values: dict[str, Any], n: int) -> Evaluation:
-    """Run the engine once for ``n`` sets of input values (arrays of length n, or scalars)."""
+             values: dict[str, Any], n: int, fleets: Mapping[str, IntArray] | None = None) -> Evaluation:
+    """Run the engine once for ``n`` sets of input values (arrays of length n, or scalars); ``fleets`` fixes
+    in-house fleets by id (bought on the forecast, see :func:`llmplace.engine.forecast_fleets`)."""
     vals = {p: (np.asarray(v, dtype=float).reshape(-1, 1) if np.ndim(v) else v) for p, v in values.items()}
     s2, deps, sv = apply_values(s, deployments, vals)
     out = Evaluation()
-    for oid, o in run(s2, deps, sv, hybrid_units, samples=n).outcomes.items():
+    for oid, o in run(s2, deps, sv, hybrid_units, samples=n, fleets=fleets).outcomes.items():
         out.tco[oid] = o.tco_usd
         out.npv[oid] = o.npv_usd
         out.monthly[oid] = o.cash_usd
@@ -124,7 +127,11 @@ def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Ma
                     progress: Callable[[int, int], None] | None = None,
                     leaders: Collection[str] | None = None) -> MonteCarlo:
     """Sample every uncertain input and run the engine in chunks of :data:`CHUNK` samples; break-even months are
-    sampled for the pairs :func:`break_even_pairs` names (every pair when ``leaders`` is None)."""
+    sampled for the pairs :func:`break_even_pairs` names (every pair when ``leaders`` is None).
+
+    In-house fleets planned on the forecast are bought once, on the point inputs, and run against each
+    sample (no sample re-plans its fleet with hindsight)."""
+    fleets = forecast_fleets(s, deployments, site_values(s))
     rng = np.random.default_rng(seed)
     draws = {sp.name: sp.sample(rng, samples) for sp in specs}
     ids = [d.id for d in deployments if d.kind != "hybrid" or d.id in hybrid_units]
@@ -136,7 +143,7 @@ def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Ma
     for start in range(0, samples, CHUNK):
         stop = min(samples, start + CHUNK)
         values = {t.path: t.value(draws[sp.name][start:stop]) for sp in specs for t in sp.targets}
-        ev = evaluate(s, deployments, hybrid_units, values, stop - start)
+        ev = evaluate(s, deployments, hybrid_units, values, stop - start, fleets)
         for i in ids:
             tco[i][start:stop] = ev.tco[i]
             npvs[i][start:stop] = ev.npv[i]

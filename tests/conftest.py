@@ -16,6 +16,13 @@ NO_STAFF = {**{f"{kind}_team_{role}_fte": 0.0 for kind in ("in_house", "cloud", 
 #: tests of other arithmetic and published cases that assume constant prices
 FLAT_PRICES = {f"{k}_price_change_pct_per_year": 0.0 for k in ("api", "cloud", "hardware")}
 
+#: site values that charge none of the later cost lines (software licences, in-house network and storage,
+#: cloud support plan, GPU replacements out of warranty, a hybrid's standby): tests of other rules keep
+#: their arithmetic; tests/test_cost_lines.py covers these lines
+NO_EXTRA_LINES = {"software_licence_usd_per_gpu_year": 0.0, "network_storage_pct_of_server_price": 0.0,
+                  "cloud_support_pct": 0.0, "gpu_annual_failure_rate": 0.0, "standby_sysadmin_fte": 0.0,
+                  "standby_failover_tests_per_year": 0.0}
+
 
 def wages(usd_per_year: float) -> dict[str, float]:
     """Site values paying both staff roles the same loaded wage [USD/year]."""

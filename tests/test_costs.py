@@ -8,10 +8,11 @@ import pytest
 from llmplace import compare, parse_scenario
 from llmplace.options import Capacity, units_needed
 
-from .conftest import FLAT_PRICES, NO_STAFF, wages
+from .conftest import FLAT_PRICES, NO_EXTRA_LINES, NO_STAFF, wages
 
+# a quote without included warranty: maintenance from month 1 (tests/test_cost_lines.py covers the warranty)
 SITE0 = {"electricity_usd_per_kwh": 0.1, "pue": 1.5, "maintenance_pct_of_capex_per_year": 12,
-         **NO_STAFF, "setup_usd_per_server": 0, **wages(120000)}
+         "hardware_warranty_years": 0, **NO_STAFF, **NO_EXTRA_LINES, "setup_usd_per_server": 0, **wages(120000)}
 
 
 def _scenario(tokens=1e9, growth=0.0, **fin):

@@ -101,12 +101,25 @@ def test_more_demand_never_lowers_any_option_cost(tokens, factor, growth, p2a):
 @given(tokens=st.floats(1e8, 5e10), growth=st.floats(-2, 8), p2a=st.floats(1, 6),
        cloud_price=st.floats(0.5, 6), api_out=st.floats(0.1, 5))
 def test_hybrid_never_dearer_than_its_pure_parts(tokens, growth, p2a, cloud_price, api_out):
+    """A hybrid is never dearer than the best pure option it combines, before the standby it pays for.
+
+    Zero base is the pure overflow and the full base the pure base, so the optimiser never does worse
+    (``standby: none``). A hybrid that keeps its overflow ready as a standby (``standby: tested``, the
+    default) pays standby_* lines for every base size above zero, which the pure base does not: it is never
+    dearer than its pure overflow (zero base, no standby) and never cheaper than the same hybrid without
+    the standby.
+    """
+    unpaid = tuple({**h, "id": h["id"] + "-nostandby", "standby": "none"} for h in HYBRIDS)
     r = compare(parse_scenario(_doc(tokens=tokens, growth=growth, p2a=p2a, cloud={"usd_per_hour": cloud_price},
-                                    api={"output_usd_per_mtok": api_out}, extra_options=HYBRIDS)))
+                                    api={"output_usd_per_mtok": api_out}, extra_options=HYBRIDS + unpaid)))
     for h, parts in (("own+api", ("own", "api")), ("own+cloud", ("own", "cloud"))):
         best = min(r.option(p).tco_usd for p in parts)
-        assert r.option(h).tco_usd <= best + 1e-6 * best, (h, r.option(h).tco_usd, best)
-        assert r.option(h).served_share == pytest.approx(1.0)
+        bare = r.option(h + "-nostandby")
+        assert bare.tco_usd <= best + 1e-6 * best, (h, bare.tco_usd, best)
+        paid, over = r.option(h), r.option(parts[1])
+        assert paid.tco_usd <= over.tco_usd * (1 + 1e-6), (h, paid.tco_usd, over.tco_usd)
+        assert paid.tco_usd >= bare.tco_usd * (1 - 1e-6), (h, paid.tco_usd, bare.tco_usd)
+        assert paid.served_share == pytest.approx(1.0) and bare.served_share == pytest.approx(1.0)
 
 
 def test_hybrid_reports_plan_and_cost_curve():
@@ -157,8 +170,10 @@ def test_n_plus_one_and_second_site_add_servers():
 
 def test_lease_has_no_upfront_and_pays_monthly():
     own = compare(parse_scenario(_doc(own={"acquisition": "lease"}))).option("own")
-    # only the one-time setup (site default overridden to $2,000 a server) is paid upfront
-    assert own.upfront_usd == 2000 * own.units[0] and own.by_category_usd.get("capex", 0) == 0
+    # only the one-time setup (site default overridden to $2,000 a server) and the in-house network and
+    # storage bought with it (site.csv network_storage_pct_of_server_price, 5 % of the $60,000 price) are paid upfront
+    assert own.upfront_usd == pytest.approx((2000 + 0.05 * 60000) * own.units[0])
+    assert own.by_category_usd.get("capex", 0) == 0
     assert own.by_category_usd["lease"] > 0
 
 

@@ -11,13 +11,13 @@ import pytest
 from llmplace import InputError, compare, parse_scenario
 from llmplace.catalog import site_defaults
 
-from .conftest import FLAT_PRICES, NO_STAFF, ROOT, wages
+from .conftest import FLAT_PRICES, NO_EXTRA_LINES, NO_STAFF, ROOT, wages
 
 EXAMPLES_DIR = ROOT / "examples"
 
 # No running cost beyond what each test adds: the cash view's capital and commitment items stand alone.
 SITE0 = {"electricity_usd_per_kwh": 0.0, "pue": 1.0, "maintenance_pct_of_capex_per_year": 0,
-         **NO_STAFF, "setup_usd_per_server": 0, "facility_usd_per_month": 0, **wages(120000)}
+         **NO_STAFF, **NO_EXTRA_LINES, "setup_usd_per_server": 0, "facility_usd_per_month": 0, **wages(120000)}
 PRICE = 317000.0  # the catalog's 8x H100 HGX build (servers.csv hgx-h100-8x-oem)
 
 

@@ -10,10 +10,10 @@ from llmplace.decision import FULL_SERVICE, resolve_deployments
 from llmplace.risk import evaluate, uncertain_inputs
 from llmplace.site import site_values
 
-from .conftest import EXAMPLES, FLAT_PRICES, NO_STAFF, wages
+from .conftest import EXAMPLES, FLAT_PRICES, NO_EXTRA_LINES, NO_STAFF, wages
 
 SITE0 = {"electricity_usd_per_kwh": 0.0, "pue": 1.0, "maintenance_pct_of_capex_per_year": 0,
-         **NO_STAFF, "setup_usd_per_server": 0, **wages(120000)}
+         **NO_STAFF, **NO_EXTRA_LINES, "setup_usd_per_server": 0, **wages(120000)}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -14,12 +14,13 @@ option). Nothing here changes a deployment: changed settings are copies.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .conventions import whole_units_int
-from .costs import BRIDGE_ROW, Flows, api_flows, cloud_flows, in_house_flows, in_house_planned
+from .costs import BRIDGE_ROW, Flows, api_flows, cloud_flows, in_house_flows, in_house_planned, with_tax_shield
+from .costs.standby import standby_usd
 from .demand import Load
 from .options import Deployment
 from .results import Assumption, HybridCostPoint, HybridPlan
@@ -104,7 +105,12 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
         rest = load.in_months(np.zeros(load.peak.shape[-1], dtype=bool))
     else:
         bf, rest = _reserved_base(base, s, load, sv, int(n))
-    return _combine(bf, _overflow(over, s, rest, sv))
+    f = _combine(bf, _overflow(over, s, rest, sv))
+    lines, rows = standby_usd(d, s, sv, f.units, load.total_per_output)
+    if lines:
+        f = replace(f, cash={**f.cash, **lines}, amortised={**f.amortised, **lines},
+                    assumptions=[*f.assumptions, *rows])
+    return with_tax_shield(f, s, sv)
 
 
 def objective_usd(f: Flows, objective: str, discount_pct: float) -> np.ndarray:

@@ -52,7 +52,17 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
     "staff_variable_fte_at_8_gpus": ("staff_variable_fte_at_8_gpus", "FTE", "site"),
     "staff_variable_gpu_exponent": ("staff_variable_gpu_exponent", "ratio", "site"),
     "cloud_staff_variable_share": ("cloud_staff_variable_share", "ratio", "site"),
-    "setup_usd_per_server": ("setup_usd_per_server", "USD", "site"),
+    "setup_usd_per_kw": ("setup_usd_per_kw", "USD/kW", "site"),
+    "hardware_warranty_years": ("hardware_warranty_years", "years", "site"),
+    "gpu_share_of_server_price_pct": ("gpu_share_of_server_price_pct", "%", "site"),
+    "gpu_annual_failure_rate": ("gpu_annual_failure_rate", "fraction/year", "site"),
+    "software_licence_usd_per_gpu_year": ("software_licence_usd_per_gpu_year", "USD/GPU/year", "site"),
+    "network_storage_pct_of_server_price": ("network_storage_pct_of_server_price", "%", "site"),
+    "cloud_support_min_usd_per_month": ("cloud_support_min_usd_per_month", "USD/month", "site"),
+    "standby_failover_tests_per_year": ("standby_failover_tests_per_year", "tests/year", "site"),
+    "standby_failover_test_hours": ("standby_failover_test_hours", "h", "site"),
+    "standby_sysadmin_fte": ("standby_sysadmin_fte", "FTE", "site"),
+    "tax_rate_pct": ("corporate_tax_rate_pct", "%", "finance"),
     "discount_rate_pct_per_year": ("discount_rate_pct_per_year", "%/year", "finance"),
     "useful_life_years": ("useful_life_years", "years", "finance"),
     "residual_value_pct": ("residual_value_pct", "% of capex", "finance"),
@@ -63,8 +73,14 @@ _CATALOG_ONLY = (
     "reserved_1y_discount_pct", "reserved_3y_discount_pct", "spot_interruption_goodput",
     "block_storage_usd_per_gb_month", "egress_usd_per_gb", "procurement_lead_time_weeks", "api_batch_discount_pct",
     "instance_warmup_minutes_per_start", "migration_engineering_fte_months", "cutover_parallel_months",
+    "cloud_support_pct_first_10k", "cloud_support_pct_10k_to_80k", "cloud_support_pct_80k_to_250k",
+    "cloud_support_pct_above_250k",
     *(f"resale_pct_at_{age}_months" for age in RESALE_AGES_MONTHS),
 )
+
+#: site fields with no catalog row: a flat installation cost per server (else setup_usd_per_kw x the server's
+#: max power) and a flat cloud support share (else the catalog's tiers)
+_SCENARIO_ONLY = ("setup_usd_per_server", "cloud_support_pct")
 
 
 def _deprecated(s: Scenario, attr: str) -> tuple[Any, str] | None:
@@ -103,4 +119,7 @@ def site_values(s: Scenario) -> SiteValues:
     for key in _CATALOG_ONLY:
         row = defaults[key]
         values[key], sources[key] = row.value, (row.source, row.as_of)
+    for attr in _SCENARIO_ONLY:  # no catalog default: absent unless the scenario sets it
+        if getattr(s.site, attr) is not None:
+            values[attr], sources[attr] = getattr(s.site, attr), (SCENARIO_SOURCE, "scenario")
     return SiteValues(values, sources)

@@ -23,6 +23,14 @@ NO_EXTRAS_SITE = {
     "staff_variable_fte_at_8_gpus": 0.0,
     "setup_usd_per_server": 0.0,
     "facility_usd_per_month": 0.0,
+    # the sources count none of these lines: no software subscription (open-source serving stack), no
+    # in-house network or storage beyond the GPUs, no cloud support plan, no GPU replacements, no standby
+    "software_licence_usd_per_gpu_year": 0.0,
+    "network_storage_pct_of_server_price": 0.0,
+    "cloud_support_pct": 0.0,
+    "gpu_annual_failure_rate": 0.0,
+    "standby_sysadmin_fte": 0.0,
+    "standby_failover_tests_per_year": 0.0,
 }
 
 

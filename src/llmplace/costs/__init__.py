@@ -32,12 +32,13 @@ from .bridge import BRIDGE_ROW, SHORTFALL_ROW, in_house_bridged
 from .cloud import cloud_flows, cloud_price_per_hour
 from .flows import CAPEX_CATEGORIES, COMMITMENT_REMAINING, Flows, add, as_float_list, cash_view_text, lead_months, trend
 from .in_house import in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
+from .lines import with_tax_shield
 
 __all__ = [
     "BRIDGE_ROW", "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "SHORTFALL_ROW", "Flows", "add", "api_flows",
     "as_float_list", "cash_view_text", "cloud_flows", "cloud_price_per_hour",
     "flows_for", "in_house_bridged", "in_house_fleet", "in_house_flows", "in_house_planned", "lead_months", "lead_time",
-    "planned_fleet", "trend",
+    "planned_fleet", "trend", "with_tax_shield",
 ]
 
 IntArray = NDArray[np.int64]
@@ -47,9 +48,9 @@ def flows_for(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: Int
     """Monthly flows of one resolved, feasible deployment serving ``load`` on its own (an in-house option on
     ``fleet`` when given: servers in service each month, bought on the forecast)."""
     if isinstance(d.option, InHouseOption):
-        return in_house_bridged(d, s, load, sv, fleet)
+        return with_tax_shield(in_house_bridged(d, s, load, sv, fleet), s, sv)
     if isinstance(d.option, CloudOption):
-        return cloud_flows(d, s, load, sv)
-    return api_flows(d, s, load, sv)
+        return with_tax_shield(cloud_flows(d, s, load, sv), s, sv)
+    return with_tax_shield(api_flows(d, s, load, sv), s, sv)
 
 

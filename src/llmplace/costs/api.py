@@ -7,6 +7,7 @@ from numpy.typing import NDArray
 
 from ..demand import Load
 from ..options import Deployment
+from ..results import Assumption
 from ..scenario import ApiOption, Scenario
 from ..site import SiteValues
 from .flows import Flows, _shape, trend
@@ -42,4 +43,11 @@ def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, option: Ap
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"output_tokens": cats["output_tokens"]}
     return Flows(cash=cats, amortised=dict(cats), upfront_usd=zeros[..., 0], units=zeros.astype(np.int64),
                  served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, staff_fte=zeros + team.fte(),
-                 staff=team, assumptions=[staff_note("api", sv, opt.staff_fte)])
+                 staff=team, assumptions=[staff_note("api", sv, opt.staff_fte), RATE_LIMIT_NOTE])
+
+
+#: what the API cost leaves out (no sourced tier data bundled)
+RATE_LIMIT_NOTE = Assumption(
+    name="API rate limits", value="not modelled: the tokens are priced at the published per-token rates; a volume "
+    "above the provider's published tier rate limits needs a higher tier or an enterprise agreement (often a "
+    "minimum monthly commit), not counted here", unit="", source="simplification (no tier data bundled)")

@@ -16,6 +16,7 @@ from ..results import Assumption
 from ..scenario import CloudOption, Scenario
 from ..site import SiteValues
 from .flows import COMMITMENT_REMAINING, Flows, _active_hours, _need, add, terminal_commitment, trend, warmup_hours
+from .lines import cloud_support_usd, support_note
 from .staff import staff_for, staff_note
 
 __all__ = ["RESERVATION_TERM_MONTHS", "cloud_flows", "cloud_price_per_hour", "committed_instances"]
@@ -185,12 +186,12 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     egress = add(compute * 0.0, opt.egress_gb_per_month * sv["egress_usd_per_gb"]) * (inst_hours > 0)
     held = np.maximum(mean_inst, committed)  # instances in use on average; committed ones all month
     team = staff_for("cloud", held * d.cloud.gpu_count, held > 0, opt.staff_fte, s, sv, horizon)
-    staff = team.usd()
     if note:
-        noted.append(staff_note("cloud", sv, opt.staff_fte))
+        noted += [staff_note("cloud", sv, opt.staff_fte), support_note(sv)]
     cap_hours = inst_hours * per_inst  # output tokens/s x hours the fleet could carry
     util = np.where(cap_hours > 0, load.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)
-    cats = {"compute": compute, "storage": storage, "egress": egress, "staff": staff}
+    cats = {"compute": compute, "storage": storage, "egress": egress,
+            "support_plan": cloud_support_usd(add(compute, storage, egress), sv), "staff": team.usd()}
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"compute": compute}
     amortised = dict(cats)  # each month's own share of a commitment; nothing after the horizon
     owed = after is not None and bool(np.any(after))

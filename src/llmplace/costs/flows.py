@@ -27,7 +27,7 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-CAPEX_CATEGORIES = ("capex", "setup", "residual_credit", "resale_proceeds")
+CAPEX_CATEGORIES = ("capex", "network_storage", "setup", "residual_credit", "resale_proceeds")
 #: the cash-view category of payments a commitment (reservation, lease) still owes after the horizon
 COMMITMENT_REMAINING = "commitment_remaining"
 DAYS_PER_MONTH = 365.0 / 12.0
@@ -63,7 +63,7 @@ class Flows:
 
     def start_of_month(self) -> Array:
         """Purchases and setup, paid when the month begins (cash view)."""
-        parts = [self.cash[k] for k in ("capex", "setup") if k in self.cash]
+        parts = [self.cash[k] for k in ("capex", "network_storage", "setup") if k in self.cash]
         return add(*parts) if parts else np.zeros(np.shape(self.monthly("cash")))
 
     def npv(self, annual_pct: Any) -> Any:

@@ -27,6 +27,13 @@ from .flows import (
     trend,
     warmup_hours,
 )
+from .lines import (
+    gpu_replacements_usd,
+    in_warranty,
+    licence_exempt,
+    maintenance_usd,
+    software_licences_usd,
+)
 from .staff import Staff, staff_for, staff_note
 
 __all__ = ["in_house_fleet", "in_house_flows", "in_house_planned", "lead_time", "planned_fleet"]
@@ -115,15 +122,16 @@ class _Cohorts:
         self.series["residual_credit"][..., month:month + 1] -= n * value
 
 
-_OWNERSHIP = ("capex", "setup", "residual_credit", "resale_proceeds", "depreciation", "lease")
+_OWNERSHIP = ("capex", "network_storage", "setup", "residual_credit", "resale_proceeds", "depreciation", "lease")
 
 
 def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead: int
-               ) -> tuple[dict[str, Array], IntArray, Array]:
+               ) -> tuple[dict[str, Array], IntArray, Array, Array]:
     """Purchases, setup, refresh at the end of the useful life, sale credits, depreciation or lease payments.
 
-    Returns the series by category (capex, setup, residual_credit, resale_proceeds, depreciation, lease),
-    the servers ordered each month and the lease payments owed after the horizon. A server is paid when
+    Returns the series by category (capex, network_storage, setup, residual_credit, resale_proceeds,
+    depreciation, lease), the servers ordered each month, the lease payments owed after the horizon and
+    the servers entering service each month (new or replacing a retired cohort). A server is paid when
     it is ordered, ``lead`` months before it enters service (at that month's price); setup, depreciation
     and a lease start when it enters service. Each cohort is replaced at the end of its useful life (the
     replacement ordered ahead so that it serves from then); what a retired cohort, or one still owned
@@ -135,7 +143,8 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
     life_m = float(sv["useful_life_years"]) * 12.0
     hw = trend(sv["hardware_price_change_pct_per_year"], horizon)
     residual_pct = sv["residual_value_pct"] / 100.0
-    setup = sv["setup_usd_per_server"]
+    setup = setup_per_server(srv.max_power_kw, sv)
+    network_share = sv["network_storage_pct_of_server_price"] / 100.0
     buys = np.diff(owned, axis=-1, prepend=0).clip(min=0).astype(np.int64)
     shape = _shape(buys, hw, np.asarray(srv.purchase_usd, dtype=float), np.asarray(residual_pct, dtype=float),
                    np.asarray(setup, dtype=float))
@@ -151,12 +160,13 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
         price = srv.purchase_usd * _col(hw, ordered)
         residual = price * residual_pct
         c.series["setup"][..., m0:m0 + 1] += n * setup
+        c.series["network_storage"][..., ordered:ordered + 1] += n * price * network_share
         if leasing:
             pay = price * lease_rate / (1 - (1 + lease_rate) ** -life_m) if lease_rate > 0 else price / life_m
             c.spread("lease", m0, n * pay, owed_after=True)
         else:
             c.series["capex"][..., ordered:ordered + 1] += n * price
-            c.spread("depreciation", m0, n * straight_line(price + setup, residual, life_m))
+            c.spread("depreciation", m0, n * straight_line(price * (1 + network_share) + setup, residual, life_m))
         m_end = int(np.ceil(m0 + life_m - 1e-9))  # the month the cohort is retired and replaced
         if m_end < horizon:
             cohorts[..., m_end:m_end + 1] += n
@@ -165,11 +175,34 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
     orders = np.zeros_like(buys)  # servers ordered (and paid) each month
     if lead < horizon:
         orders[..., :horizon - lead] = buys[..., lead:]
-    return c.series, orders, c.after
+    return c.series, orders, c.after, cohorts
+
+
+def setup_per_server(max_power_kw: Any, sv: SiteValues) -> Any:
+    """Installation of one server [USD]: the scenario's flat amount, else ``setup_usd_per_kw`` x its max power."""
+    flat = sv.values.get("setup_usd_per_server")
+    return flat if flat is not None else sv["setup_usd_per_kw"] * max_power_kw
+
+
+def _upkeep(d: Deployment, sv: SiteValues, owned: IntArray, entries: Array) -> dict[str, Array]:
+    """Maintenance once each server's included warranty ends, GPUs replaced when they fail out of warranty, and
+    per-GPU software subscriptions (less those bundled with the GPUs), per month [USD]."""
+    srv = d.server
+    assert srv is not None
+    covered = in_warranty(entries, sv["hardware_warranty_years"])
+    bundled = in_warranty(entries, licence_exempt(srv.gpu)) if licence_exempt(srv.gpu) else 0.0 * covered
+    price = srv.purchase_usd
+    return {
+        "maintenance": maintenance_usd(owned, covered, price, sv["maintenance_pct_of_capex_per_year"]),
+        "gpu_replacements": gpu_replacements_usd(owned, covered, srv.gpu_count, price,
+                                                 sv["gpu_share_of_server_price_pct"], sv["gpu_annual_failure_rate"]),
+        "software_licences": software_licences_usd(owned, bundled, srv.gpu_count,
+                                                   sv["software_licence_usd_per_gpu_year"]),
+    }
 
 
 def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntArray, serving: Array,
-             served_rh: Array) -> tuple[dict[str, Array], Staff]:
+             served_rh: Array, entries: Array) -> tuple[dict[str, Array], Staff]:
     """Power (idle draw plus the load-proportional part, standby servers idle), facility, maintenance, staff and
     other running costs per month, and the staff charged (the in-house team while servers are owned, and the
     variable part for the GPUs owned)."""
@@ -191,9 +224,8 @@ def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntA
         facility = owned * max_kw * sv["colocation_usd_per_kw_month"] + s.site.facility_usd_per_month * in_use
     else:
         facility = add(owned * 0.0, s.site.facility_usd_per_month) * in_use
-    maintenance = owned * srv.purchase_usd * sv["maintenance_pct_of_capex_per_year"] / 100.0 / 12.0
     team = staff_for("in_house", owned * srv.gpu_count, in_use, opt.staff_fte, s, sv, horizon)
-    return {"power": power, "facility": facility, "maintenance": maintenance, "staff": team.usd(),
+    return {"power": power, "facility": facility, **_upkeep(d, sv, owned, entries), "staff": team.usd(),
             "other_opex": owned * opt.opex_usd_per_hour * powered_h}, team
 
 
@@ -227,27 +259,28 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     serving = fleet.astype(float)
     owned = ((fleet + (1 if opt.n_plus_one else 0)) * (2 if opt.second_site else 1)).astype(np.int64)
     owned[fleet == 0] = 0
-    own, orders, after = _ownership(d, s, sv, owned, lead)
+    own, orders, after, entries = _ownership(d, s, sv, owned, lead)
     capacity = serving * per_server
     carried = capacity * opt.target_utilisation if with_residual else capacity  # what the fleet may carry
     served_rh = load.served_rate_hours(carried)  # output tokens/s x hours actually served
     active_h = _active_hours(load)
     util = np.where(capacity > 0, served_rh / np.where(capacity > 0, capacity, 1.0), 0.0) \
         / np.where(active_h > 0, active_h, 1.0)
-    running, team = _running(d, s, load, sv, owned, serving, served_rh)
+    running, team = _running(d, s, load, sv, owned, serving, served_rh, entries)
     running["lease"] = own["lease"]
-    cash = {k: own[k] for k in ("capex", "setup", "residual_credit", "resale_proceeds")} | running
+    cash = {k: own[k] for k in ("capex", "network_storage", "setup", "residual_credit", "resale_proceeds")} | running
     owed = bool(np.any(after))
     if owed:  # lease payments still due after the horizon: charged in full in the last month
         cash[COMMITMENT_REMAINING] = terminal_commitment(after, owned.shape[-1])
     amortised = {"depreciation": own["depreciation"], **running}
     if opt.acquisition == "lease":  # nothing to depreciate: setup counts when it is paid in both views
         amortised["setup"] = own["setup"]
+        amortised["network_storage"] = own["network_storage"]
     served_out = served_rh * 3600.0
     return Flows(
         cash={k: v for k, v in cash.items() if np.any(v)} or {"capex": own["capex"]},
         amortised={k: v for k, v in amortised.items() if np.any(v)} or {"depreciation": own["depreciation"]},
-        upfront_usd=own["capex"][..., 0] + own["setup"][..., 0],
+        upfront_usd=own["capex"][..., 0] + own["network_storage"][..., 0] + own["setup"][..., 0],
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=np.maximum(load.output_tokens - served_out, 0.0) * load.total_per_output,
         utilisation=util, purchases=orders, residual=load.above(carried) if with_residual and residual else None,

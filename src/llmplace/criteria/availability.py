@@ -41,7 +41,7 @@ from typing import Any, NamedTuple
 from ..catalog import criteria_data as data
 from ..errors import LlmplaceError
 from ..results import Availability, AvailabilityComponent, SourceRef
-from .facts import OptionFacts, active_parts, ceil_div, link_role, worst_month
+from .facts import OptionFacts, availability_parts, ceil_div, link_role, worst_month
 
 __all__ = [
     "HOURS_PER_YEAR",
@@ -332,12 +332,14 @@ def _core(f: OptionFacts, settings: Any) -> _Core | None:
         return _cloud(f, settings)
     if f.kind == "api":
         return _api(f, settings)
-    parts = active_parts(f)
-    if len(parts) == 1 and len(f.parts) > 1:  # no base bought: the hybrid is its overflow alone
+    parts = availability_parts(f)
+    if len(parts) == 1 and len(f.parts) > 1:  # no base bought, or an unpaid standby: one part alone
         core = _core(parts[0], settings)
         if core is None:
             return None
-        return core._replace(notes=core.notes + ["hybrid with no base units: the overflow alone"])
+        why = "hybrid with no base units: the overflow alone" if parts[0] is f.parts[-1] else \
+            "hybrid with standby: none: the base alone (no standby is paid for to carry its load when it is down)"
+        return core._replace(notes=core.notes + [why])
     cores = [_core(p, settings) for p in parts]
     if not parts or any(c is None for c in cores):
         return None

@@ -19,7 +19,7 @@ from ..results import CompareResult, OptionResult
 from ..sizing import SizingResult
 
 __all__ = ["OptionFacts", "active_parts", "facts_before_costing", "gather", "link_role", "needs_internet",
-           "site_link_in_path", "standby", "twin_of"]
+           "site_link_in_path", "standby", "twin_of", "availability_parts"]
 
 
 @dataclass
@@ -221,14 +221,28 @@ def twin_of(f: OptionFacts) -> str | None:
     shares = f.part_shares if len(f.part_shares) == 2 else [1.0, 1.0]
     if not any(f.units) or shares[0] <= 0.0:
         return over.id
-    if shares[1] <= 0.0 and not standby(over):
+    if shares[1] <= 0.0 and not standby(f):
         return base.id
     return None
 
 
-def standby(part: OptionFacts) -> bool:
-    """Whether a hybrid's overflow part takes over the load while the base is down."""
-    return part.kind in ("cloud", "api")
+def standby(f: OptionFacts) -> bool:
+    """Whether a hybrid's overflow is a paid standby that takes over the load while the base is down.
+
+    Only an elastic overflow (cloud instances or an API) can, and only when the hybrid pays for keeping it
+    ready (``standby: tested``, priced as the ``standby_*`` cost lines); an unpaid standby earns no credit.
+    """
+    if f.kind != "hybrid" or len(f.parts) != 2:
+        return False
+    return f.parts[1].kind in ("cloud", "api") and getattr(f.option, "standby", "tested") == "tested"
+
+
+def availability_parts(f: OptionFacts) -> list[OptionFacts]:
+    """The parts of a hybrid that keep the service up: the overflow stands in for the base only if paid for."""
+    parts = active_parts(f)
+    if len(parts) == 2 and not standby(f):
+        return parts[:1]
+    return parts
 
 
 def worst_month(f: OptionFacts, per_site: int, badness: Callable[[int, int], float]) -> tuple[int, int, int]:

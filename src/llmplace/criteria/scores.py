@@ -38,7 +38,7 @@ from .. import catalog
 from ..catalog import criteria_data as data
 from ..conventions import format_usd
 from ..results import Availability, CriterionScore, LatencyEstimate, SourceRef
-from .facts import OptionFacts, needs_internet, site_link_in_path
+from .facts import OptionFacts, needs_internet, site_link_in_path, standby
 
 __all__ = ["ScoreContext", "SCORERS", "score_option", "trait_for"]
 
@@ -434,8 +434,9 @@ def score_option(f: OptionFacts, ctx: ScoreContext) -> dict[str, CriterionScore]
         subs = [
             (p.id, share, SCORERS[crit](p, ctx)) for p, share in zip(f.parts, f.part_shares, strict=False)
         ]
-        if how == "best":
-            pid, _, best = max(subs, key=lambda x: x[2].score)
+        if how == "best":  # an overflow serving no tokens scales the service only as a paid standby
+            usable = [x for i, x in enumerate(subs) if x[1] > 0.0 or (i == 1 and standby(f))] or subs
+            pid, _, best = max(usable, key=lambda x: x[2].score)
             out[crit] = best.model_copy(
                 update={
                     "reason": f"via {pid}: {best.reason}",

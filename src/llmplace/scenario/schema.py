@@ -257,6 +257,10 @@ class HybridOption(StrictModel):
     overflow: str = Field(description="id of a cloud (on-demand or spot) or api option")
     base_units: int | None = Field(None, ge=0, description="fixed base size; default: the optimiser chooses")
     objective: Literal["tco", "npv"] = Field("tco", description="what the optimiser minimises")
+    standby: Literal["tested", "none"] = Field(
+        "tested", description="tested: the overflow is kept ready to carry the base's load while the base is "
+                              "down (a warm image, quarterly drills, SRE time, priced as standby); none: no "
+                              "standby is paid for, and the hybrid earns no availability credit from its overflow")
 
 
 Option = Annotated[InHouseOption | CloudOption | ApiOption | HybridOption, Field(discriminator="kind")]
@@ -303,7 +307,23 @@ class Site(StrictModel):
         None, ge=0, le=1, description="economies of scale of the variable staff: 1 = linear in GPUs, 0.5 = square root")
     cloud_staff_variable_share: float | None = Field(
         None, ge=0, le=10, description="variable staff of a rented GPU as a share of an owned one")
-    setup_usd_per_server: float | None = Field(None, ge=0)
+    setup_usd_per_server: float | None = Field(
+        None, ge=0, description="flat installation cost per server [USD]; default setup_usd_per_kw x max power")
+    setup_usd_per_kw: float | None = Field(None, ge=0, description="installation per kW of server max power [USD/kW]")
+    hardware_warranty_years: float | None = Field(
+        None, ge=0, le=20, description="warranty included in the server price: no maintenance, GPUs replaced free")
+    gpu_share_of_server_price_pct: float | None = Field(None, ge=0, le=100, description="GPUs' share of a server price")
+    gpu_annual_failure_rate: float | None = Field(None, ge=0, le=1, description="GPUs failing per year [fraction]")
+    software_licence_usd_per_gpu_year: float | None = Field(
+        None, ge=0, description="software subscription per owned GPU [USD/year]; 0 for an unsupported open stack")
+    network_storage_pct_of_server_price: float | None = Field(
+        None, ge=0, le=100, description="in-house network, load balancer and storage, paid with each server [%]")
+    cloud_support_min_usd_per_month: float | None = Field(None, ge=0, description="cloud support plan minimum")
+    cloud_support_pct: float | None = Field(
+        None, ge=0, le=100, description="flat cloud support plan share of spend in place of the tiers; 0 = none")
+    standby_failover_tests_per_year: float | None = Field(None, ge=0, le=365, description="standby drills a year")
+    standby_failover_test_hours: float | None = Field(None, ge=0, le=744, description="hours of each standby drill")
+    standby_sysadmin_fte: float | None = Field(None, ge=0, le=100, description="SRE FTE to keep a standby ready")
     staff_loaded_usd_per_year: float | None = Field(
         None, ge=0, description="deprecated: sets sysadmin_loaded_usd_per_year and ml_engineer_loaded_usd_per_year",
         json_schema_extra={"deprecated": True})
@@ -348,6 +368,9 @@ class Finance(StrictModel):
         None, ge=-90, le=100, description="server price trend [%/year]; default site.csv (dated, sourced)")
     electricity_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="electricity trend")
     salary_growth_pct_per_year: float = Field(0.0, ge=-50, le=100, description="staff cost trend")
+    tax_shield: bool = Field(False, description="deduct each month's expenses as booked (depreciation for owned "
+                                                "servers) at tax_rate_pct: a tax_shield line that lowers cash tax")
+    tax_rate_pct: float | None = Field(None, ge=0, le=100, description="marginal tax rate; default site.csv")
     currency: Literal["USD"] = "USD"
 
 

@@ -116,3 +116,35 @@ def test_excluded_first_phase_is_not_used() -> None:
     r = compare(doc)
     assert all(o.id != "fireworks" or not o.feasible for o in r.options)
     assert r.strategy is None
+
+
+def test_switch_month_under_uncertainty_without_uncertain_inputs_is_the_point_month() -> None:
+    """With every uncertain input switched off, each Monte Carlo sample is the point scenario: the cheapest switch
+    month of every sample is the point run's, and the strategy beats the best single option in all of them."""
+    doc = _scenario(horizon=36)
+    doc["uncertainty"] = {"defaults": False}
+    st = compare(doc, samples=200, seed=3).strategy
+    assert st is not None and st.pays_off
+    assert st.switch_month_p10 == st.switch_month_p50 == st.switch_month_p90 == st.switch_month
+    assert st.probability_pays_off == 1.0
+
+
+def test_switch_month_under_uncertainty_spreads_with_the_default_ranges() -> None:
+    """With the documented default ranges (demand growth, prices, throughput ...) the cheapest switch month moves
+    from sample to sample: ordered percentiles inside the candidate months (after the 3-month lead time), a
+    probability between 0 and 1, and the figures in the plain words."""
+    st = compare(_scenario(horizon=36), samples=500, seed=3).strategy
+    assert st is not None and st.pays_off
+    assert st.switch_month_p10 is not None and st.switch_month_p50 is not None and st.switch_month_p90 is not None
+    assert 4 <= st.switch_month_p10 <= st.switch_month_p50 <= st.switch_month_p90 <= 36
+    assert st.switch_month_p10 < st.switch_month_p90
+    assert st.probability_pays_off is not None and 0.0 < st.probability_pays_off < 1.0
+    assert f"{st.probability_pays_off * 100:.0f} % of the samples" in st.plain_words
+
+
+def test_no_sampled_switch_month_when_no_switch_pays_off() -> None:
+    """A strategy that loses to the best single option at the point gets no sampled switch month (it is not
+    advised, so where its switch would fall is not computed)."""
+    st = compare(_scenario(horizon=24), samples=200, seed=3).strategy
+    assert st is not None and not st.pays_off
+    assert st.switch_month_p50 is None and st.probability_pays_off is None

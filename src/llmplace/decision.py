@@ -38,6 +38,7 @@ from .results import (
     serving,
 )
 from .risk import RiskAssessment, assess_risk
+from .risk.switching import strategy_under_uncertainty
 from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse_scenario
 from .site import SiteValues, site_values
 from .strategy import best_strategy
@@ -259,6 +260,9 @@ def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deploym
     plan = best_strategy(s, deployments, sv, point, eligible, single)
     if plan is None:
         return result
+    if result.samples is not None and plan.pays_off:  # where the switch falls, when switching pays at all
+        plan = strategy_under_uncertainty(plan, s, deployments, sv, result.samples,
+                                          [o.id for o in serving(result.options)])
     out = result.model_copy(update={"strategy": plan})
     out._samples = result.samples
     return out

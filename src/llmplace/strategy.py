@@ -42,7 +42,8 @@ from .results import StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
 
-__all__ = ["SIMPLIFICATIONS", "best_strategy", "first_phase_options", "second_phase_options"]
+__all__ = ["SIMPLIFICATIONS", "best_strategy", "first_phase_options", "second_phase_options", "switch_months",
+           "totals_by_switch_month"]
 
 Array = NDArray[np.float64]
 
@@ -101,8 +102,11 @@ def _second_phase(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tup
                  for x in (f.monthly("cash"), f.start_of_month(), ordered, f.unserved_tokens))
 
 
-def _switch_usd(sv: SiteValues) -> float:
-    return float(sv["migration_engineering_fte_months"]) * float(sv["ml_engineer_loaded_usd_per_year"]) / 12.0
+def _switch_usd(sv: SiteValues) -> Array:
+    """Migration engineering [USD]: one value, or one per sample (a sampled wage), as a flat array."""
+    usd = np.asarray(sv["migration_engineering_fte_months"], dtype=float) * np.asarray(
+        sv["ml_engineer_loaded_usd_per_year"], dtype=float) / 12.0
+    return usd.reshape(-1) if usd.size > 1 else usd.reshape(())
 
 
 def _candidate_months(horizon: int, lead: int) -> range:
@@ -116,6 +120,33 @@ def _lead(d: Deployment, sv: SiteValues) -> int:
     owned = d if isinstance(d.option, InHouseOption) else (d.parts[0] if d.parts else d)
     assert isinstance(owned.option, InHouseOption)
     return lead_time(owned.option, sv)[1]
+
+
+def switch_months(second: Deployment, sv: SiteValues, horizon: int) -> Array:
+    """The switch months (0-based index of the second phase's first month) a strategy moving to ``second`` may use:
+    from its procurement lead time (servers ordered in month 1 at the earliest) to the last month."""
+    return np.asarray(_candidate_months(horizon, _lead(second, sv)), dtype=np.int64)
+
+
+def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, load: Load, sv: SiteValues,
+                           starts: Array) -> Array:
+    """Cash-view TCO of the strategy (``first_cash`` (samples, months) of the first phase, then ``second``) for
+    each sample and switch month in ``starts``: (samples, len(starts)); a month whose second phase cannot carry
+    the load is ``inf``. The second phase is planned on each sample's own load (the cheapest switch month with
+    hindsight of that sample)."""
+    horizon = first_cash.shape[-1]
+    months = np.arange(horizon)
+    parallel = int(round(float(sv["cutover_parallel_months"])))
+    planned = _forecast(second)
+    out = np.empty(first_cash.shape[:-1] + (len(starts),))
+    for k, t in enumerate(starts):
+        keep = (months >= t).astype(float)
+        cash2, _, _, unserved = _second_phase(planned, s, load.in_months(keep), sv)
+        demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
+        short = np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
+        first = np.sum(first_cash * (months < t + parallel), axis=-1)
+        out[..., k] = np.where(short, np.inf, first + np.sum(cash2, axis=-1) + _switch_usd(sv))
+    return out
 
 
 def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, point: Run,
@@ -132,7 +163,7 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
         return None
     load, horizon = point.load, int(point.load.peak.shape[-1])
     parallel = int(round(float(sv["cutover_parallel_months"])))
-    switch_usd, rate = _switch_usd(sv), float(sv["discount_rate_pct_per_year"])
+    switch_usd, rate = float(_switch_usd(sv)), float(sv["discount_rate_pct_per_year"])
     months = np.arange(horizon)
     keep_first = [(months < t + parallel).astype(float) for t in range(horizon)]
     best: tuple[float, Deployment, Deployment, int, Array, Array, Array] | None = None

@@ -29,3 +29,9 @@ class StrategyResult(BaseModel):
     pays_off: bool = Field(description="the strategy costs less than the best single option")
     plain_words: str = Field(description="the strategy as a manager reads it")
     assumptions: list[str] = Field(default_factory=list)
+    switch_month_p10: float | None = Field(None, description="Monte Carlo: P10 of each sample's cheapest switch "
+                                           "month (the second phase planned on that sample's demand)")
+    switch_month_p50: float | None = None
+    switch_month_p90: float | None = None
+    probability_pays_off: float | None = Field(None, description="Monte Carlo: share of samples in which switching "
+                                               "in switch_month costs less than the cheapest single option")

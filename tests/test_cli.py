@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from .conftest import EXAMPLES
 
@@ -134,7 +135,8 @@ def test_examples_compare_json_document(invoke, path):
     data = json.loads(res.stdout)
     assert data["convention"]["hours_per_month"] == 730
     assert data["convention"]["currency"] == "USD" and data["convention"]["view"] == "cash"
-    assert data["horizon_months"] == 36
+    horizon = yaml.safe_load(path.read_text())["finance"]["horizon_months"]  # as the example file says
+    assert data["horizon_months"] == horizon
     keys = {"id", "kind", "label", "feasible", "infeasible_reason", "upfront_usd", "tco_usd", "npv_usd",
             "usd_per_mtok", "monthly_usd", "cumulative_usd", "by_category_usd"}
     kinds = set()
@@ -143,7 +145,7 @@ def test_examples_compare_json_document(invoke, path):
         assert o["kind"] in {"in_house", "cloud", "api", "hybrid"}
         kinds.add(o["kind"])
         if o["feasible"]:
-            assert len(o["monthly_usd"]) == 36 and len(o["cumulative_usd"]) == 36
+            assert len(o["monthly_usd"]) == horizon and len(o["cumulative_usd"]) == horizon
             assert o["cumulative_usd"][-1] == pytest.approx(o["tco_usd"], rel=1e-9)
             assert sum(o["by_category_usd"].values()) == pytest.approx(o["tco_usd"], rel=1e-9)
     assert {"in_house", "cloud", "api"} <= kinds

@@ -148,3 +148,49 @@ def test_no_sampled_switch_month_when_no_switch_pays_off() -> None:
     st = compare(_scenario(horizon=24), samples=200, seed=3).strategy
     assert st is not None and not st.pays_off
     assert st.switch_month_p50 is None and st.probability_pays_off is None
+
+
+@pytest.mark.parametrize("requests", [2e5, 6e6, 4e7])
+def test_flat_demand_never_pays_to_switch(requests: float) -> None:
+    """With flat demand and flat prices each phase costs the same every month, so a switch mixes two constant
+    monthly costs and adds the migration and a month of parallel running: it can never beat the better of the
+    two options run alone (the owned one bridged by the API before its delivery, as a single option)."""
+    doc = _scenario(horizon=24, requests=requests)
+    doc["workload"]["growth_pct_per_month"] = 0
+    doc["options"][0].pop("bridge")  # the single in-house option bridged by the API, as a strategy would be
+    r = compare(doc)
+    assert r.strategy is not None
+    assert not r.strategy.pays_off
+    best_single = min(o.tco_usd for o in r.options if o.feasible)
+    assert r.strategy.tco_usd > best_single
+
+
+def test_a_longer_lead_time_moves_the_switch_later() -> None:
+    """Servers ordered in month 1 serve after the lead time at the earliest: with volume high enough to switch
+    early, the switch month never moves earlier as the lead time grows, and a 52-week lead (364 days, 12 whole
+    months of 365/12 days) forbids any switch before month 13."""
+    months = []
+    for weeks in (0, 12, 26, 52):
+        doc = _scenario(horizon=36, requests=2e7)
+        doc["options"][0]["lead_time_weeks"] = weeks
+        st = compare(doc).strategy
+        assert st is not None
+        months.append(st.switch_month)
+    assert months == sorted(months)
+    assert months[-1] >= 13 > months[0]
+
+
+def test_switch_cost_is_charged_once_and_can_cancel_the_saving() -> None:
+    """The migration is a one-off cost at the switch: raising it by 10 ML-engineer months raises the strategy's
+    TCO by exactly 10 x the monthly wage (it does not move the cheapest month, as every month pays it once), and
+    a migration dearer than the saving leaves no switch that pays off."""
+    wage_per_month = catalog.site_defaults()["ml_engineer_loaded_usd_per_year"].value / 12.0
+    base = compare(_scenario(horizon=36)).strategy
+    doc = _scenario(horizon=36)
+    doc["site"] = {"migration_engineering_fte_months": 2 + 10}
+    dearer = compare(doc).strategy
+    assert base is not None and dearer is not None and base.pays_off and base.saving_usd is not None
+    assert dearer.tco_usd - base.tco_usd == pytest.approx(10 * wage_per_month, rel=1e-9)
+    assert dearer.switch_month == base.switch_month
+    doc["site"] = {"migration_engineering_fte_months": 2 + base.saving_usd / wage_per_month * 1.01}
+    assert not compare(doc).strategy.pays_off  # type: ignore[union-attr]

@@ -156,6 +156,11 @@ def _print_comparison(result: Any) -> None:
         mark = " *" if o.id == result.cheapest else ""
         t.add_row(o.id + mark, o.kind, units, format_usd(o.upfront_usd), format_usd(o.tco_usd), format_usd(o.npv_usd),
                   format_usd(o.usd_per_mtok), _capacity_text(o))
+    st = result.strategy
+    if st is not None:  # the cheapest two-phase strategy, beside the single options
+        t.add_row(f"{st.first} -> {st.second}", "strategy", f"{st.servers_first_order} server(s)",
+                  format_usd(st.upfront_usd), format_usd(st.tco_usd), format_usd(st.npv_usd),
+                  format_usd(st.usd_per_mtok), f"{st.first} until month {st.switch_month - 1}, then {st.second}")
     out.print(t)
     for o in result.options:
         out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)

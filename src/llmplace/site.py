@@ -53,6 +53,8 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
     "staff_variable_gpu_exponent": ("staff_variable_gpu_exponent", "ratio", "site"),
     "cloud_staff_variable_share": ("cloud_staff_variable_share", "ratio", "site"),
     "setup_usd_per_kw": ("setup_usd_per_kw", "USD/kW", "site"),
+    "migration_engineering_fte_months": ("migration_engineering_fte_months", "FTE-months", "site"),
+    "cutover_parallel_months": ("cutover_parallel_months", "months", "site"),
     "hardware_warranty_years": ("hardware_warranty_years", "years", "site"),
     "gpu_share_of_server_price_pct": ("gpu_share_of_server_price_pct", "%", "site"),
     "gpu_annual_failure_rate": ("gpu_annual_failure_rate", "fraction/year", "site"),
@@ -72,7 +74,7 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
 _CATALOG_ONLY = (
     "reserved_1y_discount_pct", "reserved_3y_discount_pct", "spot_interruption_goodput",
     "block_storage_usd_per_gb_month", "egress_usd_per_gb", "procurement_lead_time_weeks", "api_batch_discount_pct",
-    "instance_warmup_minutes_per_start", "migration_engineering_fte_months", "cutover_parallel_months",
+    "instance_warmup_minutes_per_start",
     "cloud_support_pct_first_10k", "cloud_support_pct_10k_to_80k", "cloud_support_pct_80k_to_250k",
     "cloud_support_pct_above_250k",
     *(f"resale_pct_at_{age}_months" for age in RESALE_AGES_MONTHS),

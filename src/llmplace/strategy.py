@@ -27,7 +27,8 @@ when it stops (no commitment); data egress at the switch is not charged.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,9 +37,9 @@ from .costs import Flows, flows_for
 from .demand import Load
 from .engine import Run
 from .finance import npv_timed
-from .hybrid import optimise
+from .hybrid import BaseSize, hybrid_at, optimise
 from .options import Deployment
-from .results import StrategyResult
+from .results import StrategyPhase, StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
 
@@ -84,22 +85,31 @@ def _forecast(d: Deployment) -> Deployment:
     return replace(d, parts=(_forecast(base), over))
 
 
-def _second_phase(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tuple[Array, Array, Array, Array]:
+def _second_phase(d: Deployment, s: Scenario, load: Load, sv: SiteValues, base_units: int | None = None
+                  ) -> tuple[Array, Array, Array, Array, Array]:
     """Cash, start-of-month cash, servers ordered and unserved tokens of the second phase on ``load``, each
-    (rows, months): one row per switch month when ``load`` carries one."""
+    (rows, months): one row per switch month when ``load`` carries one; and a hybrid's base size per row (-1 for
+    an in-house option). A hybrid's base is optimised per row, or fixed at ``base_units``."""
     if isinstance(d.option, HybridOption):
-        search = optimise(d, s, load, sv)
-        rows = np.arange(np.shape(search.objective)[-1]) if np.ndim(search.objective) > 1 else 0
+        if base_units is not None:
+            flows, sizes = [hybrid_at(d, s, load, sv, base_units)], list[BaseSize]([base_units])
+            best: Any = 0
+        else:
+            search = optimise(d, s, load, sv)
+            flows, sizes, best = search.flows, search.sizes, search.best
+        rows = np.arange(np.shape(best)[-1]) if np.ndim(best) > 0 else 0
         parts = [(f.monthly("cash"), f.start_of_month(), f.purchases if f.purchases is not None else 0.0,
-                  f.unserved_tokens) for f in search.flows]
+                  f.unserved_tokens) for f in flows]
         shape = np.broadcast_shapes(*(np.shape(np.asarray(x)) for p in parts for x in p))
         stacked = [np.stack([np.broadcast_to(np.asarray(p[k], dtype=float), shape) for p in parts]) for k in range(4)]
-        return tuple(a[search.best, rows] for a in stacked)  # type: ignore[return-value]
+        chosen = np.asarray([int(n) if isinstance(n, int) else -1 for n in sizes])[best]
+        return (*(a[best, rows] for a in stacked), np.broadcast_to(chosen, shape[:-1]))  # type: ignore[return-value]
     f = flows_for(d, s, load, sv)
     ordered = f.purchases if f.purchases is not None else np.zeros(1)
     shape = np.shape(f.monthly("cash"))
-    return tuple(np.broadcast_to(np.asarray(x, dtype=float), shape)  # type: ignore[return-value]
-                 for x in (f.monthly("cash"), f.start_of_month(), ordered, f.unserved_tokens))
+    return (*(np.broadcast_to(np.asarray(x, dtype=float), shape)  # type: ignore[return-value]
+              for x in (f.monthly("cash"), f.start_of_month(), ordered, f.unserved_tokens)),
+            np.full(shape[:-1], -1))
 
 
 def _switch_usd(sv: SiteValues) -> Array:
@@ -129,11 +139,12 @@ def switch_months(second: Deployment, sv: SiteValues, horizon: int) -> Array:
 
 
 def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, load: Load, sv: SiteValues,
-                           starts: Array) -> Array:
+                           starts: Array, base_units: int | None = None) -> Array:
     """Cash-view TCO of the strategy (``first_cash`` (samples, months) of the first phase, then ``second``) for
     each sample and switch month in ``starts``: (samples, len(starts)); a month whose second phase cannot carry
     the load is ``inf``. The second phase is planned on each sample's own load (the cheapest switch month with
-    hindsight of that sample)."""
+    hindsight of that sample); a hybrid keeps its base at ``base_units`` when given (as the Monte Carlo keeps
+    hybrid bases at the point optimum)."""
     horizon = first_cash.shape[-1]
     months = np.arange(horizon)
     parallel = int(round(float(sv["cutover_parallel_months"])))
@@ -141,7 +152,7 @@ def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, l
     out = np.empty(first_cash.shape[:-1] + (len(starts),))
     for k, t in enumerate(starts):
         keep = (months >= t).astype(float)
-        cash2, _, _, unserved = _second_phase(planned, s, load.in_months(keep), sv)
+        cash2, _, _, unserved, _ = _second_phase(planned, s, load.in_months(keep), sv, base_units)
         demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
         short = np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
         first = np.sum(first_cash * (months < t + parallel), axis=-1)
@@ -166,13 +177,13 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
     switch_usd, rate = float(_switch_usd(sv)), float(sv["discount_rate_pct_per_year"])
     months = np.arange(horizon)
     keep_first = [(months < t + parallel).astype(float) for t in range(horizon)]
-    best: tuple[float, Deployment, Deployment, int, Array, Array, Array] | None = None
+    best: _Pick | None = None
     for second in seconds:
         starts = np.asarray(_candidate_months(horizon, _lead(second, sv)))
         if not starts.size:
             continue
         keep = (months[None, :] >= starts[:, None]).astype(float)
-        cash2, start2, ordered, unserved = _second_phase(_forecast(second), s, load.in_months(keep), sv)
+        cash2, start2, ordered, unserved, bases = _second_phase(_forecast(second), s, load.in_months(keep), sv)
         demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
         ok = np.any(ordered > 0, axis=-1) & ~np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
         for first in firsts:
@@ -182,42 +193,63 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
             for row, t in enumerate(starts):
                 if not ok[row]:
                     continue  # buys no servers (the first phase all along) or cannot carry the load from t
-                cash = cash1 * keep_first[t] + cash2[row]
-                tco = float(np.sum(cash)) + switch_usd
-                if best is None or tco < best[0] - 1e-6:
-                    cash = cash.copy()
-                    cash[t] += switch_usd
-                    best = (tco, first, second, int(t), cash, start1 * keep_first[t] + start2[row], ordered[row])
+                tco = float(np.sum(cash1 * keep_first[t]) + np.sum(cash2[row])) + switch_usd
+                if best is None or tco < best.tco - 1e-6:
+                    best = _Pick(tco, first, second, int(t), cash1 * keep_first[t], cash2[row].copy(),
+                                 start1 * keep_first[t] + start2[row], ordered[row].copy(), int(bases[row]))
     if best is None:
         return None
-    tco, first, second, t, cash, start, bought = best
-    npv = float(npv_timed(start, cash - start, rate))
-    return _result(s, (tco, npv, first, second, t, bought, cash), point, sv, best_single, parallel, switch_usd)
+    return _result(s, best, point, sv, best_single, parallel, switch_usd, rate)
+
+
+@dataclass(frozen=True)
+class _Pick:
+    """The cheapest (first, second, switch month) found so far, with its monthly cash by phase."""
+
+    tco: float
+    first: Deployment
+    second: Deployment
+    switch: int  #: 0-based index of the second phase's first month
+    first_cash: Array
+    second_cash: Array
+    start_of_month: Array
+    ordered: Array
+    base_units: int  #: a hybrid's base size (-1: an in-house option)
 
 
 def _start_of_month(flows: Flows | None, horizon: int) -> Array:
     return np.asarray(flows.start_of_month(), dtype=float) if flows is not None else np.zeros(horizon)
 
 
-def _result(s: Scenario, best: tuple[float, float, Deployment, Deployment, int, Array, Array], point: Run,
-            sv: SiteValues, best_single: tuple[str, float] | None, parallel: int, switch_usd: float
-            ) -> StrategyResult:
-    tco, npv, first, second, t, ordered, cash = best
+def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: tuple[str, float] | None,
+            parallel: int, switch_usd: float, rate: float) -> StrategyResult:
+    t, ordered, horizon = pick.switch, pick.ordered, len(pick.first_cash)
+    cash = pick.first_cash + pick.second_cash
+    cash[t] += switch_usd
+    npv = float(npv_timed(pick.start_of_month, cash - pick.start_of_month, rate))
     order_month = int(np.argmax(ordered > 0)) if ordered.size and np.any(ordered > 0) else None
     first_order = int(ordered[order_month]) if order_month is not None else 0
     tokens = np.asarray(point.demand.total_tokens, dtype=float)
     single_id, single_tco = best_single if best_single is not None else (None, None)
-    saving = None if single_tco is None else float(single_tco - tco)
+    saving = None if single_tco is None else float(single_tco - pick.tco)
+    phases = [StrategyPhase(option=pick.first.id, kind=pick.first.kind, start_month=1,
+                            end_month=min(t + parallel, horizon), tco_usd=float(np.sum(pick.first_cash))),
+              StrategyPhase(option=pick.second.id, kind=pick.second.kind, start_month=t + 1, end_month=horizon,
+                            tco_usd=float(np.sum(pick.second_cash)),
+                            first_order_month=None if order_month is None else order_month + 1)]
     return StrategyResult(
-        first=first.id, second=second.id, switch_month=t + 1,
+        first=pick.first.id, second=pick.second.id, switch_month=t + 1, phases=phases,
+        base_units=pick.base_units if pick.base_units >= 0 else None,
         order_month=None if order_month is None else order_month + 1, servers_first_order=first_order,
-        tokens_per_month_at_switch=float(tokens[t]), tco_usd=tco, npv_usd=npv,
+        tokens_per_month_at_switch=float(tokens[t]), tco_usd=pick.tco, npv_usd=npv,
+        upfront_usd=float(pick.start_of_month[0]),
+        usd_per_mtok=pick.tco / float(np.sum(tokens)) * 1e6 if np.sum(tokens) > 0 else None,
         monthly_cash_usd=[float(x) for x in cash],
         switch_cost_usd=switch_usd, parallel_months=parallel,
         best_single=single_id, best_single_tco_usd=single_tco, saving_usd=saving,
         pays_off=saving is not None and saving > 0,
-        plain_words=_plain_words(first, second, t, order_month, first_order, float(tokens[t]), tco, best_single,
-                                 s.finance.currency),
+        plain_words=_plain_words(pick.first, pick.second, t, order_month, first_order, float(tokens[t]), pick.tco,
+                                 best_single, s.finance.currency),
         assumptions=[*SIMPLIFICATIONS,
                      f"migration: {float(sv['migration_engineering_fte_months']):g} ML-engineer months "
                      f"({sv.sources['migration_engineering_fte_months'][0]})",

@@ -49,7 +49,7 @@ from .provenance import (
     SiteAssumption,
     SourceRef,
 )
-from .strategy import StrategyResult
+from .strategy import StrategyPhase, StrategyResult
 from .uncertainty import (
     BreakEvenRange,
     DistributionSummary,
@@ -93,6 +93,7 @@ __all__ = [
     "SampleArrays",
     "SiteAssumption",
     "SourceRef",
+    "StrategyPhase",
     "StrategyResult",
     "Threshold",
     "ThresholdFlip",

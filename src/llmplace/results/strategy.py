@@ -5,6 +5,17 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class StrategyPhase(BaseModel):
+    """One phase of a strategy: the option serving, its months (1-based, inclusive) and its cost."""
+
+    option: str
+    kind: str
+    start_month: int
+    end_month: int = Field(description="last month it runs (the first phase: including the cut-over months)")
+    tco_usd: float = Field(description="cash view, its own costs over its months (the switch cost is apart)")
+    first_order_month: int | None = Field(None, description="owned servers: the month the first ones are ordered")
+
+
 class StrategyResult(BaseModel):
     """Two phases: ``first`` serves months 1 .. ``switch_month`` - 1, ``second`` from ``switch_month`` on.
 
@@ -14,11 +25,15 @@ class StrategyResult(BaseModel):
     first: str = Field(description="id of the option paid as used that serves first")
     second: str = Field(description="id of the in-house or hybrid option that serves from the switch month")
     switch_month: int = Field(description="first month the second phase serves (1-based)")
+    phases: list[StrategyPhase] = Field(default_factory=list)
+    base_units: int | None = Field(None, description="a hybrid second phase: its owned base [servers]")
     order_month: int | None = Field(description="month the second phase's first servers are ordered and paid")
     servers_first_order: int = Field(description="servers in that first order")
     tokens_per_month_at_switch: float = Field(description="demand in the switch month [tokens/month]")
     tco_usd: float
     npv_usd: float
+    upfront_usd: float = Field(0.0, description="paid at the start of month 1")
+    usd_per_mtok: float | None = Field(None, description="TCO per million tokens of demand")
     monthly_cash_usd: list[float] = Field(description="cash view, both phases and the switch, month by month")
     switch_cost_usd: float = Field(description="migration engineering, paid in the switch month")
     parallel_months: int = Field(description="months the first phase keeps running after the switch (cut-over)")

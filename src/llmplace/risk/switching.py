@@ -2,9 +2,9 @@
 
 The Monte Carlo's own draws (same seed, same inputs) are written into the scenario again; the strategy's first
 phase is run on each sample and its second phase from every candidate switch month, planned on that sample's
-load. Each sample's cheapest switch month gives the P10/P50/P90 of the switch month; the strategy at the point
-run's switch month is compared with the cheapest single option of the same sample for the probability that
-the switch pays off.
+load (a hybrid's base at the point run's size, as the Monte Carlo keeps it). Each sample's cheapest switch
+month gives the P10/P50/P90 of the switch month; the strategy at the point run's switch month is compared
+with the cheapest single option of the same sample for the probability that the switch pays off.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def strategy_under_uncertainty(plan: StrategyResult, s: Scenario, deployments: l
         s2, deps2, sv2 = apply_values(s, [first, second], values)
         point = run(s2, deps2[:1], sv2, samples=b - a)
         first_cash = np.asarray(point.outcomes[first.id].cash_usd, dtype=float)
-        totals = totals_by_switch_month(first_cash, deps2[1], s2, point.load, sv2, starts)
+        totals = totals_by_switch_month(first_cash, deps2[1], s2, point.load, sv2, starts, plan.base_units)
         best_month[a:b] = starts[np.argmin(totals, axis=-1)] + 1
         at_point[a:b] = totals[:, point_col]
     cheapest_single = np.min(np.vstack([samples.tco_usd[i][:n] for i in singles if i in samples.tco_usd]), axis=0)

@@ -324,6 +324,10 @@ class Site(StrictModel):
     standby_failover_tests_per_year: float | None = Field(None, ge=0, le=365, description="standby drills a year")
     standby_failover_test_hours: float | None = Field(None, ge=0, le=744, description="hours of each standby drill")
     standby_sysadmin_fte: float | None = Field(None, ge=0, le=100, description="SRE FTE to keep a standby ready")
+    migration_engineering_fte_months: float | None = Field(
+        None, ge=0, le=1200, description="ML-engineer months a strategy's switch to owned servers costs")
+    cutover_parallel_months: int | None = Field(
+        None, ge=0, le=24, description="months a strategy's first phase keeps running after the switch")
     staff_loaded_usd_per_year: float | None = Field(
         None, ge=0, description="deprecated: sets sysadmin_loaded_usd_per_year and ml_engineer_loaded_usd_per_year",
         json_schema_extra={"deprecated": True})

@@ -74,6 +74,7 @@ STAGES: dict[str, float] = {
     # 11 faces: reports, command line, web, and the package itself (its __init__ re-exports the public API)
     "llmplace.report": 11,
     "llmplace.cli": 11,
+    "llmplace.cli_catalog": 11,
     "llmplace.web": 11,
     "llmplace.__main__": 11,
     "llmplace": 11,

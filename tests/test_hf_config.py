@@ -115,3 +115,27 @@ def test_cli_add_model_shows_the_row_and_rejects_unknown_fields(invoke, tmp_path
     res = invoke("catalog", "add-model", str(bad), "--id", "m")
     assert res.exit_code == 2 and "mystery_gate" in res.output and "Traceback" not in res.output
     assert invoke("catalog", "add-model", str(bad), "--id", "m", "--ignore", "mystery_gate").exit_code == 0
+
+
+BASE = {"hidden_size": 1024, "num_attention_heads": 8, "num_key_value_heads": 8, "num_hidden_layers": 48,
+        "vocab_size": 1000, "intermediate_size": 4096, "max_position_embeddings": 8192}
+
+
+@pytest.mark.parametrize(("extra", "windowed", "window"), [
+    # gpt-oss: layer_types alternates sliding (128 tokens) and full attention
+    ({"layer_types": ["sliding_attention", "full_attention"] * 24, "sliding_window": 128}, 24, 128),
+    # Gemma 3: five local layers per global one (sliding_window_pattern 6): 48 - 48 // 6 = 40
+    ({"sliding_window": 1024, "sliding_window_pattern": 6}, 40, 1024),
+    # Llama 4: 8,192-token chunks, every 4th layer global (transformers' default interval): 48 - 12 = 36
+    ({"attention_chunk_size": 8192}, 36, 8192),
+    # Qwen2.5/3 carry a sliding_window value but switch it off
+    ({"sliding_window": 4096, "use_sliding_window": False}, 0, None),
+    # Mistral 7B v0.1: one window on every layer
+    ({"sliding_window": 4096}, 48, 4096),
+])
+def test_windowed_layers_from_each_config_form(extra: dict[str, object], windowed: int, window: int | None) -> None:
+    """Each way a config.json says which layers attend through a bounded window (the KV those layers hold
+    stops at the window) gives the right layer count and window."""
+    m = model_from_hf_config({**BASE, **extra}, "m", source="test", as_of="2026-01")
+    assert (m.sliding_window_layers, m.sliding_window) == (windowed, window)
+    assert m.full_attention_layers == 48 - windowed

@@ -57,6 +57,7 @@ MAPPED_FIELDS: frozenset[str] = frozenset(k for keys in _KEYS.values() for k in 
     # linear-attention layers (Gated DeltaNet): their fixed-size state is not a KV cache; counted in layer_types
     "linear_conv_kernel_dim", "linear_key_head_dim", "linear_num_key_heads", "linear_num_value_heads",
     "linear_value_head_dim", "mamba_ssm_dtype", "attn_output_gate", "mtp_use_dedicated_embeddings",
+    "attention_chunk_size",
 }
 """config.json keys this importer reads."""
 
@@ -75,7 +76,7 @@ IGNORED_FIELDS: frozenset[str] = frozenset({
     "resid_pdrop", "embd_pdrop", "attn_pdrop", "dropout", "attention_bias", "mlp_bias", "qkv_bias", "use_qk_norm",
     "qk_layernorm", "attn_temperature_tuning", "floor_scale", "attn_scale", "no_rope_layers",
     "no_rope_layer_interval", "query_pre_attn_scalar", "final_logit_softcapping", "attn_logit_softcapping",
-    "rope_local_base_freq", "use_bidirectional_attention", "attention_chunk_size", "swiglu_limit",
+    "rope_local_base_freq", "use_bidirectional_attention", "swiglu_limit",
     "router_aux_loss_coef", "router_z_loss_coef", "router_jitter_noise", "aux_loss_alpha", "seq_aux",
     "norm_topk_prob", "routed_scaling_factor", "scoring_func", "topk_method", "n_group", "topk_group",
     "ep_size", "moe_layer_freq", "moe_router_dtype", "decoder_sparse_step", "mlp_only_layers",
@@ -125,7 +126,11 @@ def _check_known(config: Mapping[str, Any], ignore: Iterable[str], field: str) -
 
 
 def _layer_kinds(cfg: Mapping[str, Any], layers: int) -> tuple[int, int, int | None]:
-    """(sliding-window layers, linear-attention layers, window) from ``layer_types`` or the older flags."""
+    """(sliding-window layers, linear-attention layers, window) from ``layer_types`` or the older flags.
+
+    Chunked local attention (Llama 4's ``attention_chunk_size``) is counted as a window of the chunk
+    size: a chunked layer never holds more than one chunk of keys and values per sequence.
+    """
     window = cfg.get("sliding_window")
     kinds = cfg.get("layer_types")
     if isinstance(kinds, list) and kinds:
@@ -135,6 +140,10 @@ def _layer_kinds(cfg: Mapping[str, Any], layers: int) -> tuple[int, int, int | N
     types = cfg.get("attn_type_list")  # MiniMax: 1 = softmax attention, 0 = lightning (linear) attention
     if isinstance(types, list) and len(types) == layers:
         return 0, sum(1 for t in types if t == 0), None
+    chunk = cfg.get("attention_chunk_size")  # Llama 4: chunked local attention, every n-th layer global (NoPE)
+    if chunk:
+        every = int(cfg.get("no_rope_layer_interval") or 4)  # transformers' Llama4TextConfig default
+        return layers - layers // every, 0, int(chunk)
     interval = cfg.get("full_attention_interval")
     if interval:  # one full-attention layer every `interval`, linear attention between
         return 0, layers - layers // int(interval), None

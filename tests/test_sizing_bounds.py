@@ -103,10 +103,12 @@ def max_input_tokens_per_s(c: Case) -> float:
 
 
 def kv_bytes_per_token(c: Case) -> float:
+    """KV read per cached token; linear-attention layers (Gated DeltaNet, Mamba) keep a fixed-size state, no KV."""
     m, b = c.model, KV_BITS[c.kv_precision] / 8
+    layers = m.layers - m.linear_attention_layers
     if m.kv_lora_rank is not None:
-        return m.layers * (m.kv_lora_rank + (m.rope_head_dim or 0)) * b
-    return 2.0 * m.layers * m.kv_heads * m.head_dim * b
+        return layers * (m.kv_lora_rank + (m.rope_head_dim or 0)) * b
+    return 2.0 * layers * m.kv_heads * m.head_dim * b
 
 
 def max_decode_tokens_per_s(c: Case, batch: float, context: float) -> float:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, catalog
+from .cli_catalog import add_model
 from .cli_progress import SamplingProgress, Working
 from .conventions import (
     DEFAULT_REPORT_SAMPLES,
@@ -84,6 +85,9 @@ def _main(
 
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+catalog_app.command("add-model")(guarded(add_model))
 
 
 @app.command()

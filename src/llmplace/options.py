@@ -91,7 +91,10 @@ def _row_ref(kind: str, row: BaseModel) -> CatalogRowRef:
 
 def resolve_model(s: Scenario) -> ModelSpec:
     """The scenario's model with its overrides applied."""
-    m = catalog.get_model(s.model.name, "model.name")
+    if s.model.hf_config is not None:  # a model the catalog lacks, read from its config.json
+        m = catalog.model_from_hf_file(s.model.hf_config, s.model.name, s.model.hf_config_ignore, "model.hf_config")
+    else:
+        m = catalog.get_model(s.model.name, "model.name")
     return _override(m, s.model.overrides, "model")  # type: ignore[return-value]
 
 

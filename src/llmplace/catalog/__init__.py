@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
+from .hf_config import model_from_hf_config, model_from_hf_file
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
 
 __all__ = [
@@ -45,6 +46,8 @@ __all__ = [
     "get_cloud",
     "get_gpu",
     "get_model",
+    "model_from_hf_config",
+    "model_from_hf_file",
     "get_server",
     "site_default",
     "site_defaults",

@@ -14,7 +14,10 @@ excludes its 14B MTP module, arXiv 2412.19437 section 4.2).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,7 +25,7 @@ from pydantic import ValidationError
 from ..errors import InputError
 from .specs import ModelSpec
 
-__all__ = ["IGNORED_FIELDS", "MAPPED_FIELDS", "model_from_hf_config", "param_counts"]
+__all__ = ["IGNORED_FIELDS", "MAPPED_FIELDS", "model_from_hf_config", "model_from_hf_file", "param_counts"]
 
 # config.json keys read here, by ModelSpec field (first key present wins).
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -54,6 +57,7 @@ MAPPED_FIELDS: frozenset[str] = frozenset(k for keys in _KEYS.values() for k in 
     # linear-attention layers (Gated DeltaNet): their fixed-size state is not a KV cache; counted in layer_types
     "linear_conv_kernel_dim", "linear_key_head_dim", "linear_num_key_heads", "linear_num_value_heads",
     "linear_value_head_dim", "mamba_ssm_dtype", "attn_output_gate", "mtp_use_dedicated_embeddings",
+    "attention_chunk_size",
 }
 """config.json keys this importer reads."""
 
@@ -72,7 +76,7 @@ IGNORED_FIELDS: frozenset[str] = frozenset({
     "resid_pdrop", "embd_pdrop", "attn_pdrop", "dropout", "attention_bias", "mlp_bias", "qkv_bias", "use_qk_norm",
     "qk_layernorm", "attn_temperature_tuning", "floor_scale", "attn_scale", "no_rope_layers",
     "no_rope_layer_interval", "query_pre_attn_scalar", "final_logit_softcapping", "attn_logit_softcapping",
-    "rope_local_base_freq", "use_bidirectional_attention", "attention_chunk_size", "swiglu_limit",
+    "rope_local_base_freq", "use_bidirectional_attention", "swiglu_limit",
     "router_aux_loss_coef", "router_z_loss_coef", "router_jitter_noise", "aux_loss_alpha", "seq_aux",
     "norm_topk_prob", "routed_scaling_factor", "scoring_func", "topk_method", "n_group", "topk_group",
     "ep_size", "moe_layer_freq", "moe_router_dtype", "decoder_sparse_step", "mlp_only_layers",
@@ -112,16 +116,21 @@ def _first(cfg: Mapping[str, Any], field: str) -> Any:
     return None
 
 
-def _check_known(config: Mapping[str, Any], ignore: Iterable[str]) -> None:
+def _check_known(config: Mapping[str, Any], ignore: Iterable[str], field: str) -> None:
     allowed = MAPPED_FIELDS | IGNORED_FIELDS | set(ignore)
     unknown = sorted(k for k in _text_part(config) if k not in allowed and not k.startswith("_"))
     if unknown:
-        raise InputError("config.json", ", ".join(unknown), "fields llmplace understands",
-                         "they may change memory or speed; if they do not, pass them to --ignore")
+        raise InputError(field, "fields " + ", ".join(unknown), "fields llmplace understands",
+                         "they may change memory or speed; if they do not, list them in --ignore "
+                         "(command line) or model.hf_config_ignore (scenario)")
 
 
 def _layer_kinds(cfg: Mapping[str, Any], layers: int) -> tuple[int, int, int | None]:
-    """(sliding-window layers, linear-attention layers, window) from ``layer_types`` or the older flags."""
+    """(sliding-window layers, linear-attention layers, window) from ``layer_types`` or the older flags.
+
+    Chunked local attention (Llama 4's ``attention_chunk_size``) is counted as a window of the chunk
+    size: a chunked layer never holds more than one chunk of keys and values per sequence.
+    """
     window = cfg.get("sliding_window")
     kinds = cfg.get("layer_types")
     if isinstance(kinds, list) and kinds:
@@ -131,6 +140,10 @@ def _layer_kinds(cfg: Mapping[str, Any], layers: int) -> tuple[int, int, int | N
     types = cfg.get("attn_type_list")  # MiniMax: 1 = softmax attention, 0 = lightning (linear) attention
     if isinstance(types, list) and len(types) == layers:
         return 0, sum(1 for t in types if t == 0), None
+    chunk = cfg.get("attention_chunk_size")  # Llama 4: chunked local attention, every n-th layer global (NoPE)
+    if chunk:
+        every = int(cfg.get("no_rope_layer_interval") or 4)  # transformers' Llama4TextConfig default
+        return layers - layers // every, 0, int(chunk)
     interval = cfg.get("full_attention_interval")
     if interval:  # one full-attention layer every `interval`, linear attention between
         return 0, layers - layers // int(interval), None
@@ -149,13 +162,16 @@ def _mlp(cfg: Mapping[str, Any]) -> str:
     return "geglu" if gated else "gelu"
 
 
-def _architecture(cfg: Mapping[str, Any]) -> dict[str, Any]:
+def _architecture(cfg: Mapping[str, Any], field: str) -> dict[str, Any]:
     """ModelSpec architecture fields read from a flattened config."""
     missing = [f for f in ("layers", "hidden_size", "attention_heads") if _first(cfg, f) is None]
     if missing:
-        raise InputError("config.json", ", ".join(_KEYS[missing[0]]), "a config.json with that field",
-                         f"missing: {', '.join(missing)}")
+        raise InputError(field, "no " + " / ".join(_KEYS[missing[0]]), "a config.json giving "
+                         + ", ".join(_KEYS[m][0] for m in missing))
     arch = {f: _first(cfg, f) for f in _KEYS}
+    for f in ("layers", "hidden_size", "attention_heads"):
+        if isinstance(arch[f], bool) or not isinstance(arch[f], int) or arch[f] <= 0:
+            raise InputError(field, f"{_KEYS[f][0]}={arch[f]!r}", f"a whole number > 0 for {_KEYS[f][0]}")
     heads = int(arch["attention_heads"])
     if arch["kv_heads"] is None:
         arch["kv_heads"] = 1 if cfg.get("multi_query") else heads
@@ -219,17 +235,17 @@ def param_counts(cfg: Mapping[str, Any], arch: Mapping[str, Any]) -> tuple[float
 def model_from_hf_config(config: Mapping[str, Any], model_id: str, *, source: str, as_of: str,
                          name: str | None = None, total_params_b: float | None = None,
                          active_params_b: float | None = None, ignore: Iterable[str] = (),
-                         aliases: Iterable[str] = ()) -> ModelSpec:
+                         aliases: Iterable[str] = (), field: str = "config.json") -> ModelSpec:
     """A :class:`ModelSpec` for ``config`` (a parsed Hugging Face ``config.json``).
 
     Raises :class:`~llmplace.errors.InputError` naming any field it does not understand (unless listed in
     ``ignore``) and any required field that is missing.
     """
     if not isinstance(config, Mapping):
-        raise InputError("config.json", type(config).__name__, "a JSON object")
-    _check_known(config, ignore)
+        raise InputError(field, type(config).__name__, "a JSON object")
+    _check_known(config, ignore, field)
     cfg = _text_part(config)
-    arch = _architecture(cfg)
+    arch = _architecture(cfg, field)
     total, active = param_counts(cfg, arch)
     fields = {
         **arch, "id": model_id, "name": name or model_id, "aliases": tuple(aliases),
@@ -244,4 +260,23 @@ def model_from_hf_config(config: Mapping[str, Any], model_id: str, *, source: st
         return ModelSpec(**fields)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise InputError(f"config.json {'.'.join(str(p) for p in err['loc'])}", err.get("input"), err["msg"]) from None
+        raise InputError(f"{field} {'.'.join(str(p) for p in err['loc'])}", err.get("input"), err["msg"]) from None
+
+
+def model_from_hf_file(path: str | Path, model_id: str, ignore: Iterable[str] = (), field: str = "config.json",
+                       **kwargs: Any) -> ModelSpec:
+    """:func:`model_from_hf_config` of the ``config.json`` file at ``path``.
+
+    The row's ``source`` names the file and its ``as_of`` is the file's modification date. A missing,
+    unreadable or non-JSON file is an :class:`~llmplace.errors.InputError` on ``field``.
+    """
+    p = Path(path)
+    try:
+        config = json.loads(p.read_text(encoding="utf-8"))
+        as_of = dt.date.fromtimestamp(p.stat().st_mtime).isoformat()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(field, str(path), "a readable config.json file", type(exc).__name__) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(field, str(path), "a JSON file", f"line {exc.lineno}: {exc.msg}") from None
+    return model_from_hf_config(config, model_id, source=f"Hugging Face config.json read from {p.name}",
+                                as_of=as_of, ignore=ignore, field=field, **kwargs)

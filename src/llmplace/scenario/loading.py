@@ -192,6 +192,9 @@ def load_scenario(path: str | Path) -> Scenario:
     trace = s.workload.trace_csv
     if trace is not None and not Path(trace).is_absolute():  # relative to the scenario file
         s.workload.trace_csv = str(p.parent / trace)
+    hf = s.model.hf_config
+    if hf is not None and not Path(hf).is_absolute():  # relative to the scenario file, like trace_csv
+        s.model.hf_config = str(p.parent / hf)
     return s
 
 

@@ -43,7 +43,12 @@ Billing = Literal["always_on", "active_hours", "autoscaled"]
 class ModelChoice(StrictModel):
     """The open-weight model to serve."""
 
-    name: str = Field(description="catalog model id or alias, e.g. llama-3.3-70b")
+    name: str = Field(description="catalog model id or alias, e.g. llama-3.3-70b; with hf_config, the new model's id")
+    hf_config: str | None = Field(
+        None, description="path to the Hugging Face config.json of a model not in the catalog (relative to the "
+        "scenario file); its architecture is read from it")
+    hf_config_ignore: list[str] = Field(
+        default_factory=list, description="config.json fields to accept although llmplace does not model them")
     precision: Precision = Field("fp8", description="weight precision")
     kv_precision: Precision | None = Field(None, description="KV-cache precision; default fp16, fp8 for fp8")
     engine: Engine | None = Field(None, description="serving engine; default vllm")

@@ -196,12 +196,15 @@ def kv_bytes_per_token(model: ModelSpec, kv_precision: str) -> float:
     """KV-cache bytes one token holds across the whole model [B/token].
 
     2 x layers x KV heads x head dim x bytes (grouped- and multi-query aware); latent attention:
-    layers x (kv_lora_rank + rope_head_dim) x bytes.
+    layers x (kv_lora_rank + rope_head_dim) x bytes. Linear-attention layers (Gated DeltaNet, Mamba:
+    ``linear_attention_layers``) keep a fixed-size state instead of a KV cache and are not counted;
+    sliding-window layers are still counted in full (an upper bound: their cache stops at the window).
     """
     b = KV_BYTES_PER_ELEMENT[check_precision(kv_precision, "kv_precision")]
+    layers = model.layers - model.linear_attention_layers
     if model.kv_lora_rank is not None:
-        return float(model.layers * (model.kv_lora_rank + (model.rope_head_dim or 0)) * b)
-    return float(2 * model.layers * model.kv_heads * model.head_dim * b)
+        return float(layers * (model.kv_lora_rank + (model.rope_head_dim or 0)) * b)
+    return float(2 * layers * model.kv_heads * model.head_dim * b)
 
 
 def kv_replication(model: ModelSpec, gpus: int) -> float:

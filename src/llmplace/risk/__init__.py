@@ -40,7 +40,9 @@ __all__ = [
 ]
 
 METHOD = ("Monte Carlo through the deterministic cost engine; sizing at point values, its uncertainty as the "
-          "throughput multiplier; hybrid base sizes fixed at the deterministic optimum")
+          "throughput multiplier; hybrid base sizes fixed at the deterministic optimum; in-house fleets (forecast "
+          "planning or a fixed size) bought once on the forecast, idle servers paid and what they cannot carry at "
+          "their target utilisation bought from the option's bridge (or unserved without one)")
 
 
 @dataclass(frozen=True)

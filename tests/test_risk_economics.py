@@ -16,14 +16,17 @@ from llmplace.risk import Target, UncertainSpec, run_monte_carlo, uncertain_inpu
 from llmplace.scenario import UncertainInput
 from llmplace.site import site_values
 
-from .conftest import NO_STAFF, ROOT
+from .conftest import NO_EXTRA_LINES, NO_STAFF, ROOT
 
 HOURS = 730.0
 PER_SERVER_OUT_TPS = 4 * 1500.0  # 4 GPUs, one replica each, 1,500 output tokens/s per replica
 MEAN_OUT_TPS = 20000.0  # forecast output rate, flat over every hour
 TOKENS_PER_MONTH = MEAN_OUT_TPS * HOURS * 3600.0 * 4  # 3 input tokens per output token
+#: no warranty (maintenance from month 1) and none of the later cost lines, so the arithmetic below stays that of
+#: the rule under test
 SITE = {"electricity_usd_per_kwh": 0.12, "pue": 1.5, "maintenance_pct_of_capex_per_year": 10, **NO_STAFF,
-        "setup_usd_per_server": 2000, "colocation_usd_per_kw_month": 0.0}
+        "setup_usd_per_server": 2000, "colocation_usd_per_kw_month": 0.0, "hardware_warranty_years": 0,
+        **NO_EXTRA_LINES}
 
 
 def _doc() -> dict:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from llmplace import compare, parse_scenario
+from llmplace import load_scenario as parse_scenario_file
 from llmplace.catalog import site_defaults
 from llmplace.costs.lines import cloud_support_usd
 from llmplace.report import render
@@ -213,6 +214,21 @@ def test_an_unpaid_standby_earns_no_availability_credit_and_is_its_base():
     assert down["paid"] < 0.5 * down["own"]
     assert "unpaid is the same deployment as own" in r.recommendation.summary
     assert "paid is the same deployment" not in r.recommendation.summary.replace("unpaid", "")
+    assert r.recommendation.same_as == {"unpaid": "own"}
+
+
+def test_a_hybrid_that_buys_no_base_is_shown_as_its_twin_in_the_report():
+    """internal-assistant-70b: the hybrid own-base-cloud-burst buys no base, so it is aws-p5-on-demand (same
+    cost, same tokens). Before, the report's option table listed it as a second answer ('base: 0 servers');
+    it now says which option it is the same deployment as."""
+    from .conftest import ROOT
+
+    r = compare(parse_scenario_file(ROOT / "examples" / "internal-assistant-70b.yaml"))
+    assert r.recommendation.same_as == {"own-base-cloud-burst": "aws-p5-on-demand"}
+    md = render(r, "md")
+    row = next(line for line in md.splitlines() if line.startswith("| ") and "overflow to aws p5.48xlarge" in line
+               and "| hybrid |" in line)
+    assert "same deployment as aws-p5-on-demand" in row
 
 
 def test_report_lists_each_new_line():

@@ -198,6 +198,8 @@ def test_a_standby_costs_its_drills_and_its_staff():
     unpaid = r.option("unpaid")
     assert not any(k.startswith("standby") for k in unpaid.by_category_usd)
     assert paid.tco_usd > unpaid.tco_usd
+    # the SRE time is counted in the staff the option needs (maintenance burden), not only in dollars
+    assert paid.footprint.staff_fte[0] == pytest.approx(unpaid.footprint.staff_fte[0] + 0.05)
 
 
 def test_an_unpaid_standby_earns_no_availability_credit_and_is_its_base():

@@ -12,6 +12,10 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 NO_STAFF = {**{f"{kind}_team_{role}_fte": 0.0 for kind in ("in_house", "cloud", "api")
                for role in ("sysadmin", "ml_engineer")}, "staff_variable_fte_at_8_gpus": 0.0}
 
+#: finance values that hold API, cloud and hardware prices flat (the defaults are site.csv's dated trends), for
+#: tests of other arithmetic and published cases that assume constant prices
+FLAT_PRICES = {f"{k}_price_change_pct_per_year": 0.0 for k in ("api", "cloud", "hardware")}
+
 #: site values that charge none of the later cost lines (software licences, in-house network and storage,
 #: cloud support plan, GPU replacements out of warranty, a hybrid's standby): tests of other rules keep
 #: their arithmetic; tests/test_cost_lines.py covers these lines

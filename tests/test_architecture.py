@@ -65,6 +65,8 @@ STAGES: dict[str, float] = {
     # 7 the hybrid option and the engine that runs a comparison
     "llmplace.hybrid": 7,
     "llmplace.engine": 7,
+    # 7.5 strategies over time: sequences of evaluated deployments
+    "llmplace.strategy": 7.5,
     # 8 uncertainty: sensitivities and Monte Carlo
     "llmplace.risk": 8,
     # 9 qualitative criteria, constraints and the recommendation
@@ -74,6 +76,7 @@ STAGES: dict[str, float] = {
     # 11 faces: reports, command line, web, and the package itself (its __init__ re-exports the public API)
     "llmplace.report": 11,
     "llmplace.cli": 11,
+    "llmplace.cli_progress": 11,
     "llmplace.web": 11,
     "llmplace.__main__": 11,
     "llmplace": 11,
@@ -345,7 +348,6 @@ LONG_FUNCTIONS: dict[str, int] = {
 LONG_MODULES: dict[str, int] = {
     "src/llmplace/cli.py": 577,
     "src/llmplace/sizing/calibration.py": 534,
-    "src/llmplace/web/api.py": 566,
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 from llmplace import compare, parse_scenario
 from llmplace.options import Capacity, units_needed
 
-from .conftest import NO_EXTRA_LINES, NO_STAFF, wages
+from .conftest import FLAT_PRICES, NO_EXTRA_LINES, NO_STAFF, wages
 
 # a quote without included warranty: maintenance from month 1 (tests/test_cost_lines.py covers the warranty)
 SITE0 = {"electricity_usd_per_kwh": 0.1, "pue": 1.5, "maintenance_pct_of_capex_per_year": 12,
@@ -29,7 +29,7 @@ def _scenario(tokens=1e9, growth=0.0, **fin):
             {"kind": "api", "id": "api", "input_usd_per_mtok": 0.5, "output_usd_per_mtok": 1.5},
         ],
         "site": SITE0,
-        "finance": {"horizon_months": 24, "useful_life_years": 4, "residual_value_pct": 10,
+        "finance": {**FLAT_PRICES, "horizon_months": 24, "useful_life_years": 4, "residual_value_pct": 10,
                     "discount_rate_pct_per_year": 8, **fin},
     })
 

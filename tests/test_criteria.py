@@ -335,7 +335,8 @@ def test_cli_prints_the_recommendation(invoke):
     res = invoke("compare", str(path))
     assert res.exit_code == 0, res.output
     out = res.output
-    assert "Recommendation: Recommended:" in out and "Why:" in out and "Risks:" in out
+    assert "Recommended:" in out and "Why:" in out and "Risks:" in out
+    assert "Recommendation: Recommended:" not in out  # said once per line, not twice
     assert "Would change if:" in out and "Plan:" in out
 
 

@@ -229,10 +229,12 @@ def test_a_hybrid_whose_overflow_only_stands_by_is_not_its_base():
 
 
 def test_beyond_rounds_in_the_direction_of_the_move():
-    assert beyond(12.928571, up=True) == 12.93  # .3g quoted 12.9, which leaves the winner unchanged
-    assert beyond(0.972544, up=False) == 0.9725  # .3g quoted 0.973, above the threshold
-    assert beyond(13.0, up=True) == 13.01  # exactly on the grid: one step past
-    assert beyond(2.5, up=False) == 2.499
+    # three significant digits, as people quote a weight; rounded to nearest, 12.928571 gave 12.9 (below
+    # the threshold: the winner unchanged), so the quote always rounds in the direction of the move
+    assert beyond(12.928571, up=True) == 13.0
+    assert beyond(0.972544, up=False) == 0.972  # to nearest: 0.973, above the threshold
+    assert beyond(13.0, up=True) == 13.1  # exactly on the grid: one step past
+    assert beyond(2.5, up=False) == 2.49
     assert beyond(0.0, up=False) == 0.0
 
 

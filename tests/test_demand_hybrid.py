@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from llmplace import InputError, compare, parse_scenario
 from llmplace.demand import SHAPES, demand_from_scenario, flat_ldc, weights_ldc
 
-from .conftest import NO_STAFF, wages
+from .conftest import FLAT_PRICES, NO_STAFF, wages
 
 # staff linear in GPUs and no fixed team: 0.1 FTE per 4-GPU server (0.2 per 8 GPUs, exponent 1)
 SITE = {"electricity_usd_per_kwh": 0.12, "pue": 1.4, "maintenance_pct_of_capex_per_year": 10,
@@ -38,7 +38,7 @@ def _doc(tokens=3e9, growth=0.0, p2a=2.0, horizon=36, own=None, cloud=None, api=
             *extra_options,
         ],
         "site": SITE,
-        "finance": {"horizon_months": horizon, "useful_life_years": 5, "residual_value_pct": 10,
+        "finance": {**FLAT_PRICES, "horizon_months": horizon, "useful_life_years": 5, "residual_value_pct": 10,
                     "discount_rate_pct_per_year": 8},
     }
 

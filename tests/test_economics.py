@@ -11,7 +11,7 @@ import pytest
 from llmplace import InputError, compare, parse_scenario
 from llmplace.catalog import site_defaults
 
-from .conftest import NO_EXTRA_LINES, NO_STAFF, ROOT, wages
+from .conftest import FLAT_PRICES, NO_EXTRA_LINES, NO_STAFF, ROOT, wages
 
 EXAMPLES_DIR = ROOT / "examples"
 
@@ -33,8 +33,8 @@ def _owned_doc(horizon: int, life_years: float = 5, **finance):
             {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30},
         ],
         "site": dict(SITE0),
-        "finance": {"horizon_months": horizon, "useful_life_years": life_years, "discount_rate_pct_per_year": 0,
-                    **finance},
+        "finance": {**FLAT_PRICES, "horizon_months": horizon, "useful_life_years": life_years,
+                    "discount_rate_pct_per_year": 0, **finance},
     }
 
 
@@ -150,7 +150,7 @@ def _reserved_doc(horizon: int, plan: str = "reserved_3y", rate: float = 0.0):
              "throughput_tokens_per_s": 1e6, "staff_fte": 0},
         ],
         "site": dict(SITE0),
-        "finance": {"horizon_months": horizon, "discount_rate_pct_per_year": rate},
+        "finance": {**FLAT_PRICES, "horizon_months": horizon, "discount_rate_pct_per_year": rate},
     }
 
 
@@ -249,7 +249,7 @@ def test_tied_options_share_the_probability_of_being_cheapest():
             {"kind": "api", "id": "c", "input_usd_per_mtok": 1.1, "output_usd_per_mtok": 2},
         ],
         "uncertainty": {"defaults": False},
-        "finance": {"horizon_months": 12},
+        "finance": {**FLAT_PRICES, "horizon_months": 12},
     }
     r = compare(parse_scenario(doc), samples=400, seed=1)
     p = r.risk.probability_cheapest
@@ -276,7 +276,7 @@ def _hybrid_doc(base: dict, **hybrid):
             {"kind": "hybrid", "id": "hyb", "base": "base", "overflow": "api", **hybrid},
         ],
         "site": dict(SITE0),
-        "finance": {"horizon_months": 12, "discount_rate_pct_per_year": 0},
+        "finance": {**FLAT_PRICES, "horizon_months": 12, "discount_rate_pct_per_year": 0},
     }
 
 
@@ -329,7 +329,7 @@ def _staff_doc(site=None, **extra):
             {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30},
         ],
         "site": site or {},
-        "finance": {"horizon_months": 12},
+        "finance": {**FLAT_PRICES, "horizon_months": 12},
     }
 
 
@@ -390,7 +390,9 @@ def test_overflow_carries_variable_staff_only_while_it_is_used():
     (600 x 1.1^4 = 878 > 800). One team runs both: per role the larger fixed team (in-house 0.25
     sysadmin + 0.2 ML against cloud 0.1 + 0.2), so months 1-4 carry the in-house 0.70 FTE and no more;
     from month 5 the overflow adds only its variable part, 0.125 x (GPUs in use on average / 8) ^ 0.5,
-    its GPUs being the instance-hours billed ($1 an hour) over the month's 730 hours.
+    its GPUs being the instance-hours billed ($1 an hour) over the month's 730 hours. The overflow is kept
+    as a paid standby (the default ``standby: tested``), which adds its 0.05 FTE of SRE
+    (site.csv standby_sysadmin_fte) in every month the base is in service.
     """
     out_per_month = 600 * 730 * 3600
     doc = {
@@ -404,12 +406,12 @@ def test_overflow_carries_variable_staff_only_while_it_is_used():
              "throughput_tokens_per_s": 100, "billing": "autoscaled"},
             {"kind": "hybrid", "id": "hyb", "base": "own", "overflow": "burst", "base_units": 1},
         ],
-        "finance": {"horizon_months": 12},
+        "finance": {**FLAT_PRICES, "horizon_months": 12},
     }
     hyb = compare(parse_scenario(doc)).option("hyb")
     gpus = np.array(hyb.monthly_by_category_usd["overflow_compute"]) / (730 * 1.0)
     assert list(gpus[:4] > 0) == [False] * 4 and all(gpus[4:] > 0)
-    assert hyb.footprint.staff_fte == pytest.approx(list(0.70 + 0.125 * np.sqrt(gpus / 8)))
+    assert hyb.footprint.staff_fte == pytest.approx(list(0.70 + 0.05 + 0.125 * np.sqrt(gpus / 8)))
     assert "overflow_staff" not in hyb.by_category_usd
 
 
@@ -473,7 +475,7 @@ def _shaped_doc(workload: dict, options: list[dict], **site) -> dict:
         "workload": {"input_tokens_per_request": 3, "output_tokens_per_request": 1, **workload},
         "options": options,
         "site": {**SITE0, **site},
-        "finance": {"horizon_months": 12, "discount_rate_pct_per_year": 0},
+        "finance": {**FLAT_PRICES, "horizon_months": 12, "discount_rate_pct_per_year": 0},
     }
 
 

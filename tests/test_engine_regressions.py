@@ -10,7 +10,7 @@ from llmplace.decision import FULL_SERVICE, resolve_deployments
 from llmplace.risk import evaluate, uncertain_inputs
 from llmplace.site import site_values
 
-from .conftest import EXAMPLES, NO_EXTRA_LINES, NO_STAFF, wages
+from .conftest import EXAMPLES, FLAT_PRICES, NO_EXTRA_LINES, NO_STAFF, wages
 
 SITE0 = {"electricity_usd_per_kwh": 0.0, "pue": 1.0, "maintenance_pct_of_capex_per_year": 0,
          **NO_STAFF, **NO_EXTRA_LINES, "setup_usd_per_server": 0, **wages(120000)}
@@ -39,7 +39,7 @@ def _doc(**extra):
                      "peak_to_average": 1.5},
         "options": [{"kind": "api", "id": "api", "input_usd_per_mtok": 1, "output_usd_per_mtok": 2}],
         "site": dict(SITE0),
-        "finance": {"horizon_months": 12, "discount_rate_pct_per_year": 0, "useful_life_years": 5,
+        "finance": {**FLAT_PRICES, "horizon_months": 12, "discount_rate_pct_per_year": 0, "useful_life_years": 5,
                     "residual_value_pct": 0},
     }
     for k, v in extra.items():

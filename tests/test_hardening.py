@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
-import math
+import random
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,22 @@ from llmplace.conventions import MAX_FLEET_UNITS, MAX_INPUT_MAGNITUDE
 from llmplace.errors import InputError
 from llmplace.scenario import load_scenario
 
-from .conftest import EXAMPLES, ROOT
+from .conftest import ROOT
+from .fuzzing import (
+    EXAMPLE_DOCS,
+    FINITE,
+    GOOD,
+    INPUT_ERROR,
+    REPORT_FORMATS,
+    _cli_error,
+    api_compare_outcome,
+    api_report_outcome,
+    cli_compare_outcome,
+    cli_report_outcome,
+    engine_outcome,
+    mutate,
+    write_scenario,
+)
 
 EXAMPLE = ROOT / "examples" / "internal-assistant-70b.yaml"
 
@@ -143,55 +158,96 @@ def test_error_message_does_not_echo_a_10kb_value() -> None:
     assert "10,002 characters" in str(err)  # repr adds the two quotes
 
 
-def _finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_finite(v) for v in value)
-    return True
+_FUZZ = settings(deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
 
 
-def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    if isinstance(node, dict):
-        return [p for k, v in node.items() for p in _leaves(v, (*path, k))]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in _leaves(v, (*path, i))]
-    return [path] if isinstance(node, (int, float)) and not isinstance(node, bool) else []
-
-
-_EXAMPLE_DOCS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in EXAMPLES}
-_BAD_NUMBERS = st.one_of(
-    st.sampled_from([0, -1, -1e9, 1e14, 1e300, float("inf"), float("nan"), "inf", "1e999", None, True, "", [], {}]),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.integers(min_value=-(2**80), max_value=2**80),
-)
-
-
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(name=st.sampled_from(sorted(_EXAMPLE_DOCS)), data=st.data())
-def test_fuzz_mutated_examples_give_finite_results_or_an_input_error(name: str, data: st.DataObject) -> None:
+@settings(_FUZZ, max_examples=30)
+@given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
+def test_fuzz_mutated_examples_give_finite_results_or_an_input_error(name: str, rng: random.Random) -> None:
     """Mutate one to three numeric fields of a bundled example; a result is all finite or an InputError names a field.
 
-    A fixed derandomised seed and 40 cases keep this reproducible and under a minute; a larger run of
-    the same property is ``benchmarks/fuzz_inputs.py``.
+    A fixed derandomised seed and 30 cases keep this reproducible and short; a larger run of the same
+    property (same mutations: ``tests/fuzzing.py``) is ``benchmarks/fuzz_inputs.py``.
     """
-    doc = copy.deepcopy(_EXAMPLE_DOCS[name])
-    leaves = _leaves(doc)
-    for path in data.draw(st.lists(st.sampled_from(leaves), min_size=1, max_size=3, unique=True)):
-        node: Any = doc
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = data.draw(_BAD_NUMBERS)
-    try:
-        result = compare(parse_scenario(doc))
-    except InputError as exc:
-        assert exc.field, "an input error names its field"
-        return
-    document = result.to_dict()
-    assert _finite(document)
-    json.dumps(document, allow_nan=False)
+    doc, changes = mutate(EXAMPLE_DOCS[name], rng)
+    assert engine_outcome(doc) in GOOD, changes
+
+
+@pytest.fixture(scope="module")
+def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@settings(_FUZZ, max_examples=25)
+@given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
+def test_fuzz_through_the_command_line(fuzz_dir: Path, name: str, rng: random.Random) -> None:
+    """`compare --json` on a mutated file: exit 0 with finite JSON, or exit 2 with one line naming a field.
+
+    Exit 1 (an internal error) is what the engine-level fuzz cannot see: a failure while reading the
+    file, printing the JSON or in the CLI's own checks.
+    """
+    doc, changes = mutate(EXAMPLE_DOCS[name], rng)
+    outcome = cli_compare_outcome(write_scenario(doc, fuzz_dir / "scenario.yaml"))
+    assert outcome in GOOD, (outcome, changes)
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from fastapi.testclient import TestClient
+
+    from llmplace.web import create_app
+
+    db = tmp_path_factory.mktemp("fuzz-db") / "fuzz.db"
+    with TestClient(create_app(f"sqlite:///{db}"), raise_server_exceptions=False) as client:
+        yield client
+
+
+@settings(_FUZZ, max_examples=25)
+@given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
+def test_fuzz_through_the_rest_api(api: Any, name: str, rng: random.Random) -> None:
+    """`POST /api/v1/compare` with a mutated body: 200 with finite JSON, or 422 naming a field; never 500.
+
+    NaN and infinities are sent as the bare words `NaN`/`Infinity` a careless JSON encoder writes.
+    """
+    doc, changes = mutate(EXAMPLE_DOCS[name], rng)
+    outcome = api_compare_outcome(api, doc)
+    assert outcome in GOOD, (outcome, changes)
+
+
+@settings(_FUZZ, max_examples=2)
+@given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
+def test_fuzz_reports_in_every_format(fuzz_dir: Path, api: Any, name: str, rng: random.Random) -> None:
+    """`llmplace report` in html, md, json, xlsx (and pdf where Chromium is installed) and `POST /api/v1/report`
+    in its four formats, on the same mutated scenario: a report, or an input error naming a field.
+
+    Mild mutations (factors of 0.5 to 2), so that the cases reach the renderers: hostile values stop at the
+    same validation as `compare`, which the tests above cover.
+    """
+    from llmplace.report.pdf import find_chromium
+
+    doc, changes = mutate(EXAMPLE_DOCS[name], rng, mild=True)
+    path = write_scenario(doc, fuzz_dir / "report-scenario.yaml")
+    formats = [f for f in REPORT_FORMATS if f != "pdf" or find_chromium() is not None]
+    outcomes = {f"cli {fmt}": cli_report_outcome(path, fmt, fuzz_dir) for fmt in formats}
+    outcomes |= {f"api {fmt}": api_report_outcome(api, doc, fmt) for fmt in REPORT_FORMATS if fmt != "pdf"}
+    assert set(outcomes.values()) <= GOOD, (outcomes, changes)
+
+
+def test_the_fuzz_checks_tell_good_from_bad(fuzz_dir: Path, api: Any) -> None:
+    """The checks above can fail: an unmodified example is a finite result on every path, a NaN an input
+    error, and a bare stack trace on standard error is not an error line naming a field."""
+    from llmplace.report.pdf import find_chromium
+
+    doc = copy.deepcopy(EXAMPLE_DOCS["consumer-chat"])
+    path = write_scenario(doc, fuzz_dir / "good.yaml")
+    assert engine_outcome(doc) == cli_compare_outcome(path) == api_compare_outcome(api, doc) == FINITE
+    if find_chromium() is None:
+        assert cli_report_outcome(path, "pdf", fuzz_dir) == INPUT_ERROR
+    doc["workload"]["requests_per_month"] = float("nan")
+    path = write_scenario(doc, fuzz_dir / "bad.yaml")
+    assert engine_outcome(doc) == cli_compare_outcome(path) == api_compare_outcome(api, doc) == INPUT_ERROR
+    assert _cli_error("Traceback (most recent call last):\n  ValueError: x") != INPUT_ERROR
+    assert _cli_error("error: workload.requests_per_month: got nan; allowed: a finite number") == INPUT_ERROR
 
 
 def test_vanishing_active_hours_is_refused() -> None:

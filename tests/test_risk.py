@@ -138,7 +138,8 @@ def _base(doc, r, path):
     node = doc
     for part in path.replace("]", "").replace("[", ".").split("."):
         node = node[int(part)] if part.isdigit() else node.get(part, {})
-    if node == {} and path.startswith("site."):
+    if node == {} and path.startswith(("site.", "finance.")) and any(a.name == path.split(".")[1]
+                                                                     for a in r.assumptions):
         return next(a.value for a in r.assumptions if a.name == path.split(".")[1])
     if node == {} and "target_utilisation" in path:
         return 0.8

@@ -18,11 +18,13 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, catalog
+from .cli_progress import SamplingProgress, Working
 from .conventions import (
     DEFAULT_REPORT_SAMPLES,
     FULL_SERVICE_SHARE,
     MAX_SAMPLES,
     MIN_SAMPLES,
+    SAMPLED_BREAK_EVEN_LEADERS,
     STALE_AFTER_DAYS,
     format_usd,
     units_text,
@@ -94,6 +96,9 @@ def compare(
                                      "thresholds); 0: none; default: the scenario's own if it lists "
                                      "uncertain inputs, else none"),
     seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
+    all_break_evens: bool = typer.Option(False, "--all-break-evens",
+                                         help="sample the break-even month of every pair of options (default: the "
+                                              f"pairs with one of the {SAMPLED_BREAK_EVEN_LEADERS} cheapest)"),
 ) -> None:
     """Compare every option of a scenario: upfront, TCO, NPV, cost per million tokens, break-even.
 
@@ -104,9 +109,9 @@ def compare(
     if samples < -1 or seed < -1:
         raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
                          "a whole number >= 0")
-    with _sampling_progress(samples) as progress:
+    with SamplingProgress(err, samples) as progress:
         result = run_compare(scenario, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress)
+                             progress=progress, all_break_evens=all_break_evens)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -135,6 +140,11 @@ def _capacity_text(o: Any, same_as: str | None = None) -> str:
 
 def _print_comparison(result: Any) -> None:
     """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation."""
+    from .report.board import board_lines
+    from .report.content import build
+
+    for line in board_lines(build(result).summary):  # the one-page summary first, then the figures
+        out.print(line, markup=False, highlight=False)
     conv = result.convention
     t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
               f"{conv.hours_per_month:g} h/month, {conv.currency}")
@@ -166,40 +176,12 @@ def _print_comparison(result: Any) -> None:
     if result.cheapest:
         out.print(f"Cheapest over the horizon: {result.cheapest} ({labels_all[result.cheapest]}) (*)",
                   markup=False, highlight=False)
+    if result.strategy is not None:
+        out.print(f"Strategy over time: {result.strategy.plain_words}", markup=False, highlight=False)
     from .criteria.recommend import as_lines
 
     for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan
         out.print(line, markup=False, highlight=False)
-
-
-class _sampling_progress:
-    """A rich progress bar on stderr while Monte Carlo samples are drawn (terminals only)."""
-
-    def __init__(self, samples: int) -> None:
-        self.enabled = samples != 0 and err.is_terminal
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if not self.enabled:
-            return None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(TextColumn("Monte Carlo"), BarColumn(),
-                                  TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(), console=err,
-                                  transient=True)
-        self._progress.start()
-
-        def update(done: int, total: int) -> None:
-            if self._task is None:
-                self._task = self._progress.add_task("samples", total=total)
-            self._progress.update(self._task, completed=done)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 def _print_risk(result: Any) -> None:
@@ -282,6 +264,8 @@ def catalog_show(
     """Show one catalog row with its source. Example: llmplace catalog show h100-sxm"""
     hit = catalog.find_any(name)
     if hit is None:
+        if catalog.table("models").candidates(name):
+            catalog.get_model(name, "name")  # raises: an ambiguous name lists its candidates
         sugg: list[str] = []
         for kind in catalog.KINDS:
             sugg += catalog.table(kind).suggest(name, 2)
@@ -384,39 +368,8 @@ def serve(
     run_server(host=host, port=port, db=db or None, allow_remote=allow_remote, token=token or None)
 
 
-class _Working:
-    """A spinner on stderr for work that lasts longer than ``delay_s`` (terminals only; never on stdout)."""
-
-    def __init__(self, message: str, delay_s: float = 1.0) -> None:
-        import threading
-
-        self._status = err.status(message) if err.is_terminal else None
-        self._lock = threading.Lock()
-        self._done = False
-        self._timer = threading.Timer(delay_s, self._start) if self._status is not None else None
-
-    def _start(self) -> None:
-        with self._lock:
-            if not self._done and self._status is not None:
-                self._status.start()
-
-    def update(self, message: str) -> None:
-        if self._status is not None:
-            self._status.update(message)
-
-    def __enter__(self) -> _Working:
-        if self._timer is not None:
-            self._timer.daemon = True
-            self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._done = True
-        if self._timer is not None:
-            self._timer.cancel()
-        if self._status is not None:
-            self._status.stop()
+def _Working(message: str, delay_s: float = 1.0) -> Working:  # noqa: N802 (reads like the class it makes)
+    return Working(err, message, delay_s)
 
 
 def _output_path(value: str, field: str) -> Path:
@@ -444,6 +397,9 @@ def report(
                                      "default: the scenario's own if it lists uncertain inputs, "
                                      f"else {DEFAULT_REPORT_SAMPLES}"),
     seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
+    all_break_evens: bool = typer.Option(False, "--all-break-evens",
+                                         help="sample the break-even month of every pair of options (default: the "
+                                              f"pairs with one of the {SAMPLED_BREAK_EVEN_LEADERS} cheapest)"),
 ) -> None:
     """Write the decision report: one self-contained HTML page (charts, tables, every assumption with
     its source and date) that opens offline, or the same content as Markdown, JSON, a workbook or PDF.
@@ -473,7 +429,7 @@ def report(
             work.update(f"Monte Carlo: {done:,} of {total:,} draws...")
 
         result = run_compare(s, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress)
+                             progress=progress, all_break_evens=all_break_evens)
         work.update(f"Writing the {kind} report...")
         data = render(result, kind, source=scenario.name)
     if target is None:
@@ -495,11 +451,10 @@ def _report_target(scenario: Path, output: str, fmt: str) -> tuple[str, Path | N
     if target is not None and scenario.exists() and target.resolve() == scenario.resolve():
         raise InputError("--output", output, "a path other than the scenario file")
     if kind == "pdf":
-        from .report.pdf import find_chromium
+        from .report.pdf import chromium_missing, find_chromium
 
         if find_chromium() is None:
-            raise InputError("--format", "pdf", "html, md, json or xlsx",
-                             "pdf needs Chromium installed (for example `apt-get install chromium`)")
+            raise chromium_missing()
     return kind, target
 
 

@@ -18,11 +18,15 @@ __all__ = [
     "DEFAULT_REPORT_SAMPLES", "DEFAULT_SCENARIO_SAMPLES", "FULL_SERVICE_SHARE", "MAX_ERROR_VALUE_CHARS",
     "MAX_FLEET_UNITS", "MAX_INPUT_MAGNITUDE", "MAX_NAME_CHARS", "MAX_NESTING_DEPTH", "MAX_OPTIONS",
     "MAX_SAMPLES", "MAX_SAMPLE_CELLS", "MAX_TEXT_CHARS", "MAX_YAML_NODES", "MIN_SAMPLES",
+    "SAMPLED_BREAK_EVEN_LEADERS",
     "SCENARIO_SOURCE",
     "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
-    "plural", "tied_shares", "units_text", "whole_units", "whole_units_int",
+    "plural", "tied_shares", "units_text", "whole_units", "whole_units_float", "whole_units_int",
 ]
 
+#: Monte Carlo break-even ranges are sampled for the pairs that include one of this many cheapest options (by the
+#: point run's TCO), so their number grows linearly with the options; ``all_break_evens`` asks for every pair
+SAMPLED_BREAK_EVEN_LEADERS = 3
 #: the source named for a value the scenario file gives
 SCENARIO_SOURCE = "scenario file"
 #: share of the demanded tokens an option must serve to count as serving the workload
@@ -70,6 +74,16 @@ def whole_units(quantity: Any, step: int = 1) -> NDArray[np.int64]:
     if step > 1:
         units = np.ceil(units / step - WHOLE_UNIT_TOL) * step
     return np.maximum(units, 0).astype(np.int64)
+
+
+def whole_units_float(quantity: Any, step: int = 1) -> NDArray[np.float64]:
+    """:func:`whole_units` as floats, computed in place: the same rule for large arrays that stay floats."""
+    units = np.asarray(quantity, dtype=float) - WHOLE_UNIT_TOL
+    np.ceil(units, out=units)
+    if step > 1:
+        units = np.ceil(units / step - WHOLE_UNIT_TOL) * step
+    np.maximum(units, 0.0, out=units)
+    return units
 
 
 def whole_units_int(quantity: float) -> int:

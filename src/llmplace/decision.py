@@ -38,8 +38,10 @@ from .results import (
     serving,
 )
 from .risk import RiskAssessment, assess_risk
+from .risk.switching import strategy_under_uncertainty
 from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse_scenario
 from .site import SiteValues, site_values
+from .strategy import best_strategy
 
 __all__ = ["BreakEven", "CompareResult", "OptionResult", "compare", "resolve_deployments"]
 
@@ -213,11 +215,14 @@ def resolve_deployments(s: Scenario) -> list[Deployment]:
 
 
 def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | None = None, seed: int | None = None,
-            progress: Callable[[int, int], None] | None = None) -> CompareResult:
+            progress: Callable[[int, int], None] | None = None, all_break_evens: bool = False) -> CompareResult:
     """Compare every option of a scenario (a :class:`Scenario`, a parsed document or a file path).
 
     With ``samples`` (or when the scenario holds distributions), Monte Carlo ranges, the probability
     of being cheapest, a tornado and switching thresholds are added; ``seed`` makes them repeatable.
+    Sampled break-even ranges cover the pairs that include one of the few cheapest options
+    (:data:`~llmplace.conventions.SAMPLED_BREAK_EVEN_LEADERS`);
+    ``all_break_evens`` samples every pair (their number grows with the square of the options).
     """
     s = _scenario(scenario)
     n = samples if samples is not None else (s.uncertainty.samples if s.uncertainty.inputs else 0)
@@ -241,9 +246,26 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
                      for k, v in sv.values.items()],
     )
     if n:  # options a hard constraint excludes are simulated but never ranked
-        risk = assess_risk(draft, s, deployments, sv, n, seed_used, progress, set(excluded_options(s, draft)))
-        return _assemble(s, _with_risk(draft, risk), risk.samples)
-    return _assemble(s, draft, None)
+        risk = assess_risk(draft, s, deployments, sv, n, seed_used, progress, set(excluded_options(s, draft)),
+                           all_break_evens)
+        return _with_strategy(_assemble(s, _with_risk(draft, risk), risk.samples), s, deployments, sv, point)
+    return _with_strategy(_assemble(s, draft, None), s, deployments, sv, point)
+
+
+def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deployment], sv: SiteValues,
+                   point: Run) -> CompareResult:
+    """The result with the cheapest two-phase strategy over the options no hard constraint excludes."""
+    eligible = {o.id for o in result.options if o.feasible}
+    single = next(((o.id, o.tco_usd) for o in result.options if o.id == result.cheapest), None)
+    plan = best_strategy(s, deployments, sv, point, eligible, single)
+    if plan is None:
+        return result
+    if result.samples is not None and plan.pays_off:  # where the switch falls, when switching pays at all
+        plan = strategy_under_uncertainty(plan, s, deployments, sv, result.samples,
+                                          [o.id for o in serving(result.options)])
+    out = result.model_copy(update={"strategy": plan})
+    out._samples = result.samples
+    return out
 
 
 def _with_risk(draft: CompareResult, risk: RiskAssessment) -> CompareResult:

@@ -349,9 +349,12 @@ class Rises:
         units above ``base`` (those below it run anyway), (..., months)."""
         if not self.per_month.size:
             return np.zeros(np.shape(self.lo)[:-1])
-        b = np.asarray(base, dtype=float)[..., None]
-        up = np.maximum(fleet(self.hi) - b, 0.0) - np.maximum(fleet(self.lo) - b, 0.0)
-        return np.asarray(np.sum(up * self.per_month, axis=-1), dtype=float)
+        if np.ndim(base) == 0 and float(base) == 0.0:  # fleets are never negative: no base to take off
+            up = fleet(self.hi) - fleet(self.lo)
+        else:
+            b = np.asarray(base, dtype=float)[..., None]
+            up = np.maximum(fleet(self.hi) - b, 0.0) - np.maximum(fleet(self.lo) - b, 0.0)
+        return np.asarray(up @ self.per_month, dtype=float)
 
     def from_idle(self) -> Array:
         """Times each month the load rises from none (an idle period ends), (..., months)."""
@@ -411,8 +414,12 @@ class Load:
     def in_months(self, keep: Array) -> Load:
         """The load in the months where ``keep`` (months,) is true, none in the others."""
         k = np.asarray(keep, dtype=float)
-        return self._part(self.rate * k[..., None], self.peak * k,
-                          self.rises.in_months(k) if self.rises is not None else None)
+        rises = self.rises.in_months(k) if self.rises is not None else None
+        if self.rate_given is None and self.mean is not None:  # keep the shared curve: scale the monthly mean
+            return Load(hours=self.hours, peak=self.peak * k, total_per_output=self.total_per_output,
+                        cached_share=self.cached_share, active=self.active, mean=self.mean * k, rel=self.rel,
+                        rises=rises)
+        return self._part(self.rate * k[..., None], self.peak * k, rises)
 
     @cached_property
     def rate(self) -> Array:

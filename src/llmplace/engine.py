@@ -16,18 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .costs import Flows, flows_for
+from .costs import Flows, flows_for, in_house_fleet
 from .demand import Demand, Load, demand_from_scenario, load_from_demand
 from .finance import cumulative_with_origin
 from .hybrid import BaseSize, HybridSearch, hybrid_at, optimise, plan_of
 from .options import Deployment
 from .results import Assumption, HybridPlan
-from .scenario import Scenario
+from .scenario import InHouseOption, Scenario
 from .site import SiteValues
 
-__all__ = ["OPTIMISE", "Outcome", "Run", "run"]
+__all__ = ["OPTIMISE", "Outcome", "Run", "forecast_fleets", "run"]
 
 Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 OPTIMISE = "optimise"  #: a hybrid's base size chosen by the optimiser (per sample in a sampled run)
 
 
@@ -103,12 +104,25 @@ def _hybrid(d: Deployment, s: Scenario, load: Load, sv: SiteValues, size: BaseSi
     return _per_sample(search, rate, samples)
 
 
+def forecast_fleets(s: Scenario, deployments: list[Deployment], sv: SiteValues) -> dict[str, IntArray]:
+    """Servers in service each month for each feasible in-house option with a fixed fleet or ``planning:
+    forecast``, bought on the forecast (the scenario's point demand and sizing). A reactive plan orders on the
+    demand it observes, so it is not fixed here."""
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    return {d.id: in_house_fleet(d, s, load, sv)[0] for d in deployments
+            if d.infeasible_reason is None and isinstance(d.option, InHouseOption)
+            and (d.option.planning == "forecast" or d.option.servers is not None)}
+
+
 def run(s: Scenario, deployments: list[Deployment], sv: SiteValues,
-        hybrid_units: Mapping[str, BaseSize] | None = None, samples: int | None = None) -> Run:
+        hybrid_units: Mapping[str, BaseSize] | None = None, samples: int | None = None,
+        fleets: Mapping[str, IntArray] | None = None) -> Run:
     """Evaluate every feasible deployment: the point run (``samples=None``) or ``samples`` rows at once.
 
     ``hybrid_units`` fixes a hybrid's base size by id (or :data:`OPTIMISE`); when it is given, hybrids
-    it does not name are left out. Without it every hybrid is optimised.
+    it does not name are left out. Without it every hybrid is optimised. ``fleets`` fixes the servers of
+    in-house options by id (:func:`forecast_fleets`): bought on the forecast, run against the sampled load,
+    the shortfall bought from the option's bridge (or unserved) and idle servers still paid.
     """
     demand = demand_from_scenario(s)
     load = load_from_demand(demand, s.workload.cached_input_share)
@@ -123,5 +137,6 @@ def run(s: Scenario, deployments: list[Deployment], sv: SiteValues,
             size = OPTIMISE if hybrid_units is None else hybrid_units[d.id]
             outcomes[d.id] = _hybrid(d, s, load, sv, size, samples)
         else:
-            outcomes[d.id] = _from_flows(flows_for(d, s, load, sv), rate, samples)
+            fleet = fleets.get(d.id) if fleets is not None else None
+            outcomes[d.id] = _from_flows(flows_for(d, s, load, sv, fleet), rate, samples)
     return Run(demand=demand, load=load, outcomes=outcomes)

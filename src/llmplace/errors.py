@@ -55,6 +55,15 @@ class UnknownNameError(InputError):
         super().__init__(field, value, allowed, detail)
 
 
+class AmbiguousNameError(InputError):
+    """A short name that several catalog rows answer to; ``candidates`` lists their ids."""
+
+    def __init__(self, field: str, value: str, kind: str, candidates: list[str]) -> None:
+        self.candidates = candidates
+        super().__init__(field, value, "one of " + ", ".join(candidates),
+                         f"{value!r} names more than one {kind}; write the one you mean")
+
+
 class InfeasibleError(InputError):
     """An option cannot serve the workload at all (for example the model does not fit)."""
 

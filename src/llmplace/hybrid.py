@@ -90,7 +90,8 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
         if n == "planned":
             bf = in_house_planned(base, s, load, sv, with_residual=True)
         else:
-            bf = in_house_flows(base, s, load, sv, np.full(load.peak.shape, int(n), dtype=np.int64),
+            started = np.maximum.accumulate(load.peak > 0, axis=-1)  # no base before the first month with load
+            bf = in_house_flows(base, s, load, sv, np.where(started, int(n), 0).astype(np.int64),
                                 with_residual=True)
         assert bf.residual is not None
         rest = bf.residual

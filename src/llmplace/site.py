@@ -66,12 +66,15 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
     "discount_rate_pct_per_year": ("discount_rate_pct_per_year", "%/year", "finance"),
     "useful_life_years": ("useful_life_years", "years", "finance"),
     "residual_value_pct": ("residual_value_pct", "% of capex", "finance"),
+    **{f"{k}_price_change_pct_per_year": (f"{k}_price_change_pct_per_year", "%/year", "finance")
+       for k in ("api", "cloud", "hardware")},
 }
 _CATALOG_ONLY = (
     "reserved_1y_discount_pct", "reserved_3y_discount_pct", "spot_interruption_goodput",
     "block_storage_usd_per_gb_month", "egress_usd_per_gb", "procurement_lead_time_weeks", "api_batch_discount_pct",
-    "instance_warmup_minutes_per_start", "cloud_support_pct_first_10k", "cloud_support_pct_10k_to_80k",
-    "cloud_support_pct_80k_to_250k", "cloud_support_pct_above_250k",
+    "instance_warmup_minutes_per_start", "migration_engineering_fte_months", "cutover_parallel_months",
+    "cloud_support_pct_first_10k", "cloud_support_pct_10k_to_80k", "cloud_support_pct_80k_to_250k",
+    "cloud_support_pct_above_250k",
     *(f"resale_pct_at_{age}_months" for age in RESALE_AGES_MONTHS),
 )
 

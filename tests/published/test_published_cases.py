@@ -11,6 +11,8 @@ import pytest
 
 from llmplace import compare, parse_scenario
 
+from ..conftest import FLAT_PRICES
+
 # Zero every running cost the sources leave out; each case then adds back what it counts.
 NO_EXTRAS_SITE = {
     "electricity_usd_per_kwh": 0.0,
@@ -72,7 +74,7 @@ def test_pan_2025_break_even(model, n, price, watts, tps, vs_gpt5, vs_claude):
              "input_usd_per_mtok": 3, "output_usd_per_mtok": 15},
         ],
         "site": {**NO_EXTRAS_SITE, "electricity_usd_per_kwh": 0.15},
-        "finance": {"horizon_months": 84, "discount_rate_pct_per_year": 0, "useful_life_years": 20,
+        "finance": {**FLAT_PRICES, "horizon_months": 84, "discount_rate_pct_per_year": 0, "useful_life_years": 20,
                     "residual_value_pct": 0, "terminal_value": "none"},
     })
     r = compare(s)
@@ -94,7 +96,7 @@ def test_pan_2025_worked_example_monthly_figures():
             {"kind": "api", "id": "gpt5", "input_usd_per_mtok": 1.25, "output_usd_per_mtok": 10},
         ],
         "site": {**NO_EXTRAS_SITE, "electricity_usd_per_kwh": 0.15},
-        "finance": {"horizon_months": 24, "discount_rate_pct_per_year": 0, "useful_life_years": 20,
+        "finance": {**FLAT_PRICES, "horizon_months": 24, "discount_rate_pct_per_year": 0, "useful_life_years": 20,
                     "residual_value_pct": 0, "terminal_value": "none"},
     })
     r = compare(s)
@@ -121,7 +123,7 @@ def test_lenovo_lp2225_break_even_hours():
              "throughput_tokens_per_s": 1000, "staff_fte": 0},
         ],
         "site": dict(NO_EXTRAS_SITE),
-        "finance": {"horizon_months": 24, "hours_per_month": 720, "discount_rate_pct_per_year": 0,
+        "finance": {**FLAT_PRICES, "horizon_months": 24, "hours_per_month": 720, "discount_rate_pct_per_year": 0,
                     "useful_life_years": 5, "residual_value_pct": 0, "terminal_value": "none"},
     })
     r = compare(s)
@@ -145,7 +147,7 @@ def _configiq(tokens_per_month: float):
             {"kind": "api", "id": "hosted", "input_usd_per_mtok": 1, "output_usd_per_mtok": 3},
         ],
         "site": dict(NO_EXTRAS_SITE),
-        "finance": {"horizon_months": 60, "useful_life_years": 5, "residual_value_pct": 0,
+        "finance": {**FLAT_PRICES, "horizon_months": 60, "useful_life_years": 5, "residual_value_pct": 0,
                     "discount_rate_pct_per_year": 0},
     }))
 

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError, LlmplaceError, UnknownNameError
+from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
 
 __all__ = [
@@ -68,17 +68,32 @@ def normalize(name: str) -> str:
 
 
 class Table(Generic[T]):
-    """An immutable catalog table with case-insensitive id/alias lookup and near-match suggestions."""
+    """An immutable catalog table with case-insensitive id/alias lookup and near-match suggestions.
+
+    An alias that several rows declare (``llama-70b`` on every Llama 70B) is ambiguous: it resolves to
+    none of them, and :meth:`get` raises :class:`AmbiguousNameError` listing the candidates. An id is
+    never ambiguous.
+    """
 
     def __init__(self, kind: str, rows: Iterable[T], keys: Iterable[tuple[str, T]] | None = None) -> None:
         self.kind = kind
         self.rows: tuple[T, ...] = tuple(rows)
         self._index: dict[str, T] = {}
+        self._ambiguous: dict[str, list[str]] = {}
+        ids = {normalize(r.id) for r in self.rows}  # type: ignore[attr-defined]
         pairs = keys if keys is not None else self._default_keys()
         for key, row in pairs:
             k = normalize(key)
-            if k and k not in self._index:
+            if not k:
+                continue
+            held = self._index.get(k)
+            if held is None and k not in self._ambiguous:
                 self._index[k] = row
+            elif held is not None and held is not row and k not in ids:
+                self._ambiguous[k] = [held.id, row.id]  # type: ignore[attr-defined]
+                del self._index[k]
+            elif k in self._ambiguous and row.id not in self._ambiguous[k]:  # type: ignore[attr-defined]
+                self._ambiguous[k].append(row.id)  # type: ignore[attr-defined]
 
     def _default_keys(self) -> Iterator[tuple[str, T]]:
         for row in self.rows:  # ids first so an alias never shadows an id
@@ -96,10 +111,18 @@ class Table(Generic[T]):
     def find(self, name: str) -> T | None:
         return self._index.get(normalize(name))
 
+    def candidates(self, name: str) -> list[str]:
+        """Ids an ambiguous ``name`` could mean; empty when it is unambiguous or unknown."""
+        return list(self._ambiguous.get(normalize(name), ()))
+
     def get(self, name: str, field: str | None = None) -> T:
         row = self.find(name)
         if row is None:
-            raise UnknownNameError(field or self.kind.rstrip("s"), name, self.kind.rstrip("s"), self.suggest(name))
+            kind = self.kind.rstrip("s")
+            many = self.candidates(name)
+            if many:
+                raise AmbiguousNameError(field or kind, name, kind, many)
+            raise UnknownNameError(field or kind, name, kind, self.suggest(name))
         return row
 
     def suggest(self, name: str, n: int = 3) -> list[str]:

@@ -7,8 +7,9 @@ become ``None``. Every row carries ``as_of`` and ``source``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class CatalogRow(BaseModel):
@@ -37,7 +38,7 @@ class GpuSpec(CatalogRow):
 
     name: str
     vendor: str
-    family: str = Field(description="architecture family: ampere, ada, hopper, blackwell, cdna3")
+    family: str = Field(description="ampere, ada, hopper, blackwell, cdna3, cdna4, tpu, neuron or gaudi")
     form_factor: str | None = None
     memory_gb: float = Field(gt=0)
     memory_bandwidth_tbps: float = Field(gt=0)
@@ -46,8 +47,21 @@ class GpuSpec(CatalogRow):
     int8_dense_tops: float | None = None
     fp4_dense_tflops: float | None = None
     tdp_w: float | None = None
-    interconnect: str = Field(description="nvlink, pcie or xgmi")
+    interconnect: str = Field(description="nvlink, pcie, xgmi, ici (TPU), neuronlink (AWS) or roce (Gaudi)")
     interconnect_gb_per_s: float | None = Field(default=None, description="per-GPU bidirectional GB/s")
+    scale_up_domain_gpus: int | None = Field(
+        default=None, gt=0,
+        description="accelerators one high-bandwidth domain joins (8 in an HGX board, 72 in an NVL72 rack)")
+    engines: tuple[str, ...] = Field(default=(), description="serving engines that run on this accelerator")
+
+    @field_validator("engines", mode="before")
+    @classmethod
+    def _split_engines(cls, v: object) -> object:
+        if v is None:
+            return ()
+        if isinstance(v, str):
+            return tuple(a.strip() for a in v.split(";") if a.strip())
+        return v
 
 
 class ModelSpec(CatalogRow):
@@ -74,10 +88,30 @@ class ModelSpec(CatalogRow):
     rope_head_dim: int | None = None
     tied_embeddings: bool = False
     context_length: int = Field(gt=0)
+    kind: Literal["llm", "embedding", "reranker"] = Field(
+        "llm", description="llm generates tokens; embedding and reranker models only read them (no decode)")
+    sliding_window: int | None = Field(None, gt=0, description="tokens a sliding-window layer attends to")
+    sliding_window_layers: int = Field(0, ge=0, description="layers whose attention (and KV cache) is the window")
+    linear_attention_layers: int = Field(
+        0, ge=0, description="layers with a fixed-size recurrent state instead of a KV cache (linear attention, SSM)")
+    mtp_layers: int = Field(0, ge=0, description="multi-token-prediction heads shipped with the weights")
+
+    @model_validator(mode="after")
+    def _layer_counts(self) -> ModelSpec:
+        if self.sliding_window_layers + self.linear_attention_layers > self.layers:
+            raise ValueError(f"sliding_window_layers + linear_attention_layers exceed layers ({self.layers})")
+        if self.sliding_window_layers and self.sliding_window is None:
+            raise ValueError("sliding_window_layers needs sliding_window")
+        return self
 
     @property
     def is_moe(self) -> bool:
         return self.experts > 1
+
+    @property
+    def full_attention_layers(self) -> int:
+        """Layers whose KV cache grows with the whole context (neither windowed nor linear)."""
+        return self.layers - self.sliding_window_layers - self.linear_attention_layers
 
 
 class ServerSpec(CatalogRow):

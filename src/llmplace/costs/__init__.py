@@ -20,29 +20,35 @@ Owned servers serve from their first delivery; before it an in-house option's br
 
 from __future__ import annotations
 
+import numpy as np
+from numpy.typing import NDArray
+
 from ..demand import Load
 from ..options import Deployment
 from ..scenario import CloudOption, InHouseOption, Scenario
 from ..site import SiteValues
 from .api import api_flows
-from .bridge import BRIDGE_ROW, in_house_bridged
+from .bridge import BRIDGE_ROW, SHORTFALL_ROW, in_house_bridged
 from .cloud import cloud_flows, cloud_price_per_hour
 from .flows import CAPEX_CATEGORIES, COMMITMENT_REMAINING, Flows, add, as_float_list, cash_view_text, lead_months, trend
 from .in_house import in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 from .lines import with_tax_shield
 
 __all__ = [
-    "BRIDGE_ROW", "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "Flows", "add", "api_flows", "as_float_list",
-    "cash_view_text", "cloud_flows", "cloud_price_per_hour",
+    "BRIDGE_ROW", "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "SHORTFALL_ROW", "Flows", "add", "api_flows",
+    "as_float_list", "cash_view_text", "cloud_flows", "cloud_price_per_hour",
     "flows_for", "in_house_bridged", "in_house_fleet", "in_house_flows", "in_house_planned", "lead_months", "lead_time",
     "planned_fleet", "trend", "with_tax_shield",
 ]
 
+IntArray = NDArray[np.int64]
 
-def flows_for(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> Flows:
-    """Monthly flows of one resolved, feasible deployment serving ``load`` on its own."""
+
+def flows_for(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray | None = None) -> Flows:
+    """Monthly flows of one resolved, feasible deployment serving ``load`` on its own (an in-house option on
+    ``fleet`` when given: servers in service each month, bought on the forecast)."""
     if isinstance(d.option, InHouseOption):
-        return with_tax_shield(in_house_bridged(d, s, load, sv), s, sv)
+        return with_tax_shield(in_house_bridged(d, s, load, sv, fleet), s, sv)
     if isinstance(d.option, CloudOption):
         return with_tax_shield(cloud_flows(d, s, load, sv), s, sv)
     return with_tax_shield(api_flows(d, s, load, sv), s, sv)

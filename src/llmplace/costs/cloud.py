@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..conventions import SCENARIO_SOURCE
+from ..conventions import SCENARIO_SOURCE, whole_units_float
 from ..demand import Load
 from ..options import Deployment
 from ..results import Assumption
@@ -86,10 +86,13 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, st
         per_inst_b = per_inst[..., None] if np.ndim(per_inst) else per_inst
         tu: Any = opt.target_utilisation
         util_b = tu if np.ndim(tu) == 0 else tu[..., None]
-        per_bin = np.maximum(_need(load.rate, per_inst_b, util_b, step), np.where(load.active, opt.min_instances, 0))
+        # no bin exceeds the month's peak, whose fleet was checked in range: whole units as floats, in place
+        per_bin = whole_units_float(load.rate / (per_inst_b * util_b), step)
+        if opt.min_instances:
+            np.maximum(per_bin, np.where(load.active, float(opt.min_instances), 0.0), out=per_bin)
         per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
-        inst_hours = np.sum(per_bin * hours, axis=-1)
-        fleet = np.max(per_bin, axis=-1)
+        inst_hours = np.einsum("...b,...b->...", per_bin, np.broadcast_to(hours, per_bin.shape))
+        fleet = np.max(per_bin, axis=-1).astype(np.int64)
 
         def above_hours(base: Any) -> Any:
             return np.sum(np.maximum(per_bin - np.asarray(base)[..., None], 0) * hours, axis=-1)
@@ -152,7 +155,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     horizon = load.rate.shape[-2]
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
-    trend_c = trend(s.finance.cloud_price_change_pct_per_year, horizon)
+    trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
     price, src = cloud_price_per_hour(d, sv, option=opt)
     noted = [Assumption(name=f"instance price ({opt.plan.replace('_', ' ')})", value=round(float(price), 4),
                         unit="USD/h", source=src, as_of=d.cloud.as_of)] if note and np.ndim(price) == 0 else []
@@ -217,9 +220,13 @@ def _starts(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray) ->
     tu: Any = opt.target_utilisation
     util_b = tu if np.ndim(tu) == 0 else tu[..., None]
 
-    def fleet(rate: Array) -> Array:
-        need = _need(rate, per_b, util_b, opt.scale_step_instances)
-        return np.maximum(need, np.where(rate > 0, opt.min_instances, 0)).astype(float)
+    per_unit = per_b * util_b
+
+    def fleet(rate: Array) -> Array:  # a rise never exceeds the month's peak, whose fleet was checked in range
+        need = whole_units_float(rate / per_unit, opt.scale_step_instances)
+        if opt.min_instances:
+            np.maximum(need, np.where(rate > 0, float(opt.min_instances), 0.0), out=need)
+        return need
 
     return lambda base: rises.starts(fleet, base)
 

@@ -55,8 +55,9 @@ def planned_fleet(need: IntArray, need_with_headroom: IntArray, planning: str, l
     the horizon are left out. Arrays may carry a leading sample axis; months are the last axis.
     """
     horizon = need.shape[-1]
-    if planning == "forecast":
-        fleet = np.maximum.accumulate(np.maximum(need, 1), axis=-1).astype(np.int64)
+    if planning == "forecast":  # at least one server from the first month with load (none before it)
+        started = np.maximum.accumulate(need > 0, axis=-1)
+        fleet = np.maximum.accumulate(np.where(started, np.maximum(need, 1), 0), axis=-1).astype(np.int64)
         fleet[..., :lead] = 0
         return fleet
     fleet = np.zeros(need.shape, dtype=np.int64)
@@ -141,7 +142,7 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
     assert isinstance(opt, InHouseOption) and srv is not None
     horizon = owned.shape[-1]
     life_m = float(sv["useful_life_years"]) * 12.0
-    hw = trend(fin.hardware_price_change_pct_per_year, horizon)
+    hw = trend(sv["hardware_price_change_pct_per_year"], horizon)
     residual_pct = sv["residual_value_pct"] / 100.0
     setup = setup_per_server(srv.max_power_kw, sv)
     network_share = sv["network_storage_pct_of_server_price"] / 100.0
@@ -240,14 +241,15 @@ def _powered_hours(opt: InHouseOption, load: Load, sv: SiteValues) -> Array:
 
 
 def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray,
-                   with_residual: bool = False) -> Flows:
+                   with_residual: bool = False, residual: bool = True) -> Flows:
     """Flows of an owned fleet (``fleet[..., m]`` serving servers) that serves ``load`` as far as it can.
 
     No server serves before the first delivery (month ``lead + 1``, see :func:`lead_time`): the fleet is
     empty until then.
     With ``with_residual`` (the base of a hybrid) the fleet carries at most ``target_utilisation`` of its
     capacity, as the pure option plans it, and the load above that is returned as ``Flows.residual`` for
-    the overflow. A pure fleet that falls short carries up to its full capacity and reports the rest unserved.
+    the overflow (``residual=False``: capped the same way, without building the load above the cap).
+    A pure fleet that falls short carries up to its full capacity and reports the rest unserved.
     """
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.server is not None and d.capacity is not None
@@ -282,7 +284,7 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         upfront_usd=own["capex"][..., 0] + own["network_storage"][..., 0] + own["setup"][..., 0],
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=np.maximum(load.output_tokens - served_out, 0.0) * load.total_per_output,
-        utilisation=util, purchases=orders, residual=load.above(carried) if with_residual else None,
+        utilisation=util, purchases=orders, residual=load.above(carried) if with_residual and residual else None,
         staff_fte=team.fte(), staff=team, after_horizon=after if owed else None, first_service=lead,
         assumptions=[*_cash_view_rows(s, sv, after, opt.acquisition == "lease"),
                      staff_note("in_house", sv, opt.staff_fte),
@@ -340,13 +342,24 @@ def in_house_fleet(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tu
     return planned_fleet(need, headroom, opt.planning, lead), need, weeks, lead
 
 
-def in_house_planned(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_residual: bool = False) -> Flows:
+def in_house_planned(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_residual: bool = False,
+                     residual: bool = True, fleet: IntArray | None = None) -> Flows:
     """Flows of the fleet the option's own procurement plan puts in service (notes where it falls short after the
-    first delivery, and when the first servers serve)."""
+    first delivery, and when the first servers serve); ``with_residual`` and ``residual`` as in
+    :func:`in_house_flows`.
+
+    ``fleet`` (servers in service each month) replaces the plan: the fleet bought on the forecast, run against a
+    sampled ``load`` that may need more (a shortfall) or less (idle servers, still paid).
+    """
     opt = d.option
     assert isinstance(opt, InHouseOption)
-    fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
-    f = in_house_flows(d, s, load, sv, fleet, with_residual)
+    if fleet is None:
+        fleet, need, weeks, lead = in_house_fleet(d, s, load, sv)
+    else:
+        assert d.capacity is not None
+        need = _need(load.peak, d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s, opt.target_utilisation)
+        weeks, lead, _ = lead_time(opt, sv)
+    f = in_house_flows(d, s, load, sv, fleet, with_residual, residual)
     short = (need > fleet)[..., lead:]
     if need.ndim == 1 and np.any(short):
         first = int(np.argmax(short)) + lead + 1

@@ -15,7 +15,9 @@ Expected downtime is ``U x 8,760`` hours a year.
   link, so the link sits inside each site's figure.
 * Cloud: the provider's published SLA. Several regions count as independent copies when each
   region's share of the instances carries the peak alone; a region (or a one-region fleet) counts
-  as multi-zone when its instances survive the loss of one zone, else as single-zone.
+  as multi-zone when its instances survive the loss of one zone, else as single-zone. Spot instances
+  add, in series, the reclaims the SLA does not cover: the published interruption-frequency band of
+  their GPU and the hours to replacement capacity.
 * Managed API: the provider's availability (its own row, else the default row).
 
 * Hybrid: the overflow (elastic cloud or API) absorbs the load while the base is down, so both
@@ -48,6 +50,7 @@ __all__ = [
     "option_availability",
     "parallel",
     "series",
+    "spot_row",
     "unavailability",
 ]
 
@@ -230,7 +233,34 @@ def _fix(need: int, zones: int) -> int:
     return next(k for k in range(need, need * zones + zones + 2) if _survives_zone_loss(k, need, zones))
 
 
+def spot_row(gpu: str | None) -> data.AvailabilityRow:
+    """The spot-interruption row for a GPU (``cloud_spot:<gpu>``), else the default ``cloud_spot`` row."""
+    try:
+        return data.availability_row(f"cloud_spot:{gpu}")
+    except LlmplaceError:
+        return data.availability_row("cloud_spot")
+
+
 def _cloud(f: OptionFacts, settings: Any) -> _Core:
+    """The provider's SLA figure (:func:`_cloud_sla`); spot instances add their reclaims in series.
+
+    The SLA does not cover a spot instance the provider takes back. Its interruption rate (the band of the
+    provider's published frequency of interruption, a share of instances reclaimed a month, times 12) and the
+    time to get replacement capacity and reload the model give a steady-state unavailability. Reclaims hit a
+    fleet together (the capacity is wanted elsewhere), so the figure applies to the fleet, not per instance.
+    """
+    core = _cloud_sla(f, settings)
+    if f.plan != "spot":
+        return core
+    row = spot_row(f.gpu)
+    u = row.unavailability
+    basis = (f"spot reclaims: {row.failures_per_year:g} a year {row.unit}, {row.mttr_hours:g} h to "
+             "replacement capacity and a reloaded model; reclaims taken as hitting the whole fleet at once")
+    comp = _component("spot interruptions", u, basis, row.ref())
+    return _Core(series([core.u, u]), [*core.components, comp], core.notes, core.shared_link)
+
+
+def _cloud_sla(f: OptionFacts, settings: Any) -> _Core:
     """Cloud SLA figure by how the fleet is spread over zones and regions.
 
     Several regions count as independent copies only when each region's share of the instances

@@ -25,7 +25,7 @@ from .weights import TIE_DIGITS, ranking, tiebreak_keys, weighted_totals
 __all__ = ["beyond", "tco_threshold", "would_change"]
 
 _COST_CRITERIA = ("initial_cost", "total_cost")
-QUOTE_DIGITS = 4  #: significant digits of a quoted weight threshold, rounded past it
+QUOTE_DIGITS = 3  #: significant digits of a quoted weight threshold (a figure people read), rounded past it
 
 
 def _pct(x: float) -> str:
@@ -117,7 +117,7 @@ def _weight_move(
         rule = "lower TCO" if tb[new][0] < tb[w][0] else "the same TCO, listed first"
         then = f"{new} would tie {w} and win the tie-break ({rule})"
     else:
-        then = f"{new} would win (the two tie at {t:.6g} points)"
+        then = f"{new} would win (the two tie at about {t:.1f} points)" if t >= 1 else f"{new} would win"
     label = data.CRITERION_LABELS.get(s.criterion, s.criterion)
     return (
         f"the weight of {label} {'rose' if up else 'fell'} from {s.points:g} to {quoted:g} points (others fixed): "

@@ -216,7 +216,7 @@ def as_lines(result: Any) -> list[str]:
     rec = getattr(result, "recommendation", None)
     if rec is None:
         return []
-    out = [f"Recommendation: {rec.summary}"]
+    out = [rec.summary]  # 'Recommended: ...' (or why none is), said once
     for title, items in (
         ("Why", rec.reasons),
         ("Risks", rec.risks),

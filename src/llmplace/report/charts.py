@@ -47,7 +47,8 @@ Builder = Callable[[CompareResult, ReportContent], go.Figure | None]
 # (id, section, title, caption, builder) of every chart, in report order
 CHARTS: list[tuple[str, str, str, str, Builder]] = [
     ("tco", "summary", "Total cost over the horizon, by category",
-     "Cash view; owned hardware credited at its book value at the end. The black tick is the total.", tco_chart),
+     "Cash view: money paid over the horizon by category (credits, where the conventions grant any, below "
+     "zero). The black tick is the total.", tco_chart),
     ("cumulative", "cost", "Cumulative cost over time",
      "Cash view, from t = 0 (upfront) to the end of the horizon. Diamonds mark break-even months.",
      cumulative_chart),

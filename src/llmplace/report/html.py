@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from .charts import Chart
-from .formatting import fmt_number
-from .model import ReportContent, Section, Staleness
+from .formatting import fmt_number, fmt_usd
+from .model import KpiTile, ReportContent, Section, Staleness
 from .tables import (
     Table,
     assumptions_table,
@@ -66,6 +66,17 @@ td:first-child { min-width: 150px; }
 table.sizing td:not(:first-child), table.sizing th:not(:first-child) { text-align: right; }
 td.src a { color: var(--muted); }
 .small { font-size: 12px; }
+.board .headline { font-size: 22px; margin-top: 6px; }
+.tiles { display: flex; gap: 12px; flex-wrap: wrap; margin: 8px 0 4px; }
+.tile { flex: 1 1 220px; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
+.tile.rec { border: 2px solid var(--accent); background: var(--ok-bg); }
+.tile .role { margin: 0; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
+.tile .name { margin: 2px 0 6px; font-weight: 600; }
+.tile dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; margin: 0; font-size: 13px; }
+.tile dt { color: var(--muted); }
+.tile dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; font-weight: 600; }
+.tile .be { margin: 6px 0 0; font-size: 12px; color: var(--muted); }
+ol.reasons { margin: 4px 0 8px; padding-left: 22px; }
 details { margin: 10px 0; }
 summary { cursor: pointer; }
 footer { margin-top: 36px; color: var(--muted); font-size: 12px; border-top: 1px solid var(--line);
@@ -81,7 +92,12 @@ footer { margin-top: 36px; color: var(--muted); font-size: 12px; border-top: 1px
   .wide { overflow: visible; }
   tr, figure { break-inside: avoid; page-break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
-  .summary, .warning, th, tr.best td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .board { break-after: page; page-break-after: always; }
+  .board .chart { max-height: 330px; }
+  .tile, .reasons li { break-inside: avoid; page-break-inside: avoid; }
+  .summary, .warning, th, tr.best td, .tile.rec { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  details::details-content { content-visibility: visible; display: contents; }
+  details > summary { list-style: none; }
 }
 """
 
@@ -100,7 +116,10 @@ DRAW = """
     document.body.setAttribute("data-charts-error", String(e));
   });
   function resize() { nodes.forEach(function (div) { Plotly.Plots.resize(div); }); }
-  window.addEventListener("beforeprint", resize);
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
+    resize();
+  });
   window.addEventListener("afterprint", resize);
 })();
 """
@@ -206,15 +225,44 @@ def _stale_block(st: Staleness, brief: bool) -> str:
     )
 
 
+def _tile(t: KpiTile, horizon: str) -> str:
+    """One option's key figures; the recommended option's tile is marked."""
+    cls = "tile rec" if "recommended" in t.roles else "tile"
+    score = f"{t.score:.1f} / 10" if t.score is not None else "-"
+    month = f"month {t.break_even_month:.0f}" if t.break_even_month is not None else "none"
+    rows = [("Upfront", fmt_usd(t.upfront_usd)), (f"TCO ({horizon})", fmt_usd(t.tco_usd)),
+            ("Per million tokens", fmt_usd(t.usd_per_mtok)), ("Break-even", month), ("Units", t.units),
+            ("Score", score)]
+    cells = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows)
+    return (f'<div class="{cls}"><p class="role">{_e(", ".join(t.roles))}</p><p class="name">{_e(t.label)}</p>'
+            f'<dl>{cells}</dl><p class="be">{_e(t.break_even)}</p></div>')
+
+
+def _board(c: ReportContent, charts: list[Chart]) -> str:
+    """The one-page part: headline, key figures, three reasons, one chart, the dates of the data."""
+    s = c.summary
+    horizon = f"{s.horizon_months} months"
+    parts = [f'<div class="board"><p class="headline">{_e(s.headline)}</p>']
+    if s.tiles:
+        parts.append('<div class="tiles">' + "".join(_tile(t, horizon) for t in s.tiles) + "</div>")
+    if s.key_reasons:
+        parts.append('<h3>Why</h3><ol class="reasons">' + "".join(f"<li>{_e(r)}</li>" for r in s.key_reasons)
+                     + "</ol>")
+    parts.append(_charts(charts, "summary"))
+    if s.data_dates is not None:
+        parts.append(f'<p class="small">{_e(s.data_dates.text)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def _summary(c: ReportContent, charts: list[Chart]) -> str:
     s = c.summary
-    parts = [f'<div class="summary"><p class="headline">{_e(s.headline)}</p>']
+    parts = [_board(c, charts), '<div class="summary"><h3>In detail</h3>']
     parts += [f"<p>{_e(p)}</p>" for p in s.paragraphs]
     parts += [f"<h3>{title}</h3><ul>" + "".join(f"<li>{_e(x)}</li>" for x in items) + "</ul>"
               for _, title, items in s.lists() if items]
     parts.append("</div>")
     parts.append(_stale_block(c.staleness, brief=True))
-    parts.append(_charts(charts, "summary"))
     parts.append(_titled(options_table(c)))
     return "".join(parts)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .board import TILE_COLUMNS, tile_cells
 from .formatting import fmt_number
 from .model import ReportContent, Section, Staleness
 from .tables import (
@@ -80,8 +81,15 @@ def _summary(c: ReportContent) -> list[str]:
         f"Decision report{src}; generated {c.generated_on} by {c.generator}. {_e(c.conventions)}.\n",
         "## Executive summary\n",
         f"**{_c(s.headline)}**\n",
-        *[_e(p) + "\n" for p in s.paragraphs],
     ]
+    if s.tiles:
+        out.append(_table(Table(title="Key figures", columns=TILE_COLUMNS, rows=[tile_cells(t) for t in s.tiles],
+                                numeric=frozenset({2, 3, 4}))))
+    if s.key_reasons:
+        out.append("### Why\n\n" + "\n".join(f"{i}. {_c(r)}" for i, r in enumerate(s.key_reasons, 1)) + "\n")
+    if s.data_dates is not None:
+        out.append(_e(s.data_dates.text) + "\n")
+    out += ["### In detail\n", *[_e(p) + "\n" for p in s.paragraphs]]
     out += [f"### {title}\n\n" + "\n".join(f"- {_c(x)}" for x in items) + "\n"
             for _, title, items in s.lists() if items]
     st = c.staleness

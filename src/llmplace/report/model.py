@@ -24,7 +24,9 @@ __all__ = [
     "CriteriaData",
     "CriteriaOption",
     "Cumulative",
+    "DataDates",
     "DemandFigures",
+    "KpiTile",
     "OptionRow",
     "ReportContent",
     "Section",
@@ -61,6 +63,33 @@ class Section(BaseModel, Generic[DataT]):
 # ---------------------------------------------------------------- summary and costs
 
 
+class KpiTile(BaseModel):
+    """Key figures of one option on the summary page: the recommended, the cheapest or the runner-up."""
+
+    id: str
+    label: str
+    roles: list[str] = Field(description="'recommended', 'cheapest' (eligible, lowest TCO), 'runner-up'")
+    upfront_usd: float
+    tco_usd: float
+    usd_per_mtok: float | None
+    units: str = Field(description="servers or instances at peak, or 'per token'")
+    score: float | None = Field(description="weighted score, 0 to 10; None when no criteria were weighed")
+    break_even_month: float | None = Field(description="month the cumulative costs cross (cash view)")
+    break_even_with: str | None = Field(description="the option compared with: the recommended one, or for "
+                                                    "the recommended one the cheapest (else the runner-up)")
+    break_even: str
+
+
+class DataDates(BaseModel):
+    """The span of dates of the catalog data and defaults the result used."""
+
+    first: str | None = Field(description="oldest, ISO date (a month or year stands for its last day)")
+    last: str | None
+    dated: int
+    stale: int
+    text: str
+
+
 class Summary(_Doc):
     """The executive summary: the headline, paragraphs with the figures, and the recommendation's lists."""
 
@@ -75,6 +104,10 @@ class Summary(_Doc):
     risks: list[str] = Field(default_factory=list)
     what_would_change: list[str] = Field(default_factory=list)
     plan: list[str] = Field(default_factory=list)
+    horizon_months: int | None = None
+    tiles: list[KpiTile] = Field(default_factory=list)
+    key_reasons: list[str] = Field(default_factory=list, description="three reasons in plain words")
+    data_dates: DataDates | None = None
 
     def lists(self) -> list[tuple[str, str, list[str]]]:
         """(field name, heading, items) of the recommendation's lists, in the order the report shows them."""
@@ -99,6 +132,7 @@ class OptionRow(BaseModel):
     amortised_tco_usd: float | None
     capacity_from: str | None
     cheapest: bool
+    recommended: bool = False
 
 
 class BreakEvenRow(BaseModel):

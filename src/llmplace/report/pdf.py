@@ -1,15 +1,24 @@
-"""Print the HTML report to PDF with a locally installed headless Chromium (never downloaded)."""
+"""Print the HTML report to PDF with a locally installed headless Chromium (never downloaded).
+
+The browser is run directly (``chromium --headless --print-to-pdf``), so no Python package beyond
+the standard library is needed: ``pip install .`` plus a system Chromium is enough. The page is
+loaded from a temporary file with every request off the machine refused; collapsed sections
+(``<details>``) are opened in the printed copy. The temporary page and browser profile are removed
+on every way out, and the browser's whole process group is ended with it.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 import tempfile
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, LlmplaceError
 
-__all__ = ["CHROMIUM_ARGS", "find_chromium", "html_to_pdf"]
+__all__ = ["CHROMIUM_ARGS", "PDF_TIMEOUT_S", "chromium_missing", "find_chromium", "html_to_pdf", "print_copy"]
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -29,7 +38,11 @@ CHROMIUM_ARGS = [
     "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication",
     "--metrics-recording-only",
 ]
+# printing: no date/URL header or footer; scripts (the charts) get this much virtual time before the print
+_PRINT_ARGS = ["--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=30000"]
+PDF_TIMEOUT_S = 120.0
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+_FOLDED = "<details><summary>"  # how html.py writes a collapsed section (plotly.js holds no such text)
 
 
 def find_chromium() -> str | None:
@@ -44,53 +57,52 @@ def find_chromium() -> str | None:
     return None
 
 
-def html_to_pdf(html_text: str, timeout_s: float = 60.0) -> bytes:
+def chromium_missing() -> InputError:
+    """The one-line error when no browser can print the PDF: what is missing and what to do."""
+    where = os.environ.get("LLMPLACE_CHROMIUM")
+    looked = f"LLMPLACE_CHROMIUM={where} is not a file" if where else "no chromium or google-chrome on PATH"
+    return InputError("--format", "pdf", "html, md, json or xlsx; pdf once Chromium is installed",
+                      f"{looked}: install it, for example `apt-get install chromium`, "
+                      "or set LLMPLACE_CHROMIUM to its path")
+
+
+def print_copy(html_text: str) -> str:
+    """The page as it is printed: every collapsed section (``<details>``) open."""
+    return html_text.replace(_FOLDED, "<details open><summary>")
+
+
+def _run(cmd: list[str], timeout_s: float) -> subprocess.CompletedProcess[bytes]:
+    """Run the browser in its own process group; end the whole group on a timeout, Ctrl-C or SIGTERM."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except BaseException:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def html_to_pdf(html_text: str, timeout_s: float = PDF_TIMEOUT_S) -> bytes:
     """Load the page from a temporary file (offline: requests off the machine are refused); print it."""
     exe = find_chromium()
     if exe is None:
-        raise InputError(
-            "--format",
-            "pdf",
-            "html, md, json or xlsx",
-            "pdf needs Chromium installed (for example `apt-get install chromium`)",
-        )
-    try:
-        from playwright.sync_api import Route, sync_playwright
-    except ImportError:
-        raise InputError(
-            "--format",
-            "pdf",
-            "html, md, json or xlsx",
-            "pdf needs the playwright Python package (`pip install playwright`)",
-        ) from None
-
-    def _offline(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("file:", "data:", "about:", "blob:")):
-            route.continue_()
-        else:
-            route.abort()
-
+        raise chromium_missing()
     with tempfile.TemporaryDirectory(prefix="llmplace-pdf-") as tmp:
         page_path = Path(tmp) / "report.html"
-        page_path.write_text(html_text, encoding="utf-8")
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1000, "height": 1400})
-                page.route("**/*", _offline)
-                page.goto(page_path.as_uri(), wait_until="load", timeout=timeout_s * 1000)
-                page.wait_for_function(
-                    "document.body.hasAttribute('data-charts-drawn')"
-                    " || document.body.hasAttribute('data-charts-error')",
-                    timeout=timeout_s * 1000,
-                )
-                page.emulate_media(media="print")
-                return page.pdf(
-                    format="A4",
-                    print_background=True,
-                    scale=0.72,
-                    margin={"top": "12mm", "bottom": "12mm", "left": "10mm", "right": "10mm"},
-                )
-            finally:
-                browser.close()
+        pdf_path = Path(tmp) / "report.pdf"
+        page_path.write_text(print_copy(html_text), encoding="utf-8")
+        cmd = [exe, *CHROMIUM_ARGS, *_PRINT_ARGS, f"--user-data-dir={Path(tmp) / 'profile'}",
+               f"--print-to-pdf={pdf_path}", page_path.as_uri()]
+        try:
+            done = _run(cmd, timeout_s)
+        except subprocess.TimeoutExpired:
+            raise LlmplaceError(f"Chromium did not print the PDF within {timeout_s:g} s") from None
+        if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
+            last = (done.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+            raise LlmplaceError(f"Chromium ({exe}) wrote no PDF (exit status {done.returncode}): {last[:300]}")
+        return pdf_path.read_bytes()

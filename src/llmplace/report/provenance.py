@@ -14,7 +14,7 @@ from ..conventions import STALE_AFTER_DAYS
 from ..results import CompareResult
 from .model import AssumptionRow, CatalogRowUse, StaleItem, Staleness
 
-__all__ = ["STALE_AFTER_DAYS", "assumption_rows", "catalog_rows", "parse_as_of", "staleness"]
+__all__ = ["STALE_AFTER_DAYS", "assumption_rows", "catalog_rows", "dated_items", "parse_as_of", "staleness"]
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 _NAMED = re.compile(
@@ -76,7 +76,7 @@ def catalog_rows(result: CompareResult) -> list[CatalogRowUse]:
     return list(seen.values())
 
 
-def _dated_items(result: CompareResult) -> list[StaleItem]:
+def dated_items(result: CompareResult) -> list[StaleItem]:
     """Everything with a date to check: catalog rows, site defaults, criteria data and options' own catalog values."""
     items = [StaleItem(item=f"{r.catalog}: {r.id}", as_of=r.as_of, used_by=r.used_by)
              for r in catalog_rows(result) if r.catalog != "scenario"]
@@ -104,7 +104,7 @@ def staleness(result: CompareResult, today: dt.date, max_age_days: int = STALE_A
     """
     stale: list[StaleItem] = []
     undated: list[StaleItem] = []
-    for it in _dated_items(result):
+    for it in dated_items(result):
         d = parse_as_of(it.as_of)
         if d is None:
             undated.append(it)

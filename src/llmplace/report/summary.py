@@ -6,9 +6,12 @@ option and the next one.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
+from ..conventions import STALE_AFTER_DAYS
 from ..results import CompareResult, OptionResult, Recommendation
+from .board import data_dates, key_reasons, kpi_tiles, plain_reason
 from .formatting import fmt_usd, short_label
 from .model import BreakEvenRow, Summary
 
@@ -37,15 +40,29 @@ class _Said:
                        what_would_change=self.what_would_change, plan=self.plan)
 
 
-def _said(rec: Recommendation | None, labels: dict[str, str]) -> _Said:
+def _lead(result: CompareResult, rec: Recommendation) -> str | None:
+    """The score of the recommended option and of the runner-up, by label (the one 'Recommended' is the headline)."""
+    w, r = result.find(rec.option), result.find(rec.runner_up)
+    if w is None or w.criteria is None or w.criteria.weighted_total is None or result.weights is None:
+        return None
+    profile = result.weights.profile.replace("_", " ")
+    out = f"It scores {w.criteria.weighted_total:.1f} of 10 on cost and the criteria beyond cost ({profile} weights)"
+    if r is not None and r.criteria is not None and r.criteria.weighted_total is not None:
+        return out + f"; the runner-up, {_name(r)}, scores {r.criteria.weighted_total:.1f}."
+    return out + "; it is the only eligible option."
+
+
+def _said(result: CompareResult, labels: dict[str, str]) -> _Said:
+    rec = result.recommendation
     if rec is None:
         return _Said()
-    said = _Said(option=rec.option, lead=rec.summary or None, reasons=list(rec.reasons), risks=list(rec.risks),
+    said = _Said(option=rec.option, reasons=list(rec.reasons), risks=list(rec.risks),
                  what_would_change=list(rec.would_change_if), plan=list(rec.plan))
     if rec.option or rec.label:
-        said.headline = f"Recommended: {rec.label or labels.get(rec.option or '', rec.option)}."
+        said.headline = f"Recommended: {short_label(rec.label or labels.get(rec.option or '', rec.option or ''), 200)}."
+        said.lead = _lead(result, rec)
     else:  # no option to recommend: its summary is the headline
-        said.headline, said.lead = said.lead, None
+        said.headline = rec.summary
     return said
 
 
@@ -88,9 +105,17 @@ def _crossing_paragraphs(focus: OptionResult, be: list[BreakEvenRow], feasible: 
     return out
 
 
-def summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRow]) -> Summary:
-    """The summary: headline, paragraphs and the recommendation's reasons, risks, plan and what would change it."""
-    said = _said(result.recommendation, labels)
+def summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRow], today: dt.date) -> Summary:
+    """The summary: the one-page part (headline, key figures, three reasons, the data's dates), then the
+    paragraphs and the recommendation's reasons, risks, plan and what would change it."""
+    out = _summary(result, labels, be)
+    return out.model_copy(update={"horizon_months": result.horizon_months, "tiles": kpi_tiles(result, be),
+                                  "key_reasons": key_reasons(result, be),
+                                  "data_dates": data_dates(result, today, STALE_AFTER_DAYS)})
+
+
+def _summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRow]) -> Summary:
+    said = _said(result, labels)
     paragraphs = [said.lead] if said.lead else []
     feasible = sorted((o for o in result.options if o.feasible), key=lambda o: o.tco_usd)
     if not feasible:
@@ -99,13 +124,13 @@ def summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRow
     recommended = said.basis == "recommendation"
     cheapest = result.find(result.cheapest) or feasible[0]
     focus = result.find(said.option) or cheapest
-    headline = said.headline or (f"Recommended: {focus.label}." if recommended
-                                 else f"Cheapest over {result.horizon_months} months: {focus.label}.")
+    headline = said.headline or f"Cheapest over {result.horizon_months} months: {_name(focus)}."
     paragraphs += _cost_paragraphs(result, focus, cheapest, feasible, recommended)
     paragraphs += _crossing_paragraphs(focus, be, feasible, result.horizon_months)
     bad = [o for o in result.options if not o.feasible]
     if bad:
-        paragraphs.append("Not eligible: " + "; ".join(f"{_name(o)} ({o.infeasible_reason})" for o in bad) + ".")
+        why = [f"{_name(o)} ({plain_reason(o.infeasible_reason or 'infeasible')})" for o in bad]
+        paragraphs.append("Not eligible: " + "; ".join(why) + ".")
     if not recommended:
         paragraphs.append("This summary ranks the options on cost alone: no recommendation weighing risk "
                           "and criteria beyond cost was computed for this scenario.")

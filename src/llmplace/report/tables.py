@@ -106,15 +106,18 @@ OPTION_COLUMNS = ["option", "kind", "units at peak", "upfront", "TCO", "NPV", "$
 
 
 def options_table(c: ReportContent) -> Table:
-    """The options of the summary, cheapest first; the cheapest row marked 'best', infeasible ones 'off'."""
+    """The options of the summary, cheapest first; the recommended row marked 'best' (the cheapest without a
+    recommendation), infeasible ones 'off'."""
     rows: list[list[Cell]] = []
     classes: list[str] = []
+    marked = "recommended" if any(o.recommended for o in c.options) else "cheapest"
     for o in c.options:
         if o.feasible:
-            rows.append([o.label + (" (cheapest)" if o.cheapest else ""), o.kind, units_text(o.peak_units, o.unit_kind),
-                         fmt_usd(o.upfront_usd), fmt_usd(o.tco_usd), fmt_usd(o.npv_usd), fmt_usd(o.usd_per_mtok),
-                         o.capacity_from or "-"])
-            classes.append("best" if o.cheapest else "")
+            roles = [r for r, on in (("recommended", o.recommended), ("cheapest", o.cheapest)) if on]
+            rows.append([o.label + (f" ({', '.join(roles)})" if roles else ""), o.kind,
+                         units_text(o.peak_units, o.unit_kind), fmt_usd(o.upfront_usd), fmt_usd(o.tco_usd),
+                         fmt_usd(o.npv_usd), fmt_usd(o.usd_per_mtok), o.capacity_from or "-"])
+            classes.append("best" if getattr(o, marked) else "")
         else:
             rows.append([o.label, o.kind, "-", "-", "-", "-", "-", f"not eligible: {o.infeasible_reason}"])
             classes.append("off")

@@ -49,6 +49,7 @@ from .provenance import (
     SiteAssumption,
     SourceRef,
 )
+from .strategy import StrategyResult
 from .uncertainty import (
     BreakEvenRange,
     DistributionSummary,
@@ -92,6 +93,7 @@ __all__ = [
     "SampleArrays",
     "SiteAssumption",
     "SourceRef",
+    "StrategyResult",
     "Threshold",
     "ThresholdFlip",
     "ThresholdStays",
@@ -120,6 +122,8 @@ class CompareResult(BaseModel):
     tornado: list[TornadoRow] | None = None
     thresholds: list[ThresholdFlip | ThresholdStays] | None = None
     recommendation: Recommendation | None = None
+    strategy: StrategyResult | None = Field(None, description="the cheapest two-phase strategy over time (an "
+                                            "option paid as used, then owned servers), when the options allow one")
     weights: Weights | None = Field(default=None, description="criteria weights: profile, points and shares")
     criteria_sources: list[SourceRef] = Field(default_factory=list, description="data rows the criteria scores "
                                               "rest on")

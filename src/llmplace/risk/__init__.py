@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..conventions import SAMPLED_BREAK_EVEN_LEADERS
 from ..hybrid import BaseSize
 from ..options import Deployment
 from ..results import (
@@ -28,11 +29,12 @@ from ..results import (
 from ..scenario import Scenario
 from ..site import SiteValues
 from .inputs import Target, UncertainSpec, apply_values, capacity_context, normalise_path, set_path, uncertain_inputs
-from .montecarlo import CHUNK, Evaluation, MonteCarlo, evaluate, run_monte_carlo
+from .montecarlo import CHUNK, Evaluation, MonteCarlo, break_even_pairs, evaluate, run_monte_carlo
 from .sensitivity import thresholds, tornado
 
 __all__ = [
     "CHUNK", "Evaluation", "MonteCarlo", "RiskAssessment", "Target", "UncertainSpec", "apply_values", "assess_risk",
+    "break_even_pairs",
     "capacity_context", "evaluate", "normalise_path", "run_monte_carlo", "set_path", "thresholds", "tornado",
     "uncertain_inputs",
 ]
@@ -64,18 +66,27 @@ def _tornado_pair(result: CompareResult, candidates: list[str]) -> tuple[str, st
     return (best.id, others[0].id) if others else None
 
 
+def _leaders(result: CompareResult, candidates: list[str]) -> set[str]:
+    """The cheapest candidates by the point run's TCO (first listed on a tie), whose break-evens are sampled."""
+    ranked = sorted((o for o in result.options if o.id in candidates), key=lambda o: o.tco_usd)
+    return {o.id for o in ranked[:SAMPLED_BREAK_EVEN_LEADERS]}
+
+
 def assess_risk(result: CompareResult, s: Scenario, deployments: list[Deployment], sv: SiteValues, samples: int,
                 seed: int, progress: Callable[[int, int], None] | None = None,
-                excluded: set[str] | None = None) -> RiskAssessment:
+                excluded: set[str] | None = None, all_break_evens: bool = False) -> RiskAssessment:
     """Monte Carlo, tornado and thresholds for a point comparison; options in ``excluded`` are simulated
-    but never ranked."""
+    but never ranked. Break-even ranges are sampled for the pairs that include one of the
+    :data:`~llmplace.conventions.SAMPLED_BREAK_EVEN_LEADERS` cheapest candidates (every pair with
+    ``all_break_evens``)."""
     ok = {o.id for o in result.options if o.feasible}
     deps = [d for d in deployments if d.id in ok]
     units: dict[str, BaseSize] = {o.id: o.hybrid.base_units for o in result.options if o.hybrid and o.id in ok}
     # in result order, so near-ties resolve as the deterministic `cheapest` does
     candidates = [o.id for o in serving(result.options) if o.id not in (excluded or set())]
     specs = uncertain_inputs(s, deps, sv)
-    mc = run_monte_carlo(s, deps, units, specs, candidates, samples, seed, progress)
+    mc = run_monte_carlo(s, deps, units, specs, candidates, samples, seed, progress,
+                         None if all_break_evens else _leaders(result, candidates))
     pair = _tornado_pair(result, candidates)
     return RiskAssessment(
         options={o.id: mc.risk(o.id) for o in result.options if o.id in mc.tco},

@@ -211,7 +211,7 @@ def _price_trend(kind: type, field: str) -> Callable[[Scenario, Feasible, SiteVa
     def build(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
         if not any(isinstance(o, kind) for o in s.options):
             return []
-        return [Target(f"finance.{field}", "add", getattr(s.finance, field), -90, 100)]
+        return [Target(f"finance.{field}", "add", float(sv[field]), -90, 100)]
     return build
 
 
@@ -236,16 +236,32 @@ def _utilisation(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target
                    0.05, 1.0) for i, d in feasible if d is not None and d.kind in ("in_house", "cloud")]
 
 
+def _site_multiplier(*keys: str, kind: type | None = InHouseOption, hosting: str | None = None
+                     ) -> Callable[[Scenario, Feasible, SiteValues], list[Target]]:
+    """Site values ``keys`` multiplied by the sample, where an option of ``kind`` (and ``hosting``) is costed."""
+    def build(s: Scenario, feasible: Feasible, sv: SiteValues) -> list[Target]:
+        used = [d for _, d in feasible if d is not None and (kind is None or isinstance(d.option, kind))
+                and (hosting is None or getattr(d.option, "hosting", None) == hosting)]
+        return [Target(f"site.{k}", "multiply", float(sv[k])) for k in keys] if used else []
+    return build
+
+
 #: the fields each documented default uncertainty (a row of uncertainty_defaults.csv) moves
 _DEFAULT_TARGETS: dict[str, Callable[[Scenario, Feasible, SiteValues], list[Target]]] = {
     "demand_level": _demand_level,
     "demand_growth": _demand_growth,
     "cloud_price_trend": _price_trend(CloudOption, "cloud_price_change_pct_per_year"),
     "api_price_trend": _price_trend(ApiOption, "api_price_change_pct_per_year"),
+    "hardware_price_trend": _price_trend(InHouseOption, "hardware_price_change_pct_per_year"),
     "hardware_price": _hardware_price,
     "electricity_price": _electricity_price,
     "throughput": _throughput,
     "utilisation": _utilisation,
+    "staff_cost": _site_multiplier("sysadmin_loaded_usd_per_year", "ml_engineer_loaded_usd_per_year", kind=None),
+    "in_house_staff": _site_multiplier("in_house_team_sysadmin_fte", "in_house_team_ml_engineer_fte",
+                                       "staff_variable_fte_at_8_gpus"),
+    "maintenance": _site_multiplier("maintenance_pct_of_capex_per_year"),
+    "colocation_price": _site_multiplier("colocation_usd_per_kw_month", hosting="colocation"),
 }
 
 

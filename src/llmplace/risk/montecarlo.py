@@ -7,7 +7,7 @@ sample at once, in chunks of :data:`CHUNK` samples so memory stays bounded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,17 +15,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..conventions import tied_shares
-from ..engine import run
+from ..engine import forecast_fleets, run
 from ..finance import break_even_months
 from ..hybrid import BaseSize
 from ..options import Deployment
 from ..results import BreakEvenRange, OptionRisk, Percentiles, SampleArrays
 from ..scenario import Scenario
+from ..site import site_values
 from .inputs import UncertainSpec, apply_values
 
-__all__ = ["CHUNK", "Evaluation", "MonteCarlo", "evaluate", "run_monte_carlo"]
+__all__ = ["CHUNK", "Evaluation", "MonteCarlo", "break_even_pairs", "evaluate", "run_monte_carlo"]
 
 Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 CHUNK = 2000
 
 
@@ -41,12 +43,13 @@ class Evaluation:
 
 
 def evaluate(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
-             values: dict[str, Any], n: int) -> Evaluation:
-    """Run the engine once for ``n`` sets of input values (arrays of length n, or scalars)."""
+             values: dict[str, Any], n: int, fleets: Mapping[str, IntArray] | None = None) -> Evaluation:
+    """Run the engine once for ``n`` sets of input values (arrays of length n, or scalars); ``fleets`` fixes
+    in-house fleets by id (bought on the forecast, see :func:`llmplace.engine.forecast_fleets`)."""
     vals = {p: (np.asarray(v, dtype=float).reshape(-1, 1) if np.ndim(v) else v) for p, v in values.items()}
     s2, deps, sv = apply_values(s, deployments, vals)
     out = Evaluation()
-    for oid, o in run(s2, deps, sv, hybrid_units, samples=n).outcomes.items():
+    for oid, o in run(s2, deps, sv, hybrid_units, samples=n, fleets=fleets).outcomes.items():
         out.tco[oid] = o.tco_usd
         out.npv[oid] = o.npv_usd
         out.monthly[oid] = o.cash_usd
@@ -112,22 +115,35 @@ def _spread(monthly: Array) -> float:
     return float(np.median(rel) * 100)
 
 
+def break_even_pairs(ids: list[str], leaders: Collection[str] | None) -> list[tuple[str, str]]:
+    """The pairs of options whose break-even month is sampled, in option order: each pair that includes one of
+    ``leaders`` (linear in the options), or every pair when ``leaders`` is None (quadratic)."""
+    return [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]
+            if leaders is None or a in leaders or b in leaders]
+
+
 def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
                     specs: list[UncertainSpec], candidates: list[str], samples: int, seed: int,
-                    progress: Callable[[int, int], None] | None = None) -> MonteCarlo:
-    """Sample every uncertain input and run the engine in chunks of :data:`CHUNK` samples."""
+                    progress: Callable[[int, int], None] | None = None,
+                    leaders: Collection[str] | None = None) -> MonteCarlo:
+    """Sample every uncertain input and run the engine in chunks of :data:`CHUNK` samples; break-even months are
+    sampled for the pairs :func:`break_even_pairs` names (every pair when ``leaders`` is None).
+
+    In-house fleets planned on the forecast are bought once, on the point inputs, and run against each
+    sample (no sample re-plans its fleet with hindsight)."""
+    fleets = forecast_fleets(s, deployments, site_values(s))
     rng = np.random.default_rng(seed)
     draws = {sp.name: sp.sample(rng, samples) for sp in specs}
     ids = [d.id for d in deployments if d.kind != "hybrid" or d.id in hybrid_units]
     tco = {i: np.empty(samples) for i in ids}
     npvs = {i: np.empty(samples) for i in ids}
-    pairs = [(a, b) for k, a in enumerate(ids) for b in ids[k + 1:]]
+    pairs = break_even_pairs(ids, leaders)
     be = {p: np.empty(samples) for p in pairs}
     amortised: dict[str, list[Array]] = {i: [] for i in ids}
     for start in range(0, samples, CHUNK):
         stop = min(samples, start + CHUNK)
         values = {t.path: t.value(draws[sp.name][start:stop]) for sp in specs for t in sp.targets}
-        ev = evaluate(s, deployments, hybrid_units, values, stop - start)
+        ev = evaluate(s, deployments, hybrid_units, values, stop - start, fleets)
         for i in ids:
             tco[i][start:stop] = ev.tco[i]
             npvs[i][start:stop] = ev.npv[i]

@@ -9,11 +9,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..conventions import argmin_tied
-from ..engine import OPTIMISE
+from ..engine import OPTIMISE, forecast_fleets
 from ..hybrid import BaseSize
 from ..options import Deployment
 from ..results import ThresholdFlip, ThresholdStays, TornadoRow
 from ..scenario import Scenario
+from ..site import site_values
 from .inputs import UncertainSpec, point_values
 from .montecarlo import Evaluation, evaluate
 
@@ -25,7 +26,8 @@ Array = NDArray[np.float64]
 def tornado(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
             specs: list[UncertainSpec], best: str, second: str) -> list[TornadoRow]:
     """Swing each input from its P10 to its P90 with the others at their median; effect on the gap
-    ``tco(second) - tco(best)`` between the two cheapest options, largest swing first."""
+    ``tco(second) - tco(best)`` between the two cheapest options, largest swing first. In-house fleets stay
+    as bought on the forecast (as in the Monte Carlo)."""
     if not specs:
         return []
     meds = {sp.name: sp.quantiles([0.5])[0] for sp in specs}
@@ -38,7 +40,7 @@ def tornado(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[st
         col[2 + 2 * k] = q[sp.name][1]
         for t in sp.targets:
             values[t.path] = t.value(col)
-    ev = evaluate(s, deployments, hybrid_units, values, n)
+    ev = evaluate(s, deployments, hybrid_units, values, n, forecast_fleets(s, deployments, site_values(s)))
     gap = ev.tco[second] - ev.tco[best]
     rows = []
     for k, sp in enumerate(specs):

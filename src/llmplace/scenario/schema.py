@@ -360,9 +360,12 @@ class Finance(StrictModel):
                     "some published TCO tables use: straight-line book value at the horizon, residual_value_pct "
                     "at refresh)",
     )
-    api_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="API price trend [%/year]")
-    cloud_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="cloud GPU price trend")
-    hardware_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="server price trend")
+    api_price_change_pct_per_year: float | None = Field(
+        None, ge=-90, le=100, description="API price trend [%/year]; default site.csv (dated, sourced central trend)")
+    cloud_price_change_pct_per_year: float | None = Field(
+        None, ge=-90, le=100, description="cloud GPU-hour price trend [%/year]; default site.csv (dated, sourced)")
+    hardware_price_change_pct_per_year: float | None = Field(
+        None, ge=-90, le=100, description="server price trend [%/year]; default site.csv (dated, sourced)")
     electricity_price_change_pct_per_year: float = Field(0.0, ge=-90, le=100, description="electricity trend")
     salary_growth_pct_per_year: float = Field(0.0, ge=-50, le=100, description="staff cost trend")
     tax_shield: bool = Field(False, description="deduct each month's expenses as booked (depreciation for owned "

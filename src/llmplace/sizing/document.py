@@ -73,6 +73,9 @@ def size_document(
                    rps=rps or None, peak_to_average=peak_to_average)
     data: dict[str, Any] = res.to_dict()
     data["workload"] = workload
+    if g.engines and eng not in g.engines:  # the catalog lists the serving engines that run on each accelerator
+        data["engine_note"] = (f"{eng} does not run on {g.id} (engines listed for it: {', '.join(g.engines)}); "
+                               f"the figures assume it did")
     data["latency_defaults"] = [{"target": r.key, "value_ms": r.value, "source": r.source, "as_of": r.as_of}
                                 for r in defaults]
     return data

@@ -155,9 +155,10 @@ def param_count_from_architecture(model: ModelSpec) -> float | None:
 
     SwiGLU MLPs have three matrices (gate, up, down), GELU MLPs two. Norms and biases are ignored
     (< 0.1 %). Used by tests to check the catalog's ``total_params_b``. Latent-attention models
-    (``kv_lora_rank`` set) are not recomputed.
+    (``kv_lora_rank`` set) and models with linear-attention layers (whose projections differ from
+    attention's) are not recomputed.
     """
-    if model.kv_lora_rank is not None or model.intermediate_size is None:
+    if model.kv_lora_rank is not None or model.intermediate_size is None or model.linear_attention_layers:
         return None
     h, d = model.hidden_size, model.head_dim
     attn = h * model.attention_heads * d * 2 + h * model.kv_heads * d * 2

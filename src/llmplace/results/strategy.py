@@ -1,0 +1,37 @@
+"""The cheapest strategy over time: an option paid as used first, owned servers from a switch month."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class StrategyResult(BaseModel):
+    """Two phases: ``first`` serves months 1 .. ``switch_month`` - 1, ``second`` from ``switch_month`` on.
+
+    Months are 1-based. Money is cash view, in the scenario's currency.
+    """
+
+    first: str = Field(description="id of the option paid as used that serves first")
+    second: str = Field(description="id of the in-house or hybrid option that serves from the switch month")
+    switch_month: int = Field(description="first month the second phase serves (1-based)")
+    order_month: int | None = Field(description="month the second phase's first servers are ordered and paid")
+    servers_first_order: int = Field(description="servers in that first order")
+    tokens_per_month_at_switch: float = Field(description="demand in the switch month [tokens/month]")
+    tco_usd: float
+    npv_usd: float
+    monthly_cash_usd: list[float] = Field(description="cash view, both phases and the switch, month by month")
+    switch_cost_usd: float = Field(description="migration engineering, paid in the switch month")
+    parallel_months: int = Field(description="months the first phase keeps running after the switch (cut-over)")
+    best_single: str | None = Field(description="the cheapest single option the strategy is compared with")
+    best_single_tco_usd: float | None
+    saving_usd: float | None = Field(description="best single option's TCO minus the strategy's (positive: "
+                                                 "the strategy is cheaper)")
+    pays_off: bool = Field(description="the strategy costs less than the best single option")
+    plain_words: str = Field(description="the strategy as a manager reads it")
+    assumptions: list[str] = Field(default_factory=list)
+    switch_month_p10: float | None = Field(None, description="Monte Carlo: P10 of each sample's cheapest switch "
+                                           "month (the second phase planned on that sample's demand)")
+    switch_month_p50: float | None = None
+    switch_month_p90: float | None = None
+    probability_pays_off: float | None = Field(None, description="Monte Carlo: share of samples in which switching "
+                                               "in switch_month costs less than the cheapest single option")

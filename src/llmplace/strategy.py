@@ -1,0 +1,260 @@
+"""Strategies over time: start on an option paid as used, move to owned servers when the volume pays for it.
+
+A strategy has two phases. The first is an option paid only as used (an API, or on-demand or spot cloud
+instances): it serves months ``1 .. t - 1``. The second owns servers (an in-house option, or a hybrid whose
+base is owned and whose overflow is paid as used) and serves from month ``t``, the switch month. Its
+servers are ordered ``lead`` months ahead (the procurement lead time), at that month's price, so that they
+serve from month ``t``; more are ordered ahead as the forecast grows.
+
+The search is exhaustive over (first option, second option, switch month), so the cheapest two-phase
+strategy it returns is exact for the options given; it is compared with the best single option.
+
+Costs, all cash view:
+
+* the first phase: its own monthly costs in the months it serves (an option paid as used costs the same
+  month by month whether or not it runs afterwards), plus ``cutover_parallel_months`` months of parallel
+  running after the switch, while the new deployment takes the traffic over;
+* the second phase: its flows over the horizon on the load of the months from the switch (nothing before;
+  its purchases in the months they are ordered), with its own team from its first month in service;
+* the switch: ``migration_engineering_fte_months`` of ML-engineer time at the catalog's loaded wage, paid in
+  the switch month.
+
+Simplifications, stated in the result: two phases only (no third, no step back); the second phase plans
+its fleet on the forecast; reserved cloud instances are not a phase here; the first phase owes nothing
+when it stops (no commitment); data egress at the switch is not charged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .costs import Flows, flows_for
+from .demand import Load
+from .engine import Run
+from .finance import npv_timed
+from .hybrid import optimise
+from .options import Deployment
+from .results import StrategyResult
+from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
+from .site import SiteValues
+
+__all__ = ["SIMPLIFICATIONS", "best_strategy", "first_phase_options", "second_phase_options", "switch_months",
+           "totals_by_switch_month"]
+
+Array = NDArray[np.float64]
+
+SIMPLIFICATIONS = (
+    "two phases (an option paid as used, then owned servers or a hybrid with an owned base); no third phase",
+    "the second phase plans its fleet on the forecast and orders its servers one lead time ahead",
+    "the first phase ends without a termination charge (paid as used); data egress at the switch is not charged",
+)
+
+
+def first_phase_options(deployments: list[Deployment], eligible: Collection[str]) -> list[Deployment]:
+    """The options a strategy may start on: eligible, feasible and paid only as used."""
+    return [d for d in deployments if d.id in eligible and d.infeasible_reason is None
+            and (isinstance(d.option, ApiOption)
+                 or (isinstance(d.option, CloudOption) and not d.option.plan.startswith("reserved")))]
+
+
+def second_phase_options(deployments: list[Deployment], eligible: Collection[str]) -> list[Deployment]:
+    """The options a strategy may move to: eligible, feasible, owning servers (in-house, or a hybrid on an owned
+    base)."""
+    out = []
+    for d in deployments:
+        if d.id not in eligible or d.infeasible_reason is not None:
+            continue
+        if isinstance(d.option, InHouseOption) or (
+                isinstance(d.option, HybridOption) and d.parts is not None
+                and isinstance(d.parts[0].option, InHouseOption)):
+            out.append(d)
+    return out
+
+
+def _forecast(d: Deployment) -> Deployment:
+    """The deployment planning its owned fleet on the forecast, with no bridge (the first phase bridges)."""
+    if isinstance(d.option, InHouseOption):
+        return replace(d, option=d.option.model_copy(update={"planning": "forecast", "bridge": None}), bridge=None)
+    assert d.parts is not None
+    base, over = d.parts
+    return replace(d, parts=(_forecast(base), over))
+
+
+def _second_phase(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tuple[Array, Array, Array, Array]:
+    """Cash, start-of-month cash, servers ordered and unserved tokens of the second phase on ``load``, each
+    (rows, months): one row per switch month when ``load`` carries one."""
+    if isinstance(d.option, HybridOption):
+        search = optimise(d, s, load, sv)
+        rows = np.arange(np.shape(search.objective)[-1]) if np.ndim(search.objective) > 1 else 0
+        parts = [(f.monthly("cash"), f.start_of_month(), f.purchases if f.purchases is not None else 0.0,
+                  f.unserved_tokens) for f in search.flows]
+        shape = np.broadcast_shapes(*(np.shape(np.asarray(x)) for p in parts for x in p))
+        stacked = [np.stack([np.broadcast_to(np.asarray(p[k], dtype=float), shape) for p in parts]) for k in range(4)]
+        return tuple(a[search.best, rows] for a in stacked)  # type: ignore[return-value]
+    f = flows_for(d, s, load, sv)
+    ordered = f.purchases if f.purchases is not None else np.zeros(1)
+    shape = np.shape(f.monthly("cash"))
+    return tuple(np.broadcast_to(np.asarray(x, dtype=float), shape)  # type: ignore[return-value]
+                 for x in (f.monthly("cash"), f.start_of_month(), ordered, f.unserved_tokens))
+
+
+def _switch_usd(sv: SiteValues) -> Array:
+    """Migration engineering [USD]: one value, or one per sample (a sampled wage), as a flat array."""
+    usd = np.asarray(sv["migration_engineering_fte_months"], dtype=float) * np.asarray(
+        sv["ml_engineer_loaded_usd_per_year"], dtype=float) / 12.0
+    return usd.reshape(-1) if usd.size > 1 else usd.reshape(())
+
+
+def _candidate_months(horizon: int, lead: int) -> range:
+    """Switch months (0-based month index of the first month the second phase serves) worth trying."""
+    return range(max(lead, 1), horizon)
+
+
+def _lead(d: Deployment, sv: SiteValues) -> int:
+    from .costs import lead_time
+
+    owned = d if isinstance(d.option, InHouseOption) else (d.parts[0] if d.parts else d)
+    assert isinstance(owned.option, InHouseOption)
+    return lead_time(owned.option, sv)[1]
+
+
+def switch_months(second: Deployment, sv: SiteValues, horizon: int) -> Array:
+    """The switch months (0-based index of the second phase's first month) a strategy moving to ``second`` may use:
+    from its procurement lead time (servers ordered in month 1 at the earliest) to the last month."""
+    return np.asarray(_candidate_months(horizon, _lead(second, sv)), dtype=np.int64)
+
+
+def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, load: Load, sv: SiteValues,
+                           starts: Array) -> Array:
+    """Cash-view TCO of the strategy (``first_cash`` (samples, months) of the first phase, then ``second``) for
+    each sample and switch month in ``starts``: (samples, len(starts)); a month whose second phase cannot carry
+    the load is ``inf``. The second phase is planned on each sample's own load (the cheapest switch month with
+    hindsight of that sample)."""
+    horizon = first_cash.shape[-1]
+    months = np.arange(horizon)
+    parallel = int(round(float(sv["cutover_parallel_months"])))
+    planned = _forecast(second)
+    out = np.empty(first_cash.shape[:-1] + (len(starts),))
+    for k, t in enumerate(starts):
+        keep = (months >= t).astype(float)
+        cash2, _, _, unserved = _second_phase(planned, s, load.in_months(keep), sv)
+        demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
+        short = np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
+        first = np.sum(first_cash * (months < t + parallel), axis=-1)
+        out[..., k] = np.where(short, np.inf, first + np.sum(cash2, axis=-1) + _switch_usd(sv))
+    return out
+
+
+def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, point: Run,
+                  eligible: Collection[str], best_single: tuple[str, float] | None) -> StrategyResult | None:
+    """The cheapest two-phase strategy (lowest cash-view TCO) over the eligible options, or None when the
+    scenario offers no pair of a first and a second phase.
+
+    Every switch month of a second phase is evaluated at once: the load of each candidate month is one row
+    of a sampled run (the engine's sample axis), so each second phase costs one vectorised evaluation.
+    """
+    firsts = [d for d in first_phase_options(deployments, eligible) if d.id in point.outcomes]
+    seconds = second_phase_options(deployments, eligible)
+    if not firsts or not seconds:
+        return None
+    load, horizon = point.load, int(point.load.peak.shape[-1])
+    parallel = int(round(float(sv["cutover_parallel_months"])))
+    switch_usd, rate = float(_switch_usd(sv)), float(sv["discount_rate_pct_per_year"])
+    months = np.arange(horizon)
+    keep_first = [(months < t + parallel).astype(float) for t in range(horizon)]
+    best: tuple[float, Deployment, Deployment, int, Array, Array, Array] | None = None
+    for second in seconds:
+        starts = np.asarray(_candidate_months(horizon, _lead(second, sv)))
+        if not starts.size:
+            continue
+        keep = (months[None, :] >= starts[:, None]).astype(float)
+        cash2, start2, ordered, unserved = _second_phase(_forecast(second), s, load.in_months(keep), sv)
+        demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
+        ok = np.any(ordered > 0, axis=-1) & ~np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
+        for first in firsts:
+            out = point.outcomes[first.id]
+            cash1 = np.asarray(out.cash_usd, dtype=float)
+            start1 = _start_of_month(out.flows, horizon)
+            for row, t in enumerate(starts):
+                if not ok[row]:
+                    continue  # buys no servers (the first phase all along) or cannot carry the load from t
+                cash = cash1 * keep_first[t] + cash2[row]
+                tco = float(np.sum(cash)) + switch_usd
+                if best is None or tco < best[0] - 1e-6:
+                    cash = cash.copy()
+                    cash[t] += switch_usd
+                    best = (tco, first, second, int(t), cash, start1 * keep_first[t] + start2[row], ordered[row])
+    if best is None:
+        return None
+    tco, first, second, t, cash, start, bought = best
+    npv = float(npv_timed(start, cash - start, rate))
+    return _result(s, (tco, npv, first, second, t, bought, cash), point, sv, best_single, parallel, switch_usd)
+
+
+def _start_of_month(flows: Flows | None, horizon: int) -> Array:
+    return np.asarray(flows.start_of_month(), dtype=float) if flows is not None else np.zeros(horizon)
+
+
+def _result(s: Scenario, best: tuple[float, float, Deployment, Deployment, int, Array, Array], point: Run,
+            sv: SiteValues, best_single: tuple[str, float] | None, parallel: int, switch_usd: float
+            ) -> StrategyResult:
+    tco, npv, first, second, t, ordered, cash = best
+    order_month = int(np.argmax(ordered > 0)) if ordered.size and np.any(ordered > 0) else None
+    first_order = int(ordered[order_month]) if order_month is not None else 0
+    tokens = np.asarray(point.demand.total_tokens, dtype=float)
+    single_id, single_tco = best_single if best_single is not None else (None, None)
+    saving = None if single_tco is None else float(single_tco - tco)
+    return StrategyResult(
+        first=first.id, second=second.id, switch_month=t + 1,
+        order_month=None if order_month is None else order_month + 1, servers_first_order=first_order,
+        tokens_per_month_at_switch=float(tokens[t]), tco_usd=tco, npv_usd=npv,
+        monthly_cash_usd=[float(x) for x in cash],
+        switch_cost_usd=switch_usd, parallel_months=parallel,
+        best_single=single_id, best_single_tco_usd=single_tco, saving_usd=saving,
+        pays_off=saving is not None and saving > 0,
+        plain_words=_plain_words(first, second, t, order_month, first_order, float(tokens[t]), tco, best_single,
+                                 s.finance.currency),
+        assumptions=[*SIMPLIFICATIONS,
+                     f"migration: {float(sv['migration_engineering_fte_months']):g} ML-engineer months "
+                     f"({sv.sources['migration_engineering_fte_months'][0]})",
+                     f"cut-over: {parallel} month(s) of both phases running "
+                     f"({sv.sources['cutover_parallel_months'][0]})"],
+    )
+
+
+def _tokens(n: float) -> str:
+    for size, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        if n >= size:
+            return f"{n / size:.3g} {word}"
+    return f"{n:,.0f}"
+
+
+def _money(x: float, currency: str) -> str:
+    return f"{x:,.0f} {currency}"
+
+
+def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int | None, servers: int,
+                 tokens: float, tco: float, best_single: tuple[str, float] | None, currency: str) -> str:
+    """E.g. "Use the together API until month 14 (...); order 2 servers in month 11; from month 15 ..."."""
+    parts = [f"Use {first.label} until month {t} ({_tokens(tokens)} tokens a month when it switches)"]
+    if order_month is not None:
+        parts.append(f"order {servers} server{'s' if servers != 1 else ''} in month {order_month + 1}")
+    if isinstance(second.option, HybridOption) and second.parts is not None:
+        parts.append(f"from month {t + 1} serve the base on {second.parts[0].label} and send peaks to "
+                     f"{second.parts[1].label}")
+    else:
+        parts.append(f"from month {t + 1} serve everything on {second.label}")
+    plan = "; ".join(parts)
+    if best_single is None:
+        return f"{plan}. Total {_money(tco, currency)}."
+    single_id, single_tco = best_single
+    diff = single_tco - tco
+    if diff > 0:
+        return (f"{plan}. Total {_money(tco, currency)}, {_money(diff, currency)} ({diff / single_tco * 100:.0f} %) "
+                f"less than the best single option, {single_id}.")
+    return (f"no switch pays off: the cheapest two-phase strategy ({plan[0].lower()}{plan[1:]}) costs "
+            f"{_money(tco, currency)}, {_money(-diff, currency)} more than the best single option, {single_id}.")

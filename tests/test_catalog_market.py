@@ -1,0 +1,145 @@
+"""The catalog as current as the market: provenance of every row, aliases users type, ambiguous names.
+
+Every bundled catalog row must say where its figure comes from (``source``) and when it was true
+(``as_of``), and that date cannot lie after the catalog's review date (a future date is a typo or an
+invented figure).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from importlib import resources
+
+import pytest
+
+from llmplace import catalog
+from llmplace.errors import AmbiguousNameError, InputError, UnknownNameError
+
+DATA = resources.files("llmplace.catalog").joinpath("data")
+CSV_FILES = sorted(p.name for p in DATA.iterdir() if p.name.endswith(".csv"))
+# as_of forms that carry no calendar date but say what the figure is dated by: a versioned data package
+# (the API prices come from genai-prices' bundled data) or an explicit "undated" for a published figure
+# whose page shows no date.
+UNDATED_FORMS = re.compile(r"^(genai-prices \d+\.\d+\.\d+|\(?undated\)?)$")
+DATE = re.compile(r"(20\d\d|19\d\d)(?:-(\d\d))?(?:-(\d\d))?")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(DATA.joinpath(name).read_text(encoding="utf-8").splitlines()))
+
+
+def _latest_date(as_of: str) -> dt.date | None:
+    """Earliest day each date in ``as_of`` can mean (2026-11 -> 1 Nov 2026), the latest of them."""
+    days = [dt.date(int(y), int(m or 1), int(d or 1)) for y, m, d in DATE.findall(as_of)]
+    return max(days) if days else None
+
+
+@pytest.mark.parametrize("name", CSV_FILES)
+def test_every_catalog_row_has_source_and_a_past_as_of(name: str) -> None:
+    rows = _rows(name)
+    assert rows, name
+    bad = []
+    for line, row in enumerate(rows, start=2):
+        as_of, source = (row.get("as_of") or "").strip(), (row.get("source") or "").strip()
+        day = _latest_date(as_of)
+        if not source or not as_of:
+            bad.append(f"line {line}: as_of={as_of!r} source={source[:30]!r}")
+        elif day is None and not UNDATED_FORMS.match(as_of):
+            bad.append(f"line {line}: as_of {as_of!r} has no date")
+        elif day is not None and day > catalog.CATALOG_DATE:
+            bad.append(f"line {line}: as_of {as_of!r} is after the catalog date {catalog.CATALOG_DATE}")
+    assert not bad, f"{name}: " + "; ".join(bad[:5])
+
+
+def test_provenance_check_catches_a_future_or_missing_date() -> None:
+    # The check above must be able to fail: a month after the catalog date and a row without a date.
+    assert _latest_date("2027-01") > catalog.CATALOG_DATE  # type: ignore[operator]
+    assert _latest_date("read 2026-11-28") == dt.date(2026, 11, 28)
+    assert _latest_date("soon") is None and not UNDATED_FORMS.match("soon")
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("deepseek-r1", "deepseek-r1"),
+    ("DeepSeek-R1-0528", "deepseek-r1"),
+    ("llama-4-maverick", "llama-4-maverick"),
+    ("meta-llama/Llama-4-Scout-17B-16E-Instruct", "llama-4-scout"),
+    ("qwen3-32b", "qwen3-32b"),
+    ("Qwen/Qwen3-30B-A3B", "qwen3-30b-a3b"),
+    ("deepseek-ai/DeepSeek-V3.2", "deepseek-v3.2"),
+    ("moonshotai/Kimi-K2.5", "kimi-k2.5"),
+    ("zai-org/GLM-5", "glm-5"),
+    ("MiniMaxAI/MiniMax-M2.5", "minimax-m2.5"),
+    ("llama-405b", "llama-3.1-405b"),
+])
+def test_aliases_users_type_resolve(typed: str, expected: str) -> None:
+    assert catalog.get_model(typed).id == expected
+
+
+@pytest.mark.parametrize(("typed", "candidates"), [
+    ("llama-70b", {"llama-2-70b", "llama-3-70b", "llama-3.1-70b", "llama-3.3-70b"}),
+    ("LLaMA 70B", {"llama-2-70b", "llama-3-70b", "llama-3.1-70b", "llama-3.3-70b"}),
+    ("gpt-oss", {"gpt-oss-20b", "gpt-oss-120b"}),
+    ("deepseek-v4", {"deepseek-v4-flash", "deepseek-v4-pro"}),
+    ("qwen3.5", {"qwen3.5-27b", "qwen3.5-35b-a3b", "qwen3.5-122b-a10b", "qwen3.5-397b-a17b"}),
+])
+def test_ambiguous_alias_asks_instead_of_guessing(typed: str, candidates: set[str]) -> None:
+    """``llama-70b`` used to resolve silently to Llama 2 70B (an alias of that row only); four Llama
+    generations have a 70B model, so the name must list them and pick none."""
+    with pytest.raises(AmbiguousNameError) as err:
+        catalog.get_model(typed)
+    assert set(err.value.candidates) == candidates
+    text = str(err.value)
+    assert "\n" not in text and all(c in text for c in candidates)
+    assert catalog.table("models").find(typed) is None
+    assert isinstance(err.value, InputError)
+
+
+def test_an_id_is_never_ambiguous_and_unknown_names_still_suggest() -> None:
+    assert catalog.get_model("llama-2-70b").id == "llama-2-70b"
+    with pytest.raises(UnknownNameError):
+        catalog.get_model("llama-71b")
+
+
+def test_ambiguous_name_on_the_cli_is_one_line_and_exit_2(invoke) -> None:  # type: ignore[no-untyped-def]
+    result = invoke("catalog", "show", "llama-70b")
+    assert result.exit_code == 2
+    assert "llama-3.3-70b" in result.output and "Traceback" not in result.output
+
+
+ACCELERATORS_ASKED_FOR = ("b300", "gb200", "gb300", "mi355x", "h200-nvl", "rtx-pro-6000", "tpu-v5e", "tpu-v6e",
+                          "tpu7x", "trainium2", "inferentia2", "gaudi3")
+
+
+@pytest.mark.parametrize("gpu", ACCELERATORS_ASKED_FOR)
+def test_accelerators_buyers_ask_about_are_sizable_with_their_engines(gpu: str) -> None:
+    g = catalog.get_gpu(gpu)
+    assert g.memory_gb > 0 and g.memory_bandwidth_tbps > 0 and g.fp16_dense_tflops > 0
+    assert g.engines, f"{gpu}: which serving engines run on it?"
+
+
+def test_nvl72_is_a_72_gpu_unit_priced_as_a_rack() -> None:
+    """GB200 NVL72 joins 72 GPUs in one NVLink domain and is bought as a whole rack: the GPU row says the
+    domain is 72, the server row holds 72 GPUs at a rack price ($2-3M published range, midpoint used)."""
+    assert catalog.get_gpu("gb200").scale_up_domain_gpus == 72
+    assert catalog.get_gpu("gb300").scale_up_domain_gpus == 72
+    rack = catalog.get_server("gb200-nvl72-rack")
+    assert rack.gpu == "gb200" and rack.gpu_count == 72
+    assert rack.purchase_usd_low == 2_000_000 and rack.purchase_usd_high == 3_000_000
+    assert rack.purchase_usd_low <= rack.purchase_usd <= rack.purchase_usd_high
+
+
+def test_size_says_when_the_accelerator_is_not_calibrated_or_the_engine_does_not_run_on_it() -> None:
+    """No perf_calibration row was measured on a TPU or Gaudi: the size document must say the factors are
+    uncalibrated; TensorRT-LLM is NVIDIA-only, so asking for it on Gaudi 3 is flagged."""
+    from llmplace.sizing.document import size_document
+
+    tpu = size_document("qwen3-32b", "tpu-v6e", gpus=4, precision="bf16", engine="vllm")
+    assert "'tpu' not calibrated" in tpu["efficiency_source"]
+    assert "engine_note" not in tpu
+    gaudi = size_document("llama-3.3-70b", "gaudi3", gpus=1, precision="fp8", engine="trt-llm")
+    assert "not calibrated" in gaudi["efficiency_source"]
+    assert gaudi["engine_note"].startswith("trt-llm does not run on gaudi3")
+    h100 = size_document("llama-3.3-70b", "h100-sxm", gpus=2, precision="fp8", engine="trt-llm")
+    assert "not calibrated" not in h100["efficiency_source"] and "engine_note" not in h100

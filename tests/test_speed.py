@@ -1,0 +1,132 @@
+"""Speed work that must not change a number: the same results computed with less work.
+
+Timings are measured by ``benchmarks/`` scripts, not here; these tests pin down that each shortcut gives what
+the longer computation gave, and that the work it saves is really skipped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from llmplace import compare, parse_scenario
+from llmplace.conventions import WHOLE_UNIT_TOL, whole_units, whole_units_float
+from llmplace.demand import Load, Rises
+
+from .conftest import ROOT
+
+
+def test_whole_units_float_is_whole_units_as_floats():
+    """The in-place float rule is the integer rule: ceil(q - 1e-9), in steps, never below zero.
+
+    3 + 1e-10 units is a rounding artefact (3), 3 + 1e-6 needs a fourth unit, negatives are 0; with a step of
+    4, 5 units round up to 8.
+    """
+    q = np.array([0.0, -2.0, 1.0, 3.0 + 1e-10, 3.0 + 1e-6, 5.0, 7.999999, 12.5])
+    for step in (1, 4):
+        assert whole_units_float(q, step).tolist() == whole_units(q, step).astype(float).tolist()
+    assert whole_units_float(q, 4).tolist() == [0, 0, 4, 4, 4, 8, 8, 16]
+    rng = np.random.default_rng(3)
+    big = rng.uniform(-5, 500, size=(50, 60, 7)) + WHOLE_UNIT_TOL * rng.integers(-2, 3, size=(50, 60, 7))
+    assert np.array_equal(whole_units_float(big, 2), whole_units(big, 2).astype(float))
+
+
+def test_starts_without_a_base_equal_the_general_formula():
+    """Rises.starts with no base (the fleet's own starts) takes the short path: fleet(hi) - fleet(lo), summed with
+    the times a month. It must equal the formula with an explicit zero base, max(f(hi) - 0, 0) - max(f(lo) - 0, 0)
+    (fleets are never negative, so the max changes nothing)."""
+    rng = np.random.default_rng(5)
+    lo = rng.uniform(0, 50, size=(30, 24, 9))
+    rises = Rises(lo=lo, hi=lo + rng.uniform(0, 50, size=lo.shape), per_month=rng.uniform(1, 30, size=9))
+
+    def fleet(rate):
+        return np.ceil(rate / 7.0)
+
+    expected = np.sum((np.maximum(fleet(rises.hi) - 0.0, 0.0) - np.maximum(fleet(rises.lo) - 0.0, 0.0))
+                      * rises.per_month, axis=-1)
+    np.testing.assert_allclose(rises.starts(fleet), expected, rtol=1e-12)
+    np.testing.assert_allclose(rises.starts(fleet, np.zeros((30, 24))), expected, rtol=1e-12)
+
+
+def _bridged_doc() -> dict:
+    """An owned server with a 12-week lead time (months 1-3 before delivery) bridged by an API."""
+    return {
+        "name": "bridge", "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": 1e9, "input_tokens_per_request": 3, "output_tokens_per_request": 1,
+                     "growth_pct_per_month": 5},
+        "options": [{"kind": "in_house", "id": "own", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": 317000,
+                     "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6,
+                     "lead_time_weeks": 12},
+                    {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30}],
+        "finance": {"horizon_months": 24},
+    }
+
+
+def test_bridge_does_not_build_the_load_above_the_fleet(monkeypatch):
+    """The bridge serves only the months before the first delivery, when the fleet is empty: the load it serves
+    is the whole load of those months. Building the load above the fleet's cap over the whole horizon (and over
+    every Monte Carlo sample) was wasted work that made 10,000 samples 2-3x slower; the bridge's cost is the
+    arithmetic of the old figure: 1e9 tokens a month (growing 5 % a month) at 0.75 x $10 + 0.25 x $30 =
+    $15/Mtok for months 1-3."""
+    def refuse(self, cap):
+        raise AssertionError("Load.above called for a pure in-house option")
+
+    monkeypatch.setattr(Load, "above", refuse)
+    for samples in (None, 200):
+        r = compare(parse_scenario(_bridged_doc()), samples=samples, seed=1)
+        own = r.option("own")
+        bridge = [sum(v[m] for k, v in own.monthly_by_category_usd.items() if k.startswith("bridge_"))
+                  for m in range(5)]
+        assert bridge == pytest.approx([15000 * 1.05 ** m for m in range(3)] + [0, 0])
+
+
+def test_examples_do_not_build_the_residual_load_without_a_hybrid(monkeypatch):
+    """No bundled example's pure options call Load.above (only a hybrid's base leaves load to an overflow)."""
+    import yaml
+
+    monkeypatch.setattr(Load, "above", lambda self, cap: (_ for _ in ()).throw(AssertionError("Load.above")))
+    for path in sorted((ROOT / "examples").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        doc["options"] = [o for o in doc["options"] if o.get("kind") != "hybrid"]
+        compare(parse_scenario(doc), samples=100, seed=1)
+
+
+def test_sampled_break_evens_cover_the_cheapest_options_and_every_pair_on_request():
+    """Sampling the break-even month of every pair grows with the square of the options (780 pairs for 40
+    options, ~40 % of a 10,000-sample run): by default only the pairs with one of the 3 cheapest options are
+    sampled (3 x (n - 1) - 3 pairs: linear), the full matrix with ``all_break_evens``. A pair sampled in both
+    runs has the very same range (the same samples, the same arithmetic)."""
+    from llmplace.conventions import SAMPLED_BREAK_EVEN_LEADERS
+
+    path = ROOT / "examples" / "consumer-chat.yaml"
+    short = compare(path, samples=200, seed=3)
+    full = compare(path, samples=200, seed=3, all_break_evens=True)
+    ids = [o.id for o in full.options if o.risk is not None]
+    n = len(ids)
+    pairs_full = set(full.samples.break_even_months)
+    pairs_short = set(short.samples.break_even_months)
+    assert len(pairs_full) == n * (n - 1) // 2
+    k = SAMPLED_BREAK_EVEN_LEADERS
+    assert len(pairs_short) == k * (n - 1) - k * (k - 1) // 2
+    leaders = sorted((o for o in full.options if o.risk is not None), key=lambda o: o.tco_usd)[:k]
+    lead_ids = {o.id for o in leaders}
+    assert pairs_short == {p for p in pairs_full if set(p.split("|")) & lead_ids}
+    for p in pairs_short:
+        np.testing.assert_array_equal(short.samples.break_even_months[p], full.samples.break_even_months[p])
+    for o in short.options:
+        if o.risk is not None:
+            full_be = full.option(o.id).risk.break_even_months
+            kept = {k2: v for k2, v in full_be.items() if o.id in lead_ids or k2 in lead_ids}
+            assert o.risk.break_even_months == kept
+
+
+def test_cli_all_break_evens_flag(invoke):
+    """``--all-break-evens`` reaches the comparison: the JSON lists a sampled range for every pair."""
+    import json
+
+    r = invoke("compare", str(ROOT / "examples" / "consumer-chat.yaml"), "--json", "--samples", "200",
+               "--all-break-evens")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    ranged = [o for o in doc["options"] if o.get("risk")]
+    assert all(len(o["risk"]["break_even_months"]) == len(ranged) - 1 for o in ranged)

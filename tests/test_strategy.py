@@ -1,0 +1,150 @@
+"""Strategies over time: an option paid as used first, owned servers from a switch month.
+
+The checks recompute a strategy's cost from independent runs of the public ``compare``: the first phase's
+months from its own single-option result, the second phase from a scenario that starts at the switch month
+(its demand grown to that month, its horizon shortened, its servers already delivered on the first day:
+the strategy orders them one lead time ahead, and with flat prices the order month does not change the
+amount), plus the switch cost from the two catalog rows it names.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from llmplace import catalog, compare
+
+GROWTH_PCT = 15.0
+HORIZON = 24
+
+
+def _scenario(horizon: int = HORIZON, requests: float = 6_000_000.0) -> dict[str, Any]:
+    """A growing chat app that can run on an API or on owned HGX H100 servers (prices flat over time)."""
+    return {
+        "name": "growing chat",
+        "model": {"name": "gpt-oss-120b", "precision": "fp4"},
+        "workload": {"requests_per_month": requests, "input_tokens_per_request": 800,
+                     "output_tokens_per_request": 350, "growth_pct_per_month": GROWTH_PCT,
+                     "shape": "always_on_consumer"},
+        "latency": {"ttft_ms": 1000, "tpot_ms": 50},
+        "options": [
+            {"kind": "in_house", "id": "own", "server": "hgx-h100-8x-oem", "hosting": "colocation",
+             "bridge": "none"},
+            {"kind": "api", "id": "fireworks", "provider": "fireworks"},
+        ],
+        "finance": {"horizon_months": horizon, "api_price_change_pct_per_year": 0,
+                    "hardware_price_change_pct_per_year": 0, "cloud_price_change_pct_per_year": 0,
+                    "electricity_price_change_pct_per_year": 0, "salary_growth_pct_per_year": 0},
+        "constraints": {"data_classification": "internal"},
+    }
+
+
+def _switch_usd() -> float:
+    site = catalog.site_defaults()
+    return (site["migration_engineering_fte_months"].value * site["ml_engineer_loaded_usd_per_year"].value / 12.0)
+
+
+def _by_hand(doc: dict[str, Any], switch_index: int) -> float:
+    """First phase months 0 .. t (t = switch index; month t is the cut-over month both run), the switch cost, and
+    the in-house option on the months from t, computed as its own scenario."""
+    api = next(o for o in compare(doc).options if o.id == "fireworks")
+    parallel = int(catalog.site_defaults()["cutover_parallel_months"].value)
+    first = sum(api.monthly_usd[:switch_index + parallel])
+    later = copy.deepcopy(doc)
+    later["workload"]["requests_per_month"] = doc["workload"]["requests_per_month"] * (
+        1 + GROWTH_PCT / 100.0) ** switch_index
+    later["finance"]["horizon_months"] = doc["finance"]["horizon_months"] - switch_index
+    later["options"] = [dict(doc["options"][0], lead_time_weeks=0, planning="forecast")]
+    own = next(o for o in compare(later).options if o.id == "own")
+    return first + _switch_usd() + own.tco_usd
+
+
+def test_strategy_cost_is_the_sum_of_its_phases() -> None:
+    """The strategy's TCO equals the first phase's months, the switch and the second phase run on its own from
+    the switch month (1e-6 relative: the same arithmetic in another order)."""
+    doc = _scenario()
+    st = compare(doc).strategy
+    assert st is not None and st.first == "fireworks" and st.second == "own"
+    assert st.tco_usd == pytest.approx(_by_hand(doc, st.switch_month - 1), rel=1e-6)
+
+
+def test_switch_month_is_the_cheapest_of_every_month() -> None:
+    """Exhaustive: no other switch month gives a lower total than the one chosen (each recomputed by hand)."""
+    doc = _scenario(horizon=12)
+    st = compare(doc).strategy
+    assert st is not None
+    lead = 3  # 12 weeks (the catalog's procurement lead time) in whole months: servers ordered in month 1 serve in 4
+    totals = {t: _by_hand(doc, t) for t in range(lead, 12)}
+    best = min(totals, key=lambda t: totals[t])
+    assert st.switch_month - 1 == best
+    assert st.tco_usd == pytest.approx(totals[best], rel=1e-6)
+
+
+def test_servers_ordered_one_lead_time_before_the_switch() -> None:
+    """The first servers are ordered (and paid) lead-time months before they serve: 12 weeks = 3 months."""
+    st = compare(_scenario()).strategy
+    assert st is not None and st.order_month is not None
+    assert st.switch_month - st.order_month == 3
+    assert st.servers_first_order >= 1
+    assert f"order {st.servers_first_order} server" in st.plain_words
+
+
+def test_saving_against_the_best_single_option() -> None:
+    """The saving is the cheapest single option's TCO minus the strategy's, and says whether a switch pays."""
+    r = compare(_scenario())
+    st = r.strategy
+    assert st is not None
+    single = next(o for o in r.options if o.id == r.cheapest)
+    assert st.best_single == r.cheapest
+    assert st.saving_usd == pytest.approx(single.tco_usd - st.tco_usd)
+    assert st.pays_off == (st.saving_usd > 0)
+
+
+def test_no_strategy_without_an_option_paid_as_used() -> None:
+    """A scenario whose only option owns servers has nothing to start on: no strategy is reported."""
+    doc = _scenario()
+    doc["options"] = doc["options"][:1]
+    assert compare(doc).strategy is None
+
+
+def test_excluded_first_phase_is_not_used() -> None:
+    """A hard constraint that excludes APIs (regulated data kept on site) leaves no strategy starting on one."""
+    doc = _scenario()
+    doc["constraints"] = {"data_classification": "regulated"}
+    r = compare(doc)
+    assert all(o.id != "fireworks" or not o.feasible for o in r.options)
+    assert r.strategy is None
+
+
+def test_switch_month_under_uncertainty_without_uncertain_inputs_is_the_point_month() -> None:
+    """With every uncertain input switched off, each Monte Carlo sample is the point scenario: the cheapest switch
+    month of every sample is the point run's, and the strategy beats the best single option in all of them."""
+    doc = _scenario(horizon=36)
+    doc["uncertainty"] = {"defaults": False}
+    st = compare(doc, samples=200, seed=3).strategy
+    assert st is not None and st.pays_off
+    assert st.switch_month_p10 == st.switch_month_p50 == st.switch_month_p90 == st.switch_month
+    assert st.probability_pays_off == 1.0
+
+
+def test_switch_month_under_uncertainty_spreads_with_the_default_ranges() -> None:
+    """With the documented default ranges (demand growth, prices, throughput ...) the cheapest switch month moves
+    from sample to sample: ordered percentiles inside the candidate months (after the 3-month lead time), a
+    probability between 0 and 1, and the figures in the plain words."""
+    st = compare(_scenario(horizon=36), samples=500, seed=3).strategy
+    assert st is not None and st.pays_off
+    assert st.switch_month_p10 is not None and st.switch_month_p50 is not None and st.switch_month_p90 is not None
+    assert 4 <= st.switch_month_p10 <= st.switch_month_p50 <= st.switch_month_p90 <= 36
+    assert st.switch_month_p10 < st.switch_month_p90
+    assert st.probability_pays_off is not None and 0.0 < st.probability_pays_off < 1.0
+    assert f"{st.probability_pays_off * 100:.0f} % of the samples" in st.plain_words
+
+
+def test_no_sampled_switch_month_when_no_switch_pays_off() -> None:
+    """A strategy that loses to the best single option at the point gets no sampled switch month (it is not
+    advised, so where its switch would fall is not computed)."""
+    st = compare(_scenario(horizon=24), samples=200, seed=3).strategy
+    assert st is not None and not st.pays_off
+    assert st.switch_month_p50 is None and st.probability_pays_off is None

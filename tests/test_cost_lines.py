@@ -219,6 +219,22 @@ def test_an_unpaid_standby_earns_no_availability_credit_and_is_its_base():
     assert r.recommendation.same_as == {"unpaid": "own"}
 
 
+def test_a_hybrid_equal_in_cost_and_tokens_to_its_base_is_that_base():
+    """A base of one server with a 12-week lead time, its overflow serving only months 1-3 before delivery,
+    and no standby paid for, is the pure in-house option bridged by the same cloud instances: the same cost
+    and the same tokens in every month. Before, it was ranked as a second answer (its overflow serves
+    tokens, so it was not recognised as a twin); it is now 'the same deployment as own'."""
+    doc = _doc(extra=[_CLOUD, {"kind": "hybrid", "id": "unpaid", "base": "own", "overflow": "burst",
+                               "base_units": 1, "standby": "none"}], horizon=12)
+    doc["options"][0].update(lead_time_weeks=12, bridge="burst")
+    r = compare(parse_scenario(doc))
+    own, unpaid = r.option("own"), r.option("unpaid")
+    assert unpaid.hybrid is not None and unpaid.hybrid.share_served_by_overflow > 0
+    assert unpaid.monthly_usd == pytest.approx(own.monthly_usd)
+    assert r.recommendation.same_as == {"unpaid": "own"}
+    assert "unpaid is the same deployment as own (the same cost and tokens" in r.recommendation.summary
+
+
 def test_a_hybrid_that_buys_no_base_is_shown_as_its_twin_in_the_report():
     """internal-assistant-70b: the hybrid own-base-cloud-burst buys no base, so it is aws-p5-on-demand (same
     cost, same tokens). Before, the report's option table listed it as a second answer ('base: 0 servers');

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from llmplace import compare, parse_scenario
+from llmplace import load_scenario as parse_scenario_file
 from llmplace.catalog import site_defaults
 from llmplace.costs.lines import cloud_support_usd
 from llmplace.report import render
@@ -197,6 +198,8 @@ def test_a_standby_costs_its_drills_and_its_staff():
     unpaid = r.option("unpaid")
     assert not any(k.startswith("standby") for k in unpaid.by_category_usd)
     assert paid.tco_usd > unpaid.tco_usd
+    # the SRE time is counted in the staff the option needs (maintenance burden), not only in dollars
+    assert paid.footprint.staff_fte[0] == pytest.approx(unpaid.footprint.staff_fte[0] + 0.05)
 
 
 def test_an_unpaid_standby_earns_no_availability_credit_and_is_its_base():
@@ -213,6 +216,37 @@ def test_an_unpaid_standby_earns_no_availability_credit_and_is_its_base():
     assert down["paid"] < 0.5 * down["own"]
     assert "unpaid is the same deployment as own" in r.recommendation.summary
     assert "paid is the same deployment" not in r.recommendation.summary.replace("unpaid", "")
+    assert r.recommendation.same_as == {"unpaid": "own"}
+
+
+def test_a_hybrid_equal_in_cost_and_tokens_to_its_base_is_that_base():
+    """A base of one server with a 12-week lead time, its overflow serving only months 1-3 before delivery,
+    and no standby paid for, is the pure in-house option bridged by the same cloud instances: the same cost
+    and the same tokens in every month. Before, it was ranked as a second answer (its overflow serves
+    tokens, so it was not recognised as a twin); it is now 'the same deployment as own'."""
+    doc = _doc(extra=[_CLOUD, {"kind": "hybrid", "id": "unpaid", "base": "own", "overflow": "burst",
+                               "base_units": 1, "standby": "none"}], horizon=12)
+    doc["options"][0].update(lead_time_weeks=12, bridge="burst")
+    r = compare(parse_scenario(doc))
+    own, unpaid = r.option("own"), r.option("unpaid")
+    assert unpaid.hybrid is not None and unpaid.hybrid.share_served_by_overflow > 0
+    assert unpaid.monthly_usd == pytest.approx(own.monthly_usd)
+    assert r.recommendation.same_as == {"unpaid": "own"}
+    assert "unpaid is the same deployment as own (the same cost and tokens" in r.recommendation.summary
+
+
+def test_a_hybrid_that_buys_no_base_is_shown_as_its_twin_in_the_report():
+    """internal-assistant-70b: the hybrid own-base-cloud-burst buys no base, so it is aws-p5-on-demand (same
+    cost, same tokens). Before, the report's option table listed it as a second answer ('base: 0 servers');
+    it now says which option it is the same deployment as."""
+    from .conftest import ROOT
+
+    r = compare(parse_scenario_file(ROOT / "examples" / "internal-assistant-70b.yaml"))
+    assert r.recommendation.same_as == {"own-base-cloud-burst": "aws-p5-on-demand"}
+    md = render(r, "md")
+    row = next(line for line in md.splitlines() if line.startswith("| ") and "overflow to aws p5.48xlarge" in line
+               and "| hybrid |" in line)
+    assert "same deployment as aws-p5-on-demand" in row
 
 
 def test_report_lists_each_new_line():

@@ -74,16 +74,16 @@ def test_tiles_show_recommended_cheapest_and_runner_up_with_their_figures():
 
 
 def test_cost_reason_states_the_gap_to_the_cheapest():
-    """$852,734 - $684,436 = $168,298, 24.6 % of the cheapest's TCO (the result's own two TCOs)."""
+    """$900,100 - $622,759 = $277,342 (to the cent), 44.5 % of the cheapest's TCO (the result's own two TCOs)."""
     first = build(_result("internal-assistant-70b"), TODAY).summary.key_reasons[0]
-    assert "$852,734" in first and "$168,298 (25%)" in first and "aws p5.48xlarge (on demand)" in first
+    assert "$900,100" in first and "$277,342 (45%)" in first and "aws p5.48xlarge (on demand)" in first
 
 
 def test_cheapest_recommendation_states_how_far_below_the_next():
-    """classification-8b: novita $128,940 against $327,422 for the spot instance: 1 - 128,940 / 327,422 = 61 %
+    """classification-8b: novita $114,514 against $310,741 for the spot instance: 1 - 114,514 / 310,741 = 63 %
     below (the first draft said 154 %, the next one's excess over it)."""
     first = build(_result("classification-8b"), TODAY).summary.key_reasons[0]
-    assert "61% below the next" in first
+    assert "63% below the next" in first
 
 
 def test_options_table_highlights_the_recommendation_not_the_cheapest():
@@ -127,6 +127,6 @@ def test_compare_starts_with_the_summary(invoke):
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0] == "Recommended: OEM HGX H100 8-GPU server."
-    assert lines[1].startswith("  recommended: OEM HGX H100 8-GPU server: upfront $317,000, TCO $852,734")
+    assert lines[1].startswith("  recommended: OEM HGX H100 8-GPU server: upfront $332,850, TCO $900,100")
     assert lines[3].startswith("  1. ") and lines[6].startswith("  Catalog data and defaults dated")
     assert res.output.count("Recommended:") == 2  # the headline, then the detailed line after the table

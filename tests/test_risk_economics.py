@@ -153,8 +153,11 @@ def test_in_house_defaults_apply_only_where_an_option_uses_them():
 
 def test_sampled_maintenance_moves_the_fleet_cost_by_its_arithmetic():
     """Maintenance at 2 x the 10 %/year default on the five $60,000 servers bought on the forecast: 5 x 60,000 x
-    10 % x 3 years = $90,000 more over 36 months."""
-    s = parse_scenario(_doc())
+    10 % x 3 years = $90,000 more over 36 months. The quote here includes no warranty (hardware_warranty_years
+    0): with the 3-year default, maintenance starts only after the horizon."""
+    doc = _doc()
+    doc["site"] = {**doc["site"], "hardware_warranty_years": 0}
+    s = parse_scenario(doc)
     deps = resolve_deployments(s)
     spec = UncertainSpec(name="maintenance", label="m", unit="x", source="test", default=False,
                          dist=UncertainInput(path="maintenance", dist="triangular", low=2, mode=2, high=2),

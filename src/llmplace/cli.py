@@ -122,8 +122,11 @@ def compare(
     _print_comparison(result)
 
 
-def _capacity_text(o: Any) -> str:
-    """The capacity column of one feasible option: throughput and its source, the hybrid's base, short service."""
+def _capacity_text(o: Any, same_as: str | None = None) -> str:
+    """The capacity column of one feasible option: throughput and its source, the hybrid's base, short service,
+    or the option it is the same deployment as."""
+    if same_as is not None:
+        return f"same deployment as {same_as}"
     if o.kind == "api":
         src = "per token"
     else:
@@ -152,6 +155,8 @@ def _print_comparison(result: Any) -> None:
     for col in ("option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity"):
         t.add_column(col, justify="left" if col in ("option", "kind", "capacity") else "right",
                      no_wrap=col != "capacity")
+    rec = getattr(result, "recommendation", None)
+    twins: dict[str, str] = rec.same_as if rec is not None else {}
     for o in sorted(result.options, key=lambda o: (not o.feasible, o.tco_usd)):
         if not o.feasible:
             t.add_row(o.id, o.kind, "-", "-", "-", "-", "-", f"infeasible: {o.infeasible_reason}")
@@ -159,7 +164,7 @@ def _print_comparison(result: Any) -> None:
         units = units_text(o.peak_units, o.unit_kind)
         mark = " *" if o.id == result.cheapest else ""
         t.add_row(o.id + mark, o.kind, units, format_usd(o.upfront_usd), format_usd(o.tco_usd), format_usd(o.npv_usd),
-                  format_usd(o.usd_per_mtok), _capacity_text(o))
+                  format_usd(o.usd_per_mtok), _capacity_text(o, twins.get(o.id)))
     st = result.strategy
     if st is not None:  # the cheapest two-phase strategy, beside the single options
         t.add_row(f"{st.first} -> {st.second}", "strategy", f"{st.servers_first_order} server(s)",

@@ -106,10 +106,12 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
     else:
         bf, rest = _reserved_base(base, s, load, sv, int(n))
     f = _combine(bf, _overflow(over, s, rest, sv))
-    lines, rows = standby_usd(d, s, sv, f.units, load.total_per_output)
-    if lines:
+    assert f.staff is not None and f.staff_fte is not None
+    lines, rows = standby_usd(d, s, sv, f.units, load.total_per_output, f.staff.wage["sysadmin"])
+    if lines:  # the standby's SRE time counts among the hybrid's staff FTE (maintenance burden)
+        fte = f.staff_fte + sv["standby_sysadmin_fte"] * (np.asarray(f.units) > 0)
         f = replace(f, cash={**f.cash, **lines}, amortised={**f.amortised, **lines},
-                    assumptions=[*f.assumptions, *rows])
+                    assumptions=[*f.assumptions, *rows], staff_fte=fte)
     return with_tax_shield(f, s, sv)
 
 

@@ -29,6 +29,7 @@ from .flows import (
 )
 from .lines import (
     gpu_replacements_usd,
+    in_house_notes,
     in_warranty,
     licence_exempt,
     maintenance_usd,
@@ -286,7 +287,9 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         utilisation=util, purchases=orders, residual=load.above(carried) if with_residual and residual else None,
         staff_fte=team.fte(), staff=team, after_horizon=after if owed else None, first_service=lead,
         assumptions=[*_cash_view_rows(s, sv, after, opt.acquisition == "lease"),
-                     staff_note("in_house", sv, opt.staff_fte)],
+                     staff_note("in_house", sv, opt.staff_fte),
+                     *in_house_notes(sv, d.server.gpu, setup_per_server(d.server.max_power_kw, sv),
+                                     d.server.max_power_kw)],
     )
 
 

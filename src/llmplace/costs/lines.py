@@ -19,7 +19,8 @@ from ..site import SiteValues
 from .flows import Flows
 
 __all__ = [
-    "BUNDLED_LICENCE_YEARS", "cloud_support_usd", "gpu_replacements_usd", "in_warranty", "licence_exempt",
+    "BUNDLED_LICENCE_YEARS", "cloud_support_usd", "gpu_replacements_usd", "in_house_notes", "in_warranty",
+    "licence_exempt",
     "maintenance_usd", "software_licences_usd", "support_note", "tax_shield_usd", "with_tax_shield",
 ]
 
@@ -104,8 +105,9 @@ def support_note(sv: SiteValues) -> Assumption:
         value=f"greater of {float(sv['cloud_support_min_usd_per_month']):g} USD or "
               f"{float(sv['cloud_support_pct_first_10k']):g} / {float(sv['cloud_support_pct_10k_to_80k']):g} / "
               f"{float(sv['cloud_support_pct_80k_to_250k']):g} / {float(sv['cloud_support_pct_above_250k']):g} % "
-              "of the month's spend in bands to 10k / 80k / 250k / above (support_plan), charged on this option's "
-              "spend as if it were the account's only spend",
+              "of the month's spend in bands to 10k / 80k / 250k / above (support_plan; AWS Business Support, a proxy "
+              "for other providers' production plans), charged on this option's spend as if it were the "
+              "account's only spend",
         unit="", source=src, as_of=as_of)
 
 
@@ -136,3 +138,30 @@ def with_tax_shield(f: Flows, s: Scenario, sv: SiteValues) -> Flows:
                      unit="", source=src, as_of=as_of)
     return replace(f, cash={**f.cash, "tax_shield": shield}, amortised={**f.amortised, "tax_shield": shield},
                    assumptions=[*f.assumptions, row])
+
+
+def _row(name: str, value: str, sv: SiteValues, key: str) -> Assumption:
+    src, as_of = sv.sources[key]
+    return Assumption(name=name, value=value, unit="", source=src, as_of=as_of)
+
+
+def in_house_notes(sv: SiteValues, gpu: str, setup_usd: Any, max_power_kw: float) -> list[Assumption]:
+    """How the owned fleet's upkeep lines are charged, each with the source of its default."""
+    years, bundled = float(sv["hardware_warranty_years"]), licence_exempt(gpu)
+    flat = sv.values.get("setup_usd_per_server")
+    return [
+        _row("maintenance", f"{float(np.mean(sv['maintenance_pct_of_capex_per_year'])):g} % of the purchase price a "
+             f"year, from the end of the {years:g}-year warranty included in the price", sv, "hardware_warranty_years"),
+        _row("GPU replacements", f"{float(np.mean(sv['gpu_annual_failure_rate'])):g} of the GPUs a year fail out of "
+             f"warranty, each replaced at {float(np.mean(sv['gpu_share_of_server_price_pct'])):g} % of the server "
+             "price / GPUs per server (gpu_replacements)", sv, "gpu_annual_failure_rate"),
+        _row("software licences", f"{float(np.mean(sv['software_licence_usd_per_gpu_year'])):g} USD per owned GPU a "
+             "year (software_licences)" + (f"; none for the first {bundled:g} years, bundled with the {gpu}"
+                                            if bundled else ""), sv, "software_licence_usd_per_gpu_year"),
+        _row("network and storage", f"{float(np.mean(sv['network_storage_pct_of_server_price'])):g} % of the server "
+             "price, bought and depreciated with it (network_storage)", sv, "network_storage_pct_of_server_price"),
+        _row("installation", f"{float(np.mean(setup_usd)):,.0f} USD per server" + (
+            " (site.setup_usd_per_server)" if flat is not None else
+            f" = {float(np.mean(sv['setup_usd_per_kw'])):g} USD/kW x {max_power_kw:g} kW max power"),
+            sv, "setup_usd_per_server" if flat is not None else "setup_usd_per_kw"),
+    ]

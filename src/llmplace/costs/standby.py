@@ -57,13 +57,14 @@ def _image_usd_per_month(over: Deployment, sv: SiteValues) -> float:
     return float(over.capacity.sizing.weights_gib * _GB_PER_GIB * sv["block_storage_usd_per_gb_month"])
 
 
-def standby_usd(d: Deployment, s: Scenario, sv: SiteValues, base_units: Any, total_per_output: Any
-                ) -> tuple[dict[str, Array], list[Assumption]]:
+def standby_usd(d: Deployment, s: Scenario, sv: SiteValues, base_units: Any, total_per_output: Any,
+                sysadmin_usd_per_month: Any) -> tuple[dict[str, Array], list[Assumption]]:
     """The standby's monthly lines for a hybrid whose base has ``base_units`` units in service each month.
 
     ``standby_drills``: tests a year / 12 x hours per test x the overflow's price of carrying the base's
     full capacity; ``standby_image``: the weights kept on block storage next to a cloud overflow;
-    ``standby_staff``: ``standby_sysadmin_fte`` at the sysadmin wage. Nothing in months without a base.
+    ``standby_staff``: ``standby_sysadmin_fte`` at the sysadmin wage (``sysadmin_usd_per_month``, the team's,
+    with its salary trend). Nothing in months without a base.
     """
     opt = d.option
     assert isinstance(opt, HybridOption) and d.parts is not None
@@ -77,7 +78,7 @@ def standby_usd(d: Deployment, s: Scenario, sv: SiteValues, base_units: Any, tot
         "standby_drills": drill_h * _drill_usd_per_hour(over, sv, _base_capacity(base, units), total_per_output)
         * in_service,
         "standby_image": _image_usd_per_month(over, sv) * in_service,
-        "standby_staff": sv["standby_sysadmin_fte"] * sv["sysadmin_loaded_usd_per_year"] / 12.0 * in_service,
+        "standby_staff": sv["standby_sysadmin_fte"] * sysadmin_usd_per_month * in_service,
     }
     lines = {k: np.asarray(v, dtype=float) for k, v in lines.items() if np.any(v)}
     if not lines:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .. import catalog
 from ..catalog import criteria_data as data
 from ..results import CompareResult, OptionResult
@@ -211,9 +213,11 @@ def twin_of(f: OptionFacts) -> str | None:
     """The pure option a hybrid is structurally the same deployment as, or None.
 
     A hybrid that buys no base, or whose base serves no tokens, is its overflow. A hybrid whose
-    overflow serves no tokens is its base only if that overflow plays no standby role; an elastic
-    overflow (cloud instances or an API) always stands by to take the load while the base is down,
-    so such a hybrid stays a deployment of its own (base plus standby).
+    overflow serves no tokens is its base only if that overflow is not a paid standby (one that is
+    kept ready to take the load while the base is down is a deployment of its own: base plus standby).
+    Without a paid standby, a hybrid that costs the same as one of its parts and serves the same tokens
+    in every month (a base whose overflow only fills the months before delivery, as the pure in-house
+    option's own bridge does) is that part.
     """
     if f.kind != "hybrid" or len(f.parts) != 2:
         return None
@@ -221,9 +225,20 @@ def twin_of(f: OptionFacts) -> str | None:
     shares = f.part_shares if len(f.part_shares) == 2 else [1.0, 1.0]
     if not any(f.units) or shares[0] <= 0.0:
         return over.id
-    if shares[1] <= 0.0 and not standby(f):
+    if standby(f):
+        return None
+    if shares[1] <= 0.0:
         return base.id
-    return None
+    return next((p.id for p in (base, over) if same_money_and_tokens(f, p)), None)
+
+
+def same_money_and_tokens(a: OptionFacts, b: OptionFacts) -> bool:
+    """Whether two options cost the same and serve the same tokens in every month (to the cent, to the token)."""
+    ra, rb = a.result, b.result
+    if not (ra.monthly_usd and rb.monthly_usd and len(ra.monthly_usd) == len(rb.monthly_usd)):
+        return False
+    return bool(np.allclose(ra.monthly_usd, rb.monthly_usd, rtol=0.0, atol=0.01)
+                and np.allclose(ra.served_tokens, rb.served_tokens, rtol=1e-9, atol=1.0))
 
 
 def standby(f: OptionFacts) -> bool:

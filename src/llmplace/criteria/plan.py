@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..conventions import format_usd
-from .facts import OptionFacts
+from .facts import OptionFacts, standby
 
 __all__ = ["action_plan"]
 
@@ -65,11 +65,15 @@ def _hybrid_steps(f: OptionFacts) -> list[str]:
                 f"Send the rest ({hp.share_served_by_overflow:.1%} of tokens, the peaks) to {over.label}, "
                 f"paid as used"
             )
-        else:
+        elif standby(f):
+            cost = sum(v for k, v in f.result.by_category_usd.items() if k.startswith("standby_"))
             out.append(
-                f"Keep {over.label} ready as standby: the base carries the forecast load, the overflow "
-                f"takes over during outages and unexpected peaks, paid only when used"
+                f"Keep {over.label} ready as standby ({format_usd(cost, cents_below=0)} over the horizon for "
+                f"failover drills, a warm image and SRE time): the base carries the forecast load, the "
+                f"overflow takes over during outages and unexpected peaks"
             )
+        else:
+            out.append(f"{over.label} serves no tokens and is not kept ready as a standby (standby: none)")
     return out + [f"Note: {n}" for n in getattr(f.result, "notes", [])[:2]]
 
 

@@ -59,7 +59,9 @@ def _twin_words(f: OptionFacts) -> str:
         return "it buys no base"
     if f.part_shares and f.part_shares[0] <= 0.0:
         return "its base serves no tokens"
-    return "its overflow serves no tokens and plays no standby role"
+    if f.part_shares and f.part_shares[-1] <= 0.0:
+        return "its overflow serves no tokens and no standby is paid for (standby: none)"
+    return "the same cost and tokens in every month, and no standby paid for"
 
 
 def _reasons(w: str, r: str | None, sc: dict[str, dict[str, CriterionScore]], weights: Weights) -> list[str]:
@@ -207,6 +209,7 @@ def recommend(
         plan=action_plan(fw, res, w, r),
         sensitivity=sens,
         cost_thresholds=thresholds,
+        same_as={o: twin_map[o] for o in twins},
     ), totals
 
 

@@ -39,6 +39,14 @@ CATEGORY_COLOURS = {
     "input_tokens": "#2e75b6",
     "output_tokens": "#9dc3e6",
     "cached_input_tokens": "#bdd7ee",
+    "network_storage": "#2f5597",
+    "software_licences": "#b4c7e7",
+    "gpu_replacements": "#7f6000",
+    "support_plan": "#8faadc",
+    "standby_drills": "#c55a11",
+    "standby_image": "#f8cbad",
+    "standby_staff": "#b4a7d6",
+    "tax_shield": "#548235",
 }
 _SPARE = ["#264478", "#9e480e", "#636363", "#997300", "#43682b", "#698ed0", "#f1975a"]
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"

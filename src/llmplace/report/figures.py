@@ -28,15 +28,17 @@ def _cheapest_first(options: list[OptionResult]) -> list[OptionResult]:
 
 
 def option_rows(result: CompareResult) -> list[OptionRow]:
-    """Every option, feasible ones first, each group cheapest first."""
+    """Every option, feasible ones first, each group cheapest first; a twin says which option it is the same as."""
     rows = []
+    twins = result.recommendation.same_as if result.recommendation is not None else {}
     for o in sorted(result.options, key=lambda o: (not o.feasible, o.tco_usd)):
         rows.append(OptionRow(
             id=o.id, label=o.label, kind=o.kind, feasible=o.feasible, infeasible_reason=o.infeasible_reason,
             peak_units=o.peak_units, unit_kind=o.unit_kind, upfront_usd=o.upfront_usd, tco_usd=o.tco_usd,
             npv_usd=o.npv_usd, usd_per_mtok=o.usd_per_mtok,
             amortised_tco_usd=o.amortised.tco_usd if o.amortised is not None else None,
-            capacity_from="per token" if o.kind == "api" else (o.capacity.source if o.capacity else None),
+            capacity_from=f"same deployment as {twins[o.id]}" if o.id in twins else
+            "per token" if o.kind == "api" else (o.capacity.source if o.capacity else None),
             cheapest=o.id == result.cheapest,
             recommended=result.recommendation is not None and o.id == result.recommendation.option,
         ))

@@ -147,6 +147,10 @@ class Recommendation(BaseModel):
     plan: list[str] = Field(default_factory=list, description="what to buy or rent, and when to revisit")
     sensitivity: list[WeightSensitivity] = Field(default_factory=list)
     cost_thresholds: list[CostThreshold] = Field(default_factory=list)
+    same_as: dict[str, str] = Field(
+        default_factory=dict, description="options that are the same deployment as another (a hybrid that buys no "
+                                          "base, or whose overflow serves nothing and stands by unpaid): id -> "
+                                          "the option it equals; not ranked on their own")
 
 
 class Evaluation(BaseModel):

@@ -473,7 +473,7 @@ def _write_report(target: Path, output: str, kind: str, data: str | bytes, resul
     else:
         out.print(f"Wrote {target} ({kind}, {size:,} bytes)", markup=False, highlight=False)
     if stale and not as_json:
-        err.print(f"note: {len(stale)} catalog values or defaults are older than {STALE_AFTER_DAYS} days; "
+        err.print(f"note: {len(stale)} prices or offers are older than {STALE_AFTER_DAYS} days; "
                   "the report lists them", markup=False, highlight=False)
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "get_api_offer",
     "withdrawn_api_offer",
     "CATALOG_DATE",
+    "api_price_data_as_of",
     "get_cloud",
     "get_gpu",
     "get_model",
@@ -215,6 +216,15 @@ def _withdrawn_reason(alias: ApiAlias, model_info: Any, version: str) -> str | N
 
 
 @cache
+def api_price_data_as_of(version: str) -> str:
+    """The ``as_of`` text of the genai-prices ``version``'s price data: its data date where recorded."""
+    for row in _read_csv("api_price_data.csv"):
+        if row.get("package") == "genai-prices" and row.get("version") == version and row.get("as_of"):
+            return f"{row['as_of']} (genai-prices {version} price data)"
+    return f"genai-prices {version} (data date not recorded)"
+
+
+@cache
 def _apis() -> Table[ApiOffer]:
     return _api_catalog()[0]
 
@@ -256,7 +266,7 @@ def _api_catalog() -> tuple[Table[ApiOffer], dict[str, str]]:
                 input_usd_per_mtok=float(base.input_price),
                 output_usd_per_mtok=float(base.output_price),
                 cached_input_usd_per_mtok=cached_price,
-                as_of=f"genai-prices {__version__}",
+                as_of=api_price_data_as_of(__version__),
                 source=f"{GENAI_PRICES_SOURCE} {__version__}" + (f"; {url}" if url else ""),
                 notes=alias.notes,
             )

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
+from .overlay import OVERLAY_FILES, overlay_rows, set_user_catalogs
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
 
 __all__ = [
@@ -43,6 +44,10 @@ __all__ = [
     "withdrawn_api_offer",
     "CATALOG_DATE",
     "api_price_data_as_of",
+    "reload",
+    "user_and_refreshed_off",
+    "user_and_refreshed_on",
+    "use_catalogs",
     "get_cloud",
     "get_gpu",
     "get_model",
@@ -158,7 +163,57 @@ def _typed(filename: str, cls: type[T], extra: dict[str, Any] | None = None) -> 
             out.append(cls(**clean))
         except ValidationError as exc:  # a broken bundled file is our bug, not the user's
             raise LlmplaceError(f"bundled catalog {filename} line {lineno} is invalid: {exc}") from exc
+    return _with_overlays(filename, cls, out, extra) if filename in OVERLAY_FILES else out
+
+
+def _with_overlays(filename: str, cls: type[T], rows: list[T], extra: dict[str, Any] | None) -> list[T]:
+    """``rows`` with the refreshed and user-supplied rows of ``filename`` applied: same id replaces, new adds."""
+    out = list(rows)
+    base = {r.id.lower(): r for r in rows}  # type: ignore[attr-defined]
+    for row in overlay_rows(filename, cls, base, extra):
+        ids = [i for i, r in enumerate(out) if r.id == row.id]  # type: ignore[attr-defined]
+        if ids:
+            out[ids[0]] = row
+        else:
+            out.append(row)
     return out
+
+
+def use_catalogs(dirs: list[Any], field: str = "--catalog") -> None:
+    """Add or override catalog rows from the CSV directories ``dirs`` (see :mod:`llmplace.catalog.overlay`).
+
+    An empty list goes back to the bundled rows (plus a refreshed snapshot, if any). Tables are reloaded.
+    """
+    from pathlib import Path
+
+    set_user_catalogs([Path(d) for d in dirs], field)
+    reload()
+
+
+def user_and_refreshed_off() -> tuple[list[Any], bool]:
+    """Switch the overlays off (the bundled rows only) and return what :func:`user_and_refreshed_on` restores."""
+    from . import overlay
+
+    saved = (overlay.user_catalogs(), overlay.REFRESHED_ON[0])
+    overlay.set_user_catalogs([])
+    overlay.REFRESHED_ON[0] = False
+    reload()
+    return saved
+
+
+def user_and_refreshed_on(saved: tuple[list[Any], bool]) -> None:
+    """Restore the overlays :func:`user_and_refreshed_off` switched off."""
+    from . import overlay
+
+    overlay.set_user_catalogs(saved[0])
+    overlay.REFRESHED_ON[0] = saved[1]
+    reload()
+
+
+def reload() -> None:
+    """Forget the loaded tables: the next lookup reads the bundled files and the overlays in force again."""
+    for loader in (_gpus, _models, _servers, _clouds, _site, _apis, _api_catalog):
+        loader.cache_clear()
 
 
 @cache

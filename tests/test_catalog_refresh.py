@@ -39,7 +39,7 @@ def _aliases() -> list[ApiAlias]:
 
 
 def _refresh(payload: bytes) -> object:
-    return refresh(_aliases(), fetch=lambda url: payload, today=DAY)
+    return refresh(_aliases(), fetch=lambda url: payload, today=DAY, withdrawn=catalog.withdrawn_api_offers())
 
 
 def _digest(name: str) -> str:
@@ -65,8 +65,21 @@ def test_retired_offers_stay_withdrawn_after_a_refresh() -> None:
     report = _refresh(RECORDED.read_bytes())
     retired = [a for a in _aliases() if a.retired_on is not None and a.retired_on <= DAY]
     assert retired
-    assert all(any(f"{a.provider}/{a.model} (retired" in n for n in report.not_priced)  # type: ignore[attr-defined]
+    assert all(any(n.startswith(f"{a.provider}/{a.model} (") for n in report.not_priced)  # type: ignore[attr-defined]
                for a in retired)
+    catalog.reload()
+    assert all(catalog.withdrawn_api_offer(a.provider, a.model) is not None for a in retired)
+
+
+def test_offers_the_bundled_catalog_withdrew_stay_withdrawn() -> None:
+    """The recorded data (Aug-2026) still lists avian's Llama 3.1 405B, which genai-prices 0.2.3 marks
+    deprecated; a refresh must not bring it back (the first version did: 'avian/llama-3.1-405b: added')."""
+    withdrawn = catalog.withdrawn_api_offers()
+    assert "avian/llama-3.1-405b" in withdrawn
+    _refresh(RECORDED.read_bytes())
+    catalog.reload()
+    assert catalog.withdrawn_api_offer("avian", "llama-3.1-405b") is not None
+    assert not [o for o in catalog.api_offers() if o.id == "avian/llama-3.1-405b"]
 
 
 @pytest.mark.parametrize("payload", [

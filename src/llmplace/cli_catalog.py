@@ -48,8 +48,13 @@ def diff_lines() -> list[str]:
             for f in PRICE_FIELDS:
                 a, b = getattr(old, f, None), getattr(row, f, None)
                 if a != b:
-                    lines.append(f"{kind} {rid}: {f} {a} -> {b} (as_of {old.as_of} -> {row.as_of})")  # type: ignore[attr-defined]
+                    lines.append(f"{kind} {rid}: {f} {_num(a)} -> {_num(b)} "
+                                 f"(as_of {old.as_of} -> {row.as_of})")  # type: ignore[attr-defined]
     return lines
+
+
+def _num(x: Any) -> str:
+    return "none" if x is None else f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
 def register(catalog_app: typer.Typer, out: Console, err: Console, guarded: Callable[[Any], Any]) -> None:
@@ -69,7 +74,7 @@ def register(catalog_app: typer.Typer, out: Console, err: Console, guarded: Call
         from .catalog.specs import ApiAlias
 
         try:
-            report = refresh(_typed("api_aliases.csv", ApiAlias))
+            report = refresh(_typed("api_aliases.csv", ApiAlias), withdrawn=catalog.withdrawn_api_offers())
         except RefreshError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(1) from None

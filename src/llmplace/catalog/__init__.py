@@ -42,6 +42,7 @@ __all__ = [
     "api_offers",
     "get_api_offer",
     "withdrawn_api_offer",
+    "withdrawn_api_offers",
     "CATALOG_DATE",
     "api_price_data_as_of",
     "reload",
@@ -381,6 +382,15 @@ def get_api_offer(provider: str, model: str, field: str = "provider") -> ApiOffe
         live = ", ".join(sorted(o.provider for o in api_offers(model))) or "none in the catalog"
         raise InputError(field, provider, f"a provider offering {mid}: {live}", f"withdrawn: {reason}")
     return _apis().get(f"{provider}/{mid}", field)
+
+
+def withdrawn_api_offers() -> list[str]:
+    """The ``provider/model`` ids of every offer the bundled catalog withdraws (overlays switched off)."""
+    saved = user_and_refreshed_off()
+    try:
+        return sorted(_api_catalog()[1])
+    finally:
+        user_and_refreshed_on(saved)
 
 
 def withdrawn_api_offer(provider: str, model: str) -> str | None:

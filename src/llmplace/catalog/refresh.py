@@ -17,7 +17,7 @@ import json
 import shutil
 import tempfile
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -82,8 +82,13 @@ def _price(snapshot: Any, alias: ApiAlias, usage: Any) -> Any:
     return snapshot.calc(usage, alias.provider_model_id, alias.provider, None, None)
 
 
-def api_rows(payload: bytes, aliases: list[ApiAlias], fetched_on: dt.date) -> tuple[list[ApiOffer], list[str]]:
+def api_rows(payload: bytes, aliases: list[ApiAlias], fetched_on: dt.date,
+             withdrawn: Collection[str] = ()) -> tuple[list[ApiOffer], list[str]]:
     """An :class:`ApiOffer` per alias priced in ``payload``, and the aliases it does not price.
+
+    Offers the bundled catalog has withdrawn (``withdrawn``: ``provider/model`` ids) stay withdrawn:
+    a provider does not bring back a model it shut down, and an older copy of the price data may
+    still list it.
 
     A payload that lacks more than :data:`MAX_MISSING_PROVIDER_SHARE` of the providers the aliases use
     is taken for a partial response: RefreshError. Fewer missing providers are listed as not priced
@@ -101,6 +106,9 @@ def api_rows(payload: bytes, aliases: list[ApiAlias], fetched_on: dt.date) -> tu
     rows: list[ApiOffer] = []
     left_out: list[str] = []
     for a in aliases:
+        if f"{a.provider}/{a.model}".lower() in withdrawn:
+            left_out.append(f"{a.provider}/{a.model} (withdrawn in the bundled catalog)")
+            continue
         if a.retired_on is not None and a.retired_on <= fetched_on:
             left_out.append(f"{a.provider}/{a.model} (retired {a.retired_on.isoformat()})")
             continue
@@ -136,14 +144,15 @@ def _csv(rows: list[ApiOffer]) -> str:
     return buf.getvalue()
 
 
-def refresh(aliases: list[ApiAlias], fetch: Fetch | None = None, today: dt.date | None = None) -> RefreshReport:
+def refresh(aliases: list[ApiAlias], fetch: Fetch | None = None, today: dt.date | None = None,
+            withdrawn: Collection[str] = ()) -> RefreshReport:
     """Fetch, validate and write the refreshed snapshot; on any error nothing is written (see the module doc)."""
     day = today or dt.date.today()
     try:
         payload = (fetch or urllib_fetch)(GENAI_PRICES_URL)
     except OSError as exc:
         raise RefreshError(f"could not fetch {GENAI_PRICES_URL} ({exc}); nothing written") from None
-    rows, left_out = api_rows(payload, aliases, day)
+    rows, left_out = api_rows(payload, aliases, day, withdrawn)
     target = refreshed_dir()
     manifest = {"fetched_on": day.isoformat(), "sources": [GENAI_PRICES_URL], "files": {"api_overrides.csv": len(rows)},
                 "not_priced": left_out}

@@ -30,8 +30,10 @@ BUNDLED = resources.files("llmplace.catalog").joinpath("data")
 def _clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("LLMPLACE_DATA_DIR", str(tmp_path / "data"))
     catalog.use_catalogs([])
+    catalog.use_scenario_catalogs([])
     yield
     catalog.use_catalogs([])
+    catalog.use_scenario_catalogs([])
 
 
 def _aliases() -> list[ApiAlias]:
@@ -160,3 +162,22 @@ def test_cli_diff_lists_changed_prices_after_a_refresh(invoke) -> None:  # type:
     res = invoke("catalog", "diff")
     assert res.exit_code == 0 and "refreshed 2026-12-03" in res.stdout
     assert "apis " in res.stdout and "-> " in res.stdout
+
+
+def test_a_scenario_file_names_its_own_catalog_relative_to_itself(tmp_path: Path) -> None:
+    """catalog_dirs in the file: the quote applies to that file only; the next file without it uses none."""
+    import yaml
+
+    from llmplace import load_scenario
+
+    _user_catalog(tmp_path, "id,purchase_usd,as_of,source\nhgx-h100-8x-oem,250000,2026-11,Quote Q-1\n")
+    doc = yaml.safe_load(Path("examples/internal-assistant-70b.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "with.yaml").write_text(yaml.safe_dump({**doc, "catalog_dirs": ["mine"]}), encoding="utf-8")
+    (tmp_path / "without.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    load_scenario(tmp_path / "with.yaml")
+    assert catalog.get_server("hgx-h100").purchase_usd == 250_000
+    load_scenario(tmp_path / "without.yaml")
+    assert catalog.get_server("hgx-h100").purchase_usd == 317_000
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump({**doc, "catalog_dirs": ["nowhere"]}), encoding="utf-8")
+    with pytest.raises(InputError, match="catalog_dirs"):
+        load_scenario(tmp_path / "bad.yaml")

@@ -113,11 +113,11 @@ def compare(
         raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
                          "a whole number >= 0")
     catalog.use_catalogs(catalogs)
-    if (note := overlay_note()) is not None:
-        err.print(note, markup=False, highlight=False)
     with SamplingProgress(err, samples) as progress:
         result = run_compare(scenario, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
                              progress=progress, all_break_evens=all_break_evens)
+    if (note := overlay_note()) is not None:
+        err.print(note, markup=False, highlight=False)
     if as_json:
         _print_json(result.to_dict())
         return

@@ -49,6 +49,7 @@ __all__ = [
     "user_and_refreshed_off",
     "user_and_refreshed_on",
     "use_catalogs",
+    "use_scenario_catalogs",
     "get_cloud",
     "get_gpu",
     "get_model",
@@ -191,24 +192,38 @@ def use_catalogs(dirs: list[Any], field: str = "--catalog") -> None:
     reload()
 
 
-def user_and_refreshed_off() -> tuple[list[Any], bool]:
+def user_and_refreshed_off() -> tuple[list[Any], bool, list[Any]]:
     """Switch the overlays off (the bundled rows only) and return what :func:`user_and_refreshed_on` restores."""
     from . import overlay
 
-    saved = (overlay.user_catalogs(), overlay.REFRESHED_ON[0])
+    saved = (overlay.user_catalogs(), overlay.REFRESHED_ON[0], overlay.scenario_catalogs())
     overlay.set_user_catalogs([])
+    overlay.set_scenario_catalogs([])
     overlay.REFRESHED_ON[0] = False
     reload()
     return saved
 
 
-def user_and_refreshed_on(saved: tuple[list[Any], bool]) -> None:
+def user_and_refreshed_on(saved: tuple[list[Any], bool, list[Any]]) -> None:
     """Restore the overlays :func:`user_and_refreshed_off` switched off."""
     from . import overlay
 
     overlay.set_user_catalogs(saved[0])
+    overlay.set_scenario_catalogs(saved[2])
     overlay.REFRESHED_ON[0] = saved[1]
     reload()
+
+
+def use_scenario_catalogs(dirs: list[Any]) -> None:
+    """The user catalogs a scenario file names (``catalog_dirs``); they apply after ``--catalog`` ones."""
+    from pathlib import Path
+
+    from . import overlay
+
+    before = overlay.scenario_catalogs()
+    overlay.set_scenario_catalogs([Path(d) for d in dirs])
+    if overlay.scenario_catalogs() != before:  # loading a file reloads the tables only when its catalogs change
+        reload()
 
 
 def reload() -> None:

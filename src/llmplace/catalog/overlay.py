@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import InputError
 
 __all__ = ["DATA_DIR_ENV", "MANIFEST", "OVERLAY_FILES", "Overlay", "overlay_rows", "overlays", "refreshed_dir",
-           "refresh_manifest", "set_user_catalogs", "user_catalogs"]
+           "refresh_manifest", "scenario_catalogs", "set_scenario_catalogs", "set_user_catalogs", "user_catalogs"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -40,6 +40,7 @@ OVERLAY_FILES = ("gpus.csv", "models.csv", "servers.csv", "clouds.csv", "api_ove
 MANIFEST = "manifest.json"
 
 _user_dirs: list[Path] = []
+_scenario_dirs: list[Path] = []
 #: whether the refreshed snapshot applies (switched off only to compare against the bundled rows)
 REFRESHED_ON = [True]
 
@@ -75,15 +76,29 @@ def user_catalogs() -> list[Path]:
     return list(_user_dirs)
 
 
+def scenario_catalogs() -> list[Path]:
+    return list(_scenario_dirs)
+
+
+def set_scenario_catalogs(dirs: list[Path]) -> None:
+    """The catalogs a scenario file names (``catalog_dirs``), applied after the ``--catalog`` ones."""
+    _check_dirs(dirs, "catalog_dirs")
+    _scenario_dirs[:] = [d.resolve() for d in dirs]
+
+
 def set_user_catalogs(dirs: list[Path], field: str = "--catalog") -> None:
     """Use the catalogs in ``dirs`` from now on (an empty list: none); each must be a directory of known CSVs."""
+    _check_dirs(dirs, field)
+    _user_dirs[:] = [d.resolve() for d in dirs]
+
+
+def _check_dirs(dirs: list[Path], field: str) -> None:
     for d in dirs:
         if not d.is_dir():
             raise InputError(field, str(d), "a directory of catalog CSV files (" + ", ".join(OVERLAY_FILES) + ")")
         unknown = sorted(p.name for p in d.glob("*.csv") if p.name not in OVERLAY_FILES)
         if unknown:
             raise InputError(field, f"{d}/{unknown[0]}", "one of " + ", ".join(OVERLAY_FILES))
-    _user_dirs[:] = [d.resolve() for d in dirs]
 
 
 def overlays() -> list[Overlay]:
@@ -92,7 +107,7 @@ def overlays() -> list[Overlay]:
     manifest = refresh_manifest() if REFRESHED_ON[0] else None
     if manifest is not None:
         out.append(Overlay(path=refreshed_dir(), label=f"refreshed {manifest.get('fetched_on', 'undated')}"))
-    out += [Overlay(path=d, label=f"user catalog {d}") for d in _user_dirs]
+    out += [Overlay(path=d, label=f"user catalog {d}") for d in _user_dirs + _scenario_dirs]
     return out
 
 

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# A refreshed price snapshot in the developer's own data directory must not change test results:
+# tests see an empty data directory unless they write one.
+os.environ["LLMPLACE_DATA_DIR"] = tempfile.mkdtemp(prefix="llmplace-test-data-")
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 #: site values that charge no staff: no fixed team of any option kind and no variable part

@@ -78,6 +78,7 @@ STAGES: dict[str, float] = {
     "llmplace.cli": 11,
     "llmplace.cli_progress": 11,
     "llmplace.cli_catalog": 11,
+    "llmplace.cli_models": 11,
     "llmplace.web": 11,
     "llmplace.__main__": 11,
     "llmplace": 11,

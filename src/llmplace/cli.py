@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.table import Table
 
 from . import __version__, catalog
-from .cli_catalog import add_model
+from .cli_catalog import overlay_note, register
+from .cli_models import add_model
 from .cli_progress import SamplingProgress, Working
 from .conventions import (
     DEFAULT_REPORT_SAMPLES,
@@ -103,6 +104,8 @@ def compare(
     all_break_evens: bool = typer.Option(False, "--all-break-evens",
                                          help="sample the break-even month of every pair of options (default: the "
                                               f"pairs with one of the {SAMPLED_BREAK_EVEN_LEADERS} cheapest)"),
+    catalogs: list[Path] = typer.Option([], "--catalog", help="directory of catalog CSVs (servers.csv, clouds.csv, "
+                                        "api_overrides.csv, models.csv, gpus.csv) adding or overriding rows"),
 ) -> None:
     """Compare every option of a scenario: upfront, TCO, NPV, cost per million tokens, break-even.
 
@@ -113,9 +116,12 @@ def compare(
     if samples < -1 or seed < -1:
         raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
                          "a whole number >= 0")
+    catalog.use_catalogs(catalogs)
     with SamplingProgress(err, samples) as progress:
         result = run_compare(scenario, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
                              progress=progress, all_break_evens=all_break_evens)
+    if (note := overlay_note()) is not None:
+        err.print(note, markup=False, highlight=False)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -487,7 +493,7 @@ def _write_report(target: Path, output: str, kind: str, data: str | bytes, resul
     else:
         out.print(f"Wrote {target} ({kind}, {size:,} bytes)", markup=False, highlight=False)
     if stale and not as_json:
-        err.print(f"note: {len(stale)} catalog values or defaults are older than {STALE_AFTER_DAYS} days; "
+        err.print(f"note: {len(stale)} prices or offers are older than {STALE_AFTER_DAYS} days; "
                   "the report lists them", markup=False, highlight=False)
 
 
@@ -537,3 +543,6 @@ def init(
         raise InputError("PATH", path, "a writable file path", exc.strerror or str(exc)) from None
     out.print(f"Wrote {target}: edit it, then run `llmplace compare {path}` or `llmplace report {path}`",
               markup=False, highlight=False)
+
+
+register(catalog_app, out, err, guarded)  # catalog refresh and catalog diff (cli_catalog.py)

@@ -1,52 +1,96 @@
-"""`llmplace catalog add-model`: read a model the catalog lacks from its Hugging Face config.json.
+"""``llmplace catalog refresh`` and ``llmplace catalog diff``, and the note ``compare`` prints about overlays.
 
-Nothing is written into the package: the command checks the file, shows the architecture llmplace reads
-from it (with the parameter counts it recomputes) and prints the two scenario lines that use it
-(``model.name`` and ``model.hf_config``). Registered on the ``catalog`` sub-command by :mod:`llmplace.cli`.
+Registered on the ``catalog`` sub-app by :mod:`llmplace.cli`; kept apart so that module stays short.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from . import catalog
+from .catalog.overlay import OVERLAY_FILES, overlays, refresh_manifest, refreshed_dir
 
-__all__ = ["add_model"]
+__all__ = ["diff_lines", "overlay_note", "register"]
+
+#: the fields ``catalog diff`` compares: the prices a comparison uses
+PRICE_FIELDS = ("purchase_usd", "on_demand_usd_per_hour", "spot_usd_per_hour", "reserved_1y_usd_per_hour",
+                "reserved_3y_usd_per_hour", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok")
+_TABLES = {"servers.csv": "servers", "clouds.csv": "clouds", "api_overrides.csv": "apis", "models.csv": "models",
+           "gpus.csv": "gpus"}
 
 
-def add_model(
-    config: Path = typer.Argument(..., help="path to the model's Hugging Face config.json"),
-    model_id: str = typer.Option(..., "--id", help="id to give the model, e.g. my-qwen-finetune"),
-    name: str | None = typer.Option(None, "--name", help="display name (default: the id)"),
-    total_params_b: float | None = typer.Option(
-        None, "--total-params-b", help="published total parameters [billions]; default: recomputed"),
-    active_params_b: float | None = typer.Option(
-        None, "--active-params-b", help="published parameters per token [billions]; default: recomputed"),
-    ignore: list[str] = typer.Option(  # noqa: B008 - typer declares options as default values
-        [], "--ignore", help="a config.json field to accept although llmplace does not model it (repeatable)"),
-    as_json: bool = typer.Option(False, "--json", help="Print the model row as JSON."),
-) -> None:
-    """Read a model from its config.json. Example: llmplace catalog add-model config.json --id my-model"""
-    row = catalog.model_from_hf_file(config, model_id, ignore, "config", name=name,
-                                     total_params_b=total_params_b, active_params_b=active_params_b)
-    data = row.model_dump(mode="json")
-    if as_json:
-        sys.stdout.write(json.dumps({"catalog": "models", **data}, indent=2) + "\n")
-        return
-    out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
-    table = Table(title=f"model read from {config.name}: {row.id}", show_header=False)
-    table.add_column("field")
-    table.add_column("value", overflow="fold")
-    for key, value in data.items():
-        if value not in (None, [], ()):
-            table.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
-    out.print(table)
-    ignored = "".join(f"\n  hf_config_ignore: [{', '.join(ignore)}]" for _ in [0] if ignore)
-    out.print(f"To use it, write in the scenario:\nmodel:\n  name: {row.id}\n  hf_config: {config}{ignored}",
-              markup=False, highlight=False)
+def overlay_note() -> str | None:
+    """One line saying which refreshed or user-supplied rows are in force, or None (bundled data only)."""
+    parts = [ov.label for ov in overlays()]
+    return ("note: catalog rows from " + "; ".join(parts) + " override or add to the bundled data "
+            "(their sources say so)") if parts else None
+
+
+def diff_lines() -> list[str]:
+    """Every row the overlays in force change or add, price by price, against the bundled snapshot."""
+    current = {kind: {r.id: r for r in catalog.table(kind)} for kind in set(_TABLES.values())}
+    saved = catalog.user_and_refreshed_off()
+    try:
+        bundled = {kind: {r.id: r for r in catalog.table(kind)} for kind in set(_TABLES.values())}
+    finally:
+        catalog.user_and_refreshed_on(saved)
+    lines: list[str] = []
+    for kind in sorted(current):
+        for rid, row in sorted(current[kind].items()):
+            old = bundled[kind].get(rid)
+            if old is None:
+                lines.append(f"{kind} {rid}: added ({row.source})")  # type: ignore[attr-defined]
+                continue
+            for f in PRICE_FIELDS:
+                a, b = getattr(old, f, None), getattr(row, f, None)
+                if a != b:
+                    lines.append(f"{kind} {rid}: {f} {_num(a)} -> {_num(b)} "
+                                 f"(as_of {old.as_of} -> {row.as_of})")  # type: ignore[attr-defined]
+    return lines
+
+
+def _num(x: Any) -> str:
+    return "none" if x is None else f"{x:.6g}" if isinstance(x, float) else str(x)
+
+
+def register(catalog_app: typer.Typer, out: Console, err: Console, guarded: Callable[[Any], Any]) -> None:
+    """Add ``refresh`` and ``diff`` to the ``catalog`` sub-app."""
+
+    @catalog_app.command("refresh")
+    @guarded
+    def refresh_cmd() -> None:
+        """Fetch current public API prices (online, opt-in) into the user data directory.
+
+        Writes only when the whole refresh validates; never touches the bundled snapshot. Later
+        comparisons use the refreshed rows and say so. Directory: $LLMPLACE_DATA_DIR/catalog, else the
+        user data directory.
+        """
+        from .catalog import _typed
+        from .catalog.refresh import RefreshError, refresh
+        from .catalog.specs import ApiAlias
+
+        try:
+            report = refresh(_typed("api_aliases.csv", ApiAlias), withdrawn=catalog.withdrawn_api_offers())
+        except RefreshError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+        catalog.reload()
+        out.print(f"Wrote {report.api_rows} API prices fetched {report.fetched_on} to {report.path}; "
+                  f"{len(report.not_priced)} aliases not priced there keep their bundled price.", markup=False)
+
+    @catalog_app.command("diff")
+    @guarded
+    def diff_cmd() -> None:
+        """Show what the refreshed snapshot and user catalogs change against the bundled snapshot."""
+        manifest = refresh_manifest()
+        where = f"refreshed {manifest.get('fetched_on')} in {refreshed_dir()}" if manifest else "no refreshed data"
+        out.print(f"bundled snapshot vs {where}", markup=False)
+        lines = diff_lines()
+        for line in lines:
+            out.print("  " + line, markup=False, highlight=False)
+        if not lines:
+            out.print("  no differences (files read: " + ", ".join(OVERLAY_FILES) + ")", markup=False)

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
 from .hf_config import model_from_hf_config, model_from_hf_file
+from .overlay import OVERLAY_FILES, overlay_rows, set_user_catalogs
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
 
 __all__ = [
@@ -42,7 +43,14 @@ __all__ = [
     "api_offers",
     "get_api_offer",
     "withdrawn_api_offer",
+    "withdrawn_api_offers",
     "CATALOG_DATE",
+    "api_price_data_as_of",
+    "reload",
+    "user_and_refreshed_off",
+    "user_and_refreshed_on",
+    "use_catalogs",
+    "use_scenario_catalogs",
     "get_cloud",
     "get_gpu",
     "get_model",
@@ -160,7 +168,71 @@ def _typed(filename: str, cls: type[T], extra: dict[str, Any] | None = None) -> 
             out.append(cls(**clean))
         except ValidationError as exc:  # a broken bundled file is our bug, not the user's
             raise LlmplaceError(f"bundled catalog {filename} line {lineno} is invalid: {exc}") from exc
+    return _with_overlays(filename, cls, out, extra) if filename in OVERLAY_FILES else out
+
+
+def _with_overlays(filename: str, cls: type[T], rows: list[T], extra: dict[str, Any] | None) -> list[T]:
+    """``rows`` with the refreshed and user-supplied rows of ``filename`` applied: same id replaces, new adds."""
+    out = list(rows)
+    base = {r.id.lower(): r for r in rows}  # type: ignore[attr-defined]
+    for row in overlay_rows(filename, cls, base, extra):
+        ids = [i for i, r in enumerate(out) if r.id == row.id]  # type: ignore[attr-defined]
+        if ids:
+            out[ids[0]] = row
+        else:
+            out.append(row)
     return out
+
+
+def use_catalogs(dirs: list[Any], field: str = "--catalog") -> None:
+    """Add or override catalog rows from the CSV directories ``dirs`` (see :mod:`llmplace.catalog.overlay`).
+
+    An empty list goes back to the bundled rows (plus a refreshed snapshot, if any). Tables are reloaded.
+    """
+    from pathlib import Path
+
+    set_user_catalogs([Path(d) for d in dirs], field)
+    reload()
+
+
+def user_and_refreshed_off() -> tuple[list[Any], bool, list[Any]]:
+    """Switch the overlays off (the bundled rows only) and return what :func:`user_and_refreshed_on` restores."""
+    from . import overlay
+
+    saved = (overlay.user_catalogs(), overlay.REFRESHED_ON[0], overlay.scenario_catalogs())
+    overlay.set_user_catalogs([])
+    overlay.set_scenario_catalogs([])
+    overlay.REFRESHED_ON[0] = False
+    reload()
+    return saved
+
+
+def user_and_refreshed_on(saved: tuple[list[Any], bool, list[Any]]) -> None:
+    """Restore the overlays :func:`user_and_refreshed_off` switched off."""
+    from . import overlay
+
+    overlay.set_user_catalogs(saved[0])
+    overlay.set_scenario_catalogs(saved[2])
+    overlay.REFRESHED_ON[0] = saved[1]
+    reload()
+
+
+def use_scenario_catalogs(dirs: list[Any]) -> None:
+    """The user catalogs a scenario file names (``catalog_dirs``); they apply after ``--catalog`` ones."""
+    from pathlib import Path
+
+    from . import overlay
+
+    before = overlay.scenario_catalogs()
+    overlay.set_scenario_catalogs([Path(d) for d in dirs])
+    if overlay.scenario_catalogs() != before:  # loading a file reloads the tables only when its catalogs change
+        reload()
+
+
+def reload() -> None:
+    """Forget the loaded tables: the next lookup reads the bundled files and the overlays in force again."""
+    for loader in (_gpus, _models, _servers, _clouds, _site, _apis, _api_catalog):
+        loader.cache_clear()
 
 
 @cache
@@ -218,6 +290,15 @@ def _withdrawn_reason(alias: ApiAlias, model_info: Any, version: str) -> str | N
 
 
 @cache
+def api_price_data_as_of(version: str) -> str:
+    """The ``as_of`` text of the genai-prices ``version``'s price data: its data date where recorded."""
+    for row in _read_csv("api_price_data.csv"):
+        if row.get("package") == "genai-prices" and row.get("version") == version and row.get("as_of"):
+            return f"{row['as_of']} (genai-prices {version} price data)"
+    return f"genai-prices {version} (data date not recorded)"
+
+
+@cache
 def _apis() -> Table[ApiOffer]:
     return _api_catalog()[0]
 
@@ -259,7 +340,7 @@ def _api_catalog() -> tuple[Table[ApiOffer], dict[str, str]]:
                 input_usd_per_mtok=float(base.input_price),
                 output_usd_per_mtok=float(base.output_price),
                 cached_input_usd_per_mtok=cached_price,
-                as_of=f"genai-prices {__version__}",
+                as_of=api_price_data_as_of(__version__),
                 source=f"{GENAI_PRICES_SOURCE} {__version__}" + (f"; {url}" if url else ""),
                 notes=alias.notes,
             )
@@ -319,6 +400,15 @@ def get_api_offer(provider: str, model: str, field: str = "provider") -> ApiOffe
         live = ", ".join(sorted(o.provider for o in api_offers(model))) or "none in the catalog"
         raise InputError(field, provider, f"a provider offering {mid}: {live}", f"withdrawn: {reason}")
     return _apis().get(f"{provider}/{mid}", field)
+
+
+def withdrawn_api_offers() -> list[str]:
+    """The ``provider/model`` ids of every offer the bundled catalog withdraws (overlays switched off)."""
+    saved = user_and_refreshed_off()
+    try:
+        return sorted(_api_catalog()[1])
+    finally:
+        user_and_refreshed_on(saved)
 
 
 def withdrawn_api_offer(provider: str, model: str) -> str | None:

@@ -16,7 +16,7 @@ from ..catalog.criteria_data import CRITERION_LABELS
 from ..results import CompareResult, OptionResult
 from .formatting import fmt_usd, short_label, units_text
 from .model import BreakEvenRow, DataDates, KpiTile, Summary
-from .provenance import dated_items, parse_as_of
+from .provenance import ages, dated_items, parse_as_of
 
 __all__ = ["TILE_COLUMNS", "board_lines", "data_dates", "key_reasons", "kpi_tiles", "plain", "plain_reason",
            "tile_cells"]
@@ -172,12 +172,13 @@ def _month(d: dt.date) -> str:
 
 def data_dates(result: CompareResult, today: dt.date, max_age_days: int) -> DataDates:
     """The oldest and newest dates of the catalog data and defaults the result used, and how many are stale."""
-    dates = [d for it in dated_items(result) if (d := parse_as_of(it.as_of)) is not None]
+    items = [(it, d) for it in dated_items(result) if (d := parse_as_of(it.as_of)) is not None]
+    dates = [d for _, d in items]
     if not dates:
         return DataDates(first=None, last=None, dated=0, stale=0, text="No dated catalog data was used.")
-    stale = sum(1 for d in dates if (today - d).days > max_age_days)
+    stale = sum(1 for it, d in items if ages(it) and (today - d).days > max_age_days)
     first, last = min(dates), max(dates)
-    old = f"; {stale} older than {max_age_days} days" if stale else ""
+    old = f"; {stale} prices or offers older than {max_age_days} days" if stale else ""
     return DataDates(first=first.isoformat(), last=last.isoformat(), dated=len(dates), stale=stale,
                      text=f"Catalog data and defaults dated {_month(first)} to {_month(last)} "
                           f"({len(dates)} dated values{old}).")

@@ -10,11 +10,12 @@ import calendar
 import datetime as dt
 import re
 
+from ..catalog.ageing import value_ages
 from ..conventions import STALE_AFTER_DAYS
 from ..results import CompareResult
 from .model import AssumptionRow, CatalogRowUse, StaleItem, Staleness
 
-__all__ = ["STALE_AFTER_DAYS", "assumption_rows", "catalog_rows", "dated_items", "parse_as_of", "staleness"]
+__all__ = ["STALE_AFTER_DAYS", "ages", "assumption_rows", "catalog_rows", "dated_items", "parse_as_of", "staleness"]
 
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
 _NAMED = re.compile(
@@ -95,9 +96,23 @@ def dated_items(result: CompareResult) -> list[StaleItem]:
     return items
 
 
-def staleness(result: CompareResult, today: dt.date, max_age_days: int = STALE_AFTER_DAYS) -> Staleness:
-    """Catalog data and defaults older than ``max_age_days`` on ``today``, and those that carry no date.
+def ages(item: StaleItem) -> bool:
+    """Whether ``item`` can go out of date, by its table's rule in ``catalog/data/ageing.csv``.
 
+    Items are labelled ``table: key`` (``default: pue`` for a site default, ``option-id: name`` for
+    an option's own value); a datasheet or model configuration does not age, a price does.
+    """
+    table, _, key = item.item.partition(": ")
+    if table not in {"default", "gpus", "models", "servers", "clouds", "apis"} and not table.endswith(".csv"):
+        table = "option"
+    return value_ages(table, key)
+
+
+def staleness(result: CompareResult, today: dt.date, max_age_days: int = STALE_AFTER_DAYS) -> Staleness:
+    """Prices and offers older than ``max_age_days`` on ``today``, and those that carry no date.
+
+    Only values that age are checked (see :func:`ages`): a GPU datasheet, a model configuration, a
+    measured failure rate or a staffing model is a fact, not a price, and is not called stale.
     Checked: the catalog rows every option used, the site and finance defaults, the data rows behind
     the criteria scores, and option assumptions not already covered by one of those rows. Values
     given in the scenario file and sizing estimates are the user's own and are not checked.
@@ -105,6 +120,8 @@ def staleness(result: CompareResult, today: dt.date, max_age_days: int = STALE_A
     stale: list[StaleItem] = []
     undated: list[StaleItem] = []
     for it in dated_items(result):
+        if not ages(it):
+            continue
         d = parse_as_of(it.as_of)
         if d is None:
             undated.append(it)

@@ -188,6 +188,7 @@ def load_scenario(path: str | Path) -> Scenario:
         problem = getattr(exc, "problem", None) or getattr(exc, "msg", None)
         detail = f"parse error at {where}" + (f": {problem}" if problem else "")
         raise InputError("scenario file", str(path), "valid YAML or JSON", detail) from None
+    _use_scenario_catalogs(data, p)
     s = parse_scenario(data)
     trace = s.workload.trace_csv
     if trace is not None and not Path(trace).is_absolute():  # relative to the scenario file
@@ -196,6 +197,22 @@ def load_scenario(path: str | Path) -> Scenario:
     if hf is not None and not Path(hf).is_absolute():  # relative to the scenario file, like trace_csv
         s.model.hf_config = str(p.parent / hf)
     return s
+
+
+def _use_scenario_catalogs(data: Any, path: Path) -> None:
+    """Apply the file's ``catalog_dirs`` (user catalogs, relative to the file) before its names are checked.
+
+    Read from scenario files only (the web app and the REST API never read server-side folders); a file
+    without the key uses none, so catalogs of an earlier file do not carry over.
+    """
+    from .. import catalog
+
+    dirs = data.pop("catalog_dirs", []) if isinstance(data, dict) else []
+    if isinstance(dirs, str):
+        dirs = [dirs]
+    if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
+        raise InputError("catalog_dirs", dirs, "a list of directories of catalog CSV files, relative to the scenario")
+    catalog.use_scenario_catalogs([d if Path(d).is_absolute() else str(path.parent / d) for d in dirs])
 
 
 def scenario_json_schema() -> dict[str, Any]:

@@ -1,0 +1,170 @@
+"""``llmplace catalog refresh``: current public API prices into the user data directory (opt-in, online).
+
+The one source read today is the price data genai-prices publishes for its own live updates
+(:data:`GENAI_PRICES_URL`, no account needed). Every bundled API alias is priced from it with the
+package's own parser and our :class:`ApiOffer` row model; the rows are written as ``api_overrides.csv``
+in :func:`~llmplace.catalog.overlay.refreshed_dir`, dated with the fetch date, beside a
+``manifest.json``. Nothing is written unless the whole refresh validates: a malformed payload, or one
+that lacks a provider the catalog prices (a partial response), writes nothing and leaves any earlier
+snapshot in place. The bundled snapshot in the package is never touched. Nothing here runs unless
+asked: no other command reaches the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+import urllib.request
+from collections.abc import Callable, Collection
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..errors import LlmplaceError
+from .overlay import MANIFEST, refreshed_dir
+from .specs import ApiAlias, ApiOffer
+
+__all__ = ["GENAI_PRICES_URL", "RefreshError", "RefreshReport", "api_rows", "refresh"]
+
+GENAI_PRICES_URL = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json"
+API_COLUMNS = ("id", "model", "provider", "provider_model_id", "input_usd_per_mtok", "output_usd_per_mtok",
+               "cached_input_usd_per_mtok", "as_of", "source", "notes")
+
+#: a payload lacking more than this share of the catalog's API providers is refused as partial
+MAX_MISSING_PROVIDER_SHARE = 0.25
+
+Fetch = Callable[[str], bytes]
+
+
+class RefreshError(LlmplaceError):
+    """The refresh did not validate; nothing was written."""
+
+
+class RefreshReport(BaseModel):
+    """What a refresh wrote: where, when, from which sources, how many rows, and the aliases left out."""
+
+    path: str
+    fetched_on: str
+    sources: list[str]
+    api_rows: int
+    not_priced: list[str]
+
+
+def urllib_fetch(url: str) -> bytes:  # pragma: no cover - the network is never reached in tests
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - a fixed https URL
+        data: bytes = response.read()
+    return data
+
+
+def _snapshot(payload: bytes) -> Any:
+    """The price data in ``payload`` parsed by genai-prices itself (its schema is the validation)."""
+    from genai_prices.data_snapshot import DataSnapshot
+    from genai_prices.types import _providers_from_raw  # the parser its own live update uses
+
+    try:
+        raw = json.loads(payload)
+    except ValueError as exc:
+        raise RefreshError(f"price data from {GENAI_PRICES_URL} is not valid JSON ({exc}); nothing written") from None
+    if not isinstance(raw, list) or not raw:
+        raise RefreshError(f"price data from {GENAI_PRICES_URL} is not a list of providers; nothing written")
+    try:
+        return DataSnapshot(_providers_from_raw(raw), from_auto_update=True)
+    except Exception as exc:  # the package raises pydantic and value errors for a bad payload
+        first = str(exc).splitlines()[0]
+        raise RefreshError(f"price data from {GENAI_PRICES_URL} does not validate ({first}); nothing written") from None
+
+
+def _price(snapshot: Any, alias: ApiAlias, usage: Any) -> Any:
+    return snapshot.calc(usage, alias.provider_model_id, alias.provider, None, None)
+
+
+def api_rows(payload: bytes, aliases: list[ApiAlias], fetched_on: dt.date,
+             withdrawn: Collection[str] = ()) -> tuple[list[ApiOffer], list[str]]:
+    """An :class:`ApiOffer` per alias priced in ``payload``, and the aliases it does not price.
+
+    Offers the bundled catalog has withdrawn (``withdrawn``: ``provider/model`` ids) stay withdrawn:
+    a provider does not bring back a model it shut down, and an older copy of the price data may
+    still list it.
+
+    A payload that lacks more than :data:`MAX_MISSING_PROVIDER_SHARE` of the providers the aliases use
+    is taken for a partial response: RefreshError. Fewer missing providers are listed as not priced
+    (their bundled rows stay in force).
+    """
+    from genai_prices import Usage
+
+    snapshot = _snapshot(payload)
+    have = {p.id for p in snapshot.providers}
+    wanted = {a.provider for a in aliases}
+    missing = sorted(wanted - have)
+    if len(missing) > MAX_MISSING_PROVIDER_SHARE * len(wanted):
+        raise RefreshError(f"price data lacks {len(missing)} of the {len(wanted)} API providers the catalog prices "
+                           f"({', '.join(missing[:5])}...): a partial response; nothing written")
+    rows: list[ApiOffer] = []
+    left_out: list[str] = []
+    for a in aliases:
+        if f"{a.provider}/{a.model}".lower() in withdrawn:
+            left_out.append(f"{a.provider}/{a.model} (withdrawn in the bundled catalog)")
+            continue
+        if a.retired_on is not None and a.retired_on <= fetched_on:
+            left_out.append(f"{a.provider}/{a.model} (retired {a.retired_on.isoformat()})")
+            continue
+        try:
+            base = _price(snapshot, a, Usage(input_tokens=1_000_000, output_tokens=1_000_000))
+            cached = _price(snapshot, a, Usage(input_tokens=1_000_000, cache_read_tokens=1_000_000))
+        except LookupError:
+            left_out.append(f"{a.provider}/{a.model}")
+            continue
+        if getattr(base.model, "deprecated", None):
+            left_out.append(f"{a.provider}/{a.model} (deprecated)")
+            continue
+        has_cache = getattr(base.model_price, "cache_read_mtok", None) is not None
+        rows.append(ApiOffer(
+            id=f"{a.provider}/{a.model}", model=a.model, provider=a.provider, provider_model_id=a.provider_model_id,
+            input_usd_per_mtok=float(base.input_price), output_usd_per_mtok=float(base.output_price),
+            cached_input_usd_per_mtok=float(Decimal(cached.input_price)) if has_cache else None,
+            as_of=fetched_on.isoformat(), source=f"{GENAI_PRICES_URL} (genai-prices live data, fetched "
+                                                 f"{fetched_on.isoformat()})", notes=a.notes))
+    return rows, left_out
+
+
+def _csv(rows: list[ApiOffer]) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(API_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        d = r.model_dump()
+        writer.writerow({k: "" if d.get(k) is None else d[k] for k in API_COLUMNS})
+    return buf.getvalue()
+
+
+def refresh(aliases: list[ApiAlias], fetch: Fetch | None = None, today: dt.date | None = None,
+            withdrawn: Collection[str] = ()) -> RefreshReport:
+    """Fetch, validate and write the refreshed snapshot; on any error nothing is written (see the module doc)."""
+    day = today or dt.date.today()
+    try:
+        payload = (fetch or urllib_fetch)(GENAI_PRICES_URL)
+    except OSError as exc:
+        raise RefreshError(f"could not fetch {GENAI_PRICES_URL} ({exc}); nothing written") from None
+    rows, left_out = api_rows(payload, aliases, day, withdrawn)
+    target = refreshed_dir()
+    manifest = {"fetched_on": day.isoformat(), "sources": [GENAI_PRICES_URL], "files": {"api_overrides.csv": len(rows)},
+                "not_priced": left_out}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".catalog-", dir=target.parent))
+    try:
+        (staging / "api_overrides.csv").write_text(_csv(rows), encoding="utf-8")
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RefreshReport(path=str(target), fetched_on=day.isoformat(), sources=[GENAI_PRICES_URL],
+                         api_rows=len(rows), not_priced=left_out)

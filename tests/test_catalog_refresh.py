@@ -1,0 +1,183 @@
+"""``catalog refresh`` against recorded responses, and user catalogs (``--catalog DIR``).
+
+No test reaches the network: the refresh gets its payload from ``tests/data/refresh`` (a cut of
+genai-prices' published live price data, see the README there) through an injected fetcher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from llmplace import catalog
+from llmplace.catalog import _typed
+from llmplace.catalog.overlay import refreshed_dir
+from llmplace.catalog.refresh import RefreshError, refresh
+from llmplace.catalog.specs import ApiAlias
+from llmplace.errors import InputError
+
+RECORDED = Path(__file__).parent / "data" / "refresh" / "genai_prices_v2.json"
+DAY = dt.date(2026, 12, 3)
+BUNDLED = resources.files("llmplace.catalog").joinpath("data")
+
+
+@pytest.fixture(autouse=True)
+def _clean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("LLMPLACE_DATA_DIR", str(tmp_path / "data"))
+    catalog.use_catalogs([])
+    catalog.use_scenario_catalogs([])
+    yield
+    catalog.use_catalogs([])
+    catalog.use_scenario_catalogs([])
+
+
+def _aliases() -> list[ApiAlias]:
+    return _typed("api_aliases.csv", ApiAlias)
+
+
+def _refresh(payload: bytes) -> object:
+    return refresh(_aliases(), fetch=lambda url: payload, today=DAY, withdrawn=catalog.withdrawn_api_offers())
+
+
+def _digest(name: str) -> str:
+    return hashlib.sha256(BUNDLED.joinpath(name).read_bytes()).hexdigest()
+
+
+def test_refresh_writes_dated_rows_that_compare_then_uses() -> None:
+    """Together's Llama 3.3 70B Turbo is $0.88 in and out per Mtok in the recorded data (genai-prices
+    @47df840); after the refresh the offer carries the fetch date and says it was refreshed."""
+    before = _digest("api_overrides.csv")
+    report = _refresh(RECORDED.read_bytes())
+    assert (refreshed_dir() / "api_overrides.csv").is_file() and (refreshed_dir() / "manifest.json").is_file()
+    assert report.api_rows > 100  # type: ignore[attr-defined]
+    catalog.reload()
+    offer = catalog.get_api_offer("together", "llama-3.3-70b")
+    assert (offer.input_usd_per_mtok, offer.output_usd_per_mtok) == (0.88, 0.88)
+    assert offer.as_of == "2026-12-03" and offer.source.startswith("refreshed 2026-12-03")
+    assert _digest("api_overrides.csv") == before  # the bundled snapshot is never written
+
+
+def test_retired_offers_stay_withdrawn_after_a_refresh() -> None:
+    """An alias retired on or before the fetch date (api_aliases.csv retired_on) is not re-offered."""
+    report = _refresh(RECORDED.read_bytes())
+    retired = [a for a in _aliases() if a.retired_on is not None and a.retired_on <= DAY]
+    assert retired
+    assert all(any(n.startswith(f"{a.provider}/{a.model} (") for n in report.not_priced)  # type: ignore[attr-defined]
+               for a in retired)
+    catalog.reload()
+    assert all(catalog.withdrawn_api_offer(a.provider, a.model) is not None for a in retired)
+
+
+def test_offers_the_bundled_catalog_withdrew_stay_withdrawn() -> None:
+    """The recorded data (Aug-2026) still lists avian's Llama 3.1 405B, which genai-prices 0.2.3 marks
+    deprecated; a refresh must not bring it back (the first version did: 'avian/llama-3.1-405b: added')."""
+    withdrawn = catalog.withdrawn_api_offers()
+    assert "avian/llama-3.1-405b" in withdrawn
+    _refresh(RECORDED.read_bytes())
+    catalog.reload()
+    assert catalog.withdrawn_api_offer("avian", "llama-3.1-405b") is not None
+    assert not [o for o in catalog.api_offers() if o.id == "avian/llama-3.1-405b"]
+
+
+@pytest.mark.parametrize("payload", [
+    pytest.param(RECORDED.read_bytes()[:5000], id="truncated-json"),
+    pytest.param(b'{"providers": []}', id="not-a-list"),
+    pytest.param(b'[{"id": "together", "models": "oops"}]', id="schema-invalid"),
+])
+def test_a_malformed_response_writes_nothing_and_keeps_the_earlier_snapshot(payload: bytes) -> None:
+    _refresh(RECORDED.read_bytes())
+    earlier = (refreshed_dir() / "api_overrides.csv").read_bytes()
+    with pytest.raises(RefreshError, match="nothing written"):
+        _refresh(payload)
+    assert (refreshed_dir() / "api_overrides.csv").read_bytes() == earlier
+    assert not [p for p in refreshed_dir().parent.iterdir() if p.name.startswith(".catalog-")]
+
+
+def test_a_partial_response_writes_nothing() -> None:
+    """Only 2 of the catalog's ~25 API providers: refused as partial (more than 25% missing)."""
+    import json
+
+    providers = json.loads(RECORDED.read_bytes())
+    partial = json.dumps([p for p in providers if p["id"] in ("together", "groq")]).encode()
+    with pytest.raises(RefreshError, match="partial"):
+        _refresh(partial)
+    assert not refreshed_dir().exists()
+
+
+def _user_catalog(tmp_path: Path, text: str, name: str = "servers.csv") -> Path:
+    d = tmp_path / "mine"
+    d.mkdir(exist_ok=True)
+    (d / name).write_text(text, encoding="utf-8")
+    return d
+
+
+def test_a_negotiated_quote_overrides_the_bundled_row_and_is_marked(tmp_path: Path) -> None:
+    d = _user_catalog(tmp_path, "id,purchase_usd,as_of,source\nhgx-h100-8x-oem,250000,2026-11,Quote Q-1\n")
+    catalog.use_catalogs([d])
+    row = catalog.get_server("hgx-h100")  # the bundled alias still resolves
+    assert row.purchase_usd == 250_000 and row.gpu_count == 8
+    assert row.purchase_usd_low is None  # the bundled range does not describe the user's quote
+    assert row.source.startswith(f"user catalog {d.resolve()} (servers.csv line 2): Quote Q-1")
+
+
+def test_a_private_model_row_is_added(tmp_path: Path) -> None:
+    base = catalog.get_model("llama-3.3-70b").model_dump(exclude_none=True)
+    base.update(id="acme-70b", aliases="", as_of="2026-11", source="internal model card")
+    header = ",".join(k for k in base if not isinstance(base[k], (tuple, list, dict)))
+    values = ",".join(str(base[k]) for k in header.split(","))
+    catalog.use_catalogs([_user_catalog(tmp_path, header + "\n" + values + "\n", "models.csv")])
+    assert catalog.get_model("acme-70b").source.startswith("user catalog")
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("id,purchase_usd,as_of,source\nhgx-h100-8x-oem,cheap,2026-11,q\n", "line 2 purchase_usd"),
+    ("id,purchase_usd,source\nhgx-h100-8x-oem,1,q\n", "line 2 as_of"),
+    ("id,purchse_usd,as_of,source\nhgx-h100-8x-oem,1,2026-11,q\n", "purchse_usd"),
+    ("id,name,as_of,source\nnew-box,New box,2026-11,q\n", "line 2"),  # a new row lacks gpu, gpu_count ...
+])
+def test_a_bad_user_row_is_one_line_naming_file_line_and_column(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(InputError) as exc:
+        catalog.use_catalogs([_user_catalog(tmp_path, text)])
+        catalog.get_server("hgx-h100")
+    assert needle in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_cli_compare_marks_user_rows_and_refuses_a_bad_directory(invoke, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    d = _user_catalog(tmp_path, "id,purchase_usd,as_of,source\nhgx-h100-8x-oem,250000,2026-11,Quote Q-1\n")
+    res = invoke("compare", "examples/internal-assistant-70b.yaml", "--catalog", str(d), "--json")
+    assert res.exit_code == 0
+    assert "user catalog" in res.stdout and "Quote Q-1" in res.stdout
+    bad = invoke("compare", "examples/internal-assistant-70b.yaml", "--catalog", str(tmp_path / "none"))
+    assert bad.exit_code == 2 and "--catalog" in bad.stderr
+
+
+def test_cli_diff_lists_changed_prices_after_a_refresh(invoke) -> None:  # type: ignore[no-untyped-def]
+    _refresh(RECORDED.read_bytes())
+    catalog.reload()
+    res = invoke("catalog", "diff")
+    assert res.exit_code == 0 and "refreshed 2026-12-03" in res.stdout
+    assert "apis " in res.stdout and "-> " in res.stdout
+
+
+def test_a_scenario_file_names_its_own_catalog_relative_to_itself(tmp_path: Path) -> None:
+    """catalog_dirs in the file: the quote applies to that file only; the next file without it uses none."""
+    import yaml
+
+    from llmplace import load_scenario
+
+    _user_catalog(tmp_path, "id,purchase_usd,as_of,source\nhgx-h100-8x-oem,250000,2026-11,Quote Q-1\n")
+    doc = yaml.safe_load(Path("examples/internal-assistant-70b.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "with.yaml").write_text(yaml.safe_dump({**doc, "catalog_dirs": ["mine"]}), encoding="utf-8")
+    (tmp_path / "without.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    load_scenario(tmp_path / "with.yaml")
+    assert catalog.get_server("hgx-h100").purchase_usd == 250_000
+    load_scenario(tmp_path / "without.yaml")
+    assert catalog.get_server("hgx-h100").purchase_usd == 317_000
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump({**doc, "catalog_dirs": ["nowhere"]}), encoding="utf-8")
+    with pytest.raises(InputError, match="catalog_dirs"):
+        load_scenario(tmp_path / "bad.yaml")

@@ -362,3 +362,19 @@ def test_deprecated_field_is_one_note_line_on_the_command_line(tmp_path: Path) -
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip() == "note: site.staff_fte_per_server is deprecated; write site.staff_variable_fte_at_8_gpus"
     json.loads(r.stdout)
+
+
+def test_a_non_finite_number_in_a_result_is_named_by_its_path() -> None:
+    """The last check before any output: its fast path (no path strings) must still find a NaN deep in a result."""
+    from llmplace.errors import LlmplaceError
+    from llmplace.results import all_finite
+
+    result = compare(parse_scenario(_doc()))
+    result.ensure_finite()
+    assert all_finite(result.model_dump())
+    options = list(result.options)
+    options[1] = options[1].model_copy(update={"tco_usd": float("nan")})
+    broken = result.model_copy(update={"options": options})
+    assert not all_finite(broken.model_dump())
+    with pytest.raises(LlmplaceError, match=r"produced nan at options\[1\]\.tco_usd"):
+        broken.ensure_finite()

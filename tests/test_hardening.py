@@ -217,20 +217,31 @@ def test_fuzz_through_the_rest_api(api: Any, name: str, rng: random.Random) -> N
 @settings(_FUZZ, max_examples=2)
 @given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
 def test_fuzz_reports_in_every_format(fuzz_dir: Path, api: Any, name: str, rng: random.Random) -> None:
-    """`llmplace report` in html, md, json, xlsx (and pdf where Chromium is installed) and `POST /api/v1/report`
-    in its four formats, on the same mutated scenario: a report, or an input error naming a field.
+    """`llmplace report` in html, md, json and xlsx and `POST /api/v1/report` in the same four formats, on the
+    same mutated scenario: a report, or an input error naming a field.
 
     Mild mutations (factors of 0.5 to 2), so that the cases reach the renderers: hostile values stop at the
     same validation as `compare`, which the tests above cover.
     """
-    from llmplace.report.pdf import find_chromium
-
     doc, changes = mutate(EXAMPLE_DOCS[name], rng, mild=True)
     path = write_scenario(doc, fuzz_dir / "report-scenario.yaml")
-    formats = [f for f in REPORT_FORMATS if f != "pdf" or find_chromium() is not None]
+    formats = [f for f in REPORT_FORMATS if f != "pdf"]
     outcomes = {f"cli {fmt}": cli_report_outcome(path, fmt, fuzz_dir) for fmt in formats}
-    outcomes |= {f"api {fmt}": api_report_outcome(api, doc, fmt) for fmt in REPORT_FORMATS if fmt != "pdf"}
+    outcomes |= {f"api {fmt}": api_report_outcome(api, doc, fmt) for fmt in formats}
     assert set(outcomes.values()) <= GOOD, (outcomes, changes)
+
+
+@settings(_FUZZ, max_examples=1)
+@given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
+def test_fuzz_pdf_report(fuzz_dir: Path, name: str, rng: random.Random) -> None:
+    """`llmplace report -f pdf` on one mildly mutated scenario (a browser print takes 5-20 s, so one case)."""
+    from llmplace.report.pdf import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("the system chromium is not installed")
+    doc, changes = mutate(EXAMPLE_DOCS[name], rng, mild=True)
+    outcome = cli_report_outcome(write_scenario(doc, fuzz_dir / "pdf-scenario.yaml"), "pdf", fuzz_dir)
+    assert outcome in GOOD, (outcome, changes)
 
 
 def test_the_fuzz_checks_tell_good_from_bad(fuzz_dir: Path, api: Any) -> None:

@@ -41,6 +41,7 @@ from tests.fuzzing import (  # noqa: E402
     EXAMPLE_DOCS,
     FINITE,
     GOOD,
+    INPUT_ERROR,
     REPORT_FORMATS,
     api_compare_outcome,
     api_report_outcome,
@@ -52,7 +53,8 @@ from tests.fuzzing import (  # noqa: E402
 )
 
 BUDGET_S = 30.0
-"""A single run slower than this counts as a hang."""
+"""A single run slower than this counts as a hang. The runs are in-process: one that never returns stops
+the benchmark itself, so run it under ``timeout`` in automation."""
 PATHS = ("engine", "cli", "api")
 
 
@@ -76,6 +78,15 @@ def _report_runners(work: Path, client: Any) -> dict[str, Callable[[dict[str, An
         if fmt != "pdf":
             out[f"api report {fmt}"] = lambda doc, f=fmt: api_report_outcome(client, doc, f)
     return out
+
+
+def _shown(path: str, outcome: str) -> str:
+    """An outcome as the path's exit status or HTTP status (the bad outcomes already name theirs)."""
+    kind = "cli" if path.startswith("cli") else "api" if path.startswith("api") else "engine"
+    shown = {("cli", FINITE): "exit 0 (finite)", ("cli", INPUT_ERROR): "exit 2 (one line naming a field)",
+             ("api", FINITE): "HTTP 200 (finite)", ("api", INPUT_ERROR): "HTTP 422 (naming a field)",
+             ("engine", FINITE): "finite result", ("engine", INPUT_ERROR): "InputError naming a field"}
+    return shown.get((kind, outcome), outcome)
 
 
 class Tally:
@@ -102,7 +113,7 @@ class Tally:
         for path, counts in self.outcomes.items():
             bad = sum(n for o, n in counts.items() if o not in GOOD)
             bad_total += bad
-            parts = ", ".join(f"{o}: {n:,}" for o, n in sorted(counts.items()))
+            parts = ", ".join(f"{_shown(path, o)}: {n:,}" for o, n in sorted(counts.items()))
             print(f"  {path:<16} {sum(counts.values()):>6,} runs, slowest {self.slowest_s[path]:6.2f} s; {parts}")
         print(f"  must be zero (exit 1, HTTP 500, non-finite output, hangs): {bad_total:,}")
         return bad_total

@@ -186,9 +186,11 @@ def _api_outcome(status: int, body: bytes, media: str) -> str:
     return f"HTTP {status}"
 
 
-def api_compare_outcome(client: Any, doc: dict[str, Any], samples: int = 0) -> str:
-    """``POST /api/v1/compare`` through a FastAPI ``TestClient`` (or any httpx-like client)."""
-    r = client.post(f"/api/v1/compare?samples={samples}", content=_body(doc),
+def api_compare_outcome(client: Any, doc: dict[str, Any], samples: int | None = None) -> str:
+    """``POST /api/v1/compare`` through a FastAPI ``TestClient`` (or any httpx-like client); by default,
+    like ``compare --json``, with the scenario's own Monte Carlo setting."""
+    query = "" if samples is None else f"?samples={samples}"
+    r = client.post(f"/api/v1/compare{query}", content=_body(doc),
                     headers={"content-type": "application/json"})
     return _api_outcome(r.status_code, r.content, r.headers.get("content-type", ""))
 

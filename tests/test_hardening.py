@@ -217,20 +217,31 @@ def test_fuzz_through_the_rest_api(api: Any, name: str, rng: random.Random) -> N
 @settings(_FUZZ, max_examples=2)
 @given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
 def test_fuzz_reports_in_every_format(fuzz_dir: Path, api: Any, name: str, rng: random.Random) -> None:
-    """`llmplace report` in html, md, json, xlsx (and pdf where Chromium is installed) and `POST /api/v1/report`
-    in its four formats, on the same mutated scenario: a report, or an input error naming a field.
+    """`llmplace report` in html, md, json and xlsx and `POST /api/v1/report` in the same four formats, on the
+    same mutated scenario: a report, or an input error naming a field.
 
     Mild mutations (factors of 0.5 to 2), so that the cases reach the renderers: hostile values stop at the
     same validation as `compare`, which the tests above cover.
     """
-    from llmplace.report.pdf import find_chromium
-
     doc, changes = mutate(EXAMPLE_DOCS[name], rng, mild=True)
     path = write_scenario(doc, fuzz_dir / "report-scenario.yaml")
-    formats = [f for f in REPORT_FORMATS if f != "pdf" or find_chromium() is not None]
+    formats = [f for f in REPORT_FORMATS if f != "pdf"]
     outcomes = {f"cli {fmt}": cli_report_outcome(path, fmt, fuzz_dir) for fmt in formats}
-    outcomes |= {f"api {fmt}": api_report_outcome(api, doc, fmt) for fmt in REPORT_FORMATS if fmt != "pdf"}
+    outcomes |= {f"api {fmt}": api_report_outcome(api, doc, fmt) for fmt in formats}
     assert set(outcomes.values()) <= GOOD, (outcomes, changes)
+
+
+@settings(_FUZZ, max_examples=1)
+@given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
+def test_fuzz_pdf_report(fuzz_dir: Path, name: str, rng: random.Random) -> None:
+    """`llmplace report -f pdf` on one mildly mutated scenario (a browser print takes 5-20 s, so one case)."""
+    from llmplace.report.pdf import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("the system chromium is not installed")
+    doc, changes = mutate(EXAMPLE_DOCS[name], rng, mild=True)
+    outcome = cli_report_outcome(write_scenario(doc, fuzz_dir / "pdf-scenario.yaml"), "pdf", fuzz_dir)
+    assert outcome in GOOD, (outcome, changes)
 
 
 def test_the_fuzz_checks_tell_good_from_bad(fuzz_dir: Path, api: Any) -> None:
@@ -362,3 +373,19 @@ def test_deprecated_field_is_one_note_line_on_the_command_line(tmp_path: Path) -
     assert r.returncode == 0, r.stderr
     assert r.stderr.strip() == "note: site.staff_fte_per_server is deprecated; write site.staff_variable_fte_at_8_gpus"
     json.loads(r.stdout)
+
+
+def test_a_non_finite_number_in_a_result_is_named_by_its_path() -> None:
+    """The last check before any output: its fast path (no path strings) must still find a NaN deep in a result."""
+    from llmplace.errors import LlmplaceError
+    from llmplace.results import all_finite
+
+    result = compare(parse_scenario(_doc()))
+    result.ensure_finite()
+    assert all_finite(result.model_dump())
+    options = list(result.options)
+    options[1] = options[1].model_copy(update={"tco_usd": float("nan")})
+    broken = result.model_copy(update={"options": options})
+    assert not all_finite(broken.model_dump())
+    with pytest.raises(LlmplaceError, match=r"produced nan at options\[1\]\.tco_usd"):
+        broken.ensure_finite()

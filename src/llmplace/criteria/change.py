@@ -55,7 +55,7 @@ def _rescored(
     facts: list[OptionFacts], ctx: ScoreContext, scores: dict[str, dict[str, float]], tco: dict[str, float]
 ) -> dict[str, dict[str, float]]:
     """Scores with some options' TCO replaced; only the cost criteria depend on it."""
-    moved = [dataclasses.replace(f, tco_usd=tco.get(f.id, f.tco_usd)) for f in facts]
+    moved = [dataclasses.replace(f, tco_usd=tco[f.id]) if f.id in tco else f for f in facts]  # facts are frozen
     ctx2 = dataclasses.replace(ctx, reference=moved, sources=[])
     out = {o: dict(s) for o, s in scores.items()}
     for f in moved:

@@ -5,6 +5,10 @@ the standard library is needed: ``pip install .`` plus a system Chromium is enou
 loaded from a temporary file with every request off the machine refused; collapsed sections
 (``<details>``) are opened in the printed copy. The temporary page and browser profile are removed
 on every way out, and the browser's whole process group is ended with it.
+
+One wall-clock budget, :data:`PDF_BUDGET_S`, bounds the whole print, from the browser's start to the
+written file (the browser is one process that loads and prints the page): past it the whole process
+group is killed and the print is refused in one line naming ``--format`` (exit status 2).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 
 from ..errors import InputError, LlmplaceError
 
-__all__ = ["CHROMIUM_ARGS", "PDF_TIMEOUT_S", "chromium_missing", "find_chromium", "html_to_pdf", "print_copy"]
+__all__ = ["CHROMIUM_ARGS", "PDF_BUDGET_S", "chromium_missing", "find_chromium", "html_to_pdf", "print_copy"]
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -40,7 +44,9 @@ CHROMIUM_ARGS = [
 ]
 # printing: no date/URL header or footer; scripts (the charts) get this much virtual time before the print
 _PRINT_ARGS = ["--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=30000"]
-PDF_TIMEOUT_S = 120.0
+PDF_BUDGET_S = 120.0
+"""The most one PDF print may take [s]: a report prints in 5-10 s on two CPU cores; twelve times that
+leaves room for a loaded machine and still ends a browser that hangs."""
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _FOLDED = "<details><summary>"  # how html.py writes a collapsed section (plotly.js holds no such text)
 
@@ -87,8 +93,9 @@ def _run(cmd: list[str], timeout_s: float) -> subprocess.CompletedProcess[bytes]
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-def html_to_pdf(html_text: str, timeout_s: float = PDF_TIMEOUT_S) -> bytes:
-    """Load the page from a temporary file (offline: requests off the machine are refused); print it."""
+def html_to_pdf(html_text: str, budget_s: float = PDF_BUDGET_S) -> bytes:
+    """Load the page from a temporary file (offline: requests off the machine are refused); print it within
+    ``budget_s`` seconds in all."""
     exe = find_chromium()
     if exe is None:
         raise chromium_missing()
@@ -99,9 +106,11 @@ def html_to_pdf(html_text: str, timeout_s: float = PDF_TIMEOUT_S) -> bytes:
         cmd = [exe, *CHROMIUM_ARGS, *_PRINT_ARGS, f"--user-data-dir={Path(tmp) / 'profile'}",
                f"--print-to-pdf={pdf_path}", page_path.as_uri()]
         try:
-            done = _run(cmd, timeout_s)
+            done = _run(cmd, budget_s)
         except subprocess.TimeoutExpired:
-            raise LlmplaceError(f"Chromium did not print the PDF within {timeout_s:g} s") from None
+            raise InputError("--format", "pdf", "html, md, json or xlsx; pdf within its time budget",
+                             f"Chromium did not print the PDF within the budget of {budget_s:g} s and was "
+                             "stopped") from None
         if not pdf_path.is_file() or pdf_path.stat().st_size == 0:
             last = (done.stderr.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
             raise LlmplaceError(f"Chromium ({exe}) wrote no PDF (exit status {done.returncode}): {last[:300]}")

@@ -66,6 +66,7 @@ from .uncertainty import (
 
 __all__ = [
     "Assumption",
+    "all_finite",
     "Availability",
     "AvailabilityComponent",
     "BreakEven",
@@ -141,7 +142,10 @@ class CompareResult(BaseModel):
 
     def ensure_finite(self) -> None:
         """Raise an internal error naming the first NaN or infinite number (never printed, never JSON)."""
-        stack: list[tuple[Any, str]] = [(self.model_dump(), "")]
+        dump = self.model_dump()
+        if all_finite(dump):  # the usual case, without building a path for every value
+            return
+        stack: list[tuple[Any, str]] = [(dump, "")]
         while stack:
             node, path = stack.pop()
             if isinstance(node, dict):
@@ -165,3 +169,18 @@ class CompareResult(BaseModel):
     def assumption(self, name: str) -> SiteAssumption | None:
         """A site or finance value by name, or None."""
         return next((a for a in self.assumptions if a.name == name), None)
+
+
+def all_finite(node: Any) -> bool:
+    """Whether every float in a dumped result (dicts, lists, tuples, scalars) is finite."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return True

@@ -18,7 +18,6 @@ from llmplace.sizing.performance import (
     continuous,
     decode_step_s,
     peak_flops_per_gpu,
-    prefill_marginal_s,
     prefill_s,
 )
 
@@ -199,15 +198,15 @@ def test_short_outputs_stay_under_the_prefill_compute_roofline(output_tokens: in
 
 
 @pytest.mark.parametrize("output_tokens", [1, 3, 300])
-def test_each_request_carries_one_prefill_per_request_in_flight(output_tokens: int) -> None:
-    # End-to-end = own prefill + queue + (o - 1) decode steps + (C - 1) foreign prefills, for any o.
+def test_each_cycle_holds_every_clients_prefill(output_tokens: int) -> None:
+    """Work conservation in the closed loop: a client's cycle (TTFT + (o - 1) TPOT) lasts at least as
+    long as the C prompts sent in it take at the calibrated compute rate, whatever the output length;
+    and it is never shorter than its own prefill plus its o - 1 decode steps."""
     m, g = get_model("llama-3.1-8b"), get_gpu("h100-sxm")
     r = Replica.build(m, g, 1, "fp8", "fp8", "vllm", default_efficiency())
     c, s, o = 64.0, 600.0, float(output_tokens)
     pt = continuous(r, c, s, o)
-    step = float(decode_step_s(r, c, s + o / 2))
-    alone = float(prefill_s(r, 1.0, s))
-    queue = r.queue_steps * step * (c - 1) / c
-    foreign = float(pt.e2e_s) - alone - queue - (o - 1) * step
-    assert foreign == pytest.approx((c - 1) * float(prefill_marginal_s(r, s)), rel=1e-9)
-    assert float(pt.ttft_s) == pytest.approx(alone + queue + (c - 1) / o * float(prefill_marginal_s(r, s)))
+    prompt_compute = float(r.compute_time_s(r.prefill_flops(1.0, s), s))
+    assert float(pt.e2e_s) >= c * prompt_compute * (1 - 1e-9)
+    assert float(pt.e2e_s) == pytest.approx(float(pt.ttft_s) + (o - 1) * float(pt.tpot_s), rel=1e-9)
+    assert float(pt.ttft_s) >= float(prefill_s(r, 1.0, s)) * (1 - 1e-9)

@@ -137,9 +137,9 @@ class Efficiency:
         """Share of the link bandwidth a ring all-reduce reaches [fraction]."""
         return self.get("comm_bandwidth_efficiency", "global", "all")
 
-    def ttft_queue_steps(self) -> float:
-        """Decode steps a new request waits under load before its first token [steps]."""
-        return self.get("ttft_queue_steps", "global", "all")
+    def max_batched_tokens(self, engine: str) -> float:
+        """The engine's default token budget per step, shared by decodes and prompt chunks [tokens]."""
+        return self.get("max_batched_tokens", "engine", engine)
 
     def family_known(self, family: str) -> bool:
         return ("bandwidth_factor", "family", family.lower()) in self.values

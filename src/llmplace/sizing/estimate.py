@@ -59,6 +59,9 @@ class SizingResult(BaseModel):
     concurrency: int | None
     concurrency_basis: str | None
     ttft_ms: float | None
+    """Mean time to first token in steady state (clients arriving apart; queue of prompts included)."""
+    ttft_burst_ms: float | None
+    """Mean time to first token when the ``concurrency`` requests arrive together (worst case)."""
     tpot_ms: float | None
     e2e_latency_s: float | None
     output_tokens_per_s: float | None
@@ -192,8 +195,8 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
     )
     if reason is not None:
         return SizingResult(**base, fits=False, reason=reason, concurrency=None, concurrency_basis=None,
-                            ttft_ms=None, tpot_ms=None, e2e_latency_s=None, output_tokens_per_s=None,
-                            output_tokens_per_s_per_gpu=None, requests_per_s=None,
+                            ttft_ms=None, ttft_burst_ms=None, tpot_ms=None, e2e_latency_s=None,
+                            output_tokens_per_s=None, output_tokens_per_s_per_gpu=None, requests_per_s=None,
                             roofline_output_tokens_per_s=None, roofline_ttft_ms=None, meets_targets=None,
                             replicas_needed=None, gpus_needed=None)
 
@@ -245,7 +248,8 @@ def _result(base: dict[str, Any], r: Replica, pt: ServingPoint, c: int, basis: s
         gpus_needed = replicas * r.gpus
     return SizingResult(
         **base, fits=True, reason=note, concurrency=c, concurrency_basis=basis,
-        ttft_ms=_f(pt.ttft_s) * 1e3, tpot_ms=_f(pt.tpot_s) * 1e3, e2e_latency_s=_f(pt.e2e_s),
+        ttft_ms=_f(pt.ttft_s) * 1e3, ttft_burst_ms=None if pt.ttft_burst_s is None else _f(pt.ttft_burst_s) * 1e3,
+        tpot_ms=_f(pt.tpot_s) * 1e3, e2e_latency_s=_f(pt.e2e_s),
         output_tokens_per_s=tput, output_tokens_per_s_per_gpu=tput / r.gpus, requests_per_s=req_per_s,
         roofline_output_tokens_per_s=_f(pt.roofline_output_tokens_per_s),
         roofline_ttft_ms=_f(pt.roofline_ttft_s) * 1e3, meets_targets=meets,

@@ -39,6 +39,8 @@ import numpy as np
 from ..catalog.specs import GpuSpec, ModelSpec
 from . import memory as mem
 from .efficiency import Efficiency
+from .interconnect import allreduce_s as _ring_allreduce_s
+from .interconnect import interconnect_row
 
 __all__ = [
     "Replica",
@@ -101,7 +103,7 @@ class Replica:
     half_tokens: float
     overhead_s: float
     prefill_overhead_s: float
-    allreduce_latency_s: float
+    allreduce_latency_s: float  # one ring all-reduce over the replica's GPUs (interconnects.csv x factor)
     link_bytes_per_s: float  # effective one-direction all-reduce bandwidth per GPU
     max_batched_tokens: float  # the engine's token budget per step (chunked prefill)
     weight_bytes: float  # all resident weights
@@ -140,7 +142,7 @@ class Replica:
             half_tokens=eff.compute_half_tokens(),
             overhead_s=eff.step_overhead_s(engine),
             prefill_overhead_s=eff.prefill_overhead_s(),
-            allreduce_latency_s=eff.allreduce_latency_s(ic),
+            allreduce_latency_s=interconnect_row(ic).ring_latency_s(gpus) * eff.allreduce_latency_factor(),
             link_bytes_per_s=link * eff.comm_bandwidth_efficiency(),
             max_batched_tokens=eff.max_batched_tokens(engine),
             weight_bytes=w_all,
@@ -161,15 +163,11 @@ class Replica:
     def allreduce_s(self, tokens: Any) -> Any:
         """Tensor-parallel communication of one pass over ``tokens`` tokens [s].
 
-        Two all-reduces per layer (after attention and after the MLP) of tokens x hidden 16-bit values;
-        a ring moves 2 (g - 1) / g of the message over each GPU's link.
+        Two all-reduces per layer (after attention and after the MLP) of tokens x hidden 16-bit values,
+        each a ring over the replica's GPUs (:mod:`llmplace.sizing.interconnect`).
         """
-        g = self.gpus
-        t = np.asarray(tokens, dtype=float)
-        if g == 1:
-            return np.zeros_like(t)
-        msg = t * self.model.hidden_size * _ACTIVATION_BYTES
-        per = self.allreduce_latency_s + 2.0 * (g - 1) / g * msg / self.link_bytes_per_s
+        msg = np.asarray(tokens, dtype=float) * self.model.hidden_size * _ACTIVATION_BYTES
+        per = _ring_allreduce_s(msg, self.gpus, self.allreduce_latency_s, self.link_bytes_per_s)
         return 2.0 * self.model.layers * per
 
     def decode_kv_bytes(self, batch: Any, context: Any) -> Any:

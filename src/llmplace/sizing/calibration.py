@@ -108,8 +108,8 @@ def _precision(raw: str) -> tuple[str, str | None]:
     kv = "fp8" if any(k in r for k in ("fp8 kv", "+kv", "kv (", "and kv")) else None
     if r.startswith("fp8"):
         return "fp8", kv
-    if r.startswith("fp4"):
-        return "fp4", kv
+    if r.startswith("fp4"):  # the B200 MLPerf rows: NVFP4 checkpoints on FP4 tensor cores
+        return "nvfp4", kv
     if "int4" in r:
         return "int4", kv
     if r.startswith("fp16") or r.startswith("bf16"):

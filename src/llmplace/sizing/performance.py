@@ -65,20 +65,31 @@ _ACTIVATION_BYTES = 2.0  # 16-bit activations on the wire
 def peak_flops_per_gpu(gpu: GpuSpec, precision: str) -> float:
     """Dense tensor peak for GEMMs on ``precision`` weights [FLOP/s].
 
-    fp8 and fp4 use their own tensor cores where the GPU has them; int8 uses int8 TOPS; int4 is
-    weight-only (W4A16) and computes in 16-bit; a GPU without fp8/fp4 units dequantises to 16-bit.
+    fp8 uses fp8 tensor cores where the GPU has them; int8 uses int8 TOPS. MXFP4 and NVFP4 use FP4 tensor
+    cores where the GPU has them (Blackwell); a GPU without them (Hopper, Ampere, Ada) runs 4-bit weights
+    weight-only: dequantised in the GEMM kernel and computed in 16-bit (as int4 GPTQ/AWQ always is).
+    A GPU without fp8 units dequantises fp8 to 16-bit likewise.
     """
-    p = mem.check_precision(precision)
+    p = fp4_native(gpu, mem.check_precision(precision))
     tf: float | None
     if p == "fp8":
         tf = gpu.fp8_dense_tflops
     elif p == "int8":
         tf = gpu.int8_dense_tops
     elif p == "fp4":
-        tf = gpu.fp4_dense_tflops or gpu.fp8_dense_tflops
+        tf = gpu.fp4_dense_tflops
     else:
         tf = None
     return float(tf or gpu.fp16_dense_tflops) * 1e12
+
+
+def fp4_native(gpu: GpuSpec, precision: str) -> str:
+    """Efficiency key of ``precision`` on ``gpu``: ``fp4`` for a 4-bit float format the GPU computes in
+    (its FP4 tensor-core factors apply), ``w4a16`` for one it runs weight-only (16-bit compute, no
+    precision factor), the precision itself otherwise."""
+    if precision in (*mem.FP4_FORMATS, "fp4"):
+        return "fp4" if gpu.fp4_dense_tflops else "w4a16"
+    return precision
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,7 @@ class Replica:
     @classmethod
     def build(cls, model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, kv_precision: str, engine: str,
               eff: Efficiency) -> Replica:
-        p = mem.check_precision(precision)
+        p, _note = mem.resolve_precision(precision, gpu)
         kvp = mem.check_precision(kv_precision, "kv_precision")
         bpp = mem.WEIGHT_BYTES_PER_PARAM[p]
         emb, _head = mem.embedding_params(model)
@@ -131,13 +142,13 @@ class Replica:
         attn = 4.0 * model.layers * model.attention_heads * model.head_dim
         ic = (gpu.interconnect or "pcie").lower()
         link = (gpu.interconnect_gb_per_s or _DEFAULT_LINK_GB_PER_S.get(ic, 64.0)) * 1e9 / 2.0
-        eta_bw = eff.bandwidth(gpu.family, engine, p)
+        eta_bw = eff.bandwidth(gpu.family, engine, fp4_native(gpu, p))
         return cls(
             model=model, gpu=gpu, gpus=gpus, precision=p, kv_precision=kvp, engine=engine,
             bw_bytes_per_s=gpu.memory_bandwidth_tbps * 1e12,
             flops_per_s=peak_flops_per_gpu(gpu, p),
             eta_bw=eta_bw,
-            eta_c=eff.compute(gpu.family, engine, p),
+            eta_c=eff.compute(gpu.family, engine, fp4_native(gpu, p)),
             eta_kv=min(1.0, eta_bw * eff.kv_bandwidth_factor()),
             half_tokens=eff.compute_half_tokens(),
             overhead_s=eff.step_overhead_s(engine),

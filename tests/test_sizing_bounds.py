@@ -42,7 +42,7 @@ from llmplace.sizing.performance import Replica, continuous, decode_step_s, pref
 RTOL = 1e-9
 MODELS = tuple(table("models"))
 GPUS = tuple(table("gpus"))
-WEIGHT_BITS = {"fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4, "fp4": 4}
+WEIGHT_BITS = {"fp16": 16, "bf16": 16, "fp8": 8, "int8": 8, "int4": 4, "mxfp4": 4, "nvfp4": 4, "fp4": 4}
 KV_BITS = {"fp16": 16, "bf16": 16, "fp8": 8}
 
 
@@ -82,9 +82,9 @@ cases = st.builds(
 def peak_flops(gpu: GpuSpec, precision: str) -> float:
     """Fastest catalog dense rate of a unit that can multiply ``precision`` weights, per GPU [FLOP/s]."""
     rates = [gpu.fp16_dense_tflops]
-    if precision in ("fp8", "fp4"):
+    if precision in ("fp8", "fp4", "mxfp4", "nvfp4"):
         rates.append(gpu.fp8_dense_tflops or 0.0)
-    if precision == "fp4":
+    if precision in ("fp4", "mxfp4", "nvfp4"):
         rates.append(gpu.fp4_dense_tflops or 0.0)
     if precision == "int8":
         rates.append(gpu.int8_dense_tops or 0.0)

@@ -69,7 +69,6 @@ def test_calibrated_model_meets_the_accuracy_targets(bench: ModuleType,
     assert s["overall"]["tpot"][0] <= 20.0
     for family, st in s.items():
         assert st["all"][0] <= 35.0, family
-    assert bench.check_targets(s, None) == []
 
 
 def test_bare_roofline_is_far_worse(bench: ModuleType, cases: list[cal.CalibrationCase]) -> None:

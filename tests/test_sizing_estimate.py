@@ -28,7 +28,7 @@ def _h100() -> Any:
 
 
 def test_public_names() -> None:
-    assert sizing.PRECISIONS == ("fp16", "bf16", "fp8", "int8", "int4", "fp4")
+    assert sizing.PRECISIONS == ("fp16", "bf16", "fp8", "int8", "int4", "mxfp4", "nvfp4", "fp4")
     assert sizing.ENGINES == ("trt-llm", "vllm", "sglang", "tgi")
     assert sizing.DEFAULT_ENGINE == "vllm"
     for name in sizing.__all__:

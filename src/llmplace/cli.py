@@ -306,14 +306,14 @@ def size(
     model: str = typer.Option(..., "--model", help="model id or alias, e.g. llama-3.1-70b"),
     gpu: str = typer.Option(..., "--gpu", help="GPU id or alias, e.g. h100-sxm"),
     gpus: int = typer.Option(0, "--gpus", help="GPUs per replica (tensor parallel); 0 = the fewest that fit"),
-    precision: str = typer.Option("fp8", "--precision", help="fp16, bf16, fp8, int8, int4 or fp4"),
+    precision: str = typer.Option("fp8", "--precision", help="fp16, bf16, fp8, int8, int4, mxfp4 or nvfp4"),
     engine: str = typer.Option("", "--engine", help="trt-llm, vllm, sglang or tgi (default vllm)"),
     input_tokens: int = typer.Option(1000, "--input-tokens", help="prompt tokens per request"),
     output_tokens: int = typer.Option(1000, "--output-tokens", help="generated tokens per request"),
     concurrency: str = typer.Option("max", "--concurrency",
                                     help="concurrent sequences, or 'max' (offline throughput / largest meeting "
                                          "the targets)"),
-    kv_precision: str = typer.Option("", "--kv-precision", help="KV-cache precision (default: fp8 for fp8/fp4 "
+    kv_precision: str = typer.Option("", "--kv-precision", help="KV-cache precision (default: fp8 for fp8/4-bit float "
                                                                   "weights, else fp16)"),
     ttft_ms: float = typer.Option(0.0, "--ttft-ms", help="time-to-first-token target [ms]; 0 = the default"),
     tpot_ms: float = typer.Option(0.0, "--tpot-ms", help="time-per-output-token target [ms]; 0 = the default"),

@@ -284,8 +284,15 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     d.capacity = Capacity(tps, gpr, unit_gpus // gpr,
                           f"sizing estimate ({engine}, {info.efficiency_source or 'calibrated efficiency'})",
                           sizing=info)
-    d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source)
+    _note_sizing(d, info, gpr, tps)
+
+
+def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> None:
+    """The assumptions a sized option records: replica throughput, TP degree, a precision read."""
+    d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source if d.capacity else "")
     d.note("GPUs per replica", gpr, "GPUs", "chosen: most output tokens/s per unit within the latency targets")
+    if info.precision_note:  # the deprecated fp4 alias, read per GPU
+        d.note("weight precision", info.precision, "", info.precision_note)
 
 
 def latency_targets(s: Scenario, d: Deployment | None = None) -> tuple[float | None, float | None]:

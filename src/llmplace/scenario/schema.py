@@ -34,7 +34,7 @@ __all__ = [
     "Workload",
 ]
 
-Precision = Literal["fp16", "bf16", "fp8", "int8", "int4", "fp4"]
+Precision = Literal["fp16", "bf16", "fp8", "int8", "int4", "mxfp4", "nvfp4", "fp4"]
 Engine = Literal["trt-llm", "vllm", "sglang", "tgi"]
 Plan = Literal["on_demand", "reserved_1y", "reserved_3y", "spot"]
 Billing = Literal["always_on", "active_hours", "autoscaled"]

@@ -61,7 +61,7 @@ def starter_scenario(
         "",
         "model:",
         _c(f"  name: {m.id}", "catalog id or alias (`llmplace catalog list models`)"),
-        _c("  precision: fp8", "weights: fp16, bf16, fp8, int8, int4 or fp4"),
+        _c("  precision: fp8", "weights: fp16, bf16, fp8, int8, int4, mxfp4 or nvfp4"),
         _c("  # engine: vllm", "trt-llm, vllm, sglang or tgi"),
         "",
         "workload:",

@@ -23,6 +23,15 @@ import numpy as np
 from ..catalog.specs import GpuSpec, ModelSpec
 from ..errors import LlmplaceError
 from . import memory as mem
+from .calibration_sources import (
+    _GPU_SPECIAL,
+    _SOURCE_PREFIXES,
+    DATASETS,
+    SOURCE_ASSUMPTIONS,
+    TEST_13B,
+    TPOT_P99_OVER_MEAN,
+    TTFT_P99_OVER_MEAN,
+)
 from .efficiency import Efficiency
 from .estimate import check_engine
 from .performance import Replica, ServingPoint, continuous, static_batch
@@ -37,117 +46,6 @@ __all__ = [
     "resolve_gpu",
     "resolve_model",
 ]
-
-# ------------------------------------------------------------------------------------------------
-# Assumptions, per source and per dataset (printed by benchmarks/sizing_accuracy.py).
-# ------------------------------------------------------------------------------------------------
-
-TPOT_P99_OVER_MEAN = 1.15
-"""MLPerf server limits are p99; the model predicts means. p99/mean of TPOT in the rows' own notes:
-1.14 (row 4), 1.18 (9), 1.16 (17), 1.24 (23), 1.25 (25), 1.06 (27), 1.07 (31), 1.06 (33): ~1.15."""
-TTFT_P99_OVER_MEAN = 2.5
-"""p99/mean of TTFT in the same notes: 1.8 (8), 1.95 (23), 1.8 (25), 3.0 (27), 3.0 (33), 3.1 (39): ~2.5."""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Mean lengths assumed for a benchmark dataset whose rows give no number."""
-
-    input_tokens: float
-    output_tokens: float | None
-    beams: int
-    basis: str
-
-
-DATASETS: dict[str, Dataset] = {
-    "openorca": Dataset(
-        250, 294.45, 1,
-        "MLPerf llama2-70b OpenOrca (24,576 samples, input <= 1024): mean input not published in the rows; "
-        "assumed 250 tokens. The ctuning/MLPerf-OpenOrca copy of the set holds 41.7 MB for system prompt + "
-        "question + GPT-4 reference answer (~1,700 characters, ~400 Llama tokens per sample), leaving "
-        "~200-300 tokens of prompt; a mean of 870 would need 95 % of the H200's dense fp8 peak to reach "
-        "row 6. Output where blank: 294.45 tokens per sample (the benchmark's accuracy-target "
-        "tokens_per_sample)."),
-    "mixtral": Dataset(
-        500, None, 1,
-        "MLPerf mixtral-8x7b (5,000 each of OpenOrca, GSM8K and MBXP): mean input not stated; assumed "
-        "500 tokens (OpenOrca ~250 as above, GSM8K few-shot prompts ~900, MBXP code prompts ~350)."),
-    "llama3.1-405b": Dataset(
-        9400, None, 1,
-        "MLPerf llama3.1-405b (8,313 long-context samples): mean input assumed 9,400 tokens (the task "
-        "force's description of the set; unverified here). At 2,000 tokens row 38 would use 12 % of the "
-        "fp8 peak offline, at 9,400 about 45 %."),
-    "cnn-dailymail": Dataset(
-        950, 80.0, 4,
-        "MLPerf GPT-J CNN-DailyMail (13,368 samples, input <= 1,919, max 128 new tokens, beam search with "
-        "4 beams in the reference implementation): articles average 781 words (See et al. 2017) ~ 930 "
-        "GPT-J BPE tokens + a 20-token instruction -> 950; outputs ~80 tokens (3-4 summary sentences; "
-        "rows 43 and 44 agree at 31 samples/s/GPU ~ 2,470 tok/s/GPU). Each sample decodes 4 beams."),
-    "sharegpt": Dataset(
-        161, 50.0, 1,
-        "ShareGPT prompts: mean input 161 tokens (Kwon et al. 2023, vLLM paper, ShareGPT statistics); "
-        "output = max_new_tokens 50 (the k6 script sets it; generation assumed to run to the cap)."),
-}
-
-SOURCE_ASSUMPTIONS: dict[str, str] = {
-    "mlperf": (
-        "MLPerf Inference. Offline rows: the engine runs at its largest batch (KV-cache and engine "
-        "limited). Server rows giving TTFT/TPOT: the replica holds the concurrency Little's law gives at "
-        "the published arrival rate (C = rate x end-to-end latency). Server rows giving throughput: the "
-        "largest concurrency whose mean TTFT/TPOT meet the round's p99 limits divided by the p99/mean "
-        "ratios seen in the rows (TPOT 1.15, TTFT 2.5). Tensor parallelism: as the row states (TP1 for "
-        "H200/B200 rows 6 and 14), else the degree among 1, 2, 4, 8 that maximises the system's "
-        "throughput, as submitters tune; the system is 'GPUs / TP' replicas. H200 '700W TGP' = h200."),
-    "trtllm-perf-overview": (
-        "TensorRT-LLM perf-overview: offline max throughput, fixed ISL/OSL, all requests queued; TP = the "
-        "row's GPU count; concurrency = min(KV-cache limit, engine max batch); FP8 checkpoints with fp8 KV."),
-    "trtllm-performance-md": (
-        "TensorRT-LLM performance.md (v0.5/v0.6.1 gptSessionBenchmark): a static batch of the row's size, "
-        "throughput = batch x output / end-to-end; TTFT rows are a batch-1 prefill; TP = the GPU count."),
-    "trtllm-blogs": (
-        "TensorRT-LLM blogs (H100vsA100, H200launch, Falcon180B-H200): static batches as in "
-        "performance.md; TP = the GPU count."),
-    "hf-tgi-sagemaker": (
-        "Hugging Face TGI 1.0.3 on SageMaker: k6 constant virtual users = concurrency in steady state "
-        "(continuous batching); 'latency (ms/token)' = request latency / generated tokens; TP = the "
-        "instance's GPUs (TGI num_shard); A10G rows on g5 instances, A100-40GB on p4d."),
-    "argonne": (
-        "Argonne LLM-Inference-Bench: static batches, input = output = the row's token count, "
-        "throughput = batch x output / end-to-end batch latency; TTFT rows prefill a batch of 16 "
-        "1,024-token prompts; TP = the GPU count. 'H100 (ALCF)' = H100 SXM: row 158 decodes Llama-3-8B "
-        "at 7.9 ms/token, which would need 100 % of an H100 PCIe's 2.0 TB/s but 48 % of the SXM's 3.35; "
-        "'A100 (ALCF Polaris)' = A100 SXM4 40GB (Polaris nodes); GH200 = the 96 GB HBM3 version."),
-    "kipply-fastertransformer": (
-        "kipply's FasterTransformer figures via llm-analysis: test-13b (40 layers, hidden 5,120, 40 heads, "
-        "GELU FFN 20,480, vocab 50,272, tied embeddings) on one A100 40GB, batch 1, 512-token prompt; "
-        "FasterTransformer is counted as TensorRT-LLM (its kernels became TensorRT-LLM's)."),
-}
-
-_SOURCE_PREFIXES = (
-    ("NVIDIA/TensorRT-LLM:docs/source/performance/perf-overview", "trtllm-perf-overview"),
-    ("NVIDIA/TensorRT-LLM:docs/source/performance.md", "trtllm-performance-md"),
-    ("NVIDIA/TensorRT-LLM:docs/source/blogs", "trtllm-blogs"),
-    ("mlcommons/", "mlperf"),
-    ("ntuhpc/mlperf", "mlperf"),
-    ("huggingface/blog", "hf-tgi-sagemaker"),
-    ("argonne-lcf/", "argonne"),
-    ("cli99/llm-analysis", "kipply-fastertransformer"),
-)
-
-_GPU_SPECIAL = (
-    ("H100 (ALCF", "h100-sxm"),
-    ("A100 (ALCF Polaris", "a100-40gb"),
-)
-
-TEST_13B = ModelSpec(
-    id="test-13b", name="llm-analysis test-13b (kipply's 13B GPT-style model)", family="gpt",
-    total_params_b=12.840, active_params_b=12.840, layers=40, hidden_size=5120, attention_heads=40,
-    kv_heads=40, head_dim=128, intermediate_size=20480, vocab_size=50272, mlp="gelu", tied_embeddings=True,
-    context_length=2048, as_of="2023-06",
-    source="cli99/llm-analysis llm_analysis/model_configs/test-13b.json @b60b392f; parameters = "
-           "40 x (4 x 5120^2 + 2 x 5120 x 20480) + 50272 x 5120 = 12.84B",
-)
-
 
 # ------------------------------------------------------------------------------------------------
 # Cases
@@ -210,8 +108,8 @@ def _precision(raw: str) -> tuple[str, str | None]:
     kv = "fp8" if any(k in r for k in ("fp8 kv", "+kv", "kv (", "and kv")) else None
     if r.startswith("fp8"):
         return "fp8", kv
-    if r.startswith("fp4"):
-        return "fp4", kv
+    if r.startswith("fp4"):  # the B200 MLPerf rows: NVFP4 checkpoints on FP4 tensor cores
+        return "nvfp4", kv
     if "int4" in r:
         return "int4", kv
     if r.startswith("fp16") or r.startswith("bf16"):
@@ -338,7 +236,7 @@ def _case(row: dict[str, str]) -> CalibrationCase:
             mode = "offline_max"
     elif "max" in conc_raw.lower():
         mode = "offline_max"
-    elif src == "hf-tgi-sagemaker":
+    elif src in ("hf-tgi-sagemaker", "nim-benchmarking"):
         mode, conc = "continuous", float(conc_raw)
     else:
         c = _num(conc_raw)

@@ -116,10 +116,9 @@ class Efficiency:
         """The engine's default cap on running sequences [sequences]."""
         return int(self.get("max_batch", "engine", engine))
 
-    def allreduce_latency_s(self, interconnect: str) -> float:
-        """Fixed latency of one tensor-parallel all-reduce [s]."""
-        return self.get("allreduce_latency_us", "interconnect", interconnect.lower(),
-                        self.get("allreduce_latency_us", "interconnect", "pcie")) / 1e6
+    def allreduce_latency_factor(self) -> float:
+        """Engine time around each all-reduce, as a multiple of NCCL's ring latency (interconnects.csv)."""
+        return self.get("allreduce_latency_factor", "global", "all", 1.0)
 
     def kv_bandwidth_factor(self) -> float:
         """Share of the weight-read bandwidth efficiency that KV-cache reads reach [fraction]."""
@@ -137,9 +136,9 @@ class Efficiency:
         """Share of the link bandwidth a ring all-reduce reaches [fraction]."""
         return self.get("comm_bandwidth_efficiency", "global", "all")
 
-    def ttft_queue_steps(self) -> float:
-        """Decode steps a new request waits under load before its first token [steps]."""
-        return self.get("ttft_queue_steps", "global", "all")
+    def max_batched_tokens(self, engine: str) -> float:
+        """The engine's default token budget per step, shared by decodes and prompt chunks [tokens]."""
+        return self.get("max_batched_tokens", "engine", engine)
 
     def family_known(self, family: str) -> bool:
         return ("bandwidth_factor", "family", family.lower()) in self.values
@@ -187,7 +186,7 @@ def ideal_efficiency() -> Efficiency:
         if r.param in ("bandwidth_efficiency", "compute_efficiency", "bandwidth_factor", "compute_factor",
                        "comm_bandwidth_efficiency", "kv_bandwidth_factor"):
             vals[r.ident] = 1.0
-        elif r.param in ("step_overhead_ms", "allreduce_latency_us", "prefill_overhead_ms",
+        elif r.param in ("step_overhead_ms", "allreduce_latency_factor", "prefill_overhead_ms",
                          "compute_half_tokens"):
             vals[r.ident] = 0.0
     return base.with_values(vals, label="bare roofline (efficiency 1.0)")

@@ -42,6 +42,8 @@ class SizingResult(BaseModel):
     gpu: str
     gpus: int
     precision: str
+    precision_note: str | None
+    """Set when the precision asked for was read as another (the deprecated ``fp4`` alias)."""
     kv_precision: str
     engine: str
     input_tokens: int
@@ -59,6 +61,9 @@ class SizingResult(BaseModel):
     concurrency: int | None
     concurrency_basis: str | None
     ttft_ms: float | None
+    """Mean time to first token in steady state (clients arriving apart; queue of prompts included)."""
+    ttft_burst_ms: float | None
+    """Mean time to first token when the ``concurrency`` requests arrive together (worst case)."""
     tpot_ms: float | None
     e2e_latency_s: float | None
     output_tokens_per_s: float | None
@@ -115,7 +120,7 @@ def min_gpus(model: ModelSpec, gpu: GpuSpec, precision: str, input_tokens: int, 
              kv_precision: str | None = None, max_gpus: int = 8) -> int | None:
     """Smallest tensor-parallel degree in 1, 2, 4, 8 (<= ``max_gpus``) that holds the weights, the
     activation reserve and the KV cache of at least one ``input + output`` token sequence; None if none."""
-    p = mem.check_precision(precision)
+    p, _note = mem.resolve_precision(precision, gpu)
     kvp = mem.check_precision(kv_precision, "kv_precision") if kv_precision else mem.default_kv_precision(p)
     s = _check_int("input_tokens", input_tokens)
     o = _check_int("output_tokens", output_tokens)
@@ -142,12 +147,12 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
     Parameters
     ----------
     gpus : tensor-parallel degree of the replica (1, 2, 4 or 8).
-    precision : weight precision, one of :data:`~llmplace.sizing.memory.PRECISIONS`.
+    precision : weight precision in :data:`~llmplace.sizing.memory.PRECISIONS` (``fp4``: see ``precision_note``).
     engine : serving engine (trt-llm, vllm, sglang, tgi).
     input_tokens, output_tokens : tokens per request [tokens].
     concurrency : sequences in flight. None: the largest that meets ``ttft_ms``/``tpot_ms`` when a target
         is given, else the offline maximum (KV-cache and engine-limited batch).
-    kv_precision : KV-cache precision; default fp8 for fp8/fp4 weights, else 16-bit.
+    kv_precision : KV-cache precision; default fp8 for fp8/mxfp4/nvfp4 weights, else 16-bit.
     ttft_ms, tpot_ms : mean latency targets [ms].
     rps : request rate to serve [requests/s]; fills ``replicas_needed`` with ``peak_to_average`` headroom.
     efficiency : factors to use (default: the calibrated bundled ones).
@@ -156,7 +161,7 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
     concurrency return ``meets_targets=False`` and a ``reason`` (the figures are then those at concurrency 1).
     """
     g = _check_gpus(gpus)
-    p = mem.check_precision(precision)
+    p, p_note = mem.resolve_precision(precision, gpu)
     eng = check_engine(engine)
     s = _check_int("input_tokens", input_tokens)
     o = _check_int("output_tokens", output_tokens)
@@ -180,7 +185,7 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
     n_max = min(n_kv, cap_engine)
     r = Replica.build(model, gpu, g, p, kvp, eng, eff)
     base: dict[str, Any] = dict(
-        model=model.id, gpu=gpu.id, gpus=g, precision=p, kv_precision=kvp, engine=eng,
+        model=model.id, gpu=gpu.id, gpus=g, precision=p, precision_note=p_note, kv_precision=kvp, engine=eng,
         input_tokens=s, output_tokens=o, weights_gib=w / mem.GIB, weights_gib_per_gpu=w / g / mem.GIB,
         kv_bytes_per_token=kv_tok, kv_gib_per_sequence=kv_tok * context / mem.GIB,
         kv_capacity_gib_per_gpu=max(kv_cap, 0.0) / mem.GIB, max_concurrency=n_max, max_concurrency_kv=n_kv,
@@ -192,8 +197,8 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
     )
     if reason is not None:
         return SizingResult(**base, fits=False, reason=reason, concurrency=None, concurrency_basis=None,
-                            ttft_ms=None, tpot_ms=None, e2e_latency_s=None, output_tokens_per_s=None,
-                            output_tokens_per_s_per_gpu=None, requests_per_s=None,
+                            ttft_ms=None, ttft_burst_ms=None, tpot_ms=None, e2e_latency_s=None,
+                            output_tokens_per_s=None, output_tokens_per_s_per_gpu=None, requests_per_s=None,
                             roofline_output_tokens_per_s=None, roofline_ttft_ms=None, meets_targets=None,
                             replicas_needed=None, gpus_needed=None)
 
@@ -245,7 +250,8 @@ def _result(base: dict[str, Any], r: Replica, pt: ServingPoint, c: int, basis: s
         gpus_needed = replicas * r.gpus
     return SizingResult(
         **base, fits=True, reason=note, concurrency=c, concurrency_basis=basis,
-        ttft_ms=_f(pt.ttft_s) * 1e3, tpot_ms=_f(pt.tpot_s) * 1e3, e2e_latency_s=_f(pt.e2e_s),
+        ttft_ms=_f(pt.ttft_s) * 1e3, ttft_burst_ms=None if pt.ttft_burst_s is None else _f(pt.ttft_burst_s) * 1e3,
+        tpot_ms=_f(pt.tpot_s) * 1e3, e2e_latency_s=_f(pt.e2e_s),
         output_tokens_per_s=tput, output_tokens_per_s_per_gpu=tput / r.gpus, requests_per_s=req_per_s,
         roofline_output_tokens_per_s=_f(pt.roofline_output_tokens_per_s),
         roofline_ttft_ms=_f(pt.roofline_ttft_s) * 1e3, meets_targets=meets,

@@ -34,6 +34,7 @@ __all__ = [
     "MEMORY_UTILIZATION",
     "PREFILL_CHUNK_TOKENS",
     "TP_DEGREES",
+    "FP4_FORMATS",
     "GIB",
     "activation_bytes_per_gpu",
     "check_precision",
@@ -43,6 +44,7 @@ __all__ = [
     "experts_touched",
     "fit_reason",
     "kv_bytes_per_token",
+    "resolve_precision",
     "kv_bytes_per_token_per_gpu",
     "kv_capacity_bytes_per_gpu",
     "max_concurrency_kv",
@@ -54,17 +56,24 @@ __all__ = [
 
 GIB = 2**30
 
-PRECISIONS = ("fp16", "bf16", "fp8", "int8", "int4", "fp4")
+PRECISIONS = ("fp16", "bf16", "fp8", "int8", "int4", "mxfp4", "nvfp4", "fp4")
+"""Weight precisions. ``fp4`` is a deprecated alias read per GPU (:func:`resolve_precision`)."""
+
+FP4_FORMATS = ("mxfp4", "nvfp4")
+"""The two 4-bit float formats: MXFP4 (OCP microscaling: 32-element blocks, one E8M0 scale) and NVFP4
+(NVIDIA: 16-element blocks, one fp8 E4M3 scale, plus one fp32 scale per tensor)."""
 
 # Bytes per weight. int4: GPTQ/AWQ with group size 128, one fp16 scale and one 4-bit zero point per group:
-# 4 + (16 + 4) / 128 = 4.16 bits. fp4: NVFP4, one fp8 (E4M3) scale per 16 elements: 4 + 8 / 16 = 4.5 bits
-# (NVIDIA, "Introducing NVFP4", 2025; MXFP4 with 32-element blocks would be 4.25 bits).
+# 4 + (16 + 4) / 128 = 4.16 bits. mxfp4: 4 + 8 / 32 = 4.25 bits (OCP Microscaling Formats (MX) v1.0
+# specification, 2023). nvfp4: 4 + 8 / 16 = 4.5 bits (NVIDIA, "Introducing NVFP4", 2025).
 WEIGHT_BYTES_PER_PARAM: dict[str, float] = {
     "fp16": 2.0,
     "bf16": 2.0,
     "fp8": 1.0,
     "int8": 1.0,
     "int4": (4 + 20 / 128) / 8,
+    "mxfp4": 4.25 / 8,
+    "nvfp4": 4.5 / 8,
     "fp4": 4.5 / 8,
 }
 
@@ -75,6 +84,8 @@ KV_BYTES_PER_ELEMENT: dict[str, float] = {
     "fp8": 1.0,
     "int8": 1.0,
     "int4": 4.5 / 8,
+    "mxfp4": 4.25 / 8,
+    "nvfp4": 4.5 / 8,
     "fp4": 4.5 / 8,
 }
 
@@ -102,6 +113,21 @@ def check_precision(value: str, field: str = "precision") -> str:
     return p
 
 
+def resolve_precision(precision: str, gpu: GpuSpec, field: str = "precision") -> tuple[str, str | None]:
+    """(precision to size with, deprecation note or None) for weights in ``precision`` on ``gpu``.
+
+    The deprecated ``fp4`` names no format: it is read as ``nvfp4`` on a GPU with FP4 tensor cores
+    (Blackwell: the format its tensor cores and NVIDIA's checkpoints use) and as ``mxfp4`` elsewhere (the
+    format of the open 4-bit checkpoints, e.g. gpt-oss, which Hopper and older run weight-only).
+    """
+    p = check_precision(precision, field)
+    if p != "fp4":
+        return p, None
+    real = "nvfp4" if gpu.fp4_dense_tflops else "mxfp4"
+    why = "FP4 tensor cores" if gpu.fp4_dense_tflops else "no FP4 tensor cores: weight-only, 16-bit compute"
+    return real, f"{field} 'fp4' is deprecated: read as {real} on {gpu.id} ({why}); write mxfp4 or nvfp4"
+
+
 def default_kv_precision(precision: str) -> str:
     """KV-cache precision an engine uses by default for weights in ``precision``.
 
@@ -110,7 +136,7 @@ def default_kv_precision(precision: str) -> str:
     int8/int4 checkpoints keep a 16-bit cache. 16-bit weights keep their own type.
     """
     p = check_precision(precision)
-    if p in ("fp8", "fp4"):
+    if p in ("fp8", "fp4", *FP4_FORMATS):
         return "fp8"
     if p in ("fp16", "bf16"):
         return p

@@ -39,13 +39,18 @@ import numpy as np
 from ..catalog.specs import GpuSpec, ModelSpec
 from . import memory as mem
 from .efficiency import Efficiency
+from .interconnect import allreduce_s as _ring_allreduce_s
+from .interconnect import interconnect_row
 
 __all__ = [
     "Replica",
     "ServingPoint",
+    "burst_ttft_s",
+    "chunked_prefill_s",
     "continuous",
     "decode_step_roofline_s",
     "decode_step_s",
+    "mixed_step_s",
     "peak_flops_per_gpu",
     "prefill_roofline_s",
     "prefill_s",
@@ -60,20 +65,31 @@ _ACTIVATION_BYTES = 2.0  # 16-bit activations on the wire
 def peak_flops_per_gpu(gpu: GpuSpec, precision: str) -> float:
     """Dense tensor peak for GEMMs on ``precision`` weights [FLOP/s].
 
-    fp8 and fp4 use their own tensor cores where the GPU has them; int8 uses int8 TOPS; int4 is
-    weight-only (W4A16) and computes in 16-bit; a GPU without fp8/fp4 units dequantises to 16-bit.
+    fp8 uses fp8 tensor cores where the GPU has them; int8 uses int8 TOPS. MXFP4 and NVFP4 use FP4 tensor
+    cores where the GPU has them (Blackwell); a GPU without them (Hopper, Ampere, Ada) runs 4-bit weights
+    weight-only: dequantised in the GEMM kernel and computed in 16-bit (as int4 GPTQ/AWQ always is).
+    A GPU without fp8 units dequantises fp8 to 16-bit likewise.
     """
-    p = mem.check_precision(precision)
+    p = fp4_native(gpu, mem.check_precision(precision))
     tf: float | None
     if p == "fp8":
         tf = gpu.fp8_dense_tflops
     elif p == "int8":
         tf = gpu.int8_dense_tops
     elif p == "fp4":
-        tf = gpu.fp4_dense_tflops or gpu.fp8_dense_tflops
+        tf = gpu.fp4_dense_tflops
     else:
         tf = None
     return float(tf or gpu.fp16_dense_tflops) * 1e12
+
+
+def fp4_native(gpu: GpuSpec, precision: str) -> str:
+    """Efficiency key of ``precision`` on ``gpu``: ``fp4`` for a 4-bit float format the GPU computes in
+    (its FP4 tensor-core factors apply), ``w4a16`` for one it runs weight-only (16-bit compute, no
+    precision factor), the precision itself otherwise."""
+    if precision in (*mem.FP4_FORMATS, "fp4"):
+        return "fp4" if gpu.fp4_dense_tflops else "w4a16"
+    return precision
 
 
 @dataclass(frozen=True)
@@ -98,9 +114,9 @@ class Replica:
     half_tokens: float
     overhead_s: float
     prefill_overhead_s: float
-    allreduce_latency_s: float
+    allreduce_latency_s: float  # one ring all-reduce over the replica's GPUs (interconnects.csv x factor)
     link_bytes_per_s: float  # effective one-direction all-reduce bandwidth per GPU
-    queue_steps: float
+    max_batched_tokens: float  # the engine's token budget per step (chunked prefill)
     weight_bytes: float  # all resident weights
     dense_read_bytes: float  # weights every pass reads (no input embedding, no routed experts)
     expert_bytes: float  # one routed expert over all MoE layers
@@ -111,7 +127,7 @@ class Replica:
     @classmethod
     def build(cls, model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, kv_precision: str, engine: str,
               eff: Efficiency) -> Replica:
-        p = mem.check_precision(precision)
+        p, _note = mem.resolve_precision(precision, gpu)
         kvp = mem.check_precision(kv_precision, "kv_precision")
         bpp = mem.WEIGHT_BYTES_PER_PARAM[p]
         emb, _head = mem.embedding_params(model)
@@ -126,20 +142,20 @@ class Replica:
         attn = 4.0 * model.layers * model.attention_heads * model.head_dim
         ic = (gpu.interconnect or "pcie").lower()
         link = (gpu.interconnect_gb_per_s or _DEFAULT_LINK_GB_PER_S.get(ic, 64.0)) * 1e9 / 2.0
-        eta_bw = eff.bandwidth(gpu.family, engine, p)
+        eta_bw = eff.bandwidth(gpu.family, engine, fp4_native(gpu, p))
         return cls(
             model=model, gpu=gpu, gpus=gpus, precision=p, kv_precision=kvp, engine=engine,
             bw_bytes_per_s=gpu.memory_bandwidth_tbps * 1e12,
             flops_per_s=peak_flops_per_gpu(gpu, p),
             eta_bw=eta_bw,
-            eta_c=eff.compute(gpu.family, engine, p),
+            eta_c=eff.compute(gpu.family, engine, fp4_native(gpu, p)),
             eta_kv=min(1.0, eta_bw * eff.kv_bandwidth_factor()),
             half_tokens=eff.compute_half_tokens(),
             overhead_s=eff.step_overhead_s(engine),
             prefill_overhead_s=eff.prefill_overhead_s(),
-            allreduce_latency_s=eff.allreduce_latency_s(ic),
+            allreduce_latency_s=interconnect_row(ic).ring_latency_s(gpus) * eff.allreduce_latency_factor(),
             link_bytes_per_s=link * eff.comm_bandwidth_efficiency(),
-            queue_steps=eff.ttft_queue_steps(),
+            max_batched_tokens=eff.max_batched_tokens(engine),
             weight_bytes=w_all,
             dense_read_bytes=dense_read,
             expert_bytes=expert_bytes,
@@ -158,15 +174,11 @@ class Replica:
     def allreduce_s(self, tokens: Any) -> Any:
         """Tensor-parallel communication of one pass over ``tokens`` tokens [s].
 
-        Two all-reduces per layer (after attention and after the MLP) of tokens x hidden 16-bit values;
-        a ring moves 2 (g - 1) / g of the message over each GPU's link.
+        Two all-reduces per layer (after attention and after the MLP) of tokens x hidden 16-bit values,
+        each a ring over the replica's GPUs (:mod:`llmplace.sizing.interconnect`).
         """
-        g = self.gpus
-        t = np.asarray(tokens, dtype=float)
-        if g == 1:
-            return np.zeros_like(t)
-        msg = t * self.model.hidden_size * _ACTIVATION_BYTES
-        per = self.allreduce_latency_s + 2.0 * (g - 1) / g * msg / self.link_bytes_per_s
+        msg = np.asarray(tokens, dtype=float) * self.model.hidden_size * _ACTIVATION_BYTES
+        per = _ring_allreduce_s(msg, self.gpus, self.allreduce_latency_s, self.link_bytes_per_s)
         return 2.0 * self.model.layers * per
 
     def decode_kv_bytes(self, batch: Any, context: Any) -> Any:
@@ -243,6 +255,102 @@ def prefill_marginal_s(r: Replica, prompt: Any) -> Any:
     return r.compute_time_s(r.prefill_flops(1.0, prompt), prompt) + r.allreduce_s(prompt) - r.allreduce_s(0.0)
 
 
+def mixed_step_s(r: Replica, decodes: Any, context: Any, prefill_tokens: Any, prompt: Any) -> Any:
+    """One engine step: ``decodes`` sequences decode a token each at mean ``context`` while
+    ``prefill_tokens`` tokens of ``prompt``-token prompts are prefilled in the same pass [s].
+
+    Roofline of the combined step (Sarathi-Serve, arXiv:2403.02310): the weights are read once for all
+    tokens, decodes read their KV cache and prompt chunks write theirs, and the pass takes
+    ``max(memory time, compute time)`` of the whole batch, so prefill compute fills the idle tensor cores
+    of a bandwidth-bound decode step instead of adding to it. A step that carries prompt tokens also pays
+    the prefill pass overhead (in proportion, when ``prefill_tokens`` < one prompt is an average).
+    """
+    d = np.asarray(decodes, dtype=float)
+    p = np.asarray(prefill_tokens, dtype=float)
+    s = np.maximum(np.asarray(prompt, dtype=float), 1.0)
+    tokens = d + p
+    kv = r.decode_kv_bytes(d, context) + p * r.kv_bytes_per_token
+    flops = r.decode_flops(d, context) + p / s * r.prefill_flops(1.0, s)
+    t_mem = r.memory_time_s(r.weight_read_bytes(tokens), kv)
+    t_comp = r.compute_time_s(flops, tokens)
+    prefill_share = np.minimum(p / s, 1.0)
+    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens) + r.overhead_s
+            + prefill_share * r.prefill_overhead_s)
+
+
+def chunked_prefill_s(r: Replica, decodes: Any, context: Any, prompt: Any) -> Any:
+    """Time to prefill one ``prompt``-token prompt under the engine's token budget [s].
+
+    The scheduler (vLLM, SGLang, TensorRT-LLM in-flight batching) fills each step's budget of
+    ``max_batched_tokens`` with the running decodes first (one token each) and prompt chunks after; a
+    prompt longer than the rest of the budget is split into ``ceil(prompt / chunk)`` steps, each also
+    carrying the ``decodes``. A share of the budget is kept for prompts (at least half) so a full decode
+    batch cannot starve them.
+    """
+    s = np.asarray(prompt, dtype=float)
+    steps = prefill_chunks(r, decodes, s)
+    return steps * mixed_step_s(r, decodes, context, s / steps, s)
+
+
+def prefill_chunks(r: Replica, decodes: Any, prompt: Any) -> Any:
+    """Steps one prompt's prefill takes: ceil(prompt / (budget - decodes)), decodes capped at half."""
+    chunk = r.max_batched_tokens - np.minimum(np.asarray(decodes, dtype=float), r.max_batched_tokens / 2.0)
+    return np.maximum(np.ceil(np.asarray(prompt, dtype=float) / chunk), 1.0)
+
+
+def queued_ttft_s(residual_s: Any, own_s: Any, service_s: Any, floor_s: Any, decode_s: Any,
+                  concurrency: Any) -> Any:
+    """Mean time to first token of ``concurrency`` closed-loop clients sharing one replica [s].
+
+    A newcomer waits for the running step (``residual_s``), then for the prompts queued ahead of it, then
+    for its own prefill (``own_s``, riding with the running decodes). The prompts ahead hold the replica
+    for their marginal time ``service_s`` = sv each (what a prompt adds to the steps it shares; Poisson-like
+    arrivals, deterministic service: M/D/1), so the mean wait is ``rho / (2 (1 - rho)) x sv`` with
+    ``rho = (C - 1) x sv / (TTFT + decode_s)``: each of the other C - 1 clients sends one prompt per cycle
+    (Little's law), ``decode_s`` being the ``o - 1`` decode steps. With ``x = TTFT``,
+    ``a = residual + own``, ``D = decode_s``, ``k = C - 1`` and ``y = x + D - k sv`` the fixed point is
+    ``y^2 + (k sv - D - a) y - k sv^2 / 2 = 0`` (one positive root): no iteration. Work conservation
+    bounds it below: one cycle of the C clients holds C prompts, whose FLOPs take at least ``floor_s``
+    each, so ``TTFT + D >= C x floor_s`` (the prefill-bound limit).
+    """
+    c = np.asarray(concurrency, dtype=float)
+    k = np.maximum(c - 1.0, 0.0)
+    sv = np.maximum(np.asarray(service_s, dtype=float), 0.0)
+    d = np.asarray(decode_s, dtype=float)
+    a = np.asarray(residual_s, dtype=float) + np.asarray(own_s, dtype=float)
+    b = k * sv - d - a
+    y = (-b + np.sqrt(b * b + 2.0 * k * sv * sv)) / 2.0
+    return np.maximum(np.maximum(y - d + k * sv, a), c * np.asarray(floor_s, dtype=float) - d)
+
+
+def burst_ttft_s(r: Replica, concurrency: Any, prompt: Any) -> Any:
+    """Mean time to first token when ``concurrency`` prompts arrive at once on an idle replica [s].
+
+    The scheduler prefills the burst in budget-sized steps; the k-th prompt's first token comes once the
+    k prompts before it and its own are through, so the mean waits for (C + 1) / 2 prompts, in steps of
+    ``max_batched_tokens`` less the decodes already running (on average (C - 1) / 2 of the burst). This
+    is the figure closed-loop benchmarks report when every client starts together (a cold start, or a
+    synchronised wave of users); in steady state clients drift apart and :func:`queued_ttft_s` applies.
+    """
+    c = np.maximum(np.asarray(concurrency, dtype=float), 1.0)
+    s = np.asarray(prompt, dtype=float)
+    decodes = (c - 1.0) / 2.0
+    tokens = (c + 1.0) / 2.0 * s
+    chunk = r.max_batched_tokens - np.minimum(decodes, r.max_batched_tokens / 2.0)
+    steps = np.maximum(np.maximum(tokens / chunk, prefill_chunks(r, decodes, s)), 1.0)
+    return steps * mixed_step_s(r, decodes, s, tokens / steps, s)
+
+
+def mixed_step_roofline_s(r: Replica, decodes: Any, context: Any, prefill_tokens: Any, prompt: Any) -> Any:
+    """Hardware lower bound of a mixed step: max(bytes / peak BW, FLOPs / peak) [s]."""
+    d = np.asarray(decodes, dtype=float)
+    p = np.asarray(prefill_tokens, dtype=float)
+    s = np.maximum(np.asarray(prompt, dtype=float), 1.0)
+    byts = r.weight_read_bytes(d + p) + r.decode_kv_bytes(d, context) + p * r.kv_bytes_per_token
+    flops = r.decode_flops(d, context) + p / s * r.prefill_flops(1.0, s)
+    return np.maximum(byts / r.gpus / r.bw_bytes_per_s, flops / r.gpus / r.flops_per_s)
+
+
 @dataclass(frozen=True)
 class ServingPoint:
     """Latency and throughput of one replica at one operating point (seconds, tokens/s; may be arrays)."""
@@ -253,6 +361,7 @@ class ServingPoint:
     output_tokens_per_s: Any
     roofline_output_tokens_per_s: Any
     roofline_ttft_s: Any
+    ttft_burst_s: Any = None  # continuous batching only: mean TTFT when the C requests arrive together
 
 
 def static_batch(r: Replica, batch: Any, input_tokens: Any, output_tokens: Any,
@@ -278,45 +387,41 @@ def static_batch(r: Replica, batch: Any, input_tokens: Any, output_tokens: Any,
 
 def continuous(r: Replica, concurrency: Any, input_tokens: Any, output_tokens: Any,
                beams: int = 1) -> ServingPoint:
-    """Continuous batching with ``concurrency`` sequences in flight (steady state).
+    """Continuous batching with ``concurrency`` clients in flight (steady state, closed loop).
 
-    Accounting (C = concurrency, o = output tokens, pf = one prompt's marginal prefill time). The engine
-    runs iterations; in each, every sequence in flight advances one token: a newly admitted one runs
-    its prefill (which yields its first token), the others decode. A request therefore lives o
-    iterations (1 prefill + o - 1 decodes). C sequences x 1 token = C tokens per iteration, i.e. C / o
-    requests finish, and in steady state C / o are admitted: C / o prefills per iteration on average.
-    Each of the other C - 1 sequences is in its prefill iteration with probability 1 / o, so every one of
-    a request's o iterations carries (C - 1) / o foreign prefills: C - 1 over its life, plus its own =
-    C prefills per request lifetime, one per request served, as conservation of work requires. Hence:
+    Accounting (C = concurrency, s = prompt tokens, o = output tokens):
 
-    - decode step at batch ``C x beams`` and mean context ``input + output / 2``;
-    - TTFT = prefill of one prompt alone + (C - 1) / o x pf (the other prompts batched into the same
-      iteration) + ``ttft_queue_steps`` x step x (C - 1) / C (wait for the running step, then share
-      one with the running decodes; no wait when alone);
-    - TPOT = step + (C - 1) / o x pf;
-    - end-to-end = TTFT + (o - 1) x TPOT = prefill + queue + (o - 1) x step + (C - 1) x pf;
-    - throughput = C x o / end-to-end (Little's law).
+    - a decode iteration carries the C running sequences (x ``beams``) at mean context ``s + o / 2`` and,
+      on average, the C / o prompts admitted per iteration (C sequences x 1 token each means C / o
+      requests finish and C / o start per iteration): one prefill per request served, as conservation of
+      work requires. Its time is the roofline of the mixed step (:func:`mixed_step_s`), so the prompts'
+      compute overlaps the bandwidth-bound decode; that is the time per output token (TPOT);
+    - a newcomer's first token (:func:`queued_ttft_s`): half a running iteration, the prompts queued
+      ahead of it (M/D/1 on the replica's prefill time at the arrival rate Little's law gives), then its
+      own prefill in budget-sized chunks riding with the C - 1 running decodes (:func:`chunked_prefill_s`);
+    - end-to-end = TTFT + (o - 1) x TPOT; throughput = C x o / end-to-end (Little's law);
+    - ``ttft_burst_s``: the mean TTFT when the C requests arrive together (:func:`burst_ttft_s`), the
+      worst case of a synchronised wave (never below the steady-state figure).
 
-    So requests/s = C / end-to-end <= C / (C x prefill FLOPs / peak) = peak / prefill FLOPs: never above
-    the compute roofline of the prompts, for any o >= 1. (Charging foreign prefills in the o - 1 decode
-    iterations only, (C - 1)(o - 1) / o per request, overstated capacity by o / (o - 1): without bound
-    at one output token, 2x at two, +14 % at eight.)
+    Requests/s stays under the compute roofline of the prompts for any o: the prompts' FLOPs are in the
+    steps, and the queue term tends to C x prefill time as the prefill share of the replica nears one.
     """
     c = np.maximum(np.asarray(concurrency, dtype=float), 1.0)
     s = np.asarray(input_tokens, dtype=float)
     o = np.asarray(output_tokens, dtype=float)
     ctx = s + o / 2.0
-    foreign = (c - 1.0) / o  # other prompts' prefills batched into each of a request's iterations
-    step = decode_step_s(r, c * beams, ctx)
-    pf = prefill_marginal_s(r, s)
-    tpot = step + foreign * pf
-    ttft = prefill_s(r, 1.0, s) + foreign * pf + r.queue_steps * step * (c - 1.0) / c
     steps = np.maximum(o - 1.0, 0.0)
-    e2e = ttft + steps * tpot
+    step = mixed_step_s(r, c * beams, ctx, c / o * s, s)
+    decoding = (c - 1.0) * steps / o * beams  # the other sequences past their first token
+    own = chunked_prefill_s(r, decoding, ctx, s)
+    service = own - prefill_chunks(r, decoding, s) * mixed_step_s(r, decoding, ctx, 0.0, s)
+    floor = r.compute_time_s(r.prefill_flops(1.0, s), s)
+    ttft = queued_ttft_s(0.5 * step * (c - 1.0) / c, own, service, floor, steps * step, c)
+    e2e = ttft + steps * step
     tput = c * o / e2e
     # Roofline of the same work: every step at the hardware bound, prompts' FLOPs at peak.
-    roof_step = decode_step_roofline_s(r, c * beams, ctx)
-    roof_pf = r.prefill_flops(1.0, s) / r.gpus / r.flops_per_s
-    roof_ttft = prefill_roofline_s(r, 1.0, s) + foreign * roof_pf
-    roof_e2e = roof_ttft + steps * (roof_step + foreign * roof_pf)
-    return ServingPoint(ttft, tpot, e2e, tput, c * o / roof_e2e, roof_ttft)
+    roof_step = mixed_step_roofline_s(r, c * beams, ctx, c / o * s, s)
+    roof_ttft = prefill_roofline_s(r, 1.0, s)
+    roof_e2e = np.maximum(roof_ttft + steps * roof_step, c * r.prefill_flops(1.0, s) / r.gpus / r.flops_per_s)
+    return ServingPoint(ttft, step, e2e, tput, c * o / roof_e2e, roof_ttft,
+                        np.maximum(burst_ttft_s(r, c, s), ttft))

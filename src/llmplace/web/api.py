@@ -83,14 +83,14 @@ class SizeRequest(BaseModel):
     gpu: str = Field(description="GPU id or alias, e.g. h100-sxm", max_length=200)
     gpus: int = Field(0, ge=0, le=64,
                       description="GPUs per replica (tensor parallel); 0 = the fewest that fit")
-    precision: str = Field("fp8", description="fp16, bf16, fp8, int8, int4 or fp4", max_length=20)
+    precision: str = Field("fp8", description="fp16, bf16, fp8, int8, int4, mxfp4 or nvfp4", max_length=20)
     engine: str = Field("", description="trt-llm, vllm, sglang or tgi (default vllm)", max_length=40)
     input_tokens: int = Field(1000, gt=0, le=10_000_000, description="prompt tokens per request")
     output_tokens: int = Field(1000, gt=0, le=10_000_000, description="generated tokens per request")
     concurrency: Annotated[int, Field(ge=1, le=1_000_000)] | Literal["max"] = Field(
         "max", description="concurrent sequences, or 'max' (offline throughput / largest meeting the targets)")
     kv_precision: str = Field(
-        "", description="KV-cache precision (default: fp8 for fp8/fp4 weights, else fp16)", max_length=20)
+        "", description="KV-cache precision (default: fp8 for fp8/mxfp4/nvfp4 weights, else fp16)", max_length=20)
     ttft_ms: float = Field(0.0, ge=0, le=1e9, description="time-to-first-token target [ms]; 0 = the default")
     tpot_ms: float = Field(0.0, ge=0, le=1e9, description="time-per-output-token target [ms]; 0 = the default")
     rps: float = Field(0.0, ge=0, le=1e9,

@@ -184,6 +184,9 @@ def test_report_workbook(invoke, tmp_path, path):
     rows = list(ws.iter_rows(values_only=True))
     head, body = rows[0], rows[1:]
     assert head[0] == "option id" and head[1] == "month" and head[-1] == "total [USD]"
+    totals = {r[0] for r in body if r[1] == "TCO"}  # one TCO row of formulas per option, after its months
+    assert totals == {o["id"] for o in cmp["options"] if o["feasible"]}
+    body = [r for r in body if r[1] != "TCO"]
     for o in cmp["options"]:
         mine = [r for r in body if r[0] == o["id"]]
         if not o["feasible"]:

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from . import __version__, catalog
 from .conventions import (
-    DEFAULT_REPORT_SAMPLES,
+    DEFAULT_SAMPLES,
     FULL_SERVICE_SHARE,
     MAX_SAMPLES,
     MIN_SAMPLES,
@@ -46,6 +46,8 @@ app.add_typer(catalog_app, name="catalog")
 
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, soft_wrap=True)
+SAMPLES_HELP = ("Monte Carlo draws (ranges, probability of being cheapest, tornado, thresholds); 0: none; "
+                f"default: the scenario's uncertainty.samples, else {DEFAULT_SAMPLES:,}")
 
 
 def guarded(fn: F) -> F:
@@ -89,10 +91,7 @@ def _print_json(data: Any) -> None:
 def compare(
     scenario: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
-    samples: int = typer.Option(-1, "--samples",
-                                help="Monte Carlo draws (ranges, probability of being cheapest, tornado, "
-                                     "thresholds); 0: none; default: the scenario's own if it lists "
-                                     "uncertain inputs, else none"),
+    samples: int = typer.Option(-1, "--samples", show_default=False, help=SAMPLES_HELP),
     seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
 ) -> None:
     """Compare every option of a scenario: upfront, TCO, NPV, cost per million tokens, break-even.
@@ -100,13 +99,16 @@ def compare(
     Example: llmplace compare examples/internal-assistant-70b.yaml --json
     """
     from .decision import compare as run_compare
+    from .decision import front_end_samples
+    from .scenario import load_scenario
 
     if samples < -1 or seed < -1:
         raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
                          "a whole number >= 0")
+    s = load_scenario(scenario)
     with _sampling_progress(samples) as progress:
-        result = run_compare(scenario, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress)
+        result = run_compare(s, samples=front_end_samples(s, None if samples < 0 else samples),
+                             seed=None if seed < 0 else seed, progress=progress)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -439,10 +441,7 @@ def report(
     fmt: str = typer.Option("", "--format", "-f",
                             help="html, md, json, xlsx or pdf; default: from the --output suffix, else html"),
     as_json: bool = typer.Option(False, "--json", help="Print what was written (path, format, size) as JSON"),
-    samples: int = typer.Option(-1, "--samples",
-                                help="Monte Carlo draws for the ranges, tornado and thresholds; 0: none; "
-                                     "default: the scenario's own if it lists uncertain inputs, "
-                                     f"else {DEFAULT_REPORT_SAMPLES}"),
+    samples: int = typer.Option(-1, "--samples", show_default=False, help=SAMPLES_HELP),
     seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
 ) -> None:
     """Write the decision report: one self-contained HTML page (charts, tables, every assumption with
@@ -456,6 +455,7 @@ def report(
       llmplace report examples/internal-assistant-70b.yaml -o board.pdf   (needs Chromium installed)
     """
     from .decision import compare as run_compare
+    from .decision import front_end_samples
     from .report import render
     from .scenario import load_scenario
 
@@ -464,16 +464,13 @@ def report(
         raise InputError("--samples", samples,
                          f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
     s = load_scenario(scenario)
-    if samples < 0:
-        unc = getattr(s, "uncertainty", None)
-        samples = -1 if unc is not None and getattr(unc, "inputs", None) else DEFAULT_REPORT_SAMPLES
+    samples = front_end_samples(s, None if samples < 0 else samples)
     with _Working("Comparing the options...") as work:
 
         def progress(done: int, total: int) -> None:
             work.update(f"Monte Carlo: {done:,} of {total:,} draws...")
 
-        result = run_compare(s, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress)
+        result = run_compare(s, samples=samples, seed=None if seed < 0 else seed, progress=progress)
         work.update(f"Writing the {kind} report...")
         data = render(result, kind, source=scenario.name)
     if target is None:

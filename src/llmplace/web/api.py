@@ -22,8 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
-from ..conventions import DEFAULT_REPORT_SAMPLES, MAX_SAMPLES
-from ..decision import CompareResult, compare
+from ..conventions import DEFAULT_SAMPLES, MAX_SAMPLES
+from ..decision import CompareResult, compare, front_end_samples
 from ..errors import InputError, field_path
 from ..scenario import Scenario, parse_scenario
 from .storage import NAME_MAX, ScenarioStore
@@ -301,8 +301,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 ScenarioBody = Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCENARIO_MARK: True}),
                          Body(description="a scenario document: the structure of a scenario file, as JSON")]
 _SAMPLES = Query(None, ge=0, le=MAX_SAMPLES,
-                 description="Monte Carlo samples; 0 = deterministic only; default: the scenario's own "
-                             "setting (sampling only when it holds distributions)")
+                 description="Monte Carlo samples; 0 = deterministic only; default, as the CLI: the "
+                             f"scenario's uncertainty.samples, else {DEFAULT_SAMPLES}")
 _SEED = Query(None, ge=0, le=2**32 - 1, description="random seed of the Monte Carlo run")
 
 
@@ -314,7 +314,7 @@ def compare_endpoint(
     seed: int | None = _SEED,
 ) -> Response:
     s = validate_document(document)
-    result = _evaluate(lambda: compare(s, samples=samples, seed=seed))
+    result = _evaluate(lambda: compare(s, samples=front_end_samples(s, samples), seed=seed))
     return _json(result.to_dict())
 
 
@@ -373,12 +373,9 @@ _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def report_samples(scenario: Scenario, samples: int | None = None) -> int | None:
-    """The Monte Carlo samples ``llmplace report`` uses: ``samples`` if given, else the scenario's own
-    setting (None) if it lists uncertain inputs (inline distributions included), else ``DEFAULT_REPORT_SAMPLES``."""
-    if samples is not None:
-        return samples
-    return None if scenario.uncertainty.inputs else DEFAULT_REPORT_SAMPLES
+def report_samples(scenario: Scenario, samples: int | None = None) -> int:
+    """The Monte Carlo samples of every front end (see :func:`llmplace.decision.front_end_samples`)."""
+    return front_end_samples(scenario, samples)
 
 
 def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
@@ -402,8 +399,8 @@ def report_endpoint(
     download: bool = Query(False, description="send as an attachment (always for xlsx)"),
     samples: int | None = Query(None, ge=0, le=MAX_SAMPLES,
                                 description="Monte Carlo samples; 0 = deterministic only; default, as "
-                                            "`llmplace report`: the scenario's own setting if it lists "
-                                            f"uncertain inputs, else {DEFAULT_REPORT_SAMPLES}"),
+                                            "the CLI: the scenario's uncertainty.samples, else "
+                                            f"{DEFAULT_SAMPLES}"),
     seed: int | None = _SEED,
 ) -> Response:
     scenario = validate_document(document)

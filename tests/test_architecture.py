@@ -343,7 +343,6 @@ LONG_FUNCTIONS: dict[str, int] = {
 
 # Modules longer than MAX_MODULE_LINES today, as "path": length in lines. Same rules as LONG_FUNCTIONS.
 LONG_MODULES: dict[str, int] = {
-    "src/llmplace/cli.py": 577,
     "src/llmplace/sizing/calibration.py": 534,
     "src/llmplace/web/api.py": 566,
 }

@@ -138,7 +138,7 @@ def test_documents_may_hold_distributions_like_scenario_files(client: TestClient
     doc["uncertainty"] = {"samples": 200, "seed": 3}
     r = client.post("/api/v1/compare", json=doc)
     assert r.status_code == 200, r.text
-    assert r.json() == llmplace.compare(doc, samples=DEFAULT_SAMPLES).to_dict()  # the CLI's default draws
+    assert r.json() == llmplace.compare(doc).to_dict()  # the scenario's own 200 draws
     assert r.json()["risk"]["samples"] == 200
     deterministic = client.post("/api/v1/compare?samples=0", json=doc).json()
     assert deterministic == llmplace.compare(doc, samples=0).to_dict()

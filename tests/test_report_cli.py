@@ -13,6 +13,7 @@ import yaml
 from openpyxl import load_workbook
 
 from llmplace import parse_scenario
+from llmplace.conventions import DEFAULT_SAMPLES
 from llmplace.report.xlsx import SHEETS
 
 from .conftest import EXAMPLES
@@ -88,7 +89,7 @@ def test_report_runs_monte_carlo_by_default(invoke, tmp_path):
     res = invoke("report", EXAMPLE, "-o", str(out), "--seed", "7")
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
-    assert data["risk"]["samples"] == 2000 and data["risk"]["seed"] == 7
+    assert data["risk"]["samples"] == DEFAULT_SAMPLES and data["risk"]["seed"] == 7
     rep = data["report"]
     assert rep["risk"]["computed"] and rep["sensitivity"]["tornado"]["computed"]
     titles = [t["title"] for t in rep["risk"]["tables"]]
@@ -133,7 +134,7 @@ def test_pdf_without_chromium_is_bad_input(invoke, tmp_path, monkeypatch):
 
 
 def test_report_json_is_compare_plus_sections(invoke, tmp_path):
-    cmp = invoke("compare", EXAMPLE, "--json")
+    cmp = invoke("compare", EXAMPLE, "--json", "--samples", "0")
     rep = invoke("report", EXAMPLE, "-o", str(tmp_path / "r.json"), "--json", "--samples", "0")
     assert cmp.exit_code == 0 and rep.exit_code == 0, rep.output
     written = json.loads(rep.stdout)  # --json describes the file, and nothing else is on stdout
@@ -184,6 +185,9 @@ def test_report_workbook(invoke, tmp_path, path):
     rows = list(ws.iter_rows(values_only=True))
     head, body = rows[0], rows[1:]
     assert head[0] == "option id" and head[1] == "month" and head[-1] == "total [USD]"
+    totals = {r[0] for r in body if r[1] == "TCO"}  # one TCO row of formulas per option, after its months
+    assert totals == {o["id"] for o in cmp["options"] if o["feasible"]}
+    body = [r for r in body if r[1] != "TCO"]
     for o in cmp["options"]:
         mine = [r for r in body if r[0] == o["id"]]
         if not o["feasible"]:

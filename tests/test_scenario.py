@@ -7,7 +7,7 @@ import json
 import pytest
 
 from llmplace import InputError, load_scenario, parse_scenario, scenario_json_schema
-from llmplace.conventions import DEFAULT_SCENARIO_SAMPLES, MAX_SAMPLES, MIN_SAMPLES
+from llmplace.conventions import DEFAULT_SAMPLES, MAX_SAMPLES, MIN_SAMPLES
 
 from .conftest import EXAMPLES
 
@@ -59,7 +59,7 @@ def test_field_errors_name_the_field(change, field):
 
 
 def test_scenario_samples_take_the_bounds_of_the_cli_and_the_api():
-    assert parse_scenario(MIN).uncertainty.samples == DEFAULT_SCENARIO_SAMPLES == 10_000
+    assert parse_scenario(MIN).uncertainty.samples == DEFAULT_SAMPLES == 10_000
     for n in (MIN_SAMPLES, 200_001, MAX_SAMPLES):
         assert parse_scenario(_with(uncertainty={"samples": n})).uncertainty.samples == n
     for n in (MIN_SAMPLES - 1, MAX_SAMPLES + 1):

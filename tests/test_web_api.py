@@ -16,6 +16,7 @@ pytest.importorskip("httpx")
 from fastapi.testclient import TestClient  # noqa: E402
 
 import llmplace  # noqa: E402
+from llmplace.conventions import DEFAULT_SAMPLES  # noqa: E402
 from llmplace.web import create_app  # noqa: E402
 
 from .conftest import EXAMPLES  # noqa: E402
@@ -52,7 +53,7 @@ def test_compare_answers_the_compare_json_document(client: TestClient, path: Pat
     r = client.post("/api/v1/compare", json=doc)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/json")
-    assert r.json() == llmplace.compare(doc).to_dict()
+    assert r.json() == llmplace.compare(doc, samples=DEFAULT_SAMPLES).to_dict()  # the CLI's default draws
 
 
 def test_compare_matches_cli_json(client: TestClient, invoke):
@@ -137,7 +138,7 @@ def test_documents_may_hold_distributions_like_scenario_files(client: TestClient
     doc["uncertainty"] = {"samples": 200, "seed": 3}
     r = client.post("/api/v1/compare", json=doc)
     assert r.status_code == 200, r.text
-    assert r.json() == llmplace.compare(doc).to_dict()
+    assert r.json() == llmplace.compare(doc).to_dict()  # the scenario's own 200 draws
     assert r.json()["risk"]["samples"] == 200
     deterministic = client.post("/api/v1/compare?samples=0", json=doc).json()
     assert deterministic == llmplace.compare(doc, samples=0).to_dict()
@@ -351,7 +352,7 @@ def test_report_is_the_report_modules_output(client: TestClient):
     doc = _example(EXAMPLES[0])
     r = client.post("/api/v1/report?format=md", json=doc)
     assert r.status_code == 200, r.text
-    assert r.text == report.render(llmplace.compare(doc, samples=2000), "md")  # the CLI's default samples
+    assert r.text == report.render(llmplace.compare(doc, samples=DEFAULT_SAMPLES), "md")  # the CLI's default
     r = client.post("/api/v1/report?format=html", json=doc)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "<html" in r.text.lower() and doc["name"] in r.text
@@ -365,13 +366,13 @@ def test_report_runs_monte_carlo_like_the_cli(client: TestClient, invoke, tmp_pa
         d.pop("report")  # the report's own header names the scenario file, which a request has none of
         return d
 
-    path = EXAMPLES[0]  # lists no uncertain inputs: the CLI samples 2000 times
+    path = EXAMPLES[0]  # lists no uncertain inputs: the CLI samples DEFAULT_SAMPLES times
     cli = invoke("report", str(path), "--format", "json", "-o", "-")
     assert cli.exit_code == 0, cli.output
     r = client.post("/api/v1/report?format=json", json=_example(path))
     assert r.status_code == 200, r.text
     assert result(r.text) == result(cli.stdout)
-    assert result(r.text)["risk"]["samples"] == 2000
+    assert result(r.text)["risk"]["samples"] == DEFAULT_SAMPLES
 
     doc = copy.deepcopy(SMALL)  # inline distributions: the scenario's own sample count, as the CLI
     doc["workload"]["requests_per_month"] = {"low": 80000, "mode": 100000, "high": 150000}

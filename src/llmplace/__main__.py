@@ -7,10 +7,11 @@ way out; an exception that escapes every handler is one line, never a traceback.
 from __future__ import annotations
 
 import signal
+import sys
 import warnings
 from typing import Any
 
-from .cli import app, err
+from .cli import app, err, quiet_stdout
 
 __all__ = ["main"]
 
@@ -30,8 +31,12 @@ def main() -> None:
     warnings.formatwarning = _one_line
     try:
         app()
+        sys.stdout.flush()
     except SystemExit:
         raise
+    except BrokenPipeError:  # `llmplace ... | head`: the reader stopped early, which is not an error
+        quiet_stdout()
+        raise SystemExit(0) from None
     except Exception as exc:  # noqa: BLE001 - never a traceback
         err.print(f"internal error: {type(exc).__name__}: {exc}", markup=False, highlight=False)
         raise SystemExit(1) from None

@@ -43,7 +43,7 @@ from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse
 from .site import SiteValues, site_values
 from .strategy import best_strategy
 
-__all__ = ["BreakEven", "CompareResult", "OptionResult", "compare", "resolve_deployments"]
+__all__ = ["BreakEven", "CompareResult", "OptionResult", "compare", "front_end_samples", "resolve_deployments"]
 
 FULL_SERVICE = FULL_SERVICE_SHARE
 _UNIT_KIND = {"in_house": "servers", "cloud": "instances", "api": None}
@@ -212,6 +212,13 @@ def resolve_deployments(s: Scenario) -> list[Deployment]:
     deployments = resolve_options(s)
     attach_bridges(s, deployments, bridge_candidates(s, deployments))
     return deployments
+
+
+def front_end_samples(s: Scenario, samples: int | None = None) -> int:
+    """The Monte Carlo draws of every front end (``compare``, ``report``, the web app, the REST API):
+    ``samples`` when the request names a count, else the scenario's ``uncertainty.samples`` (which is
+    ``DEFAULT_SAMPLES`` unless the scenario sets it), so that all of them tell the same story."""
+    return s.uncertainty.samples if samples is None else samples
 
 
 def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | None = None, seed: int | None = None,

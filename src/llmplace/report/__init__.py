@@ -22,7 +22,7 @@ from ..results import CompareResult
 from .content import build
 from .model import ReportContent
 
-__all__ = ["FORMATS", "format_for_path", "render", "report_document", "write_report"]
+__all__ = ["FORMATS", "format_for_path", "output_format", "render", "report_document", "write_report"]
 
 FORMATS = ("html", "md", "json", "xlsx", "pdf")
 _SUFFIXES = {
@@ -41,6 +41,28 @@ def format_for_path(path: str | Path | None) -> str:
     if path is None:
         return "html"
     return _SUFFIXES.get(Path(str(path)).suffix.lower(), "html")
+
+
+def output_format(fmt: str | None, path: str | Path | None) -> str:
+    """The format to write: ``fmt`` (any case) if given, else the path's suffix, else html.
+
+    The two must agree: ``-o board.pdf --format md`` and ``-o out.docx`` (a suffix that names no format)
+    are refused rather than written in another format than the file name says; ``--format md`` with a
+    suffix that names no format (``notes.txt``) is written as asked.
+    """
+    kind = (fmt or "").strip().lower()
+    if kind and kind not in FORMATS:
+        raise InputError("--format", fmt, ", ".join(FORMATS))
+    suffix = Path(str(path)).suffix.lower() if path is not None else ""
+    by_suffix = _SUFFIXES.get(suffix)
+    if kind and by_suffix and by_suffix != kind:
+        raise InputError("--output", str(path), f"a file name ending in .{kind} for --format {kind}",
+                         f"its suffix {suffix} says {by_suffix}")
+    if not kind and suffix and by_suffix is None:
+        names = ", ".join(sorted(_SUFFIXES))
+        raise InputError("--output", str(path), f"a file name ending in {names}, or --format to choose",
+                         f"{suffix} names no report format")
+    return kind or by_suffix or "html"
 
 
 _EXPECTED = "a CompareResult or its to_dict() document"
@@ -122,9 +144,7 @@ def write_report(
 ) -> Path:
     """Write the report to ``path`` (format: ``fmt``, else the suffix's, else html); the path written."""
     p = Path(path)
-    fmt = fmt or format_for_path(p)
-    if fmt not in FORMATS:
-        raise InputError("--format", fmt, ", ".join(FORMATS))
+    fmt = output_format(fmt, p)
     if p.is_dir():
         raise InputError("--output", str(path), "a file path, not a folder")
     if not p.parent.is_dir():

@@ -127,7 +127,7 @@ def tco_chart(result: CompareResult, content: ReportContent) -> go.Figure | None
         title_text="total cost over the horizon by category (cash view)",
         tickprefix="$",
         tickformat="~s",
-        range=[lo - 0.02 * (hi - lo), hi + 0.36 * (hi - lo)],
+        range=[lo - 0.02 * (hi - lo), hi + 0.5 * (hi - lo)],  # room for the TCO label
     )
     layout(fig, 120 + 48 * len(rows))
     fig.update_layout(margin={"l": min(20 + 7 * longest, 340), "r": 20, "t": 20, "b": 40})

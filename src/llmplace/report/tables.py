@@ -35,6 +35,7 @@ __all__ = [
     "criteria_sources_table",
     "cumulative_table",
     "demand_by_month",
+    "key_figures",
     "numeric_columns",
     "options_by_category",
     "options_table",
@@ -283,6 +284,18 @@ def summary_facts(result: CompareResult, c: ReportContent) -> Table:
     rows += [["", p] for p in c.summary.paragraphs]
     rows += [[pretty(key), x] for key, _, items in c.summary.lists() for x in items]
     return Table(title="Summary", columns=["item", "value"], rows=rows, key="summary")
+
+
+def key_figures(c: ReportContent) -> Table:
+    """The summary's key figures as numbers: the recommended, cheapest and runner-up options, and the reasons."""
+    rows: list[list[Cell]] = [[t.label, ", ".join(t.roles), t.upfront_usd, t.tco_usd, t.usd_per_mtok,
+                               t.break_even_month, t.units, t.score] for t in c.summary.tiles]
+    rows += [[f"reason {i}", r, None, None, None, None, None, None] for i, r in enumerate(c.summary.key_reasons, 1)]
+    if c.summary.data_dates is not None:
+        rows.append(["data", c.summary.data_dates.text, None, None, None, None, None, None])
+    columns = ["key figures", "role", "upfront [USD]", "TCO [USD]", "USD per Mtok", "break-even [month]", "units",
+               "score [0-10]"]
+    return Table(title="Key figures", columns=columns, rows=rows, units=_usd(columns, {2, 3, 4}), key="key_figures")
 
 
 def workbook_options(c: ReportContent) -> Table:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import annotated_types as at
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from ..conventions import DEFAULT_SCENARIO_SAMPLES, MAX_SAMPLES, MIN_SAMPLES
+from ..conventions import DEFAULT_SAMPLES, MAX_SAMPLES, MIN_SAMPLES
 from ..errors import InputError
 from .base import StrictModel
 
@@ -85,8 +85,9 @@ class UncertainInput(StrictModel):
 class Uncertainty(StrictModel):
     """Monte Carlo settings and the uncertain inputs (inline distributions are collected here too)."""
 
-    samples: int = Field(DEFAULT_SCENARIO_SAMPLES, ge=MIN_SAMPLES, le=MAX_SAMPLES,
-                         description="Monte Carlo samples when sampling is asked for")
+    samples: int = Field(DEFAULT_SAMPLES, ge=MIN_SAMPLES, le=MAX_SAMPLES,
+                         description="Monte Carlo samples of the CLI, the web app and the REST API unless the "
+                                     "request names a count; of the Python compare() when inputs are listed")
     seed: int = Field(0, ge=0, description="random seed: the same seed gives the same numbers")
     defaults: bool = Field(True, description="add the documented default uncertainty for common inputs")
     inputs: list[UncertainInput] = Field(default_factory=list)

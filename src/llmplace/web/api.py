@@ -15,8 +15,8 @@ import yaml
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from ..conventions import DEFAULT_REPORT_SAMPLES, MAX_SAMPLES
-from ..decision import CompareResult, compare
+from ..conventions import DEFAULT_SAMPLES, MAX_SAMPLES
+from ..decision import CompareResult, compare, front_end_samples
 from ..scenario import Scenario
 from .cancel import Progress, run_until_disconnect
 from .documents import (
@@ -51,8 +51,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 ScenarioBody = Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCENARIO_MARK: True}),
                          Body(description="a scenario document: the structure of a scenario file, as JSON")]
 _SAMPLES = Query(None, ge=0, le=MAX_SAMPLES,
-                 description="Monte Carlo samples; 0 = deterministic only; default: the scenario's own "
-                             "setting (sampling only when it holds distributions)")
+                 description="Monte Carlo samples; 0 = deterministic only; default, as the CLI: the "
+                             f"scenario's uncertainty.samples, else {DEFAULT_SAMPLES}")
 _SEED = Query(None, ge=0, le=2**32 - 1, description="random seed of the Monte Carlo run")
 
 
@@ -66,7 +66,8 @@ async def compare_endpoint(
 ) -> Response:
     def work(progress: Progress) -> Response:
         s = validate_document(document)
-        return json_response(evaluate(lambda: compare(s, samples=samples, seed=seed, progress=progress)).to_dict())
+        n = front_end_samples(s, samples)
+        return json_response(evaluate(lambda: compare(s, samples=n, seed=seed, progress=progress)).to_dict())
 
     return await run_until_disconnect(request, work, "compare")
 
@@ -126,12 +127,9 @@ _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-
           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def report_samples(scenario: Scenario, samples: int | None = None) -> int | None:
-    """The Monte Carlo samples ``llmplace report`` uses: ``samples`` if given, else the scenario's own
-    setting (None) if it lists uncertain inputs (inline distributions included), else ``DEFAULT_REPORT_SAMPLES``."""
-    if samples is not None:
-        return samples
-    return None if scenario.uncertainty.inputs else DEFAULT_REPORT_SAMPLES
+def report_samples(scenario: Scenario, samples: int | None = None) -> int:
+    """The Monte Carlo samples of every front end (see :func:`llmplace.decision.front_end_samples`)."""
+    return front_end_samples(scenario, samples)
 
 
 def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
@@ -157,8 +155,8 @@ async def report_endpoint(
     download: bool = Query(False, description="send as an attachment (always for xlsx)"),
     samples: int | None = Query(None, ge=0, le=MAX_SAMPLES,
                                 description="Monte Carlo samples; 0 = deterministic only; default, as "
-                                            "`llmplace report`: the scenario's own setting if it lists "
-                                            f"uncertain inputs, else {DEFAULT_REPORT_SAMPLES}"),
+                                            "the CLI: the scenario's uncertainty.samples, else "
+                                            f"{DEFAULT_SAMPLES}"),
     seed: int | None = _SEED,
 ) -> Response:
     def work(progress: Progress) -> Response:

@@ -4,7 +4,6 @@
 
 (function () {
   const API = "api/v1";
-  const MC_SAMPLES = 2000; // Monte Carlo samples when the scenario does not set uncertainty.samples
   const $ = (sel, el) => (el || document).querySelector(sel);
   const $$ = (sel, el) => Array.from((el || document).querySelectorAll(sel));
   const state = { base: {}, savedId: null, savedVersion: null, timer: null, seq: 0, saved: [] };
@@ -162,9 +161,9 @@
     if (problems.length) { showErrors(problems); return; }
     $("#status").textContent = "computing...";
     const t0 = performance.now();
-    // Live edits are deterministic; with the box ticked, Monte Carlo runs with the scenario's sample count.
-    const samples = $("#with-risk").checked ? ((doc.uncertainty && doc.uncertainty.samples) || MC_SAMPLES) : 0;
-    const r = await api("POST", `/compare?samples=${samples}`, doc);
+    // Live edits are deterministic; with the box ticked, Monte Carlo runs with the server's default count
+    // (the scenario's uncertainty.samples, else the one default of the CLI and the REST API).
+    const r = await api("POST", $("#with-risk").checked ? "/compare" : "/compare?samples=0", doc);
     if (seq !== state.seq) return; // a newer edit is on its way
     if (!r.ok) {
       showErrors(Array.isArray(r.data && r.data.detail) ? r.data.detail
@@ -353,7 +352,7 @@
     for (const id of ids) {
       const s = await api("GET", `/scenarios/${encodeURIComponent(id)}`);
       if (!s.ok) { out.textContent = errorText(s.data); return; }
-      const c = await api("POST", "/compare", s.data.document);
+      const c = await api("POST", $("#with-risk").checked ? "/compare" : "/compare?samples=0", s.data.document);
       cols.push({ name: s.data.name, res: c.ok ? c.data : null, err: c.ok ? null : errorText(c.data) });
     }
     const optionIds = [];

@@ -11,8 +11,8 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from . import catalog
-from .catalog.overlay import OVERLAY_FILES, overlays, refresh_manifest, refreshed_dir
+from .. import catalog
+from ..catalog.overlay import OVERLAY_FILES, overlays, refresh_manifest, refreshed_dir
 
 __all__ = ["diff_lines", "overlay_note", "register"]
 

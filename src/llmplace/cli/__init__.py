@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,21 +18,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__, catalog
-from .cli_catalog import overlay_note, register
-from .cli_models import add_model
-from .cli_progress import SamplingProgress, Working
-from .conventions import (
-    DEFAULT_REPORT_SAMPLES,
-    FULL_SERVICE_SHARE,
-    MAX_SAMPLES,
-    MIN_SAMPLES,
-    SAMPLED_BREAK_EVEN_LEADERS,
-    STALE_AFTER_DAYS,
-    format_usd,
-    units_text,
-)
-from .errors import InputError, LlmplaceError
+from .. import __version__, catalog
+from ..conventions import DEFAULT_SAMPLES, MAX_SAMPLES, MIN_SAMPLES, SAMPLED_BREAK_EVEN_LEADERS, STALE_AFTER_DAYS
+from ..errors import InputError, LlmplaceError
+from .models import add_model
+from .progress import SamplingProgress, Working
+from .refresh import overlay_note, register
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,8 +40,29 @@ catalog_app = typer.Typer(help="Browse the bundled, dated catalogs. Example: llm
                           pretty_exceptions_enable=False)
 app.add_typer(catalog_app, name="catalog")
 
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+
+
+def quiet_stdout() -> None:
+    """Send what is left of standard output nowhere: its reader has gone (``| head``)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+class _PipeConsole(Console):
+    """rich's console, but a reader that stops early (``compare | head``) ends the command with status 0."""
+
+    def on_broken_pipe(self) -> None:
+        quiet_stdout()
+        raise SystemExit(0)
+
+
+out = _PipeConsole(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, soft_wrap=True)
+SEED_HELP = "random seed of the Monte Carlo; default: the scenario's uncertainty.seed"
+ALL_BREAK_EVENS_HELP = ("sample the break-even month of every pair of options (default: the pairs with one of "
+                        f"the {SAMPLED_BREAK_EVEN_LEADERS} cheapest)")
+SAMPLES_HELP = ("Monte Carlo draws (ranges, probability of being cheapest, tornado, thresholds); 0: none; "
+                f"default: the scenario's uncertainty.samples, else {DEFAULT_SAMPLES:,}")
 
 
 def guarded(fn: F) -> F:
@@ -61,6 +74,9 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
+        except BrokenPipeError:  # the reader of standard output stopped early: not an error
+            quiet_stdout()
+            raise typer.Exit(0) from None
         except InputError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(2) from None
@@ -88,22 +104,14 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
-catalog_app.command("add-model")(guarded(add_model))
-
-
 @app.command()
 @guarded
 def compare(
     scenario: Path = typer.Argument(..., help="Scenario file (YAML or JSON)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
-    samples: int = typer.Option(-1, "--samples",
-                                help="Monte Carlo draws (ranges, probability of being cheapest, tornado, "
-                                     "thresholds); 0: none; default: the scenario's own if it lists "
-                                     "uncertain inputs, else none"),
-    seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
-    all_break_evens: bool = typer.Option(False, "--all-break-evens",
-                                         help="sample the break-even month of every pair of options (default: the "
-                                              f"pairs with one of the {SAMPLED_BREAK_EVEN_LEADERS} cheapest)"),
+    samples: int = typer.Option(-1, "--samples", show_default=False, help=SAMPLES_HELP),
+    seed: int = typer.Option(-1, "--seed", show_default=False, help=SEED_HELP),
+    all_break_evens: bool = typer.Option(False, "--all-break-evens", help=ALL_BREAK_EVENS_HELP),
     catalogs: list[Path] = typer.Option([], "--catalog", help="directory of catalog CSVs (servers.csv, clouds.csv, "
                                         "api_overrides.csv, models.csv, gpus.csv) adding or overriding rows"),
 ) -> None:
@@ -111,119 +119,26 @@ def compare(
 
     Example: llmplace compare examples/internal-assistant-70b.yaml --json
     """
-    from .decision import compare as run_compare
+    from ..decision import compare as run_compare
+    from ..decision import front_end_samples
+    from ..scenario import load_scenario
 
     if samples < -1 or seed < -1:
         raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
                          "a whole number >= 0")
     catalog.use_catalogs(catalogs)
+    s = load_scenario(scenario)
     with SamplingProgress(err, samples) as progress:
-        result = run_compare(scenario, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress, all_break_evens=all_break_evens)
+        result = run_compare(s, samples=front_end_samples(s, None if samples < 0 else samples),
+                             seed=None if seed < 0 else seed, progress=progress, all_break_evens=all_break_evens)
     if (note := overlay_note()) is not None:
         err.print(note, markup=False, highlight=False)
     if as_json:
         _print_json(result.to_dict())
         return
-    _print_comparison(result)
+    from .comparison import print_comparison
 
-
-def _capacity_text(o: Any, same_as: str | None = None) -> str:
-    """The capacity column of one feasible option: throughput and its source, the hybrid's base, short service,
-    or the option it is the same deployment as."""
-    if same_as is not None:
-        return f"same deployment as {same_as}"
-    if o.kind == "api":
-        src = "per token"
-    else:
-        cap = o.capacity
-        measured = cap is not None and cap.source.startswith("measured")
-        rate = cap.output_tokens_per_s_per_replica if cap is not None else 0.0
-        src = f"{rate:,.0f} tok/s/replica ({'measured' if measured else 'sizing estimate'})"
-    if o.hybrid:
-        base = units_text(o.hybrid.base_units, o.hybrid.base_unit_kind)
-        src = f"base: {base}, serves {o.hybrid.share_served_by_base:.0%}"
-    if o.served_share is not None and o.served_share < FULL_SERVICE_SHARE:
-        src += f"; serves only {o.served_share:.1%}"
-    return src
-
-
-def _print_comparison(result: Any) -> None:
-    """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation."""
-    from .report.board import board_lines
-    from .report.content import build
-
-    for line in board_lines(build(result).summary):  # the one-page summary first, then the figures
-        out.print(line, markup=False, highlight=False)
-    conv = result.convention
-    t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
-              f"{conv.hours_per_month:g} h/month, {conv.currency}")
-    for col in ("option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity"):
-        t.add_column(col, justify="left" if col in ("option", "kind", "capacity") else "right",
-                     no_wrap=col != "capacity")
-    rec = getattr(result, "recommendation", None)
-    twins: dict[str, str] = rec.same_as if rec is not None else {}
-    for o in sorted(result.options, key=lambda o: (not o.feasible, o.tco_usd)):
-        if not o.feasible:
-            t.add_row(o.id, o.kind, "-", "-", "-", "-", "-", f"infeasible: {o.infeasible_reason}")
-            continue
-        units = units_text(o.peak_units, o.unit_kind)
-        mark = " *" if o.id == result.cheapest else ""
-        t.add_row(o.id + mark, o.kind, units, format_usd(o.upfront_usd), format_usd(o.tco_usd), format_usd(o.npv_usd),
-                  format_usd(o.usd_per_mtok), _capacity_text(o, twins.get(o.id)))
-    st = result.strategy
-    if st is not None:  # the cheapest two-phase strategy, beside the single options
-        t.add_row(f"{st.first} -> {st.second}", "strategy", f"{st.servers_first_order} server(s)",
-                  format_usd(st.upfront_usd), format_usd(st.tco_usd), format_usd(st.npv_usd),
-                  format_usd(st.usd_per_mtok), f"{st.first} until month {st.switch_month - 1}, then {st.second}")
-    out.print(t)
-    for o in result.options:
-        out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
-    if result.risk:
-        _print_risk(result)
-    labels_all = {o.id: o.label for o in result.options}
-    be = [b for b in result.break_even if b.view == "cash" and b.month is not None]
-    if be:
-        out.print("Break-even (cash view):")
-        for b in be:
-            out.print(f"  {b.a} vs {b.b}: month {b.month:.1f}, cheaper after: {b.cheaper_after or '-'}",
-                      markup=False, highlight=False)
-    if result.cheapest:
-        out.print(f"Cheapest over the horizon: {result.cheapest} ({labels_all[result.cheapest]}) (*)",
-                  markup=False, highlight=False)
-    if result.strategy is not None:
-        out.print(f"Strategy over time: {result.strategy.plain_words}", markup=False, highlight=False)
-    from .criteria.recommend import as_lines
-
-    for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan
-        out.print(line, markup=False, highlight=False)
-
-
-def _print_risk(result: Any) -> None:
-    risk = result.risk
-    t = Table(title=f"Monte Carlo: {risk.samples:,} samples, seed {risk.seed}")
-    for col in ("option", "TCO P10", "TCO P50", "TCO P90", "P(cheapest)", "monthly spread"):
-        t.add_column(col, justify="left" if col == "option" else "right", no_wrap=True)
-    for o in sorted(result.options, key=lambda o: o.tco_usd):
-        if not o.risk:
-            continue
-        r = o.risk
-        p = r.probability_cheapest
-        t.add_row(o.id, format_usd(r.tco_usd.p10), format_usd(r.tco_usd.p50), format_usd(r.tco_usd.p90),
-                  "-" if p is None else f"{p:.0%}", f"{r.monthly_cost_spread_pct:.0f} %")
-    out.print(t)
-    if result.tornado:
-        top = result.tornado[:5]
-        out.print(f"What moves the gap between {top[0].between[0]} and {top[0].between[1]} most "
-                  "(P10 -> P90 of each input):", markup=False, highlight=False)
-        for row in top:
-            gaps = f"{format_usd(row.gap_at_low_usd)} -> {format_usd(row.gap_at_high_usd)}"
-            out.print(f"  {row.label}: gap {gaps}",
-                      markup=False, highlight=False)
-    if result.thresholds:
-        out.print("Switching thresholds:", markup=False, highlight=False)
-        for th in result.thresholds:
-            out.print(f"  {th.statement}", markup=False, highlight=False)
+    print_comparison(result)
 
 
 @app.command()
@@ -233,71 +148,9 @@ def schema() -> None:
 
     Example: llmplace schema > scenario.schema.json
     """
-    from .scenario import scenario_json_schema
+    from ..scenario import scenario_json_schema
 
     _print_json(scenario_json_schema())
-
-
-_LIST_COLUMNS: dict[str, tuple[str, ...]] = {
-    "gpus": ("id", "memory_gb", "memory_bandwidth_tbps", "fp16_dense_tflops", "fp8_dense_tflops", "tdp_w", "as_of"),
-    "models": ("id", "total_params_b", "active_params_b", "layers", "kv_heads", "context_length", "as_of"),
-    "servers": ("id", "gpu", "gpu_count", "purchase_usd", "max_power_kw", "idle_power_kw", "as_of"),
-    "clouds": ("id", "gpu", "gpu_count", "on_demand_usd_per_hour", "spot_usd_per_hour",
-               "reserved_1y_usd_per_hour", "reserved_3y_usd_per_hour", "as_of"),
-    "apis": ("id", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "as_of"),
-}
-
-
-@catalog_app.command("list")
-@guarded
-def catalog_list(
-    kind: str = typer.Argument(..., help="gpus, models, servers, clouds or apis"),
-    as_json: bool = typer.Option(False, "--json", help="Print rows as JSON."),
-) -> None:
-    """List a catalog. Example: llmplace catalog list gpus"""
-    if kind not in catalog.KINDS:
-        raise InputError("kind", kind, ", ".join(catalog.KINDS))
-    rows = list(catalog.table(kind))
-    if as_json:
-        _print_json([r.model_dump(mode="json") for r in rows])
-        return
-    cols = _LIST_COLUMNS[kind]
-    t = Table(title=f"{kind} ({len(rows)} rows)")
-    for c in cols:
-        t.add_column(c)
-    for r in rows:
-        t.add_row(*["" if getattr(r, c) is None else str(getattr(r, c)) for c in cols])
-    out.print(t)
-
-
-@catalog_app.command("show")
-@guarded
-def catalog_show(
-    name: str = typer.Argument(..., help="an id or alias from any catalog"),
-    as_json: bool = typer.Option(False, "--json", help="Print the row as JSON."),
-) -> None:
-    """Show one catalog row with its source. Example: llmplace catalog show h100-sxm"""
-    hit = catalog.find_any(name)
-    if hit is None:
-        if catalog.table("models").candidates(name):
-            catalog.get_model(name, "name")  # raises: an ambiguous name lists its candidates
-        sugg: list[str] = []
-        for kind in catalog.KINDS:
-            sugg += catalog.table(kind).suggest(name, 2)
-        from .errors import UnknownNameError
-
-        raise UnknownNameError("name", name, "catalog entry", sugg[:4])
-    kind, row = hit
-    data = row.model_dump(mode="json")
-    if as_json:
-        _print_json({"catalog": kind, **data})
-        return
-    t = Table(title=f"{kind}: {data.get('id')}", show_header=False)
-    t.add_column("field")
-    t.add_column("value", overflow="fold")
-    for k, v in data.items():
-        t.add_row(k, "" if v is None else (", ".join(v) if isinstance(v, list) else str(v)))
-    out.print(t)
 
 
 @app.command()
@@ -328,7 +181,7 @@ def size(
     Example: llmplace size --model llama-3.1-70b --gpu h100-sxm --gpus 8 --precision fp8 --engine trt-llm
     --input-tokens 1000 --output-tokens 1000 --concurrency max --json
     """
-    from . import sizing
+    from .. import sizing
 
     conc: int | None
     if concurrency.strip().lower() == "max":
@@ -338,6 +191,7 @@ def size(
             conc = int(concurrency)
         except ValueError:
             raise InputError("--concurrency", concurrency, "a whole number >= 1 or 'max'") from None
+    precision, engine, kv_precision = (x.strip().lower() for x in (precision, engine, kv_precision))  # FP8 = fp8
     data = sizing.size_document(
         model, gpu, gpus=gpus, precision=precision, engine=engine or None, input_tokens=input_tokens,
         output_tokens=output_tokens, concurrency=conc, kv_precision=kv_precision or None, ttft_ms=ttft_ms or None,
@@ -378,7 +232,7 @@ def serve(
 
     Example: llmplace serve --port 8000 --db ~/llmplace.db
     """
-    from .web.server import serve as run_server
+    from ..web.server import serve as run_server
 
     run_server(host=host, port=port, db=db or None, allow_remote=allow_remote, token=token or None)
 
@@ -407,14 +261,9 @@ def report(
     fmt: str = typer.Option("", "--format", "-f",
                             help="html, md, json, xlsx or pdf; default: from the --output suffix, else html"),
     as_json: bool = typer.Option(False, "--json", help="Print what was written (path, format, size) as JSON"),
-    samples: int = typer.Option(-1, "--samples",
-                                help="Monte Carlo draws for the ranges, tornado and thresholds; 0: none; "
-                                     "default: the scenario's own if it lists uncertain inputs, "
-                                     f"else {DEFAULT_REPORT_SAMPLES}"),
-    seed: int = typer.Option(-1, "--seed", help="random seed of the Monte Carlo; default: the scenario's"),
-    all_break_evens: bool = typer.Option(False, "--all-break-evens",
-                                         help="sample the break-even month of every pair of options (default: the "
-                                              f"pairs with one of the {SAMPLED_BREAK_EVEN_LEADERS} cheapest)"),
+    samples: int = typer.Option(-1, "--samples", show_default=False, help=SAMPLES_HELP),
+    seed: int = typer.Option(-1, "--seed", show_default=False, help=SEED_HELP),
+    all_break_evens: bool = typer.Option(False, "--all-break-evens", help=ALL_BREAK_EVENS_HELP),
 ) -> None:
     """Write the decision report: one self-contained HTML page (charts, tables, every assumption with
     its source and date) that opens offline, or the same content as Markdown, JSON, a workbook or PDF.
@@ -426,25 +275,24 @@ def report(
       llmplace report examples/consumer-chat.yaml --format md -o - --samples 0
       llmplace report examples/internal-assistant-70b.yaml -o board.pdf   (needs Chromium installed)
     """
-    from .decision import compare as run_compare
-    from .report import render
-    from .scenario import load_scenario
+    from ..decision import compare as run_compare
+    from ..decision import front_end_samples
+    from ..report import render
+    from ..scenario import load_scenario
 
     kind, target = _report_target(scenario, output, fmt)
     if 0 < samples < MIN_SAMPLES or samples > MAX_SAMPLES:
         raise InputError("--samples", samples,
                          f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
     s = load_scenario(scenario)
-    if samples < 0:
-        unc = getattr(s, "uncertainty", None)
-        samples = -1 if unc is not None and getattr(unc, "inputs", None) else DEFAULT_REPORT_SAMPLES
+    samples = front_end_samples(s, None if samples < 0 else samples)
     with _Working("Comparing the options...") as work:
 
         def progress(done: int, total: int) -> None:
             work.update(f"Monte Carlo: {done:,} of {total:,} draws...")
 
-        result = run_compare(s, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed,
-                             progress=progress, all_break_evens=all_break_evens)
+        result = run_compare(s, samples=samples, seed=None if seed < 0 else seed, progress=progress,
+                             all_break_evens=all_break_evens)
         work.update(f"Writing the {kind} report...")
         data = render(result, kind, source=scenario.name)
     if target is None:
@@ -455,18 +303,16 @@ def report(
 
 def _report_target(scenario: Path, output: str, fmt: str) -> tuple[str, Path | None]:
     """The report's format and the file to write (None: standard output), checked before any work."""
-    from .report import FORMATS, format_for_path
+    from ..report import output_format
 
-    kind = fmt.strip().lower() or format_for_path(output if output not in ("", "-") else None)
-    if kind not in FORMATS:
-        raise InputError("--format", fmt, ", ".join(FORMATS))
+    kind = output_format(fmt, output if output not in ("", "-") else None)
     if output == "-" and kind in ("xlsx", "pdf"):
         raise InputError("--output", output, f"a file path ({kind} is a binary format)")
     target = None if output == "-" else _output_path(output or f"{scenario.stem}-report.{kind}", "--output")
     if target is not None and scenario.exists() and target.resolve() == scenario.resolve():
         raise InputError("--output", output, "a path other than the scenario file")
     if kind == "pdf":
-        from .report.pdf import chromium_missing, find_chromium
+        from ..report.pdf import chromium_missing, find_chromium
 
         if find_chromium() is None:
             raise chromium_missing()
@@ -477,7 +323,7 @@ def _write_report(target: Path, output: str, kind: str, data: str | bytes, resul
     """Write the rendered report to ``target``, then say what was written and how many catalog values are stale."""
     import datetime as dt
 
-    from .report.content import staleness
+    from ..report.content import staleness
 
     try:
         if isinstance(data, bytes):
@@ -514,7 +360,7 @@ def init(
       llmplace init my-case.yaml --model llama-3.1-8b
       llmplace init my-case.yaml --interactive
     """
-    from .scenario.starter import starter_scenario
+    from ..scenario.starter import starter_scenario
 
     target = _output_path(path, "PATH")
     if target.exists() and not force:
@@ -545,4 +391,7 @@ def init(
               markup=False, highlight=False)
 
 
-register(catalog_app, out, err, guarded)  # catalog refresh and catalog diff (cli_catalog.py)
+from . import listing as _listing  # noqa: E402,F401 - registers `catalog list` and `catalog show`
+
+catalog_app.command("add-model")(guarded(add_model))
+register(catalog_app, out, err, guarded)  # catalog refresh and catalog diff (refresh.py)

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import catalog
+from .. import catalog
 
 __all__ = ["add_model"]
 

@@ -1,0 +1,99 @@
+"""`llmplace catalog list` and `llmplace catalog show`: the bundled catalogs, for people and for pipelines."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from .. import catalog
+from ..errors import InputError
+from . import _print_json as print_json
+from . import catalog_app, guarded, out
+
+__all__ = ["LIST_COLUMNS", "LIST_FORMATS", "catalog_list", "catalog_show"]
+
+LIST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "gpus": ("id", "memory_gb", "memory_bandwidth_tbps", "fp16_dense_tflops", "fp8_dense_tflops", "tdp_w", "as_of"),
+    "models": ("id", "total_params_b", "active_params_b", "layers", "kv_heads", "context_length", "as_of"),
+    "servers": ("id", "gpu", "gpu_count", "purchase_usd", "max_power_kw", "idle_power_kw", "as_of"),
+    "clouds": ("id", "gpu", "gpu_count", "on_demand_usd_per_hour", "spot_usd_per_hour",
+               "reserved_1y_usd_per_hour", "reserved_3y_usd_per_hour", "as_of"),
+    "apis": ("id", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "as_of"),
+}
+
+
+LIST_FORMATS = ("table", "tsv", "json")
+
+
+def _tsv_cell(v: Any) -> str:
+    """A value as one TSV cell: no tabs or line breaks inside, '' for none."""
+    text = "" if v is None else (", ".join(map(str, v)) if isinstance(v, list) else str(v))
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+@catalog_app.command("list")
+@guarded
+def catalog_list(
+    kind: str = typer.Argument(..., help="gpus, models, servers, clouds or apis"),
+    fmt: str = typer.Option("", "--format", "-f", show_default=False,
+                            help="table, tsv or json; default: table on a terminal, tsv when piped"),
+    as_json: bool = typer.Option(False, "--json", help="Print rows as JSON (as --format json)."),
+) -> None:
+    """List a catalog: a table on a terminal; tab-separated values, whole ids, when piped.
+
+    Example: llmplace catalog list gpus | cut -f1
+    """
+    kind = kind.strip().lower()
+    if kind not in catalog.KINDS:
+        raise InputError("kind", kind, ", ".join(catalog.KINDS))
+    style = "json" if as_json else (fmt.strip().lower() or ("table" if sys.stdout.isatty() else "tsv"))
+    if style not in LIST_FORMATS:
+        raise InputError("--format", fmt, ", ".join(LIST_FORMATS))
+    rows = list(catalog.table(kind))
+    if style == "json":
+        print_json([r.model_dump(mode="json") for r in rows])
+        return
+    cols = LIST_COLUMNS[kind]
+    if style == "tsv":
+        lines = ["\t".join(cols), *("\t".join(_tsv_cell(getattr(r, c)) for c in cols) for r in rows)]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return
+    t = Table(title=f"{kind} ({len(rows)} rows)")
+    for c in cols:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(*["" if getattr(r, c) is None else str(getattr(r, c)) for c in cols])
+    out.print(t)
+
+
+@catalog_app.command("show")
+@guarded
+def catalog_show(
+    name: str = typer.Argument(..., help="an id or alias from any catalog"),
+    as_json: bool = typer.Option(False, "--json", help="Print the row as JSON."),
+) -> None:
+    """Show one catalog row with its source. Example: llmplace catalog show h100-sxm"""
+    hit = catalog.find_any(name)
+    if hit is None:
+        if catalog.table("models").candidates(name):
+            catalog.get_model(name, "name")  # raises: an ambiguous name lists its candidates
+        sugg: list[str] = []
+        for kind in catalog.KINDS:
+            sugg += catalog.table(kind).suggest(name, 2)
+        from ..errors import UnknownNameError
+
+        raise UnknownNameError("name", name, "catalog entry", sugg[:4])
+    kind, row = hit
+    data = row.model_dump(mode="json")
+    if as_json:
+        print_json({"catalog": kind, **data})
+        return
+    t = Table(title=f"{kind}: {data.get('id')}", show_header=False)
+    t.add_column("field")
+    t.add_column("value", overflow="fold")
+    for k, v in data.items():
+        t.add_row(k, "" if v is None else (", ".join(v) if isinstance(v, list) else str(v)))
+    out.print(t)

@@ -158,6 +158,19 @@ def test_files_named_in_a_request_are_not_read(client: TestClient, tmp_path: Pat
     assert d["field"] == "workload.trace_csv" and "no file over HTTP" in d["allowed"]
 
 
+def test_a_model_config_named_in_a_request_is_not_read(client: TestClient, tmp_path: Path):
+    """model.hf_config names a file like workload.trace_csv does: over HTTP it is refused before anything reads it
+    (a request could otherwise make the server open any path it can read), with the field named."""
+    config = tmp_path / "config.json"
+    config.write_text("{not json")  # were it read, the error would name its content, not the rule
+    doc = copy.deepcopy(SMALL)
+    doc["model"] = {"name": "my-model", "hf_config": str(config)}
+    r = client.post("/api/v1/compare", json=doc)
+    assert r.status_code == 422
+    (d,) = r.json()["detail"]
+    assert d["field"] == "model.hf_config" and "no file over HTTP" in d["allowed"]
+
+
 def test_wrong_content_type_is_not_a_server_error(client: TestClient):
     r = client.post("/api/v1/compare", content=b"name: x", headers={"content-type": "text/yaml"})
     assert r.status_code == 422

@@ -57,7 +57,7 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
 }
 """The scenario the page opens with (a copy of the bundled internal-assistant example's essentials)."""
 
-HIDDEN_FIELDS = frozenset({"workload.trace_csv"})
+HIDDEN_FIELDS = frozenset({"workload.trace_csv", "model.hf_config", "model.hf_config_ignore"})
 """Form fields left out of the page: the server reads no file a request names."""
 OPEN_SECTIONS = frozenset({"scenario", "model", "workload", "latency", "options", "finance"})
 

@@ -249,8 +249,8 @@ def _every_field_error(doc: dict[str, Any], prefix: Sequence[str]) -> list[dict[
 def validate_document(doc: Any, prefix: Sequence[str] = ("body",)) -> Scenario:
     """Validate a scenario document as a scenario file is validated; :class:`DocumentError` if invalid.
 
-    Files named in a document (``workload.trace_csv``) are refused: the server reads no paths a
-    request names.
+    Files named in a document (``workload.trace_csv``, ``model.hf_config``) are refused: the server reads no
+    paths a request names.
     """
     try:
         s = parse_scenario(doc)
@@ -265,6 +265,11 @@ def validate_document(doc: Any, prefix: Sequence[str] = ("body",)) -> Scenario:
             "workload.trace_csv", s.workload.trace_csv,
             "no file over HTTP: the server does not read paths named in a request; give hourly_weights or a "
             "shape instead, or use the command line"), prefix))
+    if s.model.hf_config is not None:
+        raise DocumentError(input_error_detail(InputError(
+            "model.hf_config", s.model.hf_config,
+            "no file over HTTP: the server does not read paths named in a request; name a catalog model, or "
+            "use the command line (llmplace catalog add-model)"), prefix))
     return s
 
 

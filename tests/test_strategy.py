@@ -194,3 +194,40 @@ def test_switch_cost_is_charged_once_and_can_cancel_the_saving() -> None:
     assert dearer.switch_month == base.switch_month
     doc["site"] = {"migration_engineering_fte_months": 2 + base.saving_usd / wage_per_month * 1.01}
     assert not compare(doc).strategy.pays_off  # type: ignore[union-attr]
+
+
+def test_the_report_shows_the_strategy_with_its_phases_and_timeline() -> None:
+    """The report's strategy section carries the plain words, a phases table whose costs and the migration add
+    up to the strategy's TCO, and a timeline chart whose bars are the strategy's monthly cash."""
+    import json
+
+    from llmplace.report.charts import build_charts
+    from llmplace.report.content import build
+
+    r = compare(_scenario(horizon=36))
+    st = r.strategy
+    assert st is not None
+    content = build(r)
+    sec = content.strategy
+    assert sec.computed and sec.note == st.plain_words
+    phases = next(t for t in sec.tables if t.title == "Phases")
+    assert [row[0] for row in phases.rows] == [st.first, st.second]
+    assert sum(p.tco_usd for p in st.phases) + st.switch_cost_usd == pytest.approx(st.tco_usd, rel=1e-9)
+    chart = next(c for c in build_charts(r, content) if c.id == "strategy")
+    bars = [tr for tr in json.loads(chart.figure_json)["data"] if tr["type"] == "bar"]
+    months = {x: y for tr in bars for x, y in zip(tr["x"], tr["y"], strict=True)}
+    assert sorted(months) == list(range(1, 37))
+    assert [months[m] for m in range(1, 37)] == pytest.approx(st.monthly_cash_usd)
+
+
+def test_no_strategy_section_without_a_pair_of_phases() -> None:
+    """A scenario with nothing to start on says the strategy was not computed, and draws no timeline."""
+    from llmplace.report.charts import build_charts
+    from llmplace.report.content import build
+
+    doc = _scenario()
+    doc["options"] = doc["options"][:1]
+    r = compare(doc)
+    content = build(r)
+    assert not content.strategy.computed
+    assert all(c.id != "strategy" for c in build_charts(r, content))

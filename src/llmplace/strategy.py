@@ -288,5 +288,5 @@ def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int
     if diff > 0:
         return (f"{plan}. Total {_money(tco, currency)}, {_money(diff, currency)} ({diff / single_tco * 100:.0f} %) "
                 f"less than the best single option, {single_id}.")
-    return (f"no switch pays off: the cheapest two-phase strategy ({plan[0].lower()}{plan[1:]}) costs "
+    return (f"No switch pays off: the cheapest two-phase strategy ({plan[0].lower()}{plan[1:]}) costs "
             f"{_money(tco, currency)}, {_money(-diff, currency)} more than the best single option, {single_id}.")

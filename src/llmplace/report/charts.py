@@ -27,6 +27,7 @@ from .risk_charts import (
     tornado_chart,
     tornado_rows,
 )
+from .strategy import strategy_chart
 
 __all__ = ["CHARTS", "Chart", "build_charts", "hybrid_shares", "mc_ranges", "p_cheapest", "tornado_rows"]
 
@@ -59,6 +60,10 @@ CHARTS: list[tuple[str, str, str, str, Builder]] = [
     ("hybrid", "hybrid", "Hybrid split", "Share of the workload each part of a hybrid plan carries.", hybrid_chart),
     ("hybrid-curve", "hybrid", "Hybrid: cost against the size of the owned base",
      "Total cost over the horizon for each number of base units the result evaluated.", hybrid_cost_curve),
+    ("strategy", "strategy", "Strategy over time: monthly cost by phase",
+     "Cash view: bars are the strategy's months, coloured by the option serving (the migration sits in the "
+     "switch month, the cut-over month carries both phases); the dotted line is the cheapest single option "
+     "alone; the dashed line marks the switch.", strategy_chart),
     ("mc", "risk", "Monte Carlo cost ranges",
      "Bars span the lowest to the highest percentile the result gives; ticks mark the median.", mc_chart),
     ("pcheapest", "risk", "Probability of being the cheapest",

@@ -20,6 +20,7 @@ from .criteria import criteria
 from .formatting import fmt_number, fmt_usd, option_labels, option_names, short_label, units_text
 from .model import NOT_COMPUTED, ReportContent
 from .provenance import STALE_AFTER_DAYS, assumption_rows, catalog_rows, parse_as_of, staleness
+from .strategy import strategy_section
 from .summary import summary
 
 __all__ = [
@@ -64,6 +65,7 @@ def build(result: CompareResult, today: dt.date | None = None, source: str | Non
         yearly=figures.yearly(result),
         tco_by_category=figures.tco_by_category(result),
         hybrid=uncertainty.hybrid(result),
+        strategy=strategy_section(result),
         risk=uncertainty.risk(result, labels),
         sensitivity=uncertainty.sensitivity(result, labels),
         criteria=criteria(result),

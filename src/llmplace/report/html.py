@@ -314,6 +314,7 @@ SECTIONS = [
     ("cost", "Cost over time"),
     ("monthly", "Monthly cost"),
     ("hybrid", "Hybrid split"),
+    ("strategy", "Strategy over time"),
     ("risk", "Uncertainty"),
     ("sensitivity", "Sensitivity"),
     ("criteria", "Criteria beyond cost"),
@@ -330,6 +331,7 @@ def render_html(c: ReportContent, charts: list[Chart], plotly_js: str) -> str:
         "cost": _cost(c, charts),
         "monthly": _monthly(c, charts),
         "hybrid": _charts(charts, "hybrid") + _section(c.hybrid),
+        "strategy": _charts(charts, "strategy") + _section(c.strategy),
         "risk": _charts(charts, "risk") + _section(c.risk),
         "sensitivity": (
             ("" if sens.tornado.computed else "<h3>Tornado</h3>")

@@ -122,6 +122,8 @@ def _optional(c: ReportContent) -> list[str]:
     return [
         "## Hybrid split\n",
         _section(c.hybrid),
+        "## Strategy over time\n",
+        _section(c.strategy),
         "## Uncertainty: Monte Carlo ranges and probability of being cheapest\n",
         _section(c.risk),
         "## Sensitivity: tornado and thresholds\n",

@@ -11,7 +11,7 @@ from typing import ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ..results import HybridPlan, RiskSummary, SourceRef, Threshold, TornadoRow, Weights
+from ..results import HybridPlan, RiskSummary, SourceRef, StrategyResult, Threshold, TornadoRow, Weights
 from ..results.base import _Doc
 from .tables import Table
 
@@ -308,6 +308,7 @@ class ReportContent(BaseModel):
     yearly: Yearly
     tco_by_category: TcoByCategory
     hybrid: Section[dict[str, HybridPlan]]
+    strategy: Section[StrategyResult]
     risk: Section[RiskSummary]
     sensitivity: Sensitivity
     criteria: Section[CriteriaData]

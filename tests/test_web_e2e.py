@@ -101,6 +101,8 @@ def test_edit_recompute_save_reload_find(page, server: str):
     before = tco.inner_text()
     assert before.startswith("$")
     page.wait_for_selector("#chart .main-svg")  # the chart drew, from the locally served library
+    # the default scenario has an option paid as used and owned servers: the strategy over time is shown
+    expect(page.locator("#strategy")).to_contain_text("Strategy over time:")
 
     page.fill('[data-path="name"]', "E2E assistant")
     page.fill('[data-path="workload.requests_per_month"]', "17600000")  # ten times the traffic

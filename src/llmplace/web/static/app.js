@@ -195,6 +195,9 @@
     $("#cheapest").textContent = cheapest
       ? `Cheapest over ${res.horizon_months} months (cash view): ${cheapest}`
       : "No option can serve this workload.";
+    const strategy = $("#strategy");
+    strategy.hidden = !res.strategy;
+    strategy.textContent = res.strategy ? `Strategy over time: ${res.strategy.plain_words}` : "";
     const rec = $("#recommendation");
     rec.replaceChildren();
     rec.hidden = !("recommendation" in res) || res.recommendation === null;

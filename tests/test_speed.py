@@ -172,3 +172,27 @@ def test_fleet_shortfall_of_a_large_fleet_is_closed_form_and_quick(monkeypatch):
     monkeypatch.setattr(availability, "_pmf", lambda *a: pytest.fail("one scalar term per state"))
     assert availability.fleet_shortfall(100_000, 100_000, 0.004) == pytest.approx(0.004, rel=1e-9)
     assert len(calls) == 1
+
+
+# --- fixed costs: what a run with one API option prices -------------------------------------------------------
+
+
+def test_an_api_option_prices_only_its_own_offer():
+    """Resolving an api option prices that one pair (two genai-prices calls) instead of building the whole offer
+    table (135 aliases, ~0.1 s of every run); the one offer is the very row the table lists."""
+    from llmplace import catalog
+
+    catalog._api_catalog.cache_clear()
+    catalog._priced.cache_clear()
+    r = compare(ROOT / "examples" / "consumer-chat.yaml")
+    assert catalog._api_catalog.cache_info().currsize == 0
+    assert catalog._priced.cache_info().currsize <= 3  # the providers the example names
+    table = {o.id: o for o in catalog.api_offers()}
+    for o in r.options:
+        if o.kind == "api":
+            offer = catalog.get_api_offer(o.id, "gpt-oss-120b")
+            assert table[offer.id] == offer
+    for alias in catalog._api_sources()[0].values():
+        hit = catalog._api_lookup(alias.provider, alias.model)
+        assert (hit == table[hit.id]) if isinstance(hit, catalog.ApiOffer) else \
+            (catalog.withdrawn_api_offer(alias.provider, alias.model) == hit)

@@ -196,3 +196,71 @@ def test_an_api_option_prices_only_its_own_offer():
         hit = catalog._api_lookup(alias.provider, alias.model)
         assert (hit == table[hit.id]) if isinstance(hit, catalog.ApiOffer) else \
             (catalog.withdrawn_api_offer(alias.provider, alias.model) == hit)
+
+
+# --- the hybrid optimiser: owned base sizes costed together ------------------------------------------------------
+
+
+def _hybrid_case(tokens_m: float, growth: float, lead_weeks: int, horizon: int, overflow: str, shape: str,
+                 objective: str) -> dict:
+    over = ({"kind": "api", "id": "over", "input_usd_per_mtok": 0.6, "output_usd_per_mtok": 2.4} if overflow == "api"
+            else {"kind": "cloud", "id": "over", "gpu": "h100-sxm", "gpu_count": 1, "usd_per_hour": 4.0,
+                  "throughput_tokens_per_s": 600, "billing": "autoscaled"})
+    return {
+        "name": "hybrid", "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": tokens_m * 1e6, "input_tokens_per_request": 3,
+                     "output_tokens_per_request": 1, "growth_pct_per_month": growth, "shape": shape},
+        "options": [
+            {"kind": "in_house", "id": "own", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": 317000,
+             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 900, "lead_time_weeks": lead_weeks,
+             "bridge": "none"},
+            over,
+            {"kind": "hybrid", "id": "hyb", "base": "own", "overflow": "over", "objective": objective},
+        ],
+        "finance": {"horizon_months": horizon},
+    }
+
+
+@settings(max_examples=12, deadline=None)
+@given(tokens_m=st.floats(200, 60000), growth=st.sampled_from([0.0, 3.0, 9.0]),
+       lead_weeks=st.sampled_from([0, 12]), horizon=st.integers(6, 30), overflow=st.sampled_from(["api", "cloud"]),
+       shape=st.sampled_from(["flat", "always_on_consumer", "business_hours"]),
+       objective=st.sampled_from(["tco", "npv"]))
+def test_batched_base_sizes_find_the_exhaustive_optimum(tokens_m, growth, lead_weeks, horizon, overflow, shape,
+                                                        objective):
+    """Costing the owned base sizes together (a leading axis) gives, for every size, the objective of costing that
+    size alone, so the optimiser picks the same size as the one-by-one exhaustive scan (ties aside: equal costs
+    within 1e-9). Random small cases: volume, growth, lead time, horizon, overflow kind, load shape, objective."""
+    from llmplace.decision import resolve_deployments
+    from llmplace.demand import demand_from_scenario, load_from_demand
+    from llmplace.hybrid import hybrid_at, objective_usd, optimise
+    from llmplace.site import site_values
+
+    s = parse_scenario(_hybrid_case(tokens_m, growth, lead_weeks, horizon, overflow, shape, objective))
+    sv = site_values(s)
+    d = next(x for x in resolve_deployments(s) if x.id == "hyb")
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    search = optimise(d, s, load, sv, point=True)
+    rate = sv["discount_rate_pct_per_year"]
+    alone = [float(objective_usd(hybrid_at(d, s, load, sv, n), objective, rate)) for n in search.sizes]
+    np.testing.assert_allclose(search.objective, alone, rtol=1e-9)
+    best = int(np.argmin(alone))
+    assert alone[int(search.best)] == pytest.approx(alone[best], rel=1e-9)
+    winner = hybrid_at(d, s, load, sv, search.sizes[int(search.best)])
+    np.testing.assert_allclose(search.flows[int(search.best)].monthly("cash"), winner.monthly("cash"), rtol=1e-12)
+
+
+def test_a_large_base_is_searched_in_batches(monkeypatch):
+    """A base of thousands of servers: the sizes tried are costed in a few batched calls, not one call each (the
+    one-by-one scan of the refinement bracket took most of a 240-month comparison)."""
+    from llmplace import hybrid
+
+    calls = []
+    real = hybrid.hybrid_at
+    monkeypatch.setattr(hybrid, "hybrid_at", lambda *a: calls.append(a[-1]) or real(*a))
+    doc = _hybrid_case(3e7, 2.0, 12, 36, "api", "flat", "tco")
+    doc["options"][1].update(input_usd_per_mtok=20, output_usd_per_mtok=60)  # dear overflow: a large base wins
+    r = compare(parse_scenario(doc))
+    plan = r.option("hyb").hybrid
+    assert len(plan.cost_curve) > 150
+    assert len(calls) < len(plan.cost_curve) / 10

@@ -264,3 +264,22 @@ def test_a_large_base_is_searched_in_batches(monkeypatch):
     plan = r.option("hyb").hybrid
     assert len(plan.cost_curve) > 150
     assert len(calls) < len(plan.cost_curve) / 10
+
+
+def test_a_trace_is_parsed_once_per_run_and_again_when_the_file_changes(tmp_path):
+    """A Monte Carlo run builds the demand once per chunk and per tornado or threshold point (27 times for one
+    run): the trace CSV is parsed once per version of the file; editing the file is seen by the next run."""
+    from llmplace import demand
+
+    p = tmp_path / "trace.csv"
+    rows = [f"2026-01-{1 + h // 24:02d}T{h % 24:02d}:00:00,{1000 if 9 <= h % 24 < 17 else 100}" for h in range(168)]
+    p.write_text("timestamp,tokens\n" + "\n".join(rows) + "\n")
+    doc = _bridged_doc()
+    doc["workload"] = {"trace_csv": str(p), "input_tokens_per_request": 3, "output_tokens_per_request": 1}
+    demand._parsed_trace.cache_clear()
+    first = compare(parse_scenario(doc), samples=500, seed=1)
+    assert demand._parsed_trace.cache_info().misses == 1
+    p.write_text("timestamp,tokens\n" + "\n".join(r.replace(",1000", ",2000") for r in rows) + "\n")
+    second = compare(parse_scenario(doc))
+    assert demand._parsed_trace.cache_info().misses == 2
+    assert second.demand.tokens_per_month[0] > first.demand.tokens_per_month[0]

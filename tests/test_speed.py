@@ -283,3 +283,24 @@ def test_a_trace_is_parsed_once_per_run_and_again_when_the_file_changes(tmp_path
     second = compare(parse_scenario(doc))
     assert demand._parsed_trace.cache_info().misses == 2
     assert second.demand.tokens_per_month[0] > first.demand.tokens_per_month[0]
+
+
+def test_break_evens_of_many_pairs_at_once_equal_one_pair_at_a_time():
+    """The pairs that share an option are computed in one stacked call; each equals break_even_months on its own
+    pair (either order: a crossing month does not depend on which curve is named first), including curves that
+    start equal, touch, cross twice or never cross."""
+    from llmplace.finance import break_even_months
+    from llmplace.risk.montecarlo import _pair_break_evens, break_even_pairs
+
+    rng = np.random.default_rng(11)
+    ids = [f"o{k}" for k in range(23)]
+    cum = {i: np.cumsum(rng.uniform(0, 10, size=(50, 13)), axis=-1) + rng.uniform(0, 30, size=(50, 1)) for i in ids}
+    cum["o3"] = cum["o2"].copy()  # identical curves: never cross
+    cum["o4"][:, :5] = cum["o2"][:, :5]  # start equal, then part
+    for leaders in (None, {"o0", "o5", "o9"}):
+        pairs = break_even_pairs(ids, leaders)
+        out = {p: np.full(80, -1.0) for p in pairs}
+        _pair_break_evens(cum, pairs, out, slice(10, 60))
+        for a, b in pairs:
+            np.testing.assert_array_equal(out[(a, b)][10:60], break_even_months(cum[a], cum[b]))
+            np.testing.assert_array_equal(out[(a, b)][10:60], break_even_months(cum[b], cum[a]))

@@ -422,10 +422,11 @@ class Load:
         return self._part(np.minimum(self.rate, c[..., None]), np.minimum(self.peak, c),
                           self.rises.below(c) if self.rises is not None else None)
 
-    def in_months(self, keep: Array) -> Load:
-        """The load in the months where ``keep`` (months,) is true, none in the others."""
+    def in_months(self, keep: Array, with_rises: bool = True) -> Load:
+        """The load in the months where ``keep`` (months,) is true, none in the others (``with_rises=False``: its
+        rises left unknown, for a user that counts no starts, such as an API)."""
         k = np.asarray(keep, dtype=float)
-        rises = self.rises.in_months(k) if self.rises is not None else None
+        rises = self.rises.in_months(k) if self.rises is not None and with_rises else None
         if self.rate_given is None and self.mean is not None:  # keep the shared curve: scale the monthly mean
             return Load(hours=self.hours, peak=self.peak * k, total_per_output=self.total_per_output,
                         cached_share=self.cached_share, active=self.active, mean=self.mean * k, rel=self.rel,

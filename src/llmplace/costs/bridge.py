@@ -47,7 +47,8 @@ def in_house_bridged(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> 
     if lead == 0 or d.bridge is None:
         return f
     before = (np.arange(load.peak.shape[-1]) < lead).astype(float)
-    return _with_bridge(f, _bridge_flows(d.bridge, s, load.in_months(before), sv), before)
+    gap = load.in_months(before, with_rises=isinstance(d.bridge.option, CloudOption))  # an API counts no starts
+    return _with_bridge(f, _bridge_flows(d.bridge, s, gap, sv), before)
 
 
 def _bridge_row(d: Deployment, lead: int) -> Assumption:

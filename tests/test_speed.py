@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmplace import compare, parse_scenario
 from llmplace.conventions import WHOLE_UNIT_TOL, whole_units, whole_units_float
@@ -58,7 +60,7 @@ def _bridged_doc() -> dict:
                      "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 1e6,
                      "lead_time_weeks": 12},
                     {"kind": "api", "id": "api", "input_usd_per_mtok": 10, "output_usd_per_mtok": 30}],
-        "finance": {"horizon_months": 24},
+        "finance": {"horizon_months": 24, "api_price_change_pct_per_year": 0},  # the arithmetic below: flat prices
     }
 
 
@@ -130,3 +132,177 @@ def test_cli_all_break_evens_flag(invoke):
     doc = json.loads(r.output)
     ranged = [o for o in doc["options"] if o.get("risk")]
     assert all(len(o["risk"]["break_even_months"]) == len(ranged) - 1 for o in ranged)
+
+
+# --- availability: the fleet's expected shortfall without one Python call per binomial term ----------------------
+
+
+def _exact_shortfall(units: int, needed: int, u: float) -> float:
+    """E[max(0, needed - up)] / needed with up ~ Binomial(units, 1 - u), in exact rational arithmetic."""
+    from fractions import Fraction
+    from math import comb
+
+    q = Fraction(u)
+    p = 1 - q
+    miss = sum(comb(units, k) * p ** k * q ** (units - k) * (needed - k) for k in range(0, min(units, needed - 1) + 1))
+    return float(miss / needed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(units=st.integers(1, 400), spare=st.integers(-3, 40), u=st.sampled_from([1e-6, 1e-4, 0.004, 0.02, 0.2, 0.9]))
+def test_fleet_shortfall_matches_exact_arithmetic(units, spare, u):
+    """The vectorised, truncated sum equals the exact binomial expectation: the truncation drops < 1e-12 of
+    probability mass (weights are at most 1), the log-space recurrence adds float error far below that."""
+    from llmplace.criteria.availability import fleet_shortfall
+
+    needed = max(units - spare, 1)
+    assert fleet_shortfall(units, needed, u) == pytest.approx(_exact_shortfall(units, needed, u), rel=1e-9, abs=1e-12)
+
+
+def test_fleet_shortfall_of_a_large_fleet_is_closed_form_and_quick(monkeypatch):
+    """With no spare server the shortfall is E[down] / n = u exactly (the mean of a binomial), whatever the fleet
+    size: 100,000 servers each down 0.4 % of the time miss 0.4 % of the capacity. The sum takes a few vectorised
+    blocks and at most one scalar log-probability, where it took 100,000 scalar terms (which dominated a
+    240-month comparison)."""
+    from llmplace.criteria import availability
+
+    calls = []
+    real = availability._log_pmf
+    monkeypatch.setattr(availability, "_log_pmf", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(availability, "_pmf", lambda *a: pytest.fail("one scalar term per state"))
+    assert availability.fleet_shortfall(100_000, 100_000, 0.004) == pytest.approx(0.004, rel=1e-9)
+    assert len(calls) == 1
+
+
+# --- fixed costs: what a run with one API option prices -------------------------------------------------------
+
+
+def test_an_api_option_prices_only_its_own_offer():
+    """Resolving an api option prices that one pair (two genai-prices calls) instead of building the whole offer
+    table (135 aliases, ~0.1 s of every run); the one offer is the very row the table lists."""
+    from llmplace import catalog
+
+    catalog._api_catalog.cache_clear()
+    catalog._priced.cache_clear()
+    r = compare(ROOT / "examples" / "consumer-chat.yaml")
+    assert catalog._api_catalog.cache_info().currsize == 0
+    assert catalog._priced.cache_info().currsize <= 3  # the providers the example names
+    table = {o.id: o for o in catalog.api_offers()}
+    for o in r.options:
+        if o.kind == "api":
+            offer = catalog.get_api_offer(o.id, "gpt-oss-120b")
+            assert table[offer.id] == offer
+    for alias in catalog._api_sources()[0].values():
+        hit = catalog._api_lookup(alias.provider, alias.model)
+        assert (hit == table[hit.id]) if isinstance(hit, catalog.ApiOffer) else \
+            (catalog.withdrawn_api_offer(alias.provider, alias.model) == hit)
+
+
+# --- the hybrid optimiser: owned base sizes costed together ------------------------------------------------------
+
+
+def _hybrid_case(tokens_m: float, growth: float, lead_weeks: int, horizon: int, overflow: str, shape: str,
+                 objective: str) -> dict:
+    over = ({"kind": "api", "id": "over", "input_usd_per_mtok": 0.6, "output_usd_per_mtok": 2.4} if overflow == "api"
+            else {"kind": "cloud", "id": "over", "gpu": "h100-sxm", "gpu_count": 1, "usd_per_hour": 4.0,
+                  "throughput_tokens_per_s": 600, "billing": "autoscaled"})
+    return {
+        "name": "hybrid", "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": tokens_m * 1e6, "input_tokens_per_request": 3,
+                     "output_tokens_per_request": 1, "growth_pct_per_month": growth, "shape": shape},
+        "options": [
+            {"kind": "in_house", "id": "own", "gpu": "h100-sxm", "gpu_count": 8, "purchase_usd": 317000,
+             "max_power_kw": 10.2, "idle_power_kw": 2.0, "throughput_tokens_per_s": 900, "lead_time_weeks": lead_weeks,
+             "bridge": "none"},
+            over,
+            {"kind": "hybrid", "id": "hyb", "base": "own", "overflow": "over", "objective": objective},
+        ],
+        "finance": {"horizon_months": horizon},
+    }
+
+
+@settings(max_examples=12, deadline=None)
+@given(tokens_m=st.floats(200, 60000), growth=st.sampled_from([0.0, 3.0, 9.0]),
+       lead_weeks=st.sampled_from([0, 12]), horizon=st.integers(6, 30), overflow=st.sampled_from(["api", "cloud"]),
+       shape=st.sampled_from(["flat", "always_on_consumer", "business_hours"]),
+       objective=st.sampled_from(["tco", "npv"]))
+def test_batched_base_sizes_find_the_exhaustive_optimum(tokens_m, growth, lead_weeks, horizon, overflow, shape,
+                                                        objective):
+    """Costing the owned base sizes together (a leading axis) gives, for every size, the objective of costing that
+    size alone, so the optimiser picks the same size as the one-by-one exhaustive scan (ties aside: equal costs
+    within 1e-9). Random small cases: volume, growth, lead time, horizon, overflow kind, load shape, objective."""
+    from llmplace.decision import resolve_deployments
+    from llmplace.demand import demand_from_scenario, load_from_demand
+    from llmplace.hybrid import hybrid_at, objective_usd, optimise
+    from llmplace.site import site_values
+
+    s = parse_scenario(_hybrid_case(tokens_m, growth, lead_weeks, horizon, overflow, shape, objective))
+    sv = site_values(s)
+    d = next(x for x in resolve_deployments(s) if x.id == "hyb")
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    search = optimise(d, s, load, sv, point=True)
+    rate = sv["discount_rate_pct_per_year"]
+    alone = [float(objective_usd(hybrid_at(d, s, load, sv, n), objective, rate)) for n in search.sizes]
+    np.testing.assert_allclose(search.objective, alone, rtol=1e-9)
+    best = int(np.argmin(alone))
+    assert alone[int(search.best)] == pytest.approx(alone[best], rel=1e-9)
+    winner = hybrid_at(d, s, load, sv, search.sizes[int(search.best)])
+    np.testing.assert_allclose(search.flows[int(search.best)].monthly("cash"), winner.monthly("cash"), rtol=1e-12)
+
+
+def test_a_large_base_is_searched_in_batches(monkeypatch):
+    """A base of thousands of servers: the sizes tried are costed in a few batched calls, not one call each (the
+    one-by-one scan of the refinement bracket took most of a 240-month comparison)."""
+    from llmplace import hybrid
+
+    calls = []
+    real = hybrid.hybrid_at
+    monkeypatch.setattr(hybrid, "hybrid_at", lambda *a: calls.append(a[-1]) or real(*a))
+    # only the option's own search is counted: the strategy search (tests/test_strategy.py) is switched off
+    monkeypatch.setattr("llmplace.decision.best_strategy", lambda *a, **k: None)
+    doc = _hybrid_case(3e7, 2.0, 12, 36, "api", "flat", "tco")
+    doc["options"][1].update(input_usd_per_mtok=20, output_usd_per_mtok=60)  # dear overflow: a large base wins
+    r = compare(parse_scenario(doc))
+    plan = r.option("hyb").hybrid
+    assert len(plan.cost_curve) > 150
+    assert len(calls) < len(plan.cost_curve) / 10
+
+
+def test_a_trace_is_parsed_once_per_run_and_again_when_the_file_changes(tmp_path):
+    """A Monte Carlo run builds the demand once per chunk and per tornado or threshold point (27 times for one
+    run): the trace CSV is parsed once per version of the file; editing the file is seen by the next run."""
+    from llmplace import demand
+
+    p = tmp_path / "trace.csv"
+    rows = [f"2026-01-{1 + h // 24:02d}T{h % 24:02d}:00:00,{1000 if 9 <= h % 24 < 17 else 100}" for h in range(168)]
+    p.write_text("timestamp,tokens\n" + "\n".join(rows) + "\n")
+    doc = _bridged_doc()
+    doc["workload"] = {"trace_csv": str(p), "input_tokens_per_request": 3, "output_tokens_per_request": 1}
+    demand._parsed_trace.cache_clear()
+    first = compare(parse_scenario(doc), samples=500, seed=1)
+    assert demand._parsed_trace.cache_info().misses == 1
+    p.write_text("timestamp,tokens\n" + "\n".join(r.replace(",1000", ",2000") for r in rows) + "\n")
+    second = compare(parse_scenario(doc))
+    assert demand._parsed_trace.cache_info().misses == 2
+    assert second.demand.tokens_per_month[0] > first.demand.tokens_per_month[0]
+
+
+def test_break_evens_of_many_pairs_at_once_equal_one_pair_at_a_time():
+    """The pairs that share an option are computed in one stacked call; each equals break_even_months on its own
+    pair (either order: a crossing month does not depend on which curve is named first), including curves that
+    start equal, touch, cross twice or never cross."""
+    from llmplace.finance import break_even_months
+    from llmplace.risk.montecarlo import _pair_break_evens, break_even_pairs
+
+    rng = np.random.default_rng(11)
+    ids = [f"o{k}" for k in range(23)]
+    cum = {i: np.cumsum(rng.uniform(0, 10, size=(50, 13)), axis=-1) + rng.uniform(0, 30, size=(50, 1)) for i in ids}
+    cum["o3"] = cum["o2"].copy()  # identical curves: never cross
+    cum["o4"][:, :5] = cum["o2"][:, :5]  # start equal, then part
+    for leaders in (None, {"o0", "o5", "o9"}):
+        pairs = break_even_pairs(ids, leaders)
+        out = {p: np.full(80, -1.0) for p in pairs}
+        _pair_break_evens(cum, pairs, out, slice(10, 60))
+        for a, b in pairs:
+            np.testing.assert_array_equal(out[(a, b)][10:60], break_even_months(cum[a], cum[b]))
+            np.testing.assert_array_equal(out[(a, b)][10:60], break_even_months(cum[b], cum[a]))

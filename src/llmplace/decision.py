@@ -21,7 +21,7 @@ from .criteria import bridge_candidates, excluded_options
 from .criteria import evaluate as evaluate_criteria
 from .engine import Outcome, Run, run
 from .errors import InputError
-from .finance import break_even_month
+from .finance import break_even_months
 from .options import Deployment, attach_bridges, resolve_options, units_needed
 from .results import (
     BreakEven,
@@ -161,14 +161,21 @@ def _option_result(d: Deployment, s: Scenario, sv: SiteValues, point: Run, coste
 
 
 def _break_evens(options: list[OptionResult], point: Run) -> list[BreakEven]:
+    """Every pair's break-even month in both views, all pairs of a view computed in one vectorised call."""
     ids = [o.id for o in options if o.feasible and o.id in point.outcomes]
+    pairs = list(itertools.combinations(range(len(ids)), 2))
     out: list[BreakEven] = []
     for view in ("cash", "amortised"):
-        for a, b in itertools.combinations(ids, 2):
-            ca, cb = point.outcomes[a].cumulative(view), point.outcomes[b].cumulative(view)
-            m = break_even_month(ca, cb)
-            after = None if ca[-1] == cb[-1] else (a if ca[-1] < cb[-1] else b)
-            out.append(BreakEven(a=a, b=b, month=None if m is None else round(m, 4), view=view, cheaper_after=after))
+        if not pairs:
+            continue
+        cum = np.stack([point.outcomes[i].cumulative(view) for i in ids])
+        first, second = (np.array(side) for side in zip(*pairs, strict=True))
+        months = break_even_months(cum[first], cum[second])
+        for (ka, kb), m in zip(pairs, months.tolist(), strict=True):
+            a, b, end_a, end_b = ids[ka], ids[kb], cum[ka, -1], cum[kb, -1]
+            after = None if end_a == end_b else (a if end_a < end_b else b)
+            out.append(BreakEven(a=a, b=b, month=None if np.isnan(m) else round(m, 4), view=view,
+                                 cheaper_after=after))
     return out
 
 

@@ -33,7 +33,7 @@ import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -209,11 +209,22 @@ def _compress(rel: Array, frac: Array, bins: int = MAX_BINS) -> tuple[Array, Arr
 
 
 def _read_trace(path: str | Path) -> tuple[list[float], list[datetime]]:
-    """Tokens and timestamps of an hourly trace CSV (columns ``timestamp``, ``tokens``)."""
+    """Tokens and timestamps of an hourly trace CSV (columns ``timestamp``, ``tokens``), parsed once per file
+    version (a Monte Carlo run builds the demand once per chunk and per tornado or threshold point)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("workload.trace_csv", str(path),
+                         "a path to an existing CSV file with columns timestamp,tokens")
+    stat = p.stat()
+    values, stamps = _parsed_trace(str(p.resolve()), stat.st_mtime_ns, stat.st_size)
+    return list(values), list(stamps)
+
+
+@lru_cache(maxsize=8)
+def _parsed_trace(path: str, mtime_ns: int, size: int) -> tuple[tuple[float, ...], tuple[datetime, ...]]:
+    """The parsed rows of one version of a trace file (``mtime_ns`` and ``size`` name the version)."""
     p = Path(path)
     field = "workload.trace_csv"
-    if not p.is_file():
-        raise InputError(field, str(path), "a path to an existing CSV file with columns timestamp,tokens")
     values: list[float] = []
     stamps: list[datetime] = []
     with p.open(newline="", encoding="utf-8") as fh:
@@ -231,7 +242,7 @@ def _read_trace(path: str | Path) -> tuple[list[float], list[datetime]]:
             values.append(v)
     if len(values) < 24:
         raise InputError(field, f"{len(values)} rows", "at least 24 hourly rows")
-    return values, stamps
+    return tuple(values), tuple(stamps)
 
 
 def _span_hours(stamps: list[datetime]) -> int:
@@ -411,10 +422,11 @@ class Load:
         return self._part(np.minimum(self.rate, c[..., None]), np.minimum(self.peak, c),
                           self.rises.below(c) if self.rises is not None else None)
 
-    def in_months(self, keep: Array) -> Load:
-        """The load in the months where ``keep`` (months,) is true, none in the others."""
+    def in_months(self, keep: Array, with_rises: bool = True) -> Load:
+        """The load in the months where ``keep`` (months,) is true, none in the others (``with_rises=False``: its
+        rises left unknown, for a user that counts no starts, such as an API)."""
         k = np.asarray(keep, dtype=float)
-        rises = self.rises.in_months(k) if self.rises is not None else None
+        rises = self.rises.in_months(k) if self.rises is not None and with_rises else None
         if self.rate_given is None and self.mean is not None:  # keep the shared curve: scale the monthly mean
             return Load(hours=self.hours, peak=self.peak * k, total_per_output=self.total_per_output,
                         cached_share=self.cached_share, active=self.active, mean=self.mean * k, rel=self.rel,

@@ -97,7 +97,7 @@ def _hybrid(d: Deployment, s: Scenario, load: Load, sv: SiteValues, size: BaseSi
     rate = sv["discount_rate_pct_per_year"]
     if size != OPTIMISE:
         return _from_flows(hybrid_at(d, s, load, sv, size), rate, samples)
-    search = optimise(d, s, load, sv)
+    search = optimise(d, s, load, sv, point=samples is None)
     if samples is None:
         flows, plan = plan_of(d, search, load)
         return _from_flows(flows, rate, samples, plan)

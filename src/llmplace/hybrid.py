@@ -14,12 +14,15 @@ option). Nothing here changes a deployment: changed settings are copies.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from .conventions import whole_units_int
 from .costs import BRIDGE_ROW, Flows, api_flows, cloud_flows, in_house_flows, in_house_planned, with_tax_shield
+from .costs.staff import Staff
 from .costs.standby import standby_usd
 from .demand import Load
 from .options import Deployment
@@ -27,7 +30,7 @@ from .results import Assumption, HybridCostPoint, HybridPlan
 from .scenario import CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
 
-__all__ = ["BaseSize", "HybridSearch", "MAX_FULL_SEARCH", "hybrid_at", "optimise"]
+__all__ = ["BaseSize", "HybridSearch", "MAX_FULL_SEARCH", "base_sizes", "hybrid_at", "optimise"]
 
 MAX_FULL_SEARCH = 120
 BaseSize = int | str  #: a whole number of base units, or "planned" (the base option's own procurement plan)
@@ -82,20 +85,22 @@ def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n:
     return flows, load.above(cap)
 
 
-def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSize) -> Flows:
-    """Flows of the hybrid with a base of ``n`` units (``"planned"``: the base option's own plan)."""
+def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSize | np.ndarray) -> Flows:
+    """Flows of the hybrid with a base of ``n`` units (``"planned"``: the base option's own plan; an array of
+    sizes for an owned base: each size's flows along a leading axis)."""
     assert isinstance(d.option, HybridOption) and d.parts is not None
     base, over = d.parts
     if isinstance(base.option, InHouseOption):
-        if n == "planned":
+        if isinstance(n, str):  # "planned"
             bf = in_house_planned(base, s, load, sv, with_residual=True)
-        else:
-            started = np.maximum.accumulate(load.peak > 0, axis=-1)  # no base before the first month with load
-            bf = in_house_flows(base, s, load, sv, np.where(started, int(n), 0).astype(np.int64),
-                                with_residual=True)
+        else:  # one size, or several as a leading axis (see :func:`_batch`); no base before the first month with load
+            sizes = np.asarray(n, dtype=np.int64)
+            started = np.maximum.accumulate(load.peak > 0, axis=-1)
+            fleet = np.where(started, np.broadcast_to(sizes[..., None], sizes.shape + load.peak.shape), 0)
+            bf = in_house_flows(base, s, load, sv, fleet.astype(np.int64), with_residual=True)
         assert bf.residual is not None
         rest = bf.residual
-        if bf.first_service and n != 0:
+        if bf.first_service and (isinstance(n, str) or np.all(np.asarray(n) != 0)):
             months = "month 1" if bf.first_service == 1 else f"months 1-{bf.first_service}"
             bf.assumptions.insert(0, Assumption(
                 name=BRIDGE_ROW, value=f"{months}: served by the overflow, {over.id}", unit="",
@@ -120,6 +125,11 @@ def objective_usd(f: Flows, objective: str, discount_pct: float) -> np.ndarray:
     if objective == "npv":
         return np.asarray(f.npv(discount_pct), dtype=float)
     return np.asarray(np.sum(f.monthly("cash"), axis=-1), dtype=float)
+
+
+def base_sizes(d: Deployment, load: Load) -> list[BaseSize]:
+    """The base sizes a search of ``d`` on ``load`` starts from (thinned above :data:`MAX_FULL_SEARCH`)."""
+    return _grid(d, load)
 
 
 def _grid(d: Deployment, load: Load) -> list[BaseSize]:
@@ -149,16 +159,17 @@ class HybridSearch:
     best: np.ndarray  #: index into ``sizes`` per sample, or a 0-d index
 
 
-def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> HybridSearch:
+def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool = False) -> HybridSearch:
     """Try base sizes and pick the cheapest by the option's objective, per sample.
 
     When the peak needs more than :data:`MAX_FULL_SEARCH` units, a thinned grid is searched first,
-    then every size between the neighbours of the best thinned size (of any sample).
+    then every size between the neighbours of the best thinned size (of any sample). In a ``point`` run (no
+    input carries samples) the sizes of an owned base are costed together (:func:`_batch`).
     """
     assert isinstance(d.option, HybridOption)
     rate = sv["discount_rate_pct_per_year"]
     sizes = _grid(d, load)
-    flows = [hybrid_at(d, s, load, sv, n) for n in sizes]
+    flows = _batch(d, s, load, sv, sizes, point)
     objective = [objective_usd(f, d.option.objective, rate) for f in flows]
     ints = [k for k, n in enumerate(sizes) if isinstance(n, int)]
     if d.option.base_units is None and len(ints) > 1 and int(sizes[ints[-1]]) > MAX_FULL_SEARCH:
@@ -167,14 +178,54 @@ def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> HybridSe
         best_pos = np.atleast_1d(np.argmin(stack[ints], axis=0))
         lo = int(sizes[ints[max(int(best_pos.min()) - 1, 0)]])
         hi = int(sizes[ints[min(int(best_pos.max()) + 1, len(ints) - 1)]])
-        for n in range(lo, hi + 1):
-            if n not in sizes:
-                sizes.append(n)
-                flows.append(hybrid_at(d, s, load, sv, n))
-                objective.append(objective_usd(flows[-1], d.option.objective, rate))
+        extra = [n for n in range(lo, hi + 1) if n not in sizes]
+        sizes += extra
+        flows += _batch(d, s, load, sv, extra, point)
+        objective += [objective_usd(f, d.option.objective, rate) for f in flows[len(objective):]]
     shape = np.broadcast_shapes(*(np.shape(o) for o in objective))
     stack = np.stack([np.broadcast_to(o, shape) for o in objective])
-    return HybridSearch(sizes=sizes, flows=flows, objective=stack, best=np.argmin(stack, axis=0))
+    best = np.argmin(stack, axis=0)
+    if np.ndim(best) == 0 and isinstance(sizes[int(best)], int) and len(sizes) > 1:  # the winner's own flows
+        flows[int(best)] = hybrid_at(d, s, load, sv, sizes[int(best)])
+    return HybridSearch(sizes=sizes, flows=flows, objective=stack, best=best)
+
+
+#: base sizes of an owned base costed together (a leading axis) by :func:`_batch`
+BATCH_SIZES = 64
+
+
+def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequence[BaseSize], point: bool
+           ) -> list[Flows]:
+    """:func:`hybrid_at` for each size: whole-number sizes of an owned base in a ``point`` run are costed
+    :data:`BATCH_SIZES` at a time along a leading axis (the same arithmetic, row by row), the rest one by one.
+    The rows serve the search (objective, share served by the base); the winner is recomputed on its own."""
+    assert d.parts is not None
+    ints = [n for n in sizes if isinstance(n, int)]
+    if not point or not isinstance(d.parts[0].option, InHouseOption) or np.ndim(load.peak) != 1 or len(ints) < 2:
+        return [hybrid_at(d, s, load, sv, n) for n in sizes]
+    rows: dict[int, Flows] = {}
+    for start in range(0, len(ints), BATCH_SIZES):
+        chunk = ints[start:start + BATCH_SIZES]
+        together = hybrid_at(d, s, load, sv, np.asarray(chunk))
+        rows.update({n: _row(together, k) for k, n in enumerate(chunk)})
+    return [rows[n] if isinstance(n, int) else hybrid_at(d, s, load, sv, n) for n in sizes]
+
+
+def _row(f: Flows, k: int) -> Flows:
+    """Row ``k`` of flows computed with a leading axis over a point load (monthly arrays 2-D, totals 1-D)."""
+    def pick(a: Any, base_ndim: int = 1) -> Any:
+        return a[k] if a is not None and np.ndim(a) > base_ndim else a
+
+    def rows(items: dict[str, Any]) -> dict[str, Any]:
+        return {key: pick(v) for key, v in items.items()}
+
+    staff = None if f.staff is None else Staff(fixed=rows(f.staff.fixed), variable=rows(f.staff.variable),
+                                               wage=rows(f.staff.wage))
+    return replace(f, cash=rows(f.cash), amortised=rows(f.amortised),
+                   upfront_usd=pick(f.upfront_usd, 0), units=pick(f.units), served_tokens=pick(f.served_tokens),
+                   unserved_tokens=pick(f.unserved_tokens), utilisation=pick(f.utilisation),
+                   purchases=pick(f.purchases), overflow_served_tokens=pick(f.overflow_served_tokens),
+                   staff_fte=pick(f.staff_fte), staff=staff, after_horizon=pick(f.after_horizon), residual=None)
 
 
 def base_share(f: Flows, load: Load) -> float:

@@ -37,7 +37,7 @@ from .costs import Flows, flows_for
 from .demand import Load
 from .engine import Run
 from .finance import npv_timed
-from .hybrid import BaseSize, hybrid_at, optimise
+from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise
 from .options import Deployment
 from .results import StrategyPhase, StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
@@ -85,15 +85,19 @@ def _forecast(d: Deployment) -> Deployment:
     return replace(d, parts=(_forecast(base), over))
 
 
-def _second_phase(d: Deployment, s: Scenario, load: Load, sv: SiteValues, base_units: int | None = None
-                  ) -> tuple[Array, Array, Array, Array, Array]:
+def _second_phase(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValues,
+                  base_units: int | None = None) -> tuple[Array, Array, Array, Array, Array]:
     """Cash, start-of-month cash, servers ordered and unserved tokens of the second phase on ``load``, each
     (rows, months): one row per switch month when ``load`` carries one; and a hybrid's base size per row (-1 for
-    an in-house option). A hybrid's base is optimised per row, or fixed at ``base_units``."""
+    an in-house option). ``load`` is ``whole`` in the months ``keep`` marks (one row per switch month). A hybrid's
+    base is optimised per row, or fixed at ``base_units``."""
+    load = whole.in_months(keep)
     if isinstance(d.option, HybridOption):
         if base_units is not None:
             flows, sizes = [hybrid_at(d, s, load, sv, base_units)], list[BaseSize]([base_units])
             best: Any = 0
+        elif np.ndim(keep) > 1 and _large_base(d, whole):  # each switch month its own point search
+            return _per_row(d, s, whole, keep, sv)
         else:
             search = optimise(d, s, load, sv)
             flows, sizes, best = search.flows, search.sizes, search.best
@@ -110,6 +114,30 @@ def _second_phase(d: Deployment, s: Scenario, load: Load, sv: SiteValues, base_u
     return (*(np.broadcast_to(np.asarray(x, dtype=float), shape)  # type: ignore[return-value]
               for x in (f.monthly("cash"), f.start_of_month(), ordered, f.unserved_tokens)),
             np.full(shape[:-1], -1))
+
+
+def _large_base(d: Deployment, load: Load) -> bool:
+    """A base so large that the search thins its grid: the rows (switch months) would each refine a different
+    bracket, so they are searched one by one instead of together."""
+    ints = [n for n in base_sizes(d, load) if isinstance(n, int)]
+    return bool(ints) and max(ints) > MAX_FULL_SEARCH
+
+
+def _per_row(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValues
+             ) -> tuple[Array, Array, Array, Array, Array]:
+    """:func:`_second_phase` of a hybrid, one point search (batched over base sizes) per row of ``keep``."""
+    rows: list[tuple[Array, Array, Array, Array, int]] = []
+    for row in keep:
+        search = optimise(d, s, whole.in_months(row), sv, point=True)
+        k = int(search.best)
+        f = search.flows[k]
+        size = search.sizes[k]
+        rows.append((np.asarray(f.monthly("cash"), dtype=float), np.asarray(f.start_of_month(), dtype=float),
+                     np.asarray(f.purchases if f.purchases is not None else np.zeros_like(f.monthly("cash")),
+                                dtype=float),
+                     np.asarray(f.unserved_tokens, dtype=float), int(size) if isinstance(size, int) else -1))
+    cash, start, ordered, unserved = (np.stack([r[k] for r in rows]).astype(float) for k in range(4))  # type: ignore[misc]
+    return cash, start, ordered, unserved, np.asarray([r[4] for r in rows], dtype=float)
 
 
 def _switch_usd(sv: SiteValues) -> Array:
@@ -152,7 +180,7 @@ def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, l
     out = np.empty(first_cash.shape[:-1] + (len(starts),))
     for k, t in enumerate(starts):
         keep = (months >= t).astype(float)
-        cash2, _, _, unserved, _ = _second_phase(planned, s, load.in_months(keep), sv, base_units)
+        cash2, _, _, unserved, _ = _second_phase(planned, s, load, keep, sv, base_units)
         demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
         short = np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
         first = np.sum(first_cash * (months < t + parallel), axis=-1)
@@ -183,7 +211,7 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
         if not starts.size:
             continue
         keep = (months[None, :] >= starts[:, None]).astype(float)
-        cash2, start2, ordered, unserved, bases = _second_phase(_forecast(second), s, load.in_months(keep), sv)
+        cash2, start2, ordered, unserved, bases = _second_phase(_forecast(second), s, load, keep, sv)
         demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
         ok = np.any(ordered > 0, axis=-1) & ~np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
         for first in firsts:

@@ -231,7 +231,7 @@ def use_scenario_catalogs(dirs: list[Any]) -> None:
 
 def reload() -> None:
     """Forget the loaded tables: the next lookup reads the bundled files and the overlays in force again."""
-    for loader in (_gpus, _models, _servers, _clouds, _site, _apis, _api_catalog):
+    for loader in (_gpus, _models, _servers, _clouds, _site, _apis, _api_catalog, _api_sources, _priced):
         loader.cache_clear()
 
 
@@ -304,47 +304,71 @@ def _apis() -> Table[ApiOffer]:
 
 
 @cache
-def _api_catalog() -> tuple[Table[ApiOffer], dict[str, str]]:
-    """The live API offers, and the reason each withdrawn offer (by id) is left out."""
+def _priced(alias: ApiAlias) -> ApiOffer | str | None:
+    """One alias priced by genai-prices: the offer, the reason it is withdrawn, or None (unknown to the package)."""
     from genai_prices import Usage, __version__, calc_price
 
+    try:
+        base = calc_price(
+            Usage(input_tokens=1_000_000, output_tokens=1_000_000),
+            model_ref=alias.provider_model_id,
+            provider_id=alias.provider,
+        )
+        cached = calc_price(
+            Usage(input_tokens=1_000_000, cache_read_tokens=1_000_000),
+            model_ref=alias.provider_model_id,
+            provider_id=alias.provider,
+        )
+    except LookupError:  # pragma: no cover - the alias table is checked by a test
+        return None
+    reason = _withdrawn_reason(alias, base.model, __version__)
+    if reason is not None:
+        return reason
+    mp = base.model_price
+    cached_price = _decimal(cached.input_price) if getattr(mp, "cache_read_mtok", None) else None
+    url = ", ".join(getattr(base.provider, "pricing_urls", None) or [])
+    return ApiOffer(
+        id=f"{alias.provider}/{alias.model}",
+        model=alias.model,
+        provider=alias.provider,
+        provider_model_id=alias.provider_model_id,
+        input_usd_per_mtok=float(base.input_price),
+        output_usd_per_mtok=float(base.output_price),
+        cached_input_usd_per_mtok=cached_price,
+        as_of=api_price_data_as_of(__version__),
+        source=f"{GENAI_PRICES_SOURCE} {__version__}" + (f"; {url}" if url else ""),
+        notes=alias.notes,
+    )
+
+
+@cache
+def _api_sources() -> tuple[dict[str, ApiAlias], dict[str, ApiOffer]]:
+    """The aliases and the overrides by normalised ``provider/model`` (read, not priced)."""
+    aliases = {normalize(f"{a.provider}/{a.model}"): a for a in _typed("api_aliases.csv", ApiAlias)}
+    return aliases, {normalize(o.id): o for o in _typed("api_overrides.csv", ApiOffer)}
+
+
+def _api_lookup(provider: str, model_id: str) -> ApiOffer | str | None:
+    """One pair's offer, or why it is withdrawn, or None, pricing only that pair (the whole table takes ~0.1 s)."""
+    key = normalize(f"{provider}/{model_id}")
+    aliases, overrides = _api_sources()
+    if key in overrides:  # an override replaces the package's price and is a price the catalog vouches for
+        return overrides[key]
+    alias = aliases.get(key)
+    return _priced(alias) if alias is not None else None
+
+
+@cache
+def _api_catalog() -> tuple[Table[ApiOffer], dict[str, str]]:
+    """The live API offers, and the reason each withdrawn offer (by id) is left out."""
     offers: list[ApiOffer] = []
     withdrawn: dict[str, str] = {}
     for alias in _typed("api_aliases.csv", ApiAlias):
-        try:
-            base = calc_price(
-                Usage(input_tokens=1_000_000, output_tokens=1_000_000),
-                model_ref=alias.provider_model_id,
-                provider_id=alias.provider,
-            )
-            cached = calc_price(
-                Usage(input_tokens=1_000_000, cache_read_tokens=1_000_000),
-                model_ref=alias.provider_model_id,
-                provider_id=alias.provider,
-            )
-        except LookupError:  # pragma: no cover - the alias table is checked by a test
-            continue
-        reason = _withdrawn_reason(alias, base.model, __version__)
-        if reason is not None:
-            withdrawn[normalize(f"{alias.provider}/{alias.model}")] = reason
-            continue
-        mp = base.model_price
-        cached_price = _decimal(cached.input_price) if getattr(mp, "cache_read_mtok", None) else None
-        url = ", ".join(getattr(base.provider, "pricing_urls", None) or [])
-        offers.append(
-            ApiOffer(
-                id=f"{alias.provider}/{alias.model}",
-                model=alias.model,
-                provider=alias.provider,
-                provider_model_id=alias.provider_model_id,
-                input_usd_per_mtok=float(base.input_price),
-                output_usd_per_mtok=float(base.output_price),
-                cached_input_usd_per_mtok=cached_price,
-                as_of=api_price_data_as_of(__version__),
-                source=f"{GENAI_PRICES_SOURCE} {__version__}" + (f"; {url}" if url else ""),
-                notes=alias.notes,
-            )
-        )
+        priced = _priced(alias)
+        if isinstance(priced, str):
+            withdrawn[normalize(f"{alias.provider}/{alias.model}")] = priced
+        elif priced is not None:
+            offers.append(priced)
     seen = {o.id for o in offers}
     for o in _typed("api_overrides.csv", ApiOffer):
         if o.id in seen:  # an override replaces the package's price for the same pair
@@ -395,11 +419,14 @@ def api_offers(model: str | None = None) -> list[ApiOffer]:
 def get_api_offer(provider: str, model: str, field: str = "provider") -> ApiOffer:
     """The offer of ``provider`` for ``model`` (canonical id or alias); a withdrawn offer is refused."""
     mid = get_model(model).id if _models().find(model) else normalize(model)
+    hit = _api_lookup(provider, mid)
+    if isinstance(hit, ApiOffer):
+        return hit
     reason = withdrawn_api_offer(provider, model)
     if reason is not None:
         live = ", ".join(sorted(o.provider for o in api_offers(model))) or "none in the catalog"
         raise InputError(field, provider, f"a provider offering {mid}: {live}", f"withdrawn: {reason}")
-    return _apis().get(f"{provider}/{mid}", field)
+    return _apis().get(f"{provider}/{mid}", field)  # not in the catalog: the error names near matches
 
 
 def withdrawn_api_offers() -> list[str]:
@@ -414,8 +441,8 @@ def withdrawn_api_offers() -> list[str]:
 def withdrawn_api_offer(provider: str, model: str) -> str | None:
     """Why the catalog no longer offers ``provider``'s ``model``, or None (a live or unknown offer)."""
     mid = get_model(model).id if _models().find(model) else normalize(model)
-    withdrawn = _api_catalog()[1]
-    return withdrawn.get(normalize(f"{provider}/{mid}"))
+    hit = _api_lookup(provider, mid)
+    return hit if isinstance(hit, str) else None
 
 
 def site_defaults() -> dict[str, SiteDefault]:

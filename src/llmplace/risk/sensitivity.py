@@ -40,7 +40,7 @@ def tornado(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[st
         col[2 + 2 * k] = q[sp.name][1]
         for t in sp.targets:
             values[t.path] = t.value(col)
-    ev = evaluate(s, deployments, hybrid_units, values, n, forecast_fleets(s, deployments, site_values(s)))
+    ev = evaluate(s, deployments, hybrid_units, values, n, forecast_fleets(s, deployments, site_values(s, warn=False)))
     gap = ev.tco[second] - ev.tco[best]
     rows = []
     for k, sp in enumerate(specs):

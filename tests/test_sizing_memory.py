@@ -172,3 +172,24 @@ def test_bad_precision_is_an_input_error() -> None:
     with pytest.raises(InputError) as exc:
         mem.weight_bytes(get_model("llama-2-7b"), "fp12")
     assert exc.value.field == "precision" and "fp8" in exc.value.allowed
+
+
+def test_sliding_window_layers_hold_at_most_their_window():
+    """gpt-oss-120b (config.json: 36 layers, 8 KV heads of 64, every other layer a 128-token window): in fp8 one
+    layer holds 2 x 8 x 64 x 1 B = 1,024 B per token, so a 2,000-token sequence holds 1,024 x (18 x 2,000 +
+    18 x 128) = 39,223,296 B, not the 1,024 x 36 x 2,000 = 73,728,000 B of full attention on every layer.
+    Below the window the two agree; a model without windowed layers is unchanged."""
+    from llmplace import catalog
+    from llmplace.sizing import memory as mem
+
+    oss = catalog.get_model("gpt-oss-120b")
+    assert (oss.layers, oss.sliding_window_layers, oss.sliding_window) == (36, 18, 128)
+    assert mem.kv_bytes_per_sequence(oss, "fp8", 2000) == 1024 * (18 * 2000 + 18 * 128)
+    assert mem.kv_bytes_per_sequence(oss, "fp8", 100) == mem.kv_bytes_per_token(oss, "fp8") * 100
+    llama = catalog.get_model("llama-3.1-8b")
+    assert mem.kv_bytes_per_sequence(llama, "fp8", 2000) == mem.kv_bytes_per_token(llama, "fp8") * 2000
+    h100 = catalog.get_gpu("h100-sxm")
+    windowed = mem.max_concurrency_kv(oss, h100, 1, "mxfp4", "fp8", 2000)
+    cap = mem.kv_capacity_bytes_per_gpu(oss, h100, 1, "mxfp4")
+    assert windowed == int(cap // (1024 * (18 * 2000 + 18 * 128)))
+    assert windowed > 1.8 * int(cap // (1024 * 36 * 2000))

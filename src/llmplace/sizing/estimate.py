@@ -187,7 +187,7 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
     base: dict[str, Any] = dict(
         model=model.id, gpu=gpu.id, gpus=g, precision=p, precision_note=p_note, kv_precision=kvp, engine=eng,
         input_tokens=s, output_tokens=o, weights_gib=w / mem.GIB, weights_gib_per_gpu=w / g / mem.GIB,
-        kv_bytes_per_token=kv_tok, kv_gib_per_sequence=kv_tok * context / mem.GIB,
+        kv_bytes_per_token=kv_tok, kv_gib_per_sequence=float(mem.kv_bytes_per_sequence(model, kvp, context)) / mem.GIB,
         kv_capacity_gib_per_gpu=max(kv_cap, 0.0) / mem.GIB, max_concurrency=n_max, max_concurrency_kv=n_kv,
         engine_max_batch=cap_engine, ttft_target_ms=ttft_t, tpot_target_ms=tpot_t, rps=rate,
         peak_to_average=float(peak_to_average), bandwidth_efficiency=r.eta_bw, compute_efficiency=r.eta_c,

@@ -43,6 +43,7 @@ __all__ = [
     "expert_params",
     "experts_touched",
     "fit_reason",
+    "kv_bytes_per_sequence",
     "kv_bytes_per_token",
     "resolve_precision",
     "kv_bytes_per_token_per_gpu",
@@ -224,13 +225,34 @@ def kv_bytes_per_token(model: ModelSpec, kv_precision: str) -> float:
     2 x layers x KV heads x head dim x bytes (grouped- and multi-query aware); latent attention:
     layers x (kv_lora_rank + rope_head_dim) x bytes. Linear-attention layers (Gated DeltaNet, Mamba:
     ``linear_attention_layers``) keep a fixed-size state instead of a KV cache and are not counted;
-    sliding-window layers are still counted in full (an upper bound: their cache stops at the window).
+    sliding-window layers are counted in full here (per token of context); :func:`kv_bytes_per_sequence`
+    caps them at their window.
     """
     b = KV_BYTES_PER_ELEMENT[check_precision(kv_precision, "kv_precision")]
     layers = model.layers - model.linear_attention_layers
     if model.kv_lora_rank is not None:
         return float(layers * (model.kv_lora_rank + (model.rope_head_dim or 0)) * b)
     return float(2 * layers * model.kv_heads * model.head_dim * b)
+
+
+def kv_bytes_per_sequence(model: ModelSpec, kv_precision: str, context_tokens: Any) -> Any:
+    """KV-cache bytes one sequence of ``context_tokens`` tokens holds across the whole model [B].
+
+    :func:`kv_bytes_per_token` x context, except that a sliding-window layer keeps at most its window
+    (``sliding_window`` tokens): the engines allocate a windowed layer's cache up to the window (vLLM's
+    sliding-window KV manager, TensorRT-LLM's cyclic KV cache), so gpt-oss (every other layer a 128-token
+    window) or Gemma 3 (5 of 6 layers a 1,024-token window) hold far less than a full-attention model of
+    the same shape. Vectorised in context. (The decode step's KV reads in :mod:`.performance` still count a
+    windowed layer at the full context: an upper bound on its time.)
+    """
+    ctx = np.asarray(context_tokens, dtype=float)
+    per_token = kv_bytes_per_token(model, kv_precision)
+    if not model.sliding_window_layers or model.sliding_window is None:
+        return per_token * ctx
+    layers = model.layers - model.linear_attention_layers
+    per_layer = per_token / layers
+    full = layers - model.sliding_window_layers
+    return per_layer * (full * ctx + model.sliding_window_layers * np.minimum(ctx, float(model.sliding_window)))
 
 
 def kv_replication(model: ModelSpec, gpus: int) -> float:
@@ -287,7 +309,7 @@ def max_concurrency_kv(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str
     ``GUARANTEED_NO_EVICT`` scheduler does. Returns 0 where not even one fits. Vectorised in context.
     """
     cap = kv_capacity_bytes_per_gpu(model, gpu, gpus, precision)
-    per_seq = kv_bytes_per_token_per_gpu(model, kv_precision, gpus) * np.asarray(context_tokens, dtype=float)
+    per_seq = kv_bytes_per_sequence(model, kv_precision, context_tokens) * kv_replication(model, gpus) / gpus
     n = np.floor(np.maximum(cap, 0.0) / np.maximum(per_seq, 1e-9))
     return n if np.ndim(n) else int(n)
 

@@ -277,7 +277,12 @@ def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deploym
     if result.samples is not None and plan.pays_off:  # where the switch falls, when switching pays at all
         plan = strategy_under_uncertainty(plan, s, deployments, sv, result.samples,
                                           [o.id for o in serving(result.options)])
-    out = result.model_copy(update={"strategy": plan})
+    update: dict[str, Any] = {"strategy": plan}
+    rec = result.recommendation
+    if plan.pays_off and rec is not None and rec.option in (plan.first, plan.best_single):
+        # the recommended option is where the strategy starts (or the single option it beats): say when to move on
+        update["recommendation"] = rec.model_copy(update={"plan": [*rec.plan, f"Over time: {plan.plain_words}"]})
+    out = result.model_copy(update=update)
     out._samples = result.samples
     return out
 

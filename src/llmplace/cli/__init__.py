@@ -392,6 +392,7 @@ def init(
 
 
 from . import listing as _listing  # noqa: E402,F401 - registers `catalog list` and `catalog show`
+from . import maps as _maps  # noqa: E402,F401 - registers `map`
 
 catalog_app.command("add-model")(guarded(add_model))
 register(catalog_app, out, err, guarded)  # catalog refresh and catalog diff (refresh.py)

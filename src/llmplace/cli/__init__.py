@@ -201,16 +201,23 @@ def size(
     if as_json:
         _print_json(data)
         return
+    from rich.markup import escape
+
+    from .sizing_view import key_rows, verdict
+
+    out.print(verdict(data), markup=False, highlight=False)
     t = Table(title=f"{m_id} on {n} x {g_id} ({precision}, {eng})", show_header=False)
     t.add_column("quantity")
     t.add_column("value", justify="right")
-    for k, v in data.items():
-        if k == "latency_defaults":
-            v = ", ".join(f"{d['target']} {d['value_ms']:g}" for d in v) or "none"
-        if isinstance(v, float):
-            v = f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
-        t.add_row(k, "" if v is None else str(v))
+    for label, value in key_rows(data):
+        t.add_row(escape(label), value)  # "[ms]" is a unit, not rich markup
     out.print(t)
+    for line in data.get("layouts_that_fit") or []:
+        out.print(f"  fits with: {line}", markup=False, highlight=False)
+    defaults = ", ".join(f"{d['target']} {d['value_ms']:g} ms" for d in data.get("latency_defaults") or [])
+    if defaults:
+        out.print(f"  default targets applied: {defaults} (site.csv)", markup=False, highlight=False)
+    out.print("  every field, with its source: --json", markup=False, highlight=False)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from ..catalog import SiteDefault, get_gpu, get_model, site_defaults
 from ..errors import InputError
 from .efficiency import ENGINES
 from .estimate import DEFAULT_ENGINE, estimate, min_gpus
+from .layout import suggest_layouts
 from .memory import PRECISIONS
 
 __all__ = ["WORKLOADS", "default_latency", "size_document"]
@@ -78,4 +79,6 @@ def size_document(
                                f"the figures assume it did")
     data["latency_defaults"] = [{"target": r.key, "value_ms": r.value, "source": r.source, "as_of": r.as_of}
                                 for r in defaults]
+    data["layouts_that_fit"] = [] if data.get("fits") else suggest_layouts(
+        m, g, n, res.precision, input_tokens, output_tokens)
     return data

@@ -1,0 +1,54 @@
+"""What `llmplace size` prints for people: a verdict line, the key quantities with their units, and the
+layouts that fit when the one asked for does not (every field is in `--json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["KEY_ROWS", "key_rows", "verdict"]
+
+#: (field, label, unit, format) of the quantities shown, in order; a field that is absent or None is skipped
+KEY_ROWS: tuple[tuple[str, str, str, str], ...] = (
+    ("weights_gib_per_gpu", "weights per GPU", "GiB", "{:,.1f}"),
+    ("kv_capacity_gib_per_gpu", "KV cache room per GPU", "GiB", "{:,.1f}"),
+    ("kv_gib_per_sequence", "KV cache per sequence", "GiB", "{:,.3f}"),
+    ("max_concurrency", "sequences that fit", "", "{:,}"),
+    ("concurrency", "concurrency used", "", "{:,}"),
+    ("ttft_ms", "time to first token (steady load)", "ms", "{:,.0f}"),
+    ("ttft_burst_ms", "time to first token (all arrive at once)", "ms", "{:,.0f}"),
+    ("tpot_ms", "time per output token", "ms", "{:,.1f}"),
+    ("output_tokens_per_s", "output throughput per replica", "tokens/s", "{:,.0f}"),
+    ("requests_per_s", "requests per replica", "requests/s", "{:,.2f}"),
+    ("replicas_needed", "replicas for --rps", "", "{:,}"),
+    ("gpus_needed", "GPUs for --rps", "", "{:,}"),
+)
+
+
+def _ms(v: Any) -> str:
+    return f"{v:g} ms" if v else "none"
+
+
+def verdict(d: dict[str, Any]) -> str:
+    """One line: does it fit, and at what speed; or why not."""
+    head = f"{d['model']} on {d['gpus']} x {d['gpu']} ({d['precision']}, {d['engine']})"
+    if not d.get("fits"):
+        return f"{head}: does not fit: {d.get('reason')}"
+    targets = ""
+    if d.get("ttft_target_ms") or d.get("tpot_target_ms"):
+        met = "meets" if d.get("meets_targets") else "misses"
+        targets = (f"; {met} the targets (TTFT {_ms(d.get('ttft_target_ms'))}, "
+                   f"TPOT {_ms(d.get('tpot_target_ms'))})")
+    return (f"{head}: fits; {d.get('concurrency') or 0:,} concurrent sequences of "
+            f"{d['input_tokens'] + d['output_tokens']:,} tokens, {d.get('output_tokens_per_s') or 0:,.0f} output "
+            f"tokens/s{targets}")
+
+
+def key_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label with unit, value) of the key quantities present in ``d``."""
+    rows = []
+    for key, label, unit, fmt in KEY_ROWS:
+        v = d.get(key)
+        if v is None:
+            continue
+        rows.append((f"{label} [{unit}]" if unit else label, fmt.format(v)))
+    return rows

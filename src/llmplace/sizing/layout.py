@@ -1,0 +1,65 @@
+"""Layouts that fit: when a model does not fit the GPUs asked for, the smallest layouts that do.
+
+Tried in order, each with the same context (input + output tokens): more GPUs of the same kind at the same
+precision (tensor parallelism 1, 2, 4, 8 inside one node); the same GPU at a smaller weight precision
+(fp8, then 4 bits where the GPU runs them); other catalog GPUs with more memory at the same precision.
+Beyond eight GPUs a replica spans nodes: the memory minimum is stated, and multi-node serving (pipeline or
+tensor parallelism over the network) is not modelled.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..catalog import GpuSpec, ModelSpec, table
+from . import memory as mem
+from .estimate import min_gpus
+
+__all__ = ["MAX_OTHER_GPUS", "suggest_layouts"]
+
+MAX_OTHER_GPUS = 3  #: other catalog GPUs named at most
+_SMALLER = {"fp16": ("fp8", "int4"), "bf16": ("fp8", "int4"), "int8": ("int4",), "fp8": ("int4",)}
+
+
+def _fits(model: ModelSpec, gpu: GpuSpec, precision: str, input_tokens: int, output_tokens: int) -> int | None:
+    try:
+        return min_gpus(model, gpu, precision, input_tokens, output_tokens)
+    except Exception:  # noqa: BLE001 - a precision the GPU cannot run is simply not a suggestion
+        return None
+
+
+def _memory_minimum(model: ModelSpec, gpu: GpuSpec, precision: str) -> int:
+    """GPUs whose usable memory holds the weights alone (a lower bound), rounded up to a power of two."""
+    need = mem.weight_bytes(model, precision) / mem.usable_bytes_per_gpu(gpu)
+    return 2 ** math.ceil(math.log2(max(need, 1.0)))
+
+
+def suggest_layouts(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, input_tokens: int,
+                    output_tokens: int) -> list[str]:
+    """Layouts that hold the model and one sequence, best first; empty when the layout asked for fits."""
+    if mem.fit_reason(model, gpu, gpus, precision, mem.default_kv_precision(precision),
+                      input_tokens + output_tokens) is None:
+        return []
+    out: list[str] = []
+    n = _fits(model, gpu, precision, input_tokens, output_tokens)
+    if n is not None and n != gpus:
+        out.append(f"--gpus {n} (tensor parallelism {n} on {gpu.id}, {precision})")
+    for p in _SMALLER.get(precision, ()):
+        k = _fits(model, gpu, p, input_tokens, output_tokens)
+        if k is not None:
+            out.append(f"--precision {p} --gpus {k} (weights in {p}: quality may drop; check the model's "
+                       "quantised results)")
+            break
+    others = []
+    for g in table("gpus"):
+        if g.id == gpu.id or g.memory_gb <= gpu.memory_gb:
+            continue
+        k = _fits(model, g, precision, input_tokens, output_tokens)
+        if k is not None:
+            others.append((k, g.memory_gb, g.id))
+    out += [f"--gpu {gid} --gpus {k} ({mem_gb:g} GB each)" for k, mem_gb, gid in sorted(others)[:MAX_OTHER_GPUS]]
+    if n is None:
+        least = _memory_minimum(model, gpu, precision)
+        out.append(f"{least} x {gpu.id} at least for the {precision} weights alone: more than one 8-GPU node; "
+                   "multi-node replicas are not modelled yet")
+    return out

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from .. import __version__, catalog
 from ..conventions import DEFAULT_SAMPLES, MAX_SAMPLES, MIN_SAMPLES, SAMPLED_BREAK_EVEN_LEADERS, STALE_AFTER_DAYS
@@ -201,23 +200,9 @@ def size(
     if as_json:
         _print_json(data)
         return
-    from rich.markup import escape
+    from .sizing_view import print_size
 
-    from .sizing_view import key_rows, verdict
-
-    out.print(verdict(data), markup=False, highlight=False)
-    t = Table(title=f"{m_id} on {n} x {g_id} ({precision}, {eng})", show_header=False)
-    t.add_column("quantity")
-    t.add_column("value", justify="right")
-    for label, value in key_rows(data):
-        t.add_row(escape(label), value)  # "[ms]" is a unit, not rich markup
-    out.print(t)
-    for line in data.get("layouts_that_fit") or []:
-        out.print(f"  fits with: {line}", markup=False, highlight=False)
-    defaults = ", ".join(f"{d['target']} {d['value_ms']:g} ms" for d in data.get("latency_defaults") or [])
-    if defaults:
-        out.print(f"  default targets applied: {defaults} (site.csv)", markup=False, highlight=False)
-    out.print("  every field, with its source: --json", markup=False, highlight=False)
+    print_size(data, f"{m_id} on {n} x {g_id} ({precision}, {eng})")
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["KEY_ROWS", "key_rows", "verdict"]
+__all__ = ["KEY_ROWS", "key_rows", "print_size", "verdict"]
 
 #: (field, label, unit, format) of the quantities shown, in order; a field that is absent or None is skipped
 KEY_ROWS: tuple[tuple[str, str, str, str], ...] = (
@@ -52,3 +52,25 @@ def key_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         rows.append((f"{label} [{unit}]" if unit else label, fmt.format(v)))
     return rows
+
+
+def print_size(data: dict[str, Any], title: str) -> None:
+    """The verdict, the key quantities, the layouts that fit and the default targets, on stdout."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from . import out
+
+    out.print(verdict(data), markup=False, highlight=False)
+    t = Table(title=title, show_header=False)
+    t.add_column("quantity")
+    t.add_column("value", justify="right")
+    for label, value in key_rows(data):
+        t.add_row(escape(label), value)  # "[ms]" is a unit, not rich markup
+    out.print(t)
+    for line in data.get("layouts_that_fit") or []:
+        out.print(f"  fits with: {line}", markup=False, highlight=False)
+    defaults = ", ".join(f"{d['target']} {d['value_ms']:g} ms" for d in data.get("latency_defaults") or [])
+    if defaults:
+        out.print(f"  default targets applied: {defaults} (site.csv)", markup=False, highlight=False)
+    out.print("  every field, with its source: --json", markup=False, highlight=False)

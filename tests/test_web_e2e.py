@@ -100,6 +100,8 @@ def test_edit_recompute_save_reload_find(page, server: str):
     tco = page.locator('#results-table tr[data-option="together"] td.tco')
     before = tco.inner_text()
     assert before.startswith("$")
+    # the default scenario's owned option needs one server: "1 server", not "1 servers"
+    expect(page.locator('#results-table tr[data-option="own-8xh100"] td').nth(2)).to_have_text("1 server")
     page.wait_for_selector("#chart .main-svg")  # the chart drew, from the locally served library
     # the default scenario has an option paid as used and owned servers: the strategy over time is shown
     expect(page.locator("#strategy")).to_contain_text("Strategy over time:")
@@ -126,8 +128,10 @@ def test_edit_recompute_save_reload_find(page, server: str):
     page.fill('[data-path="workload.peak_to_average"]', "0.5")
     expect(page.locator("#errors")).to_contain_text("workload.peak_to_average")
     expect(page.locator('[data-path="workload.peak_to_average"]')).to_have_class("invalid")
+    expect(page.locator("#results")).to_have_class("stale")  # the earlier figures are dimmed, not shown as current
     page.fill('[data-path="workload.peak_to_average"]', "2.5")
     expect(page.locator("#errors")).to_be_hidden()
+    expect(page.locator("#results")).not_to_have_class("stale")
 
 
 def test_compare_two_saved_scenarios_and_download(page, server: str):

@@ -187,6 +187,7 @@
       if (target) target.classList.add("invalid");
     }
     if (list.length) $("#status").textContent = "fix the input to see results";
+    $("#results").classList.toggle("stale", list.length > 0);  // the figures shown are of an earlier input
   }
 
   function render(res) {
@@ -217,7 +218,9 @@
                   el("td", { colspan: String(heads.length - 2), class: "infeasible" },
                      `infeasible: ${o.infeasible_reason || ""}`));
       } else {
-        const units = o.unit_kind && o.units.length ? `${Math.max(...o.units)} ${o.unit_kind}` : "-";
+        const peak = o.units.length ? Math.max(...o.units) : 0;
+        const kind = peak === 1 ? String(o.unit_kind || "").replace(/s$/, "") : o.unit_kind;  // "1 server"
+        const units = o.unit_kind && o.units.length ? `${peak} ${kind}` : "-";
         const src = o.kind === "api" ? "per token" : ((o.capacity || {}).source || "-");
         tr.append(el("td", {}, o.label + (o.id === res.cheapest ? " *" : "")), el("td", {}, o.kind),
                   el("td", { class: "n" }, units), el("td", { class: "n" }, money(o.upfront_usd)),

@@ -455,6 +455,19 @@ def test_form_sections_follow_the_schema():
     assert fields["options"].kind == "json"
 
 
+@pytest.mark.parametrize("key,label", [
+    ("api_price_change_pct_per_year", "API price change (% per year)"), ("ttft_ms", "TTFT (ms)"),
+    ("requests_per_month", "requests per month"), ("electricity_usd_per_kwh", "electricity (USD per kWh)"),
+    ("colocation_usd_per_kw_month", "colocation (USD per kW month)"), ("lead_time_weeks", "lead time (weeks)"),
+    ("staff_variable_fte_at_8_gpus", "staff variable (FTE at 8 GPUs)")])
+def test_form_labels_read_as_words_with_units(key, label):
+    """The page showed raw keys (api_price_change_pct_per_year); the label now reads as words with the unit in
+    brackets, while the field keeps its path (data-path) for the scenario document."""
+    from llmplace.web.form import human_label
+
+    assert human_label(key) == label
+
+
 # --- access control --------------------------------------------------------------------------------------
 
 TOKEN = "s3cret-token-0123456789"

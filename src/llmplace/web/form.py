@@ -71,9 +71,30 @@ def _step(lo: float, hi: float, integer: bool) -> float:
     return 0.1 if span <= 200 else 1
 
 
+#: words written in capitals in a label
+_ACRONYMS = {"api": "API", "ttft": "TTFT", "tpot": "TPOT", "gpu": "GPU", "gpus": "GPUs", "usd": "USD", "fte": "FTE",
+             "pue": "PUE", "kw": "kW", "kwh": "kWh", "gb": "GB", "mtok": "Mtok", "ml": "ML", "sla": "SLA",
+             "tco": "TCO", "npv": "NPV", "hf": "HF", "csv": "CSV", "id": "ID", "rps": "requests/s", "tp": "TP"}
+#: the first word of a key's unit part and how it reads
+_UNIT_START = {"usd": "USD", "pct": "%", "ms": "ms", "kw": "kW", "kwh": "kWh", "gb": "GB", "fte": "FTE",
+               "weeks": "weeks", "months": "months", "years": "years", "minutes": "minutes", "hours": "hours"}
+
+
+def human_label(key: str) -> str:
+    """A field key as people read it: ``api_price_change_pct_per_year`` -> ``API price change (% per year)``,
+    ``ttft_ms`` -> ``TTFT (ms)``, ``requests_per_month`` -> ``requests per month``."""
+    words = key.split("_")
+    cut = next((i for i, w in enumerate(words) if w in _UNIT_START and i > 0), len(words))
+    name = " ".join(_ACRONYMS.get(w, w) for w in words[:cut])
+    unit = " ".join(_UNIT_START.get(w, _ACRONYMS.get(w, w)) if i == 0 else _ACRONYMS.get(w, w)
+                    for i, w in enumerate(words[cut:]))
+    return f"{name} ({unit})" if unit else name
+
+
 def _field(schema: dict[str, Any], path: str, name: str, node: dict[str, Any], required: bool) -> FormField:
     n = _non_null(schema, node)
     desc = str(n.get("description", ""))
+    name = human_label(name)
     default = n.get("default")
     typ = n.get("type")
     if "enum" in n or "const" in n:

@@ -57,6 +57,7 @@ def _by_hand(doc: dict[str, Any], switch_index: int) -> float:
         1 + GROWTH_PCT / 100.0) ** switch_index
     later["finance"]["horizon_months"] = doc["finance"]["horizon_months"] - switch_index
     later["options"] = [dict(doc["options"][0], lead_time_weeks=0, planning="forecast")]
+    later.pop("phased", None)  # the phase on its own: no plan over options it no longer lists
     own = next(o for o in compare(later).options if o.id == "own")
     return first + _switch_usd() + own.tco_usd
 
@@ -244,3 +245,36 @@ def test_the_plan_says_when_to_move_on_when_a_switch_pays() -> None:
     flat = compare(_scenario(horizon=24))
     assert flat.strategy is not None and not flat.strategy.pays_off and flat.recommendation is not None
     assert not any(line.startswith("Over time:") for line in flat.recommendation.plan)
+
+
+def test_a_phased_plan_is_costed_as_written() -> None:
+    """A plan the scenario writes out (the API until month 19, owned servers from month 20) costs what the by-hand
+    sum of its phases gives for that switch month, and is never below the searched cheapest strategy."""
+    doc = _scenario(horizon=36)
+    doc["phased"] = [{"id": "api-then-own", "phases": [{"option": "fireworks"},
+                                                        {"option": "own", "start_month": 20}]}]
+    r = compare(doc)
+    (plan,) = r.phased
+    assert plan.id == "api-then-own" and plan.switch_month == 20 and plan.first == "fireworks"
+    assert plan.tco_usd == pytest.approx(_by_hand(doc, 19), rel=1e-6)
+    assert r.strategy is not None and r.strategy.tco_usd <= plan.tco_usd + 1e-6
+
+
+@pytest.mark.parametrize("phases,field", [
+    ([{"option": "own"}, {"option": "fireworks", "start_month": 5}], "phased[0].phases[0].option"),
+    ([{"option": "fireworks"}, {"option": "fireworks", "start_month": 5}], "phased[0].phases[1].option"),
+    ([{"option": "fireworks"}, {"option": "own", "start_month": 99}], "phased[0].phases[1].start_month"),
+    ([{"option": "fireworks"}, {"option": "own", "start_month": 2}], "phased[0].phases[1].start_month"),
+    ([{"option": "fireworks", "start_month": 3}, {"option": "own", "start_month": 9}],
+     "phased[0].phases[0].start_month"),
+])
+def test_a_phased_plan_that_cannot_run_is_one_line_naming_the_field(phases, field) -> None:
+    """Wrong kinds, a month outside the horizon or before the servers can arrive (12-week lead time: month 4 at
+    the earliest) are refused with the field named."""
+    from llmplace.errors import InputError
+
+    doc = _scenario(horizon=36)
+    doc["phased"] = [{"id": "p", "phases": phases}]
+    with pytest.raises(InputError) as err:
+        compare(doc)
+    assert err.value.field == field and "\n" not in str(err.value)

@@ -41,7 +41,7 @@ from .risk import RiskAssessment, assess_risk
 from .risk.switching import strategy_under_uncertainty
 from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse_scenario
 from .site import SiteValues, site_values
-from .strategy import best_strategy
+from .strategy import best_strategy, planned_strategy
 
 __all__ = ["BreakEven", "CompareResult", "OptionResult", "compare", "front_end_samples", "resolve_deployments"]
 
@@ -271,13 +271,19 @@ def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deploym
     """The result with the cheapest two-phase strategy over the options no hard constraint excludes."""
     eligible = {o.id for o in result.options if o.feasible}
     single = next(((o.id, o.tco_usd) for o in result.options if o.id == result.cheapest), None)
+    phased = [planned_strategy(s, deployments, sv, point, p.id, p.phases[0].option, p.phases[1].option,
+                               p.phases[1].start_month, single, f"phased[{k}]") for k, p in enumerate(s.phased)]
     plan = best_strategy(s, deployments, sv, point, eligible, single)
     if plan is None:
-        return result
+        if not phased:
+            return result
+        out = result.model_copy(update={"phased": phased})
+        out._samples = result.samples
+        return out
     if result.samples is not None and plan.pays_off:  # where the switch falls, when switching pays at all
         plan = strategy_under_uncertainty(plan, s, deployments, sv, result.samples,
                                           [o.id for o in serving(result.options)])
-    update: dict[str, Any] = {"strategy": plan}
+    update: dict[str, Any] = {"strategy": plan, "phased": phased}
     rec = result.recommendation
     if plan.pays_off and rec is not None and rec.option in (plan.first, plan.best_single):
         # the recommended option is where the strategy starts (or the single option it beats): say when to move on

@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 from .costs import Flows, flows_for
 from .demand import Load
 from .engine import Run
+from .errors import InputError
 from .finance import npv_timed
 from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise
 from .options import Deployment
@@ -43,8 +44,8 @@ from .results import StrategyPhase, StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
 
-__all__ = ["SIMPLIFICATIONS", "best_strategy", "first_phase_options", "second_phase_options", "switch_months",
-           "totals_by_switch_month"]
+__all__ = ["SIMPLIFICATIONS", "best_strategy", "first_phase_options", "planned_strategy", "second_phase_options",
+           "switch_months", "totals_by_switch_month"]
 
 Array = NDArray[np.float64]
 
@@ -245,12 +246,47 @@ class _Pick:
     base_units: int  #: a hybrid's base size (-1: an in-house option)
 
 
+def planned_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, point: Run, plan_id: str,
+                     first_id: str, second_id: str, start_month: int, best_single: tuple[str, float] | None,
+                     where: str) -> StrategyResult:
+    """A phased plan costed as written: ``first_id`` from month 1, ``second_id`` from ``start_month`` (its servers
+    ordered one lead time ahead). ``where`` names the plan in errors (``phased[0]``)."""
+    by_id = {d.id: d for d in deployments}
+    first, second = by_id[first_id], by_id[second_id]
+    for k, d in enumerate((first, second)):
+        if d.infeasible_reason is not None or (k == 0 and d.id not in point.outcomes):
+            raise InputError(f"{where}.phases[{k}].option", d.id, "a feasible option",
+                             d.infeasible_reason or "it was not costed")
+    horizon = int(point.load.peak.shape[-1])
+    lead, t = _lead(second, sv), start_month - 1
+    if t < max(lead, 1):
+        raise InputError(f"{where}.phases[1].start_month", start_month,
+                         f"a month from {max(lead, 1) + 1} to {horizon}: servers ordered in month 1 arrive after "
+                         f"the {lead}-month lead time")
+    months = np.arange(horizon)
+    parallel = int(round(float(sv["cutover_parallel_months"])))
+    keep_first = (months < t + parallel).astype(float)
+    cash2, start2, ordered, unserved, bases = _second_phase(_forecast(second), s, point.load,
+                                                            (months >= t).astype(float)[None, :], sv)
+    out = point.outcomes[first.id]
+    cash1 = np.asarray(out.cash_usd, dtype=float)
+    switch_usd = float(_switch_usd(sv))
+    tco = float(np.sum(cash1 * keep_first) + np.sum(cash2[0])) + switch_usd
+    pick = _Pick(tco, first, second, t, cash1 * keep_first, cash2[0].copy(),
+                 _start_of_month(out.flows, horizon) * keep_first + start2[0], ordered[0].copy(), int(bases[0]))
+    result = _result(s, pick, point, sv, best_single, parallel, switch_usd, float(sv["discount_rate_pct_per_year"]),
+                     searched=False)
+    short = float(np.sum(unserved[0]))
+    notes = [f"leaves {short:,.0f} tokens unserved after the switch"] if short > 0 else []
+    return result.model_copy(update={"id": plan_id, "assumptions": [*notes, *result.assumptions]})
+
+
 def _start_of_month(flows: Flows | None, horizon: int) -> Array:
     return np.asarray(flows.start_of_month(), dtype=float) if flows is not None else np.zeros(horizon)
 
 
 def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: tuple[str, float] | None,
-            parallel: int, switch_usd: float, rate: float) -> StrategyResult:
+            parallel: int, switch_usd: float, rate: float, searched: bool = True) -> StrategyResult:
     t, ordered, horizon = pick.switch, pick.ordered, len(pick.first_cash)
     cash = pick.first_cash + pick.second_cash
     cash[t] += switch_usd
@@ -277,7 +313,7 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
         best_single=single_id, best_single_tco_usd=single_tco, saving_usd=saving,
         pays_off=saving is not None and saving > 0,
         plain_words=_plain_words(pick.first, pick.second, t, order_month, first_order, float(tokens[t]), pick.tco,
-                                 best_single, s.finance.currency),
+                                 best_single, s.finance.currency, searched),
         assumptions=[*SIMPLIFICATIONS,
                      f"migration: {float(sv['migration_engineering_fte_months']):g} ML-engineer months "
                      f"({sv.sources['migration_engineering_fte_months'][0]})",
@@ -298,7 +334,8 @@ def _money(x: float, currency: str) -> str:
 
 
 def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int | None, servers: int,
-                 tokens: float, tco: float, best_single: tuple[str, float] | None, currency: str) -> str:
+                 tokens: float, tco: float, best_single: tuple[str, float] | None, currency: str,
+                 searched: bool = True) -> str:
     """E.g. "Use the together API until month 14 (...); order 2 servers in month 11; from month 15 ..."."""
     parts = [f"Use {first.label} until month {t} ({_tokens(tokens)} tokens a month when it switches)"]
     if order_month is not None:
@@ -316,5 +353,8 @@ def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int
     if diff > 0:
         return (f"{plan}. Total {_money(tco, currency)}, {_money(diff, currency)} ({diff / single_tco * 100:.0f} %) "
                 f"less than the best single option, {single_id}.")
+    if not searched:  # a plan the scenario wrote out: its cost, not a verdict on switching
+        return (f"{plan}. Total {_money(tco, currency)}, {_money(-diff, currency)} more than the best single option, "
+                f"{single_id}.")
     return (f"No switch pays off: the cheapest two-phase strategy ({plan[0].lower()}{plan[1:]}) costs "
             f"{_money(tco, currency)}, {_money(-diff, currency)} more than the best single option, {single_id}.")

@@ -56,11 +56,7 @@ def print_comparison(result: Any) -> None:
         mark = " *" if o.id == result.cheapest else ""
         t.add_row(o.id + mark, o.kind, units, format_usd(o.upfront_usd), format_usd(o.tco_usd), format_usd(o.npv_usd),
                   format_usd(o.usd_per_mtok), _capacity_text(o, twins.get(o.id)))
-    st = result.strategy
-    if st is not None:  # the cheapest two-phase strategy, beside the single options
-        t.add_row(f"{st.first} -> {st.second}", "strategy", f"{st.servers_first_order} server(s)",
-                  format_usd(st.upfront_usd), format_usd(st.tco_usd), format_usd(st.npv_usd),
-                  format_usd(st.usd_per_mtok), f"{st.first} until month {st.switch_month - 1}, then {st.second}")
+    _plan_rows(t, result)
     out.print(t)
     for o in result.options:
         out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
@@ -76,12 +72,28 @@ def print_comparison(result: Any) -> None:
     if result.cheapest:
         out.print(f"Cheapest over the horizon: {result.cheapest} ({labels_all[result.cheapest]}) (*)",
                   markup=False, highlight=False)
-    if result.strategy is not None:
-        out.print(f"Strategy over time: {result.strategy.plain_words}", markup=False, highlight=False)
+    for title, p in _plans(result):
+        out.print(f"{title}: {p.plain_words}", markup=False, highlight=False)
     from ..criteria.recommend import as_lines
 
     for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan
         out.print(line, markup=False, highlight=False)
+
+
+def _plans(result: Any) -> list[tuple[str, Any]]:
+    """The scenario's phased plans, then the cheapest strategy found, each with its title."""
+    plans = [(f"Phased plan {p.id}", p) for p in result.phased]
+    return plans + ([("Strategy over time", result.strategy)] if result.strategy is not None else [])
+
+
+def _plan_rows(t: Table, result: Any) -> None:
+    """A table row for each phased plan and the cheapest strategy, beside the single options."""
+    for _title, p in _plans(result):
+        name = p.id if p.id else f"{p.first} -> {p.second}"
+        kind = "phased" if p.id else "strategy"
+        t.add_row(name, kind, f"{p.servers_first_order} server(s)", format_usd(p.upfront_usd), format_usd(p.tco_usd),
+                  format_usd(p.npv_usd), format_usd(p.usd_per_mtok),
+                  f"{p.first} until month {p.switch_month - 1}, then {p.second}")
 
 
 def _print_risk(result: Any) -> None:

@@ -124,6 +124,8 @@ class CompareResult(BaseModel):
     tornado: list[TornadoRow] | None = None
     thresholds: list[ThresholdFlip | ThresholdStays] | None = None
     recommendation: Recommendation | None = None
+    phased: list[StrategyResult] = Field(default_factory=list, description="the scenario's phased plans, costed "
+                                         "as written")
     strategy: StrategyResult | None = Field(None, description="the cheapest two-phase strategy over time (an "
                                             "option paid as used, then owned servers), when the options allow one")
     weights: Weights | None = Field(default=None, description="criteria weights: profile, points and shares")

@@ -22,6 +22,7 @@ class StrategyResult(BaseModel):
     Months are 1-based. Money is cash view, in the scenario's currency.
     """
 
+    id: str | None = Field(None, description="the phased plan's id, for a plan the scenario writes out")
     first: str = Field(description="id of the option paid as used that serves first")
     second: str = Field(description="id of the in-house or hybrid option that serves from the switch month")
     switch_month: int = Field(description="first month the second phase serves (1-based)")

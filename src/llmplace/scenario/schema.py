@@ -383,6 +383,21 @@ class Finance(StrictModel):
     currency: Literal["USD"] = "USD"
 
 
+class Phase(StrictModel):
+    """One phase of a phased plan: the option serving and the month it starts."""
+
+    option: str = Field(description="id of the option serving in this phase")
+    start_month: int = Field(1, ge=1, le=600, description="first month it serves (1-based; the first phase: 1)")
+
+
+class PhasedPlan(StrictModel):
+    """A strategy written out: an option paid as used (API, on-demand or spot cloud) from month 1, then an option
+    owning servers (in-house, or a hybrid on an owned base) from a later month."""
+
+    id: str = Field(min_length=1, max_length=200)
+    phases: list[Phase] = Field(min_length=2, max_length=2, description="two phases: paid as used, then owned")
+
+
 class Scenario(StrictModel):
     """A complete question: model, workload, options, site and finance."""
 
@@ -398,6 +413,9 @@ class Scenario(StrictModel):
     constraints: Constraints = Field(default_factory=lambda: Constraints(), description="hard constraints")
     criteria: CriteriaSettings = Field(default_factory=lambda: CriteriaSettings(),
                                        description="weights and answers for the criteria beyond cost")
+    phased: list[PhasedPlan] = Field(default_factory=list, max_length=10,
+                                     description="strategies over time to cost as written (the cheapest one is "
+                                                 "searched for anyway)")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:
@@ -421,7 +439,31 @@ class Scenario(StrictModel):
                 if not _elastic(over):
                     raise InputError(f"options[{i}].overflow", o.overflow, "the id of an api option or of an "
                                      "on-demand or spot cloud option (give that option an id)")
+        for k, plan in enumerate(self.phased):
+            _check_plan(f"phased[{k}]", plan, kinds, self.finance.horizon_months)
         return self
+
+
+def _owns_servers(o: Any, kinds: dict[str, Any]) -> bool:
+    return isinstance(o, InHouseOption) or (isinstance(o, HybridOption) and isinstance(kinds.get(o.base),
+                                                                                      InHouseOption))
+
+
+def _check_plan(where: str, plan: PhasedPlan, kinds: dict[str, Any], horizon: int) -> None:
+    first, second = plan.phases
+    if plan.id in kinds:
+        raise InputError(f"{where}.id", plan.id, "an id no option uses")
+    if first.start_month != 1:
+        raise InputError(f"{where}.phases[0].start_month", first.start_month, "1 (the first phase serves from "
+                         "month 1)")
+    if not _elastic(kinds.get(first.option)):
+        raise InputError(f"{where}.phases[0].option", first.option, "the id of an api option or of an on-demand "
+                         "or spot cloud option")
+    if not _owns_servers(kinds.get(second.option), kinds):
+        raise InputError(f"{where}.phases[1].option", second.option, "the id of an in_house option or of a "
+                         "hybrid whose base is an in_house option")
+    if not 2 <= second.start_month <= horizon:
+        raise InputError(f"{where}.phases[1].start_month", second.start_month, f"a month from 2 to {horizon}")
 
 
 def _elastic(o: Any) -> bool:

@@ -453,6 +453,11 @@ def test_form_sections_follow_the_schema():
     assert fields["model.precision"].kind == "select" and "fp8" in fields["model.precision"].choices
     assert fields["workload.requests_per_month"].kind == "number"
     assert fields["options"].kind == "json"
+    # the profile is a catalog name: a list to pick from (it was a free-text box)
+    from llmplace.catalog.criteria_data import profiles
+
+    assert fields["criteria.profile"].kind == "select" and fields["criteria.profile"].choices == list(profiles())
+    assert {"startup", "mid_size_saas", "regulated_enterprise"} <= set(fields["criteria.profile"].choices)
 
 
 @pytest.mark.parametrize("key,label", [

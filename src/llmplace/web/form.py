@@ -10,6 +10,7 @@ edited as JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,16 @@ def human_label(key: str) -> str:
     return f"{name} ({unit})" if unit else name
 
 
+def _profiles() -> tuple[str, ...]:
+    from ..catalog.criteria_data import profiles
+
+    return profiles()
+
+
+#: fields whose allowed values are catalog rows rather than a schema enum, with where the list comes from
+CATALOG_CHOICES: dict[str, Callable[[], tuple[str, ...]]] = {"criteria.profile": _profiles}
+
+
 def _field(schema: dict[str, Any], path: str, name: str, node: dict[str, Any], required: bool) -> FormField:
     n = _non_null(schema, node)
     desc = str(n.get("description", ""))
@@ -100,6 +111,8 @@ def _field(schema: dict[str, Any], path: str, name: str, node: dict[str, Any], r
     if "enum" in n or "const" in n:
         choices = list(n.get("enum", [n.get("const")]))
         return FormField(path, name, "select", desc, default, required, choices=choices)
+    if path in CATALOG_CHOICES:  # a name the catalog knows: offer its list, not a free-text box
+        return FormField(path, name, "select", desc, default, required, choices=list(CATALOG_CHOICES[path]()))
     if typ == "boolean":
         return FormField(path, name, "boolean", desc, default, required)
     if typ in ("number", "integer"):

@@ -43,7 +43,8 @@ from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse
 from .site import SiteValues, site_values
 from .strategy import best_strategy, planned_strategy
 
-__all__ = ["BreakEven", "CompareResult", "OptionResult", "compare", "front_end_samples", "resolve_deployments"]
+__all__ = ["BreakEven", "CompareResult", "OptionResult", "as_scenario", "compare", "front_end_samples",
+           "resolve_deployments"]
 
 FULL_SERVICE = FULL_SERVICE_SHARE
 _UNIT_KIND = {"in_house": "servers", "cloud": "instances", "api": None}
@@ -189,7 +190,8 @@ def _demand(s: Scenario, point: Run) -> DemandSummary:
         peak_output_tokens_per_s=as_float_list(dem.peak_output_tokens_per_s))
 
 
-def _scenario(scenario: Scenario | dict[str, Any] | str | Path) -> Scenario:
+def as_scenario(scenario: Scenario | dict[str, Any] | str | Path) -> Scenario:
+    """A scenario from a :class:`Scenario`, a parsed document or a file path (validated)."""
     if isinstance(scenario, (str, Path)):
         return load_scenario(scenario)
     if isinstance(scenario, dict):
@@ -238,7 +240,7 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
     (:data:`~llmplace.conventions.SAMPLED_BREAK_EVEN_LEADERS`);
     ``all_break_evens`` samples every pair (their number grows with the square of the options).
     """
-    s = _scenario(scenario)
+    s = as_scenario(scenario)
     n = samples if samples is not None else (s.uncertainty.samples if s.uncertainty.inputs else 0)
     seed_used = s.uncertainty.seed if seed is None else seed
     _check(s, n, seed_used)

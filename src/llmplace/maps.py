@@ -22,12 +22,12 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from .conventions import cheapest_with_ties
-from .decision import compare, resolve_deployments
+from .decision import as_scenario, compare, resolve_deployments
 from .engine import OPTIMISE
 from .errors import InputError
 from .results import serving
 from .risk import CHUNK, evaluate, normalise_path
-from .scenario import Scenario, load_scenario, parse_scenario
+from .scenario import Scenario
 
 __all__ = ["MAX_MAP_CELLS", "Axis", "DecisionMap", "decision_map", "parse_axis"]
 
@@ -92,12 +92,6 @@ class DecisionMap(BaseModel):
         return self.model_dump(mode="json")
 
 
-def _scenario(scenario: Scenario | dict[str, Any] | str | Path) -> Scenario:
-    if isinstance(scenario, (str, Path)):
-        return load_scenario(scenario)
-    return parse_scenario(scenario) if isinstance(scenario, dict) else scenario
-
-
 def _point_value(s: Scenario, path: str) -> float | None:
     section, _, key = path.partition(".")
     if section == "options" or "." in key:
@@ -108,7 +102,7 @@ def _point_value(s: Scenario, path: str) -> float | None:
 
 def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: Axis) -> DecisionMap:
     """The cheapest option over the grid ``x`` by ``y`` (see the module docstring)."""
-    s = _scenario(scenario)
+    s = as_scenario(scenario)
     cells = x.steps * y.steps
     if cells > MAX_MAP_CELLS:
         raise InputError("--x/--y", f"{x.steps} x {y.steps}", f"at most {MAX_MAP_CELLS:,} cells")

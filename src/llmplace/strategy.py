@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .costs import Flows, flows_for
+from .costs import Flows, flows_for, lead_time
 from .demand import Load
 from .engine import Run
 from .errors import InputError
@@ -154,8 +154,6 @@ def _candidate_months(horizon: int, lead: int) -> range:
 
 
 def _lead(d: Deployment, sv: SiteValues) -> int:
-    from .costs import lead_time
-
     owned = d if isinstance(d.option, InHouseOption) else (d.parts[0] if d.parts else d)
     assert isinstance(owned.option, InHouseOption)
     return lead_time(owned.option, sv)[1]
@@ -208,7 +206,7 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
     keep_first = [(months < t + parallel).astype(float) for t in range(horizon)]
     best: _Pick | None = None
     for second in seconds:
-        starts = np.asarray(_candidate_months(horizon, _lead(second, sv)))
+        starts = switch_months(second, sv, horizon)
         if not starts.size:
             continue
         keep = (months[None, :] >= starts[:, None]).astype(float)

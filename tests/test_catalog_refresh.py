@@ -1,23 +1,27 @@
 """``catalog refresh`` against recorded responses, and user catalogs (``--catalog DIR``).
 
-No test reaches the network: the refresh gets its payload from ``tests/data/refresh`` (a cut of
-genai-prices' published live price data, see the README there) through an injected fetcher.
+No test reaches the network: the refresh gets its payloads from ``tests/data/refresh`` (a cut of
+genai-prices' published live price data and two Azure Retail Prices API pages, see the README there)
+through an injected fetcher.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from llmplace import catalog
 from llmplace.catalog import _typed
+from llmplace.catalog.azure_prices import AZURE_PRICES_URL, azure_url
 from llmplace.catalog.overlay import refreshed_dir
-from llmplace.catalog.refresh import RefreshError, refresh
+from llmplace.catalog.refresh import RefreshError, RefreshReport, refresh
 from llmplace.catalog.specs import ApiAlias
 from llmplace.errors import InputError
 
@@ -41,7 +45,8 @@ def _aliases() -> list[ApiAlias]:
 
 
 def _refresh(payload: bytes) -> object:
-    return refresh(_aliases(), fetch=lambda url: payload, today=DAY, withdrawn=catalog.withdrawn_api_offers())
+    return refresh(_aliases(), fetch=lambda url: payload, today=DAY, withdrawn=catalog.withdrawn_api_offers(),
+                   sources=("api",))
 
 
 def _digest(name: str) -> str:
@@ -181,3 +186,105 @@ def test_a_scenario_file_names_its_own_catalog_relative_to_itself(tmp_path: Path
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump({**doc, "catalog_dirs": ["nowhere"]}), encoding="utf-8")
     with pytest.raises(InputError, match="catalog_dirs"):
         load_scenario(tmp_path / "bad.yaml")
+
+
+AZURE_PAGES = [Path(__file__).parent / "data" / "refresh" / f"azure_retail_page{i}.json" for i in (1, 2)]
+
+
+def _azure_fetch(pages: list[bytes]) -> Callable[[str], bytes]:
+    """Page 1 for the first URL, page 2 for the NextPageLink (``$skip=1000``), genai-prices' data otherwise."""
+    def fetch(url: str) -> bytes:
+        if url.startswith(AZURE_PRICES_URL) or url.startswith("https://prices.azure.com:443/"):
+            return pages[1] if "$skip=1000" in url else pages[0]
+        return RECORDED.read_bytes()
+    return fetch
+
+
+def _azure_refresh(pages: list[bytes] | None = None, sources: tuple[str, ...] = ("azure",)) -> RefreshReport:
+    return refresh(_aliases(), fetch=_azure_fetch(pages or [p.read_bytes() for p in AZURE_PAGES]), today=DAY,
+                   withdrawn=catalog.withdrawn_api_offers(), sources=sources)
+
+
+def test_azure_refresh_prices_linux_on_demand_spot_and_reservations_per_region() -> None:
+    """ND96isr H100 v5 in eastus: Linux pay-as-you-go 98.32 $/h, spot 18.169536 $/h (the recorded meters;
+    the Windows 102.736 and low-priority 41.094 meters are not Linux/spot offers). A 1-year reservation
+    meter of $551,221.25 is the whole term's charge: / 8,760 h = 62.9248 $/h, what a commitment costs
+    per hour used or not. The westus meter in force (127.816) wins over the superseded 140.0 one. Ten
+    (VM size, region) pairs have a Linux pay-as-you-go meter in the two pages."""
+    report = _azure_refresh()
+    assert report.cloud_rows == 10 and report.api_rows == 0
+    catalog.reload()
+    h100 = catalog.get_cloud("azure/Standard_ND96isr_H100_v5/eastus")
+    assert (h100.gpu, h100.gpu_count, h100.on_demand_usd_per_hour) == ("h100-sxm", 8, 98.32)
+    assert h100.spot_usd_per_hour == pytest.approx(18.169536)
+    assert h100.reserved_1y_usd_per_hour == pytest.approx(62.9248, abs=1e-4)
+    assert h100.reserved_3y_usd_per_hour == pytest.approx(43.1625, abs=1e-4)
+    assert h100.as_of == "2026-12-03" and "Azure Retail Prices API" in h100.source
+    assert h100.source.startswith("refreshed 2026-12-03") and h100.default_region
+    assert catalog.get_cloud("azure/Standard_ND96isr_H100_v5/westus").on_demand_usd_per_hour == 127.816
+    added = catalog.get_cloud("azure/Standard_NC24ads_A100_v4/westeurope")  # a region the bundled rows lack
+    assert (added.gpu, added.on_demand_usd_per_hour, added.default_region) == ("a100-80gb", 3.672, False)
+    assert _digest("clouds.csv") == hashlib.sha256(BUNDLED.joinpath("clouds.csv").read_bytes()).hexdigest()
+
+
+def test_a_bundled_spot_price_the_api_lacks_is_kept_and_said_so() -> None:
+    """westus3 NC24ads A100 v4 has a bundled spot price (0.40403) but no spot meter in the recorded
+    pages: the refreshed row keeps it (overlay inheritance) and its notes say so, so no price is
+    silently re-dated; westus2, which the pages do not price at all, keeps its bundled row unchanged."""
+    _azure_refresh()
+    catalog.reload()
+    westus3 = catalog.get_cloud("azure/Standard_NC24ads_A100_v4/westus3")
+    assert westus3.spot_usd_per_hour == 0.40403 and "kept from the bundled row" in (westus3.notes or "")
+    westus2 = catalog.get_cloud("azure/Standard_NC24ads_A100_v4/westus2")
+    assert westus2.as_of.startswith("catalog snapshot") and not westus2.source.startswith("refreshed")
+
+
+def test_refreshing_one_source_keeps_the_other_sources_file() -> None:
+    _refresh(RECORDED.read_bytes())
+    api_before = (refreshed_dir() / "api_overrides.csv").read_bytes()
+    _azure_refresh()
+    assert (refreshed_dir() / "api_overrides.csv").read_bytes() == api_before
+    assert (refreshed_dir() / "clouds.csv").is_file()
+
+
+def _broken(mutate: Callable[[dict[str, Any]], None]) -> list[bytes]:
+    doc = json.loads(AZURE_PAGES[0].read_bytes())
+    mutate(doc)
+    return [json.dumps(doc).encode(), AZURE_PAGES[1].read_bytes()]
+
+
+@pytest.mark.parametrize(("pages", "needle"), [
+    pytest.param([AZURE_PAGES[0].read_bytes()[:3000], AZURE_PAGES[1].read_bytes()], "not valid JSON", id="truncated"),
+    pytest.param(_broken(lambda d: d.pop("Items")), "no Items", id="no-items"),
+    pytest.param(_broken(lambda d: d["Items"][0].update(retailPrice="call us")), "does not validate", id="bad-price"),
+    pytest.param(_broken(lambda d: d["Items"][0].update(currencyCode="EUR")), "does not validate", id="not-usd"),
+    pytest.param(_broken(lambda d: d.update(NextPageLink="https://example.com/x")), "unexpected next page",
+                 id="foreign-next-page"),
+    pytest.param(_broken(lambda d: d.update(NextPageLink=None)), "partial", id="second-page-missing"),
+])
+def test_a_malformed_or_partial_azure_response_writes_nothing(pages: list[bytes], needle: str) -> None:
+    """The second-page-missing case prices 2 of the 5 catalog VM sizes (40% < 75%): refused as partial."""
+    _refresh(RECORDED.read_bytes())
+    earlier = sorted(p.name for p in refreshed_dir().iterdir())
+    with pytest.raises(RefreshError, match=needle):
+        _azure_refresh(pages, sources=("api", "azure"))
+    assert sorted(p.name for p in refreshed_dir().iterdir()) == earlier  # no clouds.csv, api file as before
+    assert not [p for p in refreshed_dir().parent.iterdir() if p.name.startswith(".catalog-")]
+
+
+def test_the_azure_query_asks_only_for_the_catalogs_gpu_vm_sizes() -> None:
+    url = azure_url(["Standard_ND96isr_H100_v5", "Standard_NC24ads_A100_v4"])
+    assert url.startswith(AZURE_PRICES_URL + "?currencyCode='USD'&$filter=")
+    assert "armSkuName%20eq%20'Standard_NC24ads_A100_v4'%20or%20armSkuName" in url
+
+
+def test_cli_refresh_reads_both_sources_and_refuses_an_unknown_one(invoke, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The command itself (it imported from a module path that no longer existed after the cli package split)."""
+    from llmplace.catalog import refresh as refresh_module
+
+    monkeypatch.setattr(refresh_module, "urllib_fetch", _azure_fetch([p.read_bytes() for p in AZURE_PAGES]))
+    res = invoke("catalog", "refresh")
+    assert res.exit_code == 0, res.stderr
+    assert "API prices and 10 Azure VM prices fetched" in res.stdout
+    bad = invoke("catalog", "refresh", "--source", "aws")
+    assert bad.exit_code == 2 and "--source" in bad.stderr

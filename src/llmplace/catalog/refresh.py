@@ -1,13 +1,19 @@
-"""``llmplace catalog refresh``: current public API prices into the user data directory (opt-in, online).
+"""``llmplace catalog refresh``: current public prices into the user data directory (opt-in, online).
 
-The one source read today is the price data genai-prices publishes for its own live updates
-(:data:`GENAI_PRICES_URL`, no account needed). Every bundled API alias is priced from it with the
-package's own parser and our :class:`ApiOffer` row model; the rows are written as ``api_overrides.csv``
-in :func:`~llmplace.catalog.overlay.refreshed_dir`, dated with the fetch date, beside a
-``manifest.json``. Nothing is written unless the whole refresh validates: a malformed payload, or one
-that lacks a provider the catalog prices (a partial response), writes nothing and leaves any earlier
-snapshot in place. The bundled snapshot in the package is never touched. Nothing here runs unless
-asked: no other command reaches the network.
+Two sources, neither needing an account (``sources``):
+
+* ``api``: the price data genai-prices publishes for its own live updates (:data:`GENAI_PRICES_URL`).
+  Every bundled API alias is priced from it with the package's own parser and our :class:`ApiOffer`
+  row model, written as ``api_overrides.csv``.
+* ``azure``: the Azure Retail Prices API (:mod:`llmplace.catalog.azure_prices`): on-demand, spot and
+  reserved prices of the catalog's Azure GPU VM sizes in every region priced, written as ``clouds.csv``.
+
+Files go to :func:`~llmplace.catalog.overlay.refreshed_dir`, dated with the fetch date, beside a
+``manifest.json``. Nothing is written unless the whole refresh validates: a malformed payload, or a
+partial one (lacking a quarter of the providers or VM sizes the catalog prices), writes nothing and
+leaves any earlier snapshot in place. The bundled snapshot in the package is never touched. Nothing
+here runs unless asked: no other command reaches the network. AWS is not read: its public price
+list for EC2 is one offer file per region of several hundred MB, too large to fetch for a refresh.
 """
 
 from __future__ import annotations
@@ -24,24 +30,26 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..errors import LlmplaceError
-from .overlay import MANIFEST, refreshed_dir
-from .specs import ApiAlias, ApiOffer
+from .azure_prices import AZURE_PRICES_URL, RefreshError, azure_rows, fetch_azure_meters
+from .overlay import MANIFEST, refresh_manifest, refreshed_dir
+from .specs import ApiAlias, ApiOffer, CloudSpec
 
-__all__ = ["GENAI_PRICES_URL", "RefreshError", "RefreshReport", "api_rows", "refresh"]
+__all__ = ["GENAI_PRICES_URL", "SOURCES", "RefreshError", "RefreshReport", "api_rows", "bundled_azure_instances",
+           "refresh"]
 
 GENAI_PRICES_URL = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json"
 API_COLUMNS = ("id", "model", "provider", "provider_model_id", "input_usd_per_mtok", "output_usd_per_mtok",
                "cached_input_usd_per_mtok", "as_of", "source", "notes")
+CLOUD_COLUMNS = ("provider", "instance_type", "region", "default_region", "gpu", "gpu_count", "vcpus", "memory_gib",
+                 "on_demand_usd_per_hour", "spot_usd_per_hour", "reserved_1y_usd_per_hour", "reserved_3y_usd_per_hour",
+                 "reserved_basis", "aliases", "as_of", "source", "notes")
+#: what ``catalog refresh`` can read: genai-prices' live API prices, the Azure Retail Prices API
+SOURCES = ("api", "azure")
 
 #: a payload lacking more than this share of the catalog's API providers is refused as partial
 MAX_MISSING_PROVIDER_SHARE = 0.25
 
 Fetch = Callable[[str], bytes]
-
-
-class RefreshError(LlmplaceError):
-    """The refresh did not validate; nothing was written."""
 
 
 class RefreshReport(BaseModel):
@@ -51,6 +59,7 @@ class RefreshReport(BaseModel):
     fetched_on: str
     sources: list[str]
     api_rows: int
+    cloud_rows: int = 0
     not_priced: list[str]
 
 
@@ -131,40 +140,94 @@ def api_rows(payload: bytes, aliases: list[ApiAlias], fetched_on: dt.date,
     return rows, left_out
 
 
-def _csv(rows: list[ApiOffer]) -> str:
+def _csv(rows: list[ApiOffer] | list[CloudSpec], columns: tuple[str, ...]) -> str:
     import csv
     import io
 
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(API_COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for r in rows:
         d = r.model_dump()
-        writer.writerow({k: "" if d.get(k) is None else d[k] for k in API_COLUMNS})
+        writer.writerow({k: "" if d.get(k) is None else ";".join(d[k]) if isinstance(d[k], tuple) else d[k]
+                         for k in columns})
     return buf.getvalue()
 
 
-def refresh(aliases: list[ApiAlias], fetch: Fetch | None = None, today: dt.date | None = None,
-            withdrawn: Collection[str] = ()) -> RefreshReport:
-    """Fetch, validate and write the refreshed snapshot; on any error nothing is written (see the module doc)."""
-    day = today or dt.date.today()
-    try:
-        payload = (fetch or urllib_fetch)(GENAI_PRICES_URL)
-    except OSError as exc:
-        raise RefreshError(f"could not fetch {GENAI_PRICES_URL} ({exc}); nothing written") from None
-    rows, left_out = api_rows(payload, aliases, day, withdrawn)
+def bundled_azure_instances() -> list[CloudSpec]:
+    """The bundled Azure rows (the instance table: which VM holds which GPU, and how many)."""
+    from . import _read_csv
+
+    rows = [{k: v for k, v in r.items() if v not in (None, "")} for r in _read_csv("clouds.csv")]
+    return [CloudSpec(id=f"azure/{r['instance_type']}/{r['region']}".lower(), **r) for r in rows
+            if r.get("provider") == "azure"]
+
+
+def _fetched(sources: Collection[str], aliases: list[ApiAlias], fetch: Fetch, day: dt.date,
+             withdrawn: Collection[str],
+             azure_instances: list[CloudSpec]) -> tuple[dict[str, str], list[str], list[str]]:
+    """The CSV text of every refreshed file, the sources read and what was left out (RefreshError: nothing)."""
+    files: dict[str, str] = {}
+    urls: list[str] = []
+    left_out: list[str] = []
+    if "api" in sources:
+        try:
+            payload = fetch(GENAI_PRICES_URL)
+        except OSError as exc:
+            raise RefreshError(f"could not fetch {GENAI_PRICES_URL} ({exc}); nothing written") from None
+        rows, missed = api_rows(payload, aliases, day, withdrawn)
+        files["api_overrides.csv"], urls, left_out = _csv(rows, API_COLUMNS), [GENAI_PRICES_URL], missed
+    if "azure" in sources:
+        instances = azure_instances or bundled_azure_instances()
+        meters = fetch_azure_meters({r.instance_type for r in instances}, fetch)
+        clouds, missed = azure_rows(meters, instances, day.isoformat())
+        files["clouds.csv"] = _csv(clouds, CLOUD_COLUMNS)
+        urls.append(AZURE_PRICES_URL)
+        left_out += missed
+    return files, urls, left_out
+
+
+def _write(files: dict[str, str], manifest: dict[str, Any]) -> Path:
+    """Write ``files`` and the manifest at once (a staging folder renamed); files not refreshed now are kept."""
     target = refreshed_dir()
-    manifest = {"fetched_on": day.isoformat(), "sources": [GENAI_PRICES_URL], "files": {"api_overrides.csv": len(rows)},
-                "not_priced": left_out}
+    earlier = refresh_manifest() or {}
+    manifest["files"] = {**earlier.get("files", {}), **manifest["files"]}
+    manifest["fetched"] = {**earlier.get("fetched", {}), **{f: manifest["fetched_on"] for f in files}}
+    manifest["sources"] = sorted(set(earlier.get("sources", [])) | set(manifest["sources"]))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".catalog-", dir=target.parent))
     try:
-        (staging / "api_overrides.csv").write_text(_csv(rows), encoding="utf-8")
+        if target.exists():
+            for kept in target.glob("*.csv"):
+                if kept.name not in files:
+                    shutil.copy2(kept, staging / kept.name)
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return RefreshReport(path=str(target), fetched_on=day.isoformat(), sources=[GENAI_PRICES_URL],
-                         api_rows=len(rows), not_priced=left_out)
+    return target
+
+
+def refresh(aliases: list[ApiAlias], fetch: Fetch | None = None, today: dt.date | None = None,
+            withdrawn: Collection[str] = (), sources: Collection[str] = SOURCES,
+            azure_instances: list[CloudSpec] | None = None) -> RefreshReport:
+    """Fetch, validate and write the refreshed snapshot; on any error nothing is written (see the module doc).
+
+    ``sources``: ``api`` (genai-prices live data) and/or ``azure`` (Azure Retail Prices API). A file
+    refreshed earlier from a source not named now is kept as it was.
+    """
+    unknown = sorted(set(sources) - set(SOURCES))
+    if unknown or not sources:
+        raise RefreshError(f"unknown refresh source {unknown[0] if unknown else '(none)'}: "
+                           f"one or more of {', '.join(SOURCES)}")
+    day = today or dt.date.today()
+    files, urls, left_out = _fetched(sources, aliases, fetch or urllib_fetch, day, withdrawn, azure_instances or [])
+    counts = {name: text.count("\n") - 1 for name, text in files.items()}
+    path = _write(files, {"fetched_on": day.isoformat(), "sources": urls, "files": counts, "not_priced": left_out})
+    return RefreshReport(path=str(path), fetched_on=day.isoformat(), sources=urls,
+                         api_rows=counts.get("api_overrides.csv", 0), cloud_rows=counts.get("clouds.csv", 0),
+                         not_priced=left_out)

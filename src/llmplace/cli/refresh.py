@@ -62,25 +62,37 @@ def register(catalog_app: typer.Typer, out: Console, err: Console, guarded: Call
 
     @catalog_app.command("refresh")
     @guarded
-    def refresh_cmd() -> None:
-        """Fetch current public API prices (online, opt-in) into the user data directory.
+    def refresh_cmd(
+        source: list[str] = typer.Option(  # noqa: B008 - typer's idiom
+            ["api", "azure"], "--source",
+            help="api (genai-prices live API prices) and/or azure (Azure Retail Prices API: GPU VMs); repeatable"),
+    ) -> None:
+        """Fetch current public prices (online, opt-in) into the user data directory.
 
         Writes only when the whole refresh validates; never touches the bundled snapshot. Later
         comparisons use the refreshed rows and say so. Directory: $LLMPLACE_DATA_DIR/catalog, else the
         user data directory.
         """
-        from .catalog import _typed
-        from .catalog.refresh import RefreshError, refresh
-        from .catalog.specs import ApiAlias
+        from ..catalog import _typed
+        from ..catalog.refresh import SOURCES, RefreshError, refresh
+        from ..catalog.specs import ApiAlias
+        from ..errors import InputError
 
+        bad = [s for s in source if s not in SOURCES]
+        if bad:
+            raise InputError("--source", bad[0], " or ".join(SOURCES))
         try:
-            report = refresh(_typed("api_aliases.csv", ApiAlias), withdrawn=catalog.withdrawn_api_offers())
+            report = refresh(_typed("api_aliases.csv", ApiAlias), withdrawn=catalog.withdrawn_api_offers(),
+                             sources=source)
         except RefreshError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(1) from None
         catalog.reload()
-        out.print(f"Wrote {report.api_rows} API prices fetched {report.fetched_on} to {report.path}; "
-                  f"{len(report.not_priced)} aliases not priced there keep their bundled price.", markup=False)
+        wrote = ([f"{report.api_rows} API prices"] if "api" in source else []) + (
+            [f"{report.cloud_rows} Azure VM prices"] if "azure" in source else [])
+        out.print(f"Wrote {' and '.join(wrote)} fetched {report.fetched_on} to {report.path}; "
+                  f"{len(report.not_priced)} aliases or VM sizes not priced there keep their bundled price.",
+                  markup=False)
 
     @catalog_app.command("diff")
     @guarded

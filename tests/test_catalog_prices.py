@@ -90,3 +90,30 @@ def test_oem_hgx_rows_share_one_street_basis(row_id: str, street_usd_per_gpu: in
     row = catalog.get_server(row_id)
     assert row.purchase_usd == 8 * street_usd_per_gpu + 77_000
     assert parse_as_of(row.as_of) is not None and parse_as_of(row.as_of) >= dt.date(2026, 6, 1)  # type: ignore[operator]
+
+
+def test_an_hour_of_day_api_price_does_not_change_with_the_wall_clock() -> None:
+    """DeepSeek bills V4 Flash by the hour: genai-prices 0.2.3 gives 0.15 in / 0.60 out USD/Mtok off-peak and
+    0.30 / 1.20 in the peak windows 01:00-04:00 and 06:00-10:00 UTC (7 of 24 h). Priced at the wall clock
+    (the first version), the offer doubled whenever the tool ran in a peak window. The catalog takes the
+    24-hour mean instead: (17 x 0.15 + 7 x 0.30) / 24 = 0.19375 in and (17 x 0.60 + 7 x 1.20) / 24 = 0.775
+    out, whatever the hour, and says so in the offer's notes."""
+    offer = catalog.get_api_offer("deepseek", "deepseek-v4-flash")
+    assert offer.input_usd_per_mtok == pytest.approx(0.19375, abs=1e-9)
+    assert offer.output_usd_per_mtok == pytest.approx(0.775, abs=1e-9)
+    assert "24-hour mean" in (offer.notes or "") and "0.15-0.3" in (offer.notes or "")
+    flat = catalog.get_api_offer("mistral", "mistral-small-3.2-24b")  # no hour windows: the listed 0.10 / 0.30
+    assert (flat.input_usd_per_mtok, flat.output_usd_per_mtok) == (0.1, 0.3) and "24-hour" not in (flat.notes or "")
+
+
+@pytest.mark.parametrize(("model", "retired"), [("deepseek-v3.1", "2025-10-15"), ("deepseek-v3.2", "2026-04-24")])
+def test_deepseek_no_longer_serves_its_v3_models_first_party(model: str, retired: str) -> None:
+    """DeepSeek kept V3.1-Terminus on a comparison endpoint until 2025-10-15 (api-docs.deepseek.com/guides/
+    comparison_testing) and moved its API to V4 on 2026-04-24 (its pricing page lists only deepseek-v4-flash
+    and deepseek-v4-pro). genai-prices 0.2.3 still prices both without a deprecation mark; the first
+    version offered them. Other providers still serving the weights remain offered."""
+    reason = catalog.withdrawn_api_offer("deepseek", model)
+    assert reason is not None and f"retired on {retired}" in reason
+    providers = [o.provider for o in catalog.api_offers(model)]
+    assert "deepseek" not in providers and providers
+    assert {o.provider for o in catalog.api_offers("deepseek-v4-pro")} >= {"deepseek"}

@@ -308,36 +308,35 @@ def _priced(alias: ApiAlias) -> ApiOffer | str | None:
     """One alias priced by genai-prices: the offer, the reason it is withdrawn, or None (unknown to the package)."""
     from genai_prices import Usage, __version__, calc_price
 
+    from .api_hours import hour_averaged
+
+    def at(usage: Usage) -> Any:
+        return hour_averaged(lambda ts: calc_price(usage, model_ref=alias.provider_model_id, provider_id=alias.provider,
+                                                   genai_request_timestamp=ts), CATALOG_DATE)
+
     try:
-        base = calc_price(
-            Usage(input_tokens=1_000_000, output_tokens=1_000_000),
-            model_ref=alias.provider_model_id,
-            provider_id=alias.provider,
-        )
-        cached = calc_price(
-            Usage(input_tokens=1_000_000, cache_read_tokens=1_000_000),
-            model_ref=alias.provider_model_id,
-            provider_id=alias.provider,
-        )
+        averaged = at(Usage(input_tokens=1_000_000, output_tokens=1_000_000))
+        cached = at(Usage(input_tokens=1_000_000, cache_read_tokens=1_000_000))
     except LookupError:  # pragma: no cover - the alias table is checked by a test
         return None
+    base = averaged.noon
     reason = _withdrawn_reason(alias, base.model, __version__)
     if reason is not None:
         return reason
     mp = base.model_price
-    cached_price = _decimal(cached.input_price) if getattr(mp, "cache_read_mtok", None) else None
+    cached_price = cached.input_usd_per_mtok if getattr(mp, "cache_read_mtok", None) else None
     url = ", ".join(getattr(base.provider, "pricing_urls", None) or [])
     return ApiOffer(
         id=f"{alias.provider}/{alias.model}",
         model=alias.model,
         provider=alias.provider,
         provider_model_id=alias.provider_model_id,
-        input_usd_per_mtok=float(base.input_price),
-        output_usd_per_mtok=float(base.output_price),
+        input_usd_per_mtok=averaged.input_usd_per_mtok,
+        output_usd_per_mtok=averaged.output_usd_per_mtok,
         cached_input_usd_per_mtok=cached_price,
         as_of=api_price_data_as_of(__version__),
         source=f"{GENAI_PRICES_SOURCE} {__version__}" + (f"; {url}" if url else ""),
-        notes=alias.notes,
+        notes="; ".join(n for n in (alias.notes, averaged.note()) if n) or None,
     )
 
 

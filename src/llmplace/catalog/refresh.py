@@ -24,12 +24,12 @@ import shutil
 import tempfile
 import urllib.request
 from collections.abc import Callable, Collection
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
+from .api_hours import HourAveraged, hour_averaged
 from .azure_prices import AZURE_PRICES_URL, RefreshError, azure_rows, fetch_azure_meters
 from .overlay import MANIFEST, refresh_manifest, refreshed_dir
 from .specs import ApiAlias, ApiOffer, CloudSpec
@@ -87,8 +87,9 @@ def _snapshot(payload: bytes) -> Any:
         raise RefreshError(f"price data from {GENAI_PRICES_URL} does not validate ({first}); nothing written") from None
 
 
-def _price(snapshot: Any, alias: ApiAlias, usage: Any) -> Any:
-    return snapshot.calc(usage, alias.provider_model_id, alias.provider, None, None)
+def _price(snapshot: Any, alias: ApiAlias, usage: Any, day: dt.date) -> HourAveraged:
+    """The price of ``usage`` on ``day`` at fixed hours (:mod:`~llmplace.catalog.api_hours`), not at the wall clock."""
+    return hour_averaged(lambda ts: snapshot.calc(usage, alias.provider_model_id, alias.provider, None, ts), day)
 
 
 def api_rows(payload: bytes, aliases: list[ApiAlias], fetched_on: dt.date,
@@ -122,21 +123,23 @@ def api_rows(payload: bytes, aliases: list[ApiAlias], fetched_on: dt.date,
             left_out.append(f"{a.provider}/{a.model} (retired {a.retired_on.isoformat()})")
             continue
         try:
-            base = _price(snapshot, a, Usage(input_tokens=1_000_000, output_tokens=1_000_000))
-            cached = _price(snapshot, a, Usage(input_tokens=1_000_000, cache_read_tokens=1_000_000))
+            averaged = _price(snapshot, a, Usage(input_tokens=1_000_000, output_tokens=1_000_000), fetched_on)
+            cached = _price(snapshot, a, Usage(input_tokens=1_000_000, cache_read_tokens=1_000_000), fetched_on)
         except LookupError:
             left_out.append(f"{a.provider}/{a.model}")
             continue
+        base = averaged.noon
         if getattr(base.model, "deprecated", None):
             left_out.append(f"{a.provider}/{a.model} (deprecated)")
             continue
         has_cache = getattr(base.model_price, "cache_read_mtok", None) is not None
         rows.append(ApiOffer(
             id=f"{a.provider}/{a.model}", model=a.model, provider=a.provider, provider_model_id=a.provider_model_id,
-            input_usd_per_mtok=float(base.input_price), output_usd_per_mtok=float(base.output_price),
-            cached_input_usd_per_mtok=float(Decimal(cached.input_price)) if has_cache else None,
+            input_usd_per_mtok=averaged.input_usd_per_mtok, output_usd_per_mtok=averaged.output_usd_per_mtok,
+            cached_input_usd_per_mtok=cached.input_usd_per_mtok if has_cache else None,
             as_of=fetched_on.isoformat(), source=f"{GENAI_PRICES_URL} (genai-prices live data, fetched "
-                                                 f"{fetched_on.isoformat()})", notes=a.notes))
+                                                 f"{fetched_on.isoformat()})",
+            notes="; ".join(n for n in (a.notes, averaged.note()) if n) or None))
     return rows, left_out
 
 

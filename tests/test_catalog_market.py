@@ -119,6 +119,32 @@ def test_accelerators_buyers_ask_about_are_sizable_with_their_engines(gpu: str) 
     assert g.engines, f"{gpu}: which serving engines run on it?"
 
 
+#: accelerators for which no public price was found by the catalog date (README says so): no cloud offer, no server
+UNPRICED = ("tpu-v5e", "tpu7x", "trainium2", "gaudi3", "mi355x", "gb300", "h200-nvl")
+
+
+@pytest.mark.parametrize("gpu", ACCELERATORS_ASKED_FOR)
+def test_each_accelerator_is_priced_by_a_dated_sourced_offer_or_listed_as_unpriced(gpu: str) -> None:
+    offers = [r for kind in ("clouds", "servers") for r in catalog.table(kind) if r.gpu == gpu]
+    if gpu in UNPRICED:
+        assert not offers, f"{gpu} is priced now: take it out of UNPRICED and out of the README's unpriced list"
+    else:
+        assert offers and all(r.as_of and r.source for r in offers)
+
+
+def test_public_accelerator_list_prices_enter_as_published() -> None:
+    """Trillium (TPU v6e): $2.70 per chip-hour on demand, $1.89 with a 1-year and $1.22 with a 3-year commitment
+    (Google's GA announcement, Dec-2024), so a v6e-8 VM is 8 x those. inf2.xlarge: $0.7582/h on demand in
+    us-east-1 and $0.47767/h on a 1-year no-upfront RI (AWS price list via instances.vantage.sh, Aug-2026)."""
+    tpu = catalog.get_cloud("gcp/tpu-v6e-8")
+    assert (tpu.gpu, tpu.gpu_count) == ("tpu-v6e", 8)
+    assert tpu.on_demand_usd_per_hour == pytest.approx(21.60)
+    assert (tpu.reserved_1y_usd_per_hour, tpu.reserved_3y_usd_per_hour) == (pytest.approx(15.12), pytest.approx(9.76))
+    inf2 = catalog.get_cloud("aws/inf2.xlarge")
+    assert (inf2.gpu, inf2.gpu_count, inf2.on_demand_usd_per_hour, inf2.reserved_1y_usd_per_hour) == (
+        "inferentia2", 1, 0.7582, 0.47767)
+
+
 def test_nvl72_is_a_72_gpu_unit_priced_as_a_rack() -> None:
     """GB200 NVL72 joins 72 GPUs in one NVLink domain and is bought as a whole rack: the GPU row says the
     domain is 72, the server row holds 72 GPUs at a rack price ($2-3M published range, midpoint used)."""

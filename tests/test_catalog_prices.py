@@ -77,19 +77,21 @@ def test_every_ageing_rule_names_a_table_and_site_key_that_exist() -> None:
     assert not bad, bad
 
 
-@pytest.mark.parametrize(("row_id", "street_usd_per_gpu"), [
-    ("hgx-h100-8x-oem", 30_000),
-    ("hgx-h200-8x-oem", 35_000),
-    ("hgx-b200-8x-oem", 40_000),
+@pytest.mark.parametrize(("row_id", "street_usd_per_gpu", "dated_from"), [
+    ("hgx-h100-8x-oem", 30_000, dt.date(2026, 6, 1)),
+    ("hgx-h200-8x-oem", 35_000, dt.date(2026, 6, 1)),
+    ("hgx-b200-8x-oem", 40_000, dt.date(2026, 6, 1)),
+    ("hgx-a100-8x-80gb-oem", 11_500, dt.date(2026, 3, 1)),  # midpoint of the 2026 A100 80GB range $8-15k
 ])
-def test_oem_hgx_rows_share_one_street_basis(row_id: str, street_usd_per_gpu: int) -> None:
+def test_oem_hgx_rows_share_one_street_basis(row_id: str, street_usd_per_gpu: int, dated_from: dt.date) -> None:
     """One convention for the 8-GPU HGX servers: mid-2026 street price per GPU (aiinframap, H100
     ~$30k, H200 ~$35k, B200 ~$40k) x 8 + the same $77,000 non-GPU share (Thinkmate's $317,000 HGX
     H100 quote of Aug-2024 minus 8 x $30,000). The H200 row used to be a forum midpoint ($370,000,
-    dated 2025-01) on no stated basis; it now follows the same arithmetic ($357,000)."""
+    dated 2025-01) on no stated basis; it now follows the same arithmetic ($357,000). The A100 row was a
+    Jan-2022 reseller list ($167,000); on the 2026 street range ($8-15k per A100 80GB) it is $169,000."""
     row = catalog.get_server(row_id)
     assert row.purchase_usd == 8 * street_usd_per_gpu + 77_000
-    assert parse_as_of(row.as_of) is not None and parse_as_of(row.as_of) >= dt.date(2026, 6, 1)  # type: ignore[operator]
+    assert parse_as_of(row.as_of) is not None and parse_as_of(row.as_of) >= dated_from  # type: ignore[operator]
 
 
 def test_an_hour_of_day_api_price_does_not_change_with_the_wall_clock() -> None:

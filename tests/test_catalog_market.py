@@ -169,3 +169,21 @@ def test_size_says_when_the_accelerator_is_not_calibrated_or_the_engine_does_not
     assert gaudi["engine_note"].startswith("trt-llm does not run on gaudi3")
     h100 = size_document("llama-3.3-70b", "h100-sxm", gpus=2, precision="fp8", engine="trt-llm")
     assert "not calibrated" not in h100["efficiency_source"] and "engine_note" not in h100
+
+
+def test_coverage_counts_rows_providers_and_families_of_the_tables_in_force(invoke) -> None:  # type: ignore[no-untyped-def]
+    """Figures are counts of the tables themselves: rows per table, AWS's cloud offers and the GPU types they
+    hold, and an unpriced list per family that agrees with the accelerators no offer prices."""
+    from llmplace.report.coverage import catalog_coverage
+
+    cov = catalog_coverage()
+    rows = {t.table: t.rows for t in cov.tables}
+    assert rows == {kind: len(catalog.table(kind)) for kind in catalog.KINDS}
+    assert all(t.undated_rows == 0 and t.oldest_as_of and t.newest_as_of for t in cov.tables)
+    aws = next(p for p in cov.providers if (p.kind, p.provider) == ("cloud", "aws"))
+    assert aws.offers == sum(1 for r in catalog.table("clouds") if r.provider == "aws")
+    assert "inferentia2" in aws.accelerators
+    unpriced = {g for f in cov.families for g in f.unpriced}
+    assert set(UNPRICED) <= unpriced and not unpriced & {"tpu-v6e", "inferentia2", "h100-sxm"}
+    res = invoke("catalog", "coverage", "--json")
+    assert res.exit_code == 0 and '"families"' in res.stdout

@@ -13,7 +13,7 @@ from ..errors import InputError
 from . import _print_json as print_json
 from . import catalog_app, guarded, out
 
-__all__ = ["LIST_COLUMNS", "LIST_FORMATS", "catalog_list", "catalog_show"]
+__all__ = ["LIST_COLUMNS", "LIST_FORMATS", "catalog_coverage", "catalog_list", "catalog_show"]
 
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "gpus": ("id", "memory_gb", "memory_bandwidth_tbps", "fp16_dense_tflops", "fp8_dense_tflops", "tdp_w", "as_of"),
@@ -97,3 +97,36 @@ def catalog_show(
     for k, v in data.items():
         t.add_row(k, "" if v is None else (", ".join(v) if isinstance(v, list) else str(v)))
     out.print(t)
+
+
+@catalog_app.command("coverage")
+@guarded
+def catalog_coverage(
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """What the catalog covers: rows and date range per table, offers per provider and accelerator family."""
+    from ..report.coverage import catalog_coverage as coverage
+
+    cov = coverage()
+    if as_json:
+        print_json(cov.model_dump(mode="json"))
+        return
+    t = Table(title="catalog tables")
+    for c in ("table", "rows", "oldest as_of", "newest as_of", "undated"):
+        t.add_column(c)
+    for tc in cov.tables:
+        t.add_row(tc.table, str(tc.rows), tc.oldest_as_of or "", tc.newest_as_of or "", str(tc.undated_rows))
+    out.print(t)
+    p = Table(title="offers by provider")
+    for c in ("kind", "provider", "offers", "accelerators"):
+        p.add_column(c, overflow="fold")
+    for po in cov.providers:
+        p.add_row(po.kind, po.provider, str(po.offers), ", ".join(po.accelerators))
+    out.print(p)
+    f = Table(title="accelerators by family")
+    for c in ("family", "accelerators", "cloud offers", "server builds", "unpriced"):
+        f.add_column(c, overflow="fold")
+    for fam in cov.families:
+        f.add_row(fam.family, ", ".join(fam.accelerators), str(fam.cloud_offers), str(fam.server_builds),
+                  ", ".join(fam.unpriced))
+    out.print(f)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -19,10 +20,11 @@ import pytest
 
 from llmplace import catalog
 from llmplace.catalog import _typed
+from llmplace.catalog.aws_prices import AWS_OFFER_URL
 from llmplace.catalog.azure_prices import AZURE_PRICES_URL, azure_url
 from llmplace.catalog.overlay import refreshed_dir
-from llmplace.catalog.refresh import RefreshError, RefreshReport, refresh
-from llmplace.catalog.specs import ApiAlias
+from llmplace.catalog.refresh import RefreshError, RefreshReport, bundled_instances, refresh
+from llmplace.catalog.specs import ApiAlias, CloudSpec
 from llmplace.errors import InputError
 
 RECORDED = Path(__file__).parent / "data" / "refresh" / "genai_prices_v2.json"
@@ -283,8 +285,68 @@ def test_cli_refresh_reads_both_sources_and_refuses_an_unknown_one(invoke, monke
     from llmplace.catalog import refresh as refresh_module
 
     monkeypatch.setattr(refresh_module, "urllib_fetch", _azure_fetch([p.read_bytes() for p in AZURE_PAGES]))
+    monkeypatch.setattr(refresh_module, "urllib_stream", _no_network)
     res = invoke("catalog", "refresh")
     assert res.exit_code == 0, res.stderr
-    assert "API prices and 10 Azure VM prices fetched" in res.stdout
-    bad = invoke("catalog", "refresh", "--source", "aws")
+    assert "API prices and 10 Azure instance prices fetched" in res.stdout
+    bad = invoke("catalog", "refresh", "--source", "gcp")
     assert bad.exit_code == 2 and "--source" in bad.stderr
+
+
+AWS_FILE = Path(__file__).parent / "data" / "refresh" / "aws_ec2_us-east-1.csv"
+
+
+def _no_network(url: str) -> io.BytesIO:
+    raise AssertionError(f"a test tried to open {url}")
+
+
+def _aws_instances() -> list[CloudSpec]:
+    return [r for r in bundled_instances("aws") if r.region == "us-east-1"
+            and r.instance_type in ("g6.xlarge", "p5.48xlarge", "inf2.xlarge")]
+
+
+def _aws_refresh(text: bytes) -> RefreshReport:
+    def stream(url: str) -> io.BytesIO:
+        assert url == AWS_OFFER_URL.format(region="us-east-1")
+        return io.BytesIO(text)
+    return refresh(_aliases(), fetch=_no_network, stream=stream, today=DAY, sources=("aws",),
+                   instances=_aws_instances())
+
+
+def test_aws_refresh_reads_linux_shared_on_demand_and_standard_no_upfront_reservations() -> None:
+    """g6.xlarge in us-east-1: Linux, shared tenancy, on demand 0.8048 $/h; 1-year standard no-upfront RI
+    0.52392 $/h and 3-year 0.3694 $/h. The Windows (0.9888), dedicated (0.8853), partial-upfront (0.50) and
+    convertible (0.60) rows of the same instance are other offers; a zero-priced unused capacity
+    reservation is not a price. The price list has no spot prices: the bundled spot figure stays, said so."""
+    report = _aws_refresh(AWS_FILE.read_bytes())
+    assert report.cloud_rows == 3 and report.not_priced == []
+    catalog.reload()
+    g6 = catalog.get_cloud("aws/g6.xlarge/us-east-1")
+    assert (g6.on_demand_usd_per_hour, g6.reserved_1y_usd_per_hour, g6.reserved_3y_usd_per_hour) == (
+        0.8048, 0.52392, 0.3694)
+    assert g6.as_of == "2026-12-03" and "AWS Price List bulk file" in g6.source and g6.default_region
+    assert g6.spot_usd_per_hour == 0.38205 and "kept from the bundled row" in (g6.notes or "")
+    p5 = catalog.get_cloud("aws/p5.48xlarge/us-east-1")
+    assert (p5.gpu, p5.gpu_count, p5.on_demand_usd_per_hour, p5.reserved_1y_usd_per_hour) == (
+        "h100-sxm", 8, 55.04, 34.6752)
+
+
+def test_an_aws_refresh_keeps_the_azure_rows_an_earlier_refresh_wrote() -> None:
+    _azure_refresh()
+    _aws_refresh(AWS_FILE.read_bytes())
+    catalog.reload()
+    assert catalog.get_cloud("azure/Standard_NC24ads_A100_v4/westeurope").source.startswith("refreshed")
+    assert catalog.get_cloud("aws/inf2.xlarge/us-east-1").source.startswith("refreshed")
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    pytest.param(b"<html>Access Denied</html>", "no header row", id="not-the-file"),
+    pytest.param(AWS_FILE.read_bytes().replace(b'"PricePerUnit"', b'"Price"'), "lacks column", id="renamed-column"),
+    pytest.param(AWS_FILE.read_bytes().replace(b'"55.04"', b'"n/a"', 1), "does not parse", id="bad-price"),
+    pytest.param(b"\n".join(line for line in AWS_FILE.read_bytes().splitlines() if b"p5.48xlarge" not in line
+                            and b"inf2" not in line), "partial", id="two-of-three-types-missing"),
+])
+def test_a_malformed_or_partial_aws_file_writes_nothing(text: bytes, needle: str) -> None:
+    with pytest.raises(RefreshError, match=needle):
+        _aws_refresh(text)
+    assert not refreshed_dir().exists()

@@ -1,19 +1,22 @@
 """``llmplace catalog refresh``: current public prices into the user data directory (opt-in, online).
 
-Two sources, neither needing an account (``sources``):
+Three sources, none needing an account (``sources``):
 
 * ``api``: the price data genai-prices publishes for its own live updates (:data:`GENAI_PRICES_URL`).
   Every bundled API alias is priced from it with the package's own parser and our :class:`ApiOffer`
   row model, written as ``api_overrides.csv``.
 * ``azure``: the Azure Retail Prices API (:mod:`llmplace.catalog.azure_prices`): on-demand, spot and
   reserved prices of the catalog's Azure GPU VM sizes in every region priced, written as ``clouds.csv``.
+* ``aws`` (only when named; hundreds of MB a region): the AWS Price List bulk files
+  (:mod:`llmplace.catalog.aws_prices`), on-demand and reserved prices of the catalog's AWS instance
+  types in the catalog's AWS regions, in the same ``clouds.csv`` (rows of a provider not refreshed
+  now are kept from the earlier refresh).
 
 Files go to :func:`~llmplace.catalog.overlay.refreshed_dir`, dated with the fetch date, beside a
 ``manifest.json``. Nothing is written unless the whole refresh validates: a malformed payload, or a
 partial one (lacking a quarter of the providers or VM sizes the catalog prices), writes nothing and
 leaves any earlier snapshot in place. The bundled snapshot in the package is never touched. Nothing
-here runs unless asked: no other command reaches the network. AWS is not read: its public price
-list for EC2 is one offer file per region of several hundred MB, too large to fetch for a refresh.
+here runs unless asked: no other command reaches the network.
 """
 
 from __future__ import annotations
@@ -25,17 +28,18 @@ import tempfile
 import urllib.request
 from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from pydantic import BaseModel
 
 from .api_hours import HourAveraged, hour_averaged
+from .aws_prices import Stream, aws_rows
 from .azure_prices import AZURE_PRICES_URL, RefreshError, azure_rows, fetch_azure_meters
 from .overlay import MANIFEST, refresh_manifest, refreshed_dir
 from .specs import ApiAlias, ApiOffer, CloudSpec
 
-__all__ = ["GENAI_PRICES_URL", "SOURCES", "RefreshError", "RefreshReport", "api_rows", "bundled_azure_instances",
-           "refresh"]
+__all__ = ["DEFAULT_SOURCES", "GENAI_PRICES_URL", "SOURCES", "RefreshError", "RefreshReport", "api_rows",
+           "bundled_instances", "refresh"]
 
 GENAI_PRICES_URL = "https://raw.githubusercontent.com/pydantic/genai-prices/refs/heads/main/prices/new_data/v2/data.json"
 API_COLUMNS = ("id", "model", "provider", "provider_model_id", "input_usd_per_mtok", "output_usd_per_mtok",
@@ -43,8 +47,10 @@ API_COLUMNS = ("id", "model", "provider", "provider_model_id", "input_usd_per_mt
 CLOUD_COLUMNS = ("provider", "instance_type", "region", "default_region", "gpu", "gpu_count", "vcpus", "memory_gib",
                  "on_demand_usd_per_hour", "spot_usd_per_hour", "reserved_1y_usd_per_hour", "reserved_3y_usd_per_hour",
                  "reserved_basis", "aliases", "as_of", "source", "notes")
-#: what ``catalog refresh`` can read: genai-prices' live API prices, the Azure Retail Prices API
-SOURCES = ("api", "azure")
+#: what ``catalog refresh`` can read: genai-prices' live API prices, the Azure Retail Prices API, AWS's price list
+SOURCES = ("api", "azure", "aws")
+#: read unless told otherwise (the AWS files are hundreds of MB a region: asked for by name)
+DEFAULT_SOURCES = ("api", "azure")
 
 #: a payload lacking more than this share of the catalog's API providers is refused as partial
 MAX_MISSING_PROVIDER_SHARE = 0.25
@@ -61,6 +67,11 @@ class RefreshReport(BaseModel):
     api_rows: int
     cloud_rows: int = 0
     not_priced: list[str]
+
+
+def urllib_stream(url: str) -> IO[bytes]:  # pragma: no cover - the network is never reached in tests
+    response: IO[bytes] = urllib.request.urlopen(url, timeout=120)  # noqa: S310 - a fixed https URL
+    return response
 
 
 def urllib_fetch(url: str) -> bytes:  # pragma: no cover - the network is never reached in tests
@@ -143,50 +154,82 @@ def api_rows(payload: bytes, aliases: list[ApiAlias], fetched_on: dt.date,
     return rows, left_out
 
 
-def _csv(rows: list[ApiOffer] | list[CloudSpec], columns: tuple[str, ...]) -> str:
+def _cells(row: ApiOffer | CloudSpec, columns: tuple[str, ...]) -> dict[str, Any]:
+    d = row.model_dump()
+    return {k: "" if d.get(k) is None else ";".join(d[k]) if isinstance(d[k], tuple) else d[k] for k in columns}
+
+
+def _csv(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
     import csv
     import io
 
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    for r in rows:
-        d = r.model_dump()
-        writer.writerow({k: "" if d.get(k) is None else ";".join(d[k]) if isinstance(d[k], tuple) else d[k]
-                         for k in columns})
+    writer.writerows(rows)
     return buf.getvalue()
 
 
-def bundled_azure_instances() -> list[CloudSpec]:
-    """The bundled Azure rows (the instance table: which VM holds which GPU, and how many)."""
+def bundled_instances(provider: str) -> list[CloudSpec]:
+    """The bundled rows of ``provider`` (the instance table: which instance holds which GPU, and how many)."""
     from . import _read_csv
 
     rows = [{k: v for k, v in r.items() if v not in (None, "")} for r in _read_csv("clouds.csv")]
-    return [CloudSpec(id=f"azure/{r['instance_type']}/{r['region']}".lower(), **r) for r in rows
-            if r.get("provider") == "azure"]
+    return [CloudSpec(id=f"{provider}/{r['instance_type']}/{r['region']}".lower(), **r) for r in rows
+            if r.get("provider") == provider]
 
 
-def _fetched(sources: Collection[str], aliases: list[ApiAlias], fetch: Fetch, day: dt.date,
-             withdrawn: Collection[str],
-             azure_instances: list[CloudSpec]) -> tuple[dict[str, str], list[str], list[str]]:
+def _api_file(aliases: list[ApiAlias], fetch: Fetch, day: dt.date,
+              withdrawn: Collection[str]) -> tuple[str, list[str], list[str]]:
+    try:
+        payload = fetch(GENAI_PRICES_URL)
+    except OSError as exc:
+        raise RefreshError(f"could not fetch {GENAI_PRICES_URL} ({exc}); nothing written") from None
+    rows, missed = api_rows(payload, aliases, day, withdrawn)
+    return _csv([_cells(r, API_COLUMNS) for r in rows], API_COLUMNS), [GENAI_PRICES_URL], missed
+
+
+def _clouds_file(sources: Collection[str], fetch: Fetch, stream: Stream, day: dt.date,
+                 instances: list[CloudSpec]) -> tuple[str, list[str], list[str]]:
+    """``clouds.csv`` text: the refreshed providers' rows plus earlier refreshed rows of the other providers."""
+    rows: list[CloudSpec] = []
+    urls: list[str] = []
+    left_out: list[str] = []
+    if "azure" in sources:
+        azure = [r for r in instances if r.provider == "azure"] or bundled_instances("azure")
+        meters = fetch_azure_meters({r.instance_type for r in azure}, fetch)
+        azure_cloud_rows, missed = azure_rows(meters, azure, day.isoformat())
+        rows, urls, left_out = azure_cloud_rows, [AZURE_PRICES_URL], missed
+    if "aws" in sources:
+        aws = [r for r in instances if r.provider == "aws"] or bundled_instances("aws")
+        aws_cloud_rows, aws_urls, missed = aws_rows(aws, stream, day.isoformat())
+        rows, urls, left_out = rows + aws_cloud_rows, urls + aws_urls, left_out + missed
+    refreshed = {p for p in ("azure", "aws") if p in sources}
+    kept = [r for r in _earlier_rows("clouds.csv") if r.get("provider") not in refreshed]
+    return _csv(kept + [_cells(r, CLOUD_COLUMNS) for r in rows], CLOUD_COLUMNS), urls, left_out
+
+
+def _earlier_rows(name: str) -> list[dict[str, Any]]:
+    """The rows of the refreshed ``name`` written by an earlier refresh, as text (none when there is none)."""
+    import csv
+
+    path = refreshed_dir() / name
+    if not path.is_file():
+        return []
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def _fetched(sources: Collection[str], aliases: list[ApiAlias], fetch: Fetch, stream: Stream, day: dt.date,
+             withdrawn: Collection[str], instances: list[CloudSpec]) -> tuple[dict[str, str], list[str], list[str]]:
     """The CSV text of every refreshed file, the sources read and what was left out (RefreshError: nothing)."""
     files: dict[str, str] = {}
     urls: list[str] = []
     left_out: list[str] = []
     if "api" in sources:
-        try:
-            payload = fetch(GENAI_PRICES_URL)
-        except OSError as exc:
-            raise RefreshError(f"could not fetch {GENAI_PRICES_URL} ({exc}); nothing written") from None
-        rows, missed = api_rows(payload, aliases, day, withdrawn)
-        files["api_overrides.csv"], urls, left_out = _csv(rows, API_COLUMNS), [GENAI_PRICES_URL], missed
-    if "azure" in sources:
-        instances = azure_instances or bundled_azure_instances()
-        meters = fetch_azure_meters({r.instance_type for r in instances}, fetch)
-        clouds, missed = azure_rows(meters, instances, day.isoformat())
-        files["clouds.csv"] = _csv(clouds, CLOUD_COLUMNS)
-        urls.append(AZURE_PRICES_URL)
-        left_out += missed
+        files["api_overrides.csv"], urls, left_out = _api_file(aliases, fetch, day, withdrawn)
+    if {"azure", "aws"} & set(sources):
+        files["clouds.csv"], cloud_urls, missed = _clouds_file(sources, fetch, stream, day, instances)
+        urls, left_out = urls + cloud_urls, left_out + missed
     return files, urls, left_out
 
 
@@ -216,19 +259,21 @@ def _write(files: dict[str, str], manifest: dict[str, Any]) -> Path:
 
 
 def refresh(aliases: list[ApiAlias], fetch: Fetch | None = None, today: dt.date | None = None,
-            withdrawn: Collection[str] = (), sources: Collection[str] = SOURCES,
-            azure_instances: list[CloudSpec] | None = None) -> RefreshReport:
+            withdrawn: Collection[str] = (), sources: Collection[str] = DEFAULT_SOURCES,
+            instances: list[CloudSpec] | None = None, stream: Stream | None = None) -> RefreshReport:
     """Fetch, validate and write the refreshed snapshot; on any error nothing is written (see the module doc).
 
-    ``sources``: ``api`` (genai-prices live data) and/or ``azure`` (Azure Retail Prices API). A file
-    refreshed earlier from a source not named now is kept as it was.
+    ``sources``: any of :data:`SOURCES`. What an earlier refresh wrote from a source not named now is
+    kept as it was. ``instances``: the instance table (default: the bundled cloud rows). ``stream``
+    opens a URL as a byte stream (the AWS files are read line by line).
     """
     unknown = sorted(set(sources) - set(SOURCES))
     if unknown or not sources:
         raise RefreshError(f"unknown refresh source {unknown[0] if unknown else '(none)'}: "
                            f"one or more of {', '.join(SOURCES)}")
     day = today or dt.date.today()
-    files, urls, left_out = _fetched(sources, aliases, fetch or urllib_fetch, day, withdrawn, azure_instances or [])
+    files, urls, left_out = _fetched(sources, aliases, fetch or urllib_fetch, stream or urllib_stream, day, withdrawn,
+                                     instances or [])
     counts = {name: text.count("\n") - 1 for name, text in files.items()}
     path = _write(files, {"fetched_on": day.isoformat(), "sources": urls, "files": counts, "not_priced": left_out})
     return RefreshReport(path=str(path), fetched_on=day.isoformat(), sources=urls,

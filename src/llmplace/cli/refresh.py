@@ -65,7 +65,8 @@ def register(catalog_app: typer.Typer, out: Console, err: Console, guarded: Call
     def refresh_cmd(
         source: list[str] = typer.Option(  # noqa: B008 - typer's idiom
             ["api", "azure"], "--source",
-            help="api (genai-prices live API prices) and/or azure (Azure Retail Prices API: GPU VMs); repeatable"),
+            help="api (genai-prices live API prices), azure (Azure Retail Prices API: GPU VMs), aws (AWS price "
+                 "list: GPU instances; hundreds of MB a region, so only when named); repeatable"),
     ) -> None:
         """Fetch current public prices (online, opt-in) into the user data directory.
 
@@ -88,8 +89,9 @@ def register(catalog_app: typer.Typer, out: Console, err: Console, guarded: Call
             err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(1) from None
         catalog.reload()
+        clouds = " and ".join(p.upper() if p == "aws" else p.capitalize() for p in ("azure", "aws") if p in source)
         wrote = ([f"{report.api_rows} API prices"] if "api" in source else []) + (
-            [f"{report.cloud_rows} Azure VM prices"] if "azure" in source else [])
+            [f"{report.cloud_rows} {clouds} instance prices"] if clouds else [])
         out.print(f"Wrote {' and '.join(wrote)} fetched {report.fetched_on} to {report.path}; "
                   f"{len(report.not_priced)} aliases or VM sizes not priced there keep their bundled price.",
                   markup=False)

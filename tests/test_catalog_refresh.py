@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -296,7 +296,7 @@ def test_cli_refresh_reads_both_sources_and_refuses_an_unknown_one(invoke, monke
 AWS_FILE = Path(__file__).parent / "data" / "refresh" / "aws_ec2_us-east-1.csv"
 
 
-def _no_network(url: str) -> io.BytesIO:
+def _no_network(url: str) -> NoReturn:
     raise AssertionError(f"a test tried to open {url}")
 
 

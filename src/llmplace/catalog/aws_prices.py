@@ -8,7 +8,8 @@ why this source is opt-in (``--source aws``).
 
 The file starts with a few metadata lines (format version, disclaimer, publication date ...), then a
 header row whose first column is ``SKU``, then one row per price term. A row is used when it is for
-Linux, shared tenancy, no pre-installed software, ``CapacityStatus`` Used, priced in USD per hour:
+Linux (operation ``RunInstances``), shared tenancy, no pre-installed software, ``CapacityStatus``
+Used, priced in USD per hour:
 ``TermType`` OnDemand gives the on-demand price; ``Reserved`` with ``OfferingClass`` standard,
 ``PurchaseOption`` No Upfront and ``LeaseContractLength`` 1yr or 3yr gives the reserved hourly rate
 (the same basis as the bundled rows). The price list has no spot prices.
@@ -29,9 +30,11 @@ __all__ = ["AWS_OFFER_URL", "aws_rows", "read_offer"]
 AWS_OFFER_URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/{region}/index.csv"
 #: the columns a row is read by; a file without them has changed shape
 COLUMNS = ("TermType", "PricePerUnit", "Currency", "Unit", "LeaseContractLength", "PurchaseOption", "OfferingClass",
-           "Instance Type", "Tenancy", "Operating System", "Pre Installed S/W", "CapacityStatus")
+           "Instance Type", "Tenancy", "Operating System", "Pre Installed S/W", "CapacityStatus", "operation")
+#: the plain offer: Linux without licensed software, shared hardware, billed per hour in USD ('RunInstances'
+#: is the Linux operation code; other codes are other operating systems or licences)
 _SHARED_LINUX = {"Tenancy": "Shared", "Operating System": "Linux", "Pre Installed S/W": "NA", "CapacityStatus": "Used",
-                 "Currency": "USD", "Unit": "Hrs"}
+                 "Currency": "USD", "Unit": "Hrs", "operation": "RunInstances"}
 
 Stream = Callable[[str], IO[bytes]]
 

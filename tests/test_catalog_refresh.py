@@ -316,8 +316,9 @@ def _aws_refresh(text: bytes) -> RefreshReport:
 def test_aws_refresh_reads_linux_shared_on_demand_and_standard_no_upfront_reservations() -> None:
     """g6.xlarge in us-east-1: Linux, shared tenancy, on demand 0.8048 $/h; 1-year standard no-upfront RI
     0.52392 $/h and 3-year 0.3694 $/h. The Windows (0.9888), dedicated (0.8853), partial-upfront (0.50) and
-    convertible (0.60) rows of the same instance are other offers; a zero-priced unused capacity
-    reservation is not a price. The price list has no spot prices: the bundled spot figure stays, said so."""
+    convertible (0.60) rows of the same instance are other offers, and so is the Boston Local Zone's 0.9712
+    in the same file; a zero-priced unused capacity reservation is not a price. The price list has no spot
+    prices: the bundled spot figure stays, said so."""
     report = _aws_refresh(AWS_FILE.read_bytes())
     assert report.cloud_rows == 3 and report.not_priced == []
     catalog.reload()

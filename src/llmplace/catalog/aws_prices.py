@@ -30,11 +30,13 @@ __all__ = ["AWS_OFFER_URL", "aws_rows", "read_offer"]
 AWS_OFFER_URL = "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonEC2/current/{region}/index.csv"
 #: the columns a row is read by; a file without them has changed shape
 COLUMNS = ("TermType", "PricePerUnit", "Currency", "Unit", "LeaseContractLength", "PurchaseOption", "OfferingClass",
-           "Instance Type", "Tenancy", "Operating System", "Pre Installed S/W", "CapacityStatus", "operation")
+           "Instance Type", "Tenancy", "Operating System", "Pre Installed S/W", "CapacityStatus", "operation",
+           "Location Type")
 #: the plain offer: Linux without licensed software, shared hardware, billed per hour in USD ('RunInstances'
-#: is the Linux operation code; other codes are other operating systems or licences)
+#: is the Linux operation code; other codes are other operating systems or licences), in the region itself (a
+#: region's file also prices its Local Zones and Wavelength Zones, at other rates)
 _SHARED_LINUX = {"Tenancy": "Shared", "Operating System": "Linux", "Pre Installed S/W": "NA", "CapacityStatus": "Used",
-                 "Currency": "USD", "Unit": "Hrs", "operation": "RunInstances"}
+                 "Currency": "USD", "Unit": "Hrs", "operation": "RunInstances", "Location Type": "AWS Region"}
 
 Stream = Callable[[str], IO[bytes]]
 

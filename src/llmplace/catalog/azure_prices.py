@@ -70,7 +70,8 @@ class AzureMeter(BaseModel):
 
     def usd_per_hour(self) -> float:
         years = {"reserved_1y": 1, "reserved_3y": 3}.get(self.kind or "")
-        return self.retailPrice / (years * HOURS_PER_YEAR) if years else self.retailPrice
+        # rounded to a millionth of a dollar: the division's float noise would show as a price change in a diff
+        return round(self.retailPrice / (years * HOURS_PER_YEAR), 6) if years else self.retailPrice
 
 
 def azure_url(skus: Iterable[str]) -> str:

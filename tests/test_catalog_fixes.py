@@ -168,8 +168,12 @@ def test_gcp_rows_follow_gcp_published_sku_prices() -> None:
     machine type differs by at most ~1.3x between us-east1/us-east4/us-central1/europe-west4, and its Spot
     price is 40-70 % below on-demand (https://cloud.google.com/spot-vms/pricing: 'discounts of up to 91%').
     Rows it does not price (A4 B200, A3 Ultra outside us-central1, A3 Mega in us-central1) were dropped.
+    TPU VMs are not Compute Engine machine types: they are billed per chip-hour from the Cloud TPU price
+    list, and their rows cite Google's Trillium prices instead.
     """
-    gcp = [r for r in catalog.table("clouds") if r.provider == "gcp"]
+    tpus = [r for r in catalog.table("clouds") if r.provider == "gcp" and r.gpu.startswith("tpu")]
+    assert tpus and all("Trillium" in r.source for r in tpus)
+    gcp = [r for r in catalog.table("clouds") if r.provider == "gcp" and r not in tpus]
     by_type: dict[str, list[float]] = {}
     for r in gcp:
         by_type.setdefault(r.instance_type, []).append(r.on_demand_usd_per_hour)

@@ -28,6 +28,9 @@ def _facts(st: StrategyResult) -> list[list[Cell]]:
         [f"TCO of the cheapest single option ({st.best_single or '-'})", fmt_usd(st.best_single_tco_usd)],
         ["saving against it (negative: the strategy costs more)", fmt_usd(st.saving_usd)],
     ]
+    if st.weighted_total is not None:
+        rows.append(["weighted score (beyond cost: the lowest of the deployments it runs on)",
+                     f"{st.weighted_total:.1f} / 10" + (", recommended" if st.recommended else "")])
     if st.switch_month_p50 is not None:
         rows += [["cheapest switch month under uncertainty, P10 / P50 / P90",
                   f"{st.switch_month_p10:.0f} / {st.switch_month_p50:.0f} / {st.switch_month_p90:.0f}"],

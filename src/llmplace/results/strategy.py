@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from .criteria import CriterionScore
+
 
 class StrategyPhase(BaseModel):
     """One phase of a strategy: the option serving, its months (1-based, inclusive) and its cost."""
@@ -51,3 +53,9 @@ class StrategyResult(BaseModel):
     switch_month_p90: float | None = None
     probability_pays_off: float | None = Field(None, description="Monte Carlo: share of samples in which switching "
                                                "in switch_month costs less than the cheapest single option")
+    scores: dict[str, CriterionScore] = Field(
+        default_factory=dict, description="criteria scores: beyond cost the worse of the two phases' scores, the "
+                                          "cost criteria from the strategy's own figures")
+    weighted_total: float | None = Field(None, description="weighted mean of scores (0-10), same weights as the "
+                                                           "options")
+    recommended: bool = Field(False, description="the strategy is the recommendation")

@@ -43,7 +43,8 @@ def _scenario(horizon: int = HORIZON, requests: float = 6_000_000.0) -> dict[str
 
 def _switch_usd() -> float:
     site = catalog.site_defaults()
-    return (site["migration_engineering_fte_months"].value * site["ml_engineer_loaded_usd_per_year"].value / 12.0)
+    return (site["migration_engineering_fte_months"].value * site["ml_engineer_loaded_usd_per_year"].value / 12.0
+            + site["switch_data_gb"].value * site["egress_usd_per_gb"].value)
 
 
 def _by_hand(doc: dict[str, Any], switch_index: int) -> float:
@@ -278,3 +279,35 @@ def test_a_phased_plan_that_cannot_run_is_one_line_naming_the_field(phases, fiel
     with pytest.raises(InputError) as err:
         compare(doc)
     assert err.value.field == field and "\n" not in str(err.value)
+
+
+def test_data_egress_is_charged_once_in_the_switch_month() -> None:
+    """Moving 50 TB out of the first phase adds 50,000 GB x the catalog's first-tier internet egress rate
+    (egress_usd_per_gb, 0.09 USD/GB: AWS's first 10 TB/month tier) to the switch month and to the total, once;
+    a one-off amount does not move the cheapest switch month (the same sum is added to every candidate month).
+    Before, no egress was charged at the switch."""
+    rate = catalog.site_defaults()["egress_usd_per_gb"].value
+    doc = _scenario(horizon=36)
+    doc["site"] = {"switch_data_gb": 0}
+    none = compare(doc).strategy
+    doc["site"] = {"switch_data_gb": 50_000}
+    moved = compare(doc).strategy
+    assert none is not None and moved is not None and none.switch_month == moved.switch_month
+    assert none.switch_egress_usd == 0.0
+    assert moved.switch_egress_usd == pytest.approx(50_000 * rate)
+    assert moved.tco_usd - none.tco_usd == pytest.approx(50_000 * rate, rel=1e-9)
+    t = moved.switch_month - 1
+    diff = [a - b for a, b in zip(moved.monthly_cash_usd, none.monthly_cash_usd, strict=True)]
+    assert diff[t] == pytest.approx(50_000 * rate) and sum(abs(x) for k, x in enumerate(diff) if k != t) < 1e-6
+
+
+def test_a_negative_switch_data_amount_is_one_line_naming_the_field(invoke, tmp_path) -> None:
+    """site.switch_data_gb below 0 is refused by the CLI with exit status 2 and the field named, no traceback."""
+    import yaml
+
+    doc = _scenario()
+    doc["site"] = {"switch_data_gb": -5}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    out = invoke("compare", str(path), "--samples", "0")
+    assert out.exit_code == 2 and "switch_data_gb" in out.output and "Traceback" not in out.output

@@ -16,12 +16,13 @@ Costs, all cash view:
   running after the switch, while the new deployment takes the traffic over;
 * the second phase: its flows over the horizon on the load of the months from the switch (nothing before;
   its purchases in the months they are ordered), with its own team from its first month in service;
-* the switch: ``migration_engineering_fte_months`` of ML-engineer time at the catalog's loaded wage, paid in
-  the switch month.
+* the switch: ``migration_engineering_fte_months`` of ML-engineer time at the catalog's loaded wage, and
+  ``switch_data_gb`` of data moved out of the first phase at the internet egress rate (``egress_usd_per_gb``,
+  the first-tier price), both paid in the switch month.
 
 Simplifications, stated in the result: two phases only (no third, no step back); the second phase plans
 its fleet on the forecast; reserved cloud instances are not a phase here; the first phase owes nothing
-when it stops (no commitment); data egress at the switch is not charged.
+when it stops (no commitment).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ Array = NDArray[np.float64]
 SIMPLIFICATIONS = (
     "two phases (an option paid as used, then owned servers or a hybrid with an owned base); no third phase",
     "the second phase plans its fleet on the forecast and orders its servers one lead time ahead",
-    "the first phase ends without a termination charge (paid as used); data egress at the switch is not charged",
+    "the first phase ends without a termination charge (paid as used); the data moved at the switch is one amount "
+    "(site.switch_data_gb) at the first-tier internet egress rate",
 )
 
 
@@ -141,10 +143,16 @@ def _per_row(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValue
     return cash, start, ordered, unserved, np.asarray([r[4] for r in rows], dtype=float)
 
 
+def _egress_usd(sv: SiteValues) -> Array:
+    """Data moved out of the first phase at the switch [USD]: ``switch_data_gb`` x ``egress_usd_per_gb``."""
+    return np.asarray(sv["switch_data_gb"], dtype=float) * np.asarray(sv["egress_usd_per_gb"], dtype=float)
+
+
 def _switch_usd(sv: SiteValues) -> Array:
-    """Migration engineering [USD]: one value, or one per sample (a sampled wage), as a flat array."""
+    """What the switch costs in its month [USD]: migration engineering plus the data egress; one value, or one per
+    sample (a sampled wage), as a flat array."""
     usd = np.asarray(sv["migration_engineering_fte_months"], dtype=float) * np.asarray(
-        sv["ml_engineer_loaded_usd_per_year"], dtype=float) / 12.0
+        sv["ml_engineer_loaded_usd_per_year"], dtype=float) / 12.0 + _egress_usd(sv)
     return usd.reshape(-1) if usd.size > 1 else usd.reshape(())
 
 
@@ -307,7 +315,7 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
         upfront_usd=float(pick.start_of_month[0]),
         usd_per_mtok=pick.tco / float(np.sum(tokens)) * 1e6 if np.sum(tokens) > 0 else None,
         monthly_cash_usd=[float(x) for x in cash],
-        switch_cost_usd=switch_usd, parallel_months=parallel,
+        switch_cost_usd=switch_usd, switch_egress_usd=float(_egress_usd(sv)), parallel_months=parallel,
         best_single=single_id, best_single_tco_usd=single_tco, saving_usd=saving,
         pays_off=saving is not None and saving > 0,
         plain_words=_plain_words(pick.first, pick.second, t, order_month, first_order, float(tokens[t]), pick.tco,
@@ -316,7 +324,10 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
                      f"migration: {float(sv['migration_engineering_fte_months']):g} ML-engineer months "
                      f"({sv.sources['migration_engineering_fte_months'][0]})",
                      f"cut-over: {parallel} month(s) of both phases running "
-                     f"({sv.sources['cutover_parallel_months'][0]})"],
+                     f"({sv.sources['cutover_parallel_months'][0]})",
+                     f"data egress at the switch: {float(sv['switch_data_gb']):,.0f} GB at "
+                     f"{float(sv['egress_usd_per_gb']):g} USD/GB ({sv.sources['switch_data_gb'][0]}; "
+                     f"{sv.sources['egress_usd_per_gb'][0]})"],
     )
 
 

@@ -333,6 +333,9 @@ class Site(StrictModel):
         None, ge=0, le=1200, description="ML-engineer months a strategy's switch to owned servers costs")
     cutover_parallel_months: int | None = Field(
         None, ge=0, le=24, description="months a strategy's first phase keeps running after the switch")
+    switch_data_gb: float | None = Field(
+        None, ge=0, le=1e9, description="GB of data moved out of a strategy's first phase at the switch (charged "
+                                        "once at the catalog's internet egress rate) [GB]")
     staff_loaded_usd_per_year: float | None = Field(
         None, ge=0, description="deprecated: sets sysadmin_loaded_usd_per_year and ml_engineer_loaded_usd_per_year",
         json_schema_extra={"deprecated": True})

@@ -311,3 +311,64 @@ def test_a_negative_switch_data_amount_is_one_line_naming_the_field(invoke, tmp_
     path.write_text(yaml.safe_dump(doc))
     out = invoke("compare", str(path), "--samples", "0")
     assert out.exit_code == 2 and "switch_data_gb" in out.output and "Traceback" not in out.output
+
+
+def _stepping(horizon: int = 30) -> dict[str, Any]:
+    """Llama 3.3 70B at a steady load (peak = average) growing 10 % a month on the together API or owned HGX H100
+    servers, with a hybrid of the two: by month 30 the load needs two servers' worth, so the owned base may grow."""
+    return {
+        "name": "steady growth", "model": {"name": "llama-3.3-70b", "precision": "fp8", "engine": "vllm"},
+        "workload": {"requests_per_month": 1e7, "input_tokens_per_request": 1500, "output_tokens_per_request": 400,
+                     "growth_pct_per_month": 10, "peak_to_average": 1.0},
+        "latency": {"ttft_ms": 2000, "tpot_ms": 80},
+        "options": [{"kind": "in_house", "id": "own", "server": "hgx-h100-8x-oem", "hosting": "colocation"},
+                    {"kind": "api", "id": "api", "provider": "together"},
+                    {"kind": "hybrid", "id": "hyb", "base": "own", "overflow": "api"}],
+        "finance": {"horizon_months": horizon, "api_price_change_pct_per_year": 0,
+                    "hardware_price_change_pct_per_year": 0, "cloud_price_change_pct_per_year": 0,
+                    "electricity_price_change_pct_per_year": 0, "salary_growth_pct_per_year": 0},
+        "constraints": {"data_classification": "internal"},
+    }
+
+
+def test_a_base_that_grows_in_a_step_is_the_cheapest_of_every_schedule() -> None:
+    """Brute force with the cost functions themselves: every schedule of the hybrid's owned base (n1 servers from
+    the switch month t1, n2 >= n1 from t2 > t1, or never grown; 1 to 4 servers) is costed directly, month by
+    month, each with the API's months before the switch (plus the cut-over month) and the switch cost. The
+    strategy found is the cheapest of them (1e-9 relative: the same sums in another order), and it grows its
+    base: 1 server from month 4, 2 from month 19, the second ordered one lead time (3 months) earlier. Before,
+    the base had one size from the switch on and this plan cost more."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from llmplace.decision import as_scenario, resolve_deployments
+    from llmplace.engine import run
+    from llmplace.hybrid import hybrid_at
+    from llmplace.site import site_values
+
+    s = as_scenario(_stepping())
+    sv, deployments = site_values(s), resolve_deployments(s)
+    point = run(s, deployments, sv)
+    hyb = next(d for d in deployments if d.id == "hyb")
+    base, over = hyb.parts  # as a second phase: no bridge of its own (the API serves before the switch)
+    base = replace(base, bridge=None, option=base.option.model_copy(update={"planning": "forecast", "bridge": None}))
+    hyb = replace(hyb, parts=(base, over))
+    horizon, lead, parallel = 30, 3, int(catalog.site_defaults()["cutover_parallel_months"].value)
+    rows = [(n1, t1, n2, t2) for t1 in range(lead, horizon) for t2 in range(t1 + 1, horizon + 1)
+            for n1 in range(1, 5) for n2 in range(n1, 5) if (n1 == n2) == (t2 == horizon)]
+    months = np.arange(horizon)
+    sched = np.array([np.where(months < t1, 0, np.where(months < t2, n1, n2)) for n1, t1, n2, t2 in rows])
+    keep = np.array([(months >= t1).astype(float) for _, t1, _, _ in rows])
+    flows = hybrid_at(hyb, s, point.load.in_months(keep), sv, 4, schedule=sched)
+    api = np.asarray(point.outcomes["api"].cash_usd, dtype=float)
+    first = np.array([api[:t1 + parallel].sum() for _, t1, _, _ in rows])
+    totals = first + np.sum(flows.monthly("cash"), axis=-1) + _switch_usd()
+    st = compare(_stepping()).strategy
+    assert st is not None and st.second == "hyb" and st.first == "api"
+    assert st.tco_usd == pytest.approx(float(np.min(totals)), rel=1e-9)
+    best = rows[int(np.argmin(totals))]
+    assert [(b.servers, b.start_month, b.order_month) for b in st.base_steps] == [
+        (best[0], best[1] + 1, best[1] + 1 - lead), (best[2], best[3] + 1, best[3] + 1 - lead)]
+    assert best == (1, 3, 2, 18)  # 0-based months: 1 server from month 4, 2 from month 19
+    assert best[2] > best[0] and f"so that the base is {best[2]} servers from month {best[3] + 1}" in st.plain_words

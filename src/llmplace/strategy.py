@@ -7,7 +7,9 @@ servers are ordered ``lead`` months ahead (the procurement lead time), at that m
 serve from month ``t``; more are ordered ahead as the forecast grows.
 
 The search is exhaustive over (first option, second option, switch month), so the cheapest two-phase
-strategy it returns is exact for the options given; it is compared with the best single option.
+strategy it returns is exact for the options given; it is compared with the best single option. A hybrid
+second phase may also grow its owned base in one step (``n1`` servers from the switch, ``n2 > n1`` from a later
+month, each order one lead time ahead), searched exactly by :mod:`.strategy_steps`.
 
 Costs, all cash view:
 
@@ -21,8 +23,9 @@ Costs, all cash view:
   the first-tier price), both paid in the switch month.
 
 Simplifications, stated in the result: two phases only (no third, no step back); the second phase plans
-its fleet on the forecast; reserved cloud instances are not a phase here; the first phase owes nothing
-when it stops (no commitment).
+its fleet on the forecast (an in-house fleet grows with it; a hybrid's base in at most one step, and not
+when the base is so large that the hybrid search thins its sizes); reserved cloud instances are not a phase
+here; the first phase owes nothing when it stops (no commitment).
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ from .errors import InputError
 from .finance import npv_timed
 from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise
 from .options import Deployment
-from .results import StrategyPhase, StrategyResult
+from .results import StrategyBaseStep, StrategyPhase, StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
+from .strategy_steps import best_step, step_flows, step_table
 
 __all__ = ["SIMPLIFICATIONS", "best_strategy", "first_phase_options", "planned_strategy", "second_phase_options",
            "switch_months", "totals_by_switch_month"]
@@ -52,7 +56,8 @@ Array = NDArray[np.float64]
 
 SIMPLIFICATIONS = (
     "two phases (an option paid as used, then owned servers or a hybrid with an owned base); no third phase",
-    "the second phase plans its fleet on the forecast and orders its servers one lead time ahead",
+    "the second phase plans its fleet on the forecast and orders its servers one lead time ahead; a hybrid's owned "
+    "base grows in at most one step",
     "the first phase ends without a termination charge (paid as used); the data moved at the switch is one amount "
     "(site.switch_data_gb) at the first-tier internet egress rate",
 )
@@ -232,9 +237,36 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
                 if best is None or tco < best.tco - 1e-6:
                     best = _Pick(tco, first, second, int(t), cash1 * keep_first[t], cash2[row].copy(),
                                  start1 * keep_first[t] + start2[row], ordered[row].copy(), int(bases[row]))
+        best = _grown(s, second, point, sv, starts, firsts, keep_first, switch_usd, best)
     if best is None:
         return None
     return _result(s, best, point, sv, best_single, parallel, switch_usd, rate)
+
+
+def _grown(s: Scenario, second: Deployment, point: Run, sv: SiteValues, starts: Array, firsts: list[Deployment],
+           keep_first: list[Array], switch_usd: float, best: _Pick | None) -> _Pick | None:
+    """``best``, or a strategy on ``second`` whose owned base grows in a step (:mod:`.strategy_steps`) when one
+    costs less (costed directly, its base month by month)."""
+    planned = _forecast(second)
+    table = step_table(planned, s, point.load, starts.astype(np.int64), sv)
+    if table is None:
+        return best
+    horizon = int(point.load.peak.shape[-1])
+    for first in firsts:
+        out = point.outcomes[first.id]
+        cash1 = np.asarray(out.cash_usd, dtype=float)
+        step = best_step(table, np.asarray([np.sum(cash1 * keep_first[t]) for t in table.starts]) + switch_usd)
+        if step is None or (best is not None and step.total_usd >= best.tco - 1e-6):
+            continue
+        cash2, start2, ordered, unserved = step_flows(planned, s, point.load, sv, step)
+        tco = float(np.sum(cash1 * keep_first[step.t1]) + np.sum(cash2)) + switch_usd
+        if np.sum(unserved) > 0 or (best is not None and tco >= best.tco - 1e-6):
+            continue
+        keep = keep_first[step.t1]
+        best = _Pick(tco, first, second, step.t1, cash1 * keep, cash2.copy(),
+                     _start_of_month(out.flows, horizon) * keep + start2, ordered.copy(), step.n2,
+                     steps=((step.n1, step.t1), (step.n2, step.t2)))
+    return best
 
 
 @dataclass(frozen=True)
@@ -249,7 +281,8 @@ class _Pick:
     second_cash: Array
     start_of_month: Array
     ordered: Array
-    base_units: int  #: a hybrid's base size (-1: an in-house option)
+    base_units: int  #: a hybrid's base size (-1: an in-house option); a base grown in a step: its final size
+    steps: tuple[tuple[int, int], ...] = ()  #: a base grown in a step: (servers, 0-based first month) per step
 
 
 def planned_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, point: Run, plan_id: str,
@@ -302,6 +335,8 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
     tokens = np.asarray(point.demand.total_tokens, dtype=float)
     single_id, single_tco = best_single if best_single is not None else (None, None)
     saving = None if single_tco is None else float(single_tco - pick.tco)
+    lead = _lead(pick.second, sv) if pick.steps else 0
+    steps = [StrategyBaseStep(servers=n, start_month=m + 1, order_month=m - lead + 1) for n, m in pick.steps]
     phases = [StrategyPhase(option=pick.first.id, kind=pick.first.kind, start_month=1,
                             end_month=min(t + parallel, horizon), tco_usd=float(np.sum(pick.first_cash))),
               StrategyPhase(option=pick.second.id, kind=pick.second.kind, start_month=t + 1, end_month=horizon,
@@ -318,8 +353,9 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
         switch_cost_usd=switch_usd, switch_egress_usd=float(_egress_usd(sv)), parallel_months=parallel,
         best_single=single_id, best_single_tco_usd=single_tco, saving_usd=saving,
         pays_off=saving is not None and saving > 0,
+        base_steps=steps,
         plain_words=_plain_words(pick.first, pick.second, t, order_month, first_order, float(tokens[t]), pick.tco,
-                                 best_single, s.finance.currency, searched),
+                                 best_single, s.finance.currency, searched, _growth_words(steps)),
         assumptions=[*SIMPLIFICATIONS,
                      f"migration: {float(sv['migration_engineering_fte_months']):g} ML-engineer months "
                      f"({sv.sources['migration_engineering_fte_months'][0]})",
@@ -342,9 +378,18 @@ def _money(x: float, currency: str) -> str:
     return f"{x:,.0f} {currency}"
 
 
+def _growth_words(steps: list[StrategyBaseStep]) -> str | None:
+    """A base grown in a step, e.g. "order 1 more server in month 40 so that the base is 3 servers from month 43"."""
+    if len(steps) < 2:
+        return None
+    added = steps[1].servers - steps[0].servers
+    return (f"order {added} more server{'s' if added != 1 else ''} in month {steps[1].order_month} so that the "
+            f"base is {steps[1].servers} servers from month {steps[1].start_month}")
+
+
 def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int | None, servers: int,
                  tokens: float, tco: float, best_single: tuple[str, float] | None, currency: str,
-                 searched: bool = True) -> str:
+                 searched: bool = True, growth: str | None = None) -> str:
     """E.g. "Use the together API until month 14 (...); order 2 servers in month 11; from month 15 ..."."""
     parts = [f"Use {first.label} until month {t} ({_tokens(tokens)} tokens a month when it switches)"]
     if order_month is not None:
@@ -354,7 +399,7 @@ def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int
                      f"{second.parts[1].label}")
     else:
         parts.append(f"from month {t + 1} serve everything on {second.label}")
-    plan = "; ".join(parts)
+    plan = "; ".join([*parts, *([growth] if growth else [])])
     if best_single is None:
         return f"{plan}. Total {_money(tco, currency)}."
     single_id, single_tco = best_single

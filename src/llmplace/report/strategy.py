@@ -29,6 +29,10 @@ def _facts(st: StrategyResult) -> list[list[Cell]]:
         [f"TCO of the cheapest single option ({st.best_single or '-'})", fmt_usd(st.best_single_tco_usd)],
         ["saving against it (negative: the strategy costs more)", fmt_usd(st.saving_usd)],
     ]
+    if st.base_steps:
+        rows.append(["owned base, grown in a step", "; ".join(
+            f"{b.servers} server(s) from month {b.start_month} (ordered in month {b.order_month})"
+            for b in st.base_steps)])
     if st.weighted_total is not None:
         rows.append(["weighted score (beyond cost: the lowest of the deployments it runs on)",
                      f"{st.weighted_total:.1f} / 10" + (", recommended" if st.recommended else "")])

@@ -18,6 +18,14 @@ class StrategyPhase(BaseModel):
     first_order_month: int | None = Field(None, description="owned servers: the month the first ones are ordered")
 
 
+class StrategyBaseStep(BaseModel):
+    """One size of a hybrid's owned base in a strategy whose base grows in a step (months 1-based)."""
+
+    servers: int = Field(description="servers in the base from start_month")
+    start_month: int = Field(description="first month this base serves")
+    order_month: int = Field(description="month the servers added for it are ordered and paid (lead time ahead)")
+
+
 class StrategyResult(BaseModel):
     """Two phases: ``first`` serves months 1 .. ``switch_month`` - 1, ``second`` from ``switch_month`` on.
 
@@ -29,7 +37,10 @@ class StrategyResult(BaseModel):
     second: str = Field(description="id of the in-house or hybrid option that serves from the switch month")
     switch_month: int = Field(description="first month the second phase serves (1-based)")
     phases: list[StrategyPhase] = Field(default_factory=list)
-    base_units: int | None = Field(None, description="a hybrid second phase: its owned base [servers]")
+    base_units: int | None = Field(None, description="a hybrid second phase: its owned base [servers] (grown in a "
+                                                     "step: its final size)")
+    base_steps: list[StrategyBaseStep] = Field(default_factory=list, description="a hybrid base grown in a step: "
+                                               "each size with its first month and order month")
     order_month: int | None = Field(description="month the second phase's first servers are ordered and paid")
     servers_first_order: int = Field(description="servers in that first order")
     tokens_per_month_at_switch: float = Field(description="demand in the switch month [tokens/month]")

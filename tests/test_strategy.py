@@ -372,3 +372,35 @@ def test_a_base_that_grows_in_a_step_is_the_cheapest_of_every_schedule() -> None
         (best[0], best[1] + 1, best[1] + 1 - lead), (best[2], best[3] + 1, best[3] + 1 - lead)]
     assert best == (1, 3, 2, 18)  # 0-based months: 1 server from month 4, 2 from month 19
     assert best[2] > best[0] and f"so that the base is {best[2]} servers from month {best[3] + 1}" in st.plain_words
+
+
+def _reserved_then_own(start_month: int) -> dict[str, Any]:
+    """Flat demand that one AWS p5.48xlarge carries, on a 1-year reservation, then owned HGX H100 servers."""
+    doc = _scenario(horizon=36, requests=2_000_000.0)
+    doc["workload"]["growth_pct_per_month"] = 0
+    doc["options"].append({"kind": "cloud", "id": "p5-1y", "instance": "aws/p5.48xlarge", "plan": "reserved_1y",
+                           "billing": "always_on"})
+    doc["phased"] = [{"id": "reserved-then-own", "phases": [{"option": "p5-1y"},
+                                                             {"option": "own", "start_month": start_month}]}]
+    return doc
+
+
+def test_a_reserved_first_phase_pays_its_reservations_to_the_end_of_their_term() -> None:
+    """A commitment is charged in full. One p5.48xlarge is reserved for 12 months in month 1, renewed in months 13
+    and 25. Owned servers serve from month 19 and the reservation still runs through the cut-over month (19):
+    the reservation made in month 13 runs to month 24, so months 20-24 are still owed, 5 x 730 h x the 1-year
+    reserved hourly price (prices flat), on top of the reserved option's own months 1-19. Before, a reserved
+    option could not be a first phase at all; a plan leaving it would have paid nothing after month 19."""
+    r = compare(_reserved_then_own(19))
+    single = r.find("p5-1y")
+    assert single is not None and single.feasible and max(single.units) == 1
+    price = next(float(a.value) for a in single.assumptions if a.name == "instance price (reserved 1y)")
+    (plan,) = r.phased
+    assert plan.first == "p5-1y" and plan.switch_month == 19
+    owed = 5 * 730.0 * price
+    assert plan.commitment_after_leaving_usd == pytest.approx(owed, rel=1e-9)
+    assert plan.phases[0].tco_usd == pytest.approx(sum(single.monthly_usd[:19]) + owed, rel=1e-9)
+    assert "paid to the end of their term" in plan.plain_words
+    # leaving in the month the reservation ends owes nothing more: switch in month 24, cut-over month 24
+    (on_term,) = compare(_reserved_then_own(24)).phased
+    assert on_term.commitment_after_leaving_usd == pytest.approx(0.0, abs=1e-6)

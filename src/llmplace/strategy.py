@@ -1,7 +1,8 @@
 """Strategies over time: start on an option paid as used, move to owned servers when the volume pays for it.
 
-A strategy has two phases. The first is an option paid only as used (an API, or on-demand or spot cloud
-instances): it serves months ``1 .. t - 1``. The second owns servers (an in-house option, or a hybrid whose
+A strategy has two phases. The first is an API or rented cloud instances (on demand, spot, or reserved: a
+reserved plan's reservations are paid to the end of their term when the strategy leaves it, a commitment being
+charged in full): it serves months ``1 .. t - 1``. The second owns servers (an in-house option, or a hybrid whose
 base is owned and whose overflow is paid as used) and serves from month ``t``, the switch month. Its
 servers are ordered ``lead`` months ahead (the procurement lead time), at that month's price, so that they
 serve from month ``t``; more are ordered ahead as the forecast grows.
@@ -24,8 +25,10 @@ Costs, all cash view:
 
 Simplifications, stated in the result: two phases only (no third, no step back); the second phase plans
 its fleet on the forecast (an in-house fleet grows with it; a hybrid's base in at most one step, and not
-when the base is so large that the hybrid search thins its sizes); reserved cloud instances are not a phase
-here; the first phase owes nothing when it stops (no commitment).
+when the base is so large that the hybrid search thins its sizes); a first phase paid as used owes nothing
+when it stops, a reserved one its reservations' compute to the end of their terms (no early-termination refund
+or resale of a reservation is counted; its staff and support plan stop with it); reserved instances are not a
+second phase.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .costs import Flows, flows_for, lead_time
+from .costs import Flows, commitment_left_usd, flows_for, lead_time
+from .costs.cloud import RESERVATION_TERM_MONTHS
 from .demand import Load
 from .engine import Run
 from .errors import InputError
@@ -58,16 +62,17 @@ SIMPLIFICATIONS = (
     "two phases (an option paid as used, then owned servers or a hybrid with an owned base); no third phase",
     "the second phase plans its fleet on the forecast and orders its servers one lead time ahead; a hybrid's owned "
     "base grows in at most one step",
-    "the first phase ends without a termination charge (paid as used); the data moved at the switch is one amount "
+    "a first phase paid as used owes nothing when it stops; a reserved one pays its reservations to the end of their "
+    "term (compute only, no early-termination refund); the data moved at the switch is one amount "
     "(site.switch_data_gb) at the first-tier internet egress rate",
 )
 
 
 def first_phase_options(deployments: list[Deployment], eligible: Collection[str]) -> list[Deployment]:
-    """The options a strategy may start on: eligible, feasible and paid only as used."""
+    """The options a strategy may start on: eligible and feasible APIs and cloud instances (a reserved plan's
+    reservations are paid to the end of their term when the strategy leaves it)."""
     return [d for d in deployments if d.id in eligible and d.infeasible_reason is None
-            and (isinstance(d.option, ApiOption)
-                 or (isinstance(d.option, CloudOption) and not d.option.plan.startswith("reserved")))]
+            and isinstance(d.option, (ApiOption, CloudOption))]
 
 
 def second_phase_options(deployments: list[Deployment], eligible: Collection[str]) -> list[Deployment]:
@@ -179,7 +184,7 @@ def switch_months(second: Deployment, sv: SiteValues, horizon: int) -> Array:
 
 
 def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, load: Load, sv: SiteValues,
-                           starts: Array, base_units: int | None = None) -> Array:
+                           starts: Array, base_units: int | None = None, first: Deployment | None = None) -> Array:
     """Cash-view TCO of the strategy (``first_cash`` (samples, months) of the first phase, then ``second``) for
     each sample and switch month in ``starts``: (samples, len(starts)); a month whose second phase cannot carry
     the load is ``inf``. The second phase is planned on each sample's own load (the cheapest switch month with
@@ -195,8 +200,10 @@ def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, l
         cash2, _, _, unserved, _ = _second_phase(planned, s, load, keep, sv, base_units)
         demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
         short = np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
-        first = np.sum(first_cash * (months < t + parallel), axis=-1)
-        out[..., k] = np.where(short, np.inf, first + np.sum(cash2, axis=-1) + _switch_usd(sv))
+        first_usd = np.sum(first_cash * (months < t + parallel), axis=-1)
+        if first is not None and _reserved(first):  # its reservations run their term after it stops serving
+            first_usd = first_usd + np.sum(commitment_left_usd(first, load, sv, int(t) + parallel), axis=-1)
+        out[..., k] = np.where(short, np.inf, first_usd + np.sum(cash2, axis=-1) + _switch_usd(sv))
     return out
 
 
@@ -217,6 +224,7 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
     switch_usd, rate = float(_switch_usd(sv)), float(sv["discount_rate_pct_per_year"])
     months = np.arange(horizon)
     keep_first = [(months < t + parallel).astype(float) for t in range(horizon)]
+    rows1 = {f.id: _first_rows(f, point, sv, parallel) for f in firsts}
     best: _Pick | None = None
     for second in seconds:
         starts = switch_months(second, sv, horizon)
@@ -228,23 +236,23 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
         ok = np.any(ordered > 0, axis=-1) & ~np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
         for first in firsts:
             out = point.outcomes[first.id]
-            cash1 = np.asarray(out.cash_usd, dtype=float)
             start1 = _start_of_month(out.flows, horizon)
             for row, t in enumerate(starts):
                 if not ok[row]:
                     continue  # buys no servers (the first phase all along) or cannot carry the load from t
-                tco = float(np.sum(cash1 * keep_first[t]) + np.sum(cash2[row])) + switch_usd
+                tco = float(np.sum(rows1[first.id][t]) + np.sum(cash2[row])) + switch_usd
                 if best is None or tco < best.tco - 1e-6:
-                    best = _Pick(tco, first, second, int(t), cash1 * keep_first[t], cash2[row].copy(),
+                    best = _Pick(tco, first, second, int(t), rows1[first.id][t], cash2[row].copy(),
                                  start1 * keep_first[t] + start2[row], ordered[row].copy(), int(bases[row]))
-        best = _grown(s, second, point, sv, starts, firsts, keep_first, switch_usd, best)
+        best = _grown(s, second, point, sv, starts, firsts, (keep_first, rows1), switch_usd, best)
     if best is None:
         return None
     return _result(s, best, point, sv, best_single, parallel, switch_usd, rate)
 
 
 def _grown(s: Scenario, second: Deployment, point: Run, sv: SiteValues, starts: Array, firsts: list[Deployment],
-           keep_first: list[Array], switch_usd: float, best: _Pick | None) -> _Pick | None:
+           first_months: tuple[list[Array], dict[str, Array]], switch_usd: float, best: _Pick | None
+           ) -> _Pick | None:
     """``best``, or a strategy on ``second`` whose owned base grows in a step (:mod:`.strategy_steps`) when one
     costs less (costed directly, its base month by month)."""
     planned = _forecast(second)
@@ -254,16 +262,16 @@ def _grown(s: Scenario, second: Deployment, point: Run, sv: SiteValues, starts: 
     horizon = int(point.load.peak.shape[-1])
     for first in firsts:
         out = point.outcomes[first.id]
-        cash1 = np.asarray(out.cash_usd, dtype=float)
-        step = best_step(table, np.asarray([np.sum(cash1 * keep_first[t]) for t in table.starts]) + switch_usd)
+        keep_first, rows1 = first_months[0], first_months[1][first.id]
+        step = best_step(table, np.sum(rows1[table.starts], axis=-1) + switch_usd)
         if step is None or (best is not None and step.total_usd >= best.tco - 1e-6):
             continue
         cash2, start2, ordered, unserved = step_flows(planned, s, point.load, sv, step)
-        tco = float(np.sum(cash1 * keep_first[step.t1]) + np.sum(cash2)) + switch_usd
+        tco = float(np.sum(rows1[step.t1]) + np.sum(cash2)) + switch_usd
         if np.sum(unserved) > 0 or (best is not None and tco >= best.tco - 1e-6):
             continue
         keep = keep_first[step.t1]
-        best = _Pick(tco, first, second, step.t1, cash1 * keep, cash2.copy(),
+        best = _Pick(tco, first, second, step.t1, rows1[step.t1], cash2.copy(),
                      _start_of_month(out.flows, horizon) * keep + start2, ordered.copy(), step.n2,
                      steps=((step.n1, step.t1), (step.n2, step.t2)))
     return best
@@ -308,16 +316,32 @@ def planned_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues,
     cash2, start2, ordered, unserved, bases = _second_phase(_forecast(second), s, point.load,
                                                             (months >= t).astype(float)[None, :], sv)
     out = point.outcomes[first.id]
-    cash1 = np.asarray(out.cash_usd, dtype=float)
+    cash1 = _first_rows(first, point, sv, parallel)[t]
     switch_usd = float(_switch_usd(sv))
-    tco = float(np.sum(cash1 * keep_first) + np.sum(cash2[0])) + switch_usd
-    pick = _Pick(tco, first, second, t, cash1 * keep_first, cash2[0].copy(),
+    tco = float(np.sum(cash1) + np.sum(cash2[0])) + switch_usd
+    pick = _Pick(tco, first, second, t, cash1, cash2[0].copy(),
                  _start_of_month(out.flows, horizon) * keep_first + start2[0], ordered[0].copy(), int(bases[0]))
     result = _result(s, pick, point, sv, best_single, parallel, switch_usd, float(sv["discount_rate_pct_per_year"]),
                      searched=False)
     short = float(np.sum(unserved[0]))
     notes = [f"leaves {short:,.0f} tokens unserved after the switch"] if short > 0 else []
     return result.model_copy(update={"id": plan_id, "assumptions": [*notes, *result.assumptions]})
+
+
+def _reserved(d: Deployment) -> bool:
+    return isinstance(d.option, CloudOption) and d.option.plan in RESERVATION_TERM_MONTHS
+
+
+def _first_rows(first: Deployment, point: Run, sv: SiteValues, parallel: int) -> Array:
+    """The first phase's cash month by month for each switch month (one row per 0-based switch month): its own
+    months until the cut-over ends and, for a reserved plan, what its reservations still cost after it (each runs
+    its whole term: a commitment is paid in full)."""
+    cash1 = np.asarray(point.outcomes[first.id].cash_usd, dtype=float)
+    horizon = cash1.shape[-1]
+    rows = cash1[None, :] * (np.arange(horizon)[None, :] < np.arange(horizon)[:, None] + parallel)
+    if _reserved(first):
+        rows = rows + commitment_left_usd(first, point.load, sv, np.arange(horizon) + parallel)
+    return np.asarray(rows, dtype=float)
 
 
 def _start_of_month(flows: Flows | None, horizon: int) -> Array:
@@ -336,6 +360,7 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
     single_id, single_tco = best_single if best_single is not None else (None, None)
     saving = None if single_tco is None else float(single_tco - pick.tco)
     lead = _lead(pick.second, sv) if pick.steps else 0
+    owed = float(np.sum(pick.first_cash[t + parallel:])) if _reserved(pick.first) else 0.0
     steps = [StrategyBaseStep(servers=n, start_month=m + 1, order_month=m - lead + 1) for n, m in pick.steps]
     phases = [StrategyPhase(option=pick.first.id, kind=pick.first.kind, start_month=1,
                             end_month=min(t + parallel, horizon), tco_usd=float(np.sum(pick.first_cash))),
@@ -353,9 +378,9 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
         switch_cost_usd=switch_usd, switch_egress_usd=float(_egress_usd(sv)), parallel_months=parallel,
         best_single=single_id, best_single_tco_usd=single_tco, saving_usd=saving,
         pays_off=saving is not None and saving > 0,
-        base_steps=steps,
+        base_steps=steps, commitment_after_leaving_usd=owed,
         plain_words=_plain_words(pick.first, pick.second, t, order_month, first_order, float(tokens[t]), pick.tco,
-                                 best_single, s.finance.currency, searched, _growth_words(steps)),
+                                 best_single, s.finance.currency, searched, _growth_words(steps), owed),
         assumptions=[*SIMPLIFICATIONS,
                      f"migration: {float(sv['migration_engineering_fte_months']):g} ML-engineer months "
                      f"({sv.sources['migration_engineering_fte_months'][0]})",
@@ -389,9 +414,11 @@ def _growth_words(steps: list[StrategyBaseStep]) -> str | None:
 
 def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int | None, servers: int,
                  tokens: float, tco: float, best_single: tuple[str, float] | None, currency: str,
-                 searched: bool = True, growth: str | None = None) -> str:
+                 searched: bool = True, growth: str | None = None, owed_usd: float = 0.0) -> str:
     """E.g. "Use the together API until month 14 (...); order 2 servers in month 11; from month 15 ..."."""
-    parts = [f"Use {first.label} until month {t} ({_tokens(tokens)} tokens a month when it switches)"]
+    owed = f", its reservations paid to the end of their term after it stops serving ({_money(owed_usd, currency)})"
+    parts = [f"Use {first.label} until month {t} ({_tokens(tokens)} tokens a month when it switches)"
+             + (owed if owed_usd > 0 else "")]
     if order_month is not None:
         parts.append(f"order {servers} server{'s' if servers != 1 else ''} in month {order_month + 1}")
     if isinstance(second.option, HybridOption) and second.parts is not None:

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .demand import Load
-from .hybrid import hybrid_at, optimise
+from .hybrid import MAX_FULL_SEARCH, base_sizes, hybrid_at, optimise
 from .options import Deployment
 from .scenario import HybridOption, InHouseOption, Scenario
 from .site import SiteValues
@@ -68,6 +68,8 @@ def step_table(second: Deployment, s: Scenario, load: Load, starts: NDArray[np.i
     if not (isinstance(opt, HybridOption) and opt.base_units is None and second.parts is not None
             and isinstance(second.parts[0].option, InHouseOption)) or len(starts) < 2:
         return None
+    if max((n for n in base_sizes(second, load) if isinstance(n, int)), default=0) > MAX_FULL_SEARCH:
+        return None  # the search thins its sizes: the sizes between are not all costed
     months = np.arange(int(load.peak.shape[-1]))
     keep = (months[None, :] >= starts[:, None]).astype(float)
     whole = load.in_months(keep)

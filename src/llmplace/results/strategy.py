@@ -50,6 +50,8 @@ class StrategyResult(BaseModel):
     usd_per_mtok: float | None = Field(None, description="TCO per million tokens of demand")
     monthly_cash_usd: list[float] = Field(description="cash view, both phases and the switch, month by month")
     switch_cost_usd: float = Field(description="migration engineering and data egress, paid in the switch month")
+    commitment_after_leaving_usd: float = Field(0.0, description="a reserved first phase: its reservations' "
+                                                "payments after it stops serving (each runs its whole term)")
     switch_egress_usd: float = Field(0.0, description="of which data egress (switch_data_gb x egress_usd_per_gb)")
     parallel_months: int = Field(description="months the first phase keeps running after the switch (cut-over)")
     best_single: str | None = Field(description="the cheapest single option the strategy is compared with")

@@ -48,7 +48,7 @@ def strategy_under_uncertainty(plan: StrategyResult, s: Scenario, deployments: l
         s2, deps2, sv2 = apply_values(s, [first, second], values)
         point = run(s2, deps2[:1], sv2, samples=b - a)
         first_cash = np.asarray(point.outcomes[first.id].cash_usd, dtype=float)
-        totals = totals_by_switch_month(first_cash, deps2[1], s2, point.load, sv2, starts, base)
+        totals = totals_by_switch_month(first_cash, deps2[1], s2, point.load, sv2, starts, base, deps2[0])
         best_month[a:b] = starts[np.argmin(totals, axis=-1)] + 1
         at_point[a:b] = totals[:, point_col]
     cheapest_single = np.min(np.vstack([samples.tco_usd[i][:n] for i in singles if i in samples.tco_usd]), axis=0)

@@ -237,12 +237,14 @@ def test_no_strategy_section_without_a_pair_of_phases() -> None:
 
 def test_the_plan_says_when_to_move_on_when_a_switch_pays() -> None:
     """When the recommended option is where a paying strategy starts, the recommendation's plan ends with the
-    strategy in plain words (when to order, when to switch); when no switch pays, the plan does not mention it."""
+    strategy in plain words (when to order, when to switch) and why it is not the recommendation itself (here the
+    owned servers' weaker scores beyond cost); when no switch pays, the plan does not mention it."""
     r = compare(_scenario(horizon=36))
     st, rec = r.strategy, r.recommendation
     assert st is not None and st.pays_off and rec is not None
     assert rec.option == st.first  # the API is recommended and is where the strategy starts
-    assert rec.plan[-1] == f"Over time: {st.plain_words}"
+    assert rec.plan[-1].startswith(f"Over time: {st.plain_words} Not recommended in place of fireworks: ")
+    assert st.not_recommended_because is not None and rec.plan[-1].endswith(f"{st.not_recommended_because}.")
     flat = compare(_scenario(horizon=24))
     assert flat.strategy is not None and not flat.strategy.pays_off and flat.recommendation is not None
     assert not any(line.startswith("Over time:") for line in flat.recommendation.plan)

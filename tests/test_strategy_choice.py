@@ -103,6 +103,7 @@ def test_a_small_saving_does_not_replace_the_recommended_option() -> None:
     # on the same basis (the strategy's lower TCO as the reference) the single option scores 10 x TCO ratio < 10
     assert st.weighted_total == pytest.approx(10.0) and 10.0 * st.tco_usd / st.best_single_tco_usd < 10.0  # type: ignore[operator]
     assert not st.recommended and rec.kind == "option"
+    assert st.not_recommended_because is not None and "under the 5% a switch must save" in st.not_recommended_because
 
 
 def test_a_switch_that_pays_off_in_too_few_samples_is_not_recommended(cost_only: CompareResult) -> None:
@@ -115,4 +116,6 @@ def test_a_switch_that_pays_off_in_too_few_samples_is_not_recommended(cost_only:
     low, rec_low = choose_strategy(base, st.model_copy(update={"probability_pays_off": 0.4}))
     high, rec_high = choose_strategy(base, st.model_copy(update={"probability_pays_off": 0.6}))
     assert rec_low is None and not low.recommended
+    assert low.not_recommended_because == ("switching pays off in only 40% of the Monte Carlo samples "
+                                           "(at least 50% needed)")
     assert rec_high is not None and rec_high.kind == "strategy" and high.recommended

@@ -293,7 +293,9 @@ def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deploym
         update["recommendation"] = chosen
     elif plan.pays_off and rec is not None and rec.option in (plan.first, plan.best_single):
         # the recommended option is where the strategy starts (or the single option it beats): say when to move on
-        update["recommendation"] = rec.model_copy(update={"plan": [*rec.plan, f"Over time: {plan.plain_words}"]})
+        why = f" Not recommended in place of {rec.option}: {plan.not_recommended_because}." \
+            if plan.not_recommended_because else ""
+        update["recommendation"] = rec.model_copy(update={"plan": [*rec.plan, f"Over time: {plan.plain_words}{why}"]})
     out = result.model_copy(update=update)
     out._samples = result.samples
     return out

@@ -11,7 +11,7 @@ reference, so the two weighted totals (same weights) are on one basis.
 
 The strategy replaces the recommended option when all of these hold:
 
-1. both phases are eligible (no hard constraint excludes either, and both are ranked);
+1. no hard constraint excludes either phase;
 2. its weighted total is higher than the recommended option's on that basis;
 3. it costs at least :data:`~llmplace.conventions.STRATEGY_MIN_SAVING_SHARE` less than the recommended option
    (cash view over the horizon, the switch included);
@@ -77,12 +77,18 @@ def _eligible(o: OptionResult | None) -> bool:
     return o is not None and o.feasible and o.criteria is not None and o.criteria.eligible
 
 
+def _allowed(o: OptionResult | None) -> bool:
+    """A phase no hard constraint excludes (an option left unranked for serving too little on its own, such as
+    an in-house option without a bridge, serves fully as a second phase)."""
+    return o is not None and o.feasible and o.criteria is not None and not o.criteria.excluded_by
+
+
 def choose_strategy(result: CompareResult, plan: StrategyResult) -> tuple[StrategyResult, Recommendation | None]:
     """``plan`` with its scores and weighted total, and the recommendation naming it when it wins (else None)."""
     rec, weights = result.recommendation, result.weights
     winner = result.find(rec.option) if rec is not None else None
     first, second = result.find(plan.first), result.find(plan.second)
-    if rec is None or weights is None or winner is None or not (_eligible(first) and _eligible(second)):
+    if rec is None or weights is None or winner is None or not (_allowed(first) and _allowed(second)):
         return plan, None
     assert winner.criteria is not None
     eligible = [o.tco_usd for o in result.options if _eligible(o)]
@@ -95,13 +101,31 @@ def choose_strategy(result: CompareResult, plan: StrategyResult) -> tuple[Strate
     flat = {k: {c: x.score for c, x in v.items()} for k, v in (("strategy", scores), ("winner", winner_scores))}
     totals = weighted_totals(flat, weights.points)
     saving = winner.tco_usd - plan.tco_usd
-    wins = (totals["strategy"] > totals["winner"] and saving >= STRATEGY_MIN_SAVING_SHARE * winner.tco_usd
-            and (plan.probability_pays_off is None or plan.probability_pays_off >= STRATEGY_MIN_PAYS_OFF_SHARE))
+    why_not = _why_not(plan, winner, totals, saving)
+    wins = not why_not
     plan = plan.model_copy(update={"scores": scores, "weighted_total": round(totals["strategy"], 4),
-                                   "recommended": wins})
+                                   "recommended": wins, "not_recommended_because": "; ".join(why_not) or None})
     if not wins:
         return plan, None
     return plan, _recommendation(result, plan, rec, winner, totals, saving)
+
+
+def _why_not(plan: StrategyResult, winner: OptionResult, totals: dict[str, float], saving: float) -> list[str]:
+    """The conditions the strategy misses to replace the recommended option, in words (empty: it wins)."""
+    out = []
+    if totals["strategy"] <= totals["winner"]:
+        out.append(f"its weighted score {totals['strategy']:.2f} is not above {totals['winner']:.2f} for "
+                   f"{winner.id} on the same basis ({BASIS})")
+    if saving < 0:
+        out.append(f"it costs {-saving / winner.tco_usd:.1%} more than {winner.id}")
+    elif saving < STRATEGY_MIN_SAVING_SHARE * winner.tco_usd:
+        out.append(f"it saves {saving / winner.tco_usd:.1%} of {winner.id}'s TCO, under the "
+                   f"{STRATEGY_MIN_SAVING_SHARE:.0%} a switch must save")
+    p = plan.probability_pays_off
+    if p is not None and p < STRATEGY_MIN_PAYS_OFF_SHARE:
+        out.append(f"switching pays off in only {p:.0%} of the Monte Carlo samples (at least "
+                   f"{STRATEGY_MIN_PAYS_OFF_SHARE:.0%} needed)")
+    return out
 
 
 def _recommendation(result: CompareResult, plan: StrategyResult, rec: Recommendation, winner: OptionResult,

@@ -73,3 +73,5 @@ class StrategyResult(BaseModel):
     weighted_total: float | None = Field(None, description="weighted mean of scores (0-10), same weights as the "
                                                            "options")
     recommended: bool = Field(False, description="the strategy is the recommendation")
+    not_recommended_because: str | None = Field(None, description="the conditions it misses to replace the "
+                                                                  "recommended option, in words")

@@ -60,7 +60,8 @@ def _said(result: CompareResult, labels: dict[str, str]) -> _Said:
                  what_would_change=list(rec.would_change_if), plan=list(rec.plan))
     if rec.kind == "strategy":  # a strategy over time: its own summary says the scores on one basis
         said.headline = f"Recommended strategy: {short_label(rec.label or rec.id or '', 300)}."
-        said.lead = rec.summary.removeprefix("Recommended: ")
+        lead = rec.summary.removeprefix("Recommended: ")
+        said.lead = lead[:1].upper() + lead[1:]
         said.option = None
     elif rec.option or rec.label:
         said.headline = f"Recommended: {short_label(rec.label or labels.get(rec.option or '', rec.option or ''), 200)}."

@@ -1,5 +1,5 @@
-"""Time the strategy search (an option paid as used first, owned servers from a switch month) on the bundled
-examples stretched to a 60-month horizon.
+"""Time the strategy search (an option paid as used first, owned servers from a switch month, a hybrid's owned base
+possibly grown in a step) on the bundled examples stretched to a 60-month horizon.
 
     python benchmarks/strategy_speed.py [--repeat N]
 
@@ -47,6 +47,8 @@ def main() -> None:
             best = min(best, time.perf_counter() - start)
         worst = max(worst, best)
         found = f"{plan.first} -> {plan.second} at month {plan.switch_month}" if plan else "no pair"
+        if plan is not None and plan.base_steps:
+            found += ", base " + " then ".join(f"{b.servers} from month {b.start_month}" for b in plan.base_steps)
         print(f"{path.stem:28s} {len(firsts)} first x {len(seconds)} second phases, {HORIZON_MONTHS} months: "
               f"search {best:.3f} s (point run {point_s:.3f} s); {found}")
     print(f"worst search time {worst:.3f} s (target < {TARGET_S:g} s): {'ok' if worst < TARGET_S else 'FAILS'}")

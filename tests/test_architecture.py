@@ -67,6 +67,7 @@ STAGES: dict[str, float] = {
     "llmplace.engine": 7,
     # 7.5 strategies over time: sequences of evaluated deployments
     "llmplace.strategy": 7.5,
+    "llmplace.strategy_steps": 7.5,
     # 8 uncertainty: sensitivities and Monte Carlo
     "llmplace.risk": 8,
     # 9 qualitative criteria, constraints and the recommendation

@@ -43,7 +43,8 @@ def _scenario(horizon: int = HORIZON, requests: float = 6_000_000.0) -> dict[str
 
 def _switch_usd() -> float:
     site = catalog.site_defaults()
-    return (site["migration_engineering_fte_months"].value * site["ml_engineer_loaded_usd_per_year"].value / 12.0)
+    return (site["migration_engineering_fte_months"].value * site["ml_engineer_loaded_usd_per_year"].value / 12.0
+            + site["switch_data_gb"].value * site["egress_usd_per_gb"].value)
 
 
 def _by_hand(doc: dict[str, Any], switch_index: int) -> float:
@@ -236,12 +237,14 @@ def test_no_strategy_section_without_a_pair_of_phases() -> None:
 
 def test_the_plan_says_when_to_move_on_when_a_switch_pays() -> None:
     """When the recommended option is where a paying strategy starts, the recommendation's plan ends with the
-    strategy in plain words (when to order, when to switch); when no switch pays, the plan does not mention it."""
+    strategy in plain words (when to order, when to switch) and why it is not the recommendation itself (here the
+    owned servers' weaker scores beyond cost); when no switch pays, the plan does not mention it."""
     r = compare(_scenario(horizon=36))
     st, rec = r.strategy, r.recommendation
     assert st is not None and st.pays_off and rec is not None
     assert rec.option == st.first  # the API is recommended and is where the strategy starts
-    assert rec.plan[-1] == f"Over time: {st.plain_words}"
+    assert rec.plan[-1].startswith(f"Over time: {st.plain_words} Not recommended in place of fireworks: ")
+    assert st.not_recommended_because is not None and rec.plan[-1].endswith(f"{st.not_recommended_because}.")
     flat = compare(_scenario(horizon=24))
     assert flat.strategy is not None and not flat.strategy.pays_off and flat.recommendation is not None
     assert not any(line.startswith("Over time:") for line in flat.recommendation.plan)
@@ -278,3 +281,128 @@ def test_a_phased_plan_that_cannot_run_is_one_line_naming_the_field(phases, fiel
     with pytest.raises(InputError) as err:
         compare(doc)
     assert err.value.field == field and "\n" not in str(err.value)
+
+
+def test_data_egress_is_charged_once_in_the_switch_month() -> None:
+    """Moving 50 TB out of the first phase adds 50,000 GB x the catalog's first-tier internet egress rate
+    (egress_usd_per_gb, 0.09 USD/GB: AWS's first 10 TB/month tier) to the switch month and to the total, once;
+    a one-off amount does not move the cheapest switch month (the same sum is added to every candidate month).
+    Before, no egress was charged at the switch."""
+    rate = catalog.site_defaults()["egress_usd_per_gb"].value
+    doc = _scenario(horizon=36)
+    doc["site"] = {"switch_data_gb": 0}
+    none = compare(doc).strategy
+    doc["site"] = {"switch_data_gb": 50_000}
+    moved = compare(doc).strategy
+    assert none is not None and moved is not None and none.switch_month == moved.switch_month
+    assert none.switch_egress_usd == 0.0
+    assert moved.switch_egress_usd == pytest.approx(50_000 * rate)
+    assert moved.tco_usd - none.tco_usd == pytest.approx(50_000 * rate, rel=1e-9)
+    t = moved.switch_month - 1
+    diff = [a - b for a, b in zip(moved.monthly_cash_usd, none.monthly_cash_usd, strict=True)]
+    assert diff[t] == pytest.approx(50_000 * rate) and sum(abs(x) for k, x in enumerate(diff) if k != t) < 1e-6
+
+
+def test_a_negative_switch_data_amount_is_one_line_naming_the_field(invoke, tmp_path) -> None:
+    """site.switch_data_gb below 0 is refused by the CLI with exit status 2 and the field named, no traceback."""
+    import yaml
+
+    doc = _scenario()
+    doc["site"] = {"switch_data_gb": -5}
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    out = invoke("compare", str(path), "--samples", "0")
+    assert out.exit_code == 2 and "switch_data_gb" in out.output and "Traceback" not in out.output
+
+
+def _stepping(horizon: int = 30) -> dict[str, Any]:
+    """Llama 3.3 70B at a steady load (peak = average) growing 10 % a month on the together API or owned HGX H100
+    servers, with a hybrid of the two: by month 30 the load needs two servers' worth, so the owned base may grow."""
+    return {
+        "name": "steady growth", "model": {"name": "llama-3.3-70b", "precision": "fp8", "engine": "vllm"},
+        "workload": {"requests_per_month": 1e7, "input_tokens_per_request": 1500, "output_tokens_per_request": 400,
+                     "growth_pct_per_month": 10, "peak_to_average": 1.0},
+        "latency": {"ttft_ms": 2000, "tpot_ms": 80},
+        "options": [{"kind": "in_house", "id": "own", "server": "hgx-h100-8x-oem", "hosting": "colocation"},
+                    {"kind": "api", "id": "api", "provider": "together"},
+                    {"kind": "hybrid", "id": "hyb", "base": "own", "overflow": "api"}],
+        "finance": {"horizon_months": horizon, "api_price_change_pct_per_year": 0,
+                    "hardware_price_change_pct_per_year": 0, "cloud_price_change_pct_per_year": 0,
+                    "electricity_price_change_pct_per_year": 0, "salary_growth_pct_per_year": 0},
+        "constraints": {"data_classification": "internal"},
+    }
+
+
+def test_a_base_that_grows_in_a_step_is_the_cheapest_of_every_schedule() -> None:
+    """Brute force with the cost functions themselves: every schedule of the hybrid's owned base (n1 servers from
+    the switch month t1, n2 >= n1 from t2 > t1, or never grown; 1 to 4 servers) is costed directly, month by
+    month, each with the API's months before the switch (plus the cut-over month) and the switch cost. The
+    strategy found is the cheapest of them (1e-9 relative: the same sums in another order), and it grows its
+    base: 1 server from month 4, 2 from month 19, the second ordered one lead time (3 months) earlier. Before,
+    the base had one size from the switch on and this plan cost more."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from llmplace.decision import as_scenario, resolve_deployments
+    from llmplace.engine import run
+    from llmplace.hybrid import hybrid_at
+    from llmplace.site import site_values
+
+    s = as_scenario(_stepping())
+    sv, deployments = site_values(s), resolve_deployments(s)
+    point = run(s, deployments, sv)
+    hyb = next(d for d in deployments if d.id == "hyb")
+    base, over = hyb.parts  # as a second phase: no bridge of its own (the API serves before the switch)
+    base = replace(base, bridge=None, option=base.option.model_copy(update={"planning": "forecast", "bridge": None}))
+    hyb = replace(hyb, parts=(base, over))
+    horizon, lead, parallel = 30, 3, int(catalog.site_defaults()["cutover_parallel_months"].value)
+    rows = [(n1, t1, n2, t2) for t1 in range(lead, horizon) for t2 in range(t1 + 1, horizon + 1)
+            for n1 in range(1, 5) for n2 in range(n1, 5) if (n1 == n2) == (t2 == horizon)]
+    months = np.arange(horizon)
+    sched = np.array([np.where(months < t1, 0, np.where(months < t2, n1, n2)) for n1, t1, n2, t2 in rows])
+    keep = np.array([(months >= t1).astype(float) for _, t1, _, _ in rows])
+    flows = hybrid_at(hyb, s, point.load.in_months(keep), sv, 4, schedule=sched)
+    api = np.asarray(point.outcomes["api"].cash_usd, dtype=float)
+    first = np.array([api[:t1 + parallel].sum() for _, t1, _, _ in rows])
+    totals = first + np.sum(flows.monthly("cash"), axis=-1) + _switch_usd()
+    st = compare(_stepping()).strategy
+    assert st is not None and st.second == "hyb" and st.first == "api"
+    assert st.tco_usd == pytest.approx(float(np.min(totals)), rel=1e-9)
+    best = rows[int(np.argmin(totals))]
+    assert [(b.servers, b.start_month, b.order_month) for b in st.base_steps] == [
+        (best[0], best[1] + 1, best[1] + 1 - lead), (best[2], best[3] + 1, best[3] + 1 - lead)]
+    assert best == (1, 3, 2, 18)  # 0-based months: 1 server from month 4, 2 from month 19
+    assert best[2] > best[0] and f"so that the base is {best[2]} servers from month {best[3] + 1}" in st.plain_words
+
+
+def _reserved_then_own(start_month: int) -> dict[str, Any]:
+    """Flat demand that one AWS p5.48xlarge carries, on a 1-year reservation, then owned HGX H100 servers."""
+    doc = _scenario(horizon=36, requests=2_000_000.0)
+    doc["workload"]["growth_pct_per_month"] = 0
+    doc["options"].append({"kind": "cloud", "id": "p5-1y", "instance": "aws/p5.48xlarge", "plan": "reserved_1y",
+                           "billing": "always_on"})
+    doc["phased"] = [{"id": "reserved-then-own", "phases": [{"option": "p5-1y"},
+                                                             {"option": "own", "start_month": start_month}]}]
+    return doc
+
+
+def test_a_reserved_first_phase_pays_its_reservations_to_the_end_of_their_term() -> None:
+    """A commitment is charged in full. One p5.48xlarge is reserved for 12 months in month 1, renewed in months 13
+    and 25. Owned servers serve from month 19 and the reservation still runs through the cut-over month (19):
+    the reservation made in month 13 runs to month 24, so months 20-24 are still owed, 5 x 730 h x the 1-year
+    reserved hourly price (prices flat), on top of the reserved option's own months 1-19. Before, a reserved
+    option could not be a first phase at all; a plan leaving it would have paid nothing after month 19."""
+    r = compare(_reserved_then_own(19))
+    single = r.find("p5-1y")
+    assert single is not None and single.feasible and max(single.units) == 1
+    price = next(float(a.value) for a in single.assumptions if a.name == "instance price (reserved 1y)")
+    (plan,) = r.phased
+    assert plan.first == "p5-1y" and plan.switch_month == 19
+    owed = 5 * 730.0 * price
+    assert plan.commitment_after_leaving_usd == pytest.approx(owed, rel=1e-9)
+    assert plan.phases[0].tco_usd == pytest.approx(sum(single.monthly_usd[:19]) + owed, rel=1e-9)
+    assert "paid to the end of their term" in plan.plain_words
+    # leaving in the month the reservation ends owes nothing more: switch in month 24, cut-over month 24
+    (on_term,) = compare(_reserved_then_own(24)).phased
+    assert on_term.commitment_after_leaving_usd == pytest.approx(0.0, abs=1e-6)

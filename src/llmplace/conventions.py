@@ -65,6 +65,13 @@ MAX_YAML_NODES = 100_000
 MAX_ERROR_VALUE_CHARS = 120
 #: a catalog value dated longer ago than this is listed in the report's staleness warning [days]
 STALE_AFTER_DAYS = 180
+#: a strategy over time replaces the recommended single option only when it costs at least this share less (cash
+#: view over the horizon): a switch is a project (vendor change, cut-over, a new team) whose execution risk the cost
+#: model does not price, so a saving inside ordinary estimate error (a few percent) does not justify it
+STRATEGY_MIN_SAVING_SHARE = 0.05
+#: with a Monte Carlo run, a strategy is recommended only when switching pays off in at least this share of the
+#: samples (more often than not)
+STRATEGY_MIN_PAYS_OFF_SHARE = 0.5
 
 
 def whole_units(quantity: Any, step: int = 1) -> NDArray[np.int64]:

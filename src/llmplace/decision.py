@@ -19,6 +19,7 @@ from .conventions import FULL_SERVICE_SHARE, MAX_SAMPLE_CELLS, MAX_SAMPLES, MIN_
 from .costs import BRIDGE_ROW, as_float_list, cash_view_text
 from .criteria import bridge_candidates, excluded_options
 from .criteria import evaluate as evaluate_criteria
+from .criteria.strategy import choose_strategy
 from .engine import Outcome, Run, run
 from .errors import InputError
 from .finance import break_even_months
@@ -285,11 +286,16 @@ def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deploym
     if result.samples is not None and plan.pays_off:  # where the switch falls, when switching pays at all
         plan = strategy_under_uncertainty(plan, s, deployments, sv, result.samples,
                                           [o.id for o in serving(result.options)])
+    plan, chosen = choose_strategy(result, plan)
     update: dict[str, Any] = {"strategy": plan, "phased": phased}
     rec = result.recommendation
-    if plan.pays_off and rec is not None and rec.option in (plan.first, plan.best_single):
+    if chosen is not None:  # the strategy wins on the same criteria basis: it is the recommendation
+        update["recommendation"] = chosen
+    elif plan.pays_off and rec is not None and rec.option in (plan.first, plan.best_single):
         # the recommended option is where the strategy starts (or the single option it beats): say when to move on
-        update["recommendation"] = rec.model_copy(update={"plan": [*rec.plan, f"Over time: {plan.plain_words}"]})
+        why = f" Not recommended in place of {rec.option}: {plan.not_recommended_because}." \
+            if plan.not_recommended_because else ""
+        update["recommendation"] = rec.model_copy(update={"plan": [*rec.plan, f"Over time: {plan.plain_words}{why}"]})
     out = result.model_copy(update=update)
     out._samples = result.samples
     return out

@@ -85,9 +85,11 @@ def _reserved_base(base: Deployment, s: Scenario, load: Load, sv: SiteValues, n:
     return flows, load.above(cap)
 
 
-def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSize | np.ndarray) -> Flows:
+def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSize | np.ndarray,
+              schedule: np.ndarray | None = None) -> Flows:
     """Flows of the hybrid with a base of ``n`` units (``"planned"``: the base option's own plan; an array of
-    sizes for an owned base: each size's flows along a leading axis)."""
+    sizes for an owned base: each size's flows along a leading axis). ``schedule`` (an owned base only): the
+    servers in service each month, in place of a constant ``n`` (a base that grows in steps; ``n`` its largest)."""
     assert isinstance(d.option, HybridOption) and d.parts is not None
     base, over = d.parts
     if isinstance(base.option, InHouseOption):
@@ -96,7 +98,8 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
         else:  # one size, or several as a leading axis (see :func:`_batch`); no base before the first month with load
             sizes = np.asarray(n, dtype=np.int64)
             started = np.maximum.accumulate(load.peak > 0, axis=-1)
-            fleet = np.where(started, np.broadcast_to(sizes[..., None], sizes.shape + load.peak.shape), 0)
+            fleet = np.where(started, np.broadcast_to(sizes[..., None], sizes.shape + load.peak.shape), 0) \
+                if schedule is None else np.asarray(schedule, dtype=np.int64)
             bf = in_house_flows(base, s, load, sv, fleet.astype(np.int64), with_residual=True)
         assert bf.residual is not None
         rest = bf.residual

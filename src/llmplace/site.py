@@ -55,6 +55,7 @@ _SITE_KEYS: dict[str, tuple[str, str, str]] = {
     "setup_usd_per_kw": ("setup_usd_per_kw", "USD/kW", "site"),
     "migration_engineering_fte_months": ("migration_engineering_fte_months", "FTE-months", "site"),
     "cutover_parallel_months": ("cutover_parallel_months", "months", "site"),
+    "switch_data_gb": ("switch_data_gb", "GB", "site"),
     "hardware_warranty_years": ("hardware_warranty_years", "years", "site"),
     "gpu_share_of_server_price_pct": ("gpu_share_of_server_price_pct", "%", "site"),
     "gpu_annual_failure_rate": ("gpu_annual_failure_rate", "fraction/year", "site"),

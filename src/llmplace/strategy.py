@@ -1,13 +1,16 @@
 """Strategies over time: start on an option paid as used, move to owned servers when the volume pays for it.
 
-A strategy has two phases. The first is an option paid only as used (an API, or on-demand or spot cloud
-instances): it serves months ``1 .. t - 1``. The second owns servers (an in-house option, or a hybrid whose
+A strategy has two phases. The first is an API or rented cloud instances (on demand, spot, or reserved: a
+reserved plan's reservations are paid to the end of their term when the strategy leaves it, a commitment being
+charged in full): it serves months ``1 .. t - 1``. The second owns servers (an in-house option, or a hybrid whose
 base is owned and whose overflow is paid as used) and serves from month ``t``, the switch month. Its
 servers are ordered ``lead`` months ahead (the procurement lead time), at that month's price, so that they
 serve from month ``t``; more are ordered ahead as the forecast grows.
 
 The search is exhaustive over (first option, second option, switch month), so the cheapest two-phase
-strategy it returns is exact for the options given; it is compared with the best single option.
+strategy it returns is exact for the options given; it is compared with the best single option. A hybrid
+second phase may also grow its owned base in one step (``n1`` servers from the switch, ``n2 > n1`` from a later
+month, each order one lead time ahead), searched exactly by :mod:`.strategy_steps`.
 
 Costs, all cash view:
 
@@ -16,12 +19,16 @@ Costs, all cash view:
   running after the switch, while the new deployment takes the traffic over;
 * the second phase: its flows over the horizon on the load of the months from the switch (nothing before;
   its purchases in the months they are ordered), with its own team from its first month in service;
-* the switch: ``migration_engineering_fte_months`` of ML-engineer time at the catalog's loaded wage, paid in
-  the switch month.
+* the switch: ``migration_engineering_fte_months`` of ML-engineer time at the catalog's loaded wage, and
+  ``switch_data_gb`` of data moved out of the first phase at the internet egress rate (``egress_usd_per_gb``,
+  the first-tier price), both paid in the switch month.
 
 Simplifications, stated in the result: two phases only (no third, no step back); the second phase plans
-its fleet on the forecast; reserved cloud instances are not a phase here; the first phase owes nothing
-when it stops (no commitment); data egress at the switch is not charged.
+its fleet on the forecast (an in-house fleet grows with it; a hybrid's base in at most one step, and not
+when the base is so large that the hybrid search thins its sizes); a first phase paid as used owes nothing
+when it stops, a reserved one its reservations' compute to the end of their terms (no early-termination refund
+or resale of a reservation is counted; its staff and support plan stop with it); reserved instances are not a
+second phase.
 """
 
 from __future__ import annotations
@@ -33,16 +40,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .costs import Flows, flows_for, lead_time
+from .costs import Flows, commitment_left_usd, flows_for, lead_time
+from .costs.cloud import RESERVATION_TERM_MONTHS
 from .demand import Load
 from .engine import Run
 from .errors import InputError
 from .finance import npv_timed
 from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise
 from .options import Deployment
-from .results import StrategyPhase, StrategyResult
+from .results import StrategyBaseStep, StrategyPhase, StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
+from .strategy_steps import best_step, step_flows, step_table
 
 __all__ = ["SIMPLIFICATIONS", "best_strategy", "first_phase_options", "planned_strategy", "second_phase_options",
            "switch_months", "totals_by_switch_month"]
@@ -51,16 +60,19 @@ Array = NDArray[np.float64]
 
 SIMPLIFICATIONS = (
     "two phases (an option paid as used, then owned servers or a hybrid with an owned base); no third phase",
-    "the second phase plans its fleet on the forecast and orders its servers one lead time ahead",
-    "the first phase ends without a termination charge (paid as used); data egress at the switch is not charged",
+    "the second phase plans its fleet on the forecast and orders its servers one lead time ahead; a hybrid's owned "
+    "base grows in at most one step",
+    "a first phase paid as used owes nothing when it stops; a reserved one pays its reservations to the end of their "
+    "term (compute only, no early-termination refund); the data moved at the switch is one amount "
+    "(site.switch_data_gb) at the first-tier internet egress rate",
 )
 
 
 def first_phase_options(deployments: list[Deployment], eligible: Collection[str]) -> list[Deployment]:
-    """The options a strategy may start on: eligible, feasible and paid only as used."""
+    """The options a strategy may start on: eligible and feasible APIs and cloud instances (a reserved plan's
+    reservations are paid to the end of their term when the strategy leaves it)."""
     return [d for d in deployments if d.id in eligible and d.infeasible_reason is None
-            and (isinstance(d.option, ApiOption)
-                 or (isinstance(d.option, CloudOption) and not d.option.plan.startswith("reserved")))]
+            and isinstance(d.option, (ApiOption, CloudOption))]
 
 
 def second_phase_options(deployments: list[Deployment], eligible: Collection[str]) -> list[Deployment]:
@@ -141,10 +153,16 @@ def _per_row(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValue
     return cash, start, ordered, unserved, np.asarray([r[4] for r in rows], dtype=float)
 
 
+def _egress_usd(sv: SiteValues) -> Array:
+    """Data moved out of the first phase at the switch [USD]: ``switch_data_gb`` x ``egress_usd_per_gb``."""
+    return np.asarray(sv["switch_data_gb"], dtype=float) * np.asarray(sv["egress_usd_per_gb"], dtype=float)
+
+
 def _switch_usd(sv: SiteValues) -> Array:
-    """Migration engineering [USD]: one value, or one per sample (a sampled wage), as a flat array."""
+    """What the switch costs in its month [USD]: migration engineering plus the data egress; one value, or one per
+    sample (a sampled wage), as a flat array."""
     usd = np.asarray(sv["migration_engineering_fte_months"], dtype=float) * np.asarray(
-        sv["ml_engineer_loaded_usd_per_year"], dtype=float) / 12.0
+        sv["ml_engineer_loaded_usd_per_year"], dtype=float) / 12.0 + _egress_usd(sv)
     return usd.reshape(-1) if usd.size > 1 else usd.reshape(())
 
 
@@ -166,7 +184,7 @@ def switch_months(second: Deployment, sv: SiteValues, horizon: int) -> Array:
 
 
 def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, load: Load, sv: SiteValues,
-                           starts: Array, base_units: int | None = None) -> Array:
+                           starts: Array, base_units: int | None = None, first: Deployment | None = None) -> Array:
     """Cash-view TCO of the strategy (``first_cash`` (samples, months) of the first phase, then ``second``) for
     each sample and switch month in ``starts``: (samples, len(starts)); a month whose second phase cannot carry
     the load is ``inf``. The second phase is planned on each sample's own load (the cheapest switch month with
@@ -182,8 +200,10 @@ def totals_by_switch_month(first_cash: Array, second: Deployment, s: Scenario, l
         cash2, _, _, unserved, _ = _second_phase(planned, s, load, keep, sv, base_units)
         demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
         short = np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
-        first = np.sum(first_cash * (months < t + parallel), axis=-1)
-        out[..., k] = np.where(short, np.inf, first + np.sum(cash2, axis=-1) + _switch_usd(sv))
+        first_usd = np.sum(first_cash * (months < t + parallel), axis=-1)
+        if first is not None and _reserved(first):  # its reservations run their term after it stops serving
+            first_usd = first_usd + np.sum(commitment_left_usd(first, load, sv, int(t) + parallel), axis=-1)
+        out[..., k] = np.where(short, np.inf, first_usd + np.sum(cash2, axis=-1) + _switch_usd(sv))
     return out
 
 
@@ -204,6 +224,7 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
     switch_usd, rate = float(_switch_usd(sv)), float(sv["discount_rate_pct_per_year"])
     months = np.arange(horizon)
     keep_first = [(months < t + parallel).astype(float) for t in range(horizon)]
+    rows1 = {f.id: _first_rows(f, point, sv, parallel) for f in firsts}
     best: _Pick | None = None
     for second in seconds:
         starts = switch_months(second, sv, horizon)
@@ -215,18 +236,45 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
         ok = np.any(ordered > 0, axis=-1) & ~np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
         for first in firsts:
             out = point.outcomes[first.id]
-            cash1 = np.asarray(out.cash_usd, dtype=float)
             start1 = _start_of_month(out.flows, horizon)
             for row, t in enumerate(starts):
                 if not ok[row]:
                     continue  # buys no servers (the first phase all along) or cannot carry the load from t
-                tco = float(np.sum(cash1 * keep_first[t]) + np.sum(cash2[row])) + switch_usd
+                tco = float(np.sum(rows1[first.id][t]) + np.sum(cash2[row])) + switch_usd
                 if best is None or tco < best.tco - 1e-6:
-                    best = _Pick(tco, first, second, int(t), cash1 * keep_first[t], cash2[row].copy(),
+                    best = _Pick(tco, first, second, int(t), rows1[first.id][t], cash2[row].copy(),
                                  start1 * keep_first[t] + start2[row], ordered[row].copy(), int(bases[row]))
+        best = _grown(s, second, point, sv, starts, firsts, (keep_first, rows1), switch_usd, best)
     if best is None:
         return None
     return _result(s, best, point, sv, best_single, parallel, switch_usd, rate)
+
+
+def _grown(s: Scenario, second: Deployment, point: Run, sv: SiteValues, starts: Array, firsts: list[Deployment],
+           first_months: tuple[list[Array], dict[str, Array]], switch_usd: float, best: _Pick | None
+           ) -> _Pick | None:
+    """``best``, or a strategy on ``second`` whose owned base grows in a step (:mod:`.strategy_steps`) when one
+    costs less (costed directly, its base month by month)."""
+    planned = _forecast(second)
+    table = step_table(planned, s, point.load, starts.astype(np.int64), sv)
+    if table is None:
+        return best
+    horizon = int(point.load.peak.shape[-1])
+    for first in firsts:
+        out = point.outcomes[first.id]
+        keep_first, rows1 = first_months[0], first_months[1][first.id]
+        step = best_step(table, np.sum(rows1[table.starts], axis=-1) + switch_usd)
+        if step is None or (best is not None and step.total_usd >= best.tco - 1e-6):
+            continue
+        cash2, start2, ordered, unserved = step_flows(planned, s, point.load, sv, step)
+        tco = float(np.sum(rows1[step.t1]) + np.sum(cash2)) + switch_usd
+        if np.sum(unserved) > 0 or (best is not None and tco >= best.tco - 1e-6):
+            continue
+        keep = keep_first[step.t1]
+        best = _Pick(tco, first, second, step.t1, rows1[step.t1], cash2.copy(),
+                     _start_of_month(out.flows, horizon) * keep + start2, ordered.copy(), step.n2,
+                     steps=((step.n1, step.t1), (step.n2, step.t2)))
+    return best
 
 
 @dataclass(frozen=True)
@@ -241,7 +289,8 @@ class _Pick:
     second_cash: Array
     start_of_month: Array
     ordered: Array
-    base_units: int  #: a hybrid's base size (-1: an in-house option)
+    base_units: int  #: a hybrid's base size (-1: an in-house option); a base grown in a step: its final size
+    steps: tuple[tuple[int, int], ...] = ()  #: a base grown in a step: (servers, 0-based first month) per step
 
 
 def planned_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, point: Run, plan_id: str,
@@ -267,16 +316,32 @@ def planned_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues,
     cash2, start2, ordered, unserved, bases = _second_phase(_forecast(second), s, point.load,
                                                             (months >= t).astype(float)[None, :], sv)
     out = point.outcomes[first.id]
-    cash1 = np.asarray(out.cash_usd, dtype=float)
+    cash1 = _first_rows(first, point, sv, parallel)[t]
     switch_usd = float(_switch_usd(sv))
-    tco = float(np.sum(cash1 * keep_first) + np.sum(cash2[0])) + switch_usd
-    pick = _Pick(tco, first, second, t, cash1 * keep_first, cash2[0].copy(),
+    tco = float(np.sum(cash1) + np.sum(cash2[0])) + switch_usd
+    pick = _Pick(tco, first, second, t, cash1, cash2[0].copy(),
                  _start_of_month(out.flows, horizon) * keep_first + start2[0], ordered[0].copy(), int(bases[0]))
     result = _result(s, pick, point, sv, best_single, parallel, switch_usd, float(sv["discount_rate_pct_per_year"]),
                      searched=False)
     short = float(np.sum(unserved[0]))
     notes = [f"leaves {short:,.0f} tokens unserved after the switch"] if short > 0 else []
     return result.model_copy(update={"id": plan_id, "assumptions": [*notes, *result.assumptions]})
+
+
+def _reserved(d: Deployment) -> bool:
+    return isinstance(d.option, CloudOption) and d.option.plan in RESERVATION_TERM_MONTHS
+
+
+def _first_rows(first: Deployment, point: Run, sv: SiteValues, parallel: int) -> Array:
+    """The first phase's cash month by month for each switch month (one row per 0-based switch month): its own
+    months until the cut-over ends and, for a reserved plan, what its reservations still cost after it (each runs
+    its whole term: a commitment is paid in full)."""
+    cash1 = np.asarray(point.outcomes[first.id].cash_usd, dtype=float)
+    horizon = cash1.shape[-1]
+    rows = cash1[None, :] * (np.arange(horizon)[None, :] < np.arange(horizon)[:, None] + parallel)
+    if _reserved(first):
+        rows = rows + commitment_left_usd(first, point.load, sv, np.arange(horizon) + parallel)
+    return np.asarray(rows, dtype=float)
 
 
 def _start_of_month(flows: Flows | None, horizon: int) -> Array:
@@ -294,6 +359,9 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
     tokens = np.asarray(point.demand.total_tokens, dtype=float)
     single_id, single_tco = best_single if best_single is not None else (None, None)
     saving = None if single_tco is None else float(single_tco - pick.tco)
+    lead = _lead(pick.second, sv) if pick.steps else 0
+    owed = float(np.sum(pick.first_cash[t + parallel:])) if _reserved(pick.first) else 0.0
+    steps = [StrategyBaseStep(servers=n, start_month=m + 1, order_month=m - lead + 1) for n, m in pick.steps]
     phases = [StrategyPhase(option=pick.first.id, kind=pick.first.kind, start_month=1,
                             end_month=min(t + parallel, horizon), tco_usd=float(np.sum(pick.first_cash))),
               StrategyPhase(option=pick.second.id, kind=pick.second.kind, start_month=t + 1, end_month=horizon,
@@ -307,16 +375,20 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
         upfront_usd=float(pick.start_of_month[0]),
         usd_per_mtok=pick.tco / float(np.sum(tokens)) * 1e6 if np.sum(tokens) > 0 else None,
         monthly_cash_usd=[float(x) for x in cash],
-        switch_cost_usd=switch_usd, parallel_months=parallel,
+        switch_cost_usd=switch_usd, switch_egress_usd=float(_egress_usd(sv)), parallel_months=parallel,
         best_single=single_id, best_single_tco_usd=single_tco, saving_usd=saving,
         pays_off=saving is not None and saving > 0,
+        base_steps=steps, commitment_after_leaving_usd=owed,
         plain_words=_plain_words(pick.first, pick.second, t, order_month, first_order, float(tokens[t]), pick.tco,
-                                 best_single, s.finance.currency, searched),
+                                 best_single, s.finance.currency, searched, _growth_words(steps), owed),
         assumptions=[*SIMPLIFICATIONS,
                      f"migration: {float(sv['migration_engineering_fte_months']):g} ML-engineer months "
                      f"({sv.sources['migration_engineering_fte_months'][0]})",
                      f"cut-over: {parallel} month(s) of both phases running "
-                     f"({sv.sources['cutover_parallel_months'][0]})"],
+                     f"({sv.sources['cutover_parallel_months'][0]})",
+                     f"data egress at the switch: {float(sv['switch_data_gb']):,.0f} GB at "
+                     f"{float(sv['egress_usd_per_gb']):g} USD/GB ({sv.sources['switch_data_gb'][0]}; "
+                     f"{sv.sources['egress_usd_per_gb'][0]})"],
     )
 
 
@@ -331,11 +403,22 @@ def _money(x: float, currency: str) -> str:
     return f"{x:,.0f} {currency}"
 
 
+def _growth_words(steps: list[StrategyBaseStep]) -> str | None:
+    """A base grown in a step, e.g. "order 1 more server in month 40 so that the base is 3 servers from month 43"."""
+    if len(steps) < 2:
+        return None
+    added = steps[1].servers - steps[0].servers
+    return (f"order {added} more server{'s' if added != 1 else ''} in month {steps[1].order_month} so that the "
+            f"base is {steps[1].servers} servers from month {steps[1].start_month}")
+
+
 def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int | None, servers: int,
                  tokens: float, tco: float, best_single: tuple[str, float] | None, currency: str,
-                 searched: bool = True) -> str:
+                 searched: bool = True, growth: str | None = None, owed_usd: float = 0.0) -> str:
     """E.g. "Use the together API until month 14 (...); order 2 servers in month 11; from month 15 ..."."""
-    parts = [f"Use {first.label} until month {t} ({_tokens(tokens)} tokens a month when it switches)"]
+    owed = f", its reservations paid to the end of their term after it stops serving ({_money(owed_usd, currency)})"
+    parts = [f"Use {first.label} until month {t} ({_tokens(tokens)} tokens a month when it switches)"
+             + (owed if owed_usd > 0 else "")]
     if order_month is not None:
         parts.append(f"order {servers} server{'s' if servers != 1 else ''} in month {order_month + 1}")
     if isinstance(second.option, HybridOption) and second.parts is not None:
@@ -343,7 +426,7 @@ def _plain_words(first: Deployment, second: Deployment, t: int, order_month: int
                      f"{second.parts[1].label}")
     else:
         parts.append(f"from month {t + 1} serve everything on {second.label}")
-    plan = "; ".join(parts)
+    plan = "; ".join([*parts, *([growth] if growth else [])])
     if best_single is None:
         return f"{plan}. Total {_money(tco, currency)}."
     single_id, single_tco = best_single

@@ -90,7 +90,7 @@ def _plan_rows(t: Table, result: Any) -> None:
     """A table row for each phased plan and the cheapest strategy, beside the single options."""
     for _title, p in _plans(result):
         name = p.id if p.id else f"{p.first} -> {p.second}"
-        kind = "phased" if p.id else "strategy"
+        kind = "phased" if p.id else ("strategy (recommended)" if p.recommended else "strategy")
         t.add_row(name, kind, f"{p.servers_first_order} server(s)", format_usd(p.upfront_usd), format_usd(p.tco_usd),
                   format_usd(p.npv_usd), format_usd(p.usd_per_mtok),
                   f"{p.first} until month {p.switch_month - 1}, then {p.second}")

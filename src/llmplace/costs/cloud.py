@@ -19,7 +19,8 @@ from .flows import COMMITMENT_REMAINING, Flows, _active_hours, _need, add, termi
 from .lines import cloud_support_usd, support_note
 from .staff import staff_for, staff_note
 
-__all__ = ["RESERVATION_TERM_MONTHS", "cloud_flows", "cloud_price_per_hour", "committed_instances"]
+__all__ = ["RESERVATION_TERM_MONTHS", "cloud_flows", "cloud_price_per_hour", "commitment_left_usd",
+           "committed_instances"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -142,6 +143,41 @@ def _reserved(d: Deployment, sv: SiteValues, opt: CloudOption, base: Any, month_
     return compute, committed, after_n * last_rate
 
 
+def _committed_base(opt: CloudOption, peak_need: Any, reserved_n: int | None) -> Any:
+    """The instances a reserved plan commits to each month: its peak need (always on), a fixed count, or month 1's
+    peak fleet."""
+    if reserved_n is None and opt.billing == "always_on":
+        return peak_need
+    if reserved_n is not None:
+        return np.full(np.shape(peak_need), reserved_n)
+    return np.broadcast_to(peak_need[..., :1], np.shape(peak_need))  # month 1's peak fleet, committed
+
+
+def commitment_left_usd(d: Deployment, load: Load, sv: SiteValues, leave: Any) -> Array:
+    """What a reserved option's reservations still cost, month by month, once it stops serving at month ``leave``
+    (0-based, the first month it no longer serves): each reservation made before then runs its whole term
+    (nothing is renewed or newly reserved after it), billed each month at the plan's rate as
+    :func:`cloud_flows` bills it; the months after the horizon are summed into the last month. Compute only:
+    the staff and support plan of idle reservations are not charged. (..., months), zero before ``leave``; an
+    array of months gives one row per month on a leading axis (a point load)."""
+    opt = d.option
+    assert isinstance(opt, CloudOption) and opt.plan in RESERVATION_TERM_MONTHS and d.capacity is not None
+    horizon = load.rate.shape[-2]
+    per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s
+    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances),
+                           opt.min_instances)
+    months = np.arange(horizon)
+    leave = np.asarray(leave)[..., None] if np.ndim(leave) else leave
+    need = np.where(months < leave, _committed_base(opt, peak_need, opt.reserved_instances), 0.0)
+    committed, after_n = committed_instances(need, RESERVATION_TERM_MONTHS[opt.plan])
+    price, _ = cloud_price_per_hour(d, sv, option=opt)
+    trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
+    month_hours = np.sum(load.hours, axis=-1)
+    owed = committed * month_hours * price * trend_c * (months >= leave)
+    last_rate = np.asarray(price * month_hours[..., -1:] * trend_c[..., -1:], dtype=float)
+    return np.asarray(owed + terminal_commitment(after_n * last_rate, horizon), dtype=float)
+
+
 def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved: int | None = None,
                 note: bool = True, option: CloudOption | None = None) -> Flows:
     """Flows of rented instances serving ``load``.
@@ -169,12 +205,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     after = None
     committed: Any = 0.0
     if opt.plan.startswith("reserved"):
-        if reserved_n is None and opt.billing == "always_on":
-            base: Any = peak_need
-        elif reserved_n is not None:
-            base = np.full(peak_need.shape, reserved_n)
-        else:
-            base = np.broadcast_to(peak_need[..., :1], peak_need.shape)  # month 1's peak fleet, committed
+        base = _committed_base(opt, peak_need, reserved_n)
         compute, committed, after = _reserved(d, sv, opt, base, month_hours, price, trend_c, above_hours)
         fleet = np.maximum(committed, fleet).astype(np.int64)
         if note and np.ndim(price) == 0:

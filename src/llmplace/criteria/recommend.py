@@ -200,6 +200,7 @@ def recommend(
     ]
     return Recommendation(
         option=w,
+        id=w,
         label=fw.label,
         runner_up=r,
         summary=_summary(fw, r, totals, weights, el_facts, twin_words),

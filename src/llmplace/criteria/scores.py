@@ -40,7 +40,7 @@ from ..conventions import format_usd
 from ..results import Availability, CriterionScore, LatencyEstimate, SourceRef
 from .facts import OptionFacts, needs_internet, site_link_in_path, standby
 
-__all__ = ["ScoreContext", "SCORERS", "score_option", "trait_for"]
+__all__ = ["ScoreContext", "SCORERS", "initial_cost_score", "score_option", "total_cost_score", "trait_for"]
 
 HALF_SCORE_FTE = 0.5  #: staff FTE at which the staff-time part of maintenance_burden scores 5
 DEFAULT_LATENCY_MS = 2000.0  #: first-token reference when the scenario sets no target [ms]
@@ -89,9 +89,19 @@ def _clip(x: float) -> float:
 # --- scores from numbers --------------------------------------------------------------------------
 
 
+def initial_cost_score(upfront_usd: float, reference_usd: float) -> float:
+    """``10 / (1 + upfront / reference)`` (the reference: the lowest TCO of any option), not clipped."""
+    return 10.0 / (1.0 + max(0.0, upfront_usd) / reference_usd)
+
+
+def total_cost_score(tco_usd: float, lowest_tco_usd: float) -> float:
+    """``10 x lowest TCO / TCO`` for a positive lowest TCO (10 for a TCO of 0 or less), not clipped."""
+    return 10.0 * lowest_tco_usd / tco_usd if tco_usd > 0 else 10.0
+
+
 def _initial_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
     ref = ctx.min_tco if ctx.min_tco > 0 else max([g.tco_usd for g in ctx.reference] + [1.0])
-    s = 10.0 / (1.0 + max(0.0, f.upfront_usd) / ref)
+    s = initial_cost_score(f.upfront_usd, ref)
     if f.upfront_usd <= 0:
         reason = "no upfront cost"
     else:
@@ -116,7 +126,7 @@ def _total_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
         hi = max(g.tco_usd for g in ctx.reference)
         s = 10.0 if hi == lo else 10.0 * (hi - f.tco_usd) / (hi - lo)
     else:
-        s = 10.0 * lo / f.tco_usd if f.tco_usd > 0 else 10.0
+        s = total_cost_score(f.tco_usd, lo)
     if best is not None and abs(f.tco_usd - lo) < 1e-6:
         reason = f"lowest TCO: {format_usd(f.tco_usd, cents_below=0)} over {f.horizon_months} months{per}"
     else:

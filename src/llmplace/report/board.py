@@ -63,7 +63,7 @@ def _crossing(o: OptionResult, other: OptionResult | None, be: list[BreakEvenRow
 def _roles(result: CompareResult) -> list[tuple[OptionResult, list[str]]]:
     """The options to show, recommended first, each with its roles."""
     rec = result.recommendation
-    picks = [("recommended", rec.option if rec else None), ("cheapest", result.cheapest),
+    picks = [("recommended", rec.option if rec and rec.kind == "option" else None), ("cheapest", result.cheapest),
              ("runner-up", rec.runner_up if rec else None)]
     out: dict[str, tuple[OptionResult, list[str]]] = {}
     for role, oid in picks:
@@ -151,6 +151,8 @@ def key_reasons(result: CompareResult, be: list[BreakEvenRow]) -> list[str]:
     if not feasible:
         return []
     rec = result.recommendation
+    if rec is not None and rec.kind == "strategy":  # its reasons already carry the figures
+        return rec.reasons[:3]
     focus = (result.find(rec.option) if rec and rec.option else None) or feasible[0]
     runner = result.find(rec.runner_up) if rec and rec.runner_up else None
     reasons = [_cost_reason(result, focus, feasible), *_criterion_reasons(result, focus, runner)]

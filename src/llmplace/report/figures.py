@@ -40,7 +40,8 @@ def option_rows(result: CompareResult) -> list[OptionRow]:
             capacity_from=f"same deployment as {twins[o.id]}" if o.id in twins else
             "per token" if o.kind == "api" else (o.capacity.source if o.capacity else None),
             cheapest=o.id == result.cheapest,
-            recommended=result.recommendation is not None and o.id == result.recommendation.option,
+            recommended=result.recommendation is not None and result.recommendation.kind == "option"
+            and o.id == result.recommendation.option,
         ))
     return rows
 

@@ -22,12 +22,20 @@ def _facts(st: StrategyResult) -> list[list[Cell]]:
         ["first servers ordered", f"month {st.order_month}" if st.order_month else "-"],
         ["servers in the first order", str(st.servers_first_order)],
         ["demand in the switch month", f"{st.tokens_per_month_at_switch:,.0f} tokens"],
-        ["migration engineering (in the switch month)", fmt_usd(st.switch_cost_usd)],
+        ["migration engineering and data egress (in the switch month)", fmt_usd(st.switch_cost_usd)],
+        ["of which data egress", fmt_usd(st.switch_egress_usd)],
         ["months both phases run (cut-over)", str(st.parallel_months)],
         ["TCO of the strategy", fmt_usd(st.tco_usd)],
         [f"TCO of the cheapest single option ({st.best_single or '-'})", fmt_usd(st.best_single_tco_usd)],
         ["saving against it (negative: the strategy costs more)", fmt_usd(st.saving_usd)],
     ]
+    if st.base_steps:
+        rows.append(["owned base, grown in a step", "; ".join(
+            f"{b.servers} server(s) from month {b.start_month} (ordered in month {b.order_month})"
+            for b in st.base_steps)])
+    if st.weighted_total is not None:
+        rows.append(["weighted score (beyond cost: the lowest of the deployments it runs on)",
+                     f"{st.weighted_total:.1f} / 10" + (", recommended" if st.recommended else "")])
     if st.switch_month_p50 is not None:
         rows += [["cheapest switch month under uncertainty, P10 / P50 / P90",
                   f"{st.switch_month_p10:.0f} / {st.switch_month_p50:.0f} / {st.switch_month_p90:.0f}"],

@@ -58,7 +58,12 @@ def _said(result: CompareResult, labels: dict[str, str]) -> _Said:
         return _Said()
     said = _Said(option=rec.option, reasons=list(rec.reasons), risks=list(rec.risks),
                  what_would_change=list(rec.would_change_if), plan=list(rec.plan))
-    if rec.option or rec.label:
+    if rec.kind == "strategy":  # a strategy over time: its own summary says the scores on one basis
+        said.headline = f"Recommended strategy: {short_label(rec.label or rec.id or '', 300)}."
+        lead = rec.summary.removeprefix("Recommended: ")
+        said.lead = lead[:1].upper() + lead[1:]
+        said.option = None
+    elif rec.option or rec.label:
         said.headline = f"Recommended: {short_label(rec.label or labels.get(rec.option or '', rec.option or ''), 200)}."
         said.lead = _lead(result, rec)
     else:  # no option to recommend: its summary is the headline
@@ -122,10 +127,11 @@ def _summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRo
         paragraphs.append("Every option is infeasible; the reasons are listed in the options table.")
         return said.summary(said.option, None, said.headline or "No option can serve this workload.", paragraphs)
     recommended = said.basis == "recommendation"
+    strategy = result.recommendation is not None and result.recommendation.kind == "strategy"
     cheapest = result.find(result.cheapest) or feasible[0]
     focus = result.find(said.option) or cheapest
     headline = said.headline or f"Cheapest over {result.horizon_months} months: {_name(focus)}."
-    paragraphs += _cost_paragraphs(result, focus, cheapest, feasible, recommended)
+    paragraphs += _cost_paragraphs(result, focus, cheapest, feasible, recommended and not strategy)
     paragraphs += _crossing_paragraphs(focus, be, feasible, result.horizon_months)
     bad = [o for o in result.options if not o.feasible]
     if bad:
@@ -134,4 +140,5 @@ def _summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRo
     if not recommended:
         paragraphs.append("This summary ranks the options on cost alone: no recommendation weighing risk "
                           "and criteria beyond cost was computed for this scenario.")
-    return said.summary(focus.id if recommended else None, cheapest.id, headline, paragraphs)
+    chosen = (result.recommendation.id if strategy and result.recommendation else focus.id) if recommended else None
+    return said.summary(chosen, cheapest.id, headline, paragraphs)

@@ -49,7 +49,7 @@ from .provenance import (
     SiteAssumption,
     SourceRef,
 )
-from .strategy import StrategyPhase, StrategyResult
+from .strategy import StrategyBaseStep, StrategyPhase, StrategyResult
 from .uncertainty import (
     BreakEvenRange,
     DistributionSummary,
@@ -94,6 +94,7 @@ __all__ = [
     "SampleArrays",
     "SiteAssumption",
     "SourceRef",
+    "StrategyBaseStep",
     "StrategyPhase",
     "StrategyResult",
     "Threshold",

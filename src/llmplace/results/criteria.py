@@ -137,7 +137,10 @@ class CostThreshold(BaseModel):
 class Recommendation(BaseModel):
     """The answer for a manager: the option, why, the risks and what would change it."""
 
-    option: str | None
+    option: str | None = Field(description="the option to deploy now (a strategy: the option of its first phase)")
+    kind: str = Field("option", description="'option' (one deployment over the horizon) or 'strategy' (the "
+                                            "strategy over time, result.strategy)")
+    id: str | None = Field(None, description="the recommended option's id, or for a strategy 'first -> second'")
     label: str | None = None
     runner_up: str | None = None
     summary: str

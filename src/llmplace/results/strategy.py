@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from .criteria import CriterionScore
+
 
 class StrategyPhase(BaseModel):
     """One phase of a strategy: the option serving, its months (1-based, inclusive) and its cost."""
@@ -14,6 +16,14 @@ class StrategyPhase(BaseModel):
     end_month: int = Field(description="last month it runs (the first phase: including the cut-over months)")
     tco_usd: float = Field(description="cash view, its own costs over its months (the switch cost is apart)")
     first_order_month: int | None = Field(None, description="owned servers: the month the first ones are ordered")
+
+
+class StrategyBaseStep(BaseModel):
+    """One size of a hybrid's owned base in a strategy whose base grows in a step (months 1-based)."""
+
+    servers: int = Field(description="servers in the base from start_month")
+    start_month: int = Field(description="first month this base serves")
+    order_month: int = Field(description="month the servers added for it are ordered and paid (lead time ahead)")
 
 
 class StrategyResult(BaseModel):
@@ -27,7 +37,10 @@ class StrategyResult(BaseModel):
     second: str = Field(description="id of the in-house or hybrid option that serves from the switch month")
     switch_month: int = Field(description="first month the second phase serves (1-based)")
     phases: list[StrategyPhase] = Field(default_factory=list)
-    base_units: int | None = Field(None, description="a hybrid second phase: its owned base [servers]")
+    base_units: int | None = Field(None, description="a hybrid second phase: its owned base [servers] (grown in a "
+                                                     "step: its final size)")
+    base_steps: list[StrategyBaseStep] = Field(default_factory=list, description="a hybrid base grown in a step: "
+                                               "each size with its first month and order month")
     order_month: int | None = Field(description="month the second phase's first servers are ordered and paid")
     servers_first_order: int = Field(description="servers in that first order")
     tokens_per_month_at_switch: float = Field(description="demand in the switch month [tokens/month]")
@@ -36,7 +49,10 @@ class StrategyResult(BaseModel):
     upfront_usd: float = Field(0.0, description="paid at the start of month 1")
     usd_per_mtok: float | None = Field(None, description="TCO per million tokens of demand")
     monthly_cash_usd: list[float] = Field(description="cash view, both phases and the switch, month by month")
-    switch_cost_usd: float = Field(description="migration engineering, paid in the switch month")
+    switch_cost_usd: float = Field(description="migration engineering and data egress, paid in the switch month")
+    commitment_after_leaving_usd: float = Field(0.0, description="a reserved first phase: its reservations' "
+                                                "payments after it stops serving (each runs its whole term)")
+    switch_egress_usd: float = Field(0.0, description="of which data egress (switch_data_gb x egress_usd_per_gb)")
     parallel_months: int = Field(description="months the first phase keeps running after the switch (cut-over)")
     best_single: str | None = Field(description="the cheapest single option the strategy is compared with")
     best_single_tco_usd: float | None
@@ -51,3 +67,11 @@ class StrategyResult(BaseModel):
     switch_month_p90: float | None = None
     probability_pays_off: float | None = Field(None, description="Monte Carlo: share of samples in which switching "
                                                "in switch_month costs less than the cheapest single option")
+    scores: dict[str, CriterionScore] = Field(
+        default_factory=dict, description="criteria scores: beyond cost the worse of the two phases' scores, the "
+                                          "cost criteria from the strategy's own figures")
+    weighted_total: float | None = Field(None, description="weighted mean of scores (0-10), same weights as the "
+                                                           "options")
+    recommended: bool = Field(False, description="the strategy is the recommendation")
+    not_recommended_because: str | None = Field(None, description="the conditions it misses to replace the "
+                                                                  "recommended option, in words")

@@ -2,7 +2,8 @@
 
 The Monte Carlo's own draws (same seed, same inputs) are written into the scenario again; the strategy's first
 phase is run on each sample and its second phase from every candidate switch month, planned on that sample's
-load (a hybrid's base at the point run's size, as the Monte Carlo keeps it). Each sample's cheapest switch
+load (a hybrid's base at the point run's size, as the Monte Carlo keeps it; a base the point run grows in a step
+at its first size). Each sample's cheapest switch
 month gives the P10/P50/P90 of the switch month; the strategy at the point run's switch month is compared
 with the cheapest single option of the same sample for the probability that the switch pays off.
 """
@@ -37,6 +38,7 @@ def strategy_under_uncertainty(plan: StrategyResult, s: Scenario, deployments: l
     n = min(len(next(iter(samples.tco_usd.values()))), MAX_STRATEGY_SAMPLES)
     starts = switch_months(second, sv, plan.monthly_cash_usd.__len__())
     point_col = int(np.flatnonzero(starts == plan.switch_month - 1)[0])
+    base = plan.base_steps[0].servers if plan.base_steps else plan.base_units  # a grown base: held at its first size
     best_month = np.empty(n)
     at_point = np.empty(n)
     for a in range(0, n, CHUNK):
@@ -46,7 +48,7 @@ def strategy_under_uncertainty(plan: StrategyResult, s: Scenario, deployments: l
         s2, deps2, sv2 = apply_values(s, [first, second], values)
         point = run(s2, deps2[:1], sv2, samples=b - a)
         first_cash = np.asarray(point.outcomes[first.id].cash_usd, dtype=float)
-        totals = totals_by_switch_month(first_cash, deps2[1], s2, point.load, sv2, starts, plan.base_units)
+        totals = totals_by_switch_month(first_cash, deps2[1], s2, point.load, sv2, starts, base, deps2[0])
         best_month[a:b] = starts[np.argmin(totals, axis=-1)] + 1
         at_point[a:b] = totals[:, point_col]
     cheapest_single = np.min(np.vstack([samples.tco_usd[i][:n] for i in singles if i in samples.tco_usd]), axis=0)
@@ -54,6 +56,8 @@ def strategy_under_uncertainty(plan: StrategyResult, s: Scenario, deployments: l
     share = float(np.mean(at_point < cheapest_single))
     words = (f" Under uncertainty (the first {n:,} Monte Carlo samples) the cheapest switch month falls between "
              f"month {p10:.0f} (P10) and month {p90:.0f} (P90), median {p50:.0f}; switching in month "
-             f"{plan.switch_month} costs less than the cheapest single option in {share * 100:.0f} % of the samples.")
+             f"{plan.switch_month} costs less than the cheapest single option in {share * 100:.0f} % of the samples"
+             + (f" (in the samples the base is held at its first size, {base} server(s), from the switch on: the "
+                f"range and the share are those of that simpler plan, not of the step)." if plan.base_steps else "."))
     return plan.model_copy(update={"switch_month_p10": p10, "switch_month_p50": p50, "switch_month_p90": p90,
                                    "probability_pays_off": share, "plain_words": plan.plain_words + words})

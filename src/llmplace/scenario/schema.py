@@ -333,6 +333,9 @@ class Site(StrictModel):
         None, ge=0, le=1200, description="ML-engineer months a strategy's switch to owned servers costs")
     cutover_parallel_months: int | None = Field(
         None, ge=0, le=24, description="months a strategy's first phase keeps running after the switch")
+    switch_data_gb: float | None = Field(
+        None, ge=0, le=1e9, description="GB of data moved out of a strategy's first phase at the switch (charged "
+                                        "once at the catalog's internet egress rate) [GB]")
     staff_loaded_usd_per_year: float | None = Field(
         None, ge=0, description="deprecated: sets sysadmin_loaded_usd_per_year and ml_engineer_loaded_usd_per_year",
         json_schema_extra={"deprecated": True})
@@ -391,7 +394,7 @@ class Phase(StrictModel):
 
 
 class PhasedPlan(StrictModel):
-    """A strategy written out: an option paid as used (API, on-demand or spot cloud) from month 1, then an option
+    """A strategy written out: an API or cloud option (on demand, spot or reserved) from month 1, then an option
     owning servers (in-house, or a hybrid on an owned base) from a later month."""
 
     id: str = Field(min_length=1, max_length=200)
@@ -456,9 +459,9 @@ def _check_plan(where: str, plan: PhasedPlan, kinds: dict[str, Any], horizon: in
     if first.start_month != 1:
         raise InputError(f"{where}.phases[0].start_month", first.start_month, "1 (the first phase serves from "
                          "month 1)")
-    if not _elastic(kinds.get(first.option)):
-        raise InputError(f"{where}.phases[0].option", first.option, "the id of an api option or of an on-demand "
-                         "or spot cloud option")
+    if not isinstance(kinds.get(first.option), (ApiOption, CloudOption)):
+        raise InputError(f"{where}.phases[0].option", first.option, "the id of an api option or of a cloud option "
+                         "(a reserved plan's reservations are paid to the end of their term)")
     if not _owns_servers(kinds.get(second.option), kinds):
         raise InputError(f"{where}.phases[1].option", second.option, "the id of an in_house option or of a "
                          "hybrid whose base is an in_house option")

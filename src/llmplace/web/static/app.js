@@ -253,7 +253,8 @@
     if (typeof r === "string") return [el("strong", {}, "Recommendation: "), labels[r] || r];
     const nodes = [el("h3", {}, "Recommendation")];
     const choice = r.option || r.option_id || r.id || r.choice;
-    if (choice) nodes.push(el("p", {}, el("strong", {}, labels[choice] || String(choice))));
+    if (r.kind === "strategy") nodes.push(el("p", {}, el("strong", {}, `Strategy over time: ${r.label || r.id}`)));
+    else if (choice) nodes.push(el("p", {}, el("strong", {}, labels[choice] || String(choice))));
     for (const key of ["summary", "headline", "text"]) if (typeof r[key] === "string") nodes.push(el("p", {}, r[key]));
     for (const key of ["reasons", "risks", "would_change"]) {
       if (Array.isArray(r[key]) && r[key].length) {
@@ -370,7 +371,7 @@
     const label = (res, id) => { const o = res.options.find((x) => x.id === id); return o ? o.label : "-"; };
     row("cheapest", (r) => (r.cheapest ? label(r, r.cheapest) : "none"));
     if (cols.some((c) => c.res && "recommendation" in c.res)) {
-      row("recommendation", (r) => { const x = r.recommendation; return x && typeof x === "object" ? (x.option || x.option_id || x.id || JSON.stringify(x)) : String(x); });
+      row("recommendation", (r) => { const x = r.recommendation; return x && typeof x === "object" ? (x.kind === "strategy" ? `strategy: ${x.id}` : (x.option || x.option_id || x.id || JSON.stringify(x))) : String(x); });
     }
     row("horizon", (r) => `${r.horizon_months} months`);
     for (const id of optionIds) {

@@ -119,11 +119,12 @@ _HEATMAP_LABELS = """() => {
 }"""
 
 
-def test_heatmap_headers_do_not_overlap_on_phone_or_wide_screen(tmp_path):
-    """The criteria heat map's option labels (its column headers) each have their own box, on a 390 px phone and a
-    1440 px screen: every option has a label (plotly drops labels of crowded category axes) and no two label
-    boxes intersect; the page itself does not scroll sideways (the chart scrolls inside its figure). Screenshots of
-    both are saved in the test's folder. The example compares six options, one named by a long API model id."""
+def test_summary_and_heatmap_headers_on_phone_and_wide_screen(tmp_path):
+    """The summary page's tiles fit the window, and the criteria heat map's option labels (its column headers)
+    each have their own box, on a 390 px phone and a 1440 px screen: every option has a label (plotly drops
+    labels of crowded category axes) and no two label boxes intersect; the page itself does not scroll sideways
+    (the chart scrolls inside its figure). Screenshots are saved in the test's folder. The example compares six
+    options, one named by a long API model id."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (the CI script installs Debian's `chromium` package)")
     from playwright.sync_api import sync_playwright
@@ -143,6 +144,12 @@ def test_heatmap_headers_do_not_overlap_on_phone_or_wide_screen(tmp_path):
                 page.goto(page_path.as_uri(), wait_until="load")
                 page.wait_for_function("document.body.hasAttribute('data-charts-drawn')", timeout=60_000)
                 assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+                # the summary page: its tiles (recommended, cheapest, runner-up) sit within the window
+                tiles = page.locator("section#summary .tile")
+                assert tiles.count() >= 2
+                assert all(b["x"] >= 0 and b["x"] + b["width"] <= width + 0.5
+                           for b in (tiles.nth(i).bounding_box() for i in range(tiles.count())))
+                page.locator("section#summary").screenshot(path=str(tmp_path / f"summary-{width}.png"))
                 boxes = page.evaluate(_HEATMAP_LABELS)
                 assert len(boxes) == scored >= 5, (width, [b["text"] for b in boxes])
                 assert overlapping_boxes(boxes) == [], (width, overlapping_boxes(boxes))

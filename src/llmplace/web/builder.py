@@ -22,6 +22,7 @@ from ..errors import InputError
 from ..results.diff import ResultDiff, diff_results
 from ..scenario.diff import diff_inputs
 from ..scenario.loading import parse_yaml
+from ..scenario.schema import Precision
 from .cancel import Progress, run_until_disconnect
 from .documents import DocumentError, EvaluationError, StrictJSONRoute, evaluate, json_response, validate_document
 from .pickers import PickerChoices, picker_choices
@@ -34,7 +35,6 @@ router = APIRouter(route_class=StrictJSONRoute)
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid input: one entry per field with loc, msg, field, value and allowed"},
 }
-Precision = Literal["fp16", "bf16", "fp8", "int8", "int4", "mxfp4", "nvfp4"]
 
 
 @router.get("/catalog/pickers", tags=["catalog"], response_model=PickerChoices, responses=_ERRORS,

@@ -430,8 +430,8 @@ def test_layout_from_phone_to_wide_screen(page, server: str, width: int, height:
 
 
 def test_api_docs_are_served_locally(page, server: str):
-    """/docs lists every operation of the OpenAPI document and loads nothing from outside 127.0.0.1 (the page
-    fixture aborts and reports any other request)."""
+    """/docs lists every operation of the OpenAPI document, sends requests from its "Try it" forms, and loads
+    nothing from outside 127.0.0.1 (the page fixture aborts and reports any other request)."""
     expect = sync_api.expect
     page.goto(server + "/docs")
     spec = page.request.get(server + "/api/v1/openapi.json").json()
@@ -439,3 +439,15 @@ def test_api_docs_are_served_locally(page, server: str):
     expect(page.locator("section.op")).to_have_count(operations)
     expect(page.locator("#schema-CompareResult")).to_contain_text("cheapest")
     expect(page.locator("section.op").filter(has_text="/api/v1/catalog/pickers")).to_contain_text("model")
+
+    # "Try it": a GET with a query parameter and a POST with the prefilled body, sent from the page
+    pickers = page.locator("section.op").filter(has_text="/api/v1/catalog/pickers")
+    pickers.locator("details.try > summary").click()
+    pickers.locator('input[name="model"]').fill("llama-3.3-70b")
+    pickers.locator("button", has_text="Send").click()
+    expect(pickers.locator(".try-out")).to_contain_text("HTTP 200")
+    expect(pickers.locator(".try-out")).to_contain_text("hgx-h100-8x-oem")
+    size = page.locator("section.op").filter(has_text="POST /api/v1/size")
+    size.locator("details.try > summary").click()
+    size.locator("button", has_text="Send").click()
+    expect(size.locator(".try-out")).to_contain_text("HTTP 200")

@@ -60,6 +60,13 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
 }
 """The scenario the page opens with (a copy of the bundled internal-assistant example's essentials)."""
 
+_DOCS_EXAMPLES: dict[str, Any] = {
+    "Scenario": DEFAULT_DOCUMENT, "ScenarioCreate": {"document": DEFAULT_DOCUMENT},
+    "ScenarioUpdate": {"document": DEFAULT_DOCUMENT, "version": 1},
+    "SizeRequest": {"model": "llama-3.3-70b", "gpu": "h100-sxm", "input_tokens": 1500, "output_tokens": 400},
+}
+"""Request bodies the API docs page's "Try it" forms start with, by schema name."""
+
 HIDDEN_FIELDS = frozenset({"workload.trace_csv", "model.hf_config", "model.hf_config_ignore"})
 """Form fields left out of the page: the server reads no file a request names."""
 OPEN_SECTIONS = frozenset({"scenario", "model", "workload", "latency", "options", "finance"})
@@ -268,7 +275,7 @@ def _add_pages(app: FastAPI) -> None:
         spec = app.openapi()
         html = _templates().get_template("docs.html").render(
             static="static", openapi_url=(app.openapi_url or "").lstrip("/"), openapi_version=spec.get("openapi", ""),
-            **docs_context(spec))
+            **docs_context(spec, _DOCS_EXAMPLES))
         return HTMLResponse(html)
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)

@@ -372,6 +372,13 @@ def test_option_builder_pickers_follow_the_model_and_excluded_options_show_why(p
     expect(row).to_contain_text("infeasible: ")
     expect(row).to_contain_text("does not fit")
 
+    page.select_option("#add-kind", "hybrid")  # a base from the owned or reserved options, overflow to the API
+    page.select_option("#pick-base", "own-8xh100")
+    page.select_option("#pick-overflow", "together")
+    page.click("#add-option")
+    assert _option_rows(page)[-1] == "own-8xh100-together"
+    expect(page.locator('#results-table tr[data-option="own-8xh100-together"]')).to_contain_text("hybrid")
+
     page.click('#option-list li[data-option-id="aws-p5.48xlarge-spot"] button.remove')
     expect(page.locator('#results-table tr[data-option="aws-p5.48xlarge-spot"]')).to_have_count(0)
     assert "aws-p5.48xlarge-spot" not in _option_rows(page)

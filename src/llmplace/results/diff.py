@@ -56,7 +56,8 @@ def _option(oid: str, oa: OptionResult | None, ob: OptionResult | None) -> Optio
         va, vb = _figure(oa, name), _figure(ob, name)
         figures.append(FigureDelta(figure=name, a=va, b=vb, delta=vb - va if va is not None and vb is not None
                                    else None))
-    label = (ob or oa).label if (ob or oa) is not None else oid  # type: ignore[union-attr]
+    either = ob if ob is not None else oa
+    label = either.label if either is not None else oid
     return OptionDelta(id=oid, label=label, feasible_a=oa.feasible if oa else None,
                        feasible_b=ob.feasible if ob else None, figures=figures)
 

@@ -44,15 +44,19 @@ def _children(node: Any) -> dict[str, Any] | None:
     return None
 
 
+def _same_shape(a: Any, b: Any) -> bool:
+    """Both mappings, or both lists matched the same way (by id, or by position)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return True
+    return isinstance(a, list) and isinstance(b, list) and (_keyed(a) is None) == (_keyed(b) is None)
+
+
 def _walk(a: Any, b: Any, path: str, out: list[InputChange]) -> None:
     kids_a, kids_b = _children(a), _children(b)
-    same_shape = kids_a is not None and kids_b is not None and isinstance(a, dict) == isinstance(b, dict) \
-        and (isinstance(a, dict) or (_keyed(a) is None) == (_keyed(b) is None))
-    if not same_shape:
+    if kids_a is None or kids_b is None or not _same_shape(a, b):
         if a != b:
             out.append(InputChange(path or "(document)", a, b, "changed"))
         return
-    assert kids_a is not None and kids_b is not None
     for suffix in [*kids_a, *(k for k in kids_b if k not in kids_a)]:
         sub = (path + suffix).lstrip(".")
         if suffix not in kids_b:

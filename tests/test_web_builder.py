@@ -91,6 +91,13 @@ def test_pickers_bad_input_is_one_line_naming_the_field(client: TestClient):
 
 
 def test_bundled_examples_are_served_as_written(client: TestClient):
+    """The examples are package data (so a pip install serves them too) and are served unchanged."""
+    import tomllib
+
+    from .conftest import ROOT
+
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "examples/*.yaml" in package_data["package-data"]["llmplace"]
     listing = client.get(API + "/examples").json()
     assert [e["id"] for e in listing] == [p.stem for p in EXAMPLES]
     for path in EXAMPLES:

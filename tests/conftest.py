@@ -35,6 +35,19 @@ def wages(usd_per_year: float) -> dict[str, float]:
     return {"sysadmin_loaded_usd_per_year": usd_per_year, "ml_engineer_loaded_usd_per_year": usd_per_year}
 
 
+def overlapping_boxes(boxes: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of text boxes (dicts with text, x, y, width, height in px, as a browser measures them) that intersect
+    by more than half a pixel each way: labels drawn over each other."""
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            dx = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+            dy = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+            if dx > 0.5 and dy > 0.5:
+                out.append((a["text"], b["text"]))
+    return out
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

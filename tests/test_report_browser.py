@@ -18,7 +18,7 @@ import llmplace
 from llmplace.report import render
 from llmplace.report.pdf import CHROMIUM_ARGS
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT, overlapping_boxes
 
 CHROMIUM = shutil.which("chromium") or next(
     (p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).is_file()), None
@@ -109,3 +109,50 @@ def test_report_renders_offline_in_chromium(tmp_path, name, path):
     shot = tmp_path / "report.png"
     assert shot.is_file() and shot.stat().st_size > 50_000
     print(f"{name}: rendered in {render_s:.2f} s, {expected} charts, {len(html) / 1e6:.1f} MB")
+
+
+_HEATMAP_LABELS = """() => {
+  const div = document.getElementById('chart-criteria');
+  return Array.from(div.querySelectorAll('.xtick > text')).map(t => {
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent, x: r.x, y: r.y, width: r.width, height: r.height}; });
+}"""
+
+
+def test_summary_and_heatmap_headers_on_phone_and_wide_screen(tmp_path):
+    """The summary page's tiles fit the window, and the criteria heat map's option labels (its column headers)
+    each have their own box, on a 390 px phone and a 1440 px screen: every option has a label (plotly drops
+    labels of crowded category axes) and no two label boxes intersect; the page itself does not scroll sideways
+    (the chart scrolls inside its figure). Screenshots are saved in the test's folder. The example compares six
+    options, one named by a long API model id."""
+    if CHROMIUM is None:
+        pytest.skip("Chromium is not installed (the CI script installs Debian's `chromium` package)")
+    from playwright.sync_api import sync_playwright
+
+    result = llmplace.compare(ROOT / "examples" / "internal-assistant-70b.yaml", samples=0)  # criteria scored
+    scored = sum(1 for o in result.options if o.criteria is not None and o.criteria.scores)
+    page_path = tmp_path / "report.html"
+    page_path.write_text(render(result, "html", source="internal-assistant-70b.yaml"), encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(LOCAL)
+                       else route.abort())
+            for width, height in ((390, 844), (1440, 900)):
+                page.set_viewport_size({"width": width, "height": height})
+                page.goto(page_path.as_uri(), wait_until="load")
+                page.wait_for_function("document.body.hasAttribute('data-charts-drawn')", timeout=60_000)
+                assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+                # the summary page: its tiles (recommended, cheapest, runner-up) sit within the window
+                tiles = page.locator("section#summary .tile")
+                assert tiles.count() >= 2
+                assert all(b["x"] >= 0 and b["x"] + b["width"] <= width + 0.5
+                           for b in (tiles.nth(i).bounding_box() for i in range(tiles.count())))
+                page.locator("section#summary").screenshot(path=str(tmp_path / f"summary-{width}.png"))
+                boxes = page.evaluate(_HEATMAP_LABELS)
+                assert len(boxes) == scored >= 5, (width, [b["text"] for b in boxes])
+                assert overlapping_boxes(boxes) == [], (width, overlapping_boxes(boxes))
+                page.locator("#fig-criteria").screenshot(path=str(tmp_path / f"heatmap-{width}.png"))
+        finally:
+            browser.close()

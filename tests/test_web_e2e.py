@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import overlapping_boxes
+
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 uvicorn = pytest.importorskip("uvicorn")
 
@@ -323,3 +325,136 @@ def test_cross_origin_page_cannot_save_or_start_work(server: str):
         other.shutdown()
     assert saved() == before
     assert statuses and all(s == 403 for s in statuses), statuses
+
+
+# --- option builder, examples, diff, layouts, API docs ------------------------------------------------------
+
+def _option_rows(pg) -> list[str]:
+    return pg.eval_on_selector_all("#option-list li[data-option-id]", "els => els.map(e => e.dataset.optionId)")
+
+
+def test_option_builder_pickers_follow_the_model_and_excluded_options_show_why(page, server: str):
+    """The builder offers only catalog rows that hold the model (Llama 3.1 405B in fp16: 810 GB of weights, more
+    than an 8x H100 server's 640 GB; in fp8, 405 GB, it fits); an option added from the pickers is compared; an
+    option that cannot hold the model (a custom 1x L4 server, 24 GB, added through the JSON view) is listed as
+    infeasible with the sizing's reason; a removed option leaves the results."""
+    expect = sync_api.expect
+    page.goto(server + "/")
+    _ready(page)
+    page.wait_for_selector("body[data-pickers=ready]")
+    assert _option_rows(page) == ["own-8xh100", "aws-p5-on-demand", "aws-p5-reserved-1y", "together"]
+    assert "hgx-h100-8x-oem" in page.eval_on_selector_all("#pick-server option", "o => o.map(x => x.value)")
+
+    page.select_option('[data-path="model.precision"]', "fp16")
+    page.fill('[data-path="model.name"]', "llama-3.1-405b")
+    expect(page.locator("#picker-note")).to_contain_text("llama-3.1-405b in fp16")
+    values = page.eval_on_selector_all("#pick-server option", "o => o.map(x => x.value)")
+    assert "hgx-h100-8x-oem" not in values and "hgx-h200-8x-oem" in values
+    page.select_option('[data-path="model.precision"]', "fp8")
+    page.fill('[data-path="model.name"]', "llama-3.3-70b")
+    expect(page.locator("#picker-note")).to_contain_text("llama-3.3-70b in fp8")
+
+    page.select_option("#add-kind", "cloud")
+    page.select_option("#pick-instance", "aws/p5.48xlarge")
+    page.select_option("#pick-plan", "spot")
+    page.click("#add-option")
+    assert _option_rows(page)[-1] == "aws-p5.48xlarge-spot"
+    expect(page.locator('#results-table tr[data-option="aws-p5.48xlarge-spot"]')).to_contain_text("spot")
+    assert json.loads(page.input_value('[data-path="options"]'))[-1] == {
+        "kind": "cloud", "id": "aws-p5.48xlarge-spot", "instance": "aws/p5.48xlarge", "plan": "spot"}
+
+    page.click("details.advanced > summary")  # the JSON stays editable as the advanced view
+    opts = json.loads(page.input_value('[data-path="options"]'))
+    opts.append({"kind": "in_house", "id": "tiny-l4", "gpu": "l4", "gpu_count": 1, "purchase_usd": 9000})
+    page.fill('[data-path="options"]', json.dumps(opts))
+    expect(page.locator("#option-list")).to_contain_text("tiny-l4")
+    row = page.locator('#results-table tr[data-option="tiny-l4"] td.infeasible')
+    expect(row).to_contain_text("infeasible: ")
+    expect(row).to_contain_text("does not fit")
+
+    page.select_option("#add-kind", "hybrid")  # a base from the owned or reserved options, overflow to the API
+    page.select_option("#pick-base", "own-8xh100")
+    page.select_option("#pick-overflow", "together")
+    page.click("#add-option")
+    assert _option_rows(page)[-1] == "own-8xh100-together"
+    expect(page.locator('#results-table tr[data-option="own-8xh100-together"]')).to_contain_text("hybrid")
+
+    page.click('#option-list li[data-option-id="aws-p5.48xlarge-spot"] button.remove')
+    expect(page.locator('#results-table tr[data-option="aws-p5.48xlarge-spot"]')).to_have_count(0)
+    assert "aws-p5.48xlarge-spot" not in _option_rows(page)
+
+
+def test_start_from_an_example_then_diff_two_saved_scenarios(page, server: str):
+    expect = sync_api.expect
+    page.goto(server + "/")
+    _ready(page)
+    page.select_option("#example", "consumer-chat")
+    expect(page.locator('[data-path="name"]')).to_have_value("Bursty consumer chat app")
+    expect(page.locator("#status")).to_contain_text("computed in")
+    assert page.input_value('[data-path="model.name"]') == "gpt-oss-120b"
+    page.fill('[data-path="name"]', "Chat A")
+    page.click("#save-new")
+    expect(page.locator("#saved-as")).to_contain_text('saved as "Chat A"')
+    page.fill('[data-path="name"]', "Chat B")
+    page.fill('[data-path="workload.requests_per_month"]', "12000000")
+    page.click("#save-new")
+    expect(page.locator("#saved-as")).to_contain_text('saved as "Chat B"')
+    page.select_option("#cmp-a", label="Chat A")
+    page.select_option("#cmp-b", label="Chat B")
+    page.click("#diff-go")
+    inputs = page.locator("#diff-inputs")
+    expect(inputs).to_contain_text("workload.requests_per_month")
+    expect(inputs.locator("tbody tr")).to_have_count(2)  # the name and the requests
+    expect(page.locator("#diff-results tbody tr").first).to_contain_text("$")
+
+
+
+
+_TEXT_BOXES = """sel => Array.from(document.querySelectorAll(sel)).map(th => {
+  const range = document.createRange(); range.selectNodeContents(th);
+  const r = range.getBoundingClientRect();
+  return {text: th.textContent, x: r.x, y: r.y, width: r.width, height: r.height}; })"""
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1440, 900)], ids=["phone", "wide"])
+def test_layout_from_phone_to_wide_screen(page, server: str, width: int, height: int, tmp_path: Path):
+    """No sideways scrolling of the page at 390 px (an iPhone 12-15 viewport) or 1440 px; the editor, the option
+    builder and the results stay visible; the results table's header texts do not overlap (checked on the text
+    boxes of the screenshot's page)."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(server + "/")
+    _ready(page)
+    page.wait_for_selector("body[data-pickers=ready]")
+    scroll_width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert scroll_width <= width, f"the page scrolls sideways: {scroll_width} px in a {width} px window"
+    for sel in ("#save", "#example", "#option-builder", "#add-option", "#results-table", "#status"):
+        assert page.locator(sel).is_visible(), sel
+    page.locator("#results-table").scroll_into_view_if_needed()
+    boxes = page.evaluate(_TEXT_BOXES, "#results-table thead th")
+    assert len(boxes) == 8 and all(b["width"] > 0 for b in boxes)
+    assert overlapping_boxes(boxes) == []
+    page.screenshot(path=str(tmp_path / f"app-{width}.png"), full_page=True)
+
+
+def test_api_docs_are_served_locally(page, server: str):
+    """/docs lists every operation of the OpenAPI document, sends requests from its "Try it" forms, and loads
+    nothing from outside 127.0.0.1 (the page fixture aborts and reports any other request)."""
+    expect = sync_api.expect
+    page.goto(server + "/docs")
+    spec = page.request.get(server + "/api/v1/openapi.json").json()
+    operations = sum(1 for item in spec["paths"].values() for m in item if m in ("get", "post", "put", "delete"))
+    expect(page.locator("section.op")).to_have_count(operations)
+    expect(page.locator("#schema-CompareResult")).to_contain_text("cheapest")
+    expect(page.locator("section.op").filter(has_text="/api/v1/catalog/pickers")).to_contain_text("model")
+
+    # "Try it": a GET with a query parameter and a POST with the prefilled body, sent from the page
+    pickers = page.locator("section.op").filter(has_text="/api/v1/catalog/pickers")
+    pickers.locator("details.try > summary").click()
+    pickers.locator('input[name="model"]').fill("llama-3.3-70b")
+    pickers.locator("button", has_text="Send").click()
+    expect(pickers.locator(".try-out")).to_contain_text("HTTP 200")
+    expect(pickers.locator(".try-out")).to_contain_text("hgx-h100-8x-oem")
+    size = page.locator("section.op").filter(has_text="POST /api/v1/size")
+    size.locator("details.try > summary").click()
+    size.locator("button", has_text="Send").click()
+    expect(size.locator(".try-out")).to_contain_text("HTTP 200")

@@ -80,9 +80,12 @@ def option_colours(result: CompareResult) -> dict[str, str]:
 
 
 def wrap(text: str, width: int = 14, lines: int = 3) -> str:
-    """Break a label into short lines (plotly's <br>) so many columns fit side by side."""
+    """Break a label into short lines (plotly's <br>) so many columns fit side by side; a word longer than
+    ``width`` is cut (with an ellipsis), so no line is wider than ``width`` characters."""
     out: list[str] = []
     for word in str(text).split():
+        if len(word) > width:
+            word = word[: width - 1] + "\u2026"
         if out and len(out[-1]) + 1 + len(word) <= width:
             out[-1] += " " + word
         else:

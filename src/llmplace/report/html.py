@@ -36,7 +36,7 @@ body { margin: 0; color: var(--ink); background: #f6f7f9;
 main { max-width: 1080px; margin: 0 auto; padding: 28px 32px 48px; background: #fff; }
 header h1 { font-size: 28px; line-height: 1.2; margin: 0 0 4px; }
 header .meta { color: var(--muted); margin: 0; font-size: 13px; }
-nav { margin: 14px 0 4px; font-size: 13px; }
+nav { margin: 14px 0 4px; font-size: 13px; display: flex; flex-wrap: wrap; row-gap: 2px; }
 nav a { color: var(--accent); margin-right: 12px; text-decoration: none; white-space: nowrap; }
 h2 { font-size: 21px; margin: 36px 0 8px; padding-top: 10px; border-top: 2px solid var(--line); }
 h3 { font-size: 16px; margin: 20px 0 6px; }
@@ -51,6 +51,7 @@ figure { margin: 14px 0 18px; break-inside: avoid; page-break-inside: avoid; }
 figure h3 { margin: 0 0 4px; }
 figcaption { color: var(--muted); font-size: 13px; }
 .chart { width: 100%; min-height: 160px; }
+@media screen { figure { overflow-x: auto; } .chart { min-width: var(--chart-min-width, 0); } }
 table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: #f0f2f5; font-weight: 600; }
@@ -108,6 +109,8 @@ DRAW = """
   var nodes = Array.prototype.slice.call(document.querySelectorAll("div.chart[data-figure]"));
   var jobs = nodes.map(function (div) {
     var fig = JSON.parse(document.getElementById(div.getAttribute("data-figure")).textContent);
+    var minWidth = fig.layout && fig.layout.meta && fig.layout.meta.min_width_px;
+    if (minWidth) div.style.setProperty("--chart-min-width", minWidth + "px");
     return Plotly.newPlot(div, fig.data, fig.layout, config);
   });
   Promise.all(jobs).then(function () {

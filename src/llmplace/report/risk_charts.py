@@ -253,5 +253,15 @@ def criteria_chart(result: CompareResult, content: ReportContent) -> go.Figure |
     fig.update_xaxes(side="top", tickangle=0)
     layout(fig, 120 + 30 * len(rows))
     longest = max(len(y) for y in ylab)
-    fig.update_layout(margin={"l": min(20 + 7 * longest, 300), "t": 80, "r": 20, "b": 20})
+    left_px = min(20 + 7 * longest, 300)
+    # on screen the chart keeps a width where each option's label (14 characters a line) has its own column;
+    # a narrower window scrolls the chart sideways instead of overlapping the labels (see html.DRAW)
+    min_width_px = left_px + HEATMAP_COLUMN_PX * len(grid.ids) + HEATMAP_COLOURBAR_PX
+    fig.update_layout(margin={"l": left_px, "t": 80, "r": 20, "b": 20}, meta={"min_width_px": min_width_px})
     return fig
+
+
+HEATMAP_COLUMN_PX = 110
+"""Width of one option's column in the criteria heat map [px]: a 14-character line at 12 px is about 95 px."""
+HEATMAP_COLOURBAR_PX = 90
+"""The colour bar and the right margin of the heat map [px]."""

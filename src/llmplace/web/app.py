@@ -1,7 +1,8 @@
 """The FastAPI application: the page, the REST API and the saved-scenario store.
 
 Everything the page needs is served from the package (no CDN, no telemetry): the page's script and
-style under ``/static``, the charting library at ``/assets/plotly.min.js``. With a token, every
+style under ``/static``, the charting library at ``/assets/plotly.min.js``, the REST API's documentation
+at ``/docs`` (rendered from the OpenAPI document, see :mod:`.apidocs`). With a token, every
 request except static assets needs ``Authorization: Bearer <token>``, ``?token=<token>`` (which also
 sets an HttpOnly, same-site cookie so the page's own requests pass) or that cookie.
 """
@@ -30,6 +31,8 @@ from .. import __version__
 from ..scenario import Scenario
 from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches, write_refusal
 from .api import SCENARIO_MARK, exception_handlers, router
+from .apidocs import docs_context
+from .builder import router as builder_router
 from .form import form_sections
 from .storage import ScenarioStore
 
@@ -56,6 +59,13 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
     "finance": {"horizon_months": 36},
 }
 """The scenario the page opens with (a copy of the bundled internal-assistant example's essentials)."""
+
+_DOCS_EXAMPLES: dict[str, Any] = {
+    "Scenario": DEFAULT_DOCUMENT, "ScenarioCreate": {"document": DEFAULT_DOCUMENT},
+    "ScenarioUpdate": {"document": DEFAULT_DOCUMENT, "version": 1},
+    "SizeRequest": {"model": "llama-3.3-70b", "gpu": "h100-sxm", "input_tokens": 1500, "output_tokens": 400},
+}
+"""Request bodies the API docs page's "Try it" forms start with, by schema name."""
 
 HIDDEN_FIELDS = frozenset({"workload.trace_csv", "model.hf_config", "model.hf_config_ignore"})
 """Form fields left out of the page: the server reads no file a request names."""
@@ -243,14 +253,30 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
         description="Where to run open-weight LLMs: compare in-house servers, cloud GPUs and managed APIs. "
                     "The same JSON documents as the command line's --json output.",
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,  # the interactive docs load their assets from a CDN; the page stays local-only
+        docs_url=None,  # FastAPI's docs load Swagger UI from a CDN: /docs is rendered here instead (apidocs.py)
         redoc_url=None,
         exception_handlers=exception_handlers(),
     )
     app.state.store = store
     _add_scenario_schema(app)
     app.include_router(router, prefix="/api/v1")
+    app.include_router(builder_router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    _add_pages(app)
+    app.add_middleware(_Guard, token=token, allowed_hosts=allowed_hosts)
+    return app
+
+
+def _add_pages(app: FastAPI) -> None:
+    """The page, the REST API's documentation page and the charting library."""
+
+    @app.get("/docs", include_in_schema=False, response_class=HTMLResponse)
+    def docs() -> HTMLResponse:
+        spec = app.openapi()
+        html = _templates().get_template("docs.html").render(
+            static="static", openapi_url=(app.openapi_url or "").lstrip("/"), openapi_version=spec.get("openapi", ""),
+            **docs_context(spec, _DOCS_EXAMPLES))
+        return HTMLResponse(html)
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)
     def plotly_js(request: Request) -> Response:
@@ -274,6 +300,3 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
             initial_json=Markup(initial),
         )
         return HTMLResponse(html)
-
-    app.add_middleware(_Guard, token=token, allowed_hosts=allowed_hosts)
-    return app

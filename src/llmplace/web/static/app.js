@@ -104,6 +104,7 @@
     }
     markShown();
     syncSliders();
+    document.dispatchEvent(new CustomEvent("llmplace:filled"));  // the option builder redraws its list
   }
 
   function readForm() {
@@ -381,6 +382,67 @@
     out.append(table);
   }
 
+  function changeText(v) {
+    if (v === null || v === undefined) return "(not set)";
+    return typeof v === "object" ? JSON.stringify(v) : String(v);
+  }
+  function signedMoney(x) { return x === null ? "-" : (x > 0 ? "+" : x < 0 ? "-" : "") + money(Math.abs(x)); }
+
+  async function showDiff() {
+    const [a, b] = [$("#cmp-a").value, $("#cmp-b").value];
+    const out = $("#diff");
+    out.replaceChildren();
+    if (!a || !b) { out.textContent = "save two scenarios to see their differences"; return; }
+    const r = await api("GET", `/scenario-diff?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
+    if (!r.ok) { out.textContent = errorText(r.data); return; }
+    const d = r.data;
+    out.append(el("h3", {}, `Inputs that differ (${d.inputs.length})`));
+    const inputs = el("table", { id: "diff-inputs" });
+    inputs.append(el("thead", {}, el("tr", {}, el("th", {}, "input"), el("th", {}, d.a), el("th", {}, d.b))));
+    const tb = el("tbody");
+    for (const c of d.inputs) tb.append(el("tr", {}, el("td", {}, c.path), el("td", {}, changeText(c.a)), el("td", {}, changeText(c.b))));
+    if (!d.inputs.length) tb.append(el("tr", {}, el("td", { colspan: "3" }, "the two scenarios have the same inputs")));
+    inputs.append(tb);
+    out.append(inputs);
+    if (!d.results) { out.append(el("p", {}, `Results not compared: ${d.error}`)); return; }
+    const res = d.results;
+    out.append(el("h3", {}, `Change in results (${d.b} minus ${d.a}, cash view, no Monte Carlo)`));
+    if (!res.same_horizon) out.append(el("p", { class: "errors" }, `different horizons: ${res.horizon_months_a} and ${res.horizon_months_b} months; TCO and NPV cover different periods`));
+    out.append(el("p", {}, `cheapest: ${res.cheapest_a || "none"} -> ${res.cheapest_b || "none"}; recommended: ${res.recommended_a || "none"} -> ${res.recommended_b || "none"}`));
+    const names = { upfront_usd: "upfront", tco_usd: "TCO", npv_usd: "NPV", usd_per_mtok: "$/Mtok" };
+    const t = el("table", { id: "diff-results" });
+    t.append(el("thead", {}, el("tr", {}, el("th", {}, "option"), ...Object.values(names).map((n) => el("th", {}, `${n} change`)))));
+    const body = el("tbody");
+    for (const o of res.options) {
+      const cells = o.figures.map((f) => el("td", { class: "n" }, f.delta !== null ? signedMoney(f.delta)
+        : o.feasible_a === null ? "only in " + d.b : o.feasible_b === null ? "only in " + d.a : "infeasible"));
+      body.append(el("tr", { "data-option": o.id }, el("td", {}, o.label), ...cells));
+    }
+    t.append(body);
+    out.append(t);
+  }
+
+  // --- bundled examples -----------------------------------------------------------------------------
+
+  async function fillExamples() {
+    const r = await api("GET", "/examples");
+    if (!r.ok) return;
+    const sel = $("#example");
+    for (const e of r.data) sel.append(el("option", { value: e.id, title: e.description }, e.name));
+  }
+
+  async function startFromExample() {
+    const sel = $("#example");
+    if (!sel.value) return;
+    const r = await api("GET", `/examples/${encodeURIComponent(sel.value)}`);
+    if (!r.ok) { flash(errorText(r.data)); return; }
+    fillForm(r.data);
+    setSaved(null);  // a new scenario: Save stores a copy, the example stays as bundled
+    flash(`started from the example "${r.data.name}": Save to keep your changes`);
+    sel.value = "";
+    await recompute();
+  }
+
   // --- downloads ------------------------------------------------------------------------------------
 
   async function download(path, fallbackName) {
@@ -416,13 +478,15 @@
     $("#save").addEventListener("click", () => save(false));
     $("#save-new").addEventListener("click", () => save(true));
     $("#cmp-go").addEventListener("click", sideBySide);
+    $("#diff-go").addEventListener("click", showDiff);
+    $("#example").addEventListener("change", startFromExample);
     $("#download-yaml").addEventListener("click", () => download("/scenario-file?format=yaml", "scenario.yaml"));
     // Report: with the box ticked, Monte Carlo as `llmplace report` runs it (the server's default); else none.
     $("#download-report").addEventListener("click", () => download(
       `/report?format=html&download=true${$("#with-risk").checked ? "" : "&samples=0"}`, "report.html"));
     const initial = JSON.parse($("#llmplace-initial").textContent);
     const id = new URL(window.location.href).searchParams.get("id");
-    await refreshSaved();
+    await Promise.all([refreshSaved(), fillExamples()]);
     if (!(id && (await load(id)))) {
       fillForm(initial);
       await recompute();

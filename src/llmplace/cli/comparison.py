@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from ..conventions import FULL_SERVICE_SHARE, format_usd, units_text
+from ..conventions import FULL_SERVICE_SHARE, format_usd, money_prefix, units_text
 from . import out
 
 __all__ = ["print_comparison"]
@@ -34,7 +34,13 @@ def _capacity_text(o: Any, same_as: str | None = None) -> str:
 
 
 def print_comparison(result: Any) -> None:
-    """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation."""
+    """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation,
+    money in the result's currency."""
+    with result.convention.money():
+        _print_comparison(result)
+
+
+def _print_comparison(result: Any) -> None:
     from ..report.board import board_lines
     from ..report.content import build
 
@@ -43,7 +49,7 @@ def print_comparison(result: Any) -> None:
     conv = result.convention
     t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
               f"{conv.hours_per_month:g} h/month, {conv.currency}")
-    for col in ("option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity"):
+    for col in ("option", "kind", "units", "upfront", "TCO", "NPV", f"{money_prefix().strip()}/Mtok", "capacity"):
         t.add_column(col, justify="left" if col in ("option", "kind", "capacity") else "right",
                      no_wrap=col != "capacity")
     rec = getattr(result, "recommendation", None)

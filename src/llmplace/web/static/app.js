@@ -27,10 +27,18 @@
     const parent = keys.length > 1 ? getPath(obj, keys.slice(0, -1).join(".")) : obj;
     if (parent && typeof parent === "object") delete parent[keys[keys.length - 1]];
   }
+  // the currency of the result shown: its code and what precedes an amount ("$", "€", "CHF ")
+  let moneyCode = "USD";
+  let moneyPrefix = "$";
+  function useCurrency(res) {
+    const conv = (res && res.convention) || {};
+    moneyCode = conv.currency || "USD";
+    moneyPrefix = conv.exchange_rate ? conv.exchange_rate.symbol : (moneyCode === "USD" ? "$" : moneyCode + " ");
+  }
   function money(x) {
     if (x === null || x === undefined) return "-";
     const a = Math.abs(x);
-    return "$" + x.toLocaleString("en-US", { maximumFractionDigits: a >= 100 ? 0 : 2,
+    return (x < 0 ? "-" : "") + moneyPrefix + a.toLocaleString("en-US", { maximumFractionDigits: a >= 100 ? 0 : 2,
                                               minimumFractionDigits: a >= 100 ? 0 : 2 });
   }
   function el(tag, attrs, ...children) {
@@ -191,6 +199,7 @@
   }
 
   function render(res) {
+    useCurrency(res);
     const labels = Object.fromEntries(res.options.map((o) => [o.id, o.label]));
     const cheapest = res.cheapest ? labels[res.cheapest] : null;
     $("#cheapest").textContent = cheapest
@@ -205,7 +214,7 @@
     if (!rec.hidden) rec.append(...recommendationNodes(res.recommendation, labels));
 
     const withRisk = res.options.some((o) => o.risk && o.risk.tco_usd);
-    const heads = ["option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity from"];
+    const heads = ["option", "kind", "units", "upfront", "TCO", "NPV", `${moneyPrefix.trim()}/Mtok`, "capacity from"];
     if (withRisk) heads.splice(5, 0, "TCO p10 to p90", "P(cheapest)");
     $("#results-table thead").replaceChildren(el("tr", {}, ...heads.map((h) => el("th", {}, h))));
     const tbody = $("#results-table tbody");
@@ -275,7 +284,7 @@
     }));
     window.Plotly.react(div, traces, {
       title: { text: "Cumulative cost (cash view)" }, margin: { t: 40, r: 10, b: 40, l: 70 },
-      xaxis: { title: { text: "month" } }, yaxis: { title: { text: "USD" }, tickprefix: "$" },
+      xaxis: { title: { text: "month" } }, yaxis: { title: { text: moneyCode }, tickprefix: moneyPrefix },
       legend: { orientation: "h" }, height: 360,
     }, { displaylogo: false, responsive: true });
   }

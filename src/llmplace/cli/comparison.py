@@ -64,8 +64,7 @@ def _print_comparison(result: Any) -> None:
                   format_usd(o.usd_per_mtok), _capacity_text(o, twins.get(o.id)))
     _plan_rows(t, result)
     out.print(t)
-    for o in result.options:
-        out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
+    _print_labels(result)
     if result.risk:
         _print_risk(result)
     labels_all = {o.id: o.label for o in result.options}
@@ -84,6 +83,18 @@ def _print_comparison(result: Any) -> None:
 
     for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan
         out.print(line, markup=False, highlight=False)
+
+
+def _print_labels(result: Any) -> None:
+    """Each option's label, then the exchange rate the amounts went through, if any."""
+    for o in result.options:
+        out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
+    fx = result.convention.exchange_rate
+    if fx is not None:
+        out.print(f"Money in {fx.currency} ({fx.units_per_usd:.6g} {fx.currency} per USD): {fx.note}", markup=False,
+                  highlight=False)
+        for line in fx.converted_inputs:
+            out.print(f"  converted: {line}", markup=False, highlight=False)
 
 
 def _plans(result: Any) -> list[tuple[str, Any]]:

@@ -43,7 +43,7 @@ def _conventions(result: CompareResult) -> str:
     conv = result.convention
     fx = conv.exchange_rate
     rate = "" if fx is None else (
-        f" ({fx.units_per_usd:.6g} {fx.currency} per USD, reference rate of {fx.as_of}: {fx.note}"
+        f" ({fx.units_per_usd:.6g} {fx.currency} per USD, reference rate of {fx.as_of}: {fx.note.rstrip('.')}"
         + "".join(f"; {c}" for c in fx.converted_inputs) + ")")
     return (f"{result.horizon_months} months, {conv.view} view, {fmt_number(conv.hours_per_month)} hours a month, "
             f"{conv.currency}{rate}; {conv.month_convention}; terminal value: {conv.terminal_value}; "

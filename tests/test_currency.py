@@ -194,3 +194,33 @@ def test_the_web_form_offers_the_supported_currencies():
     cur = fields["finance.currency"]
     assert cur.kind == "select"
     assert {"USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "CNY", "SEK"} <= set(cur.choices)
+
+
+def test_a_document_with_a_converted_input_lists_only_its_real_errors():
+    """The REST API lists every field error of a bad document: an amount written '95000 EUR' is not one of them."""
+    from llmplace.web.documents import DocumentError, validate_document
+
+    doc = _currency(_example(), "EUR")
+    doc.setdefault("site", {})["sysadmin_loaded_usd_per_year"] = "95000 GBP"
+    doc["workload"]["growth_pct_per_month"] = 500
+    with pytest.raises(DocumentError) as exc:
+        validate_document(doc)
+    fields = [d["field"] for d in exc.value.detail]
+    assert fields == ["workload.growth_pct_per_month"]
+
+
+def test_a_money_distribution_may_carry_its_currency():
+    """Distributions of money fields take amounts with their currency too, inline or under uncertainty.inputs:
+    a triangular wage of 90,000 / 100,000 / 120,000 GBP in a EUR scenario is each bound / 0.86780 EUR."""
+    doc = _currency(_example(), "EUR")
+    doc.setdefault("site", {})["ml_engineer_loaded_usd_per_year"] = {
+        "low": "90000 GBP", "mode": "100000 GBP", "high": "120000 GBP"}
+    doc.setdefault("uncertainty", {}).setdefault("inputs", []).append(
+        {"path": "site.sysadmin_loaded_usd_per_year", "p10": "80000 GBP", "p90": "110000 GBP"})
+    s = parse_scenario(doc)
+    got = {u.path: u for u in s.uncertainty.inputs}
+    wage = got["site.ml_engineer_loaded_usd_per_year"]
+    assert [wage.low, wage.mode, wage.high] == pytest.approx([x / 0.86780 for x in (90_000, 100_000, 120_000)],
+                                                             rel=REL)
+    sysadmin = got["site.sysadmin_loaded_usd_per_year"]
+    assert [sysadmin.p10, sysadmin.p90] == pytest.approx([80_000 / 0.86780, 110_000 / 0.86780], rel=REL)

@@ -260,12 +260,13 @@ def exchange_rate(s: Scenario) -> ExchangeRate | None:
         return None
     row, usd = fx.currency_row(s.finance.currency), fx.currency_row(fx.CATALOG_CURRENCY)
     rate = fx.units_per_usd(s.finance.currency)
-    source = row.source if row.currency != usd.currency else usd.source
+    quoted = row if row.currency not in ("EUR", usd.currency) else usd  # the rate row the figure rests on
+    how = "" if row.currency == usd.currency else (
+        f"; {rate:.6g} {row.currency} per USD = {row.units_per_eur:g} {row.currency} per EUR / "
+        f"{usd.units_per_eur:g} USD per EUR")
     return ExchangeRate(
-        currency=row.currency, symbol=fx.money_prefix(row.currency), units_per_usd=rate,
-        as_of=usd.as_of if row.currency == usd.currency else row.as_of,
-        source=f"{source}; {rate:.6g} {row.currency} per USD = {row.units_per_eur:g} {row.currency} per EUR / "
-               f"{usd.units_per_eur:g} USD per EUR",
+        currency=row.currency, symbol=fx.money_prefix(row.currency), units_per_usd=rate, as_of=quoted.as_of,
+        source=quoted.source + how,
         converted_inputs=s.money_conversions,
         note=f"Every amount is in {row.currency}: the catalog's USD prices and any input written in another "
              f"currency are converted at the ECB reference rates of {row.as_of}, fixed over the horizon; the "

@@ -383,7 +383,7 @@
     }
     row("horizon", (r) => `${r.horizon_months} months`);
     for (const id of optionIds) {
-      row(`TCO: ${id}`, (r) => { const o = r.options.find((x) => x.id === id); return !o ? "-" : o.feasible ? money(o.tco_usd) : "infeasible"; });
+      row(`TCO: ${id}`, (r) => { useCurrency(r); const o = r.options.find((x) => x.id === id); return !o ? "-" : o.feasible ? money(o.tco_usd) : "infeasible"; });
     }
     table.append(tb);
     out.append(table);

@@ -137,6 +137,7 @@ def test_edit_recompute_save_reload_find(page, server: str):
     page.select_option('[data-path="finance.currency"]', "EUR")
     expect(tco).to_have_text(re.compile(r"^€[\d,]+$"))
     expect(page.locator("#results-table thead")).to_contain_text("€/Mtok")
+    expect(page.locator('label[for="f-site.sysadmin_loaded_usd_per_year"]')).to_contain_text("(EUR per year)")
 
 
 def test_compare_two_saved_scenarios_and_download(page, server: str):

@@ -35,6 +35,16 @@
     moneyCode = conv.currency || "USD";
     moneyPrefix = conv.exchange_rate ? conv.exchange_rate.symbol : (moneyCode === "USD" ? "$" : moneyCode + " ");
   }
+  // money fields are labelled in the scenario's currency ("purchase (EUR)"): field names say usd, the money unit
+  function relabelMoney() {
+    for (const l of document.querySelectorAll("label[for^='f-']")) {
+      if (!l.dataset.moneyLabel) {
+        if (!/\bUSD\b/.test(l.textContent)) continue;
+        l.dataset.moneyLabel = l.textContent;
+      }
+      l.textContent = l.dataset.moneyLabel.replace(/\bUSD\b/g, moneyCode);
+    }
+  }
   function money(x) {
     if (x === null || x === undefined) return "-";
     const a = Math.abs(x);
@@ -200,6 +210,7 @@
 
   function render(res) {
     useCurrency(res);
+    relabelMoney();
     const labels = Object.fromEntries(res.options.map((o) => [o.id, o.label]));
     const cheapest = res.cheapest ? labels[res.cheapest] : null;
     $("#cheapest").textContent = cheapest

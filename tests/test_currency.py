@@ -1,8 +1,8 @@
 """Currencies: a scenario counted in EUR (GBP, JPY, ...), money inputs written with their currency, user catalog
 rows priced in another currency, and the refusal of a currency the bundled rates do not hold.
 
-The reference figure every test derives its expectation from is the ECB euro reference rate of 2025-10-21,
-1 EUR = 1.1607 USD (https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml as published that day; the
+The reference figure every test derives its expectation from is the ECB euro reference rate of 2026-10-02,
+1 EUR = 1.1225 USD (https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml as published that day; the
 USD row of catalog/data/fx.csv). Expected values are that figure times or over the USD run, worked out here,
 never read back from the code under test. Tolerances are 1e-9 relative: the conversion is one multiplication
 of every price, so only the last bits of a float may differ.
@@ -11,6 +11,7 @@ of every price, so only the last bits of a float may differ.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -26,8 +27,8 @@ from llmplace.report import render
 from llmplace.scenario import parse_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-#: ECB reference rate of 2025-10-21: US dollars per euro
-USD_PER_EUR = 1.1607
+#: ECB reference rate of 2026-10-02: US dollars per euro
+USD_PER_EUR = 1.1225
 EUR_PER_USD = 1.0 / USD_PER_EUR
 REL = 1e-9
 #: results are rounded to 6 decimals: two rounded figures differ by up to one unit of the sixth decimal
@@ -57,7 +58,7 @@ def _currency(doc: dict[str, Any], code: str) -> dict[str, Any]:
 
 def test_eur_totals_are_the_usd_totals_times_the_rate():
     """Every catalog price is USD: counted in EUR, each option's upfront, TCO, NPV and cost per Mtok is the USD
-    run's figure x (1 / 1.1607). The scenario's own money inputs are written 'N USD' so they stay the same
+    run's figure x (1 / 1.1225). The scenario's own money inputs are written 'N USD' so they stay the same
     amounts; nothing but the currency changes, so the ranking and the sizing stay the same too."""
     doc = _money_in_usd(_example())
     usd, eur = compare(_currency(doc, "USD"), samples=0), compare(_currency(doc, "EUR"), samples=0)
@@ -78,26 +79,26 @@ def test_the_rate_and_its_date_are_in_the_json_and_usd_runs_have_none():
     and its document keeps the keys it always had."""
     eur = compare(_currency(_example(), "EUR"), samples=0).to_dict()["convention"]
     fx = eur["exchange_rate"]
-    assert eur["currency"] == "EUR" and fx["symbol"] == "€" and fx["as_of"] == "2025-10-21"
+    assert eur["currency"] == "EUR" and fx["symbol"] == "€" and fx["as_of"] == "2026-10-02"
     assert math.isclose(fx["units_per_usd"], EUR_PER_USD, rel_tol=REL)
     assert "ecb.europa.eu" in fx["source"] and "does not vary exchange rates" in fx["note"]
     assert "exchange_rate" not in compare(_example(), samples=0).to_dict()["convention"]
 
 
 def test_a_eur_input_in_a_usd_scenario_is_divided_by_the_rate():
-    """120,000 EUR a year for a sysadmin in a USD scenario is 120,000 / (1 / 1.1607) = 139,284 USD, and the
-    comparison costs it exactly as if 139,284 USD had been written; the conversion is listed."""
+    """120,000 EUR a year for a sysadmin in a USD scenario is 120,000 / (1 / 1.1225) = 134,700 USD, and the
+    comparison costs it exactly as if 134,700 USD had been written; the conversion is listed."""
     written = _example()
     written.setdefault("site", {})["sysadmin_loaded_usd_per_year"] = "120,000 EUR"
     plain = _example()
     plain.setdefault("site", {})["sysadmin_loaded_usd_per_year"] = 120_000 / EUR_PER_USD
     s = parse_scenario(written)
-    assert math.isclose(s.site.sysadmin_loaded_usd_per_year, 139_284.0, rel_tol=REL)
+    assert math.isclose(s.site.sysadmin_loaded_usd_per_year, 134_700.0, rel_tol=REL)
     a, b = compare(s, samples=0), compare(plain, samples=0)
     for x, y in zip(a.options, b.options, strict=True):
         assert x.tco_usd == pytest.approx(y.tco_usd, rel=REL)
     (line,) = a.convention.exchange_rate.converted_inputs
-    assert line.startswith("site.sysadmin_loaded_usd_per_year: 120,000.00 EUR = 139,284.00 USD")
+    assert line.startswith("site.sysadmin_loaded_usd_per_year: 120,000.00 EUR = 134,700.00 USD")
 
 
 def test_plain_numbers_mean_the_scenario_currency():
@@ -110,11 +111,11 @@ def test_plain_numbers_mean_the_scenario_currency():
 
 
 def test_gbp_input_in_a_eur_scenario_goes_through_the_euro():
-    """ECB rates are per euro: 100,000 GBP = 100,000 / 0.86780 EUR (GBP row of fx.csv, 2025-10-21)."""
+    """ECB rates are per euro: 100,000 GBP = 100,000 / 0.85033 EUR (GBP row of fx.csv, 2026-10-02)."""
     doc = _currency(_example(), "EUR")
     doc.setdefault("site", {})["ml_engineer_loaded_usd_per_year"] = "100000 gbp"
     s = parse_scenario(doc)
-    assert math.isclose(s.site.ml_engineer_loaded_usd_per_year, 100_000 / 0.86780, rel_tol=REL)
+    assert math.isclose(s.site.ml_engineer_loaded_usd_per_year, 100_000 / 0.85033, rel_tol=REL)
 
 
 @pytest.mark.parametrize(("where", "value", "field"), [
@@ -159,7 +160,7 @@ def test_unknown_currency_is_422_on_the_api(tmp_path: Path):
 
 
 def test_a_user_catalog_row_priced_in_eur_enters_the_catalog_in_usd(tmp_path: Path):
-    """A negotiated quote of 300,000 EUR for a bundled server build is 300,000 x 1.1607 = 348,210 USD in the
+    """A negotiated quote of 300,000 EUR for a bundled server build is 300,000 x 1.1225 = 336,750 USD in the
     catalog (whose prices are USD), and its source says it was converted."""
     (tmp_path / "servers.csv").write_text(
         "id,purchase_usd,currency,as_of,source\n"
@@ -167,7 +168,7 @@ def test_a_user_catalog_row_priced_in_eur_enters_the_catalog_in_usd(tmp_path: Pa
     try:
         catalog.use_catalogs([tmp_path])
         row = catalog.get_server("hgx-h100-8x-oem")
-        assert math.isclose(row.purchase_usd, 348_210.0, rel_tol=REL)
+        assert math.isclose(row.purchase_usd, 336_750.0, rel_tol=REL)
         assert "entered in EUR" in row.source
     finally:
         catalog.use_catalogs([])
@@ -177,13 +178,13 @@ def test_report_labels_follow_the_currency():
     """The EUR report writes euros: no '[USD]' money column, '€' before amounts, the xlsx money format in €, and
     the rate's date among the values that age (an exchange rate is a price)."""
     result = compare(_currency(_example(), "EUR"), samples=0)
-    md = str(render(result, "md", today=None))
-    assert "TCO [USD]" not in md and "€ per Mtok" in md and "reference rate of 2025-10-21" in md
-    doc = json.loads(str(render(result, "json")))
+    md = str(render(result, "md"))
+    assert "TCO [USD]" not in md and "€ per Mtok" in md and "reference rate of 2026-10-02" in md
+    doc = json.loads(str(render(result, "json", today=dt.date(2027, 6, 1))))  # 242 days after the rate's date
     summary = doc["report"]["summary"]
     assert any("€" in line for line in [summary["headline"], *summary["paragraphs"]])
-    stale = [r["item"] for r in doc["report"]["staleness"]["stale"]]
-    assert "fx: EUR per USD" in stale
+    stale = {r["item"]: r["age_days"] for r in doc["report"]["staleness"]["stale"]}
+    assert stale["fx: EUR per USD"] == 242
 
 
 def test_the_web_form_offers_the_supported_currencies():
@@ -211,7 +212,7 @@ def test_a_document_with_a_converted_input_lists_only_its_real_errors():
 
 def test_a_money_distribution_may_carry_its_currency():
     """Distributions of money fields take amounts with their currency too, inline or under uncertainty.inputs:
-    a triangular wage of 90,000 / 100,000 / 120,000 GBP in a EUR scenario is each bound / 0.86780 EUR."""
+    a triangular wage of 90,000 / 100,000 / 120,000 GBP in a EUR scenario is each bound / 0.85033 EUR."""
     doc = _currency(_example(), "EUR")
     doc.setdefault("site", {})["ml_engineer_loaded_usd_per_year"] = {
         "low": "90000 GBP", "mode": "100000 GBP", "high": "120000 GBP"}
@@ -220,7 +221,7 @@ def test_a_money_distribution_may_carry_its_currency():
     s = parse_scenario(doc)
     got = {u.path: u for u in s.uncertainty.inputs}
     wage = got["site.ml_engineer_loaded_usd_per_year"]
-    assert [wage.low, wage.mode, wage.high] == pytest.approx([x / 0.86780 for x in (90_000, 100_000, 120_000)],
+    assert [wage.low, wage.mode, wage.high] == pytest.approx([x / 0.85033 for x in (90_000, 100_000, 120_000)],
                                                              rel=REL)
     sysadmin = got["site.sysadmin_loaded_usd_per_year"]
-    assert [sysadmin.p10, sysadmin.p90] == pytest.approx([80_000 / 0.86780, 110_000 / 0.86780], rel=REL)
+    assert [sysadmin.p10, sysadmin.p90] == pytest.approx([80_000 / 0.85033, 110_000 / 0.85033], rel=REL)

@@ -102,12 +102,17 @@ def test_a_eur_input_in_a_usd_scenario_is_divided_by_the_rate():
 
 
 def test_plain_numbers_mean_the_scenario_currency():
-    """Old files keep their meaning: a plain number is in finance.currency (here 12,000 EUR an hour of downtime,
-    not converted), and a number written as a string ('25000') is still read as before."""
+    """Old files keep their meaning: a plain number is in finance.currency (here 12,000 EUR an hour of downtime
+    and a 95,000 EUR wage, not converted: a user's own amount is never converted twice), and a number written as
+    a string ('250000') is still read as before."""
     doc = _currency(_example(), "EUR")
     doc["options"][0]["purchase_usd"] = "250000"
+    doc.setdefault("site", {})["sysadmin_loaded_usd_per_year"] = 95_000
     s = parse_scenario(doc)
     assert s.criteria.downtime_usd_per_hour == 12_000 and s.options[0].purchase_usd == 250_000
+    used = {a.name: a for a in compare(s, samples=0).assumptions}
+    wage = used["sysadmin_loaded_usd_per_year"]  # the wage the staff lines used: as written, not converted
+    assert wage.value == 95_000 and wage.source == "scenario file"
 
 
 def test_gbp_input_in_a_eur_scenario_goes_through_the_euro():

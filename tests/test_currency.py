@@ -230,3 +230,17 @@ def test_a_money_distribution_may_carry_its_currency():
                                                              rel=REL)
     sysadmin = got["site.sysadmin_loaded_usd_per_year"]
     assert [sysadmin.p10, sysadmin.p90] == pytest.approx([80_000 / 0.85033, 110_000 / 0.85033], rel=REL)
+
+
+def test_monte_carlo_ranges_scale_by_the_rate_too():
+    """The Monte Carlo draws multiply the converted prices (never convert them again): with the same seed, every
+    percentile of every option's TCO in EUR is the USD one x (1 / 1.1225)."""
+    doc = _money_in_usd(_example("classification-8b"))
+    usd = compare(_currency(doc, "USD"), samples=100, seed=3)
+    eur = compare(_currency(doc, "EUR"), samples=100, seed=3)
+    ranged = [(u, e) for u, e in zip(usd.options, eur.options, strict=True) if u.risk and u.risk.tco_usd]
+    assert len(ranged) >= 3
+    for u, e in ranged:
+        for p in ("p10", "p50", "p90"):
+            assert math.isclose(getattr(e.risk.tco_usd, p), getattr(u.risk.tco_usd, p) * EUR_PER_USD, rel_tol=REL,
+                                abs_tol=ROUNDED), (u.id, p)

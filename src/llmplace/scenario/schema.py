@@ -390,7 +390,8 @@ class Finance(StrictModel):
     currency: str = Field(
         "USD", description="ISO code every money figure is counted and shown in (USD, EUR, GBP, JPY, CHF, CAD, AUD, "
         "INR, CNY, SEK: the bundled reference rates); catalog prices, in USD, are converted at the dated rate, "
-        "plain numbers in the scenario are in this currency", json_schema_extra=_currency_choices)
+        "plain numbers in the scenario are in this currency; a money field (usd in its name) may also be written "
+        "'AMOUNT CODE' ('12000 GBP'), converted at the same rates", json_schema_extra=_currency_choices)
 
     @field_validator("currency", mode="before")
     @classmethod

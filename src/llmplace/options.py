@@ -108,11 +108,10 @@ def _unique_id(base: str, taken: set[str]) -> str:
 
 def _in_house(opt: InHouseOption, where: str, currency: str) -> Deployment:
     """The catalog's USD prices enter in ``currency`` (the scenario's) here."""
-    rate = fx.units_per_usd(currency)
     if opt.server is not None:
         srv: ServerSpec = catalog.get_server(opt.server, f"{where}.server")
         ref = _row_ref("servers", srv)
-        srv = fx.in_currency(srv, rate)
+        srv = fx.in_currency(srv, currency)
         direct = {k: getattr(opt, k) for k in ("gpu", "gpu_count", "purchase_usd", "max_power_kw", "idle_power_kw")
                   if getattr(opt, k) is not None}
         srv = _override(srv, {**direct, **opt.overrides}, where)  # type: ignore[assignment]
@@ -154,11 +153,10 @@ def _in_house(opt: InHouseOption, where: str, currency: str) -> Deployment:
 
 def _cloud(opt: CloudOption, where: str, currency: str) -> Deployment:
     """The catalog's USD prices enter in ``currency`` (the scenario's) here."""
-    rate = fx.units_per_usd(currency)
     if opt.instance is not None:
         row: CloudSpec = catalog.get_cloud(opt.instance, f"{where}.instance")
         ref = _row_ref("clouds", row)
-        row = fx.in_currency(row, rate)
+        row = fx.in_currency(row, currency)
         direct = {k: getattr(opt, k) for k in ("gpu", "gpu_count") if getattr(opt, k) is not None}
         row = _override(row, {**direct, **opt.overrides}, where)  # type: ignore[assignment]
     else:
@@ -202,7 +200,7 @@ def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
                              f"a provider offering {model_name}: {providers}",
                              f"withdrawn: {withdrawn}; {hint}" if withdrawn else hint) from exc
         ref = _row_ref("apis", offer)
-        offer = fx.in_currency(offer, fx.units_per_usd(s.finance.currency))
+        offer = fx.in_currency(offer, s.finance.currency)
         updates = {k: getattr(opt, k) for k in ("input_usd_per_mtok", "output_usd_per_mtok",
                                                  "cached_input_usd_per_mtok") if getattr(opt, k) is not None}
         offer = _override(offer, {**updates, **opt.overrides}, where)  # type: ignore[assignment]

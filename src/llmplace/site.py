@@ -136,12 +136,10 @@ def _in_currency(defaults: dict[str, Any], currency: str) -> dict[str, Any]:
     rate = catalog.fx.units_per_usd(currency)
     if rate == 1.0:
         return defaults
-    row = catalog.fx.currency_row(currency)
     out = dict(defaults)
     for key, d in defaults.items():
         if d.unit.startswith(catalog.fx.CATALOG_CURRENCY):
             out[key] = d.model_copy(update={
                 "value": d.value * rate, "unit": currency + d.unit[len(catalog.fx.CATALOG_CURRENCY):],
-                "source": f"{d.source} (converted from USD at {rate:.6g} {currency} per USD, reference rate of "
-                          f"{row.as_of})"})
+                "source": f"{d.source} ({catalog.fx.conversion_note(currency)})"})
     return out

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from ..errors import InputError
 from .specs import FxRate
 
-__all__ = ["CATALOG_CURRENCY", "FxRate", "convert", "currency_row", "in_currency", "money_amount", "money_prefix",
-           "supported_currencies", "units_per_usd"]
+__all__ = ["CATALOG_CURRENCY", "FxRate", "conversion_note", "convert", "currency_row", "in_currency", "money_amount",
+           "money_prefix", "supported_currencies", "units_per_usd"]
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -65,16 +65,24 @@ def convert(amount: float, from_code: str, to_code: str, field: str = "finance.c
     return amount * rate_to / rate_from
 
 
-def in_currency(row: T, rate_per_usd: float) -> T:
-    """A USD catalog row with every money field (a name holding ``usd``) times ``rate_per_usd``.
-
-    The one place a catalog price enters the scenario's currency; a rate of exactly 1 returns the row itself.
-    """
-    if rate_per_usd == 1.0:
+def in_currency(row: T, currency: str) -> T:
+    """A USD catalog row with every money field (a name holding ``usd``) in ``currency`` at the reference rate,
+    its source saying so. Where a catalog price enters the scenario's currency; USD returns the row itself."""
+    rate = units_per_usd(currency)
+    if rate == 1.0:
         return row
-    update = {k: v * rate_per_usd for k, v in row.model_dump().items()
-              if "usd" in k and isinstance(v, (int, float)) and not isinstance(v, bool)}
+    update: dict[str, Any] = {k: v * rate for k, v in row.model_dump().items()
+                              if "usd" in k and isinstance(v, (int, float)) and not isinstance(v, bool)}
+    source = getattr(row, "source", None)
+    if isinstance(source, str):  # the row's other values (power, GPUs) are as published
+        update["source"] = f"{source} (its USD prices {conversion_note(currency)})"
     return row.model_copy(update=update)
+
+
+def conversion_note(currency: str) -> str:
+    """'converted from USD at 0.890869 EUR per USD, reference rate of 2026-10-02'."""
+    row = currency_row(currency)
+    return f"converted from USD at {units_per_usd(currency):.6g} {row.currency} per USD, reference rate of {row.as_of}"
 
 
 def money_amount(value: Any) -> tuple[float, str] | None:

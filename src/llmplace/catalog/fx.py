@@ -75,7 +75,7 @@ def in_currency(row: T, currency: str) -> T:
                               if "usd" in k and isinstance(v, (int, float)) and not isinstance(v, bool)}
     source = getattr(row, "source", None)
     if isinstance(source, str):  # the row's other values (power, GPUs) are as published
-        update["source"] = f"{source} (its USD prices {conversion_note(currency)})"
+        update["source"] = f"{source} (its prices {conversion_note(currency)})"
     return row.model_copy(update=update)
 
 

@@ -135,6 +135,12 @@ def test_edit_recompute_save_reload_find(page, server: str):
     expect(page.locator("#errors")).to_be_hidden()
     expect(page.locator("#results")).not_to_have_class("stale")
 
+    # the currency is a select of the bundled rates; choosing EUR writes every amount in euros
+    page.select_option('[data-path="finance.currency"]', "EUR")
+    expect(tco).to_have_text(re.compile(r"^€[\d,]+$"))
+    expect(page.locator("#results-table thead")).to_contain_text("€/Mtok")
+    expect(page.locator('label[for="f-site.sysadmin_loaded_usd_per_year"]')).to_contain_text("(EUR per year)")
+
 
 def test_compare_two_saved_scenarios_and_download(page, server: str):
     expect = sync_api.expect

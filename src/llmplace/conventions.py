@@ -9,6 +9,9 @@ discounts, failure rates) are not rules: they are dated, sourced catalog rows.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -21,7 +24,8 @@ __all__ = [
     "SAMPLED_BREAK_EVEN_LEADERS",
     "SCENARIO_SOURCE",
     "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
-    "plural", "tied_shares", "units_text", "whole_units", "whole_units_float", "whole_units_int",
+    "money_code", "money_in", "money_prefix", "plural", "tied_shares", "units_text", "whole_units",
+    "whole_units_float", "whole_units_int",
 ]
 
 #: Monte Carlo break-even ranges are sampled for the pairs that include one of this many cheapest options (by the
@@ -135,17 +139,47 @@ def tied_shares(stack: NDArray[np.float64], rel_tol: float = TIE_REL_TOL) -> NDA
     return ok / np.sum(ok, axis=0)
 
 
+#: the currency money is written in while a result is built or shown: (ISO code, what precedes an amount)
+_MONEY: ContextVar[tuple[str, str]] = ContextVar("llmplace_money", default=("USD", "$"))
+
+
+@contextmanager
+def money_in(code: str, prefix: str) -> Iterator[None]:
+    """Write money as ``code`` (labels) with ``prefix`` before amounts ('€1,234') inside the block.
+
+    The comparison and every front end enter it with the scenario's currency, so a label never says USD
+    for an amount counted in another currency. A context variable: threads and tasks each keep their own.
+    """
+    token = _MONEY.set((code, prefix))
+    try:
+        yield
+    finally:
+        _MONEY.reset(token)
+
+
+def money_code() -> str:
+    """The ISO code money is written in now ('USD' unless inside :func:`money_in`)."""
+    return _MONEY.get()[0]
+
+
+def money_prefix() -> str:
+    """What precedes an amount now: '$', '€', or a code and a space ('CHF ')."""
+    return _MONEY.get()[1]
+
+
 def format_usd(x: Any, cents_below: float = 100.0) -> str:
-    """Dollars for people: whole dollars from ``cents_below`` up, cents below it; '-' when missing.
+    """Money for people, in the current currency (:func:`money_in`; USD by default): whole units from
+    ``cents_below`` up, cents below it; '-' when missing.
 
     ``format_usd(1234.5)`` is '$1,234' (rounded half to even, as Python formats), ``format_usd(12.5)``
-    '$12.50', ``format_usd(-3)`` '-$3.00'; ``cents_below=0`` always gives whole dollars.
+    '$12.50', ``format_usd(-3)`` '-$3.00'; ``cents_below=0`` always gives whole units. In EUR: '€1,234'.
     """
     if x is None or isinstance(x, bool) or not isinstance(x, (int, float, np.floating, np.integer)):
         return "-"
     sign = "-" if x < 0 else ""
     a = abs(float(x))
-    return f"{sign}${a:,.0f}" if a >= cents_below else f"{sign}${a:,.2f}"
+    prefix = money_prefix()
+    return f"{sign}{prefix}{a:,.0f}" if a >= cents_below else f"{sign}{prefix}{a:,.2f}"
 
 
 def plural(n: float, singular: str, plural_form: str | None = None) -> str:

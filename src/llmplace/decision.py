@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .catalog import fx
 from .conventions import FULL_SERVICE_SHARE, MAX_SAMPLE_CELLS, MAX_SAMPLES, MIN_SAMPLES, cheapest_with_ties
 from .costs import BRIDGE_ROW, as_float_list, cash_view_text
 from .criteria import bridge_candidates, excluded_options
@@ -30,6 +31,7 @@ from .results import (
     CompareResult,
     Convention,
     DemandSummary,
+    ExchangeRate,
     LoadDurationCurve,
     OptionFootprint,
     OptionResult,
@@ -44,8 +46,8 @@ from .scenario import CloudOption, InHouseOption, Scenario, load_scenario, parse
 from .site import SiteValues, site_values
 from .strategy import best_strategy, planned_strategy
 
-__all__ = ["BreakEven", "CompareResult", "OptionResult", "as_scenario", "compare", "front_end_samples",
-           "resolve_deployments"]
+__all__ = ["BreakEven", "CompareResult", "OptionResult", "as_scenario", "compare", "exchange_rate",
+           "front_end_samples", "resolve_deployments"]
 
 FULL_SERVICE = FULL_SERVICE_SHARE
 _UNIT_KIND = {"in_house": "servers", "cloud": "instances", "api": None}
@@ -245,18 +247,44 @@ def compare(scenario: Scenario | dict[str, Any] | str | Path, samples: int | Non
     n = samples if samples is not None else (s.uncertainty.samples if s.uncertainty.inputs else 0)
     seed_used = s.uncertainty.seed if seed is None else seed
     _check(s, n, seed_used)
+    conv = Convention(hours_per_month=s.finance.hours_per_month, currency=s.finance.currency,
+                      exchange_rate=exchange_rate(s), terminal_value=s.finance.terminal_value,
+                      cash_view=cash_view_text(s.finance.terminal_value))
+    with conv.money():  # every amount written in words on the way is in the scenario's currency
+        return _compare(s, conv, n, seed_used, progress, all_break_evens)
+
+
+def exchange_rate(s: Scenario) -> ExchangeRate | None:
+    """The reference rate this scenario's money went through: None for a USD scenario with no money input
+    written in another currency (nothing was converted)."""
+    if s.finance.currency == fx.CATALOG_CURRENCY and not s.money_conversions:
+        return None
+    row, usd = fx.currency_row(s.finance.currency), fx.currency_row(fx.CATALOG_CURRENCY)
+    rate = fx.units_per_usd(s.finance.currency)
+    quoted = row if row.currency not in ("EUR", usd.currency) else usd  # the rate row the figure rests on
+    how = "" if row.currency == usd.currency else (
+        f"; {rate:.6g} {row.currency} per USD = {row.units_per_eur:g} {row.currency} per EUR / "
+        f"{usd.units_per_eur:g} USD per EUR")
+    return ExchangeRate(
+        currency=row.currency, symbol=fx.money_prefix(row.currency), units_per_usd=rate, as_of=quoted.as_of,
+        source=quoted.source + how,
+        converted_inputs=s.money_conversions,
+        note=f"Every amount is in {row.currency}: the catalog's USD prices and any input written in another "
+             f"currency are converted at the ECB reference rates of {row.as_of}, fixed over the horizon; the "
+             "Monte Carlo does not vary exchange rates (a simplification).")
+
+
+def _compare(s: Scenario, conv: Convention, n: int, seed_used: int, progress: Callable[[int, int], None] | None,
+             all_break_evens: bool) -> CompareResult:
     sv = site_values(s)
     deployments = resolve_deployments(s)
     point = run(s, deployments, sv)
     index = {id(o): i for i, o in enumerate(s.options)}
     costed = {d.id: out.assumptions for d in deployments if (out := point.outcomes.get(d.id)) is not None}
     options = [_option_result(d, s, sv, point, costed, index.get(id(d.option))) for d in deployments]
-    fin = s.finance
     draft = CompareResult(
-        scenario=s.name,
-        convention=Convention(hours_per_month=fin.hours_per_month, currency=fin.currency,
-                              terminal_value=fin.terminal_value, cash_view=cash_view_text(fin.terminal_value)),
-        horizon_months=fin.horizon_months, demand=_demand(s, point), options=options,
+        scenario=s.name, convention=conv, horizon_months=s.finance.horizon_months, demand=_demand(s, point),
+        options=options,
         break_even=_break_evens(options, point),
         cheapest=cheapest_with_ties([(o.id, o.tco_usd) for o in serving(options)]),
         assumptions=[SiteAssumption(name=k, value=v, source=sv.sources[k][0], as_of=sv.sources[k][1])

@@ -86,6 +86,7 @@ class DecisionMap(BaseModel):
     share_of_cells: dict[str, float] = Field(description="share of the cells in which each option is cheapest")
     point: dict[str, float] = Field(description="the scenario's own value of each input, where it has one")
     candidates: list[str]
+    currency: str = Field("USD", description="the currency of tco_usd and of any money axis (finance.currency)")
     note: str = NOTE
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,4 +128,4 @@ def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: A
     points = {p: v for p, v in ((x.path, _point_value(s, xp)), (y.path, _point_value(s, yp))) if v is not None}
     return DecisionMap(scenario=s.name, x_path=x.path, y_path=y.path, x_values=x.values(), y_values=y.values(),
                        cheapest=grid, tco_usd={i: v.reshape(y.steps, x.steps).tolist() for i, v in tco.items()},
-                       share_of_cells=share, point=points, candidates=candidates)
+                       share_of_cells=share, point=points, candidates=candidates, currency=s.finance.currency)

@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from . import catalog
-from .catalog import ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec
+from .catalog import ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, fx
 from .conventions import SCENARIO_SOURCE, TIE_REL_TOL, whole_units
 from .errors import InputError
 from .results import Assumption, CatalogRowRef
@@ -106,10 +106,12 @@ def _unique_id(base: str, taken: set[str]) -> str:
     return out
 
 
-def _in_house(opt: InHouseOption, where: str) -> Deployment:
+def _in_house(opt: InHouseOption, where: str, currency: str) -> Deployment:
+    """The catalog's USD prices enter in ``currency`` (the scenario's) here."""
     if opt.server is not None:
         srv: ServerSpec = catalog.get_server(opt.server, f"{where}.server")
         ref = _row_ref("servers", srv)
+        srv = fx.in_currency(srv, currency)
         direct = {k: getattr(opt, k) for k in ("gpu", "gpu_count", "purchase_usd", "max_power_kw", "idle_power_kw")
                   if getattr(opt, k) is not None}
         srv = _override(srv, {**direct, **opt.overrides}, where)  # type: ignore[assignment]
@@ -143,16 +145,18 @@ def _in_house(opt: InHouseOption, where: str) -> Deployment:
     d = Deployment(id=opt.id or f"in-house-{srv.id}", kind="in_house", label=opt.label or srv.name,
                    option=opt, server=srv, gpu=gpu)
     d.catalog_rows += [ref, _row_ref("gpus", gpu)]
-    d.note("server purchase price", srv.purchase_usd, "USD", srv.source, srv.as_of)
+    d.note("server purchase price", srv.purchase_usd, currency, srv.source, srv.as_of)
     d.note("server max power", srv.max_power_kw, "kW", srv.source, srv.as_of)
     d.note("server idle power", srv.idle_power_kw, "kW", srv.power_basis or srv.source, srv.as_of)
     return d
 
 
-def _cloud(opt: CloudOption, where: str) -> Deployment:
+def _cloud(opt: CloudOption, where: str, currency: str) -> Deployment:
+    """The catalog's USD prices enter in ``currency`` (the scenario's) here."""
     if opt.instance is not None:
         row: CloudSpec = catalog.get_cloud(opt.instance, f"{where}.instance")
         ref = _row_ref("clouds", row)
+        row = fx.in_currency(row, currency)
         direct = {k: getattr(opt, k) for k in ("gpu", "gpu_count") if getattr(opt, k) is not None}
         row = _override(row, {**direct, **opt.overrides}, where)  # type: ignore[assignment]
     else:
@@ -196,6 +200,7 @@ def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
                              f"a provider offering {model_name}: {providers}",
                              f"withdrawn: {withdrawn}; {hint}" if withdrawn else hint) from exc
         ref = _row_ref("apis", offer)
+        offer = fx.in_currency(offer, s.finance.currency)
         updates = {k: getattr(opt, k) for k in ("input_usd_per_mtok", "output_usd_per_mtok",
                                                  "cached_input_usd_per_mtok") if getattr(opt, k) is not None}
         offer = _override(offer, {**updates, **opt.overrides}, where)  # type: ignore[assignment]
@@ -219,10 +224,11 @@ def _api(opt: ApiOption, s: Scenario, where: str) -> Deployment:
     if opt.batch_share > 0 and opt.batch_discount_pct is None and offer.batch_discount_pct is None:
         row = catalog.site_defaults()["api_batch_discount_pct"]
         d.note("batch discount", row.value, "%", row.source, row.as_of)
-    d.note("API input price", offer.input_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
-    d.note("API output price", offer.output_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
+    d.note("API input price", offer.input_usd_per_mtok, f"{s.finance.currency}/Mtok", offer.source, offer.as_of)
+    d.note("API output price", offer.output_usd_per_mtok, f"{s.finance.currency}/Mtok", offer.source, offer.as_of)
     if offer.cached_input_usd_per_mtok is not None:
-        d.note("API cached-input price", offer.cached_input_usd_per_mtok, "USD/Mtok", offer.source, offer.as_of)
+        d.note("API cached-input price", offer.cached_input_usd_per_mtok, f"{s.finance.currency}/Mtok", offer.source,
+               offer.as_of)
     return d
 
 
@@ -315,9 +321,9 @@ def resolve_options(s: Scenario) -> list[Deployment]:
         if isinstance(opt, HybridOption):
             continue
         if isinstance(opt, InHouseOption):
-            d = _in_house(opt, where)
+            d = _in_house(opt, where, s.finance.currency)
         elif isinstance(opt, CloudOption):
-            d = _cloud(opt, where)
+            d = _cloud(opt, where, s.finance.currency)
         else:
             d = _api(opt, s, where)
         d.id = _unique_id(d.id, taken)
@@ -368,7 +374,8 @@ def _bridge_for(opt: InHouseOption, by_id: dict[str, Deployment], cheapest: Depl
         return by_id[named], f"bridge: {named} (scenario)"
     if cheapest is not None:
         return cheapest, (f"default: the api option with the lowest price for this token mix "
-                          f"({blended_usd_per_mtok(cheapest, s):,.4g} USD/Mtok) that the constraints allow")
+                          f"({blended_usd_per_mtok(cheapest, s):,.4g} {s.finance.currency}/Mtok) that the constraints "
+                          "allow")
     return None, ("default: no api option in the scenario that the constraints allow (bridge can name one, or an "
                   "on-demand or spot cloud option)")
 

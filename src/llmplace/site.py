@@ -24,6 +24,9 @@ class SiteValues:
 
     values: dict[str, Any]
     sources: dict[str, tuple[str, str | None]]
+    #: the scenario's currency and its units per USD: catalog defaults in USD are already converted
+    currency: str = "USD"
+    units_per_usd: float = 1.0
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -107,7 +110,7 @@ def site_values(s: Scenario, warn: bool = True) -> SiteValues:
     catalog default."""
     values: dict[str, float] = {}
     sources: dict[str, tuple[str, str | None]] = {}
-    defaults = catalog.site_defaults()
+    defaults = _in_currency(catalog.site_defaults(), s.finance.currency)
     if warn:  # said once, by the comparison; its later stages resolve the same values again quietly
         _warn_deprecated(s)
     for attr, (key, _unit, section) in _SITE_KEYS.items():
@@ -126,4 +129,18 @@ def site_values(s: Scenario, warn: bool = True) -> SiteValues:
     for attr in _SCENARIO_ONLY:  # no catalog default: absent unless the scenario sets it
         if getattr(s.site, attr) is not None:
             values[attr], sources[attr] = getattr(s.site, attr), (SCENARIO_SOURCE, "scenario")
-    return SiteValues(values, sources)
+    return SiteValues(values, sources, s.finance.currency, catalog.fx.units_per_usd(s.finance.currency))
+
+
+def _in_currency(defaults: dict[str, Any], currency: str) -> dict[str, Any]:
+    """The catalog's site defaults with every USD amount (a unit starting with USD) in ``currency``."""
+    rate = catalog.fx.units_per_usd(currency)
+    if rate == 1.0:
+        return defaults
+    out = dict(defaults)
+    for key, d in defaults.items():
+        if d.unit.startswith(catalog.fx.CATALOG_CURRENCY):
+            out[key] = d.model_copy(update={
+                "value": d.value * rate, "unit": currency + d.unit[len(catalog.fx.CATALOG_CURRENCY):],
+                "source": f"{d.source} ({catalog.fx.conversion_note(currency)})"})
+    return out

@@ -26,12 +26,14 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
+from . import fx
 from .hf_config import model_from_hf_config, model_from_hf_file
 from .overlay import OVERLAY_FILES, overlay_rows, set_user_catalogs
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
 
 __all__ = [
     "uncertainty_defaults",
+    "fx",
     "ApiOffer",
     "CloudSpec",
     "GpuSpec",
@@ -233,6 +235,7 @@ def reload() -> None:
     """Forget the loaded tables: the next lookup reads the bundled files and the overlays in force again."""
     for loader in (_gpus, _models, _servers, _clouds, _site, _apis, _api_catalog, _api_sources, _priced):
         loader.cache_clear()
+    fx._rates.cache_clear()
 
 
 @cache

@@ -27,14 +27,18 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError
+from . import fx
 
-__all__ = ["DATA_DIR_ENV", "MANIFEST", "OVERLAY_FILES", "Overlay", "overlay_rows", "overlays", "refreshed_dir",
-           "refresh_manifest", "scenario_catalogs", "set_scenario_catalogs", "set_user_catalogs", "user_catalogs"]
+__all__ = ["CURRENCY_COLUMN", "DATA_DIR_ENV", "MANIFEST", "OVERLAY_FILES", "Overlay", "overlay_rows", "overlays",
+           "refreshed_dir", "refresh_manifest", "scenario_catalogs", "set_scenario_catalogs", "set_user_catalogs",
+           "user_catalogs"]
 
 T = TypeVar("T", bound=BaseModel)
 
 #: environment variable naming the user data directory (tests point it at a temporary folder)
 DATA_DIR_ENV = "LLMPLACE_DATA_DIR"
+#: an optional column of a user catalog row: the currency its prices (columns named ``..._usd...``) are written in
+CURRENCY_COLUMN = "currency"
 #: the files a refreshed snapshot or a user catalog may hold
 OVERLAY_FILES = ("gpus.csv", "models.csv", "servers.csv", "clouds.csv", "api_overrides.csv")
 MANIFEST = "manifest.json"
@@ -119,7 +123,7 @@ def overlay_rows(filename: str, cls: type[T], base: dict[str, T],
     ``as_of``, ``source`` for a negotiated quote): the others come from the base row, except its
     ``notes`` and the ``_low`` / ``_high`` range of any value the row gives.
     """
-    fields = set(cls.model_fields) | set(extra or {})
+    fields = set(cls.model_fields) | set(extra or {}) | {CURRENCY_COLUMN}
     out: list[T] = []
     for ov in overlays():
         path = ov.path / filename
@@ -135,6 +139,28 @@ def _inherit(clean: dict[str, Any], base: BaseModel | None) -> dict[str, Any]:
     dropped = {"notes"} | {f"{k}{s}" for k in clean for s in ("_low", "_high")}
     inherited = {k: v for k, v in base.model_dump(exclude_none=True).items() if k not in dropped}
     return {**inherited, **clean}
+
+
+def _in_usd(clean: dict[str, Any], where: str) -> dict[str, Any]:
+    """A row written in another currency (its ``currency`` column) with its money columns (``usd`` in the name)
+    converted to USD, the catalog's currency, at the bundled reference rate; its source says so."""
+    code = clean.pop(CURRENCY_COLUMN, None)
+    if code is None:
+        return clean
+    row = fx.currency_row(code, f"{where} {CURRENCY_COLUMN}")
+    if row.currency == fx.CATALOG_CURRENCY:
+        return clean
+    out = dict(clean)
+    for key, value in clean.items():
+        if "usd" in key:
+            try:
+                amount = float(value)
+            except ValueError:
+                raise InputError(f"{where} {key}", value, "a number (in the row's currency)") from None
+            out[key] = fx.convert(amount, row.currency, fx.CATALOG_CURRENCY)
+    out["source"] = (f"{clean.get('source', '')} (prices entered in {row.currency}, converted to USD at the "
+                     f"reference rates of {row.as_of})")
+    return out
 
 
 def _read(path: Path, label: str, cls: type[T], fields: set[str],
@@ -158,6 +184,7 @@ def _read(path: Path, label: str, cls: type[T], fields: set[str],
             for required in ("as_of", "source"):
                 if required not in clean:
                     raise InputError(f"{where} {required}", "", "a value: every row says when and where it is from")
+            clean = _in_usd(clean, where)
             clean = _inherit(clean, base.get(str(clean.get("id", "")).lower()))
             clean["source"] = f"{label} ({path.name} line {lineno}): {clean['source']}"
             rows.append(cls(**clean))

@@ -162,6 +162,20 @@ class SiteDefault(BaseModel):
     notes: str | None = None
 
 
+class FxRate(BaseModel):
+    """One currency's reference exchange rate: units of the currency per 1 EUR, as the ECB publishes them."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+    name: str
+    symbol: str | None = Field(None, description="written before an amount; blank: the code and a space")
+    units_per_eur: float = Field(gt=0)
+    as_of: str
+    source: str
+    notes: str | None = None
+
+
 class ApiAlias(BaseModel):
     """Maps a canonical model id to one provider's model id in genai-prices.
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.table import Table
 
-from ..conventions import FULL_SERVICE_SHARE, format_usd, units_text
+from ..conventions import FULL_SERVICE_SHARE, format_usd, money_prefix, units_text
 from . import out
 
 __all__ = ["print_comparison"]
@@ -34,7 +34,13 @@ def _capacity_text(o: Any, same_as: str | None = None) -> str:
 
 
 def print_comparison(result: Any) -> None:
-    """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation."""
+    """The comparison table, then option labels, Monte Carlo, break-even, the cheapest and the recommendation,
+    money in the result's currency."""
+    with result.convention.money():
+        _print_comparison(result)
+
+
+def _print_comparison(result: Any) -> None:
     from ..report.board import board_lines
     from ..report.content import build
 
@@ -43,7 +49,7 @@ def print_comparison(result: Any) -> None:
     conv = result.convention
     t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
               f"{conv.hours_per_month:g} h/month, {conv.currency}")
-    for col in ("option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity"):
+    for col in ("option", "kind", "units", "upfront", "TCO", "NPV", f"{money_prefix().strip()}/Mtok", "capacity"):
         t.add_column(col, justify="left" if col in ("option", "kind", "capacity") else "right",
                      no_wrap=col != "capacity")
     rec = getattr(result, "recommendation", None)
@@ -58,8 +64,7 @@ def print_comparison(result: Any) -> None:
                   format_usd(o.usd_per_mtok), _capacity_text(o, twins.get(o.id)))
     _plan_rows(t, result)
     out.print(t)
-    for o in result.options:
-        out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
+    _print_labels(result)
     if result.risk:
         _print_risk(result)
     labels_all = {o.id: o.label for o in result.options}
@@ -78,6 +83,18 @@ def print_comparison(result: Any) -> None:
 
     for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan
         out.print(line, markup=False, highlight=False)
+
+
+def _print_labels(result: Any) -> None:
+    """Each option's label, then the exchange rate the amounts went through, if any."""
+    for o in result.options:
+        out.print(f"  {o.id}: {o.label}", markup=False, highlight=False)
+    fx = result.convention.exchange_rate
+    if fx is not None:
+        out.print(f"Money in {fx.currency} ({fx.units_per_usd:.6g} {fx.currency} per USD): {fx.note}", markup=False,
+                  highlight=False)
+        for line in fx.converted_inputs:
+            out.print(f"  converted: {line}", markup=False, highlight=False)
 
 
 def _plans(result: Any) -> list[tuple[str, Any]]:

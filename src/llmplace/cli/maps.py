@@ -36,6 +36,8 @@ def render_grid(m: object) -> list[str]:
         lines.append(f"  {letter[oid]} = {oid}: cheapest in {m.share_of_cells[oid]:.0%} of the cells")
     if m.point:
         lines.append("  the scenario's own values: " + ", ".join(f"{k} = {_short(v)}" for k, v in m.point.items()))
+    if m.currency != "USD":
+        lines.append(f"  money in {m.currency} (finance.currency), converted at the bundled reference rate")
     lines.append(f"  note: {m.note}")
     return lines
 

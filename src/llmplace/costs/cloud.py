@@ -178,6 +178,11 @@ def commitment_left_usd(d: Deployment, load: Load, sv: SiteValues, leave: Any) -
     return np.asarray(owed + terminal_commitment(after_n * last_rate, horizon), dtype=float)
 
 
+def _price_row(opt: CloudOption, price: float, source: str, as_of: str, currency: str) -> Assumption:
+    return Assumption(name=f"instance price ({opt.plan.replace('_', ' ')})", value=round(price, 4),
+                      unit=f"{currency}/h", source=source, as_of=as_of)
+
+
 def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved: int | None = None,
                 note: bool = True, option: CloudOption | None = None) -> Flows:
     """Flows of rented instances serving ``load``.
@@ -193,8 +198,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
     trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
     price, src = cloud_price_per_hour(d, sv, option=opt)
-    noted = [Assumption(name=f"instance price ({opt.plan.replace('_', ' ')})", value=round(float(price), 4),
-                        unit="USD/h", source=src, as_of=d.cloud.as_of)] if note and np.ndim(price) == 0 else []
+    noted = [_price_row(opt, float(price), src, d.cloud.as_of, sv.currency)] if note and np.ndim(price) == 0 else []
     peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances),
                            opt.min_instances)
     month_hours = np.sum(load.hours, axis=-1)
@@ -209,7 +213,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
         compute, committed, after = _reserved(d, sv, opt, base, month_hours, price, trend_c, above_hours)
         fleet = np.maximum(committed, fleet).astype(np.int64)
         if note and np.ndim(price) == 0:
-            noted.append(_commitment_note(opt, after))
+            noted.append(_commitment_note(opt, after, sv.currency))
     else:
         compute = inst_hours * price * trend_c
     mean_inst = inst_hours / month_hours
@@ -284,9 +288,9 @@ def _warm_up(opt: CloudOption, load: Load, sv: SiteValues, per_inst: Any, peak_n
     return inst_hours + hours * started, above, rows
 
 
-def _commitment_note(opt: CloudOption, after: Array) -> Assumption:
+def _commitment_note(opt: CloudOption, after: Array, currency: str) -> Assumption:
     term = RESERVATION_TERM_MONTHS[opt.plan]
     return Assumption(name="cash view: commitment after the horizon", value=round(float(np.sum(after)), 2),
-                      unit="USD", source=f"the unexpired months of each {term}-month reservation (renewed in whole "
+                      unit=currency, source=f"the unexpired months of each {term}-month reservation (renewed in whole "
                                          "terms) at the last month's rate, charged in the last month; NPV "
                                          "discounts each month when it falls due")

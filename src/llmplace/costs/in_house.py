@@ -309,7 +309,7 @@ def _cash_view_rows(s: Scenario, sv: SiteValues, after: Array, leasing: bool) ->
     how = s.finance.terminal_value
     if leasing:
         owed = float(np.mean(np.sum(after, axis=-1)))
-        return [Assumption(name="cash view: commitment after the horizon", value=round(owed, 2), unit="USD",
+        return [Assumption(name="cash view: commitment after the horizon", value=round(owed, 2), unit=sv.currency,
                            source="lease payments still owed for the rest of each lease term (the useful life), "
                                   "charged in the last month; NPV discounts each payment when it falls due")]
     if how == "resale":

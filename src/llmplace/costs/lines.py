@@ -87,10 +87,18 @@ def cloud_support_usd(spend_usd: Array, sv: SiteValues) -> Array:
         return spend * float(flat) / 100.0
     fee = np.zeros(spend.shape)
     low = 0.0
-    for high, key in _SUPPORT_BANDS:
+    for high_usd, key in _SUPPORT_BANDS:  # the bands are USD amounts: in the scenario's currency here
+        high = high_usd * sv.units_per_usd
         fee = fee + np.clip(spend - low, 0.0, high - low) * sv[key] / 100.0
         low = high
     return np.where(spend > 0, np.maximum(fee, sv["cloud_support_min_usd_per_month"]), 0.0)
+
+
+def _bands(sv: SiteValues) -> str:
+    """The band limits as written in the support note: '10k / 80k / 250k' (USD), converted otherwise."""
+    if sv.units_per_usd == 1.0:
+        return "10k / 80k / 250k"
+    return " / ".join(f"{h * sv.units_per_usd:,.0f} {sv.currency}" for h, _ in _SUPPORT_BANDS[:-1])
 
 
 def support_note(sv: SiteValues) -> Assumption:
@@ -102,10 +110,10 @@ def support_note(sv: SiteValues) -> Assumption:
     src, as_of = sv.sources["cloud_support_min_usd_per_month"]
     return Assumption(
         name="cloud support plan",
-        value=f"greater of {float(sv['cloud_support_min_usd_per_month']):g} USD or "
+        value=f"greater of {float(sv['cloud_support_min_usd_per_month']):g} {sv.currency} or "
               f"{float(sv['cloud_support_pct_first_10k']):g} / {float(sv['cloud_support_pct_10k_to_80k']):g} / "
               f"{float(sv['cloud_support_pct_80k_to_250k']):g} / {float(sv['cloud_support_pct_above_250k']):g} % "
-              "of the month's spend in bands to 10k / 80k / 250k / above (support_plan; AWS Business Support, a proxy "
+              f"of the month's spend in bands to {_bands(sv)} / above (support_plan; AWS Business Support, a proxy "
               "for other providers' production plans), charged on this option's spend as if it were the "
               "account's only spend",
         unit="", source=src, as_of=as_of)
@@ -155,13 +163,14 @@ def in_house_notes(sv: SiteValues, gpu: str, setup_usd: Any, max_power_kw: float
         _row("GPU replacements", f"{float(np.mean(sv['gpu_annual_failure_rate'])):g} of the GPUs a year fail out of "
              f"warranty, each replaced at {float(np.mean(sv['gpu_share_of_server_price_pct'])):g} % of the server "
              "price / GPUs per server (gpu_replacements)", sv, "gpu_annual_failure_rate"),
-        _row("software licences", f"{float(np.mean(sv['software_licence_usd_per_gpu_year'])):g} USD per owned GPU a "
-             "year (software_licences)" + (f"; none for the first {bundled:g} years, bundled with the {gpu}"
-                                            if bundled else ""), sv, "software_licence_usd_per_gpu_year"),
+        _row("software licences", f"{float(np.mean(sv['software_licence_usd_per_gpu_year'])):g} {sv.currency} "
+             "per owned GPU a year (software_licences)"
+             + (f"; none for the first {bundled:g} years, bundled with the {gpu}" if bundled else ""),
+             sv, "software_licence_usd_per_gpu_year"),
         _row("network and storage", f"{float(np.mean(sv['network_storage_pct_of_server_price'])):g} % of the server "
              "price, bought and depreciated with it (network_storage)", sv, "network_storage_pct_of_server_price"),
-        _row("installation", f"{float(np.mean(setup_usd)):,.0f} USD per server" + (
+        _row("installation", f"{float(np.mean(setup_usd)):,.0f} {sv.currency} per server" + (
             " (site.setup_usd_per_server)" if flat is not None else
-            f" = {float(np.mean(sv['setup_usd_per_kw'])):g} USD/kW x {max_power_kw:g} kW max power"),
+            f" = {float(np.mean(sv['setup_usd_per_kw'])):g} {sv.currency}/kW x {max_power_kw:g} kW max power"),
             sv, "setup_usd_per_server" if flat is not None else "setup_usd_per_kw"),
     ]

@@ -114,7 +114,7 @@ def staff_note(kind: str, sv: SiteValues, override: float | None) -> Assumption:
     """The staff rule an option of ``kind`` was charged by, with the site values it read."""
     label = {"in_house": "in-house", "cloud": "cloud", "api": "API"}[kind]
     wages = (f"sysadmin at {_g(sv['sysadmin_loaded_usd_per_year'])} and ML engineer at "
-             f"{_g(sv['ml_engineer_loaded_usd_per_year'])} USD/year")
+             f"{_g(sv['ml_engineer_loaded_usd_per_year'])} {sv.currency}/year")
     if override is not None:
         return Assumption(name="staff", value=f"{_g(override)} FTE (the option's staff_fte), priced at the {label} "
                           f"team's role mix: {wages}", unit="FTE", source=SCENARIO_SOURCE)

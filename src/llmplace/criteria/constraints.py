@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import criteria_data as data
+from ..conventions import format_usd
 from ..results import LatencyEstimate
 from .facts import OptionFacts, ceil_div, needs_internet
 
@@ -149,7 +150,8 @@ def _site_space(ck: _Check) -> None:
 def _capex(ck: _Check) -> None:
     budget, upfront = ck.c.capex_budget_usd, ck.f.upfront_usd
     if budget is not None and upfront > budget + 1e-6:
-        ck.reasons.append(f"excluded: upfront ${upfront:,.0f} exceeds capex_budget_usd ${budget:,.0f}")
+        ck.reasons.append(f"excluded: upfront {format_usd(upfront, cents_below=0)} exceeds capex_budget_usd "
+                              f"{format_usd(budget, cents_below=0)}")
 
 
 def _via_slowest(lat: LatencyEstimate) -> str:

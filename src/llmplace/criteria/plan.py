@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..conventions import format_usd
+from ..conventions import format_usd, money_prefix
 from .facts import OptionFacts, standby
 
 __all__ = ["action_plan"]
@@ -40,7 +40,8 @@ def _rent_steps(f: OptionFacts) -> list[str]:
 def _api_steps(f: OptionFacts) -> list[str]:
     mon = f.result.monthly_usd
     return [
-        f"Use {f.label} at ${f.usd_per_mtok or 0:,.2f}/Mtok: about {format_usd(mon[0], cents_below=0)} in month 1, "
+        f"Use {f.label} at {money_prefix()}{f.usd_per_mtok or 0:,.2f}/Mtok: about "
+        f"{format_usd(mon[0], cents_below=0)} in month 1, "
         f"{format_usd(mon[-1], cents_below=0)} in month {f.horizon_months}"
     ]
 

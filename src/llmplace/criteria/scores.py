@@ -36,7 +36,7 @@ from typing import Any
 
 from .. import catalog
 from ..catalog import criteria_data as data
-from ..conventions import format_usd
+from ..conventions import format_usd, money_code, money_prefix
 from ..results import Availability, CriterionScore, LatencyEstimate, SourceRef
 from .facts import OptionFacts, needs_internet, site_link_in_path, standby
 
@@ -113,7 +113,7 @@ def _initial_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
         score=_clip(s),
         reason=reason,
         value=f.upfront_usd,
-        unit="USD",
+        unit=money_code(),
         basis="10 / (1 + upfront / lowest TCO)",
     )
 
@@ -121,7 +121,7 @@ def _initial_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
 def _total_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
     lo = ctx.min_tco
     best = ctx.min_tco_option
-    per = f" ({'$' + format(f.usd_per_mtok, ',.2f')}/Mtok)" if f.usd_per_mtok is not None else ""
+    per = f" ({money_prefix() + format(f.usd_per_mtok, ',.2f')}/Mtok)" if f.usd_per_mtok is not None else ""
     if lo <= 0:
         hi = max(g.tco_usd for g in ctx.reference)
         s = 10.0 if hi == lo else 10.0 * (hi - f.tco_usd) / (hi - lo)
@@ -136,7 +136,7 @@ def _total_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
             f"({format_usd(lo, cents_below=0)}, {best.id if best else '-'})"
         )
     return CriterionScore(
-        score=_clip(s), reason=reason, value=f.tco_usd, unit="USD", basis="10 x lowest TCO / TCO (cash view)"
+        score=_clip(s), reason=reason, value=f.tco_usd, unit=money_code(), basis="10 x lowest TCO / TCO (cash view)"
     )
 
 

@@ -97,7 +97,8 @@ def report_document(result: CompareResult | dict[str, Any], today: dt.date | Non
                     source: str | None = None) -> dict[str, Any]:
     """The JSON report: the comparison document plus a ``report`` key holding every section."""
     typed = _result(result)
-    return _document(typed, build(typed, today, source))
+    with typed.convention.money():
+        return _document(typed, build(typed, today, source))
 
 
 def render(
@@ -112,6 +113,11 @@ def render(
     if fmt not in FORMATS:
         raise InputError("--format", fmt, ", ".join(FORMATS))
     typed = _result(result)
+    with typed.convention.money():  # every amount and money label in the result's currency
+        return _render(typed, fmt, today, source)
+
+
+def _render(typed: CompareResult, fmt: str, today: dt.date | None, source: str | None) -> str | bytes:
     content = build(typed, today, source)
     if fmt == "json":
         return json.dumps(_document(typed, content), indent=2) + "\n"

@@ -13,13 +13,14 @@ import datetime as dt
 import re
 
 from ..catalog.criteria_data import CRITERION_LABELS
+from ..conventions import money_prefix
 from ..results import CompareResult, OptionResult
 from .formatting import fmt_usd, short_label, units_text
 from .model import BreakEvenRow, DataDates, KpiTile, Summary
 from .provenance import ages, dated_items, parse_as_of
 
 __all__ = ["TILE_COLUMNS", "board_lines", "data_dates", "key_reasons", "kpi_tiles", "plain", "plain_reason",
-           "tile_cells"]
+           "tile_cells", "tile_columns"]
 
 _COST_CRITERIA = frozenset({"initial_cost", "total_cost"})
 # an aside that names a setting, a file, an id or a key: 'constraints.x', 'site.csv', 'a=b', 'api:groq', 'data: x'
@@ -187,6 +188,11 @@ def data_dates(result: CompareResult, today: dt.date, max_age_days: int) -> Data
 
 
 TILE_COLUMNS = ["option", "role", "upfront", "TCO", "$ per Mtok", "break-even", "units", "score"]
+
+
+def tile_columns() -> list[str]:
+    """:data:`TILE_COLUMNS` (written for USD) with the current currency in the price column."""
+    return [c.replace("$", money_prefix().strip()) for c in TILE_COLUMNS]
 
 
 def tile_cells(t: KpiTile) -> list[str]:

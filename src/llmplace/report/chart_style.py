@@ -6,9 +6,11 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ..conventions import money_prefix
 from ..results import CompareResult
 
-__all__ = ["CATEGORY_COLOURS", "OPTION_COLOURS", "category_colour", "layout", "option_colours", "wrap"]
+__all__ = ["CATEGORY_COLOURS", "OPTION_COLOURS", "category_colour", "layout", "money_prefix", "money_spec",
+           "option_colours", "wrap"]
 
 OPTION_COLOURS = [
     "#1f77b4",
@@ -50,6 +52,12 @@ CATEGORY_COLOURS = {
 }
 _SPARE = ["#264478", "#9e480e", "#636363", "#997300", "#43682b", "#698ed0", "#f1975a"]
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+
+def money_spec(expr: str) -> str:
+    """A plotly hover amount in the current currency: '%{y:$,.0f}' in USD, '€%{y:,.0f}' in EUR."""
+    prefix = money_prefix()
+    return f"%{{{expr}:$,.0f}}" if prefix == "$" else f"{prefix}%{{{expr}:,.0f}}"
 
 
 def layout(fig: go.Figure, height: int, **kw: Any) -> go.Figure:

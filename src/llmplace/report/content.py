@@ -41,13 +41,23 @@ __all__ = [
 
 def _conventions(result: CompareResult) -> str:
     conv = result.convention
+    fx = conv.exchange_rate
+    rate = "" if fx is None else (
+        f" ({fx.units_per_usd:.6g} {fx.currency} per USD, reference rate of {fx.as_of}: {fx.note.rstrip('.')}"
+        + "".join(f"; {c}" for c in fx.converted_inputs) + ")")
     return (f"{result.horizon_months} months, {conv.view} view, {fmt_number(conv.hours_per_month)} hours a month, "
-            f"{conv.currency}; {conv.month_convention}; terminal value: {conv.terminal_value}; "
+            f"{conv.currency}{rate}; {conv.month_convention}; terminal value: {conv.terminal_value}; "
             f"cash view: {conv.cash_view or '-'}")
 
 
 def build(result: CompareResult, today: dt.date | None = None, source: str | None = None) -> ReportContent:
-    """Every section of the report. ``today`` dates the staleness check; ``source`` names the scenario file."""
+    """Every section of the report. ``today`` dates the staleness check; ``source`` names the scenario file.
+    Money is written in the result's currency."""
+    with result.convention.money():
+        return _build(result, today, source)
+
+
+def _build(result: CompareResult, today: dt.date | None, source: str | None) -> ReportContent:
     today = today or dt.date.today()
     labels = option_labels(result)
     be = figures.break_even(result, labels)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ..results import CompareResult, OptionResult
-from .chart_style import category_colour, layout, option_colours
+from .chart_style import category_colour, layout, money_prefix, money_spec, option_colours
 from .formatting import option_names, pretty, short_label
 from .model import ReportContent
 
@@ -65,13 +65,13 @@ def cumulative_chart(result: CompareResult, content: ReportContent) -> go.Figure
                 mode="lines",
                 name=short_label(o.label or o.id),
                 line={"color": colours[o.id], "width": 3 if o.id == result.cheapest else 2},
-                hovertemplate="month %{x}: %{y:$,.0f}<extra>%{fullData.name}</extra>",
+                hovertemplate="month %{x}: " + money_spec("y") + "<extra>%{fullData.name}</extra>",
             )
         )
     _break_even_marks(fig, content, curves)
     fig.update_xaxes(title_text="months from the start", rangemode="tozero")
     fig.update_yaxes(
-        title_text="cumulative cost (cash view)", tickprefix="$", tickformat="~s", rangemode="tozero"
+        title_text="cumulative cost (cash view)", tickprefix=money_prefix(), tickformat="~s", rangemode="tozero"
     )
     return layout(fig, 440, hovermode="closest")
 
@@ -94,7 +94,7 @@ def tco_chart(result: CompareResult, content: ReportContent) -> go.Figure | None
                 name=pretty(cat),
                 orientation="h",
                 marker_color=category_colour(cat, seen),
-                hovertemplate="%{y}<br>" + pretty(cat) + ": %{x:$,.0f}<extra></extra>",
+                hovertemplate="%{y}<br>" + pretty(cat) + ": " + money_spec("x") + "<extra></extra>",
             )
         )
     fig.add_trace(
@@ -104,7 +104,7 @@ def tco_chart(result: CompareResult, content: ReportContent) -> go.Figure | None
             mode="markers",
             name="total (TCO)",
             marker={"symbol": "line-ns-open", "size": 18, "color": "#000", "line": {"width": 2}},
-            hovertemplate="%{y}<br>TCO: %{x:$,.0f}<extra></extra>",
+            hovertemplate="%{y}<br>TCO: " + money_spec("x") + "<extra></extra>",
         )
     )
     pos = [sum(v for v in r.by_category_usd.values() if v > 0) for r in rows]
@@ -114,7 +114,7 @@ def tco_chart(result: CompareResult, content: ReportContent) -> go.Figure | None
             y=names,
             x=pos,
             mode="text",
-            text=[f"  TCO ${r.tco_usd:,.0f}" for r in rows],
+            text=[f"  TCO {money_prefix()}{r.tco_usd:,.0f}" for r in rows],
             textposition="middle right",
             showlegend=False,
             hoverinfo="skip",
@@ -125,7 +125,7 @@ def tco_chart(result: CompareResult, content: ReportContent) -> go.Figure | None
     fig.update_layout(barmode="relative")
     fig.update_xaxes(
         title_text="total cost over the horizon by category (cash view)",
-        tickprefix="$",
+        tickprefix=money_prefix(),
         tickformat="~s",
         range=[lo - 0.02 * (hi - lo), hi + 0.5 * (hi - lo)],  # room for the TCO label
     )
@@ -153,9 +153,9 @@ def _clip_outliers(fig: go.Figure, o: OptionResult, row: int, col: int, n: int) 
     notes = []
     for m in cut:
         if pos[m] > top * 1.5:
-            notes.append(f"month {m + 1}: ${pos[m]:,.0f}")
+            notes.append(f"month {m + 1}: {money_prefix()}{pos[m]:,.0f}")
         if neg[m] < bottom * 1.5 - top * 0.5:
-            notes.append(f"month {m + 1}: -${-neg[m]:,.0f}")
+            notes.append(f"month {m + 1}: -{money_prefix()}{-neg[m]:,.0f}")
     ref = "" if n == 1 else str(n)
     fig.add_annotation(
         text="bars cut off: " + "; ".join(notes),
@@ -201,7 +201,7 @@ def monthly_chart(result: CompareResult) -> go.Figure | None:
                     legendgroup=cat,
                     showlegend=cat not in shown,
                     marker_color=category_colour(cat, seen),
-                    hovertemplate="month %{x}<br>" + pretty(cat) + ": %{y:$,.0f}<extra></extra>",
+                    hovertemplate="month %{x}<br>" + pretty(cat) + ": " + money_spec("y") + "<extra></extra>",
                 ),
                 row=r,
                 col=c,
@@ -210,7 +210,7 @@ def monthly_chart(result: CompareResult) -> go.Figure | None:
         _clip_outliers(fig, o, r, c, i + 1)
     fig.update_layout(barmode="relative", bargap=0.15)
     fig.update_xaxes(title_text="month", title_standoff=2)
-    fig.update_yaxes(tickprefix="$", tickformat="~s")
+    fig.update_yaxes(tickprefix=money_prefix(), tickformat="~s")
     fig.update_annotations(font_size=12)
     height = 120 + 250 * nrows
     layout(fig, height)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .board import TILE_COLUMNS, tile_cells
+from .board import tile_cells, tile_columns
 from .formatting import fmt_number
 from .model import ReportContent, Section, Staleness
 from .tables import (
@@ -83,7 +83,7 @@ def _summary(c: ReportContent) -> list[str]:
         f"**{_c(s.headline)}**\n",
     ]
     if s.tiles:
-        out.append(_table(Table(title="Key figures", columns=TILE_COLUMNS, rows=[tile_cells(t) for t in s.tiles],
+        out.append(_table(Table(title="Key figures", columns=tile_columns(), rows=[tile_cells(t) for t in s.tiles],
                                 numeric=frozenset({2, 3, 4}))))
     if s.key_reasons:
         out.append("### Why\n\n" + "\n".join(f"{i}. {_c(r)}" for i, r in enumerate(s.key_reasons, 1)) + "\n")

@@ -84,6 +84,9 @@ def dated_items(result: CompareResult) -> list[StaleItem]:
     items += [StaleItem(item=f"default: {a.name}", as_of=a.as_of, used_by=["all"]) for a in result.assumptions]
     items += [StaleItem(item=f"{r.table}: {r.key}", as_of=r.as_of, used_by=["criteria"])
               for r in result.criteria_sources]
+    fx = result.convention.exchange_rate
+    if fx is not None:  # the rate every converted amount went through (fx.csv): rates age like prices
+        items.append(StaleItem(item=f"fx: {fx.currency} per USD", as_of=fx.as_of, used_by=["all"]))
     seen = {(a.as_of, a.source) for a in result.assumptions}
     for o in result.options:
         row_dates = {r.as_of for r in o.catalog_rows}
@@ -103,7 +106,7 @@ def ages(item: StaleItem) -> bool:
     an option's own value); a datasheet or model configuration does not age, a price does.
     """
     table, _, key = item.item.partition(": ")
-    if table not in {"default", "gpus", "models", "servers", "clouds", "apis"} and not table.endswith(".csv"):
+    if table not in {"default", "gpus", "models", "servers", "clouds", "apis", "fx"} and not table.endswith(".csv"):
         table = "option"
     return value_ages(table, key)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from ..results import CompareResult, HybridPlan
-from .chart_style import OPTION_COLOURS, layout, option_colours, wrap
+from .chart_style import OPTION_COLOURS, layout, money_prefix, money_spec, option_colours, wrap
 from .criteria import score_grid
 from .formatting import option_names, short_label
 from .model import ReportContent
@@ -103,7 +103,7 @@ def _curve_trace(plan_id: str, h: HybridPlan, labels: dict[str, str], colours: d
         name=labels.get(plan_id, plan_id),
         line={"color": colours.get(plan_id, "#444"), "shape": "linear"},
         marker={"size": [14 if p[0] == h.base_units else 7 for p in pts]},
-        hovertemplate="%{x} base units: %{y:$,.0f}<extra>%{fullData.name}</extra>",
+        hovertemplate="%{x} base units: " + money_spec("y") + "<extra>%{fullData.name}</extra>",
     )
 
 
@@ -120,7 +120,7 @@ def hybrid_cost_curve(result: CompareResult, content: ReportContent) -> go.Figur
         title_text="base units (servers or instances); the large marker is the plan chosen", dtick=1
     )
     fig.update_yaxes(
-        title_text="total cost over the horizon", tickprefix="$", tickformat="~s", rangemode="tozero"
+        title_text="total cost over the horizon", tickprefix=money_prefix(), tickformat="~s", rangemode="tozero"
     )
     return layout(fig, 340)
 
@@ -147,7 +147,7 @@ def mc_chart(result: CompareResult, content: ReportContent) -> go.Figure | None:
             name="range (lowest to highest percentile given)",
             marker_color=[colours.get(k, "#888") for k in order],
             opacity=0.55,
-            hovertemplate="%{y}<br>%{base:$,.0f} to %{x:$,.0f} wide<extra></extra>",
+            hovertemplate="%{y}<br>" + money_spec("base") + " to " + money_spec("x") + " wide<extra></extra>",
         )
     )
     fig.add_trace(
@@ -159,7 +159,7 @@ def mc_chart(result: CompareResult, content: ReportContent) -> go.Figure | None:
             marker={"symbol": "line-ns-open", "size": 18, "color": "#000"},
         )
     )
-    fig.update_xaxes(title_text="total cost over the horizon", tickprefix="$", tickformat="~s")
+    fig.update_xaxes(title_text="total cost over the horizon", tickprefix=money_prefix(), tickformat="~s")
     return layout(fig, 120 + 46 * len(order))
 
 
@@ -210,7 +210,7 @@ def tornado_chart(result: CompareResult, content: ReportContent) -> go.Figure | 
                 name=name,
                 marker_color=colour,
                 customdata=values,
-                hovertemplate="%{y}: %{customdata:$,.0f}<extra></extra>",
+                hovertemplate="%{y}: " + money_spec("customdata") + "<extra></extra>",
             )
         )
     fig.update_layout(barmode="overlay")
@@ -220,7 +220,7 @@ def tornado_chart(result: CompareResult, content: ReportContent) -> go.Figure | 
         title = f"TCO gap: {short.get(pair[1], pair[1])} minus {short.get(pair[0], pair[0])}"
     else:
         title = "cost"
-    fig.update_xaxes(title_text=title, tickprefix="$", tickformat="~s")
+    fig.update_xaxes(title_text=title, tickprefix=money_prefix(), tickformat="~s")
     return layout(fig, 140 + 36 * len(rows))
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
+from ..conventions import money_code, money_prefix
 from .formatting import fmt_number, fmt_usd, pretty, short_label, units_text
 
 if TYPE_CHECKING:  # the content models hold tables; tables are built from them
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # the content models hold tables; tables are built from them
 
 __all__ = [
     "OPTION_COLUMNS",
+    "option_columns",
     "Cell",
     "Table",
     "amortised_flows",
@@ -106,6 +108,11 @@ def section_table(title: str, columns: list[str], rows: list[list[Cell]], collap
 OPTION_COLUMNS = ["option", "kind", "units at peak", "upfront", "TCO", "NPV", "$ per Mtok", "capacity from"]
 
 
+def option_columns() -> list[str]:
+    """:data:`OPTION_COLUMNS` (written for USD) with the current currency in the price column."""
+    return [c.replace("$", money_prefix().strip()) for c in OPTION_COLUMNS]
+
+
 def options_table(c: ReportContent) -> Table:
     """The options of the summary, cheapest first; the recommended row marked 'best' (the cheapest without a
     recommendation), infeasible ones 'off'."""
@@ -122,7 +129,7 @@ def options_table(c: ReportContent) -> Table:
         else:
             rows.append([o.label, o.kind, "-", "-", "-", "-", "-", f"not eligible: {o.infeasible_reason}"])
             classes.append("off")
-    return Table(title="Options", columns=OPTION_COLUMNS, rows=rows, numeric=frozenset({2, 3, 4, 5, 6}),
+    return Table(title="Options", columns=option_columns(), rows=rows, numeric=frozenset({2, 3, 4, 5, 6}),
                  row_classes=classes, key="options")
 
 
@@ -265,11 +272,11 @@ def criteria_sources_table(c: ReportContent) -> Table | None:
                  source_columns=frozenset({3}), key="criteria_sources")
 
 
-# ---------------------------------------------------------------- the workbook: raw values, money columns in USD
+# ---------------------------------------------------------------- the workbook: raw values, money in its currency
 
 
 def _usd(columns: list[str], money: set[int]) -> list[str]:
-    return ["USD" if i in money else "" for i in range(len(columns))]
+    return [money_code() if i in money else "" for i in range(len(columns))]
 
 
 def summary_facts(result: CompareResult, c: ReportContent) -> Table:
@@ -293,15 +300,17 @@ def key_figures(c: ReportContent) -> Table:
     rows += [[f"reason {i}", r, None, None, None, None, None, None] for i, r in enumerate(c.summary.key_reasons, 1)]
     if c.summary.data_dates is not None:
         rows.append(["data", c.summary.data_dates.text, None, None, None, None, None, None])
-    columns = ["key figures", "role", "upfront [USD]", "TCO [USD]", "USD per Mtok", "break-even [month]", "units",
-               "score [0-10]"]
+    cur = money_code()
+    columns = ["key figures", "role", f"upfront [{cur}]", f"TCO [{cur}]", f"{cur} per Mtok", "break-even [month]",
+               "units", "score [0-10]"]
     return Table(title="Key figures", columns=columns, rows=rows, units=_usd(columns, {2, 3, 4}), key="key_figures")
 
 
 def workbook_options(c: ReportContent) -> Table:
-    """The options with their figures as numbers (money in USD)."""
-    columns = ["option id", "option", "kind", "feasible", "units at peak", "upfront [USD]", "TCO [USD]", "NPV [USD]",
-               "USD per Mtok", "TCO amortised [USD]", "capacity from / reason"]
+    """The options with their figures as numbers (money in the result's currency)."""
+    cur = money_code()
+    columns = ["option id", "option", "kind", "feasible", "units at peak", f"upfront [{cur}]", f"TCO [{cur}]",
+               f"NPV [{cur}]", f"{cur} per Mtok", f"TCO amortised [{cur}]", "capacity from / reason"]
     rows: list[list[Cell]] = [
         [o.id, o.label, o.kind, o.feasible, o.peak_units, o.upfront_usd, o.tco_usd, o.npv_usd, o.usd_per_mtok,
          o.amortised_tco_usd, o.capacity_from if o.feasible else o.infeasible_reason] for o in c.options]
@@ -343,7 +352,7 @@ def cash_flows(result: CompareResult) -> Table:
         by = o.monthly_by_category_usd
         rows += [[o.id, m + 1, *[by[k][m] if k in by else None for k in cats], total]
                  for m, total in enumerate(o.monthly_usd)]
-    columns = ["option id", "month", *[f"{k} [USD]" for k in cats], "total [USD]"]
+    columns = ["option id", "month", *[f"{k} [{money_code()}]" for k in cats], f"total [{money_code()}]"]
     return Table(title="Cash flows", columns=columns, rows=rows, units=_usd(columns, set(range(2, len(columns)))),
                  key="cash_flows")
 
@@ -352,7 +361,7 @@ def amortised_flows(result: CompareResult) -> Table:
     """Each feasible option's amortised-view cost per month."""
     rows: list[list[Cell]] = [[o.id, m + 1, v] for o in _costed(result) if o.amortised is not None
                               for m, v in enumerate(o.amortised.monthly_usd)]
-    columns = ["option id", "month", "total, amortised view [USD]"]
+    columns = ["option id", "month", f"total, amortised view [{money_code()}]"]
     return Table(title="Amortised", columns=columns, rows=rows, units=_usd(columns, {2}), key="amortised")
 
 

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..conventions import money_code, money_prefix
 from ..results import CompareResult
 from .model import ReportContent, Section
 from .tables import (
@@ -46,7 +47,13 @@ SHEETS = (
     "Demand",
     "Sizing",
 )
-_USD = '"$"#,##0.00'
+
+
+def _money_format() -> str:
+    """The number format of a money cell: the current currency's prefix ('"$"#,##0.00' in USD)."""
+    return f'"{money_prefix()}"#,##0.00'
+
+
 _PCT = "0.0%"
 _NUM = "General"
 _INT = "#,##0"
@@ -70,8 +77,8 @@ def _head(ws: Worksheet, row: int) -> None:
 
 
 def _usd_columns(t: Table) -> list[int]:
-    """1-based columns whose unit is USD."""
-    return [i + 1 for i, unit in enumerate(t.units or []) if unit == "USD"]
+    """1-based columns whose unit is the money of the result (USD unless it says otherwise)."""
+    return [i + 1 for i, unit in enumerate(t.units or []) if unit == money_code()]
 
 
 def _sheet(ws: Worksheet, t: Table, widths: dict[int, int], wrap: set[int] | None = None) -> None:
@@ -84,7 +91,11 @@ def _sheet(ws: Worksheet, t: Table, widths: dict[int, int], wrap: set[int] | Non
             row[0].alignment = Alignment(wrap_text=True, vertical="top")
 
 
-_MONEY_TEXT = re.compile(r"(-?)\$(-?)([\d,]+(?:\.\d+)?)")
+def _money_text() -> re.Pattern[str]:
+    """An amount the report wrote as text in the current currency ('$1,234', '-€5')."""
+    return re.compile(r"(-?)" + re.escape(money_prefix()) + r"(-?)([\d,]+(?:\.\d+)?)")
+
+
 _PCT_TEXT = re.compile(r"(-?[\d,]+(?:\.\d+)?)%")
 _NUM_TEXT = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
@@ -94,9 +105,9 @@ def _as_number(x: Cell) -> tuple[float, str] | None:
     if not isinstance(x, str):
         return None
     t = x.strip()
-    if m := _MONEY_TEXT.fullmatch(t):
+    if m := _money_text().fullmatch(t):
         sign = -1.0 if (m.group(1) or m.group(2)) else 1.0
-        return sign * float(m.group(3).replace(",", "")), _USD
+        return sign * float(m.group(3).replace(",", "")), _money_format()
     if m := _PCT_TEXT.fullmatch(t):
         return float(m.group(1).replace(",", "")) / 100.0, _PCT
     if _NUM_TEXT.fullmatch(t):
@@ -110,11 +121,11 @@ def _typed(v: Cell, usd: bool) -> tuple[Cell, str | None]:
     if isinstance(v, bool) or v is None:
         return v, None
     if isinstance(v, (int, float)):
-        return v, _USD if usd else (_INT if float(v).is_integer() else _NUM)
+        return v, _money_format() if usd else (_INT if float(v).is_integer() else _NUM)
     if v.strip() == "-":
         return None, None
     got = _as_number(v)
-    return (got[0], _USD if usd else got[1]) if got else (v, None)
+    return (got[0], _money_format() if usd else got[1]) if got else (v, None)
 
 
 def _write_table(ws: Worksheet, t: Table) -> int:
@@ -193,15 +204,12 @@ def _cash_flow_sheet(ws: Worksheet, t: Table, ours: set[tuple[str, str]]) -> dic
             tco[str(r[0])] = f"{last}{ws.max_row}"
     for row in ws.iter_rows(min_row=2, min_col=3):
         for cell in row:
-            cell.number_format = _USD
+            cell.number_format = _money_format()
     _widths(ws, [t], {1: 26})
     return tco
 
 
 _OPTION_WIDTHS = {1: 28, 2: 60, 3: 10, 4: 9, 5: 12, 6: 16, 7: 16, 8: 16, 9: 13, 10: 18, 11: 60}
-
-
-_CHECK = "TCO from the cash flows [USD]"
 
 
 def _summary_sheet(ws: Worksheet, result: CompareResult, c: ReportContent, tco: dict[str, str],
@@ -219,12 +227,13 @@ def _summary_sheet(ws: Worksheet, result: CompareResult, c: ReportContent, tco: 
         _write_table(ws, key_figures(c))
     ws.append([])
     options = workbook_options(c)
-    top = _write_table(ws, options.model_copy(update={"columns": [*options.columns, _CHECK]}))
+    check = f"TCO from the cash flows [{money_code()}]"
+    top = _write_table(ws, options.model_copy(update={"columns": [*options.columns, check]}))
     col = get_column_letter(len(options.columns) + 1)
     for n, o in enumerate(c.options, start=top + 1):
         if o.id in tco:
             ws[f"{col}{n}"] = f"='Cash flows'!{tco[o.id]}"
-            ws[f"{col}{n}"].number_format = _USD
+            ws[f"{col}{n}"].number_format = _money_format()
             ours.add((ws.title, f"{col}{n}"))
     for i, w in {**_OPTION_WIDTHS, len(options.columns) + 1: 18}.items():
         ws.column_dimensions[get_column_letter(i)].width = w

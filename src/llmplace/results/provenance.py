@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..conventions import money_in
+from .base import _Doc
 
 __all__ = [
     "Assumption",
     "CatalogRowRef",
     "Convention",
     "DemandSummary",
+    "ExchangeRate",
     "LoadDurationCurve",
     "SiteAssumption",
     "SourceRef",
@@ -58,17 +65,41 @@ class SiteAssumption(BaseModel):
     as_of: str | None
 
 
-class Convention(BaseModel):
-    """How the numbers were counted: the month, the currency and the view."""
+class ExchangeRate(BaseModel):
+    """The reference rate money was converted at, when any was: the catalog's USD prices into the scenario's
+    currency, and money inputs the scenario wrote in another currency ('12000 EUR')."""
+
+    currency: str
+    symbol: str = Field(description="what is written before an amount: '€', or the code and a space")
+    units_per_usd: float = Field(description="units of the scenario's currency per 1 USD (catalog prices)")
+    as_of: str
+    source: str
+    converted_inputs: list[str] = Field(default_factory=list,
+                                        description="scenario money inputs given in another currency")
+    note: str = Field("", description="what the conversion leaves out")
+
+
+class Convention(_Doc):
+    """How the numbers were counted: the month, the currency (and the exchange rate used, if any) and the view."""
+
+    _omit_if_none: ClassVar[frozenset[str]] = frozenset({"exchange_rate"})
 
     hours_per_month: float
     currency: str
+    exchange_rate: ExchangeRate | None = None
     view: str = "cash"
     other_views: list[str] = Field(default_factory=lambda: ["amortised"])
     terminal_value: str
     month_convention: str = "upfront capex at t=0; running costs at the end of each month"
     cash_view: str = Field("", description="what the cash view counts beyond purchases and running costs: "
                                            "hardware sales and commitments that outlive the horizon")
+
+    def money(self) -> AbstractContextManager[None]:
+        """Write money in this result's currency inside the block (see :func:`llmplace.conventions.money_in`)."""
+        from ..catalog.fx import money_prefix
+
+        prefix = self.exchange_rate.symbol if self.exchange_rate is not None else money_prefix(self.currency)
+        return money_in(self.currency, prefix)
 
 
 class LoadDurationCurve(BaseModel):

@@ -28,6 +28,7 @@ from ..conventions import (
 )
 from ..errors import InputError, field_path
 from .distributions import check_support, collect_distributions
+from .money import with_money_converted
 from .schema import Scenario
 
 __all__ = ["load_scenario", "parse_scenario", "parse_yaml", "scenario_json_schema"]
@@ -155,12 +156,14 @@ def parse_scenario(data: Any) -> Scenario:
     if not isinstance(data, dict):
         raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
     _check_numbers(data)
-    doc = collect_distributions(data)
+    converted, money = with_money_converted(data)
+    doc = collect_distributions(converted)
     try:
         s = Scenario.model_validate(doc)
     except ValidationError as exc:
         raise _first_error(exc) from None
     check_support(s)
+    s._money_conversions = money.notes
     return s
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ..errors import InputError
 from .base import StrictModel
@@ -353,6 +353,13 @@ class Site(StrictModel):
         return self
 
 
+def _currency_choices(schema: dict[str, Any]) -> None:
+    """The JSON Schema (and so the web form's select) offers the currencies of the bundled rate table."""
+    from ..catalog.fx import supported_currencies
+
+    schema["enum"] = supported_currencies()
+
+
 class Finance(StrictModel):
     """Money conventions."""
 
@@ -383,7 +390,18 @@ class Finance(StrictModel):
     tax_shield: bool = Field(False, description="deduct each month's expenses as booked (depreciation for owned "
                                                 "servers) at tax_rate_pct: a tax_shield line that lowers cash tax")
     tax_rate_pct: float | None = Field(None, ge=0, le=100, description="marginal tax rate; default site.csv")
-    currency: Literal["USD"] = "USD"
+    currency: str = Field(
+        "USD", description="ISO code every money figure is counted and shown in (USD, EUR, GBP, JPY, CHF, CAD, AUD, "
+        "INR, CNY, SEK: the bundled reference rates); catalog prices, in USD, are converted at the dated rate, "
+        "plain numbers in the scenario are in this currency; a money field (usd in its name) may also be written "
+        "'AMOUNT CODE' ('12000 GBP'), converted at the same rates", json_schema_extra=_currency_choices)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _known_currency(cls, v: Any) -> str:
+        from ..catalog.fx import currency_row  # the supported list is the bundled rate table
+
+        return currency_row(v, "finance.currency").currency
 
 
 class Phase(StrictModel):
@@ -419,6 +437,12 @@ class Scenario(StrictModel):
     phased: list[PhasedPlan] = Field(default_factory=list, max_length=10,
                                      description="strategies over time to cost as written (the cheapest one is "
                                                  "searched for anyway)")
+    #: money inputs written in another currency ('12000 EUR') and what they were converted to, in words
+    _money_conversions: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def money_conversions(self) -> list[str]:
+        return list(self._money_conversions)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:

@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect
 
 from ..errors import InputError, field_path
 from ..scenario import Scenario, parse_scenario
+from ..scenario.money import with_money_converted
 from .cancel import ClientGone
 
 __all__ = ["DocumentError", "EvaluationError", "SCENARIO_MARK", "ScenarioDocument", "StrictJSONRoute",
@@ -237,7 +238,8 @@ def _every_field_error(doc: dict[str, Any], prefix: Sequence[str]) -> list[dict[
     from .. import scenario as scenario_module
 
     try:
-        pre = scenario_module.collect_distributions(doc)  # the file loader's own preprocessing
+        converted, _ = with_money_converted(doc)  # the file loader's own preprocessing: money, distributions
+        pre = scenario_module.collect_distributions(converted)
         Scenario.model_validate(pre)
     except ValidationError as exc:
         return validation_error_detail(exc.errors(), prefix)

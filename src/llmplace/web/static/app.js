@@ -27,10 +27,28 @@
     const parent = keys.length > 1 ? getPath(obj, keys.slice(0, -1).join(".")) : obj;
     if (parent && typeof parent === "object") delete parent[keys[keys.length - 1]];
   }
+  // the currency of the result shown: its code and what precedes an amount ("$", "€", "CHF ")
+  let moneyCode = "USD";
+  let moneyPrefix = "$";
+  function useCurrency(res) {
+    const conv = (res && res.convention) || {};
+    moneyCode = conv.currency || "USD";
+    moneyPrefix = conv.exchange_rate ? conv.exchange_rate.symbol : (moneyCode === "USD" ? "$" : moneyCode + " ");
+  }
+  // money fields are labelled in the scenario's currency ("purchase (EUR)"): field names say usd, the money unit
+  function relabelMoney() {
+    for (const l of document.querySelectorAll("label[for^='f-']")) {
+      if (!l.dataset.moneyLabel) {
+        if (!/\bUSD\b/.test(l.textContent)) continue;
+        l.dataset.moneyLabel = l.textContent;
+      }
+      l.textContent = l.dataset.moneyLabel.replace(/\bUSD\b/g, moneyCode);
+    }
+  }
   function money(x) {
     if (x === null || x === undefined) return "-";
     const a = Math.abs(x);
-    return "$" + x.toLocaleString("en-US", { maximumFractionDigits: a >= 100 ? 0 : 2,
+    return (x < 0 ? "-" : "") + moneyPrefix + a.toLocaleString("en-US", { maximumFractionDigits: a >= 100 ? 0 : 2,
                                               minimumFractionDigits: a >= 100 ? 0 : 2 });
   }
   function el(tag, attrs, ...children) {
@@ -192,6 +210,8 @@
   }
 
   function render(res) {
+    useCurrency(res);
+    relabelMoney();
     const labels = Object.fromEntries(res.options.map((o) => [o.id, o.label]));
     const cheapest = res.cheapest ? labels[res.cheapest] : null;
     $("#cheapest").textContent = cheapest
@@ -206,7 +226,7 @@
     if (!rec.hidden) rec.append(...recommendationNodes(res.recommendation, labels));
 
     const withRisk = res.options.some((o) => o.risk && o.risk.tco_usd);
-    const heads = ["option", "kind", "units", "upfront", "TCO", "NPV", "$/Mtok", "capacity from"];
+    const heads = ["option", "kind", "units", "upfront", "TCO", "NPV", `${moneyPrefix.trim()}/Mtok`, "capacity from"];
     if (withRisk) heads.splice(5, 0, "TCO p10 to p90", "P(cheapest)");
     $("#results-table thead").replaceChildren(el("tr", {}, ...heads.map((h) => el("th", {}, h))));
     const tbody = $("#results-table tbody");
@@ -277,7 +297,7 @@
     }));
     window.Plotly.react(div, traces, {
       title: { text: "Cumulative cost (cash view)" }, margin: { t: 40, r: 10, b: 40, l: 70 },
-      xaxis: { title: { text: "month" } }, yaxis: { title: { text: "USD" }, tickprefix: "$" },
+      xaxis: { title: { text: "month" } }, yaxis: { title: { text: moneyCode }, tickprefix: moneyPrefix },
       legend: { orientation: "h" }, height: 360,
     }, { displaylogo: false, responsive: true });
   }
@@ -376,7 +396,7 @@
     }
     row("horizon", (r) => `${r.horizon_months} months`);
     for (const id of optionIds) {
-      row(`TCO: ${id}`, (r) => { const o = r.options.find((x) => x.id === id); return !o ? "-" : o.feasible ? money(o.tco_usd) : "infeasible"; });
+      row(`TCO: ${id}`, (r) => { useCurrency(r); const o = r.options.find((x) => x.id === id); return !o ? "-" : o.feasible ? money(o.tco_usd) : "infeasible"; });
     }
     table.append(tb);
     out.append(table);

@@ -251,7 +251,9 @@ def report(
                                help="File to write, or - for standard output (html, md, json); "
                                     "default: <scenario>-report.<format> in the current folder"),
     fmt: str = typer.Option("", "--format", "-f",
-                            help="html, md, json, xlsx or pdf; default: from the --output suffix, else html"),
+                            help="html, md, json, xlsx, pdf or pptx (a slide deck); default: from the --output "
+                                 "suffix, else html"),
+    one_page: bool = typer.Option(False, "--one-page", help="with pdf: the executive summary alone, on one page"),
     as_json: bool = typer.Option(False, "--json", help="Print what was written (path, format, size) as JSON"),
     samples: int = typer.Option(-1, "--samples", show_default=False, help=SAMPLES_HELP),
     seed: int = typer.Option(-1, "--seed", show_default=False, help=SEED_HELP),
@@ -266,6 +268,8 @@ def report(
       llmplace report examples/classification-8b.yaml -o costs.xlsx
       llmplace report examples/consumer-chat.yaml --format md -o - --samples 0
       llmplace report examples/internal-assistant-70b.yaml -o board.pdf   (needs Chromium installed)
+      llmplace report examples/internal-assistant-70b.yaml -o board.pdf --one-page
+      llmplace report examples/internal-assistant-70b.yaml -o board.pptx
     """
     from ..decision import compare as run_compare
     from ..decision import front_end_samples
@@ -273,6 +277,8 @@ def report(
     from ..scenario import load_scenario
 
     kind, target = _report_target(scenario, output, fmt)
+    if one_page and kind != "pdf":
+        raise InputError("--one-page", kind, "--format pdf (the one-page board summary is a PDF)")
     if 0 < samples < MIN_SAMPLES or samples > MAX_SAMPLES:
         raise InputError("--samples", samples,
                          f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
@@ -286,7 +292,7 @@ def report(
         result = run_compare(s, samples=samples, seed=None if seed < 0 else seed, progress=progress,
                              all_break_evens=all_break_evens)
         work.update(f"Writing the {kind} report...")
-        data = render(result, kind, source=scenario.name)
+        data = render(result, kind, source=scenario.name, one_page=one_page)
     if target is None:
         sys.stdout.write(data if isinstance(data, str) else data.decode())
         return
@@ -295,10 +301,10 @@ def report(
 
 def _report_target(scenario: Path, output: str, fmt: str) -> tuple[str, Path | None]:
     """The report's format and the file to write (None: standard output), checked before any work."""
-    from ..report import output_format
+    from ..report import BINARY_FORMATS, output_format
 
     kind = output_format(fmt, output if output not in ("", "-") else None)
-    if output == "-" and kind in ("xlsx", "pdf"):
+    if output == "-" and kind in BINARY_FORMATS:
         raise InputError("--output", output, f"a file path ({kind} is a binary format)")
     target = None if output == "-" else _output_path(output or f"{scenario.stem}-report.{kind}", "--output")
     if target is not None and scenario.exists() and target.resolve() == scenario.resolve():

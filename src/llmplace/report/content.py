@@ -50,7 +50,7 @@ def build(result: CompareResult, today: dt.date | None = None, source: str | Non
     """Every section of the report. ``today`` dates the staleness check; ``source`` names the scenario file."""
     today = today or dt.date.today()
     labels = option_labels(result)
-    be = figures.break_even(result, labels)
+    be = figures.break_even(result, labels, result.convention.view)
     return ReportContent(
         title=result.scenario or "scenario",
         generated_on=today.isoformat(),

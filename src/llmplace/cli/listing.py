@@ -131,9 +131,8 @@ def catalog_show(
         sugg: list[str] = []
         for kind in catalog.KINDS:
             sugg += catalog.table(kind).suggest(name, 2)
-        from ..errors import UnknownNameError
-
-        raise UnknownNameError("name", name, "catalog entry", sugg[:4])
+        detail = ("did you mean " + ", ".join(repr(x) for x in sugg[:4]) + "?") if sugg else None
+        raise InputError("name", name, "an id or alias from any catalog (see `llmplace catalog list KIND`)", detail)
     kind, row = hit
     data = row.model_dump(mode="json")
     if as_json:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError, field_path
+from ..errors import InputError, field_path, not_one_of
 from ..results import CompareResult
 from .content import build
 from .model import ReportContent
@@ -54,7 +54,7 @@ def output_format(fmt: str | None, path: str | Path | None) -> str:
     """
     kind = (fmt or "").strip().lower()
     if kind and kind not in FORMATS:
-        raise InputError("--format", fmt, ", ".join(FORMATS))
+        raise not_one_of("--format", fmt, FORMATS)
     suffix = Path(str(path)).suffix.lower() if path is not None else ""
     by_suffix = _SUFFIXES.get(suffix)
     if kind and by_suffix and by_suffix != kind:
@@ -113,7 +113,7 @@ def render(
     summary alone, on one page, for a board pack.
     """
     if fmt not in FORMATS:
-        raise InputError("--format", fmt, ", ".join(FORMATS))
+        raise not_one_of("--format", fmt, FORMATS)
     if one_page and fmt != "pdf":
         raise InputError("--one-page", fmt, "--format pdf (a one-page board summary is printed to PDF only)")
     typed = _result(result)

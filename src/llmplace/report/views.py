@@ -12,7 +12,7 @@ recommendation stays the engine's (it is made on the cash view).
 from __future__ import annotations
 
 from ..conventions import cheapest_with_ties
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..results import CompareResult, OptionResult, serving
 
 __all__ = ["VIEWS", "check_view", "in_view", "view_note"]
@@ -34,7 +34,7 @@ def check_view(view: str, field: str = "--view") -> str:
     name = view.strip().lower()
     name = _SPELLINGS.get(name, name)
     if name not in VIEWS:
-        raise InputError(field, view, " or ".join(VIEWS))
+        raise InputError(field, view, " or ".join(VIEWS), did_you_mean(view, VIEWS))
     return name
 
 

@@ -9,11 +9,12 @@ default, and every catalog value can be overridden in the file (``overrides`` on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from .base import StrictModel
 from .criteria_settings import Constraints, CriteriaSettings
 from .distributions import Uncertainty
@@ -428,17 +429,18 @@ class Scenario(StrictModel):
             if isinstance(o, InHouseOption) and o.bridge is not None and o.bridge != "none" \
                     and not _elastic(kinds.get(o.bridge)):
                 raise InputError(f"options[{i}].bridge", o.bridge, "none, or the id of an api option or of an "
-                                 "on-demand or spot cloud option (give that option an id)")
+                                 "on-demand or spot cloud option (give that option an id)",
+                                 _near_ids(o.bridge, kinds, _elastic))
             if isinstance(o, HybridOption):
                 base, over = kinds.get(o.base), kinds.get(o.overflow)
-                ok_base = isinstance(base, InHouseOption) or (
-                    isinstance(base, CloudOption) and base.plan.startswith("reserved"))
-                if not ok_base:
+                if not _can_be_base(base):
                     raise InputError(f"options[{i}].base", o.base, "the id of an in_house option or of a cloud "
-                                     "option with a reserved plan (give that option an id)")
+                                     "option with a reserved plan (give that option an id)",
+                                     _near_ids(o.base, kinds, _can_be_base))
                 if not _elastic(over):
                     raise InputError(f"options[{i}].overflow", o.overflow, "the id of an api option or of an "
-                                     "on-demand or spot cloud option (give that option an id)")
+                                     "on-demand or spot cloud option (give that option an id)",
+                                     _near_ids(o.overflow, kinds, _elastic))
         for k, plan in enumerate(self.phased):
             _check_plan(f"phased[{k}]", plan, kinds, self.finance.horizon_months)
         return self
@@ -458,12 +460,23 @@ def _check_plan(where: str, plan: PhasedPlan, kinds: dict[str, Any], horizon: in
                          "month 1)")
     if not _elastic(kinds.get(first.option)):
         raise InputError(f"{where}.phases[0].option", first.option, "the id of an api option or of an on-demand "
-                         "or spot cloud option")
+                         "or spot cloud option", _near_ids(first.option, kinds, _elastic))
     if not _owns_servers(kinds.get(second.option), kinds):
         raise InputError(f"{where}.phases[1].option", second.option, "the id of an in_house option or of a "
-                         "hybrid whose base is an in_house option")
+                         "hybrid whose base is an in_house option",
+                         _near_ids(second.option, kinds, lambda o: _owns_servers(o, kinds)))
     if not 2 <= second.start_month <= horizon:
         raise InputError(f"{where}.phases[1].start_month", second.start_month, f"a month from 2 to {horizon}")
+
+
+def _can_be_base(o: Any) -> bool:
+    """An option a hybrid may keep as its base: in-house servers or reserved cloud instances."""
+    return isinstance(o, InHouseOption) or (isinstance(o, CloudOption) and o.plan.startswith("reserved"))
+
+
+def _near_ids(value: Any, kinds: dict[str, Any], fits: Callable[[Any], bool]) -> str | None:
+    """'did you mean ...?' with the ids of the options that could take the role, nearest first."""
+    return did_you_mean(str(value), [k for k, o in kinds.items() if fits(o)])
 
 
 def _elastic(o: Any) -> bool:

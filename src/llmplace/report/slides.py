@@ -56,12 +56,18 @@ def _slide(prs: Any, title: str, footer: str) -> Any:
     return slide
 
 
-def _table(slide: Any, t: Table, top: int, size_pt: int = 11) -> Any:
-    """A native table of ``t``'s first rows; the caption says how many were left out."""
+def _table(slide: Any, t: Table, top: int, size_pt: int = 11, first_share: float = 0.0) -> Any:
+    """A native table of ``t``'s first rows; the caption says how many were left out. ``first_share``: the
+    first column's share of the width (the rest split evenly); 0: all columns even."""
     rows = t.rows[:_MAX_ROWS]
-    shape = slide.shapes.add_table(len(rows) + 1, len(t.columns), _MARGIN, top, _WIDE - 2 * _MARGIN,
+    width = _WIDE - 2 * _MARGIN
+    shape = slide.shapes.add_table(len(rows) + 1, len(t.columns), _MARGIN, top, width,
                                    Inches(0.35) * (len(rows) + 1))
     grid = shape.table
+    if first_share and len(t.columns) > 1:
+        grid.columns[0].width = int(width * first_share)
+        for j in range(1, len(t.columns)):
+            grid.columns[j].width = int(width * (1 - first_share) / (len(t.columns) - 1))
     for j, name in enumerate(t.columns):
         grid.cell(0, j).text = name
     for i, row in enumerate(rows, 1):
@@ -90,7 +96,7 @@ def _summary_slide(prs: Any, c: ReportContent, footer: str) -> None:
         rows = [[cells[1], cells[0], *cells[2:7]] for cells in (tile_cells(t) for t in tiles)]
         cols = [TILE_COLUMNS[1], TILE_COLUMNS[0], *TILE_COLUMNS[2:4], *TILE_COLUMNS[4:7]]
         cols[3] = f"TCO ({s.horizon_months} months)"
-        _table(slide, Table(title="Key figures", columns=cols, rows=rows), Inches(1.2), 12)
+        _table(slide, Table(title="Key figures", columns=cols, rows=rows), Inches(1.2), 12, first_share=0.14)
     else:
         _text(slide, _MARGIN, Inches(1.2), Inches(12), Inches(0.5), ["No option meets the constraints."], 14)
     reasons = [f"{i}. {r}" for i, r in enumerate(s.key_reasons, 1)]
@@ -143,7 +149,7 @@ def _uncertainty_slide(prs: Any, result: CompareResult, footer: str) -> None:
         return
     _text(slide, _MARGIN, Inches(1.2), _WIDE - 2 * _MARGIN, Inches(0.6),
           [f"Monte Carlo: {risk.samples:,} draws, seed {risk.seed}; TCO over {result.horizon_months} months."], 16)
-    _table(slide, _uncertainty_table(result), Inches(1.9), 13)
+    _table(slide, _uncertainty_table(result), Inches(1.9), 13, first_share=0.4)
     if result.thresholds:
         _text(slide, _MARGIN, Inches(5.2), _WIDE - 2 * _MARGIN, Inches(1.6),
               [th.statement for th in result.thresholds[:3]], 12)
@@ -176,7 +182,10 @@ def render_pptx(result: CompareResult, c: ReportContent) -> bytes:
     _summary_slide(prs, c, footer)
     _chart_slide(prs, result, footer)
     slide = _slide(prs, SLIDE_TITLES[2], footer)
-    _table(slide, options_table(c), Inches(1.2), 11)
+    full = options_table(c)  # the capacity column's sources stay in the full report
+    shown = Table(title=full.title, columns=full.columns[:-1], rows=[[short_label(str(r[0]), 90), *r[1:-1]]
+                                                                     for r in full.rows])
+    _table(slide, shown, Inches(1.2), 11, first_share=0.34)
     _uncertainty_slide(prs, result, footer)
     _strategy_slide(prs, result, c, footer)
     buf = io.BytesIO()

@@ -42,7 +42,7 @@ def files(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def test_json_lists_the_edits_and_the_deltas_of_each_option(invoke, files):
-    res = invoke("diff", str(files[0]), str(files[1]), "--json")
+    res = invoke("diff", str(files[0]), str(files[1]), "--json", "--samples", "0")
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     changed = {c["path"]: c for c in doc["inputs"]}
@@ -68,14 +68,14 @@ def test_json_lists_the_edits_and_the_deltas_of_each_option(invoke, files):
 
 
 def test_text_names_the_edit_and_the_recommendation(invoke, files):
-    res = invoke("diff", str(files[0]), str(files[1]))
+    res = invoke("diff", str(files[0]), str(files[1]), "--samples", "0")
     assert res.exit_code == 0, res.output
     assert "workload.requests_per_month: 1760000.0 -> 8000000.0" in res.stdout
     assert "Recommendation:" in res.stdout and "Cheapest:" in res.stdout
 
 
 def test_a_scenario_against_itself_differs_in_nothing(invoke):
-    doc = json.loads(invoke("diff", str(EXAMPLE), str(EXAMPLE), "--json").stdout)
+    doc = json.loads(invoke("diff", str(EXAMPLE), str(EXAMPLE), "--json", "--samples", "0").stdout)
     assert doc["inputs"] == []
     assert {d["tco_delta_usd"] for d in doc["options"] if d["a"]["feasible"]} == {0.0}
     assert not doc["recommendation"]["changed"] and not doc["cheapest"]["changed"]
@@ -91,3 +91,17 @@ def test_bad_file_is_one_line_naming_the_side(invoke, tmp_path):
 def test_flatten_names_list_items_by_id():
     assert flatten({"options": [{"id": "x", "kind": "api"}, {"n": 1}], "e": []}) == {
         "options[x].id": "x", "options[x].kind": "api", "options[1].n": 1, "e": "[]"}
+
+
+def test_default_draws_are_each_scenarios_own_as_for_compare():
+    """Without --samples each side runs its uncertainty.samples, as `compare` does: the recommendation weighs
+    the Monte Carlo ranges, so a diff run with other draws could name another recommendation than compare."""
+    from llmplace.diffing import diff_scenarios
+
+    a, b = _docs()
+    a = {**a, "uncertainty": {**a.get("uncertainty", {}), "samples": 100}}
+    b = {**b, "uncertainty": {**b.get("uncertainty", {}), "samples": 120}}
+    d = diff_scenarios(a, b)
+    assert (d.samples_a, d.samples_b) == (100, 120)
+    rec = llmplace.compare(a, samples=100).recommendation
+    assert rec is not None and d.recommendation.a == rec.option

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .decision import as_scenario, compare
+from .decision import as_scenario, compare, front_end_samples
 from .errors import InputError
 from .results import CompareResult, OptionResult
 from .results.diff import InputChange, Leaf, OptionDelta, OptionFigures, PickChange, ScenarioDiff
@@ -99,10 +99,15 @@ def _load(source: Scenario | dict[str, Any] | str | Path, side: str) -> Scenario
 
 
 def diff_scenarios(a: Scenario | dict[str, Any] | str | Path, b: Scenario | dict[str, Any] | str | Path,
-                   samples: int = 0, seed: int | None = None) -> ScenarioDiff:
-    """Compare scenario ``a`` with scenario ``b`` (each a :class:`Scenario`, a document or a file path)."""
+                   samples: int | None = None, seed: int | None = None) -> ScenarioDiff:
+    """Compare scenario ``a`` with scenario ``b`` (each a :class:`Scenario`, a document or a file path).
+
+    ``samples``: Monte Carlo draws of each comparison; None: each scenario's own, as ``compare`` runs it
+    (the recommendation weighs the ranges, so the diff then tells the same story as ``compare``).
+    """
     sa, sb = _load(a, "A"), _load(b, "B")
-    ra, rb = compare(sa, samples=samples, seed=seed), compare(sb, samples=samples, seed=seed)
+    na, nb = front_end_samples(sa, samples), front_end_samples(sb, samples)
+    ra, rb = compare(sa, samples=na, seed=seed), compare(sb, samples=nb, seed=seed)
     rec_a = ra.recommendation.option if ra.recommendation else None
     rec_b = rb.recommendation.option if rb.recommendation else None
     notes = []
@@ -113,5 +118,5 @@ def diff_scenarios(a: Scenario | dict[str, Any] | str | Path, b: Scenario | dict
         notes.append(f"The currencies differ ({ra.convention.currency} and {rb.convention.currency}).")
     return ScenarioDiff(
         a=_name(a, sa), b=_name(b, sb), horizon_months_a=ra.horizon_months, horizon_months_b=rb.horizon_months,
-        samples=samples, inputs=_input_changes(sa, sb), options=_option_deltas(ra, rb),
+        samples_a=na, samples_b=nb, inputs=_input_changes(sa, sb), options=_option_deltas(ra, rb),
         recommendation=_pick(rec_a, rec_b), cheapest=_pick(ra.cheapest, rb.cheapest), notes=notes)

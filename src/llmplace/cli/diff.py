@@ -11,7 +11,8 @@ from ..conventions import format_usd
 from ..errors import InputError
 from ..results.diff import OptionDelta, ScenarioDiff
 from . import _print_json as print_json
-from . import app, guarded, out
+from . import app, err, guarded, out
+from .progress import Working
 
 __all__ = ["diff_command", "print_diff"]
 
@@ -66,8 +67,9 @@ def diff_command(
     a: Path = typer.Argument(..., help="Scenario A (YAML or JSON)."),
     b: Path = typer.Argument(..., help="Scenario B (YAML or JSON)."),
     as_json: bool = typer.Option(False, "--json", help="Print the differences as JSON."),
-    samples: int = typer.Option(0, "--samples", help="Monte Carlo draws of each comparison (default 0: none; "
-                                                     "the recommendation may weigh them)"),
+    samples: int = typer.Option(-1, "--samples", show_default=False,
+                                help="Monte Carlo draws of each comparison (the recommendation weighs their ranges); "
+                                     "0: none; default: each scenario's uncertainty.samples, as for compare"),
     seed: int = typer.Option(-1, "--seed", show_default=False, help="random seed of the Monte Carlo"),
 ) -> None:
     """What two scenarios differ in (every input after defaults) and what it changes: each option's TCO,
@@ -77,10 +79,11 @@ def diff_command(
     """
     from ..diffing import diff_scenarios
 
-    if samples < 0 or seed < -1:
-        raise InputError("--samples" if samples < 0 else "--seed", samples if samples < 0 else seed,
+    if samples < -1 or seed < -1:
+        raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
                          "a whole number >= 0")
-    diff = diff_scenarios(a, b, samples=samples, seed=None if seed < 0 else seed)
+    with Working(err, "Comparing both scenarios...", 1.0):
+        diff = diff_scenarios(a, b, samples=None if samples < 0 else samples, seed=None if seed < 0 else seed)
     if as_json:
         print_json(diff.model_dump(mode="json"))
         return

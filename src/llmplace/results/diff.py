@@ -57,7 +57,8 @@ class ScenarioDiff(BaseModel):
     b: str
     horizon_months_a: int
     horizon_months_b: int
-    samples: int = Field(description="Monte Carlo draws of each comparison (0: none)")
+    samples_a: int = Field(description="Monte Carlo draws of A's comparison (0: none)")
+    samples_b: int = Field(description="Monte Carlo draws of B's comparison (0: none)")
     inputs: list[InputChange]
     options: list[OptionDelta]
     recommendation: PickChange

@@ -82,6 +82,8 @@ def test_gpu_ids_complete_from_the_catalog(runner):
     assert _complete(runner, "llmplace size --gpu h1") == want
     assert _complete(runner, "llmplace comp") == ["compare"]
     assert _complete(runner, "llmplace compare s.yaml --view am") == ["amortised"]
+    assert _complete(runner, "llmplace report s.yaml --format pp") == ["pptx"]
+    assert "h100-sxm" in _complete(runner, "llmplace catalog show h100")
 
 
 def test_show_completion_prints_a_bash_hook(runner):

@@ -355,7 +355,8 @@ def init(
     path: str = typer.Argument("scenario.yaml", help="File to write (default: scenario.yaml)."),
     interactive: bool = typer.Option(False, "--interactive", "-i",
                                      help="Ask for the model, requests a month, tokens in and out, hours."),
-    model: str = typer.Option("llama-3.3-70b", "--model", help="Model of the starter (catalog id or alias)."),
+    model: str = typer.Option("llama-3.3-70b", "--model", help="Model of the starter (catalog id or alias).",
+                              autocompletion=complete_model),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
 ) -> None:
     """Write a commented starter scenario to edit, with one in-house, one cloud and one API option.

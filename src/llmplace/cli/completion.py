@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .. import catalog
 
-__all__ = ["complete_format", "complete_gpu", "complete_kind", "complete_model", "complete_view", "completions"]
+__all__ = ["complete_any", "complete_format", "complete_gpu", "complete_kind", "complete_model", "complete_view",
+           "completions"]
 
 
 def completions(kind: str, incomplete: str) -> list[str]:
@@ -26,6 +27,11 @@ def complete_gpu(incomplete: str) -> list[str]:
 
 def complete_model(incomplete: str) -> list[str]:
     return completions("models", incomplete)
+
+
+def complete_any(incomplete: str) -> list[str]:
+    """Ids of every catalog (for `catalog show`)."""
+    return [i for kind in catalog.KINDS for i in completions(kind, incomplete)]
 
 
 def complete_kind(incomplete: str) -> list[str]:

@@ -12,7 +12,7 @@ from .. import catalog
 from ..errors import InputError, not_one_of
 from . import _print_json as print_json
 from . import catalog_app, guarded, out
-from .completion import complete_gpu, complete_kind, complete_model
+from .completion import complete_any, complete_gpu, complete_kind, complete_model
 
 __all__ = ["FILTERS", "LIST_COLUMNS", "LIST_FORMATS", "catalog_list", "catalog_show", "filtered_rows"]
 
@@ -120,7 +120,7 @@ def catalog_list(
 @catalog_app.command("show")
 @guarded
 def catalog_show(
-    name: str = typer.Argument(..., help="an id or alias from any catalog"),
+    name: str = typer.Argument(..., help="an id or alias from any catalog", autocompletion=complete_any),
     as_json: bool = typer.Option(False, "--json", help="Print the row as JSON."),
 ) -> None:
     """Show one catalog row with its source. Example: llmplace catalog show h100-sxm"""

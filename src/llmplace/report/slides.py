@@ -56,13 +56,12 @@ def _slide(prs: Any, title: str, footer: str) -> Any:
     return slide
 
 
-def _table(slide: Any, t: Table, top: int, size_pt: int = 11, first_share: float = 0.0) -> Any:
+def _table(slide: Any, t: Table, top: int, size_pt: int = 11, first_share: float = 0.0, left: int = _MARGIN,
+           width: int = _WIDE - 2 * _MARGIN) -> Any:
     """A native table of ``t``'s first rows; the caption says how many were left out. ``first_share``: the
     first column's share of the width (the rest split evenly); 0: all columns even."""
     rows = t.rows[:_MAX_ROWS]
-    width = _WIDE - 2 * _MARGIN
-    shape = slide.shapes.add_table(len(rows) + 1, len(t.columns), _MARGIN, top, width,
-                                   Inches(0.35) * (len(rows) + 1))
+    shape = slide.shapes.add_table(len(rows) + 1, len(t.columns), left, top, width, Inches(0.35) * (len(rows) + 1))
     grid = shape.table
     if first_share and len(t.columns) > 1:
         grid.columns[0].width = int(width * first_share)
@@ -77,7 +76,7 @@ def _table(slide: Any, t: Table, top: int, size_pt: int = 11, first_share: float
         for para in cell.text_frame.paragraphs:
             para.font.size = Pt(size_pt)
     if len(t.rows) > len(rows):
-        _text(slide, _MARGIN, top + Inches(0.35) * (len(rows) + 1) + Inches(0.1), Inches(8), Inches(0.4),
+        _text(slide, left, top + Inches(0.35) * (len(rows) + 1) + Inches(0.1), width, Inches(0.4),
               [f"{len(t.rows) - len(rows)} more rows in the full report"], 10)
     return shape
 
@@ -156,20 +155,24 @@ def _uncertainty_slide(prs: Any, result: CompareResult, footer: str) -> None:
 
 
 def _strategy_slide(prs: Any, result: CompareResult, c: ReportContent, footer: str) -> None:
+    """Left: the strategy over time, the plan, the main risks and what would change the answer; right: the
+    first assumptions with their dates; below: the counting conventions."""
     slide = _slide(prs, SLIDE_TITLES[4], footer)
     s = c.summary
     plans = [f"Strategy over time: {result.strategy.plain_words}"] if result.strategy is not None else []
     plans += [f"Phased plan {p.id}: {p.plain_words}" for p in result.phased]
     lines = [*(plans or ["No phased strategy beats the single options."]), *s.plan[:2], *s.risks[:2],
              *s.what_would_change[:2]]
-    _text(slide, _MARGIN, Inches(1.1), _WIDE - 2 * _MARGIN, Inches(3.0), lines, 13)
-    rows = [[a.scope, a.name, f"{a.value:,}" if isinstance(a.value, float | int) else a.value, a.unit, a.as_of or "-"]
-            for a in c.assumptions[:_ASSUMPTIONS_SHOWN]]
-    t = Table(title="Assumptions", columns=["scope", "assumption", "value", "unit", "as of"], rows=rows)
-    t.rows += [["...", f"{len(c.assumptions) - _ASSUMPTIONS_SHOWN} more with their sources in the full report",
-                "", "", ""]] if len(c.assumptions) > _ASSUMPTIONS_SHOWN else []
-    _text(slide, _MARGIN, Inches(4.0), Inches(12), Inches(0.4), [c.conventions], 10)
-    _table(slide, t, Inches(4.4), 10)
+    half = (_WIDE - 2 * _MARGIN - Inches(0.3)) // 2
+    _text(slide, _MARGIN, Inches(1.1), half, Inches(4.9), lines, 11)
+    rows: list[list[Any]] = [[a.name, f"{a.value:,}" if isinstance(a.value, float | int) else a.value, a.unit,
+                              a.as_of or "-"] for a in c.assumptions[:_ASSUMPTIONS_SHOWN]]
+    if len(c.assumptions) > _ASSUMPTIONS_SHOWN:
+        rows.append([f"{len(c.assumptions) - _ASSUMPTIONS_SHOWN} more, with sources, in the full report", "", "",
+                     ""])
+    t = Table(title="Assumptions", columns=["assumption", "value", "unit", "as of"], rows=rows)
+    _table(slide, t, Inches(1.1), 10, first_share=0.5, left=_MARGIN + half + Inches(0.3), width=half)
+    _text(slide, _MARGIN, Inches(6.1), _WIDE - 2 * _MARGIN, Inches(0.8), [c.conventions], 9)
 
 
 def render_pptx(result: CompareResult, c: ReportContent) -> bytes:

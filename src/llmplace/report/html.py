@@ -103,9 +103,9 @@ footer { margin-top: 36px; color: var(--muted); font-size: 12px; border-top: 1px
 
 ONE_PAGE_CSS = """
 @media print {
-  main { zoom: 0.8; }
+  main { zoom: 0.78; }
   .board { break-after: auto; page-break-after: auto; }
-  .board .chart { max-height: 300px; }
+  .board .chart { max-height: none; }
 }
 """
 

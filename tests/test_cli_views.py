@@ -64,3 +64,15 @@ def test_json_is_unchanged_but_for_the_view_echo(invoke):
 
 def test_unknown_view_is_one_line(invoke):
     _one_line_error(invoke("compare", EXAMPLE, "--view", "book"), "--view", "book", "cash or amortised")
+
+
+def test_amortised_summary_quotes_no_cash_threshold():
+    """'The choice holds unless X costs N % less than modelled ($T instead of $C)' compares a cash-view
+    threshold T with the option's TCO C; in the amortised view C was the amortised TCO, so the sentence
+    mixed two views in one bracket. It is left out there (the cash view keeps it)."""
+    from llmplace.report.content import build
+
+    r = llmplace.compare(next(p for p in EXAMPLES if p.stem == "consumer-chat"), samples=0)
+    holds = "The choice holds unless"
+    assert any(k.startswith(holds) for k in build(r).summary.key_reasons)
+    assert not any(k.startswith(holds) for k in build(in_view(r, "amortised")).summary.key_reasons)

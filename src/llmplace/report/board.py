@@ -136,6 +136,8 @@ def _criterion_reasons(result: CompareResult, o: OptionResult, runner: OptionRes
 def _holds_unless(result: CompareResult, focus: OptionResult) -> list[str]:
     """The smallest change in another option's cost that would make it the recommendation."""
     rec = result.recommendation
+    if result.convention.view != "cash":  # the thresholds are cash-view TCOs: no mix with another view's
+        return []
     moves = [(t, o) for t in (rec.cost_thresholds if rec else []) if t.option != focus.id
              and (o := result.find(t.option)) is not None and t.tco_factor < 1]
     if not moves:

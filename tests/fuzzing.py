@@ -34,7 +34,7 @@ HOSTILE: list[Any] = [0, -1, -1e9, 1e-300, 1e14, 1e15, 1e16, 1e300, float("inf")
 
 FINITE, INPUT_ERROR = "finite result", "input error naming a field"
 GOOD = frozenset({FINITE, INPUT_ERROR})
-REPORT_FORMATS = ("html", "md", "json", "xlsx", "pdf")
+REPORT_FORMATS = ("html", "md", "json", "xlsx", "pdf", "pptx")
 
 _CLI_ERROR_LINE = re.compile(r"error: [^\s:][^:]*: got .+; allowed: .+")
 

@@ -19,7 +19,7 @@ def _one_line_error(res, *needles: str) -> None:
         assert n in lines[0], (n, lines[0])
 
 
-@pytest.mark.parametrize("cmd", [[], ["compare"], ["size"], ["catalog"], ["catalog", "list"], ["schema"]])
+@pytest.mark.parametrize("cmd", [[], ["compare"], ["size"], ["catalog"], ["catalog", "list"], ["schema"], ["diff"]])
 def test_help_on_every_command(invoke, cmd):
     res = invoke(*cmd, "--help")
     assert res.exit_code == 0

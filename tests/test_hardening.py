@@ -217,7 +217,7 @@ def test_fuzz_through_the_rest_api(api: Any, name: str, rng: random.Random) -> N
 @settings(_FUZZ, max_examples=2)
 @given(name=st.sampled_from(sorted(EXAMPLE_DOCS)), rng=st.randoms(use_true_random=False))
 def test_fuzz_reports_in_every_format(fuzz_dir: Path, api: Any, name: str, rng: random.Random) -> None:
-    """`llmplace report` in html, md, json and xlsx and `POST /api/v1/report` in the same four formats, on the
+    """`llmplace report` in html, md, json, xlsx and pptx and `POST /api/v1/report` in the same five formats, on the
     same mutated scenario: a report, or an input error naming a field.
 
     Mild mutations (factors of 0.5 to 2), so that the cases reach the renderers: hostile values stop at the

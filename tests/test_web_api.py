@@ -359,6 +359,19 @@ def test_report_xlsx_is_a_workbook(client: TestClient):
     assert len(book.sheetnames) >= 3
 
 
+def test_report_pptx_is_a_deck_sent_as_an_attachment(client: TestClient):
+    """The board deck through the REST API, as the CLI writes it (six slides)."""
+    import io
+
+    from pptx import Presentation
+
+    r = client.post("/api/v1/report?format=pptx", json=SMALL)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.presentationml")
+    assert r.headers["content-disposition"].endswith('-report.pptx"')
+    assert len(Presentation(io.BytesIO(r.content)).slides) == 6
+
+
 def test_report_is_the_report_modules_output(client: TestClient):
     from llmplace import report
 

@@ -30,7 +30,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _exit_on_terminate)
     warnings.formatwarning = _one_line
     try:
-        app()
+        app(prog_name="llmplace")  # completion scripts name the installed command, also from `python -m`
         sys.stdout.flush()
     except SystemExit:
         raise

@@ -7,12 +7,14 @@ message and exit status 2, the REST API into HTTP 422. Anything else deriving fr
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from typing import Any
 
 from .conventions import MAX_ERROR_VALUE_CHARS
 
-__all__ = ["LlmplaceError", "InputError", "UnknownNameError", "InfeasibleError", "field_path"]
+__all__ = ["LlmplaceError", "InputError", "UnknownNameError", "InfeasibleError", "did_you_mean", "field_path",
+           "near_matches", "not_one_of"]
 
 _OPTION_KINDS = frozenset({"in_house", "cloud", "api", "hybrid"})
 
@@ -43,6 +45,35 @@ class InputError(LlmplaceError):
     def to_dict(self) -> dict[str, Any]:
         value = self.value if isinstance(self.value, (str, int, float, bool, type(None))) else repr(self.value)
         return {"field": self.field, "value": value, "allowed": self.allowed, "message": str(self)}
+
+
+def near_matches(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """The ``choices`` nearest ``value`` (any case; difflib's ratio of at least 0.6), best first; else those
+    that contain it or that it contains (``aws`` -> ``aws-p5``)."""
+    by_key: dict[str, str] = {}
+    for c in choices:
+        by_key.setdefault(str(c).strip().lower(), str(c))
+    key = str(value).strip().lower()
+    close = difflib.get_close_matches(key, list(by_key), n=n, cutoff=0.6)
+    if not close and len(key) >= 2:
+        close = [k for k in by_key if key in k or (len(k) >= 3 and k in key)][:n]
+    return [by_key[k] for k in close]
+
+
+def did_you_mean(value: str, choices: Iterable[str], n: int = 3) -> str | None:
+    """'did you mean 'x', 'y'?' for the nearest ``choices``, or None when none is near."""
+    hits = near_matches(value, choices, n)
+    return ("did you mean " + ", ".join(repr(h) for h in hits) + "?") if hits else None
+
+
+def not_one_of(field: str, value: Any, choices: Iterable[str], listed_up_to: int = 12,
+               where: str | None = None) -> InputError:
+    """The error for a value outside ``choices``: the choices listed (or counted, with ``where`` to find them)
+    and the nearest ones suggested."""
+    names = list(dict.fromkeys(str(c) for c in choices))
+    allowed = ", ".join(names) if len(names) <= listed_up_to else (
+        f"one of {len(names)} values" + (f" ({where})" if where else ""))
+    return InputError(field, value, allowed, did_you_mean(str(value), names))
 
 
 class UnknownNameError(InputError):

@@ -387,7 +387,8 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
                      f"cut-over: {parallel} month(s) of both phases running "
                      f"({sv.sources['cutover_parallel_months'][0]})",
                      f"data egress at the switch: {float(sv['switch_data_gb']):,.0f} GB at "
-                     f"{float(sv['egress_usd_per_gb']):.3g} {s.finance.currency}/GB ({sv.sources['switch_data_gb'][0]}; "
+                     f"{float(sv['egress_usd_per_gb']):.3g} {s.finance.currency}/GB "
+                     f"({sv.sources['switch_data_gb'][0]}; "
                      f"{sv.sources['egress_usd_per_gb'][0]})"],
     )
 

@@ -20,6 +20,7 @@ from rich.console import Console
 from .. import __version__, catalog
 from ..conventions import DEFAULT_SAMPLES, MAX_SAMPLES, MIN_SAMPLES, SAMPLED_BREAK_EVEN_LEADERS, STALE_AFTER_DAYS
 from ..errors import InputError, LlmplaceError
+from .completion import complete_format, complete_gpu, complete_model, complete_view
 from .models import add_model
 from .progress import SamplingProgress, Working
 from .refresh import overlay_note, register
@@ -29,7 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 app = typer.Typer(
     name="llmplace",
     help="Where to run open-weight LLMs: in-house servers, rented cloud GPUs, a managed API, or a hybrid.",
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -113,6 +114,9 @@ def compare(
     all_break_evens: bool = typer.Option(False, "--all-break-evens", help=ALL_BREAK_EVENS_HELP),
     catalogs: list[Path] = typer.Option([], "--catalog", help="directory of catalog CSVs (servers.csv, clouds.csv, "
                                         "api_overrides.csv, models.csv, gpus.csv) adding or overriding rows"),
+    view: str = typer.Option("", "--view", show_default=False, autocompletion=complete_view,
+                             help="cash (default: money as it is paid) or amortised (purchases spread over their "
+                                  "useful life) for the table and summary; --json: the same document plus 'view'"),
 ) -> None:
     """Compare every option of a scenario: upfront, TCO, NPV, cost per million tokens, break-even.
 
@@ -125,6 +129,9 @@ def compare(
     if samples < -1 or seed < -1:
         raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
                          "a whole number >= 0")
+    from ..report.views import check_view, in_view
+
+    view_name = check_view(view or "cash")
     catalog.use_catalogs(catalogs)
     s = load_scenario(scenario)
     with SamplingProgress(err, samples) as progress:
@@ -133,11 +140,11 @@ def compare(
     if (note := overlay_note()) is not None:
         err.print(note, markup=False, highlight=False)
     if as_json:
-        _print_json(result.to_dict())
+        _print_json({**result.to_dict(), **({"view": view_name} if view else {})})
         return
     from .comparison import print_comparison
 
-    print_comparison(result)
+    print_comparison(in_view(result, view_name))
 
 
 @app.command()
@@ -155,8 +162,9 @@ def schema() -> None:
 @app.command()
 @guarded
 def size(
-    model: str = typer.Option(..., "--model", help="model id or alias, e.g. llama-3.1-70b"),
-    gpu: str = typer.Option(..., "--gpu", help="GPU id or alias, e.g. h100-sxm"),
+    model: str = typer.Option(..., "--model", help="model id or alias, e.g. llama-3.1-70b",
+                              autocompletion=complete_model),
+    gpu: str = typer.Option(..., "--gpu", help="GPU id or alias, e.g. h100-sxm", autocompletion=complete_gpu),
     gpus: int = typer.Option(0, "--gpus", help="GPUs per replica (tensor parallel); 0 = the fewest that fit"),
     precision: str = typer.Option("fp8", "--precision", help="fp16, bf16, fp8, int8, int4, mxfp4 or nvfp4"),
     engine: str = typer.Option("", "--engine", help="trt-llm, vllm, sglang or tgi (default vllm)"),
@@ -250,8 +258,10 @@ def report(
     output: str = typer.Option("", "--output", "-o",
                                help="File to write, or - for standard output (html, md, json); "
                                     "default: <scenario>-report.<format> in the current folder"),
-    fmt: str = typer.Option("", "--format", "-f",
-                            help="html, md, json, xlsx or pdf; default: from the --output suffix, else html"),
+    fmt: str = typer.Option("", "--format", "-f", autocompletion=complete_format,
+                            help="html, md, json, xlsx, pdf or pptx (a slide deck); default: from the --output "
+                                 "suffix, else html"),
+    one_page: bool = typer.Option(False, "--one-page", help="with pdf: the executive summary alone, on one page"),
     as_json: bool = typer.Option(False, "--json", help="Print what was written (path, format, size) as JSON"),
     samples: int = typer.Option(-1, "--samples", show_default=False, help=SAMPLES_HELP),
     seed: int = typer.Option(-1, "--seed", show_default=False, help=SEED_HELP),
@@ -266,6 +276,8 @@ def report(
       llmplace report examples/classification-8b.yaml -o costs.xlsx
       llmplace report examples/consumer-chat.yaml --format md -o - --samples 0
       llmplace report examples/internal-assistant-70b.yaml -o board.pdf   (needs Chromium installed)
+      llmplace report examples/internal-assistant-70b.yaml -o board.pdf --one-page
+      llmplace report examples/internal-assistant-70b.yaml -o board.pptx
     """
     from ..decision import compare as run_compare
     from ..decision import front_end_samples
@@ -273,6 +285,8 @@ def report(
     from ..scenario import load_scenario
 
     kind, target = _report_target(scenario, output, fmt)
+    if one_page and kind != "pdf":
+        raise InputError("--one-page", kind, "--format pdf (the one-page board summary is a PDF)")
     if 0 < samples < MIN_SAMPLES or samples > MAX_SAMPLES:
         raise InputError("--samples", samples,
                          f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
@@ -286,7 +300,7 @@ def report(
         result = run_compare(s, samples=samples, seed=None if seed < 0 else seed, progress=progress,
                              all_break_evens=all_break_evens)
         work.update(f"Writing the {kind} report...")
-        data = render(result, kind, source=scenario.name)
+        data = render(result, kind, source=scenario.name, one_page=one_page)
     if target is None:
         sys.stdout.write(data if isinstance(data, str) else data.decode())
         return
@@ -295,10 +309,10 @@ def report(
 
 def _report_target(scenario: Path, output: str, fmt: str) -> tuple[str, Path | None]:
     """The report's format and the file to write (None: standard output), checked before any work."""
-    from ..report import output_format
+    from ..report import BINARY_FORMATS, output_format
 
     kind = output_format(fmt, output if output not in ("", "-") else None)
-    if output == "-" and kind in ("xlsx", "pdf"):
+    if output == "-" and kind in BINARY_FORMATS:
         raise InputError("--output", output, f"a file path ({kind} is a binary format)")
     target = None if output == "-" else _output_path(output or f"{scenario.stem}-report.{kind}", "--output")
     if target is not None and scenario.exists() and target.resolve() == scenario.resolve():
@@ -341,7 +355,8 @@ def init(
     path: str = typer.Argument("scenario.yaml", help="File to write (default: scenario.yaml)."),
     interactive: bool = typer.Option(False, "--interactive", "-i",
                                      help="Ask for the model, requests a month, tokens in and out, hours."),
-    model: str = typer.Option("llama-3.3-70b", "--model", help="Model of the starter (catalog id or alias)."),
+    model: str = typer.Option("llama-3.3-70b", "--model", help="Model of the starter (catalog id or alias).",
+                              autocompletion=complete_model),
     force: bool = typer.Option(False, "--force", help="Overwrite the file if it exists."),
 ) -> None:
     """Write a commented starter scenario to edit, with one in-house, one cloud and one API option.
@@ -383,6 +398,7 @@ def init(
               markup=False, highlight=False)
 
 
+from . import diff as _diff  # noqa: E402,F401 - registers `diff`
 from . import listing as _listing  # noqa: E402,F401 - registers `catalog list` and `catalog show`
 from . import maps as _maps  # noqa: E402,F401 - registers `map`
 

@@ -43,11 +43,14 @@ def print_comparison(result: Any) -> None:
 def _print_comparison(result: Any) -> None:
     from ..report.board import board_lines
     from ..report.content import build
+    from ..report.views import view_note
 
     for line in board_lines(build(result).summary):  # the one-page summary first, then the figures
         out.print(line, markup=False, highlight=False)
     conv = result.convention
-    t = Table(title=f"{result.scenario}: {result.horizon_months} months, cash view, "
+    if (note := view_note(result)) is not None:
+        out.print(note, markup=False, highlight=False)
+    t = Table(title=f"{result.scenario}: {result.horizon_months} months, {conv.view} view, "
               f"{conv.hours_per_month:g} h/month, {conv.currency}")
     for col in ("option", "kind", "units", "upfront", "TCO", "NPV", f"{money_prefix().strip()}/Mtok", "capacity"):
         t.add_column(col, justify="left" if col in ("option", "kind", "capacity") else "right",
@@ -68,9 +71,9 @@ def _print_comparison(result: Any) -> None:
     if result.risk:
         _print_risk(result)
     labels_all = {o.id: o.label for o in result.options}
-    be = [b for b in result.break_even if b.view == "cash" and b.month is not None]
+    be = [b for b in result.break_even if b.view == conv.view and b.month is not None]
     if be:
-        out.print("Break-even (cash view):")
+        out.print(f"Break-even ({conv.view} view):")
         for b in be:
             out.print(f"  {b.a} vs {b.b}: month {b.month:.1f}, cheaper after: {b.cheaper_after or '-'}",
                       markup=False, highlight=False)
@@ -108,6 +111,8 @@ def _plan_rows(t: Table, result: Any) -> None:
     for _title, p in _plans(result):
         name = p.id if p.id else f"{p.first} -> {p.second}"
         kind = "phased" if p.id else ("strategy (recommended)" if p.recommended else "strategy")
+        if result.convention.view != "cash":
+            kind += " (cash)"  # plans are costed in the cash view only
         t.add_row(name, kind, f"{p.servers_first_order} server(s)", format_usd(p.upfront_usd), format_usd(p.tco_usd),
                   format_usd(p.npv_usd), format_usd(p.usd_per_mtok),
                   f"{p.first} until month {p.switch_month - 1}, then {p.second}")

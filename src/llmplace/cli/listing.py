@@ -9,11 +9,13 @@ import typer
 from rich.table import Table
 
 from .. import catalog
-from ..errors import InputError
+from ..errors import InputError, not_one_of
 from . import _print_json as print_json
 from . import catalog_app, guarded, out
+from .completion import complete_any, complete_gpu, complete_kind, complete_model
 
-__all__ = ["LIST_COLUMNS", "LIST_FORMATS", "catalog_coverage", "catalog_list", "catalog_show"]
+__all__ = ["FILTERS", "LIST_COLUMNS", "LIST_FORMATS", "catalog_coverage", "catalog_list", "catalog_show",
+           "filtered_rows"]
 
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "gpus": ("id", "memory_gb", "memory_bandwidth_tbps", "fp16_dense_tflops", "fp8_dense_tflops", "tdp_w", "as_of"),
@@ -26,6 +28,41 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 LIST_FORMATS = ("table", "tsv", "json")
+# filter option -> the catalogs it applies to and the column it matches there
+FILTERS: dict[str, dict[str, str]] = {
+    "gpu": {"gpus": "id", "servers": "gpu", "clouds": "gpu"},
+    "provider": {"clouds": "provider", "apis": "provider"},
+    "region": {"clouds": "region"},
+    "model": {"models": "id", "apis": "model"},
+}
+_RESOLVED = {"gpu": "gpus", "model": "models"}  # filters whose value is a catalog id or alias
+
+
+def _wanted(name: str, value: str, kind: str, rows: list[Any]) -> str:
+    """The filter's value as the catalog writes it (an alias resolved to its id; any case), else one line."""
+    field = f"--{name}"
+    if kind not in FILTERS[name]:
+        raise InputError(field, value, f"a filter of {' or '.join(FILTERS[name])}", f"{kind} have no {name}")
+    if name in _RESOLVED:
+        return str(catalog.table(_RESOLVED[name]).get(value, field).id)
+    column = FILTERS[name][kind]
+    present = sorted({str(getattr(r, column)) for r in rows})
+    hit = next((p for p in present if p.lower() == value.strip().lower()), None)
+    if hit is None:
+        raise not_one_of(field, value, present, where=f"the {name} column of `llmplace catalog list {kind}`")
+    return hit
+
+
+def filtered_rows(kind: str, filters: dict[str, str]) -> list[Any]:
+    """The rows of catalog ``kind`` that match every given filter (name -> value; empty values ignored)."""
+    rows = list(catalog.table(kind))
+    for name, value in filters.items():
+        if not value:
+            continue
+        want = _wanted(name, value, kind, rows)
+        column = FILTERS[name][kind]
+        rows = [r for r in rows if str(getattr(r, column)) == want]
+    return rows
 
 
 def _tsv_cell(v: Any) -> str:
@@ -37,22 +74,34 @@ def _tsv_cell(v: Any) -> str:
 @catalog_app.command("list")
 @guarded
 def catalog_list(
-    kind: str = typer.Argument(..., help="gpus, models, servers, clouds or apis"),
+    kind: str = typer.Argument(..., help="gpus, models, servers, clouds or apis", autocompletion=complete_kind),
     fmt: str = typer.Option("", "--format", "-f", show_default=False,
                             help="table, tsv or json; default: table on a terminal, tsv when piped"),
     as_json: bool = typer.Option(False, "--json", help="Print rows as JSON (as --format json)."),
+    gpu: str = typer.Option("", "--gpu", help="only rows of this GPU (id or alias; gpus, servers, clouds)",
+                            autocompletion=complete_gpu),
+    provider: str = typer.Option("", "--provider", help="only rows of this provider (clouds, apis), e.g. aws"),
+    region: str = typer.Option("", "--region", help="only rows in this region (clouds), e.g. us-east-1"),
+    model: str = typer.Option("", "--model", help="only rows of this model (id or alias; models, apis)",
+                              autocompletion=complete_model),
 ) -> None:
-    """List a catalog: a table on a terminal; tab-separated values, whole ids, when piped.
+    """List a catalog: a table on a terminal; tab-separated values, whole ids, when piped. Filters (any
+    case) keep the rows that match all of them.
 
-    Example: llmplace catalog list gpus | cut -f1
+    \b
+    Examples:
+      llmplace catalog list gpus | cut -f1
+      llmplace catalog list clouds --gpu h100 --provider aws --region us-east-1
+      llmplace catalog list apis --model llama-3.3-70b --format json
     """
-    kind = kind.strip().lower()
-    if kind not in catalog.KINDS:
-        raise InputError("kind", kind, ", ".join(catalog.KINDS))
+    name = kind.strip().lower()
+    if name not in catalog.KINDS:
+        raise not_one_of("kind", kind, catalog.KINDS)
     style = "json" if as_json else (fmt.strip().lower() or ("table" if sys.stdout.isatty() else "tsv"))
     if style not in LIST_FORMATS:
-        raise InputError("--format", fmt, ", ".join(LIST_FORMATS))
-    rows = list(catalog.table(kind))
+        raise not_one_of("--format", fmt, LIST_FORMATS)
+    kind = name
+    rows = filtered_rows(kind, {"gpu": gpu, "provider": provider, "region": region, "model": model})
     if style == "json":
         print_json([r.model_dump(mode="json") for r in rows])
         return
@@ -72,7 +121,7 @@ def catalog_list(
 @catalog_app.command("show")
 @guarded
 def catalog_show(
-    name: str = typer.Argument(..., help="an id or alias from any catalog"),
+    name: str = typer.Argument(..., help="an id or alias from any catalog", autocompletion=complete_any),
     as_json: bool = typer.Option(False, "--json", help="Print the row as JSON."),
 ) -> None:
     """Show one catalog row with its source. Example: llmplace catalog show h100-sxm"""
@@ -83,9 +132,8 @@ def catalog_show(
         sugg: list[str] = []
         for kind in catalog.KINDS:
             sugg += catalog.table(kind).suggest(name, 2)
-        from ..errors import UnknownNameError
-
-        raise UnknownNameError("name", name, "catalog entry", sugg[:4])
+        detail = ("did you mean " + ", ".join(repr(x) for x in sugg[:4]) + "?") if sugg else None
+        raise InputError("name", name, "an id or alias from any catalog (see `llmplace catalog list KIND`)", detail)
     kind, row = hit
     data = row.model_dump(mode="json")
     if as_json:

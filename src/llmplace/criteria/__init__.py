@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from ..catalog import criteria_data as data
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..results import (
     CompareResult,
     CriterionScore,
@@ -123,7 +123,8 @@ def _check_option_countries(st: Any, result: CompareResult) -> None:
     ids = {o.id for o in result.options}
     for oid in getattr(st, "option_countries", {}) or {}:
         if oid not in ids:
-            raise InputError(f"criteria.option_countries.{oid}", oid, "an option id: " + ", ".join(sorted(ids)))
+            raise InputError(f"criteria.option_countries.{oid}", oid, "an option id: " + ", ".join(sorted(ids)),
+                             did_you_mean(oid, sorted(ids)))
 
 
 def _spread_from_samples(result: CompareResult) -> dict[str, float] | None:

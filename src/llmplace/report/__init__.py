@@ -17,14 +17,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError, field_path
+from ..errors import InputError, field_path, not_one_of
 from ..results import CompareResult
 from .content import build
 from .model import ReportContent
 
-__all__ = ["FORMATS", "format_for_path", "output_format", "render", "report_document", "write_report"]
+__all__ = ["BINARY_FORMATS", "FORMATS", "format_for_path", "output_format", "render", "report_document", "write_report"]
 
-FORMATS = ("html", "md", "json", "xlsx", "pdf")
+FORMATS = ("html", "md", "json", "xlsx", "pdf", "pptx")
+BINARY_FORMATS = ("xlsx", "pdf", "pptx")
 _SUFFIXES = {
     ".html": "html",
     ".htm": "html",
@@ -33,6 +34,7 @@ _SUFFIXES = {
     ".json": "json",
     ".xlsx": "xlsx",
     ".pdf": "pdf",
+    ".pptx": "pptx",
 }
 
 
@@ -52,7 +54,7 @@ def output_format(fmt: str | None, path: str | Path | None) -> str:
     """
     kind = (fmt or "").strip().lower()
     if kind and kind not in FORMATS:
-        raise InputError("--format", fmt, ", ".join(FORMATS))
+        raise not_one_of("--format", fmt, FORMATS)
     suffix = Path(str(path)).suffix.lower() if path is not None else ""
     by_suffix = _SUFFIXES.get(suffix)
     if kind and by_suffix and by_suffix != kind:
@@ -103,21 +105,25 @@ def report_document(result: CompareResult | dict[str, Any], today: dt.date | Non
 
 def render(
     result: CompareResult | dict[str, Any], fmt: str = "html", *, today: dt.date | None = None,
-    source: str | None = None,
+    source: str | None = None, one_page: bool = False,
 ) -> str | bytes:
-    """The report in ``fmt`` (html, md, json, xlsx or pdf): text for the first three, bytes for the others.
+    """The report in ``fmt`` (html, md, json, xlsx, pdf or pptx): text for the first three, bytes for the others.
 
     ``today`` sets the date the staleness warning measures from (default: today); ``source``
-    names the scenario file in the report's header.
+    names the scenario file in the report's header; ``one_page`` (pdf only) prints the executive
+    summary alone, on one page, for a board pack.
     """
     if fmt not in FORMATS:
-        raise InputError("--format", fmt, ", ".join(FORMATS))
+        raise not_one_of("--format", fmt, FORMATS)
+    if one_page and fmt != "pdf":
+        raise InputError("--one-page", fmt, "--format pdf (a one-page board summary is printed to PDF only)")
     typed = _result(result)
     with typed.convention.money():  # every amount and money label in the result's currency
-        return _render(typed, fmt, today, source)
+        return _render(typed, fmt, today, source, one_page)
 
 
-def _render(typed: CompareResult, fmt: str, today: dt.date | None, source: str | None) -> str | bytes:
+def _render(typed: CompareResult, fmt: str, today: dt.date | None, source: str | None,
+            one_page: bool = False) -> str | bytes:
     content = build(typed, today, source)
     if fmt == "json":
         return json.dumps(_document(typed, content), indent=2) + "\n"
@@ -129,10 +135,20 @@ def _render(typed: CompareResult, fmt: str, today: dt.date | None, source: str |
         from .xlsx import render_xlsx
 
         return render_xlsx(typed, content)
+    if fmt == "pptx":
+        from .slides import render_pptx
+
+        return render_pptx(typed, content)
     from .charts import build_charts
     from .html import render_html
 
-    page = render_html(content, build_charts(typed, content), _plotly_js())
+    charts = build_charts(typed, content)
+    if one_page and fmt == "pdf":
+        from .html import render_board_page
+        from .pdf import html_to_pdf
+
+        return html_to_pdf(render_board_page(content, charts, _plotly_js()))
+    page = render_html(content, charts, _plotly_js())
     if fmt == "html":
         return page
     from .pdf import html_to_pdf

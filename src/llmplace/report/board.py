@@ -50,7 +50,7 @@ def _units(o: OptionResult) -> str:
 
 def _crossing(o: OptionResult, other: OptionResult | None, be: list[BreakEvenRow], horizon: int) -> tuple[
         float | None, str]:
-    """The month ``o`` and ``other`` cross (cash view) and the words for it."""
+    """The month ``o`` and ``other`` cross (in the view of ``be``) and the words for it."""
     if other is None:
         return None, "-"
     row = next((b for b in be if {b.a, b.b} == {o.id, other.id}), None)
@@ -137,6 +137,8 @@ def _criterion_reasons(result: CompareResult, o: OptionResult, runner: OptionRes
 def _holds_unless(result: CompareResult, focus: OptionResult) -> list[str]:
     """The smallest change in another option's cost that would make it the recommendation."""
     rec = result.recommendation
+    if result.convention.view != "cash":  # the thresholds are cash-view TCOs: no mix with another view's
+        return []
     moves = [(t, o) for t in (rec.cost_thresholds if rec else []) if t.option != focus.id
              and (o := result.find(t.option)) is not None and t.tco_factor < 1]
     if not moves:
@@ -161,7 +163,7 @@ def key_reasons(result: CompareResult, be: list[BreakEvenRow]) -> list[str]:
     if len(reasons) < 3 and crossing is not None:
         other = result.find(crossing.b if crossing.a == focus.id else crossing.a)
         words = _crossing(focus, other, [crossing], result.horizon_months)[1]
-        reasons.append(f"Break-even (cash view): {words} of {result.horizon_months}.")
+        reasons.append(f"Break-even ({result.convention.view} view): {words} of {result.horizon_months}.")
     if len(reasons) < 3 and rec is not None:
         reasons += _holds_unless(result, focus)
     if len(reasons) < 3 and rec is None:

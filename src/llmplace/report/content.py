@@ -60,7 +60,7 @@ def build(result: CompareResult, today: dt.date | None = None, source: str | Non
 def _build(result: CompareResult, today: dt.date | None, source: str | None) -> ReportContent:
     today = today or dt.date.today()
     labels = option_labels(result)
-    be = figures.break_even(result, labels)
+    be = figures.break_even(result, labels, result.convention.view)
     return ReportContent(
         title=result.scenario or "scenario",
         generated_on=today.isoformat(),

@@ -23,7 +23,7 @@ from .tables import (
     yearly_table,
 )
 
-__all__ = ["render_html"]
+__all__ = ["render_board_page", "render_html"]
 
 _URL = re.compile(r"https?://[^\s;,)]+")
 
@@ -99,6 +99,14 @@ footer { margin-top: 36px; color: var(--muted); font-size: 12px; border-top: 1px
   .summary, .warning, th, tr.best td, .tile.rec { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   details::details-content { content-visibility: visible; display: contents; }
   details > summary { list-style: none; }
+}
+"""
+
+ONE_PAGE_CSS = """
+@media print {
+  main { zoom: 0.78; }
+  .board { break-after: auto; page-break-after: auto; }
+  .board .chart { max-height: none; }
 }
 """
 
@@ -354,6 +362,20 @@ def render_html(c: ReportContent, charts: list[Chart], plotly_js: str) -> str:
     titles["sizing"] = "Sizing: GPUs, servers, instances, throughput, latency"
     nav = "".join(f'<a href="#{k}">{_e(v)}</a>' for k, v in SECTIONS)
     sections = "".join(f'<section id="{k}"><h2>{_e(titles[k])}</h2>{body[k]}</section>' for k, _ in SECTIONS)
+    return _page(c, charts, plotly_js, f"<nav>{nav}</nav>", sections)
+
+
+def render_board_page(c: ReportContent, charts: list[Chart], plotly_js: str) -> str:
+    """The executive summary alone (headline, key figures, reasons, one chart, data dates): a one-page board
+    copy of the report's first page."""
+    summary_charts = [ch for ch in charts if ch.section == "summary"]
+    body = (f"<style>{ONE_PAGE_CSS}</style>"
+            f'<section id="summary"><h2>Executive summary</h2>{_board(c, summary_charts)}</section>')
+    return _page(c, summary_charts, plotly_js, "", body)
+
+
+def _page(c: ReportContent, charts: list[Chart], plotly_js: str, nav: str, sections: str) -> str:
+    """The HTML document around ``sections``: head, style, plotly.js, the header with ``nav``, the footer."""
     src = f" from {_e(c.scenario_file)}" if c.scenario_file else ""
     meta = (
         f"Decision report{src} &middot; generated {_e(c.generated_on)} by {_e(c.generator)} &middot; "
@@ -367,7 +389,7 @@ def render_html(c: ReportContent, charts: list[Chart], plotly_js: str) -> str:
         f"<style>{CSS}</style>"
         f'<script type="text/javascript">{plotly_js}</script>'
         f'</head><body data-charts-expected="{len(charts)}"><main>'
-        f'<header><h1>{_e(c.title)}</h1><p class="meta">{meta}</p><nav>{nav}</nav></header>'
+        f'<header><h1>{_e(c.title)}</h1><p class="meta">{meta}</p>{nav}</header>'
         f"{sections}"
         "<footer>Every figure traces to the scenario file, a dated catalog row (listed above with its "
         f"source) or a formula. {_e(c.generator)}.</footer>"

@@ -83,7 +83,8 @@ def _cost_paragraphs(result: CompareResult, focus: OptionResult, cheapest: Optio
     npv = f"; NPV {fmt_usd(focus.npv_usd)}" + (f" at {rate.value:g} % a year" if rate is not None else "")
     upfront = f"with {fmt_usd(focus.upfront_usd)} upfront." if focus.upfront_usd else "with nothing upfront."
     who = f"The recommended option, {_name(focus)}," if recommended else _name(focus)
-    out = [f"{who} costs {fmt_usd(focus.tco_usd)} in total over {horizon} months (cash view{npv}), "
+    view = result.convention.view
+    out = [f"{who} costs {fmt_usd(focus.tco_usd)} in total over {horizon} months ({view} view{npv}), "
            f"{fmt_usd(focus.usd_per_mtok)} per million tokens, {upfront}"]
     if focus is not cheapest:
         out.append(f"The cheapest option by total cost is {_name(cheapest)} at {fmt_usd(cheapest.tco_usd)}.")
@@ -98,13 +99,13 @@ def _cost_paragraphs(result: CompareResult, focus: OptionResult, cheapest: Optio
 
 
 def _crossing_paragraphs(focus: OptionResult, be: list[BreakEvenRow], feasible: list[OptionResult],
-                         horizon: int) -> list[str]:
+                         horizon: int, view: str = "cash") -> list[str]:
     """The break-even months that involve the option in focus (else the first others), or that none does."""
     mine = [b for b in be if focus.id in (b.a, b.b)]
     out = []
     if be:
         picked = mine[:3] if mine else [b for b in be if b not in mine][:2]
-        out.append("Break-even (cash view): " + "; ".join(b.sentence for b in picked) + ".")
+        out.append(f"Break-even ({view} view): " + "; ".join(b.sentence for b in picked) + ".")
     if not mine and len(feasible) > 1:
         out.append(f"No other option crosses {_name(focus)} within the {horizon} months.")
     return out
@@ -132,7 +133,7 @@ def _summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRo
     focus = result.find(said.option) or cheapest
     headline = said.headline or f"Cheapest over {result.horizon_months} months: {_name(focus)}."
     paragraphs += _cost_paragraphs(result, focus, cheapest, feasible, recommended and not strategy)
-    paragraphs += _crossing_paragraphs(focus, be, feasible, result.horizon_months)
+    paragraphs += _crossing_paragraphs(focus, be, feasible, result.horizon_months, result.convention.view)
     bad = [o for o in result.options if not o.feasible]
     if bad:
         why = [f"{_name(o)} ({plain_reason(o.infeasible_reason or 'infeasible')})" for o in bad]

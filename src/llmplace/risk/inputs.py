@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import catalog
-from ..errors import InputError
+from ..errors import InputError, did_you_mean
 from ..options import Capacity, Deployment
 from ..results import DistributionSummary, UncertainInputSummary
 from ..scenario import ApiOption, CloudOption, InHouseOption, Scenario, UncertainInput
@@ -167,7 +167,7 @@ def _option_index(s: Scenario, path: str) -> tuple[int, str]:
         ids = [o.id for o in s.options]
         if m.group(2) not in ids:
             raise InputError(f"uncertainty path {path}", m.group(2), "the id of an option: " +
-                             ", ".join(str(i) for i in ids if i))
+                             ", ".join(str(i) for i in ids if i), did_you_mean(m.group(2), [i for i in ids if i]))
         i = ids.index(m.group(2))
     return i, m.group(3)
 
@@ -182,16 +182,24 @@ def normalise_path(s: Scenario, path: str) -> str:
             pass
         elif key in _NOT_SAMPLABLE or key not in type(opt).model_fields:
             raise InputError(f"uncertainty path {path}", path, "a continuous numeric field of the option (prices, "
-                             "power, throughput, utilisation, staff)", "structural or unknown fields cannot vary")
+                             "power, throughput, utilisation, staff)",
+                             _cannot_vary(key, [f for f in type(opt).model_fields if f not in _NOT_SAMPLABLE]))
         return f"options[{i}].{rest}"
     section, _, key = path.partition(".")
     if section not in _SCENARIO_SECTIONS:
-        raise InputError(f"uncertainty path {path}", path, "a field under workload, finance, site or options")
+        raise InputError(f"uncertainty path {path}", path, "a field under workload, finance, site or options",
+                         did_you_mean(section, [*_SCENARIO_SECTIONS, "options"]))
     model = getattr(s, section)
     if key not in type(model).model_fields or key in _NOT_SAMPLABLE:
         raise InputError(f"uncertainty path {path}", path, f"a continuous numeric field of {section}",
-                         "structural or unknown fields cannot vary")
+                         _cannot_vary(key, [f for f in type(model).model_fields if f not in _NOT_SAMPLABLE]))
     return path
+
+
+def _cannot_vary(key: str, fields: list[str]) -> str:
+    """Why a field cannot vary, with the nearest fields that can."""
+    near = did_you_mean(key, fields)
+    return "structural or unknown fields cannot vary" + (f"; {near}" if near else "")
 
 
 Feasible = list[tuple[int, "Deployment | None"]]

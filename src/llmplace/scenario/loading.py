@@ -26,7 +26,7 @@ from ..conventions import (
     MAX_TEXT_CHARS,
     MAX_YAML_NODES,
 )
-from ..errors import InputError, field_path
+from ..errors import InputError, did_you_mean, field_path
 from .distributions import check_support, collect_distributions
 from .money import with_money_converted
 from .schema import Scenario
@@ -35,14 +35,21 @@ __all__ = ["load_scenario", "parse_scenario", "parse_yaml", "scenario_json_schem
 
 
 def _first_error(exc: ValidationError) -> InputError:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # an unknown key first: a misspelt required field ('workloads') is then named with its correction
+    err = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
     field = field_path(err.get("loc", ())) or "scenario"
     value = err.get("input")
     msg = err.get("msg", "invalid")
     if err.get("type") == "missing":
         return InputError(field, None, "a value (this field is required)")
     if err.get("type") == "extra_forbidden":
-        return InputError(field, value, "only the fields listed by `llmplace schema`", "unknown field")
+        from .fields import known_fields
+
+        loc = tuple(err.get("loc", ()))
+        near = did_you_mean(str(loc[-1]), known_fields(Scenario, loc)) if loc else None
+        return InputError(field, value, "only the fields listed by `llmplace schema`",
+                          "unknown field" + (f"; {near}" if near else ""))
     msg = msg.removeprefix("Value error, ")
     if isinstance(value, dict):
         value = "{...}"

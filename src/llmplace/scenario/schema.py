@@ -450,49 +450,8 @@ class Scenario(StrictModel):
         for i, o in enumerate(self.options):
             if o.id and ids.count(o.id) > 1:  # an InputError passes through pydantic with its own field
                 raise InputError(f"options[{i}].id", o.id, "an id no other option uses")
-        kinds = {o.id: o for o in self.options if o.id}
-        for i, o in enumerate(self.options):
-            if isinstance(o, InHouseOption) and o.bridge is not None and o.bridge != "none" \
-                    and not _elastic(kinds.get(o.bridge)):
-                raise InputError(f"options[{i}].bridge", o.bridge, "none, or the id of an api option or of an "
-                                 "on-demand or spot cloud option (give that option an id)")
-            if isinstance(o, HybridOption):
-                base, over = kinds.get(o.base), kinds.get(o.overflow)
-                ok_base = isinstance(base, InHouseOption) or (
-                    isinstance(base, CloudOption) and base.plan.startswith("reserved"))
-                if not ok_base:
-                    raise InputError(f"options[{i}].base", o.base, "the id of an in_house option or of a cloud "
-                                     "option with a reserved plan (give that option an id)")
-                if not _elastic(over):
-                    raise InputError(f"options[{i}].overflow", o.overflow, "the id of an api option or of an "
-                                     "on-demand or spot cloud option (give that option an id)")
-        for k, plan in enumerate(self.phased):
-            _check_plan(f"phased[{k}]", plan, kinds, self.finance.horizon_months)
+        from .references import check_references  # it reads the option classes defined here
+
+        check_references(self.options, self.phased, self.finance.horizon_months)
         return self
 
-
-def _owns_servers(o: Any, kinds: dict[str, Any]) -> bool:
-    return isinstance(o, InHouseOption) or (isinstance(o, HybridOption) and isinstance(kinds.get(o.base),
-                                                                                      InHouseOption))
-
-
-def _check_plan(where: str, plan: PhasedPlan, kinds: dict[str, Any], horizon: int) -> None:
-    first, second = plan.phases
-    if plan.id in kinds:
-        raise InputError(f"{where}.id", plan.id, "an id no option uses")
-    if first.start_month != 1:
-        raise InputError(f"{where}.phases[0].start_month", first.start_month, "1 (the first phase serves from "
-                         "month 1)")
-    if not isinstance(kinds.get(first.option), (ApiOption, CloudOption)):
-        raise InputError(f"{where}.phases[0].option", first.option, "the id of an api option or of a cloud option "
-                         "(a reserved plan's reservations are paid to the end of their term)")
-    if not _owns_servers(kinds.get(second.option), kinds):
-        raise InputError(f"{where}.phases[1].option", second.option, "the id of an in_house option or of a "
-                         "hybrid whose base is an in_house option")
-    if not 2 <= second.start_month <= horizon:
-        raise InputError(f"{where}.phases[1].start_month", second.start_month, f"a month from 2 to {horizon}")
-
-
-def _elastic(o: Any) -> bool:
-    """An option paid only as used: an API, or on-demand or spot cloud instances (an overflow or a bridge)."""
-    return isinstance(o, ApiOption) or (isinstance(o, CloudOption) and not o.plan.startswith("reserved"))

@@ -24,7 +24,7 @@ HEADER = """\
 # llmplace scenario: where should we run {model}?
 # Replace the numbers with yours, then:
 #   llmplace compare {path}                      (a table; --json for the full result)
-#   llmplace report {path} -o report.html        (a report to forward: html, md, json, xlsx or pdf)
+#   llmplace report {path} -o report.html        (a report to forward: html, md, json, xlsx, pdf, pptx)
 # `llmplace schema` documents every field. Values left out take dated catalog defaults, and
 # every result lists the assumptions it used with their source and date.
 """

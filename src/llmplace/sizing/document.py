@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..catalog import SiteDefault, get_gpu, get_model, site_defaults
-from ..errors import InputError
+from ..errors import InputError, not_one_of
 from .efficiency import ENGINES
 from .estimate import DEFAULT_ENGINE, estimate, min_gpus
 from .layout import suggest_layouts
@@ -45,16 +45,16 @@ def size_document(
     An ``interactive`` workload gets the default latency targets it leaves out (``latency_defaults``
     in the document names them); a ``batch`` one none."""
     if workload not in WORKLOADS:
-        raise InputError(field("workload"), workload, " or ".join(WORKLOADS))
+        raise not_one_of(field("workload"), workload, WORKLOADS)
     m = get_model(model, field("model"))
     g = get_gpu(gpu, field("gpu"))
     if precision not in PRECISIONS:
-        raise InputError(field("precision"), precision, ", ".join(PRECISIONS))
+        raise not_one_of(field("precision"), precision, PRECISIONS)
     eng = engine or DEFAULT_ENGINE
     if eng not in ENGINES:
-        raise InputError(field("engine"), engine, ", ".join(ENGINES))
+        raise not_one_of(field("engine"), engine, ENGINES)
     if kv_precision is not None and kv_precision not in PRECISIONS:
-        raise InputError(field("kv_precision"), kv_precision, ", ".join(PRECISIONS))
+        raise not_one_of(field("kv_precision"), kv_precision, PRECISIONS)
     for name, val in (("input_tokens", input_tokens), ("output_tokens", output_tokens)):
         if val <= 0:
             raise InputError(field(name), val, "a whole number of tokens > 0")

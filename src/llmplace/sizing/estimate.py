@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from ..catalog.specs import GpuSpec, ModelSpec
-from ..errors import InputError
+from ..errors import InputError, not_one_of
 from . import memory as mem
 from .efficiency import ENGINES, Efficiency, default_efficiency
 from .performance import Replica, ServingPoint, continuous
@@ -91,7 +91,7 @@ def check_engine(engine: str, field: str = "engine") -> str:
     """Canonical engine name (aliases such as ``tensorrt-llm`` accepted) or :class:`InputError`."""
     e = ENGINE_ALIASES.get(str(engine).strip().lower())
     if e is None:
-        raise InputError(field, engine, ", ".join(ENGINES))
+        raise not_one_of(field, engine, ENGINES)
     return e
 
 

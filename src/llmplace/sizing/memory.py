@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..catalog.specs import GpuSpec, ModelSpec
-from ..errors import InputError
+from ..errors import not_one_of
 
 __all__ = [
     "PRECISIONS",
@@ -110,7 +110,7 @@ def check_precision(value: str, field: str = "precision") -> str:
     """Normalised precision name, or :class:`InputError` naming the allowed values."""
     p = str(value).strip().lower()
     if p not in PRECISIONS:
-        raise InputError(field, value, ", ".join(PRECISIONS))
+        raise not_one_of(field, value, PRECISIONS)
     return p
 
 

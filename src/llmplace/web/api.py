@@ -121,10 +121,11 @@ def size_endpoint(req: SizeRequest) -> Response:
 
 # --- report ----------------------------------------------------------------------------------------------
 
-ReportFormat = Literal["html", "md", "json", "xlsx"]
+ReportFormat = Literal["html", "md", "json", "xlsx", "pptx"]
 _MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
           "json": "application/json",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
 
 
 def report_samples(scenario: Scenario, samples: int | None = None) -> int:
@@ -134,7 +135,7 @@ def report_samples(scenario: Scenario, samples: int | None = None) -> int:
 
 def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
                   seed: int | None = None, progress: Progress | None = None) -> str | bytes:
-    """The report of ``scenario`` in ``fmt`` (html, md, json or xlsx), as the CLI writes it (same Monte
+    """The report of ``scenario`` in ``fmt`` (html, md, json, xlsx or pptx), as the CLI writes it (same Monte
     Carlo default: see :func:`report_samples`)."""
     from .. import report
 
@@ -144,15 +145,15 @@ def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
 
 @router.post("/report", tags=["engine"],
              responses={200: {"content": {"text/html": {}, "text/markdown": {}, "application/json": {},
-                                          _MEDIA["xlsx"]: {}},
+                                          _MEDIA["xlsx"]: {}, _MEDIA["pptx"]: {}},
                               "description": "the report"},
                         **_ERRORS},
-             summary="The decision report of a scenario (HTML, Markdown, JSON or an xlsx workbook)")
+             summary="The decision report of a scenario (HTML, Markdown, JSON, an xlsx workbook or a pptx deck)")
 async def report_endpoint(
     request: Request,
     document: ScenarioBody,
-    format: ReportFormat = Query("html", description="html, md, json or xlsx"),
-    download: bool = Query(False, description="send as an attachment (always for xlsx)"),
+    format: ReportFormat = Query("html", description="html, md, json, xlsx or pptx"),
+    download: bool = Query(False, description="send as an attachment (always for xlsx and pptx)"),
     samples: int | None = Query(None, ge=0, le=MAX_SAMPLES,
                                 description="Monte Carlo samples; 0 = deterministic only; default, as "
                                             "the CLI: the scenario's uncertainty.samples, else "
@@ -163,7 +164,7 @@ async def report_endpoint(
         scenario = validate_document(document)
         body = evaluate(lambda: render_report(scenario, format, samples, seed, progress))
         headers = {}
-        if download or format == "xlsx":
+        if download or format in ("xlsx", "pptx"):
             headers["Content-Disposition"] = f'attachment; filename="{_filename(scenario.name)}-report.{format}"'
         return Response(body, media_type=_MEDIA[format], headers=headers)
 

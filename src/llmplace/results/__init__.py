@@ -30,6 +30,7 @@ from .criteria import (
     Weights,
     WeightSensitivity,
 )
+from .maps import DecisionMap, FrontierSegment
 from .option import (
     BreakEven,
     CapacityInfo,
@@ -77,9 +78,11 @@ __all__ = [
     "Convention",
     "CostThreshold",
     "CriterionScore",
+    "DecisionMap",
     "DemandSummary",
     "DistributionSummary",
     "Evaluation",
+    "FrontierSegment",
     "HybridCostPoint",
     "HybridPlan",
     "LatencyEstimate",

@@ -1,0 +1,100 @@
+"""Every cell of a map through the engine at once: the cells are the engine's sample axis.
+
+For each option the money a cell's scores need: cash-view TCO, upfront, the spend per cost category and the
+staff charged (options with full flows: not a hybrid, which picks its base per cell), the share of demand it
+serves, and whether an in-house option cannot serve the cell at all (its first servers arrive after the horizon,
+or a fixed fleet leaves demand unserved), as :func:`llmplace.compare` judges a point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..engine import Outcome, run
+from ..hybrid import BaseSize
+from ..options import Deployment
+from ..risk import CHUNK, apply_values
+from ..scenario import InHouseOption, Scenario
+
+__all__ = ["CellMoney", "evaluate_cells"]
+
+Array = NDArray[np.float64]
+
+
+@dataclass
+class CellMoney:
+    """Per option id: arrays over the cells (flattened row by row)."""
+
+    tco: dict[str, Array] = field(default_factory=dict)
+    upfront: dict[str, Array] = field(default_factory=dict)
+    categories: dict[str, dict[str, Array]] = field(default_factory=dict)  #: option -> category -> spend [USD]
+    staff_fte: dict[str, Array] = field(default_factory=dict)  #: mean FTE over the horizon
+    served_share: dict[str, Array] = field(default_factory=dict)
+    unservable: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
+
+
+def _store(money: CellMoney, oid: str, key: str, sl: slice, values: NDArray[Any], cells: int,
+           cat: str | None = None) -> None:
+    if cat is None:
+        target = getattr(money, key)
+    else:
+        target = money.categories.setdefault(oid, {})
+        oid = cat
+    if oid not in target:
+        target[oid] = np.zeros(cells, dtype=bool if key == "unservable" else float)
+    target[oid][sl] = values
+
+
+def _unservable(d: Deployment, o: Outcome, horizon: int) -> NDArray[np.bool_] | None:
+    f = o.flows
+    if f is None or not isinstance(d.option, InHouseOption):
+        return None
+    n = o.cash_usd.shape[0]
+    if f.first_service >= horizon:
+        return np.ones(n, dtype=bool)
+    if d.option.servers is None:
+        return np.zeros(n, dtype=bool)
+    unserved = np.broadcast_to(f.unserved_tokens, o.cash_usd.shape)[:, f.first_service:]
+    return np.asarray(np.any(unserved > 0, axis=-1))
+
+
+def _chunk(money: CellMoney, s: Scenario, deployments: list[Deployment], hybrids: Mapping[str, BaseSize],
+           values: dict[str, Array], sl: slice, cells: int) -> None:
+    n = sl.stop - sl.start
+    s2, deps, sv = apply_values(s, deployments, {p: v[sl].reshape(-1, 1) for p, v in values.items()})
+    point = run(s2, deps, sv, hybrids, samples=n)
+    demand = np.sum(np.broadcast_to(point.demand.total_tokens, (n, s.finance.horizon_months)), axis=-1)
+    by_id = {d.id: d for d in deps}
+    for oid, o in point.outcomes.items():
+        _store(money, oid, "tco", sl, o.tco_usd, cells)
+        _store(money, oid, "upfront", sl, o.upfront_usd, cells)
+        f = o.flows
+        if f is None:
+            continue
+        shape = o.cash_usd.shape
+        for cat, usd in f.cash.items():
+            _store(money, oid, "", sl, np.sum(np.broadcast_to(usd, shape), axis=-1), cells, cat=cat)
+        if f.staff_fte is not None:
+            _store(money, oid, "staff_fte", sl, np.mean(np.broadcast_to(f.staff_fte, shape), axis=-1), cells)
+        served = np.sum(np.broadcast_to(f.served_tokens, shape), axis=-1)
+        _store(money, oid, "served_share", sl, np.where(demand > 0, served / np.where(demand > 0, demand, 1.0), 1.0),
+               cells)
+        bad = _unservable(by_id[oid], o, s.finance.horizon_months)
+        if bad is not None:
+            _store(money, oid, "unservable", sl, bad, cells)
+
+
+def evaluate_cells(s: Scenario, deployments: list[Deployment], hybrids: Mapping[str, BaseSize],
+                   values: dict[str, Array]) -> CellMoney:
+    """Run the engine over every cell, in chunks of the Monte Carlo's size; ``values`` maps input paths to
+    flat arrays (one value per cell)."""
+    cells = len(next(iter(values.values())))
+    money = CellMoney()
+    for a in range(0, cells, CHUNK):
+        _chunk(money, s, deployments, hybrids, values, slice(a, min(cells, a + CHUNK)), cells)
+    return money

@@ -116,3 +116,49 @@ def test_frontier_agrees_with_the_pairwise_switching_thresholds():
         assert {edge.before, edge.after} == {flip.cheapest_before, flip.cheapest_beyond}
         k = max(i for i, v in enumerate(values) if v < at(edge))
         assert values[k] <= value <= values[k + 1], (name, value, values[k], values[k + 1])
+
+
+def test_map_in_every_report_format(tmp_path):
+    """The report carries the map it is given: a heatmap figure in its own HTML section (counted among the charts
+    the page draws), the shares table in Markdown, both grids as an xlsx sheet, the whole map in JSON."""
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    from llmplace.report import render
+
+    res = compare(CHAT, samples=0)
+    m = decision_map(CHAT, Axis("workload.requests_per_month", 1e6, 1e8, log=True, steps=4),
+                     Axis("finance.api_price_change_pct_per_year", -40, 0, steps=3))
+    page = render(res, "html", decision_map=m)
+    assert isinstance(page, str)
+    assert '<section id="map">' in page and 'id="chart-map"' in page and 'href="#map"' in page
+    drawn = page.count('<div class="chart" id="chart-')
+    assert f'data-charts-expected="{drawn}"' in page  # the map's chart is among those the page must draw
+    fig = json.loads(page.split('id="data-map">', 1)[1].split("</script>", 1)[0].replace("\\u003c", "<"))
+    star = [t for t in fig["data"] if t.get("name") == "this scenario"]
+    assert star and star[0]["x"] == [6e6] and star[0]["y"] == [-15.0]  # the scenario's own point (api trend: site.csv)
+    md = render(res, "md", decision_map=m)
+    assert isinstance(md, str) and "## Decision map" in md and "| groq |" in md
+    doc = json.loads(str(render(res, "json", decision_map=m)))
+    assert doc["decision_map"]["recommended"] == m.recommended
+    xlsx = render(res, "xlsx", decision_map=m)
+    assert isinstance(xlsx, bytes)
+    ws = load_workbook(io.BytesIO(xlsx))["Decision map"]
+    rows = [[c for c in r if c is not None] for r in ws.iter_rows(values_only=True)]
+    first = next(i for i, r in enumerate(rows) if r and r[0] == "Recommended option")
+    assert rows[first][1:] == pytest.approx(m.x_values)  # the sheet stores 15 significant digits
+    assert rows[first + 1][1:] == m.recommended[-1] and rows[first + 1][0] == pytest.approx(m.y_values[-1])
+
+
+def test_report_map_options_on_the_command_line(invoke, tmp_path):
+    """`report --map-x/--map-y` adds the section; one without the other is a one-line error (exit 2)."""
+    out = tmp_path / "r.md"
+    res = invoke("report", str(CHAT), "--samples", "0", "-o", str(out),
+                 "--map-x", "workload.requests_per_month=1e6:1e8:log:3",
+                 "--map-y", "workload.growth_pct_per_month=0:10:2")
+    assert res.exit_code == 0, res.output
+    assert "## Decision map" in out.read_text()
+    bad = invoke("report", str(CHAT), "--samples", "0", "-o", str(out), "--map-x", "workload.requests_per_month=1:2")
+    assert bad.exit_code == 2 and "--map-y" in bad.output

@@ -3,19 +3,39 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from . import _print_json as print_json
 from . import app, guarded, out
 
-__all__ = ["map_command", "render_grid"]
+if TYPE_CHECKING:
+    from ..results import DecisionMap
+    from ..scenario import Scenario
+
+__all__ = ["map_command", "render_grid", "report_map"]
 
 SYMBOLS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _short(v: float) -> str:
     return f"{v:.3g}"
+
+
+def report_map(scenario: Scenario, map_x: str, map_y: str) -> DecisionMap | None:
+    """The decision map `report --map-x/--map-y` asks for, or None without either; one without the other is an
+    input error naming the missing option."""
+    if not map_x and not map_y:
+        return None
+    if not map_x or not map_y:
+        from ..errors import InputError
+
+        missing = "--map-y" if map_x else "--map-x"
+        raise InputError(missing, "", "PATH=LOW:HIGH[:log][:N]: a decision map needs both --map-x and --map-y")
+    from ..maps import decision_map, parse_axis
+
+    return decision_map(scenario, parse_axis(map_x, "--map-x"), parse_axis(map_y, "--map-y"))
 
 
 def _letters(m: object, grid: list[list[str]], letter: dict[str, str], title: str) -> list[str]:

@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..results import DecisionMap
 from ..risk import normalise_path
 from ..scenario import Scenario
+from ..site import site_values
 from .axes import Axis
 from .cells import evaluate_cells
 from .frontier import frontier
@@ -30,10 +31,13 @@ NOTE = ("each cell re-plans fleets and hybrid bases on its own inputs; the recom
 
 
 def _point_value(s: Scenario, path: str) -> float | None:
+    """The scenario's own value of a workload, finance or site input: as written, else its catalog default."""
     section, _, key = path.partition(".")
     if section == "options" or "." in key:
         return None
     value = getattr(getattr(s, section), key, None)
+    if value is None and section in ("finance", "site"):
+        value = site_values(s, warn=False).values.get(key)
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 

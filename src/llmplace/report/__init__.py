@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import InputError, field_path
-from ..results import CompareResult
+from ..results import CompareResult, DecisionMap
 from .content import build
 from .model import ReportContent
 
@@ -102,13 +102,16 @@ def report_document(result: CompareResult | dict[str, Any], today: dt.date | Non
 
 def render(
     result: CompareResult | dict[str, Any], fmt: str = "html", *, today: dt.date | None = None,
-    source: str | None = None,
+    source: str | None = None, decision_map: DecisionMap | None = None,
 ) -> str | bytes:
     """The report in ``fmt`` (html, md, json, xlsx or pdf): text for the first three, bytes for the others.
 
     ``today`` sets the date the staleness warning measures from (default: today); ``source``
-    names the scenario file in the report's header.
+    names the scenario file in the report's header; ``decision_map`` (from :func:`llmplace.maps.decision_map`)
+    adds a decision map section (:mod:`.maps`).
     """
+    if decision_map is not None:
+        return _with_map(result, fmt, decision_map, today, source)
     if fmt not in FORMATS:
         raise InputError("--format", fmt, ", ".join(FORMATS))
     typed = _result(result)
@@ -127,6 +130,40 @@ def render(
     from .html import render_html
 
     page = render_html(content, build_charts(typed, content), _plotly_js())
+    if fmt == "html":
+        return page
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(page)
+
+
+def _with_map(result: CompareResult | dict[str, Any], fmt: str, m: DecisionMap, today: dt.date | None,
+              source: str | None) -> str | bytes:
+    """The report with its decision map section: a heatmap in HTML (and PDF), a summary in Markdown, the grids
+    as a sheet in xlsx, the whole map under ``decision_map`` in JSON."""
+    from . import maps
+
+    typed = _result(result)
+    content = build(typed, today, source)
+    if fmt == "json":
+        return json.dumps({**_document(typed, content), "decision_map": m.to_dict()}, indent=2) + "\n"
+    if fmt == "md":
+        from .markdown import render_markdown
+
+        return render_markdown(content) + "\n" + maps.map_markdown(m)
+    if fmt == "xlsx":
+        from .xlsx import render_xlsx
+
+        return maps.add_map_sheet(render_xlsx(typed, content), m)
+    from .chart_style import option_colours
+    from .charts import Chart, build_charts
+    from .html import render_html
+
+    sid, title = maps.MAP_SECTION
+    chart = Chart(sid, sid, f"Recommended option by {m.x_path} and {m.y_path}", maps.map_caption(m),
+                  maps.map_figure(m, option_colours(typed)).to_json())
+    page = render_html(content, [*build_charts(typed, content), chart], _plotly_js(),
+                       extra=(sid, title, maps.map_section_html(m)))
     if fmt == "html":
         return page
     from .pdf import html_to_pdf

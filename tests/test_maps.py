@@ -162,3 +162,29 @@ def test_report_map_options_on_the_command_line(invoke, tmp_path):
     assert "## Decision map" in out.read_text()
     bad = invoke("report", str(CHAT), "--samples", "0", "-o", str(out), "--map-x", "workload.requests_per_month=1:2")
     assert bad.exit_code == 2 and "--map-y" in bad.output
+
+
+X = "workload.requests_per_month=1e6:1e8:log:4"
+Y = "workload.growth_pct_per_month=0:10:3"
+
+
+def test_map_endpoint_answers_the_cli_document_and_422_on_a_bad_axis():
+    """The API returns the same map as `decision_map` (the `map --json` document), the figure on request, and a
+    bad axis is a 422 naming the query parameter, never a 500."""
+    from fastapi.testclient import TestClient
+
+    from llmplace.web import create_app
+
+    doc = yaml.safe_load(CHAT.read_text())
+    client = TestClient(create_app("sqlite://"))
+    r = client.post("/api/v1/map", params={"x": X, "y": Y, "figure": "true"}, json=doc)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    direct = decision_map(doc, parse_axis(X, "x"), parse_axis(Y, "y"))
+    assert body["recommended"] == direct.recommended and body["cheapest"] == direct.cheapest
+    assert any(t.get("name") == "this scenario" for t in body["figure"]["data"])
+    for x in ("workload.requests_per_month=5:1", "workload.requests_per_month", "workload.nothing=1:2"):
+        bad = client.post("/api/v1/map", params={"x": x, "y": Y}, json=doc)
+        assert bad.status_code == 422, (x, bad.text)
+        assert "\n" not in bad.json()["detail"][0]["msg"]
+    assert client.post("/api/v1/map", params={"x": X}, json=doc).status_code == 422  # y missing

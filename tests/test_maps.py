@@ -47,6 +47,23 @@ def test_every_checked_cell_matches_a_compare_of_that_cell():
     assert m.point == {"workload.requests_per_month": 6e6, "workload.growth_pct_per_month": 8.0}
 
 
+def test_an_option_field_can_be_an_axis():
+    """An axis may be an option's own field (options.ID.FIELD): the cells change that option only. Checked on two
+    cells against compares with the field written into the option."""
+    doc = yaml.safe_load(CHAT.read_text())
+    x = Axis("options.aws-h100-1x-autoscaled.target_utilisation", 0.4, 0.9, steps=2)
+    y = Axis("workload.requests_per_month", 1e6, 1e8, log=True, steps=2)
+    m = decision_map(doc, x, y)
+    for r, c in ((0, 0), (1, 1)):
+        cell = copy.deepcopy(doc)
+        next(o for o in cell["options"] if o["id"] == "aws-h100-1x-autoscaled")["target_utilisation"] = m.x_values[c]
+        cell["workload"]["requests_per_month"] = m.y_values[r]
+        res = compare(cell, samples=0)
+        assert m.tco_usd["aws-h100-1x-autoscaled"][r][c] == pytest.approx(res.option("aws-h100-1x-autoscaled").tco_usd,
+                                                                           rel=1e-9)
+        assert m.recommended[r][c] == res.recommendation.option
+
+
 def test_axis_values_linear_and_log():
     assert parse_axis("workload.growth_pct_per_month=0:10:3", "--y").values() == [0.0, 5.0, 10.0]
     log = parse_axis("workload.requests_per_month=1e4:1e6:log:3", "--x").values()
@@ -55,7 +72,8 @@ def test_axis_values_linear_and_log():
 
 @pytest.mark.parametrize("spec", ["workload.requests_per_month", "x=1:2", "workload.requests_per_month=5:1",
                                   "workload.requests_per_month=0:10:log", "workload.requests_per_month=1:2:1",
-                                  "workload.requests_per_month=a:b", "workload.requests_per_month=1:2:999"])
+                                  "workload.requests_per_month=a:b", "workload.requests_per_month=1:2:999",
+                                  "workload.requests_per_month=-5:10"])
 def test_bad_axis_is_one_line_naming_the_option(spec):
     with pytest.raises(InputError) as err:
         axis = parse_axis(spec, "--x")

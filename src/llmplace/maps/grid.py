@@ -3,10 +3,12 @@ frontiers, assembled into a :class:`~llmplace.results.DecisionMap`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ValidationError
 
 from ..criteria.cells import option_constants
 from ..decision import as_scenario, compare, resolve_deployments
@@ -30,15 +32,36 @@ NOTE = ("each cell re-plans fleets and hybrid bases on its own inputs; the recom
         "serve the scenario's own point are left out")
 
 
-def _point_value(s: Scenario, path: str) -> float | None:
-    """The scenario's own value of a workload, finance or site input: as written, else its catalog default."""
+def _target(s: Scenario, path: str) -> tuple[BaseModel, str, str]:
+    """The model a normalised path writes into (a scenario section or one option), the field, the section."""
+    m = re.fullmatch(r"options\[(\d+)\]\.(.+)", path)
+    if m:
+        return s.options[int(m.group(1))], m.group(2), "options"
     section, _, key = path.partition(".")
-    if section == "options" or "." in key:
+    return getattr(s, section), key, section
+
+
+def _point_value(s: Scenario, path: str) -> float | None:
+    """The scenario's own value of an input: as written, else (finance, site) its catalog default."""
+    model, key, section = _target(s, path)
+    if "." in key:
         return None
-    value = getattr(getattr(s, section), key, None)
+    value = getattr(model, key, None)
     if value is None and section in ("finance", "site"):
         value = site_values(s, warn=False).values.get(key)
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _check_bounds(s: Scenario, path: str, axis: Axis) -> None:
+    """Both ends of an axis must be values the field itself accepts (a negative volume is no cell)."""
+    model, key, _ = _target(s, path)
+    if "." in key:
+        return
+    for value in (axis.low, axis.high):
+        try:
+            type(model).model_validate({**model.model_dump(exclude_unset=True), key: value})
+        except ValidationError as exc:
+            raise InputError(axis.path, value, f"a value the field accepts ({exc.errors()[0]['msg']})") from None
 
 
 def _grid(index: np.ndarray, ids: list[str], rows: int, cols: int) -> list[list[str]]:
@@ -65,6 +88,8 @@ def _check(s: Scenario, x: Axis, y: Axis) -> tuple[str, str]:
     xp, yp = normalise_path(s, x.path), normalise_path(s, y.path)
     if xp == yp:
         raise InputError("--y", y.path, "a different input from --x")
+    _check_bounds(s, xp, x)
+    _check_bounds(s, yp, y)
     return xp, yp
 
 

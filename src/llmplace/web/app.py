@@ -31,7 +31,7 @@ from ..scenario import Scenario
 from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches, write_refusal
 from .api import SCENARIO_MARK, exception_handlers, router
 from .form import form_sections
-from .maps import router as map_router
+from .maps import router as _map_routes  # noqa: F401 - registers POST /map on the API router
 from .storage import ScenarioStore
 
 __all__ = ["DEFAULT_DOCUMENT", "create_app"]
@@ -251,7 +251,6 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
     app.state.store = store
     _add_scenario_schema(app)
     app.include_router(router, prefix="/api/v1")
-    app.include_router(map_router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from .api import ScenarioBody
+from .api import ScenarioBody, router
 from .cancel import Progress, run_until_disconnect
-from .documents import StrictJSONRoute, evaluate, json_response, validate_document
+from .documents import evaluate, json_response, validate_document
 
-__all__ = ["map_document", "router"]
+__all__ = ["map_document", "router"]  #: the API's own router, with POST /map added
 
-router = APIRouter(route_class=StrictJSONRoute)
 _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid input: one entry per field with loc, msg, field, value and allowed"},
 }

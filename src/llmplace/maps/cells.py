@@ -38,16 +38,11 @@ class CellMoney:
     unservable: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
 
 
-def _store(money: CellMoney, oid: str, key: str, sl: slice, values: NDArray[Any], cells: int,
-           cat: str | None = None) -> None:
-    if cat is None:
-        target = getattr(money, key)
-    else:
-        target = money.categories.setdefault(oid, {})
-        oid = cat
-    if oid not in target:
-        target[oid] = np.zeros(cells, dtype=bool if key == "unservable" else float)
-    target[oid][sl] = values
+def _put(target: dict[str, Any], key: str, sl: slice, values: NDArray[Any], cells: int) -> None:
+    """Write one chunk of a per-cell array, creating it (zeros, or False for a mask) on first use."""
+    if key not in target:
+        target[key] = np.zeros(cells, dtype=bool if np.asarray(values).dtype == bool else float)
+    target[key][sl] = values
 
 
 def _unservable(d: Deployment, o: Outcome, horizon: int) -> NDArray[np.bool_] | None:
@@ -71,22 +66,21 @@ def _chunk(money: CellMoney, s: Scenario, deployments: list[Deployment], hybrids
     demand = np.sum(np.broadcast_to(point.demand.total_tokens, (n, s.finance.horizon_months)), axis=-1)
     by_id = {d.id: d for d in deps}
     for oid, o in point.outcomes.items():
-        _store(money, oid, "tco", sl, o.tco_usd, cells)
-        _store(money, oid, "upfront", sl, o.upfront_usd, cells)
+        _put(money.tco, oid, sl, o.tco_usd, cells)
+        _put(money.upfront, oid, sl, o.upfront_usd, cells)
         f = o.flows
         if f is None:
             continue
         shape = o.cash_usd.shape
         for cat, usd in f.cash.items():
-            _store(money, oid, "", sl, np.sum(np.broadcast_to(usd, shape), axis=-1), cells, cat=cat)
+            _put(money.categories.setdefault(oid, {}), cat, sl, np.sum(np.broadcast_to(usd, shape), axis=-1), cells)
         if f.staff_fte is not None:
-            _store(money, oid, "staff_fte", sl, np.mean(np.broadcast_to(f.staff_fte, shape), axis=-1), cells)
+            _put(money.staff_fte, oid, sl, np.mean(np.broadcast_to(f.staff_fte, shape), axis=-1), cells)
         served = np.sum(np.broadcast_to(f.served_tokens, shape), axis=-1)
-        _store(money, oid, "served_share", sl, np.where(demand > 0, served / np.where(demand > 0, demand, 1.0), 1.0),
-               cells)
+        _put(money.served_share, oid, sl, np.where(demand > 0, served / np.where(demand > 0, demand, 1.0), 1.0), cells)
         bad = _unservable(by_id[oid], o, s.finance.horizon_months)
         if bad is not None:
-            _store(money, oid, "unservable", sl, bad, cells)
+            _put(money.unservable, oid, sl, bad, cells)
 
 
 def evaluate_cells(s: Scenario, deployments: list[Deployment], hybrids: Mapping[str, BaseSize],

@@ -37,6 +37,15 @@ class CellMoney:
     served_share: dict[str, Array] = field(default_factory=dict)
     unservable: dict[str, NDArray[np.bool_]] = field(default_factory=dict)
 
+    def take(self, index: NDArray[np.int64]) -> CellMoney:
+        """The same arrays with the cells in the order ``index`` gives."""
+        return CellMoney(tco={k: v[index] for k, v in self.tco.items()},
+                         upfront={k: v[index] for k, v in self.upfront.items()},
+                         categories={k: {c: v[index] for c, v in cats.items()} for k, cats in self.categories.items()},
+                         staff_fte={k: v[index] for k, v in self.staff_fte.items()},
+                         served_share={k: v[index] for k, v in self.served_share.items()},
+                         unservable={k: v[index] for k, v in self.unservable.items()})
+
 
 def _put(target: dict[str, Any], key: str, sl: slice, values: NDArray[Any], cells: int) -> None:
     """Write one chunk of a per-cell array, creating it (zeros, or False for a mask) on first use."""
@@ -84,11 +93,17 @@ def _chunk(money: CellMoney, s: Scenario, deployments: list[Deployment], hybrids
 
 
 def evaluate_cells(s: Scenario, deployments: list[Deployment], hybrids: Mapping[str, BaseSize],
-                   values: dict[str, Array]) -> CellMoney:
+                   values: dict[str, Array], group_by: str | None = None) -> CellMoney:
     """Run the engine over every cell, in chunks of the Monte Carlo's size; ``values`` maps input paths to
-    flat arrays (one value per cell)."""
+    flat arrays (one value per cell), the answer keeps their order.
+
+    ``group_by`` (one of the paths) orders the cells by that input before chunking, so each chunk spans a narrow
+    range of it: a hybrid searches base sizes up to its chunk's largest peak, so chunks of similar demand search
+    fewer sizes (and search them as a point comparison of each cell would)."""
     cells = len(next(iter(values.values())))
+    order = np.argsort(values[group_by], kind="stable") if group_by is not None else np.arange(cells)
+    ordered = {p: np.asarray(v)[order] for p, v in values.items()}
     money = CellMoney()
     for a in range(0, cells, CHUNK):
-        _chunk(money, s, deployments, hybrids, values, slice(a, min(cells, a + CHUNK)), cells)
-    return money
+        _chunk(money, s, deployments, hybrids, ordered, slice(a, min(cells, a + CHUNK)), cells)
+    return money if group_by is None else money.take(np.argsort(order))

@@ -104,7 +104,8 @@ def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: A
         raise InputError("options", [o.id for o in point.options], "at least one option that can serve the scenario")
     hybrids = {d.id: OPTIMISE for d in deployments if d.kind == "hybrid"}
     xs, ys = np.meshgrid(np.asarray(x.values()), np.asarray(y.values()))
-    money = evaluate_cells(s, deployments, hybrids, {xp: xs.ravel(), yp: ys.ravel()})
+    demand_axis = next((p for p in (xp, yp) if p.startswith("workload.")), None)
+    money = evaluate_cells(s, deployments, hybrids, {xp: xs.ravel(), yp: ys.ravel()}, group_by=demand_axis)
     budget = s.constraints.capex_budget_usd if s.constraints is not None else None
     ans = answers(point, ids, money, option_constants(s, point), budget)
     rows, cols = y.steps, x.steps

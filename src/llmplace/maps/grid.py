@@ -3,6 +3,7 @@ frontiers, assembled into a :class:`~llmplace.results.DecisionMap`."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,8 @@ def _share(grid: list[list[str]], ids: list[str]) -> dict[str, float]:
 def _totals(ans: Answers, rows: int, cols: int) -> dict[str, list[list[float | None]]]:
     out: dict[str, list[list[float | None]]] = {}
     for k, oid in enumerate(ans.ids):
-        t = ans.totals[k].reshape(rows, cols)
-        out[oid] = [[None if np.isnan(v) else round(float(v), 6) for v in row] for row in t]
+        grid = np.round(ans.totals[k], 6).reshape(rows, cols).tolist()
+        out[oid] = [[None if math.isnan(v) else v for v in row] for row in grid]  # not eligible: null
     return out
 
 

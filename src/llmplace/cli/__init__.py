@@ -266,6 +266,8 @@ def report(
     samples: int = typer.Option(-1, "--samples", show_default=False, help=SAMPLES_HELP),
     seed: int = typer.Option(-1, "--seed", show_default=False, help=SEED_HELP),
     all_break_evens: bool = typer.Option(False, "--all-break-evens", help=ALL_BREAK_EVENS_HELP),
+    map_x: str = typer.Option("", "--map-x", help="Add a decision map: PATH=LOW:HIGH[:log][:N] (with --map-y)"),
+    map_y: str = typer.Option("", "--map-y", help="The decision map's second input (with --map-x)"),
 ) -> None:
     """Write the decision report: one self-contained HTML page (charts, tables, every assumption with
     its source and date) that opens offline, or the same content as Markdown, JSON, a workbook or PDF.
@@ -278,6 +280,8 @@ def report(
       llmplace report examples/internal-assistant-70b.yaml -o board.pdf   (needs Chromium installed)
       llmplace report examples/internal-assistant-70b.yaml -o board.pdf --one-page
       llmplace report examples/internal-assistant-70b.yaml -o board.pptx
+      llmplace report examples/consumer-chat.yaml --map-x workload.requests_per_month=1e6:1e8:log
+        --map-y finance.api_price_change_pct_per_year=-40:0
     """
     from ..decision import compare as run_compare
     from ..decision import front_end_samples
@@ -292,6 +296,9 @@ def report(
                          f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
     s = load_scenario(scenario)
     samples = front_end_samples(s, None if samples < 0 else samples)
+    from .maps import report_map
+
+    dmap = report_map(s, map_x, map_y)
     with _Working("Comparing the options...") as work:
 
         def progress(done: int, total: int) -> None:
@@ -300,7 +307,7 @@ def report(
         result = run_compare(s, samples=samples, seed=None if seed < 0 else seed, progress=progress,
                              all_break_evens=all_break_evens)
         work.update(f"Writing the {kind} report...")
-        data = render(result, kind, source=scenario.name, one_page=one_page)
+        data = render(result, kind, source=scenario.name, one_page=one_page, decision_map=dmap)
     if target is None:
         sys.stdout.write(data if isinstance(data, str) else data.decode())
         return

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import InputError, field_path, not_one_of
-from ..results import CompareResult
+from ..results import CompareResult, DecisionMap
 from .content import build
 from .model import ReportContent
 
@@ -105,13 +105,14 @@ def report_document(result: CompareResult | dict[str, Any], today: dt.date | Non
 
 def render(
     result: CompareResult | dict[str, Any], fmt: str = "html", *, today: dt.date | None = None,
-    source: str | None = None, one_page: bool = False,
+    source: str | None = None, one_page: bool = False, decision_map: DecisionMap | None = None,
 ) -> str | bytes:
     """The report in ``fmt`` (html, md, json, xlsx, pdf or pptx): text for the first three, bytes for the others.
 
     ``today`` sets the date the staleness warning measures from (default: today); ``source``
     names the scenario file in the report's header; ``one_page`` (pdf only) prints the executive
-    summary alone, on one page, for a board pack.
+    summary alone, on one page, for a board pack; ``decision_map`` (from :func:`llmplace.maps.decision_map`)
+    adds a decision map section (:mod:`.maps`).
     """
     if fmt not in FORMATS:
         raise not_one_of("--format", fmt, FORMATS)
@@ -119,6 +120,8 @@ def render(
         raise InputError("--one-page", fmt, "--format pdf (a one-page board summary is printed to PDF only)")
     typed = _result(result)
     with typed.convention.money():  # every amount and money label in the result's currency
+        if decision_map is not None and not one_page:
+            return _with_map(typed, fmt, decision_map, today, source)
         return _render(typed, fmt, today, source, one_page)
 
 
@@ -149,6 +152,42 @@ def _render(typed: CompareResult, fmt: str, today: dt.date | None, source: str |
 
         return html_to_pdf(render_board_page(content, charts, _plotly_js()))
     page = render_html(content, charts, _plotly_js())
+    if fmt == "html":
+        return page
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(page)
+
+
+def _with_map(result: CompareResult | dict[str, Any], fmt: str, m: DecisionMap, today: dt.date | None,
+              source: str | None) -> str | bytes:
+    """The report with its decision map section: a heatmap in HTML (and PDF), a summary in Markdown, the grids
+    as a sheet in xlsx, the whole map under ``decision_map`` in JSON."""
+    from . import maps
+
+    typed = _result(result)
+    if fmt == "pptx":  # the deck has no map slide
+        return _render(typed, fmt, today, source)
+    content = build(typed, today, source)
+    if fmt == "json":
+        return json.dumps({**_document(typed, content), "decision_map": m.to_dict()}, indent=2) + "\n"
+    if fmt == "md":
+        from .markdown import render_markdown
+
+        return render_markdown(content) + "\n" + maps.map_markdown(m)
+    if fmt == "xlsx":
+        from .xlsx import render_xlsx
+
+        return maps.add_map_sheet(render_xlsx(typed, content), m)
+    from .chart_style import option_colours
+    from .charts import Chart, build_charts
+    from .html import render_html
+
+    sid, title = maps.MAP_SECTION
+    chart = Chart(sid, sid, f"Recommended option by {m.x_path} and {m.y_path}", maps.map_caption(m),
+                  maps.map_figure(m, option_colours(typed)).to_json())
+    page = render_html(content, [*build_charts(typed, content), chart], _plotly_js(),
+                       extra=(sid, title, maps.map_section_html(m)))
     if fmt == "html":
         return page
     from .pdf import html_to_pdf

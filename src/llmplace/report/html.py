@@ -334,8 +334,10 @@ SECTIONS = [
 ]
 
 
-def render_html(c: ReportContent, charts: list[Chart], plotly_js: str) -> str:
-    """The whole report page from the report content, its charts and plotly.js's source."""
+def render_html(c: ReportContent, charts: list[Chart], plotly_js: str,
+                extra: tuple[str, str, str] | None = None) -> str:
+    """The whole report page from the report content, its charts and plotly.js's source; ``extra`` (id, title,
+    body) is a section placed after the sensitivity section, its charts those whose section is its id."""
     sens = c.sensitivity
     body = {
         "summary": _summary(c, charts),
@@ -355,13 +357,18 @@ def render_html(c: ReportContent, charts: list[Chart], plotly_js: str) -> str:
         "sizing": _sizing(c),
         "assumptions": _assumptions(c),
     }
+    order = list(SECTIONS)
     titles = dict(SECTIONS)
+    if extra is not None:
+        order.insert(order.index(("sensitivity", "Sensitivity")) + 1, (extra[0], extra[1]))
+        titles[extra[0]] = extra[1]
+        body[extra[0]] = _charts(charts, extra[0]) + extra[2]
     titles["summary"] = "Executive summary"
     titles["risk"] = "Uncertainty: Monte Carlo ranges and probability of being cheapest"
     titles["sensitivity"] = "Sensitivity: tornado and thresholds"
     titles["sizing"] = "Sizing: GPUs, servers, instances, throughput, latency"
-    nav = "".join(f'<a href="#{k}">{_e(v)}</a>' for k, v in SECTIONS)
-    sections = "".join(f'<section id="{k}"><h2>{_e(titles[k])}</h2>{body[k]}</section>' for k, _ in SECTIONS)
+    nav = "".join(f'<a href="#{k}">{_e(v)}</a>' for k, v in order)
+    sections = "".join(f'<section id="{k}"><h2>{_e(titles[k])}</h2>{body[k]}</section>' for k, _ in order)
     return _page(c, charts, plotly_js, f"<nav>{nav}</nav>", sections)
 
 

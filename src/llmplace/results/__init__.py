@@ -30,6 +30,7 @@ from .criteria import (
     Weights,
     WeightSensitivity,
 )
+from .maps import DecisionMap, FrontierSegment
 from .option import (
     BreakEven,
     CapacityInfo,
@@ -79,9 +80,11 @@ __all__ = [
     "ExchangeRate",
     "CostThreshold",
     "CriterionScore",
+    "DecisionMap",
     "DemandSummary",
     "DistributionSummary",
     "Evaluation",
+    "FrontierSegment",
     "HybridCostPoint",
     "HybridPlan",
     "LatencyEstimate",

@@ -34,6 +34,7 @@ from .api import SCENARIO_MARK, exception_handlers, router
 from .apidocs import docs_context
 from .builder import router as builder_router
 from .form import form_sections
+from .maps import router as _map_routes  # noqa: F401 - registers POST /map on the API router
 from .storage import ScenarioStore
 
 __all__ = ["DEFAULT_DOCUMENT", "create_app"]

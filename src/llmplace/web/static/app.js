@@ -154,6 +154,8 @@
     return { doc, problems };
   }
 
+  window.llmplaceForm = { read: readForm }; // the decision map panel (maps.js) sends the same document
+
   function problemText(problems) { return problems.map((p) => `${p.field}: ${p.msg}`).join("; "); }
 
   function syncSliders(from) {

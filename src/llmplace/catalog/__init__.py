@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
+from .fingerprint import bump_generation, catalog_fingerprint
 from .hf_config import model_from_hf_config, model_from_hf_file
 from .overlay import OVERLAY_FILES, overlay_rows, set_user_catalogs
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
@@ -46,6 +47,7 @@ __all__ = [
     "withdrawn_api_offers",
     "CATALOG_DATE",
     "api_price_data_as_of",
+    "catalog_fingerprint",
     "reload",
     "user_and_refreshed_off",
     "user_and_refreshed_on",
@@ -233,6 +235,7 @@ def reload() -> None:
     """Forget the loaded tables: the next lookup reads the bundled files and the overlays in force again."""
     for loader in (_gpus, _models, _servers, _clouds, _site, _apis, _api_catalog, _api_sources, _priced):
         loader.cache_clear()
+    bump_generation()
 
 
 @cache

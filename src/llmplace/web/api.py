@@ -33,6 +33,7 @@ from .documents import (
     validate_document,
     validation_error_detail,
 )
+from .results_cache import CACHE_HEADER, CachedAnswer, ResultCache
 from .storage import NAME_MAX, ScenarioStore
 
 __all__ = ["DocumentError", "EvaluationError", "SCENARIO_MARK", "SizeRequest", "exception_handlers",
@@ -64,12 +65,29 @@ async def compare_endpoint(
     samples: int | None = _SAMPLES,
     seed: int | None = _SEED,
 ) -> Response:
-    def work(progress: Progress) -> Response:
-        s = validate_document(document)
-        n = front_end_samples(s, samples)
-        return json_response(evaluate(lambda: compare(s, samples=n, seed=seed, progress=progress)).to_dict())
+    cache = _result_cache(request)
 
-    return await run_until_disconnect(request, work, "compare")
+    def work(progress: Progress) -> tuple[CachedAnswer, str]:
+        def compute() -> CachedAnswer:
+            s = validate_document(document)
+            n = front_end_samples(s, samples)
+            body = json_response(evaluate(lambda: compare(s, samples=n, seed=seed, progress=progress)).to_dict()).body
+            return CachedAnswer(bytes(body), "application/json")
+
+        return cache.answer(cache.key("compare", document, samples=samples, seed=seed), compute, progress)
+
+    return _sent(await run_until_disconnect(request, work, "compare"))
+
+
+def _result_cache(request: Request) -> ResultCache:
+    cache: ResultCache = request.app.state.result_cache
+    return cache
+
+
+def _sent(answer: tuple[CachedAnswer, str]) -> Response:
+    """A cached or fresh answer, marked with how it was obtained (see :mod:`.results_cache`)."""
+    found, how = answer
+    return Response(found.body, media_type=found.media_type, headers={**found.headers, CACHE_HEADER: how})
 
 
 # --- size ------------------------------------------------------------------------------------------------
@@ -159,15 +177,21 @@ async def report_endpoint(
                                             f"{DEFAULT_SAMPLES}"),
     seed: int | None = _SEED,
 ) -> Response:
-    def work(progress: Progress) -> Response:
-        scenario = validate_document(document)
-        body = evaluate(lambda: render_report(scenario, format, samples, seed, progress))
-        headers = {}
-        if download or format == "xlsx":
-            headers["Content-Disposition"] = f'attachment; filename="{_filename(scenario.name)}-report.{format}"'
-        return Response(body, media_type=_MEDIA[format], headers=headers)
+    cache = _result_cache(request)
 
-    return await run_until_disconnect(request, work, f"{format} report")
+    def work(progress: Progress) -> tuple[CachedAnswer, str]:
+        def compute() -> CachedAnswer:
+            scenario = validate_document(document)
+            body = evaluate(lambda: render_report(scenario, format, samples, seed, progress))
+            headers = {}
+            if download or format == "xlsx":
+                headers["Content-Disposition"] = f'attachment; filename="{_filename(scenario.name)}-report.{format}"'
+            return CachedAnswer(body.encode("utf-8") if isinstance(body, str) else body, _MEDIA[format], headers)
+
+        key = cache.key("report", document, format=format, download=download, samples=samples, seed=seed)
+        return cache.answer(key, compute, progress)
+
+    return _sent(await run_until_disconnect(request, work, f"{format} report"))
 
 
 # --- scenario files --------------------------------------------------------------------------------------

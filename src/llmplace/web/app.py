@@ -31,6 +31,7 @@ from ..scenario import Scenario
 from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches, write_refusal
 from .api import SCENARIO_MARK, exception_handlers, router
 from .form import form_sections
+from .results_cache import ResultCache, cache_from_environment
 from .storage import ScenarioStore
 
 __all__ = ["DEFAULT_DOCUMENT", "create_app"]
@@ -209,6 +210,18 @@ def _add_scenario_schema(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _plotly_route(request: Request) -> Response:
+    """The charting library (gzipped when the client accepts it), cached by the browser for a day."""
+    js = _plotly_js()
+    if js is None:
+        return Response("/* plotly is not installed: charts are off */", media_type="text/javascript")
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(js[1], media_type="text/javascript", headers=headers)
+    return Response(js[0], media_type="text/javascript", headers=headers)
+
+
 def _fastapi(**kwargs: Any) -> FastAPI:
     """FastAPI with its built-in OpenTelemetry hooks off where the installed version has them."""
     if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
@@ -218,17 +231,20 @@ def _fastapi(**kwargs: Any) -> FastAPI:
 
 
 def create_app(db_url: str | None = None, token: str | None = None, *,
-               allowed_hosts: list[str] | None = None, store: ScenarioStore | None = None) -> FastAPI:
+               allowed_hosts: list[str] | None = None, store: ScenarioStore | None = None,
+               result_cache: ResultCache | None = None) -> FastAPI:
     """The web app and REST API over the scenarios saved at ``db_url`` (see ``storage.database_url``).
 
     ``token``: when set, every page and API request must present it; at least 16 characters, each
     one of ``A-Z a-z 0-9 . _ ~ -`` (:class:`~llmplace.errors.InputError` otherwise), so that it passes
     unchanged in a query string and a cookie. ``allowed_hosts``: Host header values to accept
     (``llmplace serve`` passes the loopback names when bound to loopback, which blocks DNS-rebinding
-    attacks); None accepts any.
+    attacks); None accepts any. ``result_cache``: the cache of finished compare and report answers
+    (default: ``$LLMPLACE_RESULT_CACHE_MB`` MiB, see :mod:`.results_cache`).
     """
     if token:
         check_token(token)
+    cache = result_cache if result_cache is not None else cache_from_environment()
     store = store or ScenarioStore(db_url)
 
     @asynccontextmanager
@@ -248,21 +264,12 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
         exception_handlers=exception_handlers(),
     )
     app.state.store = store
+    app.state.result_cache = cache
     _add_scenario_schema(app)
     app.include_router(router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.get("/assets/plotly.min.js", include_in_schema=False)
-    def plotly_js(request: Request) -> Response:
-        js = _plotly_js()
-        if js is None:
-            return Response("/* plotly is not installed: charts are off */", media_type="text/javascript")
-        headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            headers["Content-Encoding"] = "gzip"
-            return Response(js[1], media_type="text/javascript", headers=headers)
-        return Response(js[0], media_type="text/javascript", headers=headers)
-
+    app.add_api_route("/assets/plotly.min.js", _plotly_route, methods=["GET"], include_in_schema=False)
     sections = form_sections(Scenario.model_json_schema(), hidden=HIDDEN_FIELDS)
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)

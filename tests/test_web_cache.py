@@ -222,3 +222,43 @@ def test_the_environment_sets_or_switches_off_the_cache(monkeypatch: pytest.Monk
     with pytest.raises(InputError) as err:
         cache_from_environment()
     assert err.value.field == CACHE_ENV and "MiB" in err.value.allowed
+
+
+def test_worker_processes_answer_as_threads_do(tmp_path: Path, no_user_catalogs: None) -> None:
+    """A deterministic compare or report computed in a worker process is the thread's answer byte for byte,
+    with the user catalog in force in the server (a negotiated quote), and input errors are the same 422s.
+    The one end-to-end test of the process pool: it starts one worker process (a few seconds)."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "servers.csv").write_text("id,purchase_usd,as_of,source\nhgx-h100-8x-oem,200000,2026-11,Quote Q-1\n",
+                                      encoding="utf-8")
+    bad = copy.deepcopy(EXAMPLE)
+    bad["options"][0]["server"] = "no-such-server"
+    with TestClient(create_app(f"sqlite:///{tmp_path / 'p.db'}", result_cache=ResultCache(0),
+                               compute_processes=1)) as pooled, \
+            TestClient(create_app(f"sqlite:///{tmp_path / 't.db'}", result_cache=ResultCache(0))) as threads:
+        compared: dict[int, str] = {}
+        for n_user, user_catalogs in enumerate(([], [mine])):
+            catalog.use_catalogs(user_catalogs)
+            for path, doc in ((COMPARE, EXAMPLE), ("/api/v1/report?format=md&samples=0&download=true", EXAMPLE),
+                              (COMPARE, bad)):
+                a, b = pooled.post(path, json=doc), threads.post(path, json=doc)
+                assert a.status_code == b.status_code and a.content == b.content
+                assert a.headers.get("content-disposition") == b.headers.get("content-disposition")
+                if path == COMPARE and doc is EXAMPLE:
+                    compared[n_user] = a.text
+        assert "Quote Q-1" not in compared[0] and "Quote Q-1" in compared[1]  # the worker read the user catalog
+        assert not pooled.app.state.compute_pool.broken  # type: ignore[attr-defined]
+
+
+def test_the_number_of_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from llmplace.web.compute import PROCESSES_ENV, default_processes
+
+    monkeypatch.setenv(PROCESSES_ENV, "0")
+    assert default_processes() == 0
+    monkeypatch.setenv(PROCESSES_ENV, "3")
+    assert default_processes() == 3
+    monkeypatch.setenv(PROCESSES_ENV, "-1")
+    with pytest.raises(InputError) as err:
+        default_processes()
+    assert err.value.field == PROCESSES_ENV

@@ -12,8 +12,8 @@ import gzip
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from .. import __version__
 from ..scenario import Scenario
 from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches, write_refusal
 from .api import SCENARIO_MARK, exception_handlers, router
+from .compute import ComputePool
 from .form import form_sections
 from .results_cache import ResultCache, cache_from_environment
 from .storage import ScenarioStore
@@ -230,9 +231,25 @@ def _fastapi(**kwargs: Any) -> FastAPI:
     return FastAPI(**kwargs)
 
 
+def _lifespan(store: ScenarioStore, compute_processes: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the worker processes (if any) with the app; stop them and close the store after it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.compute_pool = ComputePool(compute_processes) if compute_processes > 0 else None
+        try:
+            yield
+        finally:
+            if app.state.compute_pool is not None:
+                app.state.compute_pool.close()
+            store.close()
+
+    return lifespan
+
+
 def create_app(db_url: str | None = None, token: str | None = None, *,
                allowed_hosts: list[str] | None = None, store: ScenarioStore | None = None,
-               result_cache: ResultCache | None = None) -> FastAPI:
+               result_cache: ResultCache | None = None, compute_processes: int = 0) -> FastAPI:
     """The web app and REST API over the scenarios saved at ``db_url`` (see ``storage.database_url``).
 
     ``token``: when set, every page and API request must present it; at least 16 characters, each
@@ -240,20 +257,16 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
     unchanged in a query string and a cookie. ``allowed_hosts``: Host header values to accept
     (``llmplace serve`` passes the loopback names when bound to loopback, which blocks DNS-rebinding
     attacks); None accepts any. ``result_cache``: the cache of finished compare and report answers
-    (default: ``$LLMPLACE_RESULT_CACHE_MB`` MiB, see :mod:`.results_cache`).
+    (default: ``$LLMPLACE_RESULT_CACHE_MB`` MiB, see :mod:`.results_cache`). ``compute_processes``: worker
+    processes for deterministic runs, started with the app (0: threads only; see :mod:`.compute`).
     """
     if token:
         check_token(token)
     cache = result_cache if result_cache is not None else cache_from_environment()
     store = store or ScenarioStore(db_url)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        store.close()
-
     app = _fastapi(
-        lifespan=lifespan,
+        lifespan=_lifespan(store, compute_processes),
         title="llmplace",
         version=__version__,
         description="Where to run open-weight LLMs: compare in-house servers, cloud GPUs and managed APIs. "
@@ -271,16 +284,18 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
 
     app.add_api_route("/assets/plotly.min.js", _plotly_route, methods=["GET"], include_in_schema=False)
     sections = form_sections(Scenario.model_json_schema(), hidden=HIDDEN_FIELDS)
+    rendered: list[str] = []
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
     def page() -> HTMLResponse:
-        initial = json.dumps(DEFAULT_DOCUMENT).replace("<", "\\u003c").replace(">", "\\u003e")
-        html = _templates().get_template("index.html").render(
-            sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
-            plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_js() is not None else None,
-            initial_json=Markup(initial),
-        )
-        return HTMLResponse(html)
+        if not rendered:  # the same page for every request: rendered once
+            initial = json.dumps(DEFAULT_DOCUMENT).replace("<", "\\u003c").replace(">", "\\u003e")
+            rendered.append(_templates().get_template("index.html").render(
+                sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
+                plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_js() is not None else None,
+                initial_json=Markup(initial),
+            ))
+        return HTMLResponse(rendered[0])
 
     app.add_middleware(_Guard, token=token, allowed_hosts=allowed_hosts)
     return app

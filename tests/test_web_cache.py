@@ -262,3 +262,26 @@ def test_the_number_of_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(InputError) as err:
         default_processes()
     assert err.value.field == PROCESSES_ENV
+
+
+def test_a_broken_process_pool_falls_back_to_threads() -> None:
+    """When the worker processes die (killed, out of memory), requests are computed in threads from then on
+    instead of failing."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from llmplace.web.compute import ComputePool
+
+    class Broken:
+        submitted = 0
+
+        def submit(self, *_args: object, **_kwargs: object) -> Future[object]:
+            Broken.submitted += 1
+            future: Future[object] = Future()
+            future.set_exception(BrokenProcessPool("a worker process died"))
+            return future
+
+    pool = ComputePool.__new__(ComputePool)
+    pool.processes, pool.broken, pool._pool = 1, False, Broken()  # type: ignore[assignment]
+    assert pool.run("compare", EXAMPLE, samples=0, seed=None) is None and pool.broken
+    assert pool.run("compare", EXAMPLE, samples=0, seed=None) is None and Broken.submitted == 1

@@ -2,7 +2,9 @@
 
 The answers are the same JSON documents as the CLI's ``--json`` output; the request checks and the
 error documents are in :mod:`.documents`. A compare or report whose client disconnects stops at the
-next chunk of Monte Carlo draws (:mod:`.cancel`).
+next chunk of Monte Carlo draws (:mod:`.cancel`). Finished compare and report answers are sent again
+to identical requests (:mod:`.results_cache`); deterministic runs may be computed in worker processes
+(:mod:`.compute`).
 """
 
 from __future__ import annotations

@@ -227,7 +227,8 @@ def test_the_environment_sets_or_switches_off_the_cache(monkeypatch: pytest.Monk
 def test_worker_processes_answer_as_threads_do(tmp_path: Path, no_user_catalogs: None) -> None:
     """A deterministic compare or report computed in a worker process is the thread's answer byte for byte,
     with the user catalog in force in the server (a negotiated quote), and input errors are the same 422s.
-    The one end-to-end test of the process pool: it starts one worker process (a few seconds)."""
+    The workers stop with the app. The one end-to-end test of the process pool: it starts one worker
+    process (a few seconds)."""
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "servers.csv").write_text("id,purchase_usd,as_of,source\nhgx-h100-8x-oem,200000,2026-11,Quote Q-1\n",
@@ -248,7 +249,10 @@ def test_worker_processes_answer_as_threads_do(tmp_path: Path, no_user_catalogs:
                 if path == COMPARE and doc is EXAMPLE:
                     compared[n_user] = a.text
         assert "Quote Q-1" not in compared[0] and "Quote Q-1" in compared[1]  # the worker read the user catalog
-        assert not pooled.app.state.compute_pool.broken  # type: ignore[attr-defined]
+        pool = pooled.app.state.compute_pool  # type: ignore[attr-defined]
+        assert not pool.broken
+        workers = list(pool._pool._processes.values())
+    assert workers and not any(w.is_alive() for w in workers)  # stopped with the app, none left behind
 
 
 def test_the_number_of_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:

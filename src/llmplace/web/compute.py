@@ -21,6 +21,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -43,6 +45,9 @@ Progress = Callable[[int, int], None]
 PROCESSES_ENV = "LLMPLACE_COMPUTE_PROCESSES"
 #: the most processes ``llmplace serve`` starts by default (each holds its own copy of the catalog, ~150 MiB)
 MAX_PROCESSES = 4
+
+#: how often a worker process checks that its server is still there [s]
+PARENT_CHECK_S = 1.0
 
 MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8", "json": "application/json",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -137,9 +142,17 @@ def _job(kind: str, document: dict[str, Any], params: dict[str, Any], state: Cat
         return "evaluation", str(exc)
 
 
-def _ignore_interrupts() -> None:
-    """In a worker process: Ctrl-C is for the server, which stops the workers itself (no traceback here)."""
+def _start_worker(server_pid: int) -> None:
+    """In a new worker process: Ctrl-C is for the server, which stops the workers itself (no traceback
+    here); and a worker whose server has gone without stopping it (killed) exits within a second."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == server_pid:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="llmplace-server-watch", daemon=True).start()
 
 
 def _warm() -> None:
@@ -156,7 +169,7 @@ class ComputePool:
         self.processes = processes
         self.broken = False
         self._pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_ignore_interrupts)
+                                         initializer=_start_worker, initargs=(os.getpid(),))
         for _ in range(processes):
             self._pool.submit(_warm)
 
@@ -179,7 +192,8 @@ class ComputePool:
         return answer
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the workers: queued jobs are dropped, running ones (deterministic, short) finish first."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def default_processes() -> int:

@@ -267,7 +267,7 @@ def prepare(port: int, docs: dict[str, dict[str, Any]], path: str) -> str:
 
 def _rss(pid: int) -> str:
     m = server_memory_mib(pid)
-    return f"{m['VmRSS']:.0f} MiB (server + {m['workers']:.0f} worker processes)"
+    return f"{m['VmRSS']:.0f} MiB (server + {m['workers']:.0f} child processes: workers, resource tracker)"
 
 
 def measure(port: int, pid: int, plan: Plan, levels: list[int], n: int) -> tuple[dict[str, bool], int]:

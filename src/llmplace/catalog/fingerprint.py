@@ -2,7 +2,7 @@
 
 A result computed from the catalog can be reused while its fingerprint is unchanged (the web app's
 result cache does). The fingerprint covers what a comparison reads besides its scenario: the bundled
-data files, the refreshed price snapshot and the user catalogs in force (each file's name, size and
+data files, the refreshed price snapshot and the user catalogs in force (each file's name, inode, size and
 modification time), the ``genai-prices`` version whose price data is read, and how often the loaded
 tables were forgotten (:func:`llmplace.catalog.reload`, which every change of user catalogs calls).
 It reads file metadata only (a few dozen ``stat`` calls), never the files' contents.
@@ -40,7 +40,7 @@ def _stat_line(path: Path) -> str:
         st = path.stat()
     except OSError:
         return f"{path} -"
-    return f"{path} {st.st_size} {st.st_mtime_ns}"
+    return f"{path} {st.st_ino} {st.st_size} {st.st_mtime_ns}"
 
 
 def catalog_fingerprint() -> str:

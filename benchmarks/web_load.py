@@ -31,8 +31,8 @@ Memory: the resident set (VmRSS) of the server and its worker processes before a
 and their peaks (VmHWM, summed). The client runs on the same machine and takes a share of its CPU: on
 a machine with few cores the figures are pessimistic.
 
-Target: p95 under 300 ms at 8 clients, no errors; each reading is marked PASS or MISS and the last
-line says on which readings the target is met. Exit status 1 when a request failed or the examples
+Target: every row's p95 under 300 ms at 8 clients, no errors; each reading is marked PASS or MISS
+and the last line says on which readings the target is met. Exit status 1 when a request failed or the examples
 as posted (reading 1) miss the target.
 """
 
@@ -281,20 +281,22 @@ def measure(port: int, pid: int, plan: Plan, levels: list[int], n: int) -> tuple
         ok = True
         for clients in levels:
             pooled: list[float] = []
+            worst = 0.0
             for name, make in rows.items():
                 cpu0 = server_cpu_s(pid)
                 r = run_level(port, make, clients, n)
                 r["cpu_ms"] = (server_cpu_s(pid) - cpu0) * 1000 / max(r["requests"], 1)
                 pooled += r["latencies"]
+                worst = max(worst, r["p95"])
                 ok &= r["errors"] == 0
                 errors += r["errors"]
                 print(f"{name:<30} {clients:>7} {r['rps']:7.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
                       f"{r['errors']:>6.0f} {_how(r['how']):>15} {r['cpu_ms']:9.1f}")
-            p95 = _percentile(pooled, 95)
-            if clients == BUDGET_CLIENTS:
-                ok &= p95 < BUDGET_P95_MS
-                print(f"{'  all rows, p95':<30} {clients:>7} {'':>7} {'':>8} {p95:8.1f}  "
-                      f"{'PASS' if p95 < BUDGET_P95_MS else 'MISS'} (target p95 < {BUDGET_P95_MS:g} ms)")
+            if clients == BUDGET_CLIENTS:  # every row must meet the target, not only the rows pooled
+                ok &= worst < BUDGET_P95_MS
+                print(f"{'  p95: all rows / worst row':<30} {clients:>7} {'':>7} {'':>8} "
+                      f"{_percentile(pooled, 95):8.1f} {worst:8.1f}  {'PASS' if worst < BUDGET_P95_MS else 'MISS'} "
+                      f"(target: every row's p95 < {BUDGET_P95_MS:g} ms)")
         after = server_memory_mib(pid)
         print(f"   RSS after {after.get('VmRSS', 0):.0f} MiB, peak {after.get('VmHWM', 0):.0f} MiB; "
               f"{'PASS' if ok else 'MISS'}")

@@ -9,9 +9,11 @@ sets an HttpOnly, same-site cookie so the page's own requests pass) or that cook
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import inspect
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
@@ -162,6 +164,9 @@ async def _plain(send: Send, status: int, body: dict[str, Any], extra: dict[str,
     await send({"type": "http.response.body", "body": data})
 
 
+_PLOTLY_LOCK = threading.Lock()
+
+
 @cache
 def _plotly_js() -> tuple[bytes, bytes] | None:
     """The charting library bundled with the plotly package (raw, gzipped), or None if not installed."""
@@ -171,6 +176,11 @@ def _plotly_js() -> tuple[bytes, bytes] | None:
         return None
     raw = get_plotlyjs().encode("utf-8")
     return raw, gzip.compress(raw, compresslevel=6)
+
+
+def _plotly_installed() -> bool:
+    """Whether the charting library can be served (without reading and compressing it, which takes seconds)."""
+    return importlib.util.find_spec("plotly") is not None
 
 
 @cache
@@ -213,7 +223,8 @@ def _add_scenario_schema(app: FastAPI) -> None:
 
 def _plotly_route(request: Request) -> Response:
     """The charting library (gzipped when the client accepts it), cached by the browser for a day."""
-    js = _plotly_js()
+    with _PLOTLY_LOCK:  # read and compressed once (seconds), not by every request that arrives meanwhile
+        js = _plotly_js()
     if js is None:
         return Response("/* plotly is not installed: charts are off */", media_type="text/javascript")
     headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
@@ -292,7 +303,7 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
             initial = json.dumps(DEFAULT_DOCUMENT).replace("<", "\\u003c").replace(">", "\\u003e")
             rendered.append(_templates().get_template("index.html").render(
                 sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
-                plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_js() is not None else None,
+                plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_installed() else None,
                 initial_json=Markup(initial),
             ))
         return HTMLResponse(rendered[0])

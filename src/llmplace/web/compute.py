@@ -43,7 +43,7 @@ Progress = Callable[[int, int], None]
 
 #: environment variable: how many processes compute deterministic runs (0: threads only)
 PROCESSES_ENV = "LLMPLACE_COMPUTE_PROCESSES"
-#: the most processes ``llmplace serve`` starts by default (each holds its own copy of the catalog, ~150 MiB)
+#: the most processes ``llmplace serve`` starts by default (each holds its own catalog and engine, ~100 MiB)
 MAX_PROCESSES = 4
 
 #: how often a worker process checks that its server is still there [s]

@@ -11,6 +11,7 @@ It reads file metadata only (a few dozen ``stat`` calls), never the files' conte
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -35,9 +36,16 @@ def _price_package_version() -> str:
         return "absent"
 
 
-def _stat_line(path: Path) -> str:
+@cache
+def _bundled_files() -> tuple[str, ...]:
+    """The bundled data files (the package's files do not come and go while it runs; their contents may)."""
+    bundled = Path(str(resources.files("llmplace.catalog").joinpath("data")))
+    return tuple(str(p) for p in sorted(bundled.glob("*.csv")))
+
+
+def _stat_line(path: str) -> str:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return f"{path} -"
     return f"{path} {st.st_ino} {st.st_size} {st.st_mtime_ns}"
@@ -45,10 +53,9 @@ def _stat_line(path: Path) -> str:
 
 def catalog_fingerprint() -> str:
     """A SHA-256 hex digest of the catalog in force (see the module docstring)."""
-    bundled = Path(str(resources.files("llmplace.catalog").joinpath("data")))
     lines = [f"generation {_GENERATION[0]}", f"genai-prices {_price_package_version()}"]
-    lines += [_stat_line(p) for p in sorted(bundled.glob("*.csv"))]
+    lines += [_stat_line(p) for p in _bundled_files()]
     for ov in overlays():
         lines.append(f"overlay {ov.label} {ov.path}")
-        lines += [_stat_line(ov.path / name) for name in (*OVERLAY_FILES, "manifest.json")]
+        lines += [_stat_line(os.path.join(ov.path, name)) for name in (*OVERLAY_FILES, "manifest.json")]
     return hashlib.sha256("\n".join(lines).encode("utf-8", "backslashreplace")).hexdigest()

@@ -197,10 +197,11 @@ class ComputePool:
 
 
 def default_processes() -> int:
-    """``$LLMPLACE_COMPUTE_PROCESSES``, else one per CPU core, at most :data:`MAX_PROCESSES`; 0 below 2 cores."""
+    """``$LLMPLACE_COMPUTE_PROCESSES``, else one per CPU core this process may run on, at most
+    :data:`MAX_PROCESSES`; 0 (threads only) with a single core."""
     raw = os.environ.get(PROCESSES_ENV, "").strip()
     if not raw:
-        cores = os.cpu_count() or 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         return min(cores, MAX_PROCESSES) if cores > 1 else 0
     if not raw.isdigit() or int(raw) > 64:
         raise InputError(PROCESSES_ENV, raw, "a whole number of processes from 0 (threads only) to 64")

@@ -296,16 +296,17 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
     app.add_api_route("/assets/plotly.min.js", _plotly_route, methods=["GET"], include_in_schema=False)
     sections = form_sections(Scenario.model_json_schema(), hidden=HIDDEN_FIELDS)
     rendered: list[str] = []
+    first = threading.Lock()
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
     def page() -> HTMLResponse:
-        if not rendered:  # the same page for every request: rendered once
-            initial = json.dumps(DEFAULT_DOCUMENT).replace("<", "\\u003c").replace(">", "\\u003e")
-            rendered.append(_templates().get_template("index.html").render(
-                sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
-                plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_installed() else None,
-                initial_json=Markup(initial),
-            ))
+        with first:  # the same page for every request: rendered once, by the first request
+            if not rendered:
+                initial = json.dumps(DEFAULT_DOCUMENT).replace("<", "\\u003c").replace(">", "\\u003e")
+                rendered.append(_templates().get_template("index.html").render(
+                    sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
+                    plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_installed() else None,
+                    initial_json=Markup(initial)))
         return HTMLResponse(rendered[0])
 
     app.add_middleware(_Guard, token=token, allowed_hosts=allowed_hosts)

@@ -8,8 +8,9 @@ Usage::
 
 Each example is POSTed to ``/api/v1/compare?samples=0`` (the page's live recompute: no Monte Carlo)
 once to warm up, then ``n`` times; the figures are wall-clock times per request, client side,
-including JSON encoding and decoding. The budget is a 95th percentile under 300 ms; the exit
-status is 1 when an example misses it.
+including JSON encoding and decoding. The server's result cache is off here, so that every request
+is computed (``benchmarks/web_load.py`` measures cached answers too). The budget is a 95th
+percentile under 300 ms; the exit status is 1 when an example misses it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ if str(ROOT / "src") not in sys.path:  # run from a checkout without installing
 import yaml  # noqa: E402
 
 from llmplace.web import create_app  # noqa: E402
+from llmplace.web.results_cache import ResultCache  # noqa: E402
 
 BUDGET_P95_MS = 300.0
 PATH = "/api/v1/compare?samples=0"
@@ -55,7 +57,7 @@ def _free_port() -> int:
 def _in_process(db_url: str) -> tuple[Callable[[bytes], int], Callable[[], None]]:
     from fastapi.testclient import TestClient
 
-    client = TestClient(create_app(db_url))
+    client = TestClient(create_app(db_url, result_cache=ResultCache(0)))
     client.__enter__()
 
     def post(body: bytes) -> int:
@@ -69,7 +71,8 @@ def _over_http(db_url: str) -> tuple[Callable[[bytes], int], Callable[[], None]]
     import uvicorn
 
     port = _free_port()
-    config = uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(db_url, result_cache=ResultCache(0))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

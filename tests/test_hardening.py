@@ -313,6 +313,30 @@ def test_a_million_samples_is_refused_with_the_most_allowed() -> None:
     assert f"at most {most:,} samples" in err.value.allowed
 
 
+@pytest.mark.parametrize("path", ["/api/v1/compare", "/api/v1/report?format=json"])
+def test_a_million_samples_over_rest_is_refused_at_once(path: str, tmp_path: Path) -> None:
+    """The REST API's 10^6-sample request: with the example's 6 options over 36 months it is 216 million
+    sample cells, over the 30 million bound, so it is refused before any draw (a 422 naming ``samples`` with the most
+    that fit), and one over 10^6 is refused by the query's own bound; neither is cached or computed."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from llmplace.conventions import MAX_SAMPLE_CELLS, MAX_SAMPLES
+    from llmplace.web import create_app
+
+    doc = _doc()
+    s = parse_scenario(copy.deepcopy(doc))
+    most = MAX_SAMPLE_CELLS // (len(s.options) * s.finance.horizon_months)
+    sep = "&" if "?" in path else "?"
+    with TestClient(create_app(f"sqlite:///{tmp_path / 'h.db'}")) as client:
+        r = client.post(f"{path}{sep}samples={MAX_SAMPLES}", json=doc)
+        assert r.status_code == 422, r.text[:300]
+        assert r.json()["detail"][0]["field"] == "samples" and f"at most {most:,} samples" in r.text
+        over = client.post(f"{path}{sep}samples={MAX_SAMPLES + 1}", json=doc)
+        assert over.status_code == 422 and over.json()["detail"][0]["field"] == "samples"
+        assert client.app.state.result_cache.stats()["entries"] == 0  # type: ignore[attr-defined]
+
+
 def test_terminated_pdf_report_leaves_no_temporary_files(tmp_path: Path) -> None:
     """A PDF report killed with SIGTERM used to leave its temporary page and browser profile behind."""
     import os

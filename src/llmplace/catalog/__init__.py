@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
 from . import fx
+from .fingerprint import bump_generation, catalog_fingerprint
 from .hf_config import model_from_hf_config, model_from_hf_file
 from .overlay import OVERLAY_FILES, overlay_rows, set_user_catalogs
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
@@ -48,6 +49,7 @@ __all__ = [
     "withdrawn_api_offers",
     "CATALOG_DATE",
     "api_price_data_as_of",
+    "catalog_fingerprint",
     "reload",
     "user_and_refreshed_off",
     "user_and_refreshed_on",
@@ -236,6 +238,7 @@ def reload() -> None:
     for loader in (_gpus, _models, _servers, _clouds, _site, _apis, _api_catalog, _api_sources, _priced):
         loader.cache_clear()
     fx._rates.cache_clear()
+    bump_generation()
 
 
 @cache

@@ -2,23 +2,25 @@
 
 The answers are the same JSON documents as the CLI's ``--json`` output; the request checks and the
 error documents are in :mod:`.documents`. A compare or report whose client disconnects stops at the
-next chunk of Monte Carlo draws (:mod:`.cancel`).
+next chunk of Monte Carlo draws (:mod:`.cancel`). Finished compare and report answers are sent again
+to identical requests (:mod:`.results_cache`); deterministic runs may be computed in worker processes
+(:mod:`.compute`).
 """
 
 from __future__ import annotations
 
 import json
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 import yaml
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..conventions import DEFAULT_SAMPLES, MAX_SAMPLES
-from ..decision import CompareResult, compare, front_end_samples
+from ..decision import CompareResult, front_end_samples
 from ..scenario import Scenario
 from .cancel import Progress, run_until_disconnect
+from .compute import MEDIA, ComputePool, compare_answer, file_stem, report_answer
 from .documents import (
     SCENARIO_MARK,
     DocumentError,
@@ -33,6 +35,7 @@ from .documents import (
     validate_document,
     validation_error_detail,
 )
+from .results_cache import CACHE_HEADER, CachedAnswer, ResultCache
 from .storage import NAME_MAX, ScenarioStore
 
 __all__ = ["DocumentError", "EvaluationError", "SCENARIO_MARK", "SizeRequest", "exception_handlers",
@@ -64,12 +67,38 @@ async def compare_endpoint(
     samples: int | None = _SAMPLES,
     seed: int | None = _SEED,
 ) -> Response:
-    def work(progress: Progress) -> Response:
-        s = validate_document(document)
-        n = front_end_samples(s, samples)
-        return json_response(evaluate(lambda: compare(s, samples=n, seed=seed, progress=progress)).to_dict())
+    cache, pool = _result_cache(request), _compute_pool(request)
 
-    return await run_until_disconnect(request, work, "compare")
+    def work(progress: Progress) -> tuple[CachedAnswer, str]:
+        def compute() -> CachedAnswer:
+            s = validate_document(document)
+            done = pool.run("compare", document, samples=samples, seed=seed) if _in_pool(pool, s, samples) else None
+            return done or compare_answer(s, samples, seed, progress)
+
+        return cache.answer(cache.key("compare", document, samples=samples, seed=seed), compute, progress)
+
+    return _sent(await run_until_disconnect(request, work, "compare"))
+
+
+def _result_cache(request: Request) -> ResultCache:
+    cache: ResultCache = request.app.state.result_cache
+    return cache
+
+
+def _compute_pool(request: Request) -> ComputePool | None:
+    pool: ComputePool | None = getattr(request.app.state, "compute_pool", None)
+    return pool
+
+
+def _in_pool(pool: ComputePool | None, scenario: Scenario, samples: int | None) -> TypeGuard[ComputePool]:
+    """Whether a run goes to the worker processes: deterministic runs only (see :mod:`.compute`)."""
+    return pool is not None and front_end_samples(scenario, samples) == 0
+
+
+def _sent(answer: tuple[CachedAnswer, str]) -> Response:
+    """A cached or fresh answer, marked with how it was obtained (see :mod:`.results_cache`)."""
+    found, how = answer
+    return Response(found.body, media_type=found.media_type, headers={**found.headers, CACHE_HEADER: how})
 
 
 # --- size ------------------------------------------------------------------------------------------------
@@ -122,25 +151,12 @@ def size_endpoint(req: SizeRequest) -> Response:
 # --- report ----------------------------------------------------------------------------------------------
 
 ReportFormat = Literal["html", "md", "json", "xlsx", "pptx"]
-_MEDIA = {"html": "text/html; charset=utf-8", "md": "text/markdown; charset=utf-8",
-          "json": "application/json",
-          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-          "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+_MEDIA = MEDIA
 
 
 def report_samples(scenario: Scenario, samples: int | None = None) -> int:
     """The Monte Carlo samples of every front end (see :func:`llmplace.decision.front_end_samples`)."""
     return front_end_samples(scenario, samples)
-
-
-def render_report(scenario: Scenario, fmt: str, samples: int | None = None,
-                  seed: int | None = None, progress: Progress | None = None) -> str | bytes:
-    """The report of ``scenario`` in ``fmt`` (html, md, json, xlsx or pptx), as the CLI writes it (same Monte
-    Carlo default: see :func:`report_samples`)."""
-    from .. import report
-
-    result = compare(scenario, samples=report_samples(scenario, samples), seed=seed, progress=progress)
-    return report.render(result, fmt)
 
 
 @router.post("/report", tags=["engine"],
@@ -160,15 +176,19 @@ async def report_endpoint(
                                             f"{DEFAULT_SAMPLES}"),
     seed: int | None = _SEED,
 ) -> Response:
-    def work(progress: Progress) -> Response:
-        scenario = validate_document(document)
-        body = evaluate(lambda: render_report(scenario, format, samples, seed, progress))
-        headers = {}
-        if download or format in ("xlsx", "pptx"):
-            headers["Content-Disposition"] = f'attachment; filename="{_filename(scenario.name)}-report.{format}"'
-        return Response(body, media_type=_MEDIA[format], headers=headers)
+    cache, pool = _result_cache(request), _compute_pool(request)
 
-    return await run_until_disconnect(request, work, f"{format} report")
+    def work(progress: Progress) -> tuple[CachedAnswer, str]:
+        def compute() -> CachedAnswer:
+            s = validate_document(document)
+            done = (pool.run("report", document, format=format, download=download, samples=samples, seed=seed)
+                    if _in_pool(pool, s, samples) else None)
+            return done or report_answer(s, format, download, samples, seed, progress)
+
+        key = cache.key("report", document, format=format, download=download, samples=samples, seed=seed)
+        return cache.answer(key, compute, progress)
+
+    return _sent(await run_until_disconnect(request, work, f"{format} report"))
 
 
 # --- scenario files --------------------------------------------------------------------------------------
@@ -176,8 +196,7 @@ async def report_endpoint(
 FileFormat = Literal["yaml", "json"]
 
 
-def _filename(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:80] or "scenario"
+_filename = file_stem
 
 
 def _file_response(doc: dict[str, Any], name: str, fmt: str) -> Response:

@@ -10,11 +10,13 @@ sets an HttpOnly, same-site cookie so the page's own requests pass) or that cook
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,10 @@ from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches, writ
 from .api import SCENARIO_MARK, exception_handlers, router
 from .apidocs import docs_context
 from .builder import router as builder_router
+from .compute import ComputePool
 from .form import form_sections
 from .maps import router as _map_routes  # noqa: F401 - registers POST /map on the API router
+from .results_cache import ResultCache, cache_from_environment
 from .storage import ScenarioStore
 
 __all__ = ["DEFAULT_DOCUMENT", "create_app"]
@@ -171,6 +175,9 @@ async def _plain(send: Send, status: int, body: dict[str, Any], extra: dict[str,
     await send({"type": "http.response.body", "body": data})
 
 
+_PLOTLY_LOCK = threading.Lock()
+
+
 @cache
 def _plotly_js() -> tuple[bytes, bytes] | None:
     """The charting library bundled with the plotly package (raw, gzipped), or None if not installed."""
@@ -180,6 +187,11 @@ def _plotly_js() -> tuple[bytes, bytes] | None:
         return None
     raw = get_plotlyjs().encode("utf-8")
     return raw, gzip.compress(raw, compresslevel=6)
+
+
+def _plotly_installed() -> bool:
+    """Whether the charting library can be served (without reading and compressing it, which takes seconds)."""
+    return importlib.util.find_spec("plotly") is not None
 
 
 @cache
@@ -220,6 +232,19 @@ def _add_scenario_schema(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _plotly_route(request: Request) -> Response:
+    """The charting library (gzipped when the client accepts it), cached by the browser for a day."""
+    with _PLOTLY_LOCK:  # read and compressed once (seconds), not by every request that arrives meanwhile
+        js = _plotly_js()
+    if js is None:
+        return Response("/* plotly is not installed: charts are off */", media_type="text/javascript")
+    headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(js[1], media_type="text/javascript", headers=headers)
+    return Response(js[0], media_type="text/javascript", headers=headers)
+
+
 def _fastapi(**kwargs: Any) -> FastAPI:
     """FastAPI with its built-in OpenTelemetry hooks off where the installed version has them."""
     if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
@@ -228,27 +253,42 @@ def _fastapi(**kwargs: Any) -> FastAPI:
     return FastAPI(**kwargs)
 
 
+def _lifespan(store: ScenarioStore, compute_processes: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the worker processes (if any) with the app; stop them and close the store after it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.compute_pool = ComputePool(compute_processes) if compute_processes > 0 else None
+        try:
+            yield
+        finally:
+            if app.state.compute_pool is not None:
+                app.state.compute_pool.close()
+            store.close()
+
+    return lifespan
+
+
 def create_app(db_url: str | None = None, token: str | None = None, *,
-               allowed_hosts: list[str] | None = None, store: ScenarioStore | None = None) -> FastAPI:
+               allowed_hosts: list[str] | None = None, store: ScenarioStore | None = None,
+               result_cache: ResultCache | None = None, compute_processes: int = 0) -> FastAPI:
     """The web app and REST API over the scenarios saved at ``db_url`` (see ``storage.database_url``).
 
     ``token``: when set, every page and API request must present it; at least 16 characters, each
     one of ``A-Z a-z 0-9 . _ ~ -`` (:class:`~llmplace.errors.InputError` otherwise), so that it passes
     unchanged in a query string and a cookie. ``allowed_hosts``: Host header values to accept
     (``llmplace serve`` passes the loopback names when bound to loopback, which blocks DNS-rebinding
-    attacks); None accepts any.
+    attacks); None accepts any. ``result_cache``: the cache of finished compare and report answers
+    (default: ``$LLMPLACE_RESULT_CACHE_MB`` MiB, see :mod:`.results_cache`). ``compute_processes``: worker
+    processes for deterministic runs, started with the app (0: threads only; see :mod:`.compute`).
     """
     if token:
         check_token(token)
+    cache = result_cache if result_cache is not None else cache_from_environment()
     store = store or ScenarioStore(db_url)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        store.close()
-
     app = _fastapi(
-        lifespan=lifespan,
+        lifespan=_lifespan(store, compute_processes),
         title="llmplace",
         version=__version__,
         description="Where to run open-weight LLMs: compare in-house servers, cloud GPUs and managed APIs. "
@@ -259,6 +299,7 @@ def create_app(db_url: str | None = None, token: str | None = None, *,
         exception_handlers=exception_handlers(),
     )
     app.state.store = store
+    app.state.result_cache = cache
     _add_scenario_schema(app)
     app.include_router(router, prefix="/api/v1")
     app.include_router(builder_router, prefix="/api/v1")
@@ -279,25 +320,18 @@ def _add_pages(app: FastAPI) -> None:
             **docs_context(spec, _DOCS_EXAMPLES))
         return HTMLResponse(html)
 
-    @app.get("/assets/plotly.min.js", include_in_schema=False)
-    def plotly_js(request: Request) -> Response:
-        js = _plotly_js()
-        if js is None:
-            return Response("/* plotly is not installed: charts are off */", media_type="text/javascript")
-        headers = {"Cache-Control": "public, max-age=86400", "Vary": "Accept-Encoding"}
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            headers["Content-Encoding"] = "gzip"
-            return Response(js[1], media_type="text/javascript", headers=headers)
-        return Response(js[0], media_type="text/javascript", headers=headers)
-
+    app.add_api_route("/assets/plotly.min.js", _plotly_route, methods=["GET"], include_in_schema=False)
     sections = form_sections(Scenario.model_json_schema(), hidden=HIDDEN_FIELDS)
+    rendered: list[str] = []
+    first = threading.Lock()
 
     @app.get("/", include_in_schema=False, response_class=HTMLResponse)
     def page() -> HTMLResponse:
-        initial = json.dumps(DEFAULT_DOCUMENT).replace("<", "\\u003c").replace(">", "\\u003e")
-        html = _templates().get_template("index.html").render(
-            sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
-            plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_js() is not None else None,
-            initial_json=Markup(initial),
-        )
-        return HTMLResponse(html)
+        with first:  # the same page for every request: rendered once, by the first request
+            if not rendered:
+                initial = json.dumps(DEFAULT_DOCUMENT).replace("<", "\\u003c").replace(">", "\\u003e")
+                rendered.append(_templates().get_template("index.html").render(
+                    sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
+                    plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_installed() else None,
+                    initial_json=Markup(initial)))
+        return HTMLResponse(rendered[0])

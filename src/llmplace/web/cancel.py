@@ -44,8 +44,11 @@ async def run_until_disconnect(request: Request, work: Callable[[Progress], T], 
 
     def progress(done: int, total: int) -> None:
         if gone.is_set():
-            log.info("client disconnected: %s stopped after %s of %s Monte Carlo draws", what,
-                     f"{done:,}", f"{total:,}")
+            if total:
+                log.info("client disconnected: %s stopped after %s of %s Monte Carlo draws", what,
+                         f"{done:,}", f"{total:,}")
+            else:  # (0, 0): called while waiting for an identical request's answer
+                log.info("client disconnected: %s stopped waiting for an identical request", what)
             raise ClientGone(what)
 
     async def watch() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..errors import InputError
 from .access import LOOPBACK_HOSTS, check_bind, is_loopback
 from .app import create_app
+from .compute import default_processes
 from .storage import StorageError, database_url
 
 __all__ = ["serve"]
@@ -19,7 +20,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, db: str | None = None, allo
     check_bind(host, port, allow_remote, token)
     url = database_url(db)
     try:
-        app = create_app(url, token=token, allowed_hosts=LOOPBACK_HOSTS if is_loopback(host) else None)
+        app = create_app(url, token=token, allowed_hosts=LOOPBACK_HOSTS if is_loopback(host) else None,
+                         compute_processes=default_processes())
     except StorageError as exc:
         raise InputError("--db", db or url, "a SQLAlchemy database URL or a SQLite file path",
                          str(exc)) from None

@@ -76,6 +76,8 @@ STAGES: dict[str, float] = {
     "llmplace.decision": 10,
     # 10.5 decision maps: the comparison over a grid of two inputs
     "llmplace.maps": 10.5,
+    # 10.5 portfolios: the comparison per workload, and in-house fleets shared between workloads
+    "llmplace.portfolio": 10.5,
     # 11 faces: reports, command line, web, and the package itself (its __init__ re-exports the public API)
     "llmplace.report": 11,
     "llmplace.cli": 11,

@@ -154,9 +154,12 @@ def test_bad_portfolio_names_the_field(change, field):
     assert exc.value.field == field
 
 
-def test_single_scenario_readers_refuse_a_portfolio_in_one_line():
+def test_single_scenario_readers_refuse_a_portfolio_in_one_line(invoke):
+    """report, map, the web app and the REST API read one workload: a portfolio is named, not a traceback."""
     with pytest.raises(InputError, match="workloads"):
         load_scenario(PORTFOLIO)
+    res = invoke("report", str(PORTFOLIO), "--format", "md", "-o", "-", "--samples", "0")
+    assert res.exit_code == 2 and "workloads" in res.stderr and "Traceback" not in res.output
 
 
 def test_cli_compares_a_portfolio(invoke, tmp_path):

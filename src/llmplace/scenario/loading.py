@@ -154,6 +154,9 @@ def parse_scenario(data: Any) -> Scenario:
     """
     if not isinstance(data, dict):
         raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
+    if "workloads" in data:
+        raise InputError("workloads", "a list of workloads", "one workload here (a portfolio of several is read "
+                         "by `llmplace compare` and llmplace.compare_portfolio)")
     _check_numbers(data)
     doc = collect_distributions(data)
     try:
@@ -167,9 +170,6 @@ def parse_scenario(data: Any) -> Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML or JSON scenario file."""
     data = read_document(path)
-    if isinstance(data, dict) and "workloads" in data:
-        raise InputError("workloads", "a list of workloads", "one workload here (a portfolio of several is read "
-                         "by `llmplace compare`)")
     s = parse_scenario(data)
     relative_to_file(s, Path(path))
     return s

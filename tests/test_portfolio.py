@@ -103,10 +103,29 @@ def test_sharing_servers_never_costs_more_than_separate_fleets(scale_a, scale_b)
 
 def test_a_shared_plan_of_one_workload_is_its_own_fleet():
     """The decomposition (fleet without load + each load's power above idle + what it pays outside the fleet)
-    adds back up to the option's own cost when one workload is on the fleet alone."""
+    adds back up to the option's own cost in that workload's comparison when it is on the fleet alone."""
+    own = {w.id: next(o.tco_usd for o in w.options if o.option == "own-8xh100") for w in _example().workloads}
     for m in _members():
         plan = _shared_plan("own-8xh100", [m], {}, {m.id: 1.0})
-        assert plan.tco_usd == plan.separate_tco_usd
+        assert _cents(plan.tco_usd) == _cents(plan.separate_tco_usd) == _cents(own[m.id])
+
+
+def test_the_shared_plan_keeps_the_cheapest_group_on_the_fleet():
+    """Three workloads eligible for the owned servers: the plan chosen costs no more than all three on the
+    shared fleet, and each workload left off the fleet is on its own cheapest option."""
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    third = copy.deepcopy(doc["workloads"][1])
+    third["id"] = "batch-summaries"
+    third["workload"]["requests_per_month"] = 20_000_000
+    doc["workloads"].append(third)
+    result = compare_portfolio(parse_portfolio(doc))
+    shared = next(p for p in result.plans if p.kind == "shared")
+    members = [_member(wid, s, "own-8xh100") for wid, s in parse_portfolio(doc).scenarios]
+    everyone = _shared_plan("own-8xh100", members, {}, {m.id: 1.0 for m in members})
+    assert _cents(shared.tco_usd) <= _cents(everyone.tco_usd)
+    cheapest = {w.id: w.cheapest for w in result.workloads}
+    for row in shared.showback:
+        assert row.option == ("own-8xh100" if row.workload in shared.members else cheapest[row.workload])
 
 
 def test_showback_adds_up_to_each_plan_total_to_the_cent():

@@ -6,8 +6,8 @@ builds the plans that serve every workload:
 
 * ``mix``: each workload on its own cheapest eligible option (a managed API for one, owned servers for
   another: per-workload routing);
-* ``shared:<option>``: one in-house option serving every workload it is eligible for on one fleet, the
-  others on their own cheapest option.
+* ``shared:<option>``: one in-house option serving the workloads it is eligible for on one fleet (all of
+  them, or the cheapest group of two or more when few are eligible), the others on their own cheapest option.
 
 A shared fleet, month by month: each member needs ``r_w = ceil(peak_w / (replica rate_w x utilisation))``
 replicas of its model; a replica takes ``gpus per server / replicas per server`` GPUs of its own option's
@@ -30,6 +30,7 @@ the tax shield are not shared (those workloads stay on their own options).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,7 @@ __all__ = ["compare_portfolio", "pack_servers"]
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 MIX = "mix"
+MAX_SUBSET_SEARCH = 6  #: eligible workloads up to which every group of two or more is tried on a shared option
 NOTES = [
     "point values only: no Monte Carlo ranges for portfolio plans",
     "whole GPUs per replica: MIG-style partitions are not modelled",
@@ -201,6 +203,28 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
                               "separate fleets; one platform team"])
 
 
+def _best_shared(option_id: str, members: list[_Member], mix: PortfolioPlan, tokens: dict[str, float]
+                 ) -> PortfolioPlan:
+    """The cheapest plan sharing ``option_id``: every eligible workload on it, or (up to
+    :data:`MAX_SUBSET_SEARCH` eligible ones) the cheapest group of two or more, the others on their own
+    cheapest option. The group of all comes first, so a tie keeps everyone on the shared fleet."""
+    groups = [members]
+    if len(members) <= MAX_SUBSET_SEARCH:
+        groups += [list(g) for k in range(len(members) - 1, 1, -1) for g in itertools.combinations(members, k)]
+    best: PortfolioPlan | None = None
+    for group in groups:
+        ids = {m.id for m in group}
+        others = {r.workload: (r.option, r.usd) for r in mix.showback if r.workload not in ids}
+        plan = _shared_plan(option_id, group, others, tokens)
+        if best is None or plan.tco_usd < best.tco_usd - 0.005:
+            best = plan
+    assert best is not None
+    if len(best.members) < len(members):
+        left = ", ".join(m.id for m in members if m.id not in best.members)
+        best.notes.append(f"cheaper with {left} on its own cheapest option than on the shared fleet")
+    return best
+
+
 def _summary(wid: str, s: Scenario, r: CompareResult) -> WorkloadSummary:
     opts = [WorkloadOption(option=o.id, kind=o.kind, feasible=o.feasible, tco_usd=o.tco_usd if o.feasible else None,
                            infeasible_reason=o.infeasible_reason) for o in r.options]
@@ -250,8 +274,7 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
         members = [w for w in summaries if _eligible(w, o.id)]
         if mix is None or len(members) < 2 or _shareable(first, opt) is not None:
             continue
-        others = {r.workload: (r.option, r.usd) for r in mix.showback if r.workload not in {w.id for w in members}}
-        plans.append(_shared_plan(o.id, [_member(w.id, scen[w.id], o.id) for w in members], others, tokens))
+        plans.append(_best_shared(o.id, [_member(w.id, scen[w.id], o.id) for w in members], mix, tokens))
     fin = first.finance
     return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
                            workloads=summaries, plans=plans,

@@ -203,3 +203,11 @@ def test_schema_covers_the_portfolio_form(invoke):
     assert schema["properties"]["workloads"]["items"] == {"$ref": "#/$defs/PortfolioEntry"}
     assert set(schema["$defs"]["PortfolioEntry"]["properties"]) == {"id", "workload", "model", "latency",
                                                                     "constraints"}
+
+
+def test_a_replica_larger_than_a_server_is_not_packed():
+    """A replica of 16 GPUs spans two 8-GPU servers: packing whole replicas into one server cannot place it, so
+    that workload stays off the shared fleet (its own comparison costs it)."""
+    m = _members()[0]
+    cap = dataclasses.replace(m.d.capacity, gpus_per_replica=16, replicas_per_unit=1)
+    assert m.fits() and not dataclasses.replace(m, d=dataclasses.replace(m.d, capacity=cap)).fits()

@@ -60,6 +60,8 @@ NOTES = [
     "point values only: no Monte Carlo ranges for portfolio plans",
     "whole GPUs per replica: MIG-style partitions are not modelled",
     "only in-house options are shared; cloud, API and hybrid options serve each workload on its own",
+    "a workload off the shared fleet pays its own option's team, as in its own comparison (two workloads on "
+    "the same API each count that API's integration team)",
 ]
 
 
@@ -103,6 +105,12 @@ class _Member:
         """GPUs one replica takes on a server of the option (its own sizing's packing)."""
         assert self.d.capacity is not None and self.d.server is not None
         return self.d.server.gpu_count // self.d.capacity.replicas_per_unit
+
+    def fits(self) -> bool:
+        """Whether a replica sits within one server (a replica spread over servers is not packed)."""
+        cap, srv = self.d.capacity, self.d.server
+        return cap is not None and srv is not None and 1 <= cap.replicas_per_unit <= srv.gpu_count \
+            and cap.gpus_per_replica <= srv.gpu_count
 
     def replicas(self, peak: Array) -> IntArray:
         opt, cap = self.d.option, self.d.capacity
@@ -274,7 +282,9 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
         members = [w for w in summaries if _eligible(w, o.id)]
         if mix is None or len(members) < 2 or _shareable(first, opt) is not None:
             continue
-        plans.append(_best_shared(o.id, [_member(w.id, scen[w.id], o.id) for w in members], mix, tokens))
+        on_fleet = [m for w in members if (m := _member(w.id, scen[w.id], o.id)).fits()]
+        if len(on_fleet) >= 2:
+            plans.append(_best_shared(o.id, on_fleet, mix, tokens))
     fin = first.finance
     return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
                            workloads=summaries, plans=plans,

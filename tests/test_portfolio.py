@@ -173,6 +173,15 @@ def test_bad_portfolio_names_the_field(change, field):
     assert exc.value.field == field
 
 
+def test_a_bad_name_in_one_workload_names_that_workload():
+    """Catalog names are checked when the workload is compared: the message says in which workload."""
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    doc["workloads"][1]["model"]["name"] = "llama-9999"
+    with pytest.raises(InputError) as exc:
+        compare_portfolio(parse_portfolio(doc))
+    assert exc.value.field == "model.name" and "in workload public-chat" in str(exc.value)
+
+
 def test_single_scenario_readers_refuse_a_portfolio_in_one_line(invoke):
     """report, map, the web app and the REST API read one workload: a portfolio is named, not a traceback."""
     with pytest.raises(InputError, match="workloads"):

@@ -43,6 +43,7 @@ from .conventions import cheapest_with_ties, whole_units
 from .costs import flows_for, in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 from .decision import compare, resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
+from .errors import InputError
 from .options import Deployment
 from .results import CompareResult
 from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
@@ -256,6 +257,16 @@ def _eligible(w: WorkloadSummary, option_id: str) -> bool:
     return any(o.option == option_id and o.feasible for o in w.options)
 
 
+def _compare_one(wid: str, s: Scenario) -> CompareResult:
+    """One workload's comparison (point values); bad input names the workload it was found in."""
+    try:
+        return compare(s, samples=0)
+    except InputError as exc:
+        where = f"in workload {wid}"
+        raise InputError(exc.field, exc.value, exc.allowed, f"{exc.detail}; {where}" if exc.detail else where) \
+            from None
+
+
 def _as_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Portfolio:
     if isinstance(portfolio, (str, Path)):
         return load_portfolio(portfolio)
@@ -268,7 +279,7 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
     """Compare a portfolio (a :class:`Portfolio`, a parsed document or a file path): every workload on its
     own, each in-house option shared by the workloads it is eligible for, and the cheapest plan."""
     p = _as_portfolio(portfolio)
-    results = {wid: compare(s, samples=0) for wid, s in p.scenarios}
+    results = {wid: _compare_one(wid, s) for wid, s in p.scenarios}
     scen = dict(p.scenarios)
     summaries = [_summary(wid, scen[wid], results[wid]) for wid in scen]
     mix = _mix(summaries)

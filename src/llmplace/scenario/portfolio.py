@@ -69,6 +69,9 @@ def _entries(data: dict[str, Any]) -> list[dict[str, Any]]:
                              "constraints", "unknown field")
         if not isinstance(e.get("id"), str) or not e["id"].strip():
             raise InputError(f"workloads[{i}].id", e.get("id"), "a short text naming the workload")
+        if not isinstance(e.get("workload"), dict):
+            raise InputError(f"workloads[{i}].workload", "{...}" if "workload" in e else None,
+                             "a mapping of workload fields (requests_per_month or tokens_per_month, ...)")
         if e["id"] in ids:
             raise InputError(f"workloads[{i}].id", e["id"], "an id no other workload uses")
         ids.append(e["id"])
@@ -86,7 +89,7 @@ def _member(data: dict[str, Any], i: int, entry: dict[str, Any]) -> Scenario:
         return parse_scenario(doc)
     except InputError as exc:
         head = exc.field.split(".")[0].split("[")[0]
-        if head in ("workload", *_OWN) and head in entry:
+        if head == "workload" or (head in _OWN and head in entry):
             raise InputError(f"workloads[{i}].{exc.field}", exc.value, exc.allowed, exc.detail) from None
         raise
 

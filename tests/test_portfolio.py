@@ -220,3 +220,21 @@ def test_a_replica_larger_than_a_server_is_not_packed():
     m = _members()[0]
     cap = dataclasses.replace(m.d.capacity, gpus_per_replica=16, replicas_per_unit=1)
     assert m.fits() and not dataclasses.replace(m, d=dataclasses.replace(m.d, capacity=cap)).fits()
+
+
+def test_a_shared_fleet_too_big_for_the_site_is_no_answer():
+    """On the business's own site, demand tripled: each workload alone needs one 8x H100 server (10.2 kW at full
+    load, the catalog's hgx-h100-8x-oem row), together they need two. With site_power_kw = 12 on the
+    regulated workload, its own option fits (10.2 kW) but the shared fleet (20.4 kW) does not: the shared
+    plan carries the reason."""
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    doc["options"][0]["hosting"] = "on_site"
+    for entry in doc["workloads"]:
+        entry["workload"]["requests_per_month"] *= 3
+    doc["workloads"][0]["constraints"]["site_power_kw"] = 12
+    result = compare_portfolio(parse_portfolio(doc))
+    own = next(o for o in result.workloads[0].options if o.option == "own-8xh100")
+    assert own.feasible
+    shared = next(p for p in result.plans if p.kind == "shared")
+    assert max(shared.shared_servers or [0]) == 2
+    assert "site_power_kw = 12" in (shared.infeasible_reason or "")

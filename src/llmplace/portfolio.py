@@ -204,12 +204,14 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
     rows += [Showback(workload=w, option=o, usd=round(t, 2), tokens=tokens[w], basis="its own option")
              for w, (o, t) in others.items()]
     total = round(fleet_total, 2) + sum(round(t, 2) for _, t in others.values())
+    reason = _site_space(members, np.asarray(idle.units))
     return PortfolioPlan(
         id=f"shared:{option_id}", kind="shared", shared_option=option_id, members=[m.id for m in members],
         tco_usd=round(total, 2), separate_tco_usd=round(separate + sum(t for _, t in others.values()), 2),
         shared_servers=[int(x) for x in np.asarray(fleet)], separate_servers=[int(x) for x in sep_servers],
-        showback=rows, notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on "
-                              "separate fleets; one platform team"])
+        showback=rows, infeasible_reason=reason,
+        notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; one "
+               "platform team"])
 
 
 def _best_shared(option_id: str, members: list[_Member], mix: PortfolioPlan, tokens: dict[str, float]
@@ -225,13 +227,35 @@ def _best_shared(option_id: str, members: list[_Member], mix: PortfolioPlan, tok
         ids = {m.id for m in group}
         others = {r.workload: (r.option, r.usd) for r in mix.showback if r.workload not in ids}
         plan = _shared_plan(option_id, group, others, tokens)
-        if best is None or plan.tco_usd < best.tco_usd - 0.005:
+        if best is None or (best.infeasible_reason is not None and plan.infeasible_reason is None) or \
+                (plan.infeasible_reason is None and plan.tco_usd < best.tco_usd - 0.005):
             best = plan
     assert best is not None
     if len(best.members) < len(members):
         left = ", ".join(m.id for m in members if m.id not in best.members)
         best.notes.append(f"cheaper with {left} on its own cheapest option than on the shared fleet")
     return best
+
+
+def _site_space(members: list[_Member], owned: IntArray) -> str | None:
+    """Why the shared fleet does not fit the site (None: it does): its servers on the business's own site at
+    full load against the strictest ``site_power_kw`` and ``site_rack_units`` of its members (the same rule
+    as one workload's constraint, per site with a second site)."""
+    opt, srv = members[0].d.option, members[0].d.server
+    assert isinstance(opt, InHouseOption) and srv is not None
+    if opt.hosting == "colocation":
+        return None
+    sites = 2 if opt.second_site else 1
+    n = -(-int(np.max(owned, initial=0)) // sites)
+    power = [m.s.constraints.site_power_kw for m in members if m.s.constraints.site_power_kw is not None]
+    if power and n * srv.max_power_kw > min(power) + 1e-9:
+        return (f"the shared fleet needs {n} servers x {srv.max_power_kw:g} kW = {n * srv.max_power_kw:,.1f} kW "
+                f"per site; site_power_kw = {min(power):g}")
+    racks = [m.s.constraints.site_rack_units for m in members if m.s.constraints.site_rack_units is not None]
+    rack = opt.overrides.get("rack_units", srv.rack_units)
+    if racks and rack is not None and n * int(rack) > min(racks):
+        return f"the shared fleet needs {n} servers x {rack} U per site; site_rack_units = {min(racks)}"
+    return None
 
 
 def _summary(wid: str, s: Scenario, r: CompareResult) -> WorkloadSummary:
@@ -297,6 +321,6 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
         if len(on_fleet) >= 2:
             plans.append(_best_shared(o.id, on_fleet, mix, tokens))
     fin = first.finance
+    answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
     return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
-                           workloads=summaries, plans=plans,
-                           cheapest_plan=cheapest_with_ties([(x.id, x.tco_usd) for x in plans]), notes=notes)
+                           workloads=summaries, plans=plans, cheapest_plan=cheapest_with_ties(answers), notes=notes)

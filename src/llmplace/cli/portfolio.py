@@ -53,6 +53,8 @@ def print_portfolio(result: Any) -> None:
                       row.workload, row.option, format_usd(row.usd), row.basis)
     out.print(t)
     for p in result.plans:
+        if p.infeasible_reason:
+            _line(f"  {p.id}: no answer: {p.infeasible_reason}")
         for note in p.notes:
             _line(f"  {p.id}: {note}")
     if result.cheapest_plan:

@@ -53,6 +53,8 @@ class PortfolioPlan(BaseModel):
     shared_servers: list[int] | None = Field(None, description="servers in service each month on the shared fleet")
     separate_servers: list[int] | None = Field(None, description="servers the members' own fleets would hold")
     showback: list[Showback]
+    infeasible_reason: str | None = Field(None, description="why the shared fleet is no answer (site power or rack "
+                                                            "space); such a plan is never the cheapest")
     notes: list[str] = Field(default_factory=list)
 
 

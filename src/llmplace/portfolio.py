@@ -63,6 +63,7 @@ NOTES = [
     "only in-house options are shared; cloud, API and hybrid options serve each workload on its own",
     "a workload off the shared fleet pays its own option's team, as in its own comparison (two workloads on "
     "the same API each count that API's integration team)",
+    "capex_budget_usd is checked per workload on its own option, not on a shared fleet's upfront spend",
 ]
 
 

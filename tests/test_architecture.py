@@ -78,6 +78,8 @@ STAGES: dict[str, float] = {
     "llmplace.maps": 10.5,
     # 10.5 two scenarios compared: the inputs that differ and what they change in the comparison
     "llmplace.diffing": 10.5,
+    # 10.5 portfolios: the comparison per workload, and in-house fleets shared between workloads
+    "llmplace.portfolio": 10.5,
     # 11 faces: reports, command line, web, and the package itself (its __init__ re-exports the public API)
     "llmplace.report": 11,
     "llmplace.cli": 11,

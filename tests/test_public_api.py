@@ -7,6 +7,7 @@ import llmplace
 EXPECTED = {
     "BreakEven", "CompareResult", "InfeasibleError", "InputError", "LlmplaceError", "OptionResult", "Scenario",
     "UnknownNameError", "__version__", "compare", "load_scenario", "parse_scenario", "scenario_json_schema",
+    "PortfolioResult", "compare_portfolio",
 }
 
 

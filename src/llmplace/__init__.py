@@ -10,6 +10,8 @@ __version__ = "0.1.0"
 
 from .decision import BreakEven, CompareResult, OptionResult, compare  # noqa: E402
 from .errors import InfeasibleError, InputError, LlmplaceError, UnknownNameError  # noqa: E402
+from .portfolio import compare_portfolio  # noqa: E402
+from .results.portfolio import PortfolioResult  # noqa: E402
 from .scenario import Scenario, load_scenario, parse_scenario, scenario_json_schema  # noqa: E402
 
 __all__ = [
@@ -19,10 +21,12 @@ __all__ = [
     "InputError",
     "LlmplaceError",
     "OptionResult",
+    "PortfolioResult",
     "Scenario",
     "UnknownNameError",
     "__version__",
     "compare",
+    "compare_portfolio",
     "load_scenario",
     "parse_scenario",
     "scenario_json_schema",

@@ -124,7 +124,7 @@ def compare(
     """
     from ..decision import compare as run_compare
     from ..decision import front_end_samples
-    from ..scenario import load_scenario
+    from ..scenario.portfolio import Portfolio, load_any
 
     if samples < -1 or seed < -1:
         raise InputError("--samples" if samples < -1 else "--seed", samples if samples < -1 else seed,
@@ -133,7 +133,12 @@ def compare(
 
     view_name = check_view(view or "cash")
     catalog.use_catalogs(catalogs)
-    s = load_scenario(scenario)
+    s = load_any(scenario)
+    if isinstance(s, Portfolio):
+        from .portfolio import compare_portfolio_command
+
+        compare_portfolio_command(s, as_json, samples)
+        return
     with SamplingProgress(err, samples) as progress:
         result = run_compare(s, samples=front_end_samples(s, None if samples < 0 else samples),
                              seed=None if seed < 0 else seed, progress=progress, all_break_evens=all_break_evens)

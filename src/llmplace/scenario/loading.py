@@ -31,7 +31,7 @@ from .distributions import check_support, collect_distributions
 from .money import with_money_converted
 from .schema import Scenario
 
-__all__ = ["load_scenario", "parse_scenario", "parse_yaml", "scenario_json_schema"]
+__all__ = ["load_scenario", "parse_scenario", "parse_yaml", "read_document", "relative_to_file", "scenario_json_schema"]
 
 
 def _first_error(exc: ValidationError) -> InputError:
@@ -162,6 +162,9 @@ def parse_scenario(data: Any) -> Scenario:
     """
     if not isinstance(data, dict):
         raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
+    if "workloads" in data:
+        raise InputError("workloads", "a list of workloads", "one workload here (a portfolio of several is read "
+                         "by `llmplace compare` and llmplace.compare_portfolio)")
     _check_numbers(data)
     converted, money = with_money_converted(data)
     doc = collect_distributions(converted)
@@ -176,6 +179,24 @@ def parse_scenario(data: Any) -> Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML or JSON scenario file."""
+    data = read_document(path)
+    s = parse_scenario(data)
+    relative_to_file(s, Path(path))
+    return s
+
+
+def relative_to_file(s: Scenario, p: Path) -> None:
+    """Make the scenario's trace_csv and hf_config, when relative, relative to the scenario file ``p``."""
+    trace = s.workload.trace_csv
+    if trace is not None and not Path(trace).is_absolute():  # relative to the scenario file
+        s.workload.trace_csv = str(p.parent / trace)
+    hf = s.model.hf_config
+    if hf is not None and not Path(hf).is_absolute():  # relative to the scenario file, like trace_csv
+        s.model.hf_config = str(p.parent / hf)
+
+
+def read_document(path: str | Path) -> Any:
+    """A scenario file's YAML or JSON document, parsed (not yet validated), its ``catalog_dirs`` applied."""
     p = Path(path)
     if not p.is_file():
         raise InputError("scenario file", str(path), "a path to an existing YAML or JSON file")
@@ -199,14 +220,7 @@ def load_scenario(path: str | Path) -> Scenario:
         detail = f"parse error at {where}" + (f": {problem}" if problem else "")
         raise InputError("scenario file", str(path), "valid YAML or JSON", detail) from None
     _use_scenario_catalogs(data, p)
-    s = parse_scenario(data)
-    trace = s.workload.trace_csv
-    if trace is not None and not Path(trace).is_absolute():  # relative to the scenario file
-        s.workload.trace_csv = str(p.parent / trace)
-    hf = s.model.hf_config
-    if hf is not None and not Path(hf).is_absolute():  # relative to the scenario file, like trace_csv
-        s.model.hf_config = str(p.parent / hf)
-    return s
+    return data
 
 
 def _use_scenario_catalogs(data: Any, path: Path) -> None:
@@ -228,6 +242,22 @@ def _use_scenario_catalogs(data: Any, path: Path) -> None:
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files (for editors' autocompletion)."""
     schema = Scenario.model_json_schema()
+    _with_portfolio_form(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "llmplace scenario"
     return schema
+
+
+def _with_portfolio_form(schema: dict[str, Any]) -> None:
+    """Add the portfolio form: ``workloads`` (a list of entries) in place of the single ``workload``."""
+    from .portfolio import MAX_WORKLOADS, PortfolioEntry
+
+    entry = PortfolioEntry.model_json_schema(ref_template="#/$defs/{model}")
+    defs = schema.setdefault("$defs", {})
+    defs.update(entry.pop("$defs", {}))
+    defs["PortfolioEntry"] = entry
+    schema["properties"]["workloads"] = {
+        "type": "array", "items": {"$ref": "#/$defs/PortfolioEntry"}, "minItems": 1, "maxItems": MAX_WORKLOADS,
+        "description": "a portfolio: several workloads compared on the options they share (in place of workload)"}
+    schema["required"] = [r for r in schema.get("required", []) if r != "workload"]
+    schema["oneOf"] = [{"required": ["workload"]}, {"required": ["workloads"]}]

@@ -1,0 +1,63 @@
+"""`llmplace compare` of a portfolio: each workload's options, then the plans with each team's showback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from ..conventions import format_usd
+from ..errors import InputError
+from . import _print_json, out
+
+__all__ = ["compare_portfolio_command", "print_portfolio"]
+
+
+def compare_portfolio_command(portfolio: Any, as_json: bool, samples: int) -> None:
+    """Compare a portfolio and print it (``--json``: the whole result)."""
+    from ..portfolio import compare_portfolio
+
+    if samples > 0:
+        raise InputError("--samples", samples, "0 or left out for a portfolio (its plans are point values)")
+    result = compare_portfolio(portfolio)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    print_portfolio(result)
+
+
+def _line(text: str) -> None:
+    out.print(text, markup=False, highlight=False)
+
+
+def print_portfolio(result: Any) -> None:
+    """Per workload: each option's TCO or why it is out; then each plan's total and showback."""
+    for w in result.workloads:
+        t = Table(title=f"{w.id} ({w.model}): {result.horizon_months} months, cash view, {result.currency}")
+        for col in ("option", "kind", "TCO", "note"):
+            t.add_column(col, justify="right" if col == "TCO" else "left")
+        for o in w.options:
+            mark = " *" if o.option == w.cheapest else ""
+            t.add_row(o.option + mark, o.kind, format_usd(o.tco_usd),
+                      "" if o.feasible else f"out: {o.infeasible_reason}")
+        out.print(t)
+    t = Table(title=f"{result.name}: plans for every workload (showback per workload)")
+    for col in ("plan", "total", "separate fleets", "workload", "served by", "showback", "basis"):
+        t.add_column(col, justify="right" if col in ("total", "separate fleets", "showback") else "left")
+    for p in result.plans:
+        mark = " *" if p.id == result.cheapest_plan else ""
+        for k, row in enumerate(p.showback):
+            first = k == 0
+            t.add_row(p.id + mark if first else "", format_usd(p.tco_usd) if first else "",
+                      format_usd(p.separate_tco_usd) if first and p.separate_tco_usd is not None else "",
+                      row.workload, row.option, format_usd(row.usd), row.basis)
+    out.print(t)
+    for p in result.plans:
+        if p.infeasible_reason:
+            _line(f"  {p.id}: no answer: {p.infeasible_reason}")
+        for note in p.notes:
+            _line(f"  {p.id}: {note}")
+    if result.cheapest_plan:
+        _line(f"Cheapest plan: {result.cheapest_plan} (*)")
+    for note in result.notes:
+        _line(f"Note: {note}")

@@ -1,0 +1,327 @@
+"""Portfolios: several workloads, each compared on its own, and in-house fleets shared between them.
+
+``compare_portfolio(portfolio)`` runs :func:`llmplace.decision.compare` once per workload (each with its
+own model, latency and constraints: a portfolio of one workload is the single-workload comparison), then
+builds the plans that serve every workload:
+
+* ``mix``: each workload on its own cheapest eligible option (a managed API for one, owned servers for
+  another: per-workload routing);
+* ``shared:<option>``: one in-house option serving the workloads it is eligible for on one fleet (all of
+  them, or the cheapest group of two or more when few are eligible), the others on their own cheapest option.
+
+A shared fleet, month by month: each member needs ``r_w = ceil(peak_w / (replica rate_w x utilisation))``
+replicas of its model; a replica takes ``gpus per server / replicas per server`` GPUs of its own option's
+sizing and never spans servers; replicas are packed first-fit decreasing into servers
+(:func:`pack_servers`, never more servers than the members' own fleets, see its docstring), and the
+option's procurement plan (forecast or reactive, headroom, lead time) orders the packed need. The fleet's
+costs (purchase, setup, network, idle power, facility, maintenance, licences, the platform team counted
+once and its variable part for the shared GPUs) are the option's own cost functions on that fleet. Each
+member adds the power its own load draws above idle and what it pays outside the fleet (its bridge before
+the first delivery).
+
+Showback: the fleet's costs are shared by the GPU-hours of the replicas each member needs; the power of
+its load and its bridge are its own; a workload off the shared fleet pays its own option. Shares are
+rounded to the cent so that they add up to the plan's total.
+
+Simplifications, stated in the result's notes: point values only (no Monte Carlo for plans); whole GPUs
+per replica (no MIG partitions); cloud instances, hybrids, fixed fleets, servers switched off when idle and
+the tax shield are not shared (those workloads stay on their own options).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .conventions import cheapest_with_ties, whole_units
+from .costs import flows_for, in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
+from .decision import compare, resolve_deployments
+from .demand import Load, demand_from_scenario, load_from_demand
+from .errors import InputError
+from .options import Deployment
+from .results import CompareResult
+from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
+from .scenario import InHouseOption, Scenario
+from .scenario.portfolio import Portfolio, load_portfolio, parse_portfolio
+from .site import site_values
+
+__all__ = ["compare_portfolio", "pack_servers"]
+
+Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+MIX = "mix"
+MAX_SUBSET_SEARCH = 6  #: eligible workloads up to which every group of two or more is tried on a shared option
+NOTES = [
+    "point values only: no Monte Carlo ranges for portfolio plans",
+    "whole GPUs per replica: MIG-style partitions are not modelled",
+    "only in-house options are shared; cloud, API and hybrid options serve each workload on its own",
+    "a workload off the shared fleet pays its own option's team, as in its own comparison (two workloads on "
+    "the same API each count that API's integration team)",
+    "capex_budget_usd is checked per workload on its own option, not on a shared fleet's upfront spend",
+]
+
+
+def pack_servers(replicas: Sequence[tuple[int, int]], gpus_per_server: int) -> int:
+    """Servers that hold ``replicas`` [(count, GPUs per replica), ...] packed first-fit decreasing.
+
+    A replica never spans servers. Items of one size are placed first into the room the larger ones left,
+    then into new servers of ``gpus_per_server // size`` replicas each; so the count never exceeds
+    ``sum(ceil(count / (gpus_per_server // size)))``, the servers of separate fleets.
+    """
+    free: list[int] = []  # GPUs left on each open server, in opening order
+    for count, size in sorted(replicas, key=lambda r: -r[1]):
+        if size > gpus_per_server:
+            raise ValueError(f"a replica of {size} GPUs does not fit a server of {gpus_per_server}")
+        left = int(count)
+        for k, room in enumerate(free):
+            if left == 0:
+                break
+            fit = min(room // size, left)
+            free[k] -= fit * size
+            left -= fit
+        per_server = gpus_per_server // size
+        while left > 0:
+            fit = min(per_server, left)
+            free.append(gpus_per_server - fit * size)
+            left -= fit
+    return len(free)
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One workload on a shared in-house option: its scenario, deployment and load."""
+
+    id: str
+    s: Scenario
+    d: Deployment
+    load: Load
+
+    @property
+    def replica_gpus(self) -> int:
+        """GPUs one replica takes on a server of the option (its own sizing's packing)."""
+        assert self.d.capacity is not None and self.d.server is not None
+        return self.d.server.gpu_count // self.d.capacity.replicas_per_unit
+
+    def fits(self) -> bool:
+        """Whether a replica sits within one server (a replica spread over servers is not packed)."""
+        cap, srv = self.d.capacity, self.d.server
+        return cap is not None and srv is not None and 1 <= cap.replicas_per_unit <= srv.gpu_count \
+            and cap.gpus_per_replica <= srv.gpu_count
+
+    def replicas(self, peak: Array) -> IntArray:
+        opt, cap = self.d.option, self.d.capacity
+        assert isinstance(opt, InHouseOption) and cap is not None
+        return whole_units(peak / (cap.output_tokens_per_s * opt.target_utilisation))
+
+
+def _member(wid: str, s: Scenario, option_id: str) -> _Member:
+    d = next(x for x in resolve_deployments(s) if x.id == option_id)
+    return _Member(wid, s, d, load_from_demand(demand_from_scenario(s), s.workload.cached_input_share))
+
+
+def _shareable(s: Scenario, opt: Any) -> str | None:
+    """Why an option cannot be shared (None: it can)."""
+    if not isinstance(opt, InHouseOption):
+        return "not an in-house option"
+    if opt.servers is not None:
+        return "a fixed fleet (servers) is not shared"
+    if opt.power_off_when_idle:
+        return "servers switched off when idle are not shared"
+    if s.finance.tax_shield:
+        return "the tax shield is not modelled for shared fleets"
+    return None
+
+
+def _packed_need(members: list[_Member], head: bool) -> tuple[IntArray, IntArray]:
+    """Servers the members need together each month (packed), and on fleets of their own (summed)."""
+    opt = members[0].d.option
+    assert isinstance(opt, InHouseOption) and members[0].d.server is not None
+    factor = 1 + opt.headroom_pct / 100.0 if head else 1.0
+    per = [m.replicas(m.load.peak * factor) for m in members]
+    sizes = [m.replica_gpus for m in members]
+    gpus = members[0].d.server.gpu_count
+    packed = np.array([pack_servers([(int(r[k]), g) for r, g in zip(per, sizes, strict=True)], gpus)
+                       for k in range(len(per[0]))], dtype=np.int64)
+    own = sum(whole_units(r / (gpus // g)) for r, g in zip(per, sizes, strict=True))
+    return np.minimum(packed, own), np.asarray(own, dtype=np.int64)
+
+
+def _cash(flows: Any) -> Array:
+    return np.asarray(flows.monthly("cash"), dtype=float)
+
+
+def _power(flows: Any) -> Array:
+    return np.asarray(flows.cash.get("power", 0.0), dtype=float)
+
+
+def _cents(total_usd: float, parts: list[float]) -> list[float]:
+    """``parts`` in whole cents adding up to ``total_usd`` in whole cents (largest remainders get the rest)."""
+    want = round(total_usd * 100)
+    raw = [p * 100 for p in parts]
+    cents = [int(np.floor(r)) for r in raw]
+    order = sorted(range(len(raw)), key=lambda k: cents[k] - raw[k])
+    for k in order[: want - sum(cents)]:
+        cents[k] += 1
+    return [c / 100 for c in cents]
+
+
+def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple[str, float]],
+                 tokens: dict[str, float]) -> PortfolioPlan:
+    """One in-house option serving ``members`` on one packed fleet; ``others`` on their own (option, TCO)."""
+    first = members[0]
+    opt = first.d.option
+    assert isinstance(opt, InHouseOption)
+    sv = site_values(first.s)
+    need, own = _packed_need(members, head=False)
+    head, _ = _packed_need(members, head=True)
+    _, lead, _ = lead_time(opt, sv)
+    fleet = planned_fleet(need, head, opt.planning, lead)
+    idle = in_house_flows(first.d, first.s, first.load.in_months(np.zeros(need.shape)), sv, fleet, True, False)
+    pool = float(np.sum(_cash(idle)))
+    own_usd, gpu_h, separate, sep_servers = {}, {}, 0.0, np.zeros(need.shape, dtype=np.int64)
+    for m in members:
+        alone = _cash(flows_for(m.d, m.s, m.load, sv))
+        planned = in_house_planned(m.d, m.s, m.load, sv, with_residual=True, residual=False)
+        on_shared = in_house_flows(m.d, m.s, m.load, sv, fleet, True, False)
+        # its load's power above idle on the shared fleet, and what it pays outside the fleet (its bridge)
+        own_usd[m.id] = float(np.sum(_power(on_shared) - _power(idle)) + np.sum(alone - _cash(planned)))
+        gpu_h[m.id] = float(np.sum(m.replicas(m.load.peak)[lead:] * m.replica_gpus)) * m.s.finance.hours_per_month
+        separate += float(np.sum(alone))
+        sep_servers = sep_servers + in_house_fleet(m.d, m.s, m.load, sv)[0]
+    total_gh = sum(gpu_h.values())
+    shares = {k: (v / total_gh if total_gh > 0 else 1 / len(members)) for k, v in gpu_h.items()}
+    fleet_total = pool + sum(own_usd.values())
+    rows = [Showback(workload=m.id, option=option_id, usd=0.0, gpu_hours=round(gpu_h[m.id], 3), tokens=tokens[m.id],
+                     basis=f"{shares[m.id]:.1%} of the shared fleet by GPU-hours, plus its own load's power and "
+                           "bridge") for m in members]
+    usd = _cents(fleet_total, [pool * shares[m.id] + own_usd[m.id] for m in members])
+    rows = [r.model_copy(update={"usd": u}) for r, u in zip(rows, usd, strict=True)]
+    rows += [Showback(workload=w, option=o, usd=round(t, 2), tokens=tokens[w], basis="its own option")
+             for w, (o, t) in others.items()]
+    total = round(fleet_total, 2) + sum(round(t, 2) for _, t in others.values())
+    reason = _site_space(members, np.asarray(idle.units))
+    return PortfolioPlan(
+        id=f"shared:{option_id}", kind="shared", shared_option=option_id, members=[m.id for m in members],
+        tco_usd=round(total, 2), separate_tco_usd=round(separate + sum(t for _, t in others.values()), 2),
+        shared_servers=[int(x) for x in np.asarray(fleet)], separate_servers=[int(x) for x in sep_servers],
+        showback=rows, infeasible_reason=reason,
+        notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; one "
+               "platform team"])
+
+
+def _best_shared(option_id: str, members: list[_Member], mix: PortfolioPlan, tokens: dict[str, float]
+                 ) -> PortfolioPlan:
+    """The cheapest plan sharing ``option_id``: every eligible workload on it, or (up to
+    :data:`MAX_SUBSET_SEARCH` eligible ones) the cheapest group of two or more, the others on their own
+    cheapest option. The group of all comes first, so a tie keeps everyone on the shared fleet."""
+    groups = [members]
+    if len(members) <= MAX_SUBSET_SEARCH:
+        groups += [list(g) for k in range(len(members) - 1, 1, -1) for g in itertools.combinations(members, k)]
+    best: PortfolioPlan | None = None
+    for group in groups:
+        ids = {m.id for m in group}
+        others = {r.workload: (r.option, r.usd) for r in mix.showback if r.workload not in ids}
+        plan = _shared_plan(option_id, group, others, tokens)
+        if best is None or (best.infeasible_reason is not None and plan.infeasible_reason is None) or \
+                (plan.infeasible_reason is None and plan.tco_usd < best.tco_usd - 0.005):
+            best = plan
+    assert best is not None
+    if len(best.members) < len(members):
+        left = ", ".join(m.id for m in members if m.id not in best.members)
+        best.notes.append(f"cheaper with {left} on its own cheapest option than on the shared fleet")
+    return best
+
+
+def _site_space(members: list[_Member], owned: IntArray) -> str | None:
+    """Why the shared fleet does not fit the site (None: it does): its servers on the business's own site at
+    full load against the strictest ``site_power_kw`` and ``site_rack_units`` of its members (the same rule
+    as one workload's constraint, per site with a second site)."""
+    opt, srv = members[0].d.option, members[0].d.server
+    assert isinstance(opt, InHouseOption) and srv is not None
+    if opt.hosting == "colocation":
+        return None
+    sites = 2 if opt.second_site else 1
+    n = -(-int(np.max(owned, initial=0)) // sites)
+    power = [m.s.constraints.site_power_kw for m in members if m.s.constraints.site_power_kw is not None]
+    if power and n * srv.max_power_kw > min(power) + 1e-9:
+        return (f"the shared fleet needs {n} servers x {srv.max_power_kw:g} kW = {n * srv.max_power_kw:,.1f} kW "
+                f"per site; site_power_kw = {min(power):g}")
+    racks = [m.s.constraints.site_rack_units for m in members if m.s.constraints.site_rack_units is not None]
+    rack = opt.overrides.get("rack_units", srv.rack_units)
+    if racks and rack is not None and n * int(rack) > min(racks):
+        return f"the shared fleet needs {n} servers x {rack} U per site; site_rack_units = {min(racks)}"
+    return None
+
+
+def _summary(wid: str, s: Scenario, r: CompareResult) -> WorkloadSummary:
+    opts = [WorkloadOption(option=o.id, kind=o.kind, feasible=o.feasible, tco_usd=o.tco_usd if o.feasible else None,
+                           infeasible_reason=o.infeasible_reason) for o in r.options]
+    return WorkloadSummary(id=wid, model=s.model.name, tokens_total=float(sum(r.demand.tokens_per_month)),
+                           cheapest=r.cheapest, options=opts)
+
+
+def _mix(summaries: list[WorkloadSummary]) -> PortfolioPlan | None:
+    """Each workload on its own cheapest eligible option (None when one has none)."""
+    rows = []
+    for w in summaries:
+        best = next((o for o in w.options if o.option == w.cheapest), None)
+        if best is None or best.tco_usd is None:
+            return None
+        rows.append(Showback(workload=w.id, option=best.option, usd=round(best.tco_usd, 2), tokens=w.tokens_total,
+                             basis="its own cheapest eligible option"))
+    return PortfolioPlan(id=MIX, kind=MIX, tco_usd=round(sum(r.usd for r in rows), 2), showback=rows)
+
+
+def _eligible(w: WorkloadSummary, option_id: str) -> bool:
+    return any(o.option == option_id and o.feasible for o in w.options)
+
+
+def _compare_one(wid: str, s: Scenario) -> CompareResult:
+    """One workload's comparison (point values); bad input names the workload it was found in."""
+    try:
+        return compare(s, samples=0)
+    except InputError as exc:
+        where = f"in workload {wid}"
+        raise InputError(exc.field, exc.value, exc.allowed, f"{exc.detail}; {where}" if exc.detail else where) \
+            from None
+
+
+def _as_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Portfolio:
+    if isinstance(portfolio, (str, Path)):
+        return load_portfolio(portfolio)
+    if isinstance(portfolio, dict):
+        return parse_portfolio(portfolio)
+    return portfolio
+
+
+def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> PortfolioResult:
+    """Compare a portfolio (a :class:`Portfolio`, a parsed document or a file path): every workload on its
+    own, each in-house option shared by the workloads it is eligible for, and the cheapest plan."""
+    p = _as_portfolio(portfolio)
+    results = {wid: _compare_one(wid, s) for wid, s in p.scenarios}
+    scen = dict(p.scenarios)
+    summaries = [_summary(wid, scen[wid], results[wid]) for wid in scen]
+    mix = _mix(summaries)
+    plans = [mix] if mix is not None else []
+    notes = list(NOTES) + ([] if mix is not None else ["a workload has no eligible option: no plan serves all"])
+    wid0, first = p.scenarios[0]
+    tokens = {w.id: w.tokens_total for w in summaries}
+    for o in results[wid0].options:
+        index = o.footprint.option_index if o.footprint is not None else None
+        opt = first.options[index] if index is not None else None
+        members = [w for w in summaries if _eligible(w, o.id)]
+        if mix is None or len(members) < 2 or _shareable(first, opt) is not None:
+            continue
+        on_fleet = [m for w in members if (m := _member(w.id, scen[w.id], o.id)).fits()]
+        if len(on_fleet) >= 2:
+            plans.append(_best_shared(o.id, on_fleet, mix, tokens))
+    fin = first.finance
+    answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
+    return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
+                           workloads=summaries, plans=plans, cheapest_plan=cheapest_with_ties(answers), notes=notes)

@@ -1,0 +1,73 @@
+"""Result types of a portfolio comparison: per-workload options, shared plans and their showback."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = ["PortfolioPlan", "PortfolioResult", "Showback", "WorkloadOption", "WorkloadSummary"]
+
+
+class WorkloadOption(BaseModel):
+    """One option as one workload sees it (its own comparison, its own constraints)."""
+
+    option: str
+    kind: str
+    feasible: bool
+    tco_usd: float | None = None
+    infeasible_reason: str | None = None
+
+
+class WorkloadSummary(BaseModel):
+    """One workload of the portfolio: its model, demand and each option's cost on its own."""
+
+    id: str
+    model: str
+    tokens_total: float = Field(description="input plus output tokens over the horizon")
+    cheapest: str | None = Field(description="its cheapest option that serves it and no hard constraint excludes")
+    options: list[WorkloadOption]
+
+
+class Showback(BaseModel):
+    """What one workload is charged in a plan [USD over the horizon, cash view], and on what basis."""
+
+    workload: str
+    option: str = Field(description="the option that serves this workload in the plan")
+    usd: float
+    gpu_hours: float | None = Field(None, description="GPU-hours of the replicas it needs on the shared fleet")
+    tokens: float
+    basis: str
+
+
+class PortfolioPlan(BaseModel):
+    """One way to serve every workload: each on its own cheapest option (mix), or one in-house option shared."""
+
+    id: str
+    kind: Literal["mix", "shared"]
+    shared_option: str | None = None
+    members: list[str] = Field(default_factory=list, description="workloads on the shared fleet")
+    tco_usd: float = Field(description="total over the horizon, cash view (the sum of the showback)")
+    separate_tco_usd: float | None = Field(
+        None, description="the same assignment with each member on a fleet of its own (what sharing saves against)")
+    shared_servers: list[int] | None = Field(None, description="servers in service each month on the shared fleet")
+    separate_servers: list[int] | None = Field(None, description="servers the members' own fleets would hold")
+    showback: list[Showback]
+    infeasible_reason: str | None = Field(None, description="why the shared fleet is no answer (site power or rack "
+                                                            "space); such a plan is never the cheapest")
+    notes: list[str] = Field(default_factory=list)
+
+
+class PortfolioResult(BaseModel):
+    """A portfolio compared: every workload on its own, the shared plans, the cheapest plan."""
+
+    name: str
+    horizon_months: int
+    currency: str
+    workloads: list[WorkloadSummary]
+    plans: list[PortfolioPlan]
+    cheapest_plan: str | None
+    notes: list[str] = Field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")

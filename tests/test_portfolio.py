@@ -1,0 +1,240 @@
+"""Portfolios: several workloads in one file, compared on their own and on one shared in-house fleet."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from functools import cache
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from llmplace.decision import compare
+from llmplace.errors import InputError
+from llmplace.portfolio import _member, _shared_plan, compare_portfolio, pack_servers
+from llmplace.scenario import load_scenario
+from llmplace.scenario.portfolio import load_portfolio, parse_portfolio
+
+from .conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+PORTFOLIO = EXAMPLES / "portfolios" / "two-teams.yaml"
+
+
+def _cents(x: float) -> int:
+    return round(x * 100)
+
+
+@cache
+def _example():
+    return compare_portfolio(PORTFOLIO)
+
+
+def _single_doc() -> dict:
+    return yaml.safe_load((EXAMPLES / "internal-assistant-70b.yaml").read_text())
+
+
+def test_a_portfolio_of_one_workload_is_the_single_scenario_to_the_cent():
+    """The single-workload example rewritten as a portfolio of one (its workload moved under ``workloads``)
+    costs every option as the single scenario does, to the cent, and its one plan is the single cheapest."""
+    doc = _single_doc()
+    single = compare(load_scenario(EXAMPLES / "internal-assistant-70b.yaml"), samples=0)
+    folio = copy.deepcopy(doc)
+    folio["workloads"] = [{"id": "assistant", "workload": folio.pop("workload")}]
+    result = compare_portfolio(parse_portfolio(folio))
+    (w,) = result.workloads
+    assert {o.option: (o.feasible, o.tco_usd and _cents(o.tco_usd)) for o in w.options} == \
+        {o.id: (o.feasible, o.tco_usd and _cents(o.tco_usd)) for o in single.options if o.feasible} | \
+        {o.id: (False, None) for o in single.options if not o.feasible}
+    assert w.cheapest == single.cheapest
+    (mix,) = result.plans  # one workload: nothing to share
+    best = next(o for o in single.options if o.id == single.cheapest)
+    assert mix.tco_usd == round(best.tco_usd, 2)
+
+
+def test_packing_places_whole_replicas_first_fit_decreasing():
+    """Hand-packed cases on 8-GPU servers: a 4-GPU replica and two 2-GPU ones fill one server; three 4-GPU
+    replicas need two (a replica never spans servers); two 6-GPU replicas leave 2 GPUs each, which take two
+    2-GPU replicas, and a third 2-GPU replica opens a third server."""
+    assert pack_servers([(1, 4), (2, 2)], 8) == 1
+    assert pack_servers([(3, 4)], 8) == 2
+    assert pack_servers([(2, 2), (2, 6)], 8) == 2
+    assert pack_servers([(3, 2), (2, 6)], 8) == 3
+    assert pack_servers([], 8) == 0
+    with pytest.raises(ValueError):
+        pack_servers([(1, 16)], 8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.sampled_from([1, 2, 4, 8])), max_size=4), st.sampled_from([8, 4]))
+def test_packing_never_needs_more_servers_than_separate_fleets(replicas, gpus_per_server):
+    """Separate fleets hold ``sum(ceil(n / (C // g)))`` servers; packing all replicas together never needs more,
+    and never fewer than the GPUs require (``ceil(sum(n x g) / C)``)."""
+    replicas = [(n, g) for n, g in replicas if g <= gpus_per_server]
+    separate = sum(-(-n // (gpus_per_server // g)) for n, g in replicas)
+    packed = pack_servers(replicas, gpus_per_server)
+    assert -(-sum(n * g for n, g in replicas) // gpus_per_server) <= packed <= separate
+
+
+@cache
+def _members():
+    return [_member(wid, s, "own-8xh100") for wid, s in load_portfolio(PORTFOLIO).scenarios]
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.floats(0.05, 30.0), st.floats(0.05, 30.0))
+def test_sharing_servers_never_costs_more_than_separate_fleets(scale_a, scale_b):
+    """The 70B and the 8B workload of the example, each demand scaled, on one shared fleet of 8x H100 servers:
+    the plan's total never exceeds the two separate fleets' (fewer or as many servers, one platform team whose
+    variable part grows as GPUs ^ b with b <= 1, so shared GPUs never need more staff)."""
+    a, b = _members()
+    months = len(np.asarray(a.load.peak))
+    members = [dataclasses.replace(m, load=m.load.in_months(np.full(months, k)))
+               for m, k in ((a, scale_a), (b, scale_b))]
+    plan = _shared_plan("own-8xh100", members, {}, {m.id: 1.0 for m in members})
+    assert plan.separate_tco_usd is not None
+    assert _cents(plan.tco_usd) <= _cents(plan.separate_tco_usd) + 1  # rounding of each part to the cent
+    assert all(s <= t for s, t in zip(plan.shared_servers or [], plan.separate_servers or [], strict=True))
+
+
+def test_a_shared_plan_of_one_workload_is_its_own_fleet():
+    """The decomposition (fleet without load + each load's power above idle + what it pays outside the fleet)
+    adds back up to the option's own cost in that workload's comparison when it is on the fleet alone."""
+    own = {w.id: next(o.tco_usd for o in w.options if o.option == "own-8xh100") for w in _example().workloads}
+    for m in _members():
+        plan = _shared_plan("own-8xh100", [m], {}, {m.id: 1.0})
+        assert _cents(plan.tco_usd) == _cents(plan.separate_tco_usd) == _cents(own[m.id])
+
+
+def test_the_shared_plan_keeps_the_cheapest_group_on_the_fleet():
+    """Three workloads eligible for the owned servers: the plan chosen costs no more than all three on the
+    shared fleet, and each workload left off the fleet is on its own cheapest option."""
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    third = copy.deepcopy(doc["workloads"][1])
+    third["id"] = "batch-summaries"
+    third["workload"]["requests_per_month"] = 20_000_000
+    doc["workloads"].append(third)
+    result = compare_portfolio(parse_portfolio(doc))
+    shared = next(p for p in result.plans if p.kind == "shared")
+    members = [_member(wid, s, "own-8xh100") for wid, s in parse_portfolio(doc).scenarios]
+    everyone = _shared_plan("own-8xh100", members, {}, {m.id: 1.0 for m in members})
+    assert _cents(shared.tco_usd) <= _cents(everyone.tco_usd)
+    cheapest = {w.id: w.cheapest for w in result.workloads}
+    for row in shared.showback:
+        assert row.option == ("own-8xh100" if row.workload in shared.members else cheapest[row.workload])
+
+
+def test_showback_adds_up_to_each_plan_total_to_the_cent():
+    result = _example()
+    assert {p.kind for p in result.plans} == {"mix", "shared"}
+    for plan in result.plans:
+        assert sum(_cents(r.usd) for r in plan.showback) == _cents(plan.tco_usd), plan.id
+        assert {r.workload for r in plan.showback} == {w.id for w in result.workloads}
+
+
+def test_shared_fleet_is_split_by_gpu_hours():
+    """The 70B replica takes 2 H100s at FP8 and needs two replicas at peak here, the 8B one GPU and one replica:
+    4 and 1 GPUs every month, so 80 % and 20 % of the fleet's costs (the rest is each one's own)."""
+    shared = next(p for p in _example().plans if p.kind == "shared")
+    hours = {r.workload: r.gpu_hours for r in shared.showback}
+    assert hours["internal-assistant"] == pytest.approx(4 * hours["public-chat"])
+    assert max(shared.shared_servers or [0]) < max(shared.separate_servers or [0])
+
+
+def test_a_constraint_of_one_workload_excludes_the_option_only_for_it():
+    """The regulated assistant forbids third-party processing, so the managed API is out for it alone; the
+    public chat may use it, and the mix routes the public chat there."""
+    result = _example()
+    opts = {w.id: {o.option: o for o in w.options} for w in result.workloads}
+    assert not opts["internal-assistant"]["together"].feasible
+    assert "third_party_processing" in (opts["internal-assistant"]["together"].infeasible_reason or "")
+    assert opts["public-chat"]["together"].feasible
+    mix = next(p for p in result.plans if p.kind == "mix")
+    routed = {r.workload: r.option for r in mix.showback}
+    assert routed["public-chat"] == "together" and routed["internal-assistant"] != "together"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda d: d.update(workload=d["workloads"][0]["workload"]), "workloads"),
+    (lambda d: d["workloads"][1].update(id=d["workloads"][0]["id"]), "workloads[1].id"),
+    (lambda d: d["workloads"][1]["workload"].update(requests_per_month=-1), "workloads[1].workload.requests_per_month"),
+    (lambda d: d["workloads"][0].update(colour="red"), "workloads[0].colour"),
+    (lambda d: d.update(workloads=[]), "workloads"),
+])
+def test_bad_portfolio_names_the_field(change, field):
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    change(doc)
+    with pytest.raises(InputError) as exc:
+        parse_portfolio(doc)
+    assert exc.value.field == field
+
+
+def test_a_bad_name_in_one_workload_names_that_workload():
+    """Catalog names are checked when the workload is compared: the message says in which workload."""
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    doc["workloads"][1]["model"]["name"] = "llama-9999"
+    with pytest.raises(InputError) as exc:
+        compare_portfolio(parse_portfolio(doc))
+    assert exc.value.field == "model.name" and "in workload public-chat" in str(exc.value)
+
+
+def test_single_scenario_readers_refuse_a_portfolio_in_one_line(invoke):
+    """report, map, the web app and the REST API read one workload: a portfolio is named, not a traceback."""
+    with pytest.raises(InputError, match="workloads"):
+        load_scenario(PORTFOLIO)
+    res = invoke("report", str(PORTFOLIO), "--format", "md", "-o", "-", "--samples", "0")
+    assert res.exit_code == 2 and "workloads" in res.stderr and "Traceback" not in res.output
+
+
+def test_cli_compares_a_portfolio(invoke, tmp_path):
+    res = invoke("compare", str(PORTFOLIO), "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert [w["id"] for w in data["workloads"]] == ["internal-assistant", "public-chat"]
+    assert data["cheapest_plan"] in {p["id"] for p in data["plans"]}
+    text = invoke("compare", str(PORTFOLIO))
+    assert text.exit_code == 0 and "showback" in text.output and "Cheapest plan" in text.output
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    doc["workloads"][0]["workload"]["peak_to_average"] = 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(doc))
+    res = invoke("compare", str(bad))
+    assert res.exit_code == 2 and "workloads[0].workload.peak_to_average" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_schema_covers_the_portfolio_form(invoke):
+    schema = json.loads(invoke("schema").stdout)
+    assert schema["properties"]["workloads"]["items"] == {"$ref": "#/$defs/PortfolioEntry"}
+    assert set(schema["$defs"]["PortfolioEntry"]["properties"]) == {"id", "workload", "model", "latency",
+                                                                    "constraints"}
+
+
+def test_a_replica_larger_than_a_server_is_not_packed():
+    """A replica of 16 GPUs spans two 8-GPU servers: packing whole replicas into one server cannot place it, so
+    that workload stays off the shared fleet (its own comparison costs it)."""
+    m = _members()[0]
+    cap = dataclasses.replace(m.d.capacity, gpus_per_replica=16, replicas_per_unit=1)
+    assert m.fits() and not dataclasses.replace(m, d=dataclasses.replace(m.d, capacity=cap)).fits()
+
+
+def test_a_shared_fleet_too_big_for_the_site_is_no_answer():
+    """On the business's own site, demand tripled: each workload alone needs one 8x H100 server (10.2 kW at full
+    load, the catalog's hgx-h100-8x-oem row), together they need two. With site_power_kw = 12 on the
+    regulated workload, its own option fits (10.2 kW) but the shared fleet (20.4 kW) does not: the shared
+    plan carries the reason."""
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    doc["options"][0]["hosting"] = "on_site"
+    for entry in doc["workloads"]:
+        entry["workload"]["requests_per_month"] *= 3
+    doc["workloads"][0]["constraints"]["site_power_kw"] = 12
+    result = compare_portfolio(parse_portfolio(doc))
+    own = next(o for o in result.workloads[0].options if o.option == "own-8xh100")
+    assert own.feasible
+    shared = next(p for p in result.plans if p.kind == "shared")
+    assert max(shared.shared_servers or [0]) == 2
+    assert "site_power_kw = 12" in (shared.infeasible_reason or "")

@@ -1,4 +1,4 @@
-"""`llmplace diff A B`: the inputs that differ after defaults, and per option the change in TCO, upfront and
+"""`llmplace diff A B`: the inputs that differ after defaults, and per option the change in TCO, NPV, upfront and
 $/Mtok (B - A), the recommendation and the cheapest option.
 
 The expected deltas are differences of the two comparisons run separately through the public
@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 import llmplace
-from llmplace.diffing import flatten
 
 from .conftest import EXAMPLES
 from .test_cli import _one_line_error
@@ -48,9 +47,12 @@ def test_json_lists_the_edits_and_the_deltas_of_each_option(invoke, files):
     changed = {c["path"]: c for c in doc["inputs"]}
     assert changed["workload.requests_per_month"]["a"] == 1_760_000
     assert changed["workload.requests_per_month"]["b"] == 8_000_000
-    removed = {p for p, c in changed.items() if c["only_in"] == "a"}
-    assert removed and all(p.startswith("options[together]") for p in removed)
-    assert set(changed) == {"workload.requests_per_month"} | removed
+    # the removed option is one change holding its whole mapping, not one per leaf
+    assert set(changed) == {"workload.requests_per_month", "options[together]"}
+    gone = changed["options[together]"]
+    assert (gone["change"], gone["only_in"], gone["b"]) == ("removed", "a", None)
+    assert gone["a"]["provider"] == "together"
+    assert doc["same_horizon"] and doc["error"] is None
     ra, rb = (llmplace.compare(d, samples=0) for d in _docs())
     deltas = {d["id"]: d for d in doc["options"]}
     for o in ra.options:
@@ -60,6 +62,7 @@ def test_json_lists_the_edits_and_the_deltas_of_each_option(invoke, files):
         elif o.feasible and ob.feasible:
             assert deltas[o.id]["tco_delta_usd"] == pytest.approx(ob.tco_usd - o.tco_usd, abs=1e-5)
             assert deltas[o.id]["upfront_delta_usd"] == pytest.approx(ob.upfront_usd - o.upfront_usd, abs=1e-5)
+            assert deltas[o.id]["npv_delta_usd"] == pytest.approx(ob.npv_usd - o.npv_usd, abs=1e-5)
     assert ra.recommendation is not None and rb.recommendation is not None
     rec = doc["recommendation"]
     assert (rec["a"], rec["b"]) == (ra.recommendation.option, rb.recommendation.option)
@@ -71,6 +74,8 @@ def test_text_names_the_edit_and_the_recommendation(invoke, files):
     res = invoke("diff", str(files[0]), str(files[1]), "--samples", "0")
     assert res.exit_code == 0, res.output
     assert "workload.requests_per_month: 1760000.0 -> 8000000.0" in res.stdout
+    gone = [line for line in res.stdout.splitlines() if line.startswith("  options[together]: {")]
+    assert len(gone) == 1 and gone[0].endswith("... -> None (only in A)")  # one line, the mapping cut short
     assert "Recommendation:" in res.stdout and "Cheapest:" in res.stdout
 
 
@@ -86,11 +91,6 @@ def test_bad_file_is_one_line_naming_the_side(invoke, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("workload: {requests_per_month: -1}\n", encoding="utf-8")
     _one_line_error(invoke("diff", str(bad), str(EXAMPLE)), "A: ")
-
-
-def test_flatten_names_list_items_by_id():
-    assert flatten({"options": [{"id": "x", "kind": "api"}, {"n": 1}], "e": []}) == {
-        "options[x].id": "x", "options[x].kind": "api", "options[1].n": 1, "e": "[]"}
 
 
 def test_default_draws_are_each_scenarios_own_as_for_compare():

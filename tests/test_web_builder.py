@@ -12,7 +12,8 @@ import yaml
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from llmplace.scenario.diff import InputChange, diff_inputs  # noqa: E402
+from llmplace.diffing import diff_inputs  # noqa: E402
+from llmplace.results.scenario_diff import InputChange  # noqa: E402
 from llmplace.web import create_app  # noqa: E402
 from llmplace.web.app import DEFAULT_DOCUMENT  # noqa: E402
 
@@ -107,6 +108,10 @@ def test_bundled_examples_are_served_as_written(client: TestClient):
     assert r.status_code == 422 and "internal-assistant-70b" in r.json()["detail"][0]["allowed"]
 
 
+def _change(path: str, a: object, b: object, change: str) -> InputChange:
+    return InputChange.model_validate({"path": path, "a": a, "b": b, "change": change})
+
+
 def test_diff_inputs_matches_options_by_id_and_names_each_change():
     a = {"name": "A", "workload": {"requests_per_month": 100, "peak_to_average": 2},
          "options": [{"kind": "api", "id": "x", "provider": "together"},
@@ -117,36 +122,75 @@ def test_diff_inputs_matches_options_by_id_and_names_each_change():
                      {"kind": "api", "id": "x", "provider": "together"}],
          "site": {"pue": 1.3}}
     assert diff_inputs(a, b) == [
-        InputChange("workload.requests_per_month", 100, 200, "changed"),
-        InputChange("options[y].plan", "on_demand", "reserved_1y", "changed"),
-        InputChange("finance", {"horizon_months": 36}, None, "removed"),
-        InputChange("site", None, {"pue": 1.3}, "added"),
+        _change("workload.requests_per_month", 100, 200, "changed"),
+        _change("options[y].plan", "on_demand", "reserved_1y", "changed"),
+        _change("finance", {"horizon_months": 36}, None, "removed"),
+        _change("site", None, {"pue": 1.3}, "added"),
     ]
+    assert [c.only_in for c in diff_inputs(a, b)] == [None, None, "a", "b"]
     assert diff_inputs(a, copy.deepcopy(a)) == []
     # lists without ids compare item by item
-    assert diff_inputs({"l": [1, 2]}, {"l": [1, 3, 4]}) == [InputChange("l[1]", 2, 3, "changed"),
-                                                           InputChange("l[2]", None, 4, "added")]
+    assert diff_inputs({"l": [1, 2]}, {"l": [1, 3, 4]}) == [_change("l[1]", 2, 3, "changed"),
+                                                           _change("l[2]", None, 4, "added")]
+
+
+def _save(client: TestClient, *docs: dict) -> list[str]:
+    return [client.post(API + "/scenarios", json={"document": d}).json()["id"] for d in docs]
 
 
 def test_scenario_diff_endpoint_gives_input_changes_and_cost_deltas(client: TestClient):
     """Ten times the requests: each option's upfront, TCO, NPV and $/Mtok change by b minus a as read from the two
     compare documents; the owned servers' upfront grows (more servers), the API's stays 0; the inputs list names
-    the two edits."""
+    the two edits; the recommendation and the cheapest option are those of the two compare documents. The
+    answer is the model ``llmplace diff --json`` prints (one diff for every front end)."""
     doc_b = copy.deepcopy(DEFAULT_DOCUMENT)
     doc_b["name"] = "Ten times"
     doc_b["workload"]["requests_per_month"] = 17_600_000
-    ids = [client.post(API + "/scenarios", json={"document": d}).json()["id"] for d in (DEFAULT_DOCUMENT, doc_b)]
+    ids = _save(client, DEFAULT_DOCUMENT, doc_b)
     r = client.get(API + "/scenario-diff", params={"a": ids[0], "b": ids[1]})
     assert r.status_code == 200, r.text
     d = r.json()
     assert [c["path"] for c in d["inputs"]] == ["name", "workload.requests_per_month"]
+    assert d["error"] is None and d["same_horizon"] and (d["samples_a"], d["samples_b"]) == (0, 0)
     ra, rb = (client.post(API + "/compare?samples=0", json=doc).json() for doc in (DEFAULT_DOCUMENT, doc_b))
     by_a, by_b = ({o["id"]: o for o in r["options"]} for r in (ra, rb))
-    assert [o["id"] for o in d["results"]["options"]] == list(by_a)
-    for o in d["results"]["options"]:
-        for f in o["figures"]:
-            assert f["delta"] == pytest.approx(by_b[o["id"]][f["figure"]] - by_a[o["id"]][f["figure"]], rel=1e-9)
-    upfront = {o["id"]: o["figures"][0] for o in d["results"]["options"]}
-    assert upfront["own-8xh100"]["figure"] == "upfront_usd" and upfront["own-8xh100"]["delta"] > 0
-    assert upfront["together"]["delta"] == 0
+    assert [o["id"] for o in d["options"]] == list(by_a)
+    for o in d["options"]:
+        for figure, key in (("upfront_usd", "upfront_delta_usd"), ("tco_usd", "tco_delta_usd"),
+                            ("npv_usd", "npv_delta_usd"), ("usd_per_mtok", "usd_per_mtok_delta")):
+            delta = o[key]
+            # the diff rounds each delta to 1e-6 (a millionth of a dollar), hence the absolute tolerance
+            assert delta == pytest.approx(by_b[o["id"]][figure] - by_a[o["id"]][figure], rel=1e-9, abs=1e-6)
+    deltas = {o["id"]: o for o in d["options"]}
+    assert deltas["own-8xh100"]["upfront_delta_usd"] > 0 and deltas["together"]["upfront_delta_usd"] == 0
+    assert (d["recommendation"]["a"], d["recommendation"]["b"]) == (ra["recommendation"]["option"],
+                                                                     rb["recommendation"]["option"])
+    assert (d["cheapest"]["a"], d["cheapest"]["b"]) == (ra["cheapest"], rb["cheapest"])
     assert client.get(API + "/scenario-diff", params={"a": ids[0], "b": "nope"}).status_code == 404
+
+
+def test_scenario_diff_compares_inputs_after_defaults(client: TestClient):
+    """A horizon written as 36 months in one scenario and left out of the other is the same input: 36 is the
+    schema's default (``Finance.horizon_months``), so neither the inputs nor any figure differ. Compared as
+    written, the diff listed ``finance`` as added."""
+    doc_a = {k: v for k, v in copy.deepcopy(DEFAULT_DOCUMENT).items() if k != "finance"}
+    doc_b = {**copy.deepcopy(doc_a), "finance": {"horizon_months": 36}}
+    ids = _save(client, doc_a, doc_b)
+    d = client.get(API + "/scenario-diff", params={"a": ids[0], "b": ids[1]}).json()
+    assert d["inputs"] == [] and d["horizon_months_a"] == d["horizon_months_b"] == 36
+    assert {o["tco_delta_usd"] for o in d["options"] if o["a"]["feasible"]} == {0.0}
+
+
+def test_scenario_diff_of_a_scenario_the_catalog_no_longer_knows_lists_its_inputs_as_written(client: TestClient):
+    """A scenario saved under an older catalog may name a server that is gone: its results cannot be computed,
+    so the diff gives the inputs as written, says why, and has no option figures and no picks."""
+    old = copy.deepcopy(DEFAULT_DOCUMENT)
+    old["options"][0]["server"] = "retired-server"
+    store = client.app.state.store
+    ids = [store.create("Old", old).id, store.create("Now", copy.deepcopy(DEFAULT_DOCUMENT)).id]
+    r = client.get(API + "/scenario-diff", params={"a": ids[0], "b": ids[1]})
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert [(c["path"], c["a"], c["b"]) for c in d["inputs"]] == [
+        ("options[own-8xh100].server", "retired-server", "hgx-h100-8x-oem")]
+    assert "retired-server" in d["error"] and d["options"] == [] and d["recommendation"]["a"] is None

@@ -412,6 +412,7 @@ def test_start_from_an_example_then_diff_two_saved_scenarios(page, server: str):
     expect(inputs).to_contain_text("workload.requests_per_month")
     expect(inputs.locator("tbody tr")).to_have_count(2)  # the name and the requests
     expect(page.locator("#diff-results tbody tr").first).to_contain_text("$")
+    expect(page.locator("#diff")).to_contain_text("recommended: ")  # the picks of both, from the shared diff
 
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
+from pydantic import JsonValue
 from rich.table import Table
 
 from ..conventions import format_usd
@@ -17,12 +19,21 @@ from .progress import Working
 __all__ = ["diff_command", "print_diff"]
 
 _SHOWN_INPUTS = 60  # a terminal shows this many changed inputs; --json has them all
+_VALUE_CHARS = 100  # a terminal shows this much of an added or removed mapping; --json has it whole
 
 
 def _money_delta(x: float | None) -> str:
     if x is None:
         return "-"
     return ("+" if x > 0 else "-" if x < 0 else "") + format_usd(abs(x))
+
+
+def _value(v: JsonValue) -> str:
+    """A scalar as Python writes it; a mapping or list (an added or removed option) as compact JSON, cut short."""
+    if not isinstance(v, (dict, list)):
+        return repr(v)
+    text = json.dumps(v, separators=(",", ":"))
+    return text if len(text) <= _VALUE_CHARS else text[:_VALUE_CHARS - 3] + "..."
 
 
 def _side(d: OptionDelta, side: str) -> str:
@@ -35,10 +46,10 @@ def _side(d: OptionDelta, side: str) -> str:
 def _option_table(diff: ScenarioDiff) -> Table:
     t = Table(title=f"Options, cash view (B - A; TCO over {diff.horizon_months_a} and {diff.horizon_months_b} "
               "months)")
-    for col in ("option", "TCO A", "TCO B", "TCO change", "upfront change", "$/Mtok change"):
+    for col in ("option", "TCO A", "TCO B", "TCO change", "NPV change", "upfront change", "$/Mtok change"):
         t.add_column(col, justify="left" if col == "option" else "right", no_wrap=True)
     for d in diff.options:
-        t.add_row(d.id, _side(d, "a"), _side(d, "b"), _money_delta(d.tco_delta_usd),
+        t.add_row(d.id, _side(d, "a"), _side(d, "b"), _money_delta(d.tco_delta_usd), _money_delta(d.npv_delta_usd),
                   _money_delta(d.upfront_delta_usd), _money_delta(d.usd_per_mtok_delta))
     return t
 
@@ -50,7 +61,7 @@ def print_diff(diff: ScenarioDiff) -> None:
     say(f"Inputs that differ, defaults applied: {len(diff.inputs)}")
     for c in diff.inputs[:_SHOWN_INPUTS]:
         where = f" (only in {c.only_in.upper()})" if c.only_in else ""
-        say(f"  {c.path}: {c.a!r} -> {c.b!r}{where}")
+        say(f"  {c.path}: {_value(c.a)} -> {_value(c.b)}{where}")
     if len(diff.inputs) > _SHOWN_INPUTS:
         say(f"  ... {len(diff.inputs) - _SHOWN_INPUTS} more (--json lists them all)")
     out.print(_option_table(diff))
@@ -72,7 +83,7 @@ def diff_command(
                                      "0: none; default: each scenario's uncertainty.samples, as for compare"),
     seed: int = typer.Option(-1, "--seed", show_default=False, help="random seed of the Monte Carlo"),
 ) -> None:
-    """What two scenarios differ in (every input after defaults) and what it changes: each option's TCO,
+    """What two scenarios differ in (every input after defaults) and what it changes: each option's TCO, NPV,
     upfront and cost per million tokens (B - A), the recommendation and the cheapest option.
 
     Example: llmplace diff examples/internal-assistant-70b.yaml my-variant.yaml --json

@@ -3,24 +3,23 @@
 * ``GET /catalog/pickers``: the server builds, cloud instances (regions, plans) and API providers that
   can serve a model (:mod:`.pickers`);
 * ``GET /examples`` and ``GET /examples/{id}``: the bundled example scenarios, to start from;
-* ``GET /scenario-diff?a=..&b=..``: the inputs that differ between two saved scenarios and the change in
-  each option's cost figures (deterministic runs, no Monte Carlo).
+* ``GET /scenario-diff?a=..&b=..``: the inputs that differ between two saved scenarios (defaults applied) and
+  the change in each option's cost figures, the recommendation and the cheapest option (deterministic runs,
+  no Monte Carlo): the :class:`ScenarioDiff` that ``llmplace diff --json`` prints.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from ..decision import compare
+from ..diffing import diff_scenarios, inputs_only
 from ..errors import InputError
-from ..results.diff import ResultDiff, diff_results
-from ..scenario.diff import diff_inputs
+from ..results.scenario_diff import ScenarioDiff
 from ..scenario.loading import parse_yaml
 from ..scenario.schema import Precision
 from .cancel import Progress, run_until_disconnect
@@ -28,7 +27,7 @@ from .documents import DocumentError, EvaluationError, StrictJSONRoute, evaluate
 from .pickers import PickerChoices, picker_choices
 from .storage import ScenarioStore
 
-__all__ = ["ExampleInfo", "ScenarioDiff", "example_document", "examples", "router"]
+__all__ = ["ExampleInfo", "example_document", "examples", "router"]
 
 router = APIRouter(route_class=StrictJSONRoute)
 
@@ -101,21 +100,6 @@ def read_example(example_id: str) -> Response:
 # --- diff of two saved scenarios -------------------------------------------------------------------------
 
 
-class InputChangeOut(BaseModel):
-    path: str = Field(description="the input's path, options matched by id: options[own-8xh100].server")
-    a: Any = Field(description="its value in the first scenario (null where absent)")
-    b: Any
-    change: Literal["changed", "added", "removed"]
-
-
-class ScenarioDiff(BaseModel):
-    a: str = Field(description="name of the first saved scenario")
-    b: str
-    inputs: list[InputChangeOut]
-    results: ResultDiff | None = Field(description="null when either scenario cannot be evaluated")
-    error: str | None = Field(None, description="why the results are not compared")
-
-
 @router.get("/scenario-diff", tags=["scenarios"], response_model=ScenarioDiff,
             responses={404: {"description": "no saved scenario with this id"}, **_ERRORS},
             summary="Inputs that differ between two saved scenarios, and the change in each option's costs")
@@ -124,14 +108,12 @@ async def scenario_diff(request: Request, a: str = Query(max_length=100), b: str
     rec_a, rec_b = store.get(a), store.get(b)
 
     def work(progress: Progress) -> Response:
-        inputs = [InputChangeOut(**asdict(c)) for c in diff_inputs(rec_a.document, rec_b.document)]
-        out = ScenarioDiff(a=rec_a.name, b=rec_b.name, inputs=inputs, results=None)
         try:
             sa, sb = validate_document(rec_a.document), validate_document(rec_b.document)
-            out.results = diff_results(evaluate(lambda: compare(sa, samples=0, progress=progress)),
-                                       evaluate(lambda: compare(sb, samples=0, progress=progress)))
+            out = evaluate(lambda: diff_scenarios(sa, sb, samples=0, progress=progress))
+            out = out.model_copy(update={"a": rec_a.name, "b": rec_b.name})
         except (InputError, DocumentError, EvaluationError) as exc:  # e.g. saved under an older catalog
-            out.error = str(exc)
-        return json_response(out.model_dump())
+            out = inputs_only(rec_a.name, rec_b.name, rec_a.document, rec_b.document, str(exc))
+        return json_response(out.model_dump(mode="json"))
 
     return await run_until_disconnect(request, work, "scenario diff")

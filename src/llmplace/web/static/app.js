@@ -418,7 +418,7 @@
     const r = await api("GET", `/scenario-diff?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
     if (!r.ok) { out.textContent = errorText(r.data); return; }
     const d = r.data;
-    out.append(el("h3", {}, `Inputs that differ (${d.inputs.length})`));
+    out.append(el("h3", {}, `Inputs that differ, defaults applied (${d.inputs.length})`));
     const inputs = el("table", { id: "diff-inputs" });
     inputs.append(el("thead", {}, el("tr", {}, el("th", {}, "input"), el("th", {}, d.a), el("th", {}, d.b))));
     const tb = el("tbody");
@@ -426,19 +426,19 @@
     if (!d.inputs.length) tb.append(el("tr", {}, el("td", { colspan: "3" }, "the two scenarios have the same inputs")));
     inputs.append(tb);
     out.append(inputs);
-    if (!d.results) { out.append(el("p", {}, `Results not compared: ${d.error}`)); return; }
-    const res = d.results;
+    if (d.error) { out.append(el("p", {}, `Results not compared: ${d.error}`)); return; }
     out.append(el("h3", {}, `Change in results (${d.b} minus ${d.a}, cash view, no Monte Carlo)`));
-    if (!res.same_horizon) out.append(el("p", { class: "errors" }, `different horizons: ${res.horizon_months_a} and ${res.horizon_months_b} months; TCO and NPV cover different periods`));
-    out.append(el("p", {}, `cheapest: ${res.cheapest_a || "none"} -> ${res.cheapest_b || "none"}; recommended: ${res.recommended_a || "none"} -> ${res.recommended_b || "none"}`));
-    const names = { upfront_usd: "upfront", tco_usd: "TCO", npv_usd: "NPV", usd_per_mtok: "$/Mtok" };
+    for (const note of d.notes) out.append(el("p", { class: "errors" }, note));  // different horizons or currencies
+    const pick = (p) => `${p.a || "none"} -> ${p.b || "none"}${p.changed ? "" : " (unchanged)"}`;
+    out.append(el("p", {}, `cheapest: ${pick(d.cheapest)}; recommended: ${pick(d.recommendation)}`));
+    const deltas = { upfront_delta_usd: "upfront", tco_delta_usd: "TCO", npv_delta_usd: "NPV", usd_per_mtok_delta: "$/Mtok" };
     const t = el("table", { id: "diff-results" });
-    t.append(el("thead", {}, el("tr", {}, el("th", {}, "option"), ...Object.values(names).map((n) => el("th", {}, `${n} change`)))));
+    t.append(el("thead", {}, el("tr", {}, el("th", {}, "option"), ...Object.values(deltas).map((n) => el("th", {}, `${n} change`)))));
     const body = el("tbody");
-    for (const o of res.options) {
-      const cells = o.figures.map((f) => el("td", { class: "n" }, f.delta !== null ? signedMoney(f.delta)
-        : o.feasible_a === null ? "only in " + d.b : o.feasible_b === null ? "only in " + d.a : "infeasible"));
-      body.append(el("tr", { "data-option": o.id }, el("td", {}, o.label), ...cells));
+    for (const o of d.options) {
+      const why = o.a === null ? "only in " + d.b : o.b === null ? "only in " + d.a : "infeasible";
+      const cells = Object.keys(deltas).map((k) => el("td", { class: "n" }, o[k] !== null ? signedMoney(o[k]) : why));
+      body.append(el("tr", { "data-option": o.id }, el("td", {}, (o.b || o.a).label), ...cells));
     }
     t.append(body);
     out.append(t);

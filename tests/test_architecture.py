@@ -75,6 +75,8 @@ STAGES: dict[str, float] = {
     "llmplace.decision": 10,
     # 10.5 decision maps: the comparison over a grid of two inputs
     "llmplace.maps": 10.5,
+    # 10.6 sweeps: the comparison over many scenarios, into one table (local processes or a Dask cluster)
+    "llmplace.sweep": 10.6,
     # 11 faces: reports, command line, web, and the package itself (its __init__ re-exports the public API)
     "llmplace.report": 11,
     "llmplace.cli": 11,

@@ -30,7 +30,7 @@ from ..errors import InputError, field_path
 from .distributions import check_support, collect_distributions
 from .schema import Scenario
 
-__all__ = ["load_scenario", "parse_scenario", "parse_yaml", "scenario_json_schema"]
+__all__ = ["load_scenario", "parse_scenario", "parse_yaml", "scenario_from_document", "scenario_json_schema"]
 
 
 def _first_error(exc: ValidationError) -> InputError:
@@ -188,6 +188,12 @@ def load_scenario(path: str | Path) -> Scenario:
         problem = getattr(exc, "problem", None) or getattr(exc, "msg", None)
         detail = f"parse error at {where}" + (f": {problem}" if problem else "")
         raise InputError("scenario file", str(path), "valid YAML or JSON", detail) from None
+    return scenario_from_document(data, p)
+
+
+def scenario_from_document(data: Any, path: str | Path) -> Scenario:
+    """Validate a document read from the file ``path``: its catalogs and relative paths start at the file's folder."""
+    p = Path(path)
     _use_scenario_catalogs(data, p)
     s = parse_scenario(data)
     trace = s.workload.trace_csv

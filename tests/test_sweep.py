@@ -151,6 +151,13 @@ def test_catalog_sweep_pairs_each_model_with_each_accelerator(tmp_path):
     assert json.loads(tasks[0].key) == tasks[0].columns
 
 
+def test_the_example_specs_expand():
+    """The README's example specs stay valid: 3 x 2 grid scenarios; 2 models x 2 GPUs in the catalog sweep."""
+    folder = BASE.parent / "sweeps"
+    assert len(expand(*load_spec(folder / "volume-grid.yaml"))) == 6
+    assert len(expand(*load_spec(folder / "catalog-8b-70b.yaml"))) == 4
+
+
 def test_missing_pyarrow_names_the_extra(monkeypatch):
     from llmplace.sweep.store import arrow
 

@@ -39,9 +39,14 @@ def sweep_command(
         from ..errors import InputError
 
         raise InputError("--workers", workers, "0 (one per core) or a whole number >= 1")
-    with SweepProgress(err) as progress:
-        summary = run_sweep(spec, output, cluster=cluster or None, workers=workers or None, restart=restart,
-                            progress=progress)
+    try:
+        with SweepProgress(err) as progress:
+            summary = run_sweep(spec, output, cluster=cluster or None, workers=workers or None, restart=restart,
+                                progress=progress)
+    except KeyboardInterrupt:
+        err.print(f"stopped: finished chunks are kept in {output}.parts/; run the same command again to continue",
+                  markup=False, highlight=False)
+        raise typer.Exit(130) from None
     if as_json:
         print_json(summary.model_dump(mode="json"))
         return

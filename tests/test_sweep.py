@@ -115,6 +115,10 @@ def test_a_changed_spec_is_refused_on_resume_unless_restart(tmp_path, invoke):
     ({"base": str(BASE), "grid": {"x": [1]}, "scenarios": ["a.yaml"]}, "exactly one of"),
     ({"grid": {"finance.horizon_months": [36]}}, "base"),
     ({"base": str(BASE), "grid": {"finance.horizon_months": list(range(1, 1002))}}, "1,000"),
+    ({"base": str(BASE), "grid": {"finance.horizon_months": [36, 36]}}, "each value once"),
+    ({"base": str(BASE), "grid": {"finance.horizon_months": list(range(12, 1012)),  # 10^6 > 10^5: refused
+                                  "workload.requests_per_month": list(range(1000, 2000))}}, "at most 100,000"),
+    ({"base": str(BASE), "samples": 10}, "exactly one of"),
 ])
 def test_a_bad_spec_is_one_line_and_exit_status_2(tmp_path, invoke, spec, words):
     path = tmp_path / "bad.yaml"

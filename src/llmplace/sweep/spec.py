@@ -192,8 +192,12 @@ def _grid_tasks(spec: SweepSpec, base_path: Path) -> list[Task]:
     for path, values in spec.grid.items():
         if not 1 <= len(values) <= MAX_GRID_VALUES:
             raise InputError(f"sweep spec grid.{path}", len(values), f"from 1 to {MAX_GRID_VALUES:,} values")
+        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+            raise InputError(f"sweep spec grid.{path}", values, "each value once")
         count *= len(values)
-        for value in dict.fromkeys(json.dumps(v, sort_keys=True) for v in values):  # each distinct value once
+    check_count(count)
+    for path, values in spec.grid.items():
+        for value in (json.dumps(v, sort_keys=True) for v in values):
             one = copy.deepcopy(doc)
             set_path(one, path, json.loads(value))
             try:
@@ -201,7 +205,6 @@ def _grid_tasks(spec: SweepSpec, base_path: Path) -> list[Task]:
             except InputError as exc:
                 raise InputError(f"sweep spec grid.{path}", json.loads(value), "a value the scenario accepts",
                                  str(exc)) from None
-    check_count(count)
     tasks = []
     paths = list(spec.grid)
     for index, combo in enumerate(itertools.product(*spec.grid.values())):

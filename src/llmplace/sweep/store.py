@@ -87,6 +87,8 @@ class PartStore:
         stamp = self.folder / "spec.json"
         if restart and self.folder.exists():
             shutil.rmtree(self.folder)
+        if stamp.is_file() and not self._entries():  # nothing was finished: nothing to keep
+            shutil.rmtree(self.folder)
         if stamp.is_file():
             if json.loads(stamp.read_text(encoding="utf-8")).get("digest") != self.digest:
                 raise InputError("SPEC", str(self.output), "the spec of the stopped sweep that wrote "

@@ -119,6 +119,7 @@ def test_a_changed_spec_is_refused_on_resume_unless_restart(tmp_path, invoke):
     ({"base": str(BASE), "grid": {"finance.horizon_months": list(range(12, 1012)),  # 10^6 > 10^5: refused
                                   "workload.requests_per_month": list(range(1000, 2000))}}, "at most 100,000"),
     ({"base": str(BASE), "samples": 10}, "exactly one of"),
+    ({"scenarios": [str(BASE), str(BASE.parent / "sweeps" / "volume-grid.yaml")]}, "scenarios[1]"),
 ])
 def test_a_bad_spec_is_one_line_and_exit_status_2(tmp_path, invoke, spec, words):
     path = tmp_path / "bad.yaml"
@@ -126,6 +127,22 @@ def test_a_bad_spec_is_one_line_and_exit_status_2(tmp_path, invoke, spec, words)
     res = invoke("sweep", str(path), "-o", str(tmp_path / "t.parquet"))
     assert res.exit_code == 2, res.output
     assert len(res.output.strip().splitlines()) == 1 and words in res.output, res.output
+
+
+def test_a_scenario_the_model_refuses_is_one_row_with_its_error():
+    """A grid combination can be refused although each value alone is valid: the sweep keeps going, and the
+    scenario's row carries the same one-line message ``compare`` gives."""
+    from llmplace.scenario import parse_scenario
+    from llmplace.sweep.rows import scenario_rows
+    from llmplace.sweep.spec import Task
+
+    doc = yaml.safe_load(BASE.read_text())
+    doc["workload"]["requests_per_month"] = -1
+    with pytest.raises(InputError) as caught:
+        parse_scenario(copy.deepcopy(doc))
+    rows = scenario_rows(Task(3, "k", {"x": 1}, doc, str(BASE)), 0, None)
+    assert len(rows) == 1 and rows[0]["error"] == str(caught.value)
+    assert (rows[0]["x"], rows[0]["scenario_index"], rows[0]["option_id"], rows[0]["tco_usd"]) == (1, 3, None, None)
 
 
 def test_output_must_be_parquet(tmp_path):

@@ -233,6 +233,10 @@ def _file_tasks(spec: SweepSpec, folder: Path) -> list[Task]:
         doc = _read_yaml(path, f"sweep spec scenarios[{index}]")
         if not isinstance(doc, dict):
             raise InputError(f"sweep spec scenarios[{index}]", name, "a scenario file (a mapping of fields)")
+        try:
+            scenario_from_document(copy.deepcopy(doc), path)
+        except InputError as exc:
+            raise InputError(f"sweep spec scenarios[{index}]", name, "a valid scenario file", str(exc)) from None
         tasks.append(Task(index, _key({"scenario_file": name}), {"scenario_file": name}, doc, str(path)))
     if len({t.key for t in tasks}) != len(tasks):
         raise InputError("sweep spec scenarios", spec.scenarios, "each file once")

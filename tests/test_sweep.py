@@ -68,6 +68,8 @@ def test_local_table_matches_an_independent_compare_of_each_scenario(local_table
             assert r["kind"] == o.kind and r["eligible"] == o.criteria.eligible
         totals.add(result.options[0].tco_usd)
     assert len(totals) == 6  # every scenario costs differently, so a mix-up of scenarios would show
+    notes = json.loads(table.schema.metadata[b"llmplace.notes"])  # the table says what its TCO is
+    assert any("cash view" in n for n in notes)
     csv = (folder / "local.csv").read_text(encoding="utf-8").splitlines()
     assert len(csv) == table.num_rows + 1 and csv[0].split(",")[:2] == ['"workload.requests_per_month"',
                                                                          '"finance.horizon_months"']

@@ -54,3 +54,5 @@ def sweep_command(
               f"({summary.computed:,} computed, {summary.resumed:,} resumed, {summary.refused:,} refused) on "
               f"{summary.engine} in {summary.seconds:,.1f} s ({summary.scenarios_per_s:,.2f} scenarios/s)",
               markup=False, highlight=False)
+    for note in summary.notes:
+        err.print(f"note: {note}", markup=False, highlight=False)

@@ -21,3 +21,5 @@ class SweepSummary(BaseModel):
     samples: int = Field(description="Monte Carlo draws per scenario (0: point values only)")
     seconds: float = Field(description="wall-clock time of this run [s]")
     scenarios_per_s: float = Field(description="scenarios computed by this run per second of wall-clock time")
+    notes: list[str] = Field(default_factory=list, description="what the table simplifies (also in the Parquet "
+                                                               "file's metadata, key llmplace.notes)")

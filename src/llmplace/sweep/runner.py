@@ -25,6 +25,12 @@ __all__ = ["SweepStopped", "run_sweep"]
 
 MAX_CHUNK_SCENARIOS = 50  #: scenarios per chunk at most: a stop loses at most this much work per worker
 Progress = Callable[[int, int], None]
+NOTES = ("tco_usd, npv_usd and upfront_usd are the cash view over each scenario's own horizon; an option with "
+         "served_share below 1 costs less because it serves less: compare TCOs between rows that serve the demand",
+         "cheapest and recommended are those compare finds for each scenario (recommended weighs the criteria "
+         "beyond cost)")
+CATALOG_NOTE = ("catalog sweep: cloud instances at on-demand prices in each provider's default region, server builds "
+                "at their catalog prices, API offers of the named providers that price the model")
 
 
 class SweepStopped(Exception):
@@ -99,9 +105,10 @@ def run_sweep(spec_path: str | Path, output: str | Path, *, cluster: str | None 
         finally:
             for future in futures:
                 future.cancel()
-    parquet, csv, rows_written, refused = store.finish()
+    notes = list(NOTES) + ([CATALOG_NOTE] if spec.catalog is not None else [])
+    parquet, csv, rows_written, refused = store.finish(notes)
     seconds = time.perf_counter() - start
     return SweepSummary(parquet=str(parquet), csv=str(csv), scenarios=len(tasks), rows=rows_written,
                         computed=len(pending), resumed=len(tasks) - len(pending), refused=refused, engine=engine,
                         samples=spec.samples, seconds=round(seconds, 3),
-                        scenarios_per_s=round(len(pending) / seconds, 3) if seconds > 0 else 0.0)
+                        scenarios_per_s=round(len(pending) / seconds, 3) if seconds > 0 else 0.0, notes=notes)

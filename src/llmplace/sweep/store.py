@@ -126,12 +126,13 @@ class PartStore:
             manifest.flush()
             os.fsync(manifest.fileno())
 
-    def finish(self) -> tuple[Path, Path, int, int]:
+    def finish(self, notes: list[str]) -> tuple[Path, Path, int, int]:
         """Write the final table (Parquet and CSV), rows in scenario then option order; remove the parts."""
         pa = arrow()
         parts = [pa.parquet.read_table(self.folder / e["part"], schema=self.schema) for e in self._entries()]
         table = pa.concat_tables(parts) if parts else self.schema.empty_table()
         table = table.sort_by([("scenario_index", "ascending"), ("option_index", "ascending")])
+        table = table.replace_schema_metadata({"llmplace.notes": json.dumps(notes)})
         csv = self.output.with_suffix(".csv")
         pa.parquet.write_table(table, self.output)
         pa.csv.write_csv(table, csv)

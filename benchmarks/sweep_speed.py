@@ -79,6 +79,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         spec = _spec(folder, args.volumes)
+        rate, rows, engine = _rates(spec, folder, args.repeat, workers=1)
+        print(f"local   {engine:32s} {3 * args.volumes:5d} scenarios, {rows:6d} rows: {rate:7.2f} scenarios/s "
+              f"(median of {args.repeat}; the baseline)")
         rate, rows, engine = _rates(spec, folder, args.repeat, workers=args.workers or None)
         print(f"local   {engine:32s} {3 * args.volumes:5d} scenarios, {rows:6d} rows: {rate:7.2f} scenarios/s "
               f"(median of {args.repeat})")

@@ -181,11 +181,11 @@ def test_the_example_specs_expand():
     assert len(expand(*load_spec(folder / "catalog-8b-70b.yaml"))) == 4
 
 
-def test_missing_pyarrow_names_the_extra(monkeypatch):
-    from llmplace.sweep.store import arrow
-
-    monkeypatch.setitem(sys.modules, "pyarrow", None)
-    with pytest.raises(InputError) as caught:
-        arrow()
-    assert str(caught.value) == ("llmplace sweep needs pyarrow, which is not installed: "
-                                 "pip install 'llmplace[sweep]'")
+def test_missing_pyarrow_names_the_extra(monkeypatch, tmp_path, invoke):
+    """Installed without the extra, the command says what to install, in one line, before any work."""
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now fails, as when it is not installed
+    res = invoke("sweep", _spec(tmp_path), "-o", str(tmp_path / "t.parquet"))
+    assert res.exit_code == 2
+    assert res.output.strip() == ("error: llmplace sweep needs pyarrow, which is not installed: "
+                                  "pip install 'llmplace[sweep]'")
+    assert not (tmp_path / "t.parquet.parts").exists()

@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..results.sweep import SweepSummary
 from .rows import run_chunk
 from .spec import Task, expand, load_spec, spec_hash
-from .store import MissingExtra, PartStore, table_schema
+from .store import MissingExtra, PartStore, arrow, table_schema
 
 __all__ = ["SweepStopped", "run_sweep"]
 
@@ -79,6 +79,7 @@ def run_sweep(spec_path: str | Path, output: str | Path, *, cluster: str | None 
               stop_after_chunks: int | None = None) -> SweepSummary:
     """Run every scenario of the spec not done yet and write the table (see the module docstring)."""
     start = time.perf_counter()
+    arrow()  # the optional packages first: a missing one is said before any work
     target = _output(output)
     if workers is not None and workers < 1:
         raise InputError("--workers", workers, "a whole number >= 1")

@@ -3,9 +3,11 @@
 
 Usage: python benchmarks/sweep_speed.py [--volumes N] [--repeat R] [--workers W]
 The grid is the classification example at N volumes x 3 horizons (samples 0). Each run is a fresh sweep
-(--restart semantics: no parts reused), timed end to end: spec, process pool or cluster connection, every
-scenario, the parts and the final Parquet + CSV. Medians of R runs; the load average is printed, since a
-shared machine makes single timings noisy.
+(--restart semantics: no parts reused), timed end to end: spec, process pool start or cluster connection,
+every scenario, the parts and the final Parquet + CSV. The local pool is started by each run; the cluster is
+started once before its R runs and its workers stay up between them, as a running cluster's would (its start
+is not timed). Medians of R runs; the load average is printed, since a shared machine makes single timings
+noisy.
 """
 
 from __future__ import annotations

@@ -416,3 +416,4 @@ from . import maps as _maps  # noqa: E402,F401 - registers `map`
 
 catalog_app.command("add-model")(guarded(add_model))
 register(catalog_app, out, err, guarded)  # catalog refresh and catalog diff (refresh.py)
+from . import sweep as _sweep  # noqa: E402,F401 - registers `sweep`

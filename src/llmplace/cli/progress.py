@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-__all__ = ["SamplingProgress", "Working"]
+__all__ = ["SamplingProgress", "SweepProgress", "Working"]
 
 
 class SamplingProgress:
@@ -77,3 +77,34 @@ class Working:
             self._timer.cancel()
         if self._status is not None:
             self._status.stop()
+
+
+class SweepProgress:
+    """A rich progress bar on stderr while a sweep runs (terminals only): scenarios done of the total."""
+
+    def __init__(self, console: Console) -> None:
+        self.enabled = console.is_terminal
+        self._console = console
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("Sweep"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} "
+                                  "scenarios"), TimeElapsedColumn(), TimeRemainingColumn(), console=self._console,
+                                  transient=True)
+        self._progress.start()
+
+        def update(done: int, total: int) -> None:
+            if self._task is None:
+                self._task = self._progress.add_task("scenarios", total=total)
+            self._progress.update(self._task, completed=done)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

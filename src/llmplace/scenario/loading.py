@@ -31,7 +31,8 @@ from .distributions import check_support, collect_distributions
 from .money import with_money_converted
 from .schema import Scenario
 
-__all__ = ["load_scenario", "parse_scenario", "parse_yaml", "read_document", "relative_to_file", "scenario_json_schema"]
+__all__ = ["load_scenario", "parse_scenario", "parse_yaml", "read_document", "relative_to_file",
+           "scenario_from_document", "scenario_json_schema"]
 
 
 def _first_error(exc: ValidationError) -> InputError:
@@ -221,6 +222,15 @@ def read_document(path: str | Path) -> Any:
         raise InputError("scenario file", str(path), "valid YAML or JSON", detail) from None
     _use_scenario_catalogs(data, p)
     return data
+
+
+def scenario_from_document(data: Any, path: str | Path) -> Scenario:
+    """Validate a document read from the file ``path``: its catalogs and relative paths start at the file's folder."""
+    p = Path(path)
+    _use_scenario_catalogs(data, p)
+    s = parse_scenario(data)
+    relative_to_file(s, p)
+    return s
 
 
 def _use_scenario_catalogs(data: Any, path: Path) -> None:

@@ -109,9 +109,14 @@ def _assumptions(d: Deployment, own: tuple[Any, ...], costed: dict[str, tuple[An
     return out
 
 
+def _deprecated(d: Deployment) -> str | None:
+    """The deprecated catalog rows ``d`` uses, one text, or None."""
+    return "; ".join(dict.fromkeys(r.deprecated for r in d.catalog_rows if r.deprecated)) or None
+
+
 def _infeasible(d: Deployment, s: Scenario, sv: SiteValues, peak: np.ndarray, index: int | None) -> OptionResult:
     return OptionResult(id=d.id, kind=d.kind, label=d.label, feasible=False, infeasible_reason=d.infeasible_reason,
-                        catalog_rows=d.catalog_rows, assumptions=list(d.assumptions),
+                        catalog_rows=d.catalog_rows, deprecated=_deprecated(d), assumptions=list(d.assumptions),
                         footprint=_footprint(d, s, sv, None, peak, index))
 
 
@@ -159,7 +164,7 @@ def _option_result(d: Deployment, s: Scenario, sv: SiteValues, point: Run, coste
         served_share=_round(served_total / demand_total) if demand_total > 0 else 1.0,
         capex_usd=_round(capex), opex_usd=_round(opex), hybrid=out.plan, capacity=_capacity(d), notes=notes,
         bridge=d.bridge.id if d.bridge is not None and f.first_service > 0 else None,
-        assumptions=_assumptions(d, out.assumptions, costed), catalog_rows=d.catalog_rows,
+        assumptions=_assumptions(d, out.assumptions, costed), catalog_rows=d.catalog_rows, deprecated=_deprecated(d),
         footprint=_footprint(d, s, sv, out, peak, index),
     )
 

@@ -64,6 +64,9 @@ def _print_comparison(result: Any) -> None:
                   format_usd(o.usd_per_mtok), _capacity_text(o, twins.get(o.id)))
     _plan_rows(t, result)
     out.print(t)
+    for o in result.options:
+        if o.deprecated:
+            out.print(f"Warning: {o.id} uses a deprecated offer: {o.deprecated}", markup=False, highlight=False)
     _print_labels(result)
     if result.risk:
         _print_risk(result)

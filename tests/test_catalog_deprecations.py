@@ -117,3 +117,13 @@ def test_a_deprecated_build_alone_is_recommended_with_a_warning_line() -> None:
     r = compare(doc)
     assert r.recommendation.option == "own"
     assert r.recommendation.risks[0].startswith("Deprecated offer: servers row ws-1x-rtx4090")
+
+
+def test_a_strategy_over_time_does_not_move_to_a_deprecated_build() -> None:
+    """The two-phase strategy follows the recommendation's rule: with the API on sale, no phase runs on the
+    workstation no longer sold (the inline twin, same figures, may be a phase)."""
+    r = compare(_doc(FROM_ROW, api_price=20.0))
+    phases = {r.strategy.first, r.strategy.second} if r.strategy is not None else set()
+    assert "own" not in phases
+    control = compare(_doc(INLINE, api_price=20.0))
+    assert control.strategy is not None and control.strategy.second == "own"

@@ -304,8 +304,10 @@ def _compare(s: Scenario, conv: Convention, n: int, seed_used: int, progress: Ca
 
 def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deployment], sv: SiteValues,
                    point: Run) -> CompareResult:
-    """The result with the cheapest two-phase strategy over the options no hard constraint excludes."""
-    eligible = {o.id for o in result.options if o.feasible}
+    """The result with the cheapest two-phase strategy over the options no hard constraint excludes; options on a
+    deprecated catalog row only when every feasible option is one (as the recommendation ranks them)."""
+    feasible = [o for o in result.options if o.feasible]
+    eligible = {o.id for o in feasible if not o.deprecated} or {o.id for o in feasible}
     single = next(((o.id, o.tco_usd) for o in result.options if o.id == result.cheapest), None)
     phased = [planned_strategy(s, deployments, sv, point, p.id, p.phases[0].option, p.phases[1].option,
                                p.phases[1].start_month, single, f"phased[{k}]") for k, p in enumerate(s.phased)]

@@ -119,6 +119,18 @@ def test_a_deprecated_build_alone_is_recommended_with_a_warning_line() -> None:
     assert r.recommendation.risks[0].startswith("Deprecated offer: servers row ws-1x-rtx4090")
 
 
+def test_the_default_procurement_lead_time_follows_the_2026_market() -> None:
+    """26 weeks (was Dell's 8-12 weeks of Apr-2024): 2026 sources agree ordered GPU servers take longer (3-7 months,
+    nand-research; 4-10 months for B200, gpuleaseindex; 6-12 months for full racks, sourcebyspec; 32-52 weeks in
+    the OEM and reseller channels), 26 weeks being the low-middle of those ranges (sources in site.csv).
+    26 x 7 / 30.42 days = 5.98 months -> 6 whole months before delivery: the server serves from month 7."""
+    row = catalog.site_defaults()["procurement_lead_time_weeks"]
+    assert row.value == 26 and row.as_of >= "2026-09" and row.source.count("2026") >= 5
+    doc = _doc(INLINE, api_price=1.0)
+    own = next(o for o in compare(doc).options if o.id == "own")
+    assert own.units[:7] == [0] * 6 + [1]
+
+
 def test_a_strategy_over_time_does_not_move_to_a_deprecated_build() -> None:
     """The two-phase strategy follows the recommendation's rule: with the API on sale, no phase runs on the
     workstation no longer sold (the inline twin, same figures, may be a phase)."""

@@ -224,7 +224,7 @@ def test_reasons_quote_the_numbers_behind_the_scores():
         f"${own.tco_usd:,.0f}" in sc["total_cost"].reason
         and f"${cheapest.tco_usd:,.0f}" in sc["total_cost"].reason
     )
-    assert "12-week procurement lead time" in sc["scalability"].reason
+    assert "26-week procurement lead time" in sc["scalability"].reason  # the site.csv default since 2026-12
     a = own.criteria.availability
     assert f"{a.downtime_hours_per_year:.1f} h/yr" in sc["availability"].reason
     assert f"${a.downtime_usd_per_year:,.0f}/yr" in sc["availability"].reason

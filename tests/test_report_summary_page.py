@@ -13,6 +13,7 @@ import re
 from functools import cache
 
 import pytest
+import yaml
 
 import llmplace
 from llmplace.report.board import plain, plain_reason
@@ -31,10 +32,20 @@ def _result(stem: str) -> CompareResult:
     return llmplace.compare(next(p for p in EXAMPLES if p.stem == stem), samples=0)
 
 
+@cache
+def _server_recommended() -> CompareResult:
+    """internal-assistant-70b with a quoted 12-week lead time for its servers: the server is recommended and the
+    on-demand instance is the cheapest, the case these summary-page tests need (with the catalog's 26-week
+    default since 2026-12 the on-demand instance is both)."""
+    doc = yaml.safe_load(next(p for p in EXAMPLES if p.stem == "internal-assistant-70b").read_text(encoding="utf-8"))
+    next(o for o in doc["options"] if o["id"] == "own-8xh100")["lead_time_weeks"] = 12
+    return llmplace.compare(doc, samples=0)
+
+
 def test_recommended_is_said_once():
     """The summary said 'Recommended: X.' in its headline and again 'Recommended: X (id), ...' in its first
     paragraph."""
-    s = build(_result("internal-assistant-70b"), TODAY).summary
+    s = build(_server_recommended(), TODAY).summary
     text = " ".join([s.headline, *s.paragraphs, *s.key_reasons])
     assert text.count("Recommended") == 1
     assert s.headline == "Recommended: OEM HGX H100 8-GPU server."  # the '(e.g. Supermicro ...)' aside dropped
@@ -59,7 +70,7 @@ def test_three_reasons_in_plain_words_with_numbers(stem):
 
 
 def test_tiles_show_recommended_cheapest_and_runner_up_with_their_figures():
-    r = _result("internal-assistant-70b")
+    r = _server_recommended()
     tiles = build(r, TODAY).summary.tiles
     rec = r.recommendation
     assert rec is not None
@@ -82,7 +93,7 @@ def test_cost_reason_states_the_gap_to_the_cheapest():
     """The recommended server costs more than the cheapest (the on-demand instance): the reason states its TCO, the
     gap and the gap as a share of the cheapest's TCO, from the result's own two TCOs (e.g. $900,100 - $622,759 =
     $277,342, 44.5 %, when the figures were those)."""
-    r = _result("internal-assistant-70b")
+    r = _server_recommended()
     rec = r.recommendation
     assert rec is not None and rec.option != r.cheapest
     mine, low = r.option(rec.option).tco_usd, r.option(r.cheapest).tco_usd
@@ -106,7 +117,7 @@ def test_cheapest_recommendation_states_how_far_below_the_next():
 
 def test_options_table_highlights_the_recommendation_not_the_cheapest():
     """The row marked 'best' was the cheapest (aws on demand) while the recommendation is the server."""
-    c = build(_result("internal-assistant-70b"), TODAY)
+    c = build(_server_recommended(), TODAY)
     t = options_table(c)
     best = [row[0] for row, cls in zip(t.rows, t.row_classes, strict=True) if cls == "best"]
     assert best == ["OEM HGX H100 8-GPU server (e.g. Supermicro AS-8125GS-TNHR) (recommended)"]
@@ -139,13 +150,16 @@ def test_plain_drops_technical_asides_only():
                         "(constraints.third_party_processing)") == "aws would process prompts"
 
 
-def test_compare_starts_with_the_summary(invoke):
-    path = next(p for p in EXAMPLES if p.stem == "internal-assistant-70b")
+def test_compare_starts_with_the_summary(invoke, tmp_path):
+    doc = yaml.safe_load(next(p for p in EXAMPLES if p.stem == "internal-assistant-70b").read_text(encoding="utf-8"))
+    next(o for o in doc["options"] if o["id"] == "own-8xh100")["lead_time_weeks"] = 12  # as _server_recommended
+    path = tmp_path / "internal-assistant-70b.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
     res = invoke("compare", str(path), "--samples", "0")
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0] == "Recommended: OEM HGX H100 8-GPU server."
-    r = _result("internal-assistant-70b")
+    r = _server_recommended()
     own = r.option("own-8xh100")
     assert lines[1].startswith(f"  recommended: OEM HGX H100 8-GPU server: upfront ${own.upfront_usd:,.0f}, "
                                f"TCO ${own.tco_usd:,.0f}")

@@ -18,6 +18,9 @@ from llmplace import catalog, compare
 
 GROWTH_PCT = 15.0
 HORIZON = 24
+# the tests' own quoted lead time (3 whole months), pinned so the schedules below do not move with the catalog
+# default (site.csv procurement_lead_time_weeks, 12 weeks until 2026-12, then 26)
+LEAD_WEEKS = 12
 
 
 def _scenario(horizon: int = HORIZON, requests: float = 6_000_000.0) -> dict[str, Any]:
@@ -31,7 +34,7 @@ def _scenario(horizon: int = HORIZON, requests: float = 6_000_000.0) -> dict[str
         "latency": {"ttft_ms": 1000, "tpot_ms": 50},
         "options": [
             {"kind": "in_house", "id": "own", "server": "hgx-h100-8x-oem", "hosting": "colocation",
-             "bridge": "none"},
+             "bridge": "none", "lead_time_weeks": LEAD_WEEKS},
             {"kind": "api", "id": "fireworks", "provider": "fireworks"},
         ],
         "finance": {"horizon_months": horizon, "api_price_change_pct_per_year": 0,
@@ -77,7 +80,7 @@ def test_switch_month_is_the_cheapest_of_every_month() -> None:
     doc = _scenario(horizon=12)
     st = compare(doc).strategy
     assert st is not None
-    lead = 3  # 12 weeks (the catalog's procurement lead time) in whole months: servers ordered in month 1 serve in 4
+    lead = 3  # LEAD_WEEKS = 12 weeks in whole months: servers ordered in month 1 serve in 4
     totals = {t: _by_hand(doc, t) for t in range(lead, 12)}
     best = min(totals, key=lambda t: totals[t])
     assert st.switch_month - 1 == best
@@ -323,7 +326,8 @@ def _stepping(horizon: int = 30) -> dict[str, Any]:
         "workload": {"requests_per_month": 1e7, "input_tokens_per_request": 1500, "output_tokens_per_request": 400,
                      "growth_pct_per_month": 10, "peak_to_average": 1.0},
         "latency": {"ttft_ms": 2000, "tpot_ms": 80},
-        "options": [{"kind": "in_house", "id": "own", "server": "hgx-h100-8x-oem", "hosting": "colocation"},
+        "options": [{"kind": "in_house", "id": "own", "server": "hgx-h100-8x-oem", "hosting": "colocation",
+                     "lead_time_weeks": LEAD_WEEKS},
                     {"kind": "api", "id": "api", "provider": "together"},
                     {"kind": "hybrid", "id": "hyb", "base": "own", "overflow": "api"}],
         "finance": {"horizon_months": horizon, "api_price_change_pct_per_year": 0,

@@ -109,9 +109,14 @@ def _assumptions(d: Deployment, own: tuple[Any, ...], costed: dict[str, tuple[An
     return out
 
 
+def _deprecated(d: Deployment) -> str | None:
+    """The deprecated catalog rows ``d`` uses, one text, or None."""
+    return "; ".join(dict.fromkeys(r.deprecated for r in d.catalog_rows if r.deprecated)) or None
+
+
 def _infeasible(d: Deployment, s: Scenario, sv: SiteValues, peak: np.ndarray, index: int | None) -> OptionResult:
     return OptionResult(id=d.id, kind=d.kind, label=d.label, feasible=False, infeasible_reason=d.infeasible_reason,
-                        catalog_rows=d.catalog_rows, assumptions=list(d.assumptions),
+                        catalog_rows=d.catalog_rows, deprecated=_deprecated(d), assumptions=list(d.assumptions),
                         footprint=_footprint(d, s, sv, None, peak, index))
 
 
@@ -159,7 +164,7 @@ def _option_result(d: Deployment, s: Scenario, sv: SiteValues, point: Run, coste
         served_share=_round(served_total / demand_total) if demand_total > 0 else 1.0,
         capex_usd=_round(capex), opex_usd=_round(opex), hybrid=out.plan, capacity=_capacity(d), notes=notes,
         bridge=d.bridge.id if d.bridge is not None and f.first_service > 0 else None,
-        assumptions=_assumptions(d, out.assumptions, costed), catalog_rows=d.catalog_rows,
+        assumptions=_assumptions(d, out.assumptions, costed), catalog_rows=d.catalog_rows, deprecated=_deprecated(d),
         footprint=_footprint(d, s, sv, out, peak, index),
     )
 
@@ -299,8 +304,10 @@ def _compare(s: Scenario, conv: Convention, n: int, seed_used: int, progress: Ca
 
 def _with_strategy(result: CompareResult, s: Scenario, deployments: list[Deployment], sv: SiteValues,
                    point: Run) -> CompareResult:
-    """The result with the cheapest two-phase strategy over the options no hard constraint excludes."""
-    eligible = {o.id for o in result.options if o.feasible}
+    """The result with the cheapest two-phase strategy over the options no hard constraint excludes; options on a
+    deprecated catalog row only when every feasible option is one (as the recommendation ranks them)."""
+    feasible = [o for o in result.options if o.feasible]
+    eligible = {o.id for o in feasible if not o.deprecated} or {o.id for o in feasible}
     single = next(((o.id, o.tco_usd) for o in result.options if o.id == result.cheapest), None)
     phased = [planned_strategy(s, deployments, sv, point, p.id, p.phases[0].option, p.phases[1].option,
                                p.phases[1].start_month, single, f"phased[{k}]") for k, p in enumerate(s.phased)]

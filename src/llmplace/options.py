@@ -86,7 +86,8 @@ def _override(row: BaseModel, overrides: dict[str, Any], field_prefix: str) -> B
 
 
 def _row_ref(kind: str, row: BaseModel) -> CatalogRowRef:
-    return CatalogRowRef(catalog=kind, id=row.id, as_of=row.as_of, source=row.source)  # type: ignore[attr-defined]
+    return CatalogRowRef(catalog=kind, id=row.id, as_of=row.as_of, source=row.source,  # type: ignore[attr-defined]
+                         deprecated=catalog.deprecation_text(row, kind))
 
 
 def resolve_model(s: Scenario) -> ModelSpec:

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
 from . import fx
+from .deprecations import Deprecation, deprecation_text, mark
 from .fingerprint import bump_generation, catalog_fingerprint
 from .hf_config import model_from_hf_config, model_from_hf_file
 from .overlay import OVERLAY_FILES, overlay_rows, set_user_catalogs
@@ -46,6 +47,7 @@ __all__ = [
     "api_offers",
     "get_api_offer",
     "withdrawn_api_offer",
+    "deprecation_text",
     "withdrawn_api_offers",
     "CATALOG_DATE",
     "api_price_data_as_of",
@@ -172,7 +174,17 @@ def _typed(filename: str, cls: type[T], extra: dict[str, Any] | None = None) -> 
             out.append(cls(**clean))
         except ValidationError as exc:  # a broken bundled file is our bug, not the user's
             raise LlmplaceError(f"bundled catalog {filename} line {lineno} is invalid: {exc}") from exc
+    out = _deprecated(filename, out)
     return _with_overlays(filename, cls, out, extra) if filename in OVERLAY_FILES else out
+
+
+def _deprecated(filename: str, rows: list[T]) -> list[T]:
+    """Bundled server and cloud rows with the deprecations of ``deprecations.csv`` filled in."""
+    kind = filename.removesuffix(".csv")
+    if kind not in ("servers", "clouds"):
+        return rows
+    entries = [Deprecation(**{k: v for k, v in r.items() if v}) for r in _read_csv("deprecations.csv")]
+    return mark(kind, rows, entries)
 
 
 def _with_overlays(filename: str, cls: type[T], rows: list[T], extra: dict[str, Any] | None) -> list[T]:

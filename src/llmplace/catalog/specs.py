@@ -114,7 +114,14 @@ class ModelSpec(CatalogRow):
         return self.layers - self.sliding_window_layers - self.linear_attention_layers
 
 
-class ServerSpec(CatalogRow):
+class _Sold(CatalogRow):
+    """A row that may no longer be sold: ``deprecated_on`` (a date) and why (see ``deprecations.csv``)."""
+
+    deprecated_on: str | None = None
+    deprecated_reason: str | None = None
+
+
+class ServerSpec(_Sold):
     """A purchasable GPU server or workstation."""
 
     name: str
@@ -130,7 +137,7 @@ class ServerSpec(CatalogRow):
     confidence: str | None = None
 
 
-class CloudSpec(CatalogRow):
+class CloudSpec(_Sold):
     """A cloud GPU instance in one region. ``id`` is ``provider/instance_type/region``."""
 
     provider: str

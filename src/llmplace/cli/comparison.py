@@ -67,16 +67,14 @@ def _print_comparison(result: Any) -> None:
                   format_usd(o.usd_per_mtok), _capacity_text(o, twins.get(o.id)))
     _plan_rows(t, result)
     out.print(t)
+    for o in result.options:
+        if o.deprecated:
+            out.print(f"Warning: {o.id} uses a deprecated offer: {o.deprecated}", markup=False, highlight=False)
     _print_labels(result)
     if result.risk:
         _print_risk(result)
     labels_all = {o.id: o.label for o in result.options}
-    be = [b for b in result.break_even if b.view == conv.view and b.month is not None]
-    if be:
-        out.print(f"Break-even ({conv.view} view):")
-        for b in be:
-            out.print(f"  {b.a} vs {b.b}: month {b.month:.1f}, cheaper after: {b.cheaper_after or '-'}",
-                      markup=False, highlight=False)
+    _print_break_evens(result)
     if result.cheapest:
         out.print(f"Cheapest over the horizon: {result.cheapest} ({labels_all[result.cheapest]}) (*)",
                   markup=False, highlight=False)
@@ -86,6 +84,17 @@ def _print_comparison(result: Any) -> None:
 
     for line in as_lines(result):  # the recommendation: winner, reasons, risks, what would change it, plan
         out.print(line, markup=False, highlight=False)
+
+
+def _print_break_evens(result: Any) -> None:
+    """The break-even months in the view shown."""
+    view = result.convention.view
+    be = [b for b in result.break_even if b.view == view and b.month is not None]
+    if be:
+        out.print(f"Break-even ({view} view):")
+        for b in be:
+            out.print(f"  {b.a} vs {b.b}: month {b.month:.1f}, cheaper after: {b.cheaper_after or '-'}",
+                      markup=False, highlight=False)
 
 
 def _print_labels(result: Any) -> None:

@@ -20,9 +20,9 @@ __all__ = ["FILTERS", "LIST_COLUMNS", "LIST_FORMATS", "catalog_coverage", "catal
 LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "gpus": ("id", "memory_gb", "memory_bandwidth_tbps", "fp16_dense_tflops", "fp8_dense_tflops", "tdp_w", "as_of"),
     "models": ("id", "total_params_b", "active_params_b", "layers", "kv_heads", "context_length", "as_of"),
-    "servers": ("id", "gpu", "gpu_count", "purchase_usd", "max_power_kw", "idle_power_kw", "as_of"),
+    "servers": ("id", "gpu", "gpu_count", "purchase_usd", "max_power_kw", "idle_power_kw", "as_of", "deprecated_on"),
     "clouds": ("id", "gpu", "gpu_count", "on_demand_usd_per_hour", "spot_usd_per_hour",
-               "reserved_1y_usd_per_hour", "reserved_3y_usd_per_hour", "as_of"),
+               "reserved_1y_usd_per_hour", "reserved_3y_usd_per_hour", "as_of", "deprecated_on"),
     "apis": ("id", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok", "as_of"),
 }
 

@@ -147,6 +147,35 @@ def _below_full_service(screen: _Screen, full_service: float) -> None:
             screen.notes[f.id].append(f"not ranked: serves {share:.1%} of demand (below {full_service:.1%})")
 
 
+def _deprecated_last(screen: _Screen, result: CompareResult) -> tuple[dict[str, str], list[str]]:
+    """Options using a deprecated catalog row: not ranked while another option is eligible (a note says so).
+
+    Returns every deprecated option id with its reason, and the ids left out of the ranking for it.
+    """
+    deprecated = {o.id: o.deprecated for o in result.options if o.deprecated}
+    candidates = [f.id for f in screen.feasible if _rankable(screen, f.id)]
+    if all(oid in deprecated for oid in candidates):
+        return deprecated, []
+    left = [oid for oid in candidates if oid in deprecated]
+    for oid in left:
+        screen.notes[oid].append(f"not ranked: uses a deprecated offer ({deprecated[oid]}); it is ranked only when "
+                                 "no other option is eligible")
+    return deprecated, left
+
+
+def _deprecation_words(rec: Recommendation, deprecated: dict[str, str], left: list[str]) -> Recommendation:
+    """The recommendation with a warning line when it picks a deprecated offer, and the ones it left out named."""
+    if rec.option is not None and rec.option in deprecated:
+        risk = (f"Deprecated offer: {deprecated[rec.option]}. Recommended only because no option on sale is "
+                "eligible: confirm it can still be bought or rented before committing")
+        return rec.model_copy(update={"risks": [risk, *rec.risks]})
+    if not left or rec.option is None:
+        return rec
+    words = " Left out of the ranking as deprecated (no longer sold): " + "; ".join(
+        f"{oid} ({deprecated[oid]})" for oid in left) + "."
+    return rec.model_copy(update={"summary": rec.summary + words})
+
+
 def _rankable(screen: _Screen, oid: str) -> bool:
     return not screen.excluded[oid] and not any(n.startswith("not ranked") for n in screen.notes[oid])
 
@@ -171,6 +200,7 @@ def evaluate(
     active_share = min(1.0, result.demand.active_hours_per_month / result.convention.hours_per_month)
     avail = {f.id: option_availability(f, st, active_share) for f in feasible}
     _below_full_service(screen, full_service)
+    deprecated, left_out = _deprecated_last(screen, result)
     eligible = [f.id for f in feasible if _rankable(screen, f.id)]
     ctx = ScoreContext(
         reference=[f for f in feasible if f.id in eligible] or feasible,
@@ -182,6 +212,7 @@ def evaluate(
     scores = {f.id: score_option(f, ctx) for f in feasible}
     weights = resolve_weights(st)
     rec, totals = recommend(result, screen.facts, eligible, scores, weights, ctx, avail, screen.excluded)
+    rec = _deprecation_words(rec, deprecated, left_out)
     ranked, _ = order(screen.facts, eligible, totals)
     out = {
         f.id: OptionCriteria(

@@ -126,6 +126,9 @@ class OptionResult(BaseModel):
     notes: list[str] = Field(default_factory=list)
     assumptions: list[Assumption] = Field(default_factory=list)
     catalog_rows: list[CatalogRowRef] = Field(default_factory=list)
+    deprecated: str | None = Field(
+        default=None, description="the deprecated catalog rows this option uses ('; ' between them): costed as "
+                                  "listed, ranked only when no other option is eligible; None when none")
     criteria: OptionCriteria | None = Field(
         default=None, description="constraints, availability, latency and the 0-10 scores beyond cost")
     footprint: OptionFootprint = Field(default_factory=OptionFootprint, exclude=True)

@@ -42,6 +42,8 @@ class CatalogRowRef(BaseModel):
     id: str
     as_of: str
     source: str
+    deprecated: str | None = Field(default=None, description="why the row's offer is no longer sold (since when, "
+                                                              "reason, source); None while it is on sale")
 
 
 class Assumption(BaseModel):

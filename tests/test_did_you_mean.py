@@ -47,11 +47,12 @@ def test_unknown_key_inside_an_option_suggests_from_that_kind():
 
 
 def test_misspelt_section_is_named_before_the_missing_one():
-    """'workloads' was reported as 'workload: required'; the unknown key is named with its correction."""
+    """'worklaod' was reported as 'workload: required'; the unknown key is named with its correction.
+    ('workloads' itself is now the portfolio form, with its own message.)"""
     doc = _doc()
-    doc["workloads"] = doc.pop("workload")
+    doc["worklaod"] = doc.pop("workload")
     text = _error(doc)
-    assert text.startswith("workloads:") and "did you mean 'workload'" in text
+    assert text.startswith("worklaod:") and "did you mean 'workload'" in text
 
 
 def test_hybrid_base_typo_suggests_the_option_id():

@@ -306,3 +306,26 @@ def test_break_evens_of_many_pairs_at_once_equal_one_pair_at_a_time():
         for a, b in pairs:
             np.testing.assert_array_equal(out[(a, b)][10:60], break_even_months(cum[a], cum[b]))
             np.testing.assert_array_equal(out[(a, b)][10:60], break_even_months(cum[b], cum[a]))
+
+
+def test_in_warranty_running_sums_equal_the_age_matrix():
+    """Units in warranty from running sums (linear in the months) equal the definition, a months x months matrix of
+    each entry's covered share: 1 for ages 0 .. L - 1, the fraction L - floor(L) at age floor(L), 0 after, with
+    L = 12 x years. Arithmetic: 2 units entering in month 0 with 0.25 years (L = 3) are covered in months 0-2;
+    with 0.3 years (L = 3.6) month 3 counts 0.6 of them."""
+    from llmplace.costs.lines import in_warranty
+
+    def by_matrix(entries, years):
+        months = entries.shape[-1]
+        age = np.arange(months)[:, None] - np.arange(months)[None, :]
+        return entries @ (np.clip(years * 12.0 - age, 0.0, 1.0) * (age >= 0)).T
+
+    one = np.array([2.0, 0, 0, 0, 0, 0])
+    assert in_warranty(one, 0.25).tolist() == [2, 2, 2, 0, 0, 0]
+    np.testing.assert_allclose(in_warranty(one, 0.3), [2, 2, 2, 1.2, 0, 0], rtol=1e-12)
+    rng = np.random.default_rng(11)
+    entries = rng.integers(0, 9, size=(7, 40)).astype(float)
+    for years in (0.0, 0.05, 1.0, 1.7, 3.0, 3.34, 10.0):
+        np.testing.assert_allclose(in_warranty(entries, years), by_matrix(entries, years), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(in_warranty(entries[0], years), by_matrix(entries[0], years), rtol=1e-12,
+                                   atol=1e-12)

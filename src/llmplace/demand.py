@@ -374,8 +374,8 @@ class Rises:
         return np.asarray(np.sum(np.where((self.lo <= 0) & (self.hi > 0), self.per_month, 0.0), axis=-1))
 
     def above(self, cap: Array) -> Rises:
-        c = np.asarray(cap, dtype=float)[..., None]
-        return Rises(np.maximum(self.lo - c, 0.0), np.maximum(self.hi - c, 0.0), self.per_month)
+        """The rises of the load above ``cap`` (..., months), computed when first read (:class:`_RisesAbove`)."""
+        return _RisesAbove(self, np.asarray(cap, dtype=float)[..., None])
 
     def below(self, cap: Array) -> Rises:
         c = np.asarray(cap, dtype=float)[..., None]
@@ -384,6 +384,36 @@ class Rises:
     def in_months(self, keep: Array) -> Rises:
         k = np.asarray(keep, dtype=float)[..., None]
         return Rises(self.lo * k, self.hi * k, self.per_month)
+
+
+class _RisesAbove(Rises):
+    """:meth:`Rises.above` a cap, built when first read: the load above a fleet often goes to a user that counts
+    no starts (an API overflow or bridge), which never reads it."""
+
+    def __init__(self, source: Rises, cap: Array) -> None:
+        object.__setattr__(self, "per_month", source.per_month)
+        object.__setattr__(self, "_source", source)
+        object.__setattr__(self, "_cap", cap)
+
+    @cached_property
+    def _rises(self) -> tuple[Array, Array]:
+        source: Rises = self.__dict__["_source"]
+        c = self.__dict__["_cap"]
+        return _floor_zero(np.subtract(source.lo, c)), _floor_zero(np.subtract(source.hi, c))
+
+    @property  # type: ignore[override]
+    def lo(self) -> Array:
+        return self._rises[0]
+
+    @property  # type: ignore[override]
+    def hi(self) -> Array:
+        return self._rises[1]
+
+
+def _floor_zero(a: Array) -> Array:
+    """``max(a, 0)`` in place (``a`` a fresh array): ``x - min(x, c)`` is ``max(x - c, 0)`` without a temporary."""
+    np.maximum(a, 0.0, out=a)
+    return a
 
 
 @dataclass
@@ -413,7 +443,7 @@ class Load:
     def above(self, cap: Array) -> Load:
         """The load beyond a capacity of ``cap`` [tokens/s] a month: what a base leaves to an overflow."""
         c = np.asarray(cap, dtype=float)
-        return self._part(self.rate - np.minimum(self.rate, c[..., None]), np.maximum(self.peak - c, 0.0),
+        return self._part(_floor_zero(np.subtract(self.rate, c[..., None])), np.maximum(self.peak - c, 0.0),
                           self.rises.above(c) if self.rises is not None else None)
 
     def below(self, cap: Array) -> Load:

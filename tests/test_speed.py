@@ -335,7 +335,7 @@ def test_rises_above_a_cap_are_built_only_when_read(monkeypatch):
     """The rises of the load above a cap are max(lo - cap, 0) and max(hi - cap, 0) (arithmetic below), built when a
     user that counts starts reads them. An API bridge counts no starts: a Monte Carlo run of an owned fleet bridged
     by an API never builds them (each was two (samples, months, rises) arrays per option and chunk)."""
-    from llmplace import demand
+    from llmplace import rises
 
     lo = np.array([[0.0, 5.0, 30.0]])
     above = Rises(lo=lo, hi=lo + 10.0, per_month=np.ones(3)).above(np.array([12.0]))
@@ -344,6 +344,6 @@ def test_rises_above_a_cap_are_built_only_when_read(monkeypatch):
     def refuse(self):
         raise AssertionError("rises above a cap built for an API bridge")
 
-    monkeypatch.setattr(demand._RisesAbove, "_rises", property(refuse))
+    monkeypatch.setattr(rises._RisesAbove, "_rises", property(refuse))
     r = compare(parse_scenario(_bridged_doc()), samples=200, seed=1)
     assert r.risk is not None

@@ -347,3 +347,55 @@ def test_rises_above_a_cap_are_built_only_when_read(monkeypatch):
     monkeypatch.setattr(rises._RisesAbove, "_rises", property(refuse))
     r = compare(parse_scenario(_bridged_doc()), samples=200, seed=1)
     assert r.risk is not None
+
+
+# --- API prices: a disk cache keyed by the genai-prices version ---------------------------------------------------
+
+
+def test_cached_api_prices_equal_the_package_prices_and_skip_the_package(monkeypatch, tmp_path):
+    """Every alias priced through the cache is the offer (or withdrawal, or None) the package prices itself. A second
+    process (here: the catalog reloaded) reads the cache and never calls the package, whose import took about
+    0.4 s of a comparison naming an API."""
+    from llmplace import catalog
+
+    monkeypatch.setenv("LLMPLACE_CACHE_DIR", str(tmp_path))
+    aliases = list(catalog._api_sources()[0].values())
+    catalog.reload()
+    first = [catalog._priced(a) for a in aliases]
+    assert first == [catalog._priced_by_package(a) for a in aliases]
+    assert len(list((tmp_path / "api_prices").glob("*.json"))) == len(set(aliases))
+
+    def refuse(alias):
+        raise AssertionError("priced by the package although cached")
+
+    monkeypatch.setattr(catalog, "_priced_by_package", refuse)
+    catalog.reload()
+    assert [catalog._priced(a) for a in aliases] == first
+    catalog.reload()
+
+
+def test_an_api_price_cached_under_another_version_or_alias_is_not_read(monkeypatch, tmp_path):
+    """The key holds the genai-prices version, the alias row and the data date: an entry stored for another version
+    (here a made-up price of 123 USD/Mtok under version 0.0.0) or another alias row is never read, and an unreadable
+    entry is priced again by the package."""
+    from llmplace import catalog
+    from llmplace.catalog import price_cache
+
+    monkeypatch.setenv("LLMPLACE_CACHE_DIR", str(tmp_path))
+    alias = next(a for a in catalog._api_sources()[0].values()
+                 if isinstance(catalog._priced_by_package(a), catalog.ApiOffer))
+    fresh = catalog._priced_by_package(alias)
+    version = price_cache.installed_version()
+    as_of = catalog.api_price_data_as_of(version)
+    key = price_cache.cache_key(version, alias, as_of)
+    assert key != price_cache.cache_key("0.0.0", alias, as_of)
+    assert key != price_cache.cache_key(version, alias.model_copy(update={"provider_model_id": "other"}), as_of)
+    assert key != price_cache.cache_key(version, alias, as_of + " (newer)")
+    stale = fresh.model_copy(update={"input_usd_per_mtok": 123.0})
+    price_cache.write(price_cache.cache_key("0.0.0", alias, as_of), stale)
+    catalog.reload()
+    assert catalog._priced(alias) == fresh
+    (tmp_path / "api_prices" / f"{key}.json").write_text("{not json")
+    catalog.reload()
+    assert catalog._priced(alias) == fresh
+    catalog.reload()

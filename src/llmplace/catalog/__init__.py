@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
+from . import price_cache
 from .hf_config import model_from_hf_config, model_from_hf_file
 from .overlay import OVERLAY_FILES, overlay_rows, set_user_catalogs
 from .specs import ApiAlias, ApiOffer, CloudSpec, GpuSpec, ModelSpec, ServerSpec, SiteDefault
@@ -305,7 +306,21 @@ def _apis() -> Table[ApiOffer]:
 
 @cache
 def _priced(alias: ApiAlias) -> ApiOffer | str | None:
-    """One alias priced by genai-prices: the offer, the reason it is withdrawn, or None (unknown to the package)."""
+    """One alias priced by genai-prices: the offer, the reason it is withdrawn, or None (unknown to the package);
+    read from the disk cache of the installed version's prices when there (:mod:`.price_cache`)."""
+    version = price_cache.installed_version()
+    if version is None:
+        return _priced_by_package(alias)
+    key = price_cache.cache_key(version, alias, api_price_data_as_of(version))
+    hit = price_cache.read(key)
+    if hit is not None:
+        return hit[0]
+    priced = _priced_by_package(alias)
+    price_cache.write(key, priced)
+    return priced
+
+
+def _priced_by_package(alias: ApiAlias) -> ApiOffer | str | None:
     from genai_prices import Usage, __version__, calc_price
 
     try:

@@ -399,3 +399,30 @@ def test_an_api_price_cached_under_another_version_or_alias_is_not_read(monkeypa
     catalog.reload()
     assert catalog._priced(alias) == fresh
     catalog.reload()
+
+
+# --- switching thresholds: every input's grid in one engine run ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("example", "flips"), [("consumer-chat", True), ("internal-assistant-70b", False)])
+def test_thresholds_of_all_inputs_at_once_equal_one_input_at_a_time(example, flips):
+    """Without hybrids every row of an engine run is its own scenario, so running every input's grid (and its point
+    value) in one call finds the same cheapest option per value as one call per input: the same flips, brackets
+    and statements. (With hybrids each input keeps its own run: the base-size search spans the rows run together.)"""
+    import yaml
+
+    from llmplace.decision import resolve_deployments
+    from llmplace.risk import thresholds, uncertain_inputs
+    from llmplace.site import site_values
+
+    doc = yaml.safe_load((ROOT / "examples" / f"{example}.yaml").read_text())
+    doc["options"] = [o for o in doc["options"] if o.get("kind") != "hybrid"]
+    s = parse_scenario(doc)
+    sv = site_values(s, warn=False)
+    deps = [d for d in resolve_deployments(s) if d.infeasible_reason is None]
+    specs = uncertain_inputs(s, deps, sv)
+    ids = [d.id for d in deps]
+    at_once = thresholds(s, deps, {}, specs, ids, grid=9, rounds=1)
+    one_by_one = thresholds(s, deps, {}, specs, ids, grid=9, rounds=1, at_once=False)
+    assert len(specs) > 3 and any(getattr(t, "cheapest_beyond", None) for t in one_by_one) == flips
+    assert [t.model_dump() for t in at_once] == [t.model_dump() for t in one_by_one]

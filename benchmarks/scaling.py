@@ -13,7 +13,7 @@ peak memory (maximum resident set size, ``resource.getrusage``). Per curve it pr
 start-up nor other processes on a shared machine bend the curve).
 
 Targets (issue 19), as ratios to the time of ``llmplace --version`` measured in the same run (wall time, and
-CPU time, which a loaded machine does not inflate; a target counts as met when either ratio meets it):
+CPU time, which a loaded machine inflates least; the verdict reads the CPU ratio):
 40 options x 10,000 samples within 10x; the 240-month consumer-chat case within 10x (20x with 10,000
 samples); compare of a bundled example within 1.3x; exponents <= 1.1 for options, samples and horizon. The
 last lines print each target's measured ratio and PASS/MISS, and ``llmplace compare`` of every bundled example twice
@@ -171,11 +171,12 @@ def _curve(name: str, points: list[tuple[float, dict[str, Any], int]], unit: str
 
 
 def _verdict(ratio: float, ratio_cpu: float, target: float) -> str:
-    if ratio_cpu <= target and ratio <= target:
-        return "PASS"
-    if ratio_cpu <= target or ratio <= target:
-        return "PASS (CPU)" if ratio_cpu <= target else "PASS (wall)"
-    return "MISS"
+    """PASS or MISS on the CPU ratio; the wall ratio is noted. On a shared machine the start-up and each run see
+    different loads, so a wall ratio can pass or miss by the load alone (a start-up timed while the machine is
+    busy makes every later wall ratio look small)."""
+    verdict = "PASS" if ratio_cpu <= target else "MISS"
+    return verdict + ("" if (ratio <= target) == (ratio_cpu <= target) else
+                      f" (wall ratio {'within' if ratio <= target else 'over'} target)")
 
 
 def _cli_compare(path: Path, samples: int | None) -> dict[str, float]:
@@ -237,8 +238,8 @@ def main() -> int:
         }
         _curve("fleet size (consumer-chat, 36 months, demand scaled; no samples)",
                [(f, fleet_doc(f), 0) for f in ((1, 30, 300) if q else (1, 10, 100, 300, 1000))], "demand x")
-    print("\nratios to start-up, wall and CPU time (a target counts as met when either ratio meets it; CPU time is "
-          "what a shared machine's load does not inflate)")
+    print("\nratios to start-up, wall and CPU time (the verdict reads the CPU ratio, which a shared machine's load "
+          "inflates least; the wall ratio is shown beside it)")
     ok = _ratio_lines(start, start_cpu)
     for k, b in exps.items():
         ok &= b <= 1.1

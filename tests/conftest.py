@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # A refreshed price snapshot in the developer's own data directory must not change test results:
 # tests see an empty data directory unless they write one.
 os.environ["LLMPLACE_DATA_DIR"] = tempfile.mkdtemp(prefix="llmplace-test-data-")
+os.environ["LLMPLACE_CACHE_DIR"] = tempfile.mkdtemp(prefix="llmplace-test-cache-")  # the API price cache
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 #: site values that charge no staff: no fixed team of any option kind and no variable part

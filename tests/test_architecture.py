@@ -58,6 +58,7 @@ STAGES: dict[str, float] = {
     "llmplace.results": 3.5,
     # 4 tokens per month over the horizon
     "llmplace.demand": 4,
+    "llmplace.rises": 4,  # the rises of a load within each month (split from demand)
     # 5 the deployments a scenario names, resolved against the catalog
     "llmplace.options": 5,
     # 6 cash flows per option

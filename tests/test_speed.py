@@ -306,3 +306,123 @@ def test_break_evens_of_many_pairs_at_once_equal_one_pair_at_a_time():
         for a, b in pairs:
             np.testing.assert_array_equal(out[(a, b)][10:60], break_even_months(cum[a], cum[b]))
             np.testing.assert_array_equal(out[(a, b)][10:60], break_even_months(cum[b], cum[a]))
+
+
+def test_in_warranty_running_sums_equal_the_age_matrix():
+    """Units in warranty from running sums (linear in the months) equal the definition, a months x months matrix of
+    each entry's covered share: 1 for ages 0 .. L - 1, the fraction L - floor(L) at age floor(L), 0 after, with
+    L = 12 x years. Arithmetic: 2 units entering in month 0 with 0.25 years (L = 3) are covered in months 0-2;
+    with 0.3 years (L = 3.6) month 3 counts 0.6 of them."""
+    from llmplace.costs.lines import in_warranty
+
+    def by_matrix(entries, years):
+        months = entries.shape[-1]
+        age = np.arange(months)[:, None] - np.arange(months)[None, :]
+        return entries @ (np.clip(years * 12.0 - age, 0.0, 1.0) * (age >= 0)).T
+
+    one = np.array([2.0, 0, 0, 0, 0, 0])
+    assert in_warranty(one, 0.25).tolist() == [2, 2, 2, 0, 0, 0]
+    np.testing.assert_allclose(in_warranty(one, 0.3), [2, 2, 2, 1.2, 0, 0], rtol=1e-12)
+    rng = np.random.default_rng(11)
+    entries = rng.integers(0, 9, size=(7, 40)).astype(float)
+    for years in (0.0, 0.05, 1.0, 1.7, 3.0, 3.34, 10.0):
+        np.testing.assert_allclose(in_warranty(entries, years), by_matrix(entries, years), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(in_warranty(entries[0], years), by_matrix(entries[0], years), rtol=1e-12,
+                                   atol=1e-12)
+
+
+def test_rises_above_a_cap_are_built_only_when_read(monkeypatch):
+    """The rises of the load above a cap are max(lo - cap, 0) and max(hi - cap, 0) (arithmetic below), built when a
+    user that counts starts reads them. An API bridge counts no starts: a Monte Carlo run of an owned fleet bridged
+    by an API never builds them (each was two (samples, months, rises) arrays per option and chunk)."""
+    from llmplace import rises
+
+    lo = np.array([[0.0, 5.0, 30.0]])
+    above = Rises(lo=lo, hi=lo + 10.0, per_month=np.ones(3)).above(np.array([12.0]))
+    assert above.lo.tolist() == [[0.0, 0.0, 18.0]] and above.hi.tolist() == [[0.0, 3.0, 28.0]]
+
+    def refuse(self):
+        raise AssertionError("rises above a cap built for an API bridge")
+
+    monkeypatch.setattr(rises._RisesAbove, "_rises", property(refuse))
+    r = compare(parse_scenario(_bridged_doc()), samples=200, seed=1)
+    assert r.risk is not None
+
+
+# --- API prices: a disk cache keyed by the genai-prices version ---------------------------------------------------
+
+
+def test_cached_api_prices_equal_the_package_prices_and_skip_the_package(monkeypatch, tmp_path):
+    """Every alias priced through the cache is the offer (or withdrawal, or None) the package prices itself. A second
+    process (here: the catalog reloaded) reads the cache and never calls the package, whose import took about
+    0.4 s of a comparison naming an API."""
+    from llmplace import catalog
+
+    monkeypatch.setenv("LLMPLACE_CACHE_DIR", str(tmp_path))
+    aliases = list(catalog._api_sources()[0].values())
+    catalog.reload()
+    first = [catalog._priced(a) for a in aliases]
+    assert first == [catalog._priced_by_package(a) for a in aliases]
+    assert len(list((tmp_path / "api_prices").glob("*.json"))) == len(set(aliases))
+
+    def refuse(alias):
+        raise AssertionError("priced by the package although cached")
+
+    monkeypatch.setattr(catalog, "_priced_by_package", refuse)
+    catalog.reload()
+    assert [catalog._priced(a) for a in aliases] == first
+    catalog.reload()
+
+
+def test_an_api_price_cached_under_another_version_or_alias_is_not_read(monkeypatch, tmp_path):
+    """The key holds the genai-prices version, the alias row and the data date: an entry stored for another version
+    (here a made-up price of 123 USD/Mtok under version 0.0.0) or another alias row is never read, and an unreadable
+    entry is priced again by the package."""
+    from llmplace import catalog
+    from llmplace.catalog import price_cache
+
+    monkeypatch.setenv("LLMPLACE_CACHE_DIR", str(tmp_path))
+    alias = next(a for a in catalog._api_sources()[0].values()
+                 if isinstance(catalog._priced_by_package(a), catalog.ApiOffer))
+    fresh = catalog._priced_by_package(alias)
+    version = price_cache.installed_version()
+    as_of = catalog.api_price_data_as_of(version)
+    key = price_cache.cache_key(version, alias, as_of)
+    assert key != price_cache.cache_key("0.0.0", alias, as_of)
+    assert key != price_cache.cache_key(version, alias.model_copy(update={"provider_model_id": "other"}), as_of)
+    assert key != price_cache.cache_key(version, alias, as_of + " (newer)")
+    stale = fresh.model_copy(update={"input_usd_per_mtok": 123.0})
+    price_cache.write(price_cache.cache_key("0.0.0", alias, as_of), stale)
+    catalog.reload()
+    assert catalog._priced(alias) == fresh
+    (tmp_path / "api_prices" / f"{key}.json").write_text("{not json")
+    catalog.reload()
+    assert catalog._priced(alias) == fresh
+    catalog.reload()
+
+
+# --- switching thresholds: every input's grid in one engine run ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("example", "flips"), [("consumer-chat", True), ("internal-assistant-70b", False)])
+def test_thresholds_of_all_inputs_at_once_equal_one_input_at_a_time(example, flips):
+    """Without hybrids every row of an engine run is its own scenario, so running every input's grid (and its point
+    value) in one call finds the same cheapest option per value as one call per input: the same flips, brackets
+    and statements. (With hybrids each input keeps its own run: the base-size search spans the rows run together.)"""
+    import yaml
+
+    from llmplace.decision import resolve_deployments
+    from llmplace.risk import thresholds, uncertain_inputs
+    from llmplace.site import site_values
+
+    doc = yaml.safe_load((ROOT / "examples" / f"{example}.yaml").read_text())
+    doc["options"] = [o for o in doc["options"] if o.get("kind") != "hybrid"]
+    s = parse_scenario(doc)
+    sv = site_values(s, warn=False)
+    deps = [d for d in resolve_deployments(s) if d.infeasible_reason is None]
+    specs = uncertain_inputs(s, deps, sv)
+    ids = [d.id for d in deps]
+    at_once = thresholds(s, deps, {}, specs, ids, grid=9, rounds=1)
+    one_by_one = thresholds(s, deps, {}, specs, ids, grid=9, rounds=1, at_once=False)
+    assert len(specs) > 3 and any(getattr(t, "cheapest_beyond", None) for t in one_by_one) == flips
+    assert [t.model_dump() for t in at_once] == [t.model_dump() for t in one_by_one]

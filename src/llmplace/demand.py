@@ -30,7 +30,6 @@ a day from its lowest load (zero when some hours have none) to its peak.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -41,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import InputError
+from .rises import Rises, floor_zero
 from .scenario import Scenario
 
 __all__ = ["Demand", "Load", "Rises", "SHAPES", "demand_from_scenario", "flat_ldc", "flat_rises", "load_from_demand",
@@ -346,46 +346,6 @@ def demand_from_scenario(s: Scenario) -> Demand:
     )
 
 
-@dataclass(frozen=True)
-class Rises:
-    """The rises of a load's rate [tokens/s] in each month: before (``lo``) and after (``hi``) each distinct rise,
-    (..., months, T), and how many times a month each happens (``per_month``, (T,))."""
-
-    lo: Array
-    hi: Array
-    per_month: Array
-
-    def starts(self, fleet: Callable[[Array], Array], base: Any = 0) -> Array:
-        """Units started each month by a fleet of ``fleet(rate)`` units that follows the load, counting only
-        units above ``base`` (those below it run anyway), (..., months)."""
-        if not self.per_month.size:
-            return np.zeros(np.shape(self.lo)[:-1])
-        if np.ndim(base) == 0 and float(base) == 0.0:  # fleets are never negative: no base to take off
-            up = fleet(self.hi) - fleet(self.lo)
-        else:
-            b = np.asarray(base, dtype=float)[..., None]
-            up = np.maximum(fleet(self.hi) - b, 0.0) - np.maximum(fleet(self.lo) - b, 0.0)
-        return np.asarray(up @ self.per_month, dtype=float)
-
-    def from_idle(self) -> Array:
-        """Times each month the load rises from none (an idle period ends), (..., months)."""
-        if not self.per_month.size:
-            return np.zeros(np.shape(self.lo)[:-1])
-        return np.asarray(np.sum(np.where((self.lo <= 0) & (self.hi > 0), self.per_month, 0.0), axis=-1))
-
-    def above(self, cap: Array) -> Rises:
-        c = np.asarray(cap, dtype=float)[..., None]
-        return Rises(np.maximum(self.lo - c, 0.0), np.maximum(self.hi - c, 0.0), self.per_month)
-
-    def below(self, cap: Array) -> Rises:
-        c = np.asarray(cap, dtype=float)[..., None]
-        return Rises(np.minimum(self.lo, c), np.minimum(self.hi, c), self.per_month)
-
-    def in_months(self, keep: Array) -> Rises:
-        k = np.asarray(keep, dtype=float)[..., None]
-        return Rises(self.lo * k, self.hi * k, self.per_month)
-
-
 @dataclass
 class Load:
     """What one deployment must serve: output-token rate per LDC bin, and the token mix.
@@ -413,7 +373,7 @@ class Load:
     def above(self, cap: Array) -> Load:
         """The load beyond a capacity of ``cap`` [tokens/s] a month: what a base leaves to an overflow."""
         c = np.asarray(cap, dtype=float)
-        return self._part(self.rate - np.minimum(self.rate, c[..., None]), np.maximum(self.peak - c, 0.0),
+        return self._part(floor_zero(np.subtract(self.rate, c[..., None])), np.maximum(self.peak - c, 0.0),
                           self.rises.above(c) if self.rises is not None else None)
 
     def below(self, cap: Array) -> Load:

@@ -172,19 +172,19 @@ def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool
     assert isinstance(d.option, HybridOption)
     rate = sv["discount_rate_pct_per_year"]
     sizes = _grid(d, load)
-    flows = _batch(d, s, load, sv, sizes, point)
-    objective = [objective_usd(f, d.option.objective, rate) for f in flows]
+    flows, objective = _batch(d, s, load, sv, sizes, point, rate)
     ints = [k for k, n in enumerate(sizes) if isinstance(n, int)]
     if d.option.base_units is None and len(ints) > 1 and int(sizes[ints[-1]]) > MAX_FULL_SEARCH:
-        stack = np.stack([np.broadcast_to(o, np.broadcast_shapes(*(np.shape(x) for x in objective)))
-                          for o in objective])
+        common = np.broadcast_shapes(*(np.shape(x) for x in objective))  # once, not once per size
+        stack = np.stack([np.broadcast_to(o, common) for o in objective])
         best_pos = np.atleast_1d(np.argmin(stack[ints], axis=0))
         lo = int(sizes[ints[max(int(best_pos.min()) - 1, 0)]])
         hi = int(sizes[ints[min(int(best_pos.max()) + 1, len(ints) - 1)]])
         extra = [n for n in range(lo, hi + 1) if n not in sizes]
         sizes += extra
-        flows += _batch(d, s, load, sv, extra, point)
-        objective += [objective_usd(f, d.option.objective, rate) for f in flows[len(objective):]]
+        more_flows, more_objective = _batch(d, s, load, sv, extra, point, rate)
+        flows += more_flows
+        objective += more_objective
     shape = np.broadcast_shapes(*(np.shape(o) for o in objective))
     stack = np.stack([np.broadcast_to(o, shape) for o in objective])
     best = np.argmin(stack, axis=0)
@@ -197,21 +197,29 @@ def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool
 BATCH_SIZES = 64
 
 
-def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequence[BaseSize], point: bool
-           ) -> list[Flows]:
-    """:func:`hybrid_at` for each size: whole-number sizes of an owned base in a ``point`` run are costed
-    :data:`BATCH_SIZES` at a time along a leading axis (the same arithmetic, row by row), the rest one by one.
-    The rows serve the search (objective, share served by the base); the winner is recomputed on its own."""
-    assert d.parts is not None
+def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequence[BaseSize], point: bool,
+           discount_pct: Any) -> tuple[list[Flows], list[np.ndarray]]:
+    """:func:`hybrid_at` for each size, and its objective: whole-number sizes of an owned base in a ``point`` run
+    are costed :data:`BATCH_SIZES` at a time along a leading axis (the same arithmetic, row by row; the objective
+    of the whole batch in one reduction), the rest one by one. The rows serve the search (objective, share served
+    by the base); the winner is recomputed on its own."""
+    assert isinstance(d.option, HybridOption) and d.parts is not None
+    objective = d.option.objective
     ints = [n for n in sizes if isinstance(n, int)]
     if not point or not isinstance(d.parts[0].option, InHouseOption) or np.ndim(load.peak) != 1 or len(ints) < 2:
-        return [hybrid_at(d, s, load, sv, n) for n in sizes]
-    rows: dict[int, Flows] = {}
+        alone = [hybrid_at(d, s, load, sv, n) for n in sizes]
+        return alone, [objective_usd(f, objective, discount_pct) for f in alone]
+    rows: dict[BaseSize, tuple[Flows, np.ndarray]] = {}
     for start in range(0, len(ints), BATCH_SIZES):
         chunk = ints[start:start + BATCH_SIZES]
         together = hybrid_at(d, s, load, sv, np.asarray(chunk))
-        rows.update({n: _row(together, k) for k, n in enumerate(chunk)})
-    return [rows[n] if isinstance(n, int) else hybrid_at(d, s, load, sv, n) for n in sizes]
+        values = objective_usd(together, objective, discount_pct)
+        rows.update({n: (_row(together, k), values[k]) for k, n in enumerate(chunk)})
+    for n in sizes:
+        if not isinstance(n, int):
+            f = hybrid_at(d, s, load, sv, n)
+            rows[n] = (f, objective_usd(f, objective, discount_pct))
+    return [rows[n][0] for n in sizes], [rows[n][1] for n in sizes]
 
 
 def _row(f: Flows, k: int) -> Flows:

@@ -18,7 +18,6 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any, Generic, TypeVar
@@ -26,7 +25,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AmbiguousNameError, InputError, LlmplaceError, UnknownNameError
-from . import fx
+from . import fx, price_cache
 from .deprecations import Deprecation, deprecation_text, mark
 from .fingerprint import bump_generation, catalog_fingerprint
 from .hf_config import model_from_hf_config, model_from_hf_file
@@ -291,10 +290,6 @@ def _site() -> dict[str, SiteDefault]:
     return {r.key: r for r in _typed("site.csv", SiteDefault)}
 
 
-def _decimal(x: Decimal | None) -> float | None:
-    return None if x is None else float(x)
-
-
 def _withdrawn_reason(alias: ApiAlias, model_info: Any, version: str) -> str | None:
     """Why the offer of ``alias`` is withdrawn, or None while the provider still sells it."""
     what = f"{alias.provider}'s {alias.provider_model_id}"
@@ -323,7 +318,21 @@ def _apis() -> Table[ApiOffer]:
 
 @cache
 def _priced(alias: ApiAlias) -> ApiOffer | str | None:
-    """One alias priced by genai-prices: the offer, the reason it is withdrawn, or None (unknown to the package)."""
+    """One alias priced by genai-prices: the offer, the reason it is withdrawn, or None (unknown to the package);
+    read from the disk cache of the installed version's prices when there (:mod:`.price_cache`)."""
+    version = price_cache.installed_version()
+    if version is None:
+        return _priced_by_package(alias)
+    key = price_cache.cache_key(version, alias, api_price_data_as_of(version))
+    hit = price_cache.read(key)
+    if hit is not None:
+        return hit[0]
+    priced = _priced_by_package(alias)
+    price_cache.write(key, priced)
+    return priced
+
+
+def _priced_by_package(alias: ApiAlias) -> ApiOffer | str | None:
     from genai_prices import Usage, __version__, calc_price
 
     from .api_hours import hour_averaged

@@ -40,12 +40,25 @@ def in_warranty(entries: Array, years: Any) -> Array:
 
     ``entries[..., m]``: servers (new or refresh replacements) entering service in month ``m``. A unit is
     covered in the months ``m0 .. m0 + 12 x years - 1``; a fractional last month counts pro rata.
+
+    With ``L = 12 x years`` months of cover, ``k = floor(L)`` and ``f = L - k``, month ``m`` counts the entries of
+    months ``m - k + 1 .. m`` in full and those of month ``m - k`` for ``f``: a difference of running sums, linear
+    in the months (not a months x months matrix).
     """
     entries = np.asarray(entries, dtype=float)
     months = entries.shape[-1]
-    age = np.arange(months)[:, None] - np.arange(months)[None, :]  # [month, entry month]
-    share = np.clip(float(years) * 12.0 - age, 0.0, 1.0) * (age >= 0)
-    return np.asarray(entries @ share.T, dtype=float)
+    cover_m = max(float(years) * 12.0, 0.0)
+    full = min(int(np.floor(cover_m)), months)
+    part = cover_m - np.floor(cover_m) if full < months else 0.0
+    running = np.cumsum(entries, axis=-1)
+    out = running.copy()
+    if full > 0:
+        out[..., full:] -= running[..., :months - full]
+    else:
+        out[:] = 0.0
+    if part > 0.0 and full < months:
+        out[..., full:] += part * entries[..., :months - full]
+    return out
 
 
 def maintenance_usd(owned: Any, covered: Array, price_usd: Any, pct_per_year: Any) -> Array:

@@ -93,16 +93,42 @@ def _nearest_flips(flips: NDArray[np.int64], xs: Array, point: float) -> list[in
     return chosen or [int(flips[0])]
 
 
+def _grids_at_once(s: Scenario, deployments: list[Deployment], specs: list[UncertainSpec], candidates: list[str],
+                   base: dict[str, Any], grid: int) -> dict[str, tuple[NDArray[np.int64], int]] | None:
+    """The cheapest option on each input's grid and at its point value (others at their point values), for every
+    input in one engine run: one block of rows per input, each row its own scenario. Only without hybrids to
+    re-optimise (their search grid spans the rows run together); None when a point value is not one number."""
+    if any(np.ndim(v) for v in base.values()):
+        return None
+    ranged = [sp for sp in specs if sp.support()[1] > sp.support()[0]]
+    blocks = [np.append(np.linspace(*sp.support(), grid), sp.point) for sp in ranged]
+    rows = sum(len(b) for b in blocks)
+    values: dict[str, Any] = {path: np.full(rows, float(v)) for path, v in base.items()}
+    at = 0
+    for sp, block in zip(ranged, blocks, strict=True):
+        for t in sp.targets:
+            values[t.path][at:at + len(block)] = t.value(block)
+        at += len(block)
+    wins = _cheapest(evaluate(s, deployments, {}, values, rows), candidates) if rows else np.zeros(0, dtype=np.int64)
+    out, at = {}, 0
+    for sp, block in zip(ranged, blocks, strict=True):
+        out[sp.name] = (wins[at:at + grid], int(wins[at + grid]))
+        at += len(block)
+    return out
+
+
 def thresholds(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
                specs: list[UncertainSpec], candidates: list[str], grid: int = 33,
-               rounds: int = 3) -> list[ThresholdFlip | ThresholdStays]:
+               rounds: int = 3, at_once: bool = True) -> list[ThresholdFlip | ThresholdStays]:
     """For each uncertain input (others at their point values): where within its range the cheapest
     option changes, found by bracketing on a grid and refining the bracket; or that it does not flip.
-    Hybrids are re-optimised at every value, as a deterministic re-run would choose their base."""
+    Hybrids are re-optimised at every value, as a deterministic re-run would choose their base. Without hybrids
+    (and with ``at_once``) every input's grid runs in one engine call (:func:`_grids_at_once`)."""
     if len(candidates) < 2:
         return []
     units = {k: OPTIMISE for k in hybrid_units}
     base = point_values(specs)
+    batched = _grids_at_once(s, deployments, specs, candidates, base, grid) if at_once and not units else None
     out: list[ThresholdFlip | ThresholdStays] = []
     for sp in specs:
         lo, hi = sp.support()
@@ -116,8 +142,7 @@ def thresholds(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping
             return _cheapest(evaluate(s, deployments, units, values, len(xs)), candidates)
 
         xs = np.linspace(lo, hi, grid)
-        win = run(xs)
-        point_win = int(run(np.array([sp.point]))[0])
+        win, point_win = batched[sp.name] if batched is not None else (run(xs), int(run(np.array([sp.point]))[0]))
         flips = np.nonzero(win[1:] != win[:-1])[0]
         if flips.size == 0:
             stays = candidates[int(win[0])]

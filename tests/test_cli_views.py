@@ -38,7 +38,8 @@ def test_amortised_table_and_summary_show_the_amortised_tco(invoke):
     assert res.exit_code == 0, res.output
     row = next(ln for ln in res.stdout.splitlines() if "own-8xh100" in ln and "in_house" in ln)
     assert format_usd(own.amortised.tco_usd) in row and format_usd(own.tco_usd) not in row
-    tile = next(ln for ln in res.stdout.splitlines() if ln.startswith("  recommended"))
+    tile = next(ln for ln in res.stdout.splitlines()  # the server's tile (recommended or runner-up)
+                if ln.startswith("  ") and "OEM HGX H100 8-GPU server: upfront" in ln)
     assert f"TCO {format_usd(own.amortised.tco_usd)}" in tile
     assert "amortised view" in res.stdout and "book value" in res.stdout
     cash = invoke("compare", EXAMPLE, "--samples", "0")

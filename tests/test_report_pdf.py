@@ -68,10 +68,13 @@ def test_page_one_holds_the_executive_summary(printed):
     r = llmplace.compare(EXAMPLE, samples=0)  # the figures the tiles must show, from the result itself
     rec = r.recommendation
     assert rec is not None and rec.option is not None and r.cheapest is not None
+    from llmplace.report.content import build
+
     own, low = r.option(rec.option), r.option(r.cheapest)
-    for text in ("Executive summary", "Recommended: OEM HGX H100 8-GPU server.", "RECOMMENDED",
-                 "CHEAPEST, RUNNER-UP", f"${own.upfront_usd:,.0f}", f"${own.tco_usd:,.0f}", f"${low.tco_usd:,.0f}",
-                 "Why", "1. It costs", "Total cost over the horizon, by category",
+    tiles = ("RECOMMENDED, CHEAPEST", "RUNNER-UP") if rec.option == r.cheapest else ("RECOMMENDED", "CHEAPEST")
+    for text in ("Executive summary", build(r).summary.headline, *tiles,
+                 f"${own.upfront_usd:,.0f}", f"${own.tco_usd:,.0f}", f"${low.tco_usd:,.0f}",
+                 "Why", "1. ", "2. ", "3. ", "Total cost over the horizon, by category",
                  "Catalog data and defaults dated"):
         assert text in first, text
     assert "In detail" not in first and "In detail" in printed[1]

@@ -13,28 +13,30 @@ from rich.console import Console
 __all__ = ["SamplingProgress", "SweepProgress", "Working"]
 
 
-class SamplingProgress:
-    """A rich progress bar on stderr while Monte Carlo samples are drawn (terminals only)."""
+class _Bar:
+    """A rich progress bar on stderr (terminals only): ``title``, the bar, done of total ``unit``, the time."""
 
-    def __init__(self, console: Console, samples: int) -> None:
-        self.enabled = samples != 0 and console.is_terminal
+    def __init__(self, console: Console, enabled: bool, title: str, unit: str, remaining: bool) -> None:
+        self.enabled = enabled and console.is_terminal
         self._console = console
+        self._columns = (title, unit, remaining)
         self._progress: Any = None
         self._task: Any = None
 
     def __enter__(self) -> Callable[[int, int], None] | None:
         if not self.enabled:
             return None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-        self._progress = Progress(TextColumn("Monte Carlo"), BarColumn(),
-                                  TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(),
-                                  console=self._console, transient=True)
+        title, unit, remaining = self._columns
+        columns = [TextColumn(title), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}" + unit),
+                   TimeElapsedColumn(), *([TimeRemainingColumn()] if remaining else [])]
+        self._progress = Progress(*columns, console=self._console, transient=True)
         self._progress.start()
 
         def update(done: int, total: int) -> None:
             if self._task is None:
-                self._task = self._progress.add_task("samples", total=total)
+                self._task = self._progress.add_task(title, total=total)
             self._progress.update(self._task, completed=done)
 
         return update
@@ -42,6 +44,20 @@ class SamplingProgress:
     def __exit__(self, *exc: object) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+class SamplingProgress(_Bar):
+    """A rich progress bar on stderr while Monte Carlo samples are drawn (terminals only)."""
+
+    def __init__(self, console: Console, samples: int) -> None:
+        super().__init__(console, samples != 0, "Monte Carlo", "", remaining=False)
+
+
+class SweepProgress(_Bar):
+    """A rich progress bar on stderr while a sweep runs (terminals only): scenarios done of the total."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(console, True, "Sweep", " scenarios", remaining=True)
 
 
 class Working:
@@ -77,34 +93,3 @@ class Working:
             self._timer.cancel()
         if self._status is not None:
             self._status.stop()
-
-
-class SweepProgress:
-    """A rich progress bar on stderr while a sweep runs (terminals only): scenarios done of the total."""
-
-    def __init__(self, console: Console) -> None:
-        self.enabled = console.is_terminal
-        self._console = console
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Callable[[int, int], None] | None:
-        if not self.enabled:
-            return None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        self._progress = Progress(TextColumn("Sweep"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} "
-                                  "scenarios"), TimeElapsedColumn(), TimeRemainingColumn(), console=self._console,
-                                  transient=True)
-        self._progress.start()
-
-        def update(done: int, total: int) -> None:
-            if self._task is None:
-                self._task = self._progress.add_task("scenarios", total=total)
-            self._progress.update(self._task, completed=done)
-
-        return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()

@@ -67,6 +67,10 @@ SIMPLIFICATIONS = (
     "(site.switch_data_gb) at the first-tier internet egress rate",
 )
 
+#: said when a reserved first phase is left with reservations still owed and the tax shield is on
+TAX_NOTE = ("the reservations owed after leaving a reserved first phase are counted before tax (no tax shield on "
+            "them; a simplification that overstates the strategy's cost slightly)")
+
 
 def first_phase_options(deployments: list[Deployment], eligible: Collection[str]) -> list[Deployment]:
     """The options a strategy may start on: eligible and feasible APIs and cloud instances (a reserved plan's
@@ -389,7 +393,8 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
                      f"data egress at the switch: {float(sv['switch_data_gb']):,.0f} GB at "
                      f"{float(sv['egress_usd_per_gb']):.3g} {s.finance.currency}/GB "
                      f"({sv.sources['switch_data_gb'][0]}; "
-                     f"{sv.sources['egress_usd_per_gb'][0]})"],
+                     f"{sv.sources['egress_usd_per_gb'][0]})",
+                     *([TAX_NOTE] if s.finance.tax_shield and owed else [])],
     )
 
 

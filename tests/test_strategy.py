@@ -410,3 +410,17 @@ def test_a_reserved_first_phase_pays_its_reservations_to_the_end_of_their_term()
     # leaving in the month the reservation ends owes nothing more: switch in month 24, cut-over month 24
     (on_term,) = compare(_reserved_then_own(24)).phased
     assert on_term.commitment_after_leaving_usd == pytest.approx(0.0, abs=1e-6)
+
+
+def test_reservations_owed_under_a_tax_shield_are_said_to_be_counted_before_tax() -> None:
+    """The tax shield lowers cash tax on expenses as booked, but the reservations a strategy still owes after
+    leaving a reserved first phase are added to the strategy without it: a simplification the output must state
+    (and only when it applies)."""
+    from llmplace.strategy import TAX_NOTE
+
+    doc = _reserved_then_own(19)
+    doc.setdefault("finance", {})["tax_shield"] = True
+    (plan,) = compare(doc).phased
+    assert plan.commitment_after_leaving_usd > 0 and TAX_NOTE in plan.assumptions
+    (plain,) = compare(_reserved_then_own(19)).phased
+    assert TAX_NOTE not in plain.assumptions

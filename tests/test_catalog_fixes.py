@@ -184,3 +184,20 @@ def test_gcp_rows_follow_gcp_published_sku_prices() -> None:
     assert catalog.get_cloud("gcp/a3-highgpu-8g/us-central1").on_demand_usd_per_hour == pytest.approx(88.49)
     assert catalog.get_cloud("gcp/a2-highgpu-1g/europe-west4").on_demand_usd_per_hour == pytest.approx(3.74797)
     assert "a4-highgpu-8g" not in by_type
+
+
+def test_every_bundled_csv_row_has_as_many_fields_as_its_header():
+    """An unquoted comma in a note splits it into an extra field that the reader drops without a word (the
+    migration_engineering_fte_months row of site.csv lost the end of its note this way)."""
+    import csv
+    import io
+    from importlib import resources
+
+    root = resources.files("llmplace")
+    files = [f for pkg in ("catalog", "sizing", "criteria") if (root / pkg / "data").is_dir()
+             for f in (root / pkg / "data").iterdir() if f.name.endswith(".csv")]
+    assert files
+    for f in files:
+        rows = [r for r in csv.reader(io.StringIO(f.read_text(encoding="utf-8"))) if r]
+        bad = [i + 1 for i, r in enumerate(rows) if len(r) != len(rows[0])]
+        assert not bad, f"{f.name}: lines {bad[:5]} have a field count other than the header's"

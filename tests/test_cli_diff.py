@@ -105,3 +105,54 @@ def test_default_draws_are_each_scenarios_own_as_for_compare():
     assert (d.samples_a, d.samples_b) == (100, 120)
     rec = llmplace.compare(a, samples=100).recommendation
     assert rec is not None and d.recommendation.a == rec.option
+
+
+def _in_eur(tmp_path: Path, name: str, doc: dict) -> Path:
+    doc = {**doc, "finance": {**doc.get("finance", {}), "currency": "EUR"}}
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
+def test_different_currencies_give_no_deltas_and_each_side_in_its_own_money(invoke, tmp_path):
+    """A in USD, B in EUR: B - A would subtract euros from dollars (the old diff printed a 'TCO change' of
+    about -11 %, which is only the exchange rate). Each side's TCO is shown in its own currency, every delta
+    is null (--json) or 'n/a' (table), and a note says why."""
+    a, _ = _docs()
+    b_path = _in_eur(tmp_path, "eur.yaml", a)
+    doc = json.loads(invoke("diff", str(EXAMPLE), str(b_path), "--json", "--samples", "0").stdout)
+    assert (doc["currency_a"], doc["currency_b"]) == ("USD", "EUR")
+    feasible = [d for d in doc["options"] if d["a"]["feasible"] and d["b"]["feasible"]]
+    assert feasible
+    for d in feasible:
+        assert (d["tco_delta_usd"], d["npv_delta_usd"], d["upfront_delta_usd"], d["usd_per_mtok_delta"]) == (
+            None, None, None, None)
+    assert any("currencies differ" in n for n in doc["notes"])
+
+    rb = llmplace.compare(b_path, samples=0)
+    assert rb.convention.exchange_rate is not None
+    euro = rb.convention.exchange_rate.symbol
+    text = invoke("diff", str(EXAMPLE), str(b_path), "--samples", "0").stdout
+    for d in feasible:
+        row = next(line for line in text.splitlines() if line.startswith(f"│ {d['id']} "))
+        cells = [c.strip() for c in row.strip("│").split("│")]
+        assert cells[1].startswith("$") and cells[2].startswith(euro)
+        assert float(cells[2][len(euro):].replace(",", "")) == pytest.approx(rb.find(d["id"]).tco_usd, abs=0.5)
+        assert cells[3:] == ["n/a"] * 4
+
+
+def test_two_eur_scenarios_show_deltas_in_eur(invoke, tmp_path):
+    """Both in EUR: the deltas are computed (B - A in euros) and written with the euro sign, not '$'."""
+    a, b = _docs()
+    pa, pb = _in_eur(tmp_path, "a.yaml", a), _in_eur(tmp_path, "b.yaml", b)
+    doc = json.loads(invoke("diff", str(pa), str(pb), "--json", "--samples", "0").stdout)
+    ra, rb = llmplace.compare(pa, samples=0), llmplace.compare(pb, samples=0)
+    assert (doc["currency_a"], doc["currency_b"]) == ("EUR", "EUR")
+    o = next(o for o in ra.options if o.feasible and rb.find(o.id) is not None and rb.find(o.id).feasible)
+    delta = next(d for d in doc["options"] if d["id"] == o.id)["tco_delta_usd"]
+    assert delta == pytest.approx(rb.find(o.id).tco_usd - o.tco_usd, abs=1e-5)
+    text = invoke("diff", str(pa), str(pb), "--samples", "0").stdout
+    euro = ra.convention.exchange_rate.symbol
+    row = next(line for line in text.splitlines() if line.startswith(f"│ {o.id} "))
+    assert "$" not in row and row.count(euro) >= 3
+    assert "EUR/Mtok change" in text

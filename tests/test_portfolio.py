@@ -238,3 +238,34 @@ def test_a_shared_fleet_too_big_for_the_site_is_no_answer():
     shared = next(p for p in result.plans if p.kind == "shared")
     assert max(shared.shared_servers or [0]) == 2
     assert "site_power_kw = 12" in (shared.infeasible_reason or "")
+
+
+def test_cli_writes_a_eur_portfolio_in_euros(invoke, tmp_path):
+    """finance.currency EUR: the result counts in euros (result.currency), so the tables must not write '$'
+    before those amounts (the old tables did). Each plan total is found in the text with the euro sign the
+    catalog's EUR row gives, to the whole euro of the result."""
+    from llmplace.catalog.fx import money_prefix
+
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    doc["finance"] = {**doc.get("finance", {}), "currency": "EUR"}
+    path = tmp_path / "eur.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    result = compare_portfolio(path)
+    assert result.currency == "EUR"
+    euro = money_prefix("EUR")
+    res = invoke("compare", str(path))
+    assert res.exit_code == 0, res.output
+    assert "$" not in res.stdout
+    for p in result.plans:
+        assert f"{euro}{p.tco_usd:,.0f}" in res.stdout
+
+
+@pytest.mark.parametrize("view", ["amortised", "Amortized"])
+def test_cli_refuses_a_view_a_portfolio_does_not_have(invoke, view):
+    """A portfolio's plans are in the cash view only: --view amortised used to print the cash figures silently
+    under a request for amortised ones. Now it is one line naming the option, exit status 2."""
+    res = invoke("compare", str(PORTFOLIO), "--view", view)
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert res.stderr.strip() == (f"error: --view: got '{view}'; allowed: cash "
+                                  "(portfolios have no amortised view yet)")
+    assert invoke("compare", str(PORTFOLIO), "--view", "cash", "--seed", "7").exit_code == 0

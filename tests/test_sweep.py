@@ -189,3 +189,28 @@ def test_missing_pyarrow_names_the_extra(monkeypatch, tmp_path, invoke):
     assert res.output.strip() == ("error: llmplace sweep needs pyarrow, which is not installed: "
                                   "pip install 'llmplace[sweep]'")
     assert not (tmp_path / "t.parquet.parts").exists()
+
+
+def test_a_currency_grid_labels_each_row_with_its_currency(tmp_path):
+    """finance.currency [USD, EUR]: the money columns keep their _usd names, so each row says which currency
+    they hold (the old table had no currency column: EUR amounts sat unlabelled under tco_usd). Every catalog
+    price is converted at one reference rate, so each EUR TCO is the USD TCO times the EUR-per-USD rate the
+    EUR comparison reports (convention.exchange_rate.units_per_usd), to float rounding (1e-9 relative)."""
+    doc = yaml.safe_load(BASE.read_text())
+    in_eur = compare({**doc, "finance": {**doc.get("finance", {}), "currency": "EUR"}}, samples=0)
+    assert in_eur.convention.exchange_rate is not None
+    rate = in_eur.convention.exchange_rate.units_per_usd
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"base": str(BASE), "grid": {"finance.currency": ["USD", "EUR"]}}))
+    run_sweep(str(spec), tmp_path / "t.parquet", workers=1)
+    table = pq.read_table(tmp_path / "t.parquet")
+    rows = table.to_pylist()
+    assert {r["currency"] for r in rows} == {"USD", "EUR"}
+    assert all(r["currency"] == r["finance.currency"] for r in rows)
+    usd = {r["option_id"]: r["tco_usd"] for r in rows if r["currency"] == "USD" and r["tco_usd"] is not None}
+    eur = {r["option_id"]: r["tco_usd"] for r in rows if r["currency"] == "EUR" and r["tco_usd"] is not None}
+    assert usd and usd.keys() == eur.keys() and rate != 1
+    for oid, amount in usd.items():
+        assert eur[oid] == pytest.approx(amount * rate, rel=1e-9)
+    notes = json.loads(table.schema.metadata[b"llmplace.notes"])
+    assert any("row's currency" in n for n in notes)

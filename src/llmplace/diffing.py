@@ -91,11 +91,14 @@ def _delta(a: float | None, b: float | None) -> float | None:
 
 
 def _option_deltas(ra: CompareResult, rb: CompareResult) -> list[OptionDelta]:
+    """Each option's figures in A and B and B - A; no deltas where either side lacks a figure, nor at all when
+    the two results count money in different currencies (an amount in EUR less one in USD means nothing)."""
     ids = list(dict.fromkeys([o.id for o in ra.options] + [o.id for o in rb.options]))
+    same_currency = ra.convention.currency == rb.convention.currency
     out = []
     for oid in ids:
         fa, fb = _figures(ra.find(oid)), _figures(rb.find(oid))
-        if fa is None or fb is None or not (fa.feasible and fb.feasible):
+        if fa is None or fb is None or not (fa.feasible and fb.feasible and same_currency):
             out.append(OptionDelta(id=oid, a=fa, b=fb, upfront_delta_usd=None, tco_delta_usd=None,
                                    npv_delta_usd=None, usd_per_mtok_delta=None))
             continue
@@ -151,9 +154,12 @@ def diff_scenarios(a: Scenario | dict[str, Any] | str | Path, b: Scenario | dict
         notes.append(f"The horizons differ ({ra.horizon_months} and {rb.horizon_months} months): TCO and NPV "
                      "deltas compare totals over different periods; compare $/Mtok instead.")
     if ra.convention.currency != rb.convention.currency:
-        notes.append(f"The currencies differ ({ra.convention.currency} and {rb.convention.currency}).")
+        notes.append(f"The currencies differ ({ra.convention.currency} and {rb.convention.currency}): each side's "
+                     "amounts are in its own currency and no change is computed (B - A would subtract amounts "
+                     "in different currencies); give both scenarios the same finance.currency to see changes.")
     return ScenarioDiff(
         a=_name(a, sa), b=_name(b, sb), horizon_months_a=ra.horizon_months, horizon_months_b=rb.horizon_months,
         same_horizon=ra.horizon_months == rb.horizon_months, samples_a=na, samples_b=nb,
+        currency_a=ra.convention.currency, currency_b=rb.convention.currency,
         inputs=diff_inputs(sa.model_dump(mode="json"), sb.model_dump(mode="json")), options=_option_deltas(ra, rb),
         recommendation=_pick(rec_a, rec_b), cheapest=_pick(ra.cheapest, rb.cheapest), notes=notes)

@@ -9,7 +9,8 @@ import typer
 from pydantic import JsonValue
 from rich.table import Table
 
-from ..conventions import format_usd
+from ..catalog.fx import money_prefix
+from ..conventions import format_usd, money_in
 from ..errors import InputError
 from ..results.scenario_diff import OptionDelta, ScenarioDiff
 from . import _print_json as print_json
@@ -22,10 +23,19 @@ _SHOWN_INPUTS = 60  # a terminal shows this many changed inputs; --json has them
 _VALUE_CHARS = 100  # a terminal shows this much of an added or removed mapping; --json has it whole
 
 
-def _money_delta(x: float | None) -> str:
+def _in_currency(code: str | None, x: float) -> str:
+    """An amount in ``code`` (USD when unknown), written as compare writes it ('€1,234')."""
+    code = code or "USD"
+    with money_in(code, money_prefix(code)):
+        return format_usd(x)
+
+
+def _money_delta(x: float | None, code: str | None, comparable: bool) -> str:
+    if not comparable:
+        return "n/a"
     if x is None:
         return "-"
-    return ("+" if x > 0 else "-" if x < 0 else "") + format_usd(abs(x))
+    return ("+" if x > 0 else "-" if x < 0 else "") + _in_currency(code, abs(x))
 
 
 def _value(v: JsonValue) -> str:
@@ -36,21 +46,27 @@ def _value(v: JsonValue) -> str:
     return text if len(text) <= _VALUE_CHARS else text[:_VALUE_CHARS - 3] + "..."
 
 
-def _side(d: OptionDelta, side: str) -> str:
+def _side(d: OptionDelta, side: str, code: str | None) -> str:
     f = d.a if side == "a" else d.b
     if f is None:
         return "absent"
-    return format_usd(f.tco_usd) if f.feasible else "infeasible"
+    return _in_currency(code, f.tco_usd) if f.feasible else "infeasible"
 
 
 def _option_table(diff: ScenarioDiff) -> Table:
-    t = Table(title=f"Options, cash view (B - A; TCO over {diff.horizon_months_a} and {diff.horizon_months_b} "
-              "months)")
-    for col in ("option", "TCO A", "TCO B", "TCO change", "NPV change", "upfront change", "$/Mtok change"):
+    """TCO in A and in B, each in its own currency; the changes only when both count in the same currency."""
+    comparable = diff.currency_a == diff.currency_b
+    code = diff.currency_a if comparable else None
+    per_mtok = f"{diff.currency_a or 'USD'}/Mtok change" if comparable else "per-Mtok change"
+    currencies = diff.currency_a if comparable else f"{diff.currency_a} and {diff.currency_b}"
+    t = Table(title=f"Options, cash view, {currencies} (B - A; TCO over {diff.horizon_months_a} and "
+              f"{diff.horizon_months_b} months)")
+    for col in ("option", "TCO A", "TCO B", "TCO change", "NPV change", "upfront change", per_mtok):
         t.add_column(col, justify="left" if col == "option" else "right", no_wrap=True)
     for d in diff.options:
-        t.add_row(d.id, _side(d, "a"), _side(d, "b"), _money_delta(d.tco_delta_usd), _money_delta(d.npv_delta_usd),
-                  _money_delta(d.upfront_delta_usd), _money_delta(d.usd_per_mtok_delta))
+        t.add_row(d.id, _side(d, "a", diff.currency_a), _side(d, "b", diff.currency_b),
+                  *(_money_delta(x, code, comparable) for x in (d.tco_delta_usd, d.npv_delta_usd,
+                                                               d.upfront_delta_usd, d.usd_per_mtok_delta)))
     return t
 
 

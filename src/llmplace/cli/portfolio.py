@@ -6,19 +6,27 @@ from typing import Any
 
 from rich.table import Table
 
-from ..conventions import format_usd
+from ..catalog.fx import money_prefix
+from ..conventions import format_usd, money_in
 from ..errors import InputError
 from . import _print_json, out
 
 __all__ = ["compare_portfolio_command", "print_portfolio"]
 
 
-def compare_portfolio_command(portfolio: Any, as_json: bool, samples: int) -> None:
-    """Compare a portfolio and print it (``--json``: the whole result)."""
+def compare_portfolio_command(portfolio: Any, as_json: bool, samples: int, view: str = "cash",
+                              view_as_written: str = "") -> None:
+    """Compare a portfolio and print it (``--json``: the whole result).
+
+    A portfolio's plans are point values in the cash view: ``--samples`` above 0 and any ``--view`` but cash are
+    refused in one line; ``--seed`` has no draws to seed, so it is ignored.
+    """
     from ..portfolio import compare_portfolio
 
     if samples > 0:
         raise InputError("--samples", samples, "0 or left out for a portfolio (its plans are point values)")
+    if view != "cash":
+        raise InputError("--view", view_as_written or view, "cash", "portfolios have no amortised view yet")
     result = compare_portfolio(portfolio)
     if as_json:
         _print_json(result.to_dict())
@@ -31,7 +39,13 @@ def _line(text: str) -> None:
 
 
 def print_portfolio(result: Any) -> None:
-    """Per workload: each option's TCO or why it is out; then each plan's total and showback."""
+    """Per workload: each option's TCO or why it is out; then each plan's total and showback; money in the
+    portfolio's currency, written as compare writes it ('€1,234')."""
+    with money_in(result.currency, money_prefix(result.currency)):
+        _print_tables(result)
+
+
+def _print_tables(result: Any) -> None:
     for w in result.workloads:
         t = Table(title=f"{w.id} ({w.model}): {result.horizon_months} months, cash view, {result.currency}")
         for col in ("option", "kind", "TCO", "note"):

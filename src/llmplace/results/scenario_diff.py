@@ -45,7 +45,8 @@ class OptionFigures(BaseModel):
 
 
 class OptionDelta(BaseModel):
-    """One option id in A and B and the change B - A (None where either side has no figure)."""
+    """One option id in A and B and the change B - A, in the scenarios' currency (None where either side has no
+    figure, and everywhere when the two scenarios count money in different currencies)."""
 
     id: str
     a: OptionFigures | None = Field(description="null: A has no option with this id")
@@ -78,6 +79,10 @@ class ScenarioDiff(BaseModel):
     same_horizon: bool = Field(description="False: TCO and NPV deltas compare totals over different periods")
     samples_a: int = Field(description="Monte Carlo draws of A's comparison (0: none)")
     samples_b: int = Field(description="Monte Carlo draws of B's comparison (0: none)")
+    currency_a: str | None = Field(None, description="the currency of A's amounts (finance.currency); null: "
+                                                     "not computed")
+    currency_b: str | None = Field(None, description="the currency of B's amounts; when it differs from A's, "
+                                                     "every delta is null")
     inputs: list[InputChange]
     options: list[OptionDelta]
     recommendation: PickChange

@@ -1,7 +1,9 @@
 """One tidy row per (scenario, option): what a worker computes for a chunk of scenarios.
 
 Rows are plain dictionaries of str, int, float, bool and None, so they cross process and machine
-boundaries cheaply and become one Arrow table. The TCO is the cash view over the scenario's horizon.
+boundaries cheaply and become one Arrow table. The TCO is the cash view over the scenario's horizon. Money
+columns keep their ``_usd`` names (readers select them by name) but hold the row's ``currency``
+(the scenario's finance.currency).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ __all__ = ["ROW_FIELDS", "run_chunk", "scenario_rows"]
 
 #: the table's columns after the scenario's own key columns, in order
 ROW_FIELDS = ("scenario_index", "scenario_key", "option_index", "option_id", "kind", "label", "feasible",
-              "eligible", "excluded_by", "infeasible_reason", "tco_usd", "npv_usd", "upfront_usd",
+              "eligible", "excluded_by", "infeasible_reason", "currency", "tco_usd", "npv_usd", "upfront_usd",
               "usd_per_mtok", "peak_units", "unit_kind", "served_share", "recommended", "cheapest",
               "tco_p10_usd", "tco_p90_usd", "probability_cheapest", "error")
 
@@ -31,7 +33,7 @@ def _option_row(o: OptionResult, result: CompareResult) -> dict[str, Any]:
         "option_id": o.id, "kind": o.kind, "label": o.label, "feasible": o.feasible,
         "eligible": crit.eligible if crit is not None else None,
         "excluded_by": "; ".join(crit.excluded_by) if crit is not None and crit.excluded_by else None,
-        "infeasible_reason": o.infeasible_reason,
+        "infeasible_reason": o.infeasible_reason, "currency": result.convention.currency,
         "tco_usd": o.tco_usd if o.feasible else None, "npv_usd": o.npv_usd if o.feasible else None,
         "upfront_usd": o.upfront_usd if o.feasible else None, "usd_per_mtok": o.usd_per_mtok,
         "peak_units": o.peak_units, "unit_kind": o.unit_kind, "served_share": o.served_share,

@@ -28,7 +28,10 @@ Progress = Callable[[int, int], None]
 NOTES = ("tco_usd, npv_usd and upfront_usd are the cash view over each scenario's own horizon; an option with "
          "served_share below 1 costs less because it serves less: compare TCOs between rows that serve the demand",
          "cheapest and recommended are those compare finds for each scenario (recommended weighs the criteria "
-         "beyond cost)")
+         "beyond cost)",
+         "money columns (tco_usd, npv_usd, upfront_usd, usd_per_mtok and the Monte Carlo tco_p10_usd, tco_p90_usd) "
+         "are in the row's currency column (the scenario's finance.currency), despite the _usd in their names; "
+         "compare amounts across rows of one currency")
 CATALOG_NOTE = ("catalog sweep: cloud instances at on-demand prices in each provider's default region, server builds "
                 "at their catalog prices, API offers of the named providers that price the model")
 

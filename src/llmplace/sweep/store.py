@@ -22,10 +22,10 @@ __all__ = ["MissingExtra", "PartStore", "arrow", "table_schema"]
 
 _ROW_TYPES = {"scenario_index": "int64", "scenario_key": "string", "option_index": "int64", "option_id": "string",
               "kind": "string", "label": "string", "feasible": "bool", "eligible": "bool", "excluded_by": "string",
-              "infeasible_reason": "string", "tco_usd": "float64", "npv_usd": "float64", "upfront_usd": "float64",
-              "usd_per_mtok": "float64", "peak_units": "int64", "unit_kind": "string", "served_share": "float64",
-              "recommended": "bool", "cheapest": "bool", "tco_p10_usd": "float64", "tco_p90_usd": "float64",
-              "probability_cheapest": "float64", "error": "string"}
+              "infeasible_reason": "string", "currency": "string", "tco_usd": "float64", "npv_usd": "float64",
+              "upfront_usd": "float64", "usd_per_mtok": "float64", "peak_units": "int64", "unit_kind": "string",
+              "served_share": "float64", "recommended": "bool", "cheapest": "bool", "tco_p10_usd": "float64",
+              "tco_p90_usd": "float64", "probability_cheapest": "float64", "error": "string"}
 
 
 class MissingExtra(InputError):

@@ -169,10 +169,15 @@ def test_gcp_rows_follow_gcp_published_sku_prices() -> None:
     price is 40-70 % below on-demand (https://cloud.google.com/spot-vms/pricing: 'discounts of up to 91%').
     Rows it does not price (A4 B200, A3 Ultra outside us-central1, A3 Mega in us-central1) were dropped.
     TPU VMs are not Compute Engine machine types: they are billed per chip-hour from the Cloud TPU price
-    list, and their rows cite Google's Trillium prices instead.
+    list, and their rows cite Google's Trillium prices (v6e) or the Cloud TPU list prices of SkyPilot's GCP
+    catalog (v5e) instead; a TPU VM costs the same per chip-hour whatever its chip count.
     """
     tpus = [r for r in catalog.table("clouds") if r.provider == "gcp" and r.gpu.startswith("tpu")]
-    assert tpus and all("Trillium" in r.source for r in tpus)
+    assert tpus and all("Trillium" in r.source or "Cloud TPU list prices" in r.source for r in tpus)
+    per_chip: dict[tuple[str, str], set[float]] = {}
+    for r in tpus:
+        per_chip.setdefault((r.gpu, r.region), set()).add(round(r.on_demand_usd_per_hour / r.gpu_count, 6))
+    assert all(len(v) == 1 for v in per_chip.values()), per_chip
     gcp = [r for r in catalog.table("clouds") if r.provider == "gcp" and r not in tpus]
     by_type: dict[str, list[float]] = {}
     for r in gcp:

@@ -120,7 +120,7 @@ def test_accelerators_buyers_ask_about_are_sizable_with_their_engines(gpu: str) 
 
 
 #: accelerators for which no public price was found by the catalog date (README says so): no cloud offer, no server
-UNPRICED = ("tpu-v5e", "tpu7x", "trainium2", "gaudi3", "mi355x", "gb300", "h200-nvl")
+UNPRICED = ("tpu7x", "trainium2", "gaudi3", "mi355x", "gb300", "h200-nvl")
 
 
 @pytest.mark.parametrize("gpu", ACCELERATORS_ASKED_FOR)
@@ -143,6 +143,20 @@ def test_public_accelerator_list_prices_enter_as_published() -> None:
     inf2 = catalog.get_cloud("aws/inf2.xlarge")
     assert (inf2.gpu, inf2.gpu_count, inf2.on_demand_usd_per_hour, inf2.reserved_1y_usd_per_hour) == (
         "inferentia2", 1, 0.7582, 0.47767)
+
+
+def test_tpu_v5e_list_prices_enter_per_chip_hour_times_chips() -> None:
+    """TPU v5e: Google's list price is $1.20 per chip-hour on demand in us-east5 and $1.56 in europe-west4
+    (SkyPilot's GCP catalog @006059e, rows tpu-v5litepod-1/4/8, which hold 4.8 and 9.6 USD/h for 4 and 8 chips
+    in us-east5, i.e. exactly 4x and 8x the 1-chip price). The source has no commitment price, so the rows
+    offer none rather than an assumed discount."""
+    for name, chips, on_demand, spot in (("tpu-v5e-1", 1, 1.20, 0.60), ("gcp/tpu-v5litepod-8", 8, 9.60, 4.80),
+                                         ("gcp/tpu-v5litepod-4/europe-west4", 4, 6.24, 1.77993)):
+        row = catalog.get_cloud(name)
+        assert (row.gpu, row.gpu_count) == ("tpu-v5e", chips)
+        assert row.on_demand_usd_per_hour == pytest.approx(on_demand)
+        assert row.spot_usd_per_hour == pytest.approx(spot)
+        assert row.reserved_1y_usd_per_hour is None and row.reserved_3y_usd_per_hour is None
 
 
 def test_nvl72_is_a_72_gpu_unit_priced_as_a_rack() -> None:
@@ -184,6 +198,6 @@ def test_coverage_counts_rows_providers_and_families_of_the_tables_in_force(invo
     assert aws.offers == sum(1 for r in catalog.table("clouds") if r.provider == "aws")
     assert "inferentia2" in aws.accelerators
     unpriced = {g for f in cov.families for g in f.unpriced}
-    assert set(UNPRICED) <= unpriced and not unpriced & {"tpu-v6e", "inferentia2", "h100-sxm"}
+    assert set(UNPRICED) <= unpriced and not unpriced & {"tpu-v5e", "tpu-v6e", "inferentia2", "h100-sxm"}
     res = invoke("catalog", "coverage", "--json")
     assert res.exit_code == 0 and '"families"' in res.stdout

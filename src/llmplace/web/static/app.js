@@ -431,12 +431,15 @@
     for (const note of d.notes) out.append(el("p", { class: "errors" }, note));  // different horizons or currencies
     const pick = (p) => `${p.a || "none"} -> ${p.b || "none"}${p.changed ? "" : " (unchanged)"}`;
     out.append(el("p", {}, `cheapest: ${pick(d.cheapest)}; recommended: ${pick(d.recommendation)}`));
-    const deltas = { upfront_delta_usd: "upfront", tco_delta_usd: "TCO", npv_delta_usd: "NPV", usd_per_mtok_delta: "$/Mtok" };
+    const sameCurrency = !d.currency_a || !d.currency_b || d.currency_a === d.currency_b;
+    if (sameCurrency && d.currency_b) useCurrency({ convention: { currency: d.currency_b } });  // the diff's money
+    const deltas = { upfront_delta_usd: "upfront", tco_delta_usd: "TCO", npv_delta_usd: "NPV", usd_per_mtok_delta: "per Mtok" };
     const t = el("table", { id: "diff-results" });
     t.append(el("thead", {}, el("tr", {}, el("th", {}, "option"), ...Object.values(deltas).map((n) => el("th", {}, `${n} change`)))));
     const body = el("tbody");
     for (const o of d.options) {
-      const why = o.a === null ? "only in " + d.b : o.b === null ? "only in " + d.a : "infeasible";
+      const why = o.a === null ? "only in " + d.b : o.b === null ? "only in " + d.a
+        : !sameCurrency ? "n/a (currencies differ)" : "infeasible";
       const cells = Object.keys(deltas).map((k) => el("td", { class: "n" }, o[k] !== null ? signedMoney(o[k]) : why));
       body.append(el("tr", { "data-option": o.id }, el("td", {}, (o.b || o.a).label), ...cells));
     }

@@ -110,6 +110,19 @@ def test_a_changed_spec_is_refused_on_resume_unless_restart(tmp_path, invoke):
     assert json.loads(res.stdout)["resumed"] == 0 and pq.read_table(out).num_rows == 36
 
 
+def test_a_resume_on_another_llmplace_version_is_refused(tmp_path, monkeypatch):
+    """Resuming after an upgrade (or a catalog refresh) would mix rows priced on two catalogs in one table: the
+    stopped sweep's digest covers the version and the catalog in force, so the resume is refused."""
+    import llmplace
+
+    out = tmp_path / "v.parquet"
+    with pytest.raises(SweepStopped):
+        run_sweep(_spec(tmp_path), out, workers=1, stop_after_chunks=1)
+    monkeypatch.setattr(llmplace, "__version__", llmplace.__version__ + ".later")
+    with pytest.raises(InputError, match="llmplace version changed"):
+        run_sweep(_spec(tmp_path), out, workers=1)
+
+
 @pytest.mark.parametrize(("spec", "words"), [
     ({"base": str(BASE), "gird": {"finance.horizon_months": [36]}}, "did you mean 'grid'"),
     ({"base": str(BASE), "grid": {"workload.requests_per_month": [-5]}}, "grid.workload.requests_per_month"),

@@ -51,9 +51,11 @@ def _stat_line(path: str) -> str:
     return f"{path} {st.st_ino} {st.st_size} {st.st_mtime_ns}"
 
 
-def catalog_fingerprint() -> str:
-    """A SHA-256 hex digest of the catalog in force (see the module docstring)."""
-    lines = [f"generation {_GENERATION[0]}", f"genai-prices {_price_package_version()}"]
+def catalog_fingerprint(reloads: bool = True) -> str:
+    """A SHA-256 hex digest of the catalog in force (see the module docstring); ``reloads=False`` leaves out the
+    count of reloads in this process (for a digest compared across processes, as a sweep's resume does)."""
+    lines = [f"generation {_GENERATION[0]}"] if reloads else []
+    lines.append(f"genai-prices {_price_package_version()}")
     lines += [_stat_line(p) for p in _bundled_files()]
     for ov in overlays():
         lines.append(f"overlay {ov.label} {ov.path}")

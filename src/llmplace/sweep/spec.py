@@ -128,9 +128,13 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
 
 
 def spec_hash(spec: SweepSpec, tasks: list[Task]) -> str:
-    """A digest of what the sweep computes (the spec and every scenario document), to refuse a changed resume."""
-    body = json.dumps([spec.model_dump(mode="json"), [(t.key, t.document) for t in tasks]], sort_keys=True,
-                      default=str)
+    """A digest of what the sweep computes (the spec, every scenario document, the llmplace version and the
+    catalog in force: bundled files, refreshed prices, user catalogs), to refuse a resume on changed inputs."""
+    from .. import __version__
+    from ..catalog import catalog_fingerprint
+
+    body = json.dumps([spec.model_dump(mode="json"), [(t.key, t.document) for t in tasks], __version__,
+                       catalog_fingerprint(reloads=False)], sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -92,7 +92,8 @@ class PartStore:
         if stamp.is_file():
             if json.loads(stamp.read_text(encoding="utf-8")).get("digest") != self.digest:
                 raise InputError("SPEC", str(self.output), "the spec of the stopped sweep that wrote "
-                                 f"{self.folder.name}, or --restart to start over", "the spec changed since")
+                                 f"{self.folder.name}, or --restart to start over",
+                                 "the spec, a scenario, the catalog or the llmplace version changed since")
         else:
             self.folder.mkdir(parents=True, exist_ok=True)
             stamp.write_text(json.dumps({"digest": self.digest}), encoding="utf-8")

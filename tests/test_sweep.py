@@ -113,12 +113,12 @@ def test_a_changed_spec_is_refused_on_resume_unless_restart(tmp_path, invoke):
 def test_a_resume_on_another_llmplace_version_is_refused(tmp_path, monkeypatch):
     """Resuming after an upgrade (or a catalog refresh) would mix rows priced on two catalogs in one table: the
     stopped sweep's digest covers the version and the catalog in force, so the resume is refused."""
-    import llmplace
+    from llmplace.sweep import spec as sweep_spec
 
     out = tmp_path / "v.parquet"
     with pytest.raises(SweepStopped):
         run_sweep(_spec(tmp_path), out, workers=1, stop_after_chunks=1)
-    monkeypatch.setattr(llmplace, "__version__", llmplace.__version__ + ".later")
+    monkeypatch.setattr(sweep_spec, "installed_version", lambda: "a later version")
     with pytest.raises(InputError, match="llmplace version changed"):
         run_sweep(_spec(tmp_path), out, workers=1)
 

@@ -127,13 +127,22 @@ def load_spec(path: str | Path) -> tuple[SweepSpec, Path]:
     return spec, p.parent
 
 
+def installed_version() -> str:
+    """The installed llmplace distribution's version ('unknown' when run from a source tree not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("llmplace")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def spec_hash(spec: SweepSpec, tasks: list[Task]) -> str:
     """A digest of what the sweep computes (the spec, every scenario document, the llmplace version and the
     catalog in force: bundled files, refreshed prices, user catalogs), to refuse a resume on changed inputs."""
-    from .. import __version__
     from ..catalog import catalog_fingerprint
 
-    body = json.dumps([spec.model_dump(mode="json"), [(t.key, t.document) for t in tasks], __version__,
+    body = json.dumps([spec.model_dump(mode="json"), [(t.key, t.document) for t in tasks], installed_version(),
                        catalog_fingerprint(reloads=False)], sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
 

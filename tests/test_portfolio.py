@@ -183,7 +183,8 @@ def test_a_bad_name_in_one_workload_names_that_workload():
 
 
 def test_single_scenario_readers_refuse_a_portfolio_in_one_line(invoke):
-    """report, map, the web app and the REST API read one workload: a portfolio is named, not a traceback."""
+    """report (other than json and md), map and the web app read one workload: a portfolio is named, not a
+    traceback."""
     with pytest.raises(InputError, match="workloads"):
         load_scenario(PORTFOLIO)
     res = invoke("report", str(PORTFOLIO), "--format", "md", "-o", "-", "--samples", "0")
@@ -238,3 +239,35 @@ def test_a_shared_fleet_too_big_for_the_site_is_no_answer():
     shared = next(p for p in result.plans if p.kind == "shared")
     assert max(shared.shared_servers or [0]) == 2
     assert "site_power_kw = 12" in (shared.infeasible_reason or "")
+
+
+def test_rest_compare_answers_a_portfolio_as_compare_json(tmp_path):
+    """POST /api/v1/compare with a portfolio document answers compare_portfolio's JSON (the `compare --json`
+    document of the file); a portfolio has no Monte Carlo, so samples > 0 is refused naming ``samples`` while 0
+    or none is the same answer; the result cache keys on the document, so a changed workload is computed again;
+    a bad workload field is a 422 naming it."""
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from llmplace.web import create_app
+
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    want = _example().to_dict()
+    with TestClient(create_app(f"sqlite:///{tmp_path / 'api.db'}")) as client:
+        first = client.post("/api/v1/compare", json=doc)
+        assert first.status_code == 200, first.text
+        assert first.json() == want
+        again = client.post("/api/v1/compare?samples=0", json=doc)
+        assert again.json() == want
+        assert client.post("/api/v1/compare", json=doc).headers["X-Llmplace-Cache"] == "hit"
+        refused = client.post("/api/v1/compare?samples=100", json=doc)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "samples"
+        more = copy.deepcopy(doc)
+        more["workloads"][1]["workload"]["requests_per_month"] *= 2
+        changed = client.post("/api/v1/compare", json=more)
+        assert changed.headers["X-Llmplace-Cache"] == "miss"
+        assert changed.json() == compare_portfolio(parse_portfolio(more)).to_dict() != want
+        more["workloads"][1]["workload"]["requests_per_month"] = -1
+        bad = client.post("/api/v1/compare", json=more)
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["field"] == "workloads[1].workload.requests_per_month"

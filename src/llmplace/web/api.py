@@ -4,7 +4,8 @@ The answers are the same JSON documents as the CLI's ``--json`` output; the requ
 error documents are in :mod:`.documents`. A compare or report whose client disconnects stops at the
 next chunk of Monte Carlo draws (:mod:`.cancel`). Finished compare and report answers are sent again
 to identical requests (:mod:`.results_cache`); deterministic runs may be computed in worker processes
-(:mod:`.compute`).
+(:mod:`.compute`). A portfolio document (``workloads``) sent to compare is answered with its
+``compare --json`` document, computed in the server's threads (point values only: no Monte Carlo).
 """
 
 from __future__ import annotations

@@ -274,6 +274,13 @@ def test_rest_compare_answers_a_portfolio_as_compare_json(tmp_path):
         bad = client.post("/api/v1/compare", json=more)
         assert bad.status_code == 422
         assert bad.json()["detail"][0]["field"] == "workloads[1].workload.requests_per_month"
+        files = copy.deepcopy(doc)
+        shape = files["workloads"][0]["workload"]
+        for key in ("peak_to_average", "active_hours_per_month", "shape", "hourly_weights"):
+            shape.pop(key, None)
+        shape["trace_csv"] = "/etc/hostname"  # the server reads no path a request names
+        named = client.post("/api/v1/compare", json=files)
+        assert named.status_code == 422 and named.json()["detail"][0]["field"] == "workloads[0].workload.trace_csv"
 
 
 def test_report_of_a_portfolio_in_json_md_and_html(invoke, tmp_path):

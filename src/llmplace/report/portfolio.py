@@ -42,6 +42,10 @@ class _Part:
     items: list[str] = field(default_factory=list)
 
 
+_SOURCES = ("this report lists no catalog sources, dates or stale prices: the single-workload report of each "
+            "workload lists them")
+
+
 def _per_mtok(usd: float, tokens: float) -> str:
     return format_usd(usd / tokens * 1e6, cents_below=1e9) if tokens > 0 else "-"
 
@@ -93,7 +97,8 @@ def _parts(r: PortfolioResult, today: dt.date) -> list[_Part]:
                                                  "under its own constraints."], [_workload(w) for w in r.workloads])
     plans = _Part("Plans", 2, ["Each plan serves every workload; its total is the sum of the showback."],
                   [_plans_table(r)])
-    return [head, work, plans, *[_showback(p) for p in r.plans], _Part("Simplifications", 2, items=list(r.notes))]
+    simple = _Part("Simplifications", 2, items=[*r.notes, _SOURCES])
+    return [head, work, plans, *[_showback(p) for p in r.plans], simple]
 
 
 def _md_cell(s: str) -> str:

@@ -183,11 +183,15 @@ def test_a_bad_name_in_one_workload_names_that_workload():
 
 
 def test_single_scenario_readers_refuse_a_portfolio_in_one_line(invoke):
-    """report, map, the web app and the REST API read one workload: a portfolio is named, not a traceback."""
+    """report (other than json and md), map and the web app read one workload: a portfolio is named, not a
+    traceback."""
     with pytest.raises(InputError, match="workloads"):
         load_scenario(PORTFOLIO)
-    res = invoke("report", str(PORTFOLIO), "--format", "md", "-o", "-", "--samples", "0")
+    res = invoke("map", str(PORTFOLIO), "--x", "workload.requests_per_month=1e6:1e7", "--y",
+                 "finance.horizon_months=12:36")
     assert res.exit_code == 2 and "workloads" in res.stderr and "Traceback" not in res.output
+    res = invoke("report", str(PORTFOLIO), "--format", "xlsx", "-o", "x.xlsx")
+    assert res.exit_code == 2 and "--format" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
 
 def test_cli_compares_a_portfolio(invoke, tmp_path):
@@ -269,3 +273,85 @@ def test_cli_refuses_a_view_a_portfolio_does_not_have(invoke, view):
     assert res.stderr.strip() == (f"error: --view: got '{view}'; allowed: cash "
                                   "(portfolios have no amortised view yet)")
     assert invoke("compare", str(PORTFOLIO), "--view", "cash", "--seed", "7").exit_code == 0
+
+
+def test_rest_compare_answers_a_portfolio_as_compare_json(tmp_path):
+    """POST /api/v1/compare with a portfolio document answers compare_portfolio's JSON (the `compare --json`
+    document of the file); a portfolio has no Monte Carlo, so samples > 0 is refused naming ``samples`` while 0
+    or none is the same answer; the result cache keys on the document, so a changed workload is computed again;
+    a bad workload field is a 422 naming it."""
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from llmplace.web import create_app
+
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    want = _example().to_dict()
+    with TestClient(create_app(f"sqlite:///{tmp_path / 'api.db'}")) as client:
+        first = client.post("/api/v1/compare", json=doc)
+        assert first.status_code == 200, first.text
+        assert first.json() == want
+        again = client.post("/api/v1/compare?samples=0", json=doc)
+        assert again.json() == want
+        assert client.post("/api/v1/compare", json=doc).headers["X-Llmplace-Cache"] == "hit"
+        refused = client.post("/api/v1/compare?samples=100", json=doc)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "samples"
+        more = copy.deepcopy(doc)
+        more["workloads"][1]["workload"]["requests_per_month"] *= 2
+        changed = client.post("/api/v1/compare", json=more)
+        assert changed.headers["X-Llmplace-Cache"] == "miss"
+        assert changed.json() == compare_portfolio(parse_portfolio(more)).to_dict() != want
+        more["workloads"][1]["workload"]["requests_per_month"] = -1
+        bad = client.post("/api/v1/compare", json=more)
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["field"] == "workloads[1].workload.requests_per_month"
+        files = copy.deepcopy(doc)
+        shape = files["workloads"][0]["workload"]
+        for key in ("peak_to_average", "active_hours_per_month", "shape", "hourly_weights"):
+            shape.pop(key, None)
+        shape["trace_csv"] = "/etc/hostname"  # the server reads no path a request names
+        named = client.post("/api/v1/compare", json=files)
+        assert named.status_code == 422 and named.json()["detail"][0]["field"] == "workloads[0].workload.trace_csv"
+
+
+def test_report_of_a_portfolio_in_json_md_and_html(invoke, tmp_path):
+    """`llmplace report` of a portfolio: json is compare_portfolio's document; md and html carry every
+    workload's option costs and every plan's showback rows, each row's cost per million tokens being its
+    charge over the tokens its workload serves (arithmetic on the result's own fields, cents rounding)."""
+    from llmplace.conventions import format_usd
+
+    result = _example()
+    res = invoke("report", str(PORTFOLIO), "--format", "json", "-o", "-")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout) == result.to_dict()
+    md = invoke("report", str(PORTFOLIO), "--format", "md", "-o", "-").stdout
+    page = tmp_path / "p.html"
+    assert invoke("report", str(PORTFOLIO), "-o", str(page)).exit_code == 0  # html from the suffix
+    html = page.read_text()
+    assert f"Cheapest plan: {result.cheapest_plan}." in md and f"Cheapest plan: {result.cheapest_plan}." in html
+    for w in result.workloads:
+        for o in w.options:
+            if o.feasible:
+                assert f"| {o.kind} | {format_usd(o.tco_usd)} |" in md
+    rows = 0
+    for p in result.plans:
+        assert f"### Plan {p.id}" in md and f"<h3>Plan {p.id}</h3>" in html
+        for s in p.showback:
+            per_mtok = f"${s.usd / s.tokens * 1e6:,.2f}"
+            hours = f"{s.gpu_hours:,.0f}" if s.gpu_hours is not None else "-"
+            assert f"| {s.workload} | {s.option} | {format_usd(s.usd)} | {hours} | {per_mtok} |" in md
+            assert (f"<tr><td>{s.workload}</td><td>{s.option}</td><td class=num>{format_usd(s.usd)}</td>"
+                    f"<td class=num>{hours}</td><td class=num>{per_mtok}</td>") in html
+            rows += 1
+    assert rows == sum(len(p.showback) for p in result.plans) >= 4
+    for note in result.notes:
+        assert f"<li>{note}</li>" in html.replace("&#x27;", "'")
+
+
+def test_portfolio_report_text_is_escaped():
+    """A name with markup stays text: no raw HTML in the page, no broken Markdown table."""
+    from llmplace.report.portfolio import render_portfolio
+
+    odd = _example().model_copy(update={"name": "<script>x</script> a|b"})
+    assert "<script>" not in render_portfolio(odd, "html")
+    assert "\\<script>x\\</script> a\\|b" in render_portfolio(odd, "md")

@@ -291,18 +291,19 @@ def report(
     from ..decision import compare as run_compare
     from ..decision import front_end_samples
     from ..report import render
-    from ..scenario import load_scenario
+    from .maps import report_map
+    from .portfolio import scenario_or_portfolio_report
 
+    s = scenario_or_portfolio_report(scenario, (output, fmt), samples, as_json, (one_page, map_x, map_y))
+    if s is None:
+        return
     kind, target = _report_target(scenario, output, fmt)
     if one_page and kind != "pdf":
         raise InputError("--one-page", kind, "--format pdf (the one-page board summary is a PDF)")
     if 0 < samples < MIN_SAMPLES or samples > MAX_SAMPLES:
         raise InputError("--samples", samples,
                          f"0 (no Monte Carlo) or a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}")
-    s = load_scenario(scenario)
     samples = front_end_samples(s, None if samples < 0 else samples)
-    from .maps import report_map
-
     dmap = report_map(s, map_x, map_y)
     with _Working("Comparing the options...") as work:
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -9,9 +11,10 @@ from rich.table import Table
 from ..catalog.fx import money_prefix
 from ..conventions import format_usd, money_in
 from ..errors import InputError
+from ..scenario import Scenario
 from . import _print_json, out
 
-__all__ = ["compare_portfolio_command", "print_portfolio"]
+__all__ = ["compare_portfolio_command", "print_portfolio", "scenario_or_portfolio_report", "report_portfolio_command"]
 
 
 def compare_portfolio_command(portfolio: Any, as_json: bool, samples: int, view: str = "cash",
@@ -32,6 +35,51 @@ def compare_portfolio_command(portfolio: Any, as_json: bool, samples: int, view:
         _print_json(result.to_dict())
         return
     print_portfolio(result)
+
+
+def scenario_or_portfolio_report(path: Path, where: tuple[str, str], samples: int, as_json: bool,
+                                 extras: tuple[bool, str, str]) -> Scenario | None:
+    """The scenario in ``path``; or, when it is a portfolio, its report written (None)."""
+    from ..scenario.portfolio import Portfolio, load_any
+
+    loaded = load_any(path)
+    if not isinstance(loaded, Portfolio):
+        return loaded
+    extra = next((n for n, v in zip(("--one-page", "--map-x", "--map-y"), extras, strict=True) if v), "")
+    report_portfolio_command(loaded, path, where, samples, as_json, extra)
+    return None
+
+
+def report_portfolio_command(portfolio: Any, scenario: Path, where: tuple[str, str], samples: int, as_json: bool,
+                             extra: str) -> None:
+    """``llmplace report`` of a portfolio: html, md or json (``where``: the --output and --format given)."""
+    from ..portfolio import compare_portfolio
+    from ..report import output_format
+    from ..report.portfolio import PORTFOLIO_FORMATS, render_portfolio
+    from . import _report_target
+
+    output, fmt = where
+    kind = output_format(fmt, output if output not in ("", "-") else None)
+    if kind not in PORTFOLIO_FORMATS:
+        raise InputError("--format", kind, "html, md or json for a portfolio (the other formats read one workload)")
+    if samples > 0:
+        raise InputError("--samples", samples, "0 or left out for a portfolio (its plans are point values)")
+    if extra:
+        raise InputError(extra, "given", "left out for a portfolio (it reads one workload)")
+    _, target = _report_target(scenario, output, kind)
+    data = render_portfolio(compare_portfolio(portfolio), kind)
+    if target is None:
+        sys.stdout.write(data)
+        return
+    try:
+        target.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        raise InputError("--output", output, "a writable file path", exc.strerror or str(exc)) from None
+    size = target.stat().st_size
+    if as_json:
+        _print_json({"path": str(target), "format": kind, "bytes": size})
+    else:
+        out.print(f"Wrote {target} ({kind}, {size:,} bytes)", markup=False, highlight=False)
 
 
 def _line(text: str) -> None:

@@ -165,7 +165,8 @@ def parse_scenario(data: Any) -> Scenario:
         raise InputError("scenario", type(data).__name__, "a mapping of fields (see `llmplace schema`)")
     if "workloads" in data:
         raise InputError("workloads", "a list of workloads", "one workload here (a portfolio of several is read "
-                         "by `llmplace compare` and llmplace.compare_portfolio)")
+                         "by `llmplace compare`, `llmplace report` in html, md or json, POST /api/v1/compare and "
+                         "llmplace.compare_portfolio)")
     _check_numbers(data)
     converted, money = with_money_converted(data)
     doc = collect_distributions(converted)

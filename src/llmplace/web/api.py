@@ -4,7 +4,8 @@ The answers are the same JSON documents as the CLI's ``--json`` output; the requ
 error documents are in :mod:`.documents`. A compare or report whose client disconnects stops at the
 next chunk of Monte Carlo draws (:mod:`.cancel`). Finished compare and report answers are sent again
 to identical requests (:mod:`.results_cache`); deterministic runs may be computed in worker processes
-(:mod:`.compute`).
+(:mod:`.compute`). A portfolio document (``workloads``) sent to compare is answered with its
+``compare --json`` document, computed in the server's threads (point values only: no Monte Carlo).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..conventions import DEFAULT_SAMPLES, MAX_SAMPLES
 from ..decision import CompareResult, front_end_samples
+from ..results.portfolio import PortfolioResult
 from ..scenario import Scenario
+from ..scenario.portfolio import is_portfolio
 from .cancel import Progress, run_until_disconnect
-from .compute import MEDIA, ComputePool, compare_answer, file_stem, report_answer
+from .compute import MEDIA, ComputePool, compare_answer, file_stem, portfolio_answer, report_answer
 from .documents import (
     SCENARIO_MARK,
     DocumentError,
@@ -55,12 +58,14 @@ ScenarioBody = Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCENA
                          Body(description="a scenario document: the structure of a scenario file, as JSON")]
 _SAMPLES = Query(None, ge=0, le=MAX_SAMPLES,
                  description="Monte Carlo samples; 0 = deterministic only; default, as the CLI: the "
-                             f"scenario's uncertainty.samples, else {DEFAULT_SAMPLES}")
+                             f"scenario's uncertainty.samples, else {DEFAULT_SAMPLES}. A portfolio (a document "
+                             "with workloads) has no Monte Carlo: 0 or left out (then 0); more is refused (422)")
 _SEED = Query(None, ge=0, le=2**32 - 1, description="random seed of the Monte Carlo run")
 
 
-@router.post("/compare", tags=["engine"], responses={200: {"model": CompareResult}, **_ERRORS},
-             summary="Compare every option of a scenario (the `llmplace compare --json` document)")
+@router.post("/compare", tags=["engine"], responses={200: {"model": CompareResult | PortfolioResult}, **_ERRORS},
+             summary="Compare every option of a scenario, or every workload and plan of a portfolio (the "
+                     "`llmplace compare --json` document)")
 async def compare_endpoint(
     request: Request,
     document: ScenarioBody,
@@ -71,6 +76,8 @@ async def compare_endpoint(
 
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
+            if is_portfolio(document):
+                return portfolio_answer(document, samples)
             s = validate_document(document)
             done = pool.run("compare", document, samples=samples, seed=seed) if _in_pool(pool, s, samples) else None
             return done or compare_answer(s, samples, seed, progress)
@@ -180,6 +187,8 @@ async def report_endpoint(
 
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
+            if is_portfolio(document):
+                return portfolio_answer(document, samples)
             s = validate_document(document)
             done = (pool.run("report", document, format=format, download=download, samples=samples, seed=seed)
                     if _in_pool(pool, s, samples) else None)

@@ -31,11 +31,19 @@ from typing import Any
 from ..decision import compare, front_end_samples
 from ..errors import InputError
 from ..scenario import Scenario
-from .documents import DocumentError, EvaluationError, evaluate, input_error_detail, json_response, validate_document
+from .documents import (
+    DocumentError,
+    EvaluationError,
+    evaluate,
+    input_error_detail,
+    json_response,
+    validate_document,
+    validate_portfolio,
+)
 from .results_cache import CachedAnswer
 
-__all__ = ["MAX_PROCESSES", "PROCESSES_ENV", "ComputePool", "compare_answer", "default_processes", "render_report",
-           "report_answer"]
+__all__ = ["MAX_PROCESSES", "PROCESSES_ENV", "ComputePool", "compare_answer", "default_processes", "portfolio_answer",
+           "render_report", "report_answer"]
 
 log = logging.getLogger("llmplace.web")
 
@@ -69,6 +77,19 @@ def compare_answer(scenario: Scenario, samples: int | None, seed: int | None,
     """The ``compare --json`` document of a validated scenario."""
     n = front_end_samples(scenario, samples)
     body = json_response(evaluate(lambda: compare(scenario, samples=n, seed=seed, progress=progress)).to_dict()).body
+    return CachedAnswer(bytes(body), "application/json")
+
+
+def portfolio_answer(document: Any, samples: int | None) -> CachedAnswer:
+    """The ``compare --json`` document of a portfolio: point values only, so ``samples`` is 0 or left out."""
+    from ..portfolio import compare_portfolio
+
+    if samples:
+        detail = input_error_detail(InputError(
+            "samples", samples, "0 or left out for a portfolio (its plans are point values)"), ("query",))
+        raise DocumentError([{**e, "field": "samples"} for e in detail])  # as the query's other checks name it
+    p = validate_portfolio(document)
+    body = json_response(evaluate(lambda: compare_portfolio(p).to_dict())).body
     return CachedAnswer(bytes(body), "application/json")
 
 

@@ -25,11 +25,12 @@ from starlette.requests import ClientDisconnect
 from ..errors import InputError, field_path
 from ..scenario import Scenario, parse_scenario
 from ..scenario.money import with_money_converted
+from ..scenario.portfolio import Portfolio, parse_portfolio
 from .cancel import ClientGone
 
 __all__ = ["DocumentError", "EvaluationError", "SCENARIO_MARK", "ScenarioDocument", "StrictJSONRoute",
            "evaluate", "exception_handlers", "input_error_detail", "json_response", "safe_value",
-           "unencodable_strings", "validate_document", "validation_error_detail"]
+           "unencodable_strings", "validate_document", "validate_portfolio", "validation_error_detail"]
 
 log = logging.getLogger("llmplace.web")
 
@@ -262,17 +263,35 @@ def validate_document(doc: Any, prefix: Sequence[str] = ("body",)) -> Scenario:
         if every and any(e["field"] == first[0]["field"] for e in every):
             raise DocumentError(every) from None
         raise DocumentError(first + [e for e in every or [] if e["field"] != first[0]["field"]]) from None
+    _no_files(s, prefix)
+    return s
+
+
+def validate_portfolio(doc: Any, prefix: Sequence[str] = ("body",)) -> Portfolio:
+    """Validate a portfolio document (``workloads``) as a portfolio file is validated; :class:`DocumentError`
+    naming the first invalid field if not. Files named in a workload are refused as in a scenario."""
+    try:
+        p = parse_portfolio(doc)
+    except InputError as exc:
+        raise DocumentError(input_error_detail(exc, prefix)) from None
+    for i, (_, s) in enumerate(p.scenarios):
+        own_model = "model" in doc["workloads"][i]
+        _no_files(s, prefix, f"workloads[{i}].", f"workloads[{i}]." if own_model else "")
+    return p
+
+
+def _no_files(s: Scenario, prefix: Sequence[str], where: str = "", model_at: str = "") -> None:
+    """Refuse files named in a scenario: the server reads no paths a request names."""
     if s.workload.trace_csv is not None:
         raise DocumentError(input_error_detail(InputError(
-            "workload.trace_csv", s.workload.trace_csv,
+            f"{where}workload.trace_csv", s.workload.trace_csv,
             "no file over HTTP: the server does not read paths named in a request; give hourly_weights or a "
             "shape instead, or use the command line"), prefix))
     if s.model.hf_config is not None:
         raise DocumentError(input_error_detail(InputError(
-            "model.hf_config", s.model.hf_config,
+            f"{model_at}model.hf_config", s.model.hf_config,
             "no file over HTTP: the server does not read paths named in a request; name a catalog model, or "
             "use the command line (llmplace catalog add-model)"), prefix))
-    return s
 
 
 def json_response(data: Any, status_code: int = 200) -> Response:

@@ -1,0 +1,159 @@
+"""The report of a portfolio: each workload's options, then the plans that serve every workload with
+each workload's showback, in JSON, Markdown or one self-contained HTML page.
+
+The figures are those of :func:`llmplace.compare_portfolio` (its ``compare --json`` document), point values
+in the cash view; the cost per million tokens of a showback row is its charge over the tokens the
+workload serves over the horizon. The simplifications the result states are listed at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from dataclasses import dataclass, field
+
+from ..conventions import format_usd
+from ..errors import InputError
+from ..results.portfolio import PortfolioPlan, PortfolioResult, WorkloadSummary
+
+__all__ = ["PORTFOLIO_FORMATS", "render_portfolio"]
+
+#: the report formats a portfolio is written in (the others read one workload)
+PORTFOLIO_FORMATS = ("html", "md", "json")
+
+
+@dataclass
+class _Table:
+    title: str
+    columns: list[str]
+    numeric: frozenset[int]
+    rows: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class _Part:
+    """A heading, its paragraphs, its tables and its list items."""
+
+    heading: str
+    level: int = 2
+    text: list[str] = field(default_factory=list)
+    tables: list[_Table] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+
+
+_SOURCES = ("this report lists no catalog sources, dates or stale prices: the single-workload report of each "
+            "workload lists them")
+
+
+def _per_mtok(usd: float, tokens: float) -> str:
+    return format_usd(usd / tokens * 1e6, cents_below=1e9) if tokens > 0 else "-"
+
+
+def _workload(w: WorkloadSummary) -> _Table:
+    t = _Table(f"{w.id} ({w.model}): {w.tokens_total / 1e6:,.0f} million tokens over the horizon",
+               ["option", "kind", "TCO", "per Mtok", "note"], frozenset({2, 3}))
+    for o in w.options:
+        mark = " (cheapest)" if o.option == w.cheapest else ""
+        cost = o.tco_usd if o.feasible else None
+        t.rows.append([o.option + mark, o.kind, format_usd(cost),
+                       _per_mtok(cost, w.tokens_total) if cost is not None else "-",
+                       "" if o.feasible else f"out: {o.infeasible_reason or ''}"])
+    return t
+
+
+def _plans_table(r: PortfolioResult) -> _Table:
+    t = _Table("Plans for every workload", ["plan", "total", "separate fleets", "saving", "status"],
+               frozenset({1, 2, 3}))
+    for p in r.plans:
+        sep = p.separate_tco_usd
+        saving = format_usd(sep - p.tco_usd) if sep is not None else "-"
+        status = f"no answer: {p.infeasible_reason}" if p.infeasible_reason else \
+            ("cheapest" if p.id == r.cheapest_plan else "")
+        t.rows.append([p.id, format_usd(p.tco_usd), format_usd(sep), saving, status])
+    return t
+
+
+def _showback(p: PortfolioPlan) -> _Part:
+    t = _Table(f"{p.id}: showback per workload", ["workload", "served by", "showback", "GPU-hours", "per Mtok",
+                                                  "basis"], frozenset({2, 3, 4}))
+    for s in p.showback:
+        hours = f"{s.gpu_hours:,.0f}" if s.gpu_hours is not None else "-"
+        t.rows.append([s.workload, s.option, format_usd(s.usd), hours, _per_mtok(s.usd, s.tokens), s.basis])
+    text = [f"Members on the shared fleet: {', '.join(p.members)}."] if p.members else []
+    if p.shared_servers:
+        text.append(f"Servers in service: at most {max(p.shared_servers)} shared against "
+                    f"{max(p.separate_servers or [0])} on separate fleets.")
+    return _Part(f"Plan {p.id}", 3, text, [t], list(p.notes))
+
+
+def _parts(r: PortfolioResult, today: dt.date) -> list[_Part]:
+    head = _Part(f"Portfolio report: {r.name}", 1, [
+        f"{len(r.workloads)} workloads over {r.horizon_months} months, cash view, {r.currency}; "
+        f"prepared {today.isoformat()}.",
+        f"Cheapest plan: {r.cheapest_plan}." if r.cheapest_plan else "No plan serves every workload.",
+        "Point values only: a portfolio has no Monte Carlo ranges."])
+    work = _Part("Each workload on its own", 2, ["Each option's total cost of ownership for the workload alone, "
+                                                 "under its own constraints."], [_workload(w) for w in r.workloads])
+    plans = _Part("Plans", 2, ["Each plan serves every workload; its total is the sum of the showback."],
+                  [_plans_table(r)])
+    simple = _Part("Simplifications", 2, items=[*r.notes, _SOURCES])
+    return [head, work, plans, *[_showback(p) for p in r.plans], simple]
+
+
+def _md_cell(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<").replace("[", "\\[").replace("\n", " ")
+
+
+def _md_table(t: _Table) -> list[str]:
+    sep = ["---:" if i in t.numeric else "---" for i in range(len(t.columns))]
+    lines = [f"**{_md_cell(t.title)}**", "", "| " + " | ".join(t.columns) + " |", "| " + " | ".join(sep) + " |"]
+    return lines + ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in t.rows] + [""]
+
+
+def _markdown(parts: list[_Part]) -> str:
+    out: list[str] = []
+    for p in parts:
+        out += ["#" * p.level + " " + _md_cell(p.heading), ""]
+        out += [line for s in p.text for line in (_md_cell(s), "")]
+        for t in p.tables:
+            out += _md_table(t)
+        out += [f"- {_md_cell(i)}" for i in p.items] + ([""] if p.items else [])
+    return "\n".join(out)
+
+
+def _html_table(t: _Table) -> str:
+    def cell(tag: str, i: int, s: str) -> str:
+        return f'<{tag}{" class=num" if i in t.numeric else ""}>{html.escape(s)}</{tag}>'
+
+    head = "".join(cell("th", i, c) for i, c in enumerate(t.columns))
+    body = "".join("<tr>" + "".join(cell("td", i, c) for i, c in enumerate(row)) + "</tr>" for row in t.rows)
+    return (f"<table><caption>{html.escape(t.title)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
+
+
+_CSS = ("body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}"
+        "table{border-collapse:collapse;margin:1rem 0}caption{text-align:left;font-weight:600;padding:.3rem 0}"
+        "th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}.num{text-align:right}")
+
+
+def _html(parts: list[_Part], title: str) -> str:
+    body: list[str] = []
+    for p in parts:
+        body.append(f"<h{p.level}>{html.escape(p.heading)}</h{p.level}>")
+        body += [f"<p>{html.escape(s)}</p>" for s in p.text]
+        body += [_html_table(t) for t in p.tables]
+        if p.items:
+            body.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in p.items) + "</ul>")
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def render_portfolio(result: PortfolioResult, fmt: str, today: dt.date | None = None) -> str:
+    """The portfolio report in ``fmt``: json (the ``compare --json`` document), md or html."""
+    if fmt not in PORTFOLIO_FORMATS:
+        raise InputError("--format", fmt, "html, md or json for a portfolio (the other formats read one workload)")
+    if fmt == "json":
+        return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
+    parts = _parts(result, today or dt.date.today())
+    return _markdown(parts) if fmt == "md" else _html(parts, f"Portfolio report: {result.name}")

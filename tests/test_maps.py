@@ -206,3 +206,24 @@ def test_map_endpoint_answers_the_cli_document_and_422_on_a_bad_axis():
         assert bad.status_code == 422, (x, bad.text)
         assert "\n" not in bad.json()["detail"][0]["msg"]
     assert client.post("/api/v1/map", params={"x": X}, json=doc).status_code == 422  # y missing
+
+
+def test_deprecated_offer_is_not_recommended_where_an_option_on_sale_is_eligible():
+    """compare ranks a deprecated offer only when no other option is eligible (its 'not ranked' note); the map
+    must apply that rule in every cell. ``ws-2x-rtx4090`` is deprecated in catalog/data/deprecations.csv: it is
+    cheapest in most of this grid, yet each cell's recommendation must be what compare recommends there, and
+    the map's note must name the deprecated option it kept out."""
+    doc = yaml.safe_load(next(p for p in EXAMPLES if p.stem == "classification-8b").read_text())
+    doc["options"] = [{"kind": "in_house", "id": "ws4090", "server": "ws-2x-rtx4090", "lead_time_weeks": 0},
+                      {"kind": "in_house", "id": "ws5090", "server": "ws-2x-rtx5090", "lead_time_weeks": 0}]
+    m = decision_map(doc, parse_axis("workload.requests_per_month=1e4:1e6:log:2", "x"),
+                     parse_axis("options.ws5090.opex_usd_per_hour=0:20:2", "y"))
+    for r, c in ((0, 0), (1, 1)):
+        cell = copy.deepcopy(doc)
+        cell["workload"]["requests_per_month"] = m.x_values[c]
+        cell["options"][1]["opex_usd_per_hour"] = m.y_values[r]
+        res = compare(cell, samples=0)
+        assert m.recommended[r][c] == res.recommendation.option, (r, c)
+        assert m.cheapest[r][c] == res.cheapest, (r, c)
+    assert "ws4090" in m.cheapest[1]  # the deprecated offer is the cheapest somewhere, so the rule is exercised
+    assert "deprecated" in m.note and "ws4090" in m.note

@@ -227,3 +227,41 @@ def test_deprecated_offer_is_not_recommended_where_an_option_on_sale_is_eligible
         assert m.cheapest[r][c] == res.cheapest, (r, c)
     assert "ws4090" in m.cheapest[1]  # the deprecated offer is the cheapest somewhere, so the rule is exercised
     assert "deprecated" in m.note and "ws4090" in m.note
+
+
+def test_rest_map_over_the_cell_limit_is_a_422_naming_the_axis():
+    """Through the API a map is bounded at MAX_REST_MAP_CELLS (a 200 x 200 map took 7 s and 800 MB): 101 x 100
+    cells is one over 10,000, a 422 naming ``x`` (the longer axis) and the limit, before any work is done."""
+    from fastapi.testclient import TestClient
+
+    from llmplace.web import create_app
+    from llmplace.web.maps import MAX_REST_MAP_CELLS
+
+    doc = yaml.safe_load(CHAT.read_text())
+    client = TestClient(create_app("sqlite://"))
+    r = client.post("/api/v1/map", json=doc, params={"x": "workload.requests_per_month=1e6:1e8:log:101",
+                                                     "y": "workload.growth_pct_per_month=0:10:100"})
+    assert r.status_code == 422, r.text
+    entry = r.json()["detail"][0]
+    assert entry["field"] == "x" and f"{MAX_REST_MAP_CELLS:,}" in entry["allowed"]
+
+
+def test_map_progress_is_called_per_chunk_and_a_raise_stops_the_map():
+    """A web client that disconnects stops its map at the next chunk: the callback is called after each chunk of
+    CHUNK cells with (done, total), and an exception it raises ends the map there (no second call)."""
+    from llmplace.risk import CHUNK
+
+    calls: list[tuple[int, int]] = []
+
+    class Gone(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        calls.append((done, total))
+        raise Gone
+
+    cols = CHUNK // 2 + 1  # 2 rows: CHUNK + 2 cells, two chunks
+    with pytest.raises(Gone):
+        decision_map(yaml.safe_load(CHAT.read_text()), Axis("workload.requests_per_month", 1e6, 1e8, steps=cols),
+                     Axis("workload.growth_pct_per_month", 0, 10, steps=2), progress=progress)
+    assert calls == [(CHUNK, 2 * cols)]

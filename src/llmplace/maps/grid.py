@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,8 +107,10 @@ def _check(s: Scenario, x: Axis, y: Axis) -> tuple[str, str]:
     return xp, yp
 
 
-def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: Axis) -> DecisionMap:
-    """The cheapest and the recommended option over the grid ``x`` by ``y`` (see the package docstring)."""
+def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: Axis,
+                 progress: Callable[[int, int], None] | None = None) -> DecisionMap:
+    """The cheapest and the recommended option over the grid ``x`` by ``y`` (see the package docstring);
+    ``progress(done, total)`` is called after each chunk of cells (:func:`.cells.evaluate_cells`)."""
     s = as_scenario(scenario)
     xp, yp = _check(s, x, y)
     point = compare(s, samples=0)
@@ -118,7 +121,8 @@ def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: A
     hybrids = {d.id: OPTIMISE for d in deployments if d.kind == "hybrid"}
     xs, ys = np.meshgrid(np.asarray(x.values()), np.asarray(y.values()))
     demand_axis = next((p for p in (xp, yp) if p.startswith("workload.")), None)
-    money = evaluate_cells(s, deployments, hybrids, {xp: xs.ravel(), yp: ys.ravel()}, group_by=demand_axis)
+    money = evaluate_cells(s, deployments, hybrids, {xp: xs.ravel(), yp: ys.ravel()}, group_by=demand_axis,
+                           progress=progress)
     budget = s.constraints.capex_budget_usd if s.constraints is not None else None
     ans = answers(point, ids, money, option_constants(s, point), budget)
     rows, cols = y.steps, x.steps

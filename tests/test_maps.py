@@ -265,3 +265,19 @@ def test_map_progress_is_called_per_chunk_and_a_raise_stops_the_map():
         decision_map(yaml.safe_load(CHAT.read_text()), Axis("workload.requests_per_month", 1e6, 1e8, steps=cols),
                      Axis("workload.growth_pct_per_month", 0, 10, steps=2), progress=progress)
     assert calls == [(CHUNK, 2 * cols)]
+
+
+def test_deprecated_offer_that_is_the_only_choice_wins_with_a_warning():
+    """With nothing on sale eligible, compare still recommends a deprecated offer (with a warning among its
+    risks); the map does the same per cell and says so in ``warnings``."""
+    doc = yaml.safe_load(next(p for p in EXAMPLES if p.stem == "classification-8b").read_text())
+    doc["options"] = [{"kind": "in_house", "id": "ws4090", "server": "ws-2x-rtx4090", "lead_time_weeks": 0}]
+    m = decision_map(doc, parse_axis("workload.requests_per_month=1e4:1e6:log:2", "x"),
+                     parse_axis("workload.growth_pct_per_month=0:2:2", "y"))
+    cell = copy.deepcopy(doc)
+    cell["workload"]["requests_per_month"] = m.x_values[0]
+    cell["workload"]["growth_pct_per_month"] = m.y_values[0]
+    res = compare(cell, samples=0)
+    assert m.recommended[0][0] == res.recommendation.option == "ws4090"
+    assert any("Deprecated offer" in r for r in res.recommendation.risks)
+    assert len(m.warnings) == 1 and "ws4090" in m.warnings[0] and "deprecated" in m.warnings[0]

@@ -28,7 +28,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid input: one entry per field with loc, msg, field, value and allowed"},
 }
 _AXIS = "PATH=LOW:HIGH[:log][:N], as `llmplace map` takes it"
-MAX_REST_MAP_CELLS = 10_000  #: cells of one map through the API (100 x 100: about 1.5 s and 200 MB on one core)
+MAX_REST_MAP_CELLS = 10_000  #: cells of one map through the API (100 x 100 of consumer-chat: 1.5-2.8 s, 300 MB peak)
 _ONE_MAP = threading.Lock()  #: maps run one at a time per server process
 
 

@@ -206,3 +206,78 @@ def test_map_endpoint_answers_the_cli_document_and_422_on_a_bad_axis():
         assert bad.status_code == 422, (x, bad.text)
         assert "\n" not in bad.json()["detail"][0]["msg"]
     assert client.post("/api/v1/map", params={"x": X}, json=doc).status_code == 422  # y missing
+
+
+def test_deprecated_offer_is_not_recommended_where_an_option_on_sale_is_eligible():
+    """compare ranks a deprecated offer only when no other option is eligible (its 'not ranked' note); the map
+    must apply that rule in every cell. ``ws-2x-rtx4090`` is deprecated in catalog/data/deprecations.csv: it is
+    cheapest in most of this grid, yet each cell's recommendation must be what compare recommends there, and
+    the map's note must name the deprecated option it kept out."""
+    doc = yaml.safe_load(next(p for p in EXAMPLES if p.stem == "classification-8b").read_text())
+    doc["options"] = [{"kind": "in_house", "id": "ws4090", "server": "ws-2x-rtx4090", "lead_time_weeks": 0},
+                      {"kind": "in_house", "id": "ws5090", "server": "ws-2x-rtx5090", "lead_time_weeks": 0}]
+    m = decision_map(doc, parse_axis("workload.requests_per_month=1e4:1e6:log:2", "x"),
+                     parse_axis("options.ws5090.opex_usd_per_hour=0:20:2", "y"))
+    for r, c in ((0, 0), (1, 1)):
+        cell = copy.deepcopy(doc)
+        cell["workload"]["requests_per_month"] = m.x_values[c]
+        cell["options"][1]["opex_usd_per_hour"] = m.y_values[r]
+        res = compare(cell, samples=0)
+        assert m.recommended[r][c] == res.recommendation.option, (r, c)
+        assert m.cheapest[r][c] == res.cheapest, (r, c)
+    assert "ws4090" in m.cheapest[1]  # the deprecated offer is the cheapest somewhere, so the rule is exercised
+    assert "deprecated" in m.note and "ws4090" in m.note
+
+
+def test_rest_map_over_the_cell_limit_is_a_422_naming_the_axis():
+    """Through the API a map is bounded at MAX_REST_MAP_CELLS (a 200 x 200 map took 7 s and 800 MB): 101 x 100
+    cells is one over 10,000, a 422 naming ``x`` (the longer axis) and the limit, before any work is done."""
+    from fastapi.testclient import TestClient
+
+    from llmplace.web import create_app
+    from llmplace.web.maps import MAX_REST_MAP_CELLS
+
+    doc = yaml.safe_load(CHAT.read_text())
+    client = TestClient(create_app("sqlite://"))
+    r = client.post("/api/v1/map", json=doc, params={"x": "workload.requests_per_month=1e6:1e8:log:101",
+                                                     "y": "workload.growth_pct_per_month=0:10:100"})
+    assert r.status_code == 422, r.text
+    entry = r.json()["detail"][0]
+    assert entry["field"] == "x" and f"{MAX_REST_MAP_CELLS:,}" in entry["allowed"]
+
+
+def test_map_progress_is_called_per_chunk_and_a_raise_stops_the_map():
+    """A web client that disconnects stops its map at the next chunk: the callback is called after each chunk of
+    CHUNK cells with (done, total), and an exception it raises ends the map there (no second call)."""
+    from llmplace.risk import CHUNK
+
+    calls: list[tuple[int, int]] = []
+
+    class Gone(Exception):
+        pass
+
+    def progress(done: int, total: int) -> None:
+        calls.append((done, total))
+        raise Gone
+
+    cols = CHUNK // 2 + 1  # 2 rows: CHUNK + 2 cells, two chunks
+    with pytest.raises(Gone):
+        decision_map(yaml.safe_load(CHAT.read_text()), Axis("workload.requests_per_month", 1e6, 1e8, steps=cols),
+                     Axis("workload.growth_pct_per_month", 0, 10, steps=2), progress=progress)
+    assert calls == [(CHUNK, 2 * cols)]
+
+
+def test_deprecated_offer_that_is_the_only_choice_wins_with_a_warning():
+    """With nothing on sale eligible, compare still recommends a deprecated offer (with a warning among its
+    risks); the map does the same per cell and says so in ``warnings``."""
+    doc = yaml.safe_load(next(p for p in EXAMPLES if p.stem == "classification-8b").read_text())
+    doc["options"] = [{"kind": "in_house", "id": "ws4090", "server": "ws-2x-rtx4090", "lead_time_weeks": 0}]
+    m = decision_map(doc, parse_axis("workload.requests_per_month=1e4:1e6:log:2", "x"),
+                     parse_axis("workload.growth_pct_per_month=0:2:2", "y"))
+    cell = copy.deepcopy(doc)
+    cell["workload"]["requests_per_month"] = m.x_values[0]
+    cell["workload"]["growth_pct_per_month"] = m.y_values[0]
+    res = compare(cell, samples=0)
+    assert m.recommended[0][0] == res.recommendation.option == "ws4090"
+    assert any("Deprecated offer" in r for r in res.recommendation.risks)
+    assert len(m.warnings) == 1 and "ws4090" in m.warnings[0] and "deprecated" in m.warnings[0]

@@ -73,6 +73,7 @@ def render_grid(m: object) -> list[str]:
     if m.currency != "USD":
         lines.append(f"  money in {m.currency} (finance.currency), converted at the bundled reference rate")
     lines.append(f"  note: {m.note}")
+    lines += [f"  warning: {w}" for w in m.warnings]
     return lines
 
 

@@ -8,7 +8,7 @@ or a fixed fleet leaves demand unserved), as :func:`llmplace.compare` judges a p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,17 +93,21 @@ def _chunk(money: CellMoney, s: Scenario, deployments: list[Deployment], hybrids
 
 
 def evaluate_cells(s: Scenario, deployments: list[Deployment], hybrids: Mapping[str, BaseSize],
-                   values: dict[str, Array], group_by: str | None = None) -> CellMoney:
+                   values: dict[str, Array], group_by: str | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> CellMoney:
     """Run the engine over every cell, in chunks of the Monte Carlo's size; ``values`` maps input paths to
     flat arrays (one value per cell), the answer keeps their order.
 
     ``group_by`` (one of the paths) orders the cells by that input before chunking, so each chunk spans a narrow
     range of it: a hybrid searches base sizes up to its chunk's largest peak, so chunks of similar demand search
-    fewer sizes (and search them as a point comparison of each cell would)."""
+    fewer sizes (and search them as a point comparison of each cell would). ``progress(done, total)`` (cells) is
+    called after each chunk; an exception it raises (a web client gone) stops the map there."""
     cells = len(next(iter(values.values())))
     order = np.argsort(values[group_by], kind="stable") if group_by is not None else np.arange(cells)
     ordered = {p: np.asarray(v)[order] for p, v in values.items()}
     money = CellMoney()
     for a in range(0, cells, CHUNK):
         _chunk(money, s, deployments, hybrids, ordered, slice(a, min(cells, a + CHUNK)), cells)
+        if progress is not None:
+            progress(min(cells, a + CHUNK), cells)
     return money if group_by is None else money.take(np.argsort(order))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from ..criteria.cells import option_constants
 from ..decision import as_scenario, compare, resolve_deployments
 from ..engine import OPTIMISE
 from ..errors import InputError
-from ..results import DecisionMap
+from ..results import CompareResult, DecisionMap
 from ..risk import normalise_path
 from ..scenario import Scenario
 from ..site import site_values
@@ -83,6 +84,18 @@ def _totals(ans: Answers, rows: int, cols: int) -> dict[str, list[list[float | N
     return out
 
 
+def _note(ans: Answers, point: CompareResult) -> tuple[str, list[str]]:
+    """The map's note with the deprecated options it kept out named, and a warning per deprecated winner."""
+    why = {o.id: o.deprecated for o in point.options if o.deprecated}
+    note = NOTE
+    if ans.kept_out:
+        note += ("; deprecated offers (no longer sold) are left out of the recommendation wherever an option on "
+                 "sale is eligible: " + ", ".join(f"{i} ({why[i]})" for i in ans.kept_out))
+    warnings = [f"{i} uses a deprecated offer ({why[i]}) and is recommended in some cells only because no option "
+                "on sale is eligible there: confirm it can still be bought or rented" for i in ans.only_choice]
+    return note, warnings
+
+
 def _check(s: Scenario, x: Axis, y: Axis) -> tuple[str, str]:
     if x.steps * y.steps > MAX_MAP_CELLS:
         raise InputError("--x/--y", f"{x.steps} x {y.steps}", f"at most {MAX_MAP_CELLS:,} cells")
@@ -94,8 +107,10 @@ def _check(s: Scenario, x: Axis, y: Axis) -> tuple[str, str]:
     return xp, yp
 
 
-def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: Axis) -> DecisionMap:
-    """The cheapest and the recommended option over the grid ``x`` by ``y`` (see the package docstring)."""
+def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: Axis,
+                 progress: Callable[[int, int], None] | None = None) -> DecisionMap:
+    """The cheapest and the recommended option over the grid ``x`` by ``y`` (see the package docstring);
+    ``progress(done, total)`` is called after each chunk of cells (:func:`.cells.evaluate_cells`)."""
     s = as_scenario(scenario)
     xp, yp = _check(s, x, y)
     point = compare(s, samples=0)
@@ -106,12 +121,14 @@ def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: A
     hybrids = {d.id: OPTIMISE for d in deployments if d.kind == "hybrid"}
     xs, ys = np.meshgrid(np.asarray(x.values()), np.asarray(y.values()))
     demand_axis = next((p for p in (xp, yp) if p.startswith("workload.")), None)
-    money = evaluate_cells(s, deployments, hybrids, {xp: xs.ravel(), yp: ys.ravel()}, group_by=demand_axis)
+    money = evaluate_cells(s, deployments, hybrids, {xp: xs.ravel(), yp: ys.ravel()}, group_by=demand_axis,
+                           progress=progress)
     budget = s.constraints.capex_budget_usd if s.constraints is not None else None
     ans = answers(point, ids, money, option_constants(s, point), budget)
     rows, cols = y.steps, x.steps
     cheapest, recommended = _grid(ans.cheapest, ids, rows, cols), _grid(ans.recommended, ids, rows, cols)
     xe, ye = x.edges(), y.edges()
+    note, warnings = _note(ans, point)
     points = {p: v for p, v in ((x.path, _point_value(s, xp)), (y.path, _point_value(s, yp))) if v is not None}
     return DecisionMap(
         scenario=s.name, x_path=x.path, y_path=y.path, x_log=x.log, y_log=y.log, x_values=x.values(),
@@ -119,4 +136,5 @@ def decision_map(scenario: Scenario | dict[str, Any] | str | Path, x: Axis, y: A
         tco_usd={i: money.tco[i].reshape(rows, cols).tolist() for i in ids}, weighted_total=_totals(ans, rows, cols),
         share_of_cells=_share(cheapest, ids), share_recommended=_share(recommended, ids),
         frontier_cheapest=frontier(cheapest, xe, ye), frontier_recommended=frontier(recommended, xe, ye),
-        point=points, candidates=ids, rescored=list(RESCORED), currency=s.finance.currency, note=NOTE)
+        point=points, candidates=ids, rescored=list(RESCORED), currency=s.finance.currency, note=note,
+        warnings=warnings)

@@ -39,6 +39,7 @@ Array = NDArray[np.float64]
 Mask = NDArray[np.bool_]
 RESCORED = ("total_cost", "initial_cost", "cost_predictability", "maintenance_burden")
 BUDGET_REASON = "capex_budget_usd"  #: an exclusion by the capex budget is checked again per cell
+DEPRECATED_NOTE = "deprecated offer"  #: the comparison's not-ranked note for a deprecated option, judged per cell
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Answers:
     cheapest: NDArray[np.int64]
     recommended: NDArray[np.int64]
     totals: Array  #: (options, cells), NaN where the option is not eligible
+    kept_out: list[str]  #: deprecated options left out of the recommendation in at least one cell
+    only_choice: list[str]  #: deprecated options recommended in a cell where no option on sale is eligible
 
 
 def _eligible(point: CompareResult, ids: list[str], money: CellMoney, budget: float | None) -> Mask:
@@ -60,8 +63,9 @@ def _eligible(point: CompareResult, ids: list[str], money: CellMoney, budget: fl
         assert crit is not None  # ids are the options with criteria scores
         if any(BUDGET_REASON not in r for r in crit.excluded_by):
             continue
-        if oid not in money.served_share and any(n.startswith("not ranked") for n in crit.notes):
-            continue
+        if oid not in money.served_share and any(n.startswith("not ranked") and DEPRECATED_NOTE not in n
+                                                 for n in crit.notes):
+            continue  # deprecation is judged per cell (:func:`_on_sale_first`)
         ok = np.ones(cells, dtype=bool)
         if budget is not None:
             ok &= money.upfront[oid] <= budget + 1e-6
@@ -71,6 +75,14 @@ def _eligible(point: CompareResult, ids: list[str], money: CellMoney, budget: fl
             ok &= np.round(money.served_share[oid], 6) >= FULL_SERVICE_SHARE
         out[k] = ok
     return out
+
+
+def _on_sale_first(point: CompareResult, ids: list[str], ok: Mask) -> Mask:
+    """``ok`` less the deprecated options in every cell where an option on sale is eligible, as
+    :func:`llmplace.compare` ranks a point: a deprecated offer is ranked only when nothing else is eligible."""
+    dep = np.array([bool(point.option(i).deprecated) for i in ids])
+    on_sale = (ok & ~dep[:, None]).any(axis=0)
+    return ok & ~(dep[:, None] & on_sale[None, :])
 
 
 def _first_of(mask: Mask) -> NDArray[np.int64]:
@@ -137,18 +149,23 @@ def answers(point: CompareResult, ids: list[str], money: CellMoney, constants: d
             budget: float | None) -> Answers:
     """The cheapest and the recommended option of every cell (see the module docstring)."""
     ok = _eligible(point, ids, money, budget)
+    ranked = _on_sale_first(point, ids, ok)
     tco = np.vstack([money.tco[i] for i in ids])
-    ref = np.where(ok.any(axis=0), ok, True)  # no eligible option: the scores refer to every scored one
+    ref = np.where(ranked.any(axis=0), ranked, True)  # no eligible option: the scores refer to every scored one
     scores = _scores(point, ids, money, constants, ref, tco)
     weights = point.weights
     assert weights is not None
     w = sum(weights.points.values())
     totals = sum((p * scores[c] for c, p in weights.points.items()), np.zeros_like(tco)) / w
     twins = set(point.recommendation.same_as) if point.recommendation else set()
-    may_win = ok & np.array([[i not in twins] for i in ids])
+    may_win = ranked & np.array([[i not in twins] for i in ids])
     key = np.where(may_win, np.round(totals, TIE_DIGITS), -np.inf)
     top = may_win & (key == key.max(axis=0))
     tco_key = np.where(top, np.round(tco, 6), np.inf)
     best = top & (tco_key == tco_key.min(axis=0))
-    return Answers(ids=ids, cheapest=_cheapest(tco, ok), recommended=_first_of(best),
-                   totals=np.where(ok, totals, np.nan))
+    recommended = _first_of(best)
+    dep = [k for k, i in enumerate(ids) if point.option(i).deprecated]
+    return Answers(ids=ids, cheapest=_cheapest(tco, ok), recommended=recommended,
+                   totals=np.where(ok, totals, np.nan),
+                   kept_out=[ids[k] for k in dep if bool(np.any(ok[k] & ~ranked[k]))],
+                   only_choice=[ids[k] for k in dep if bool(np.any(recommended == k))])

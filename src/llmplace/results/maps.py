@@ -51,6 +51,8 @@ class DecisionMap(BaseModel):
     rescored: list[str] = Field(description="criteria re-scored in every cell; the others keep the scenario's scores")
     currency: str = Field("USD", description="the currency of tco_usd and of any money axis (finance.currency)")
     note: str
+    warnings: list[str] = Field(default_factory=list, description="deprecated offers recommended in some cell "
+                                "because no option on sale is eligible there")
 
     @property
     def cells(self) -> int:

@@ -45,10 +45,10 @@ async def run_until_disconnect(request: Request, work: Callable[[Progress], T], 
     def progress(done: int, total: int) -> None:
         if gone.is_set():
             if total:
-                log.info("client disconnected: %s stopped after %s of %s Monte Carlo draws", what,
-                         f"{done:,}", f"{total:,}")
-            else:  # (0, 0): called while waiting for an identical request's answer
-                log.info("client disconnected: %s stopped waiting for an identical request", what)
+                log.info("client disconnected: %s stopped after %s of %s %s", what, f"{done:,}", f"{total:,}",
+                         "cells" if what == "map" else "Monte Carlo draws")
+            else:  # (0, 0): called while waiting for an identical request's answer or a running map
+                log.info("client disconnected: %s stopped waiting for another request", what)
             raise ClientGone(what)
 
     async def watch() -> None:

@@ -61,6 +61,8 @@ def test_summary_gives_the_deprecation_not_the_criteria_as_the_reason():
     assert since is not None and since.group(0) in cost
     assert fmt_usd(old.tco_usd) in cost and fmt_usd(new.tco_usd - old.tco_usd) in cost
     assert fmt_usd(new.tco_usd) in cost
+    detail = next(p for p in build(r, TODAY).summary.paragraphs if p.startswith("The cheapest option"))
+    assert old.label in detail and "deprecated (no longer sold)" in detail
 
 
 def test_deprecated_option_is_marked_on_its_tile_and_in_the_options_table():

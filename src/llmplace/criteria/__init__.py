@@ -50,6 +50,7 @@ __all__ = [
     "CriteriaSettings",
     "CriterionScore",
     "Evaluation",
+    "LEFT_OUT_DEPRECATED",
     "OptionCriteria",
     "Recommendation",
     "WeightSensitivity",
@@ -163,6 +164,9 @@ def _deprecated_last(screen: _Screen, result: CompareResult) -> tuple[dict[str, 
     return deprecated, left
 
 
+LEFT_OUT_DEPRECATED = "Left out of the ranking as deprecated (no longer sold)"
+
+
 def _deprecation_words(rec: Recommendation, deprecated: dict[str, str], left: list[str]) -> Recommendation:
     """The recommendation with a warning line when it picks a deprecated offer, and the ones it left out named."""
     if rec.option is not None and rec.option in deprecated:
@@ -171,7 +175,7 @@ def _deprecation_words(rec: Recommendation, deprecated: dict[str, str], left: li
         return rec.model_copy(update={"risks": [risk, *rec.risks]})
     if not left or rec.option is None:
         return rec
-    words = " Left out of the ranking as deprecated (no longer sold): " + "; ".join(
+    words = f" {LEFT_OUT_DEPRECATED}: " + "; ".join(
         f"{oid} ({deprecated[oid]})" for oid in left) + "."
     return rec.model_copy(update={"summary": rec.summary + words})
 

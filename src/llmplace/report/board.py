@@ -14,6 +14,7 @@ import re
 
 from ..catalog.criteria_data import CRITERION_LABELS
 from ..conventions import money_prefix
+from ..criteria import LEFT_OUT_DEPRECATED
 from ..results import CompareResult, OptionResult
 from .formatting import fmt_usd, short_label, units_text
 from .model import BreakEvenRow, DataDates, KpiTile, Summary
@@ -71,6 +72,9 @@ def _roles(result: CompareResult) -> list[tuple[OptionResult, list[str]]]:
         o = result.find(oid) if oid else None
         if o is not None and o.feasible:
             out.setdefault(o.id, (o, []))[1].append(role)
+    for o, roles in out.values():
+        if o.deprecated:
+            roles.append("deprecated")
     return list(out.values())
 
 
@@ -95,18 +99,33 @@ def kpi_tiles(result: CompareResult, be: list[BreakEvenRow]) -> list[KpiTile]:
 
 
 def _cost_reason(result: CompareResult, o: OptionResult, feasible: list[OptionResult]) -> str:
-    """Where the option stands on total cost among the eligible options."""
+    """Where the option stands on total cost among the eligible options; cheaper ones left out of the ranking
+    as deprecated are named with the catalog's reason, never passed off as outweighed by the criteria."""
     h = result.horizon_months
-    cheapest = feasible[0]
+    left = [x for x in feasible if x.deprecated and x.id != o.id and not o.deprecated and x.tco_usd < o.tco_usd]
+    ranked = [x for x in feasible if x not in left]
+    cheapest = ranked[0]
+    cost = f"{fmt_usd(o.tco_usd)} over {h} months ({fmt_usd(o.usd_per_mtok)} per million tokens)"
+    if len(ranked) == 1:
+        return f"The only eligible option left in the ranking: {cost}." + _left_out_words(o, left)
     if o.id == cheapest.id or o.tco_usd <= cheapest.tco_usd:
-        rest = [x for x in feasible if x.id != o.id and x.tco_usd > o.tco_usd]
+        rest = [x for x in ranked if x.id != o.id and x.tco_usd > o.tco_usd]
         nxt = f", {1 - o.tco_usd / rest[0].tco_usd:.0%} below the next, {_name(rest[0])}" if rest else ""
-        return (f"Lowest total cost of the {len(feasible)} eligible options: {fmt_usd(o.tco_usd)} over {h} months "
-                f"({fmt_usd(o.usd_per_mtok)} per million tokens){nxt}.")
+        which = "ranked eligible" if left else "eligible"
+        return f"Lowest total cost of the {len(ranked)} {which} options: {cost}{nxt}." + _left_out_words(o, left)
     gap = o.tco_usd - cheapest.tco_usd
     return (f"It costs {fmt_usd(o.tco_usd)} over {h} months, {fmt_usd(gap)} ({gap / cheapest.tco_usd:.0%}) more "
             f"than the cheapest eligible option, {_name(cheapest)}; the criteria beyond cost outweigh that "
-            "gap with these weights.")
+            "gap with these weights." + _left_out_words(o, left))
+
+
+def _left_out_words(o: OptionResult, left: list[OptionResult]) -> str:
+    """The cheaper options left out of the ranking as deprecated, with what they cost and the catalog's reason."""
+    if not left:
+        return ""
+    return " Cheaper, but " + LEFT_OUT_DEPRECATED[:1].lower() + LEFT_OUT_DEPRECATED[1:] + ": " + "; ".join(
+        f"{_name(x)}, {fmt_usd(x.tco_usd)} ({fmt_usd(o.tco_usd - x.tco_usd)} less; {plain(x.deprecated or '')})"
+        for x in left) + "."
 
 
 def _criterion_reasons(result: CompareResult, o: OptionResult, runner: OptionResult | None) -> list[str]:

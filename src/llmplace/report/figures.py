@@ -42,6 +42,7 @@ def option_rows(result: CompareResult) -> list[OptionRow]:
             cheapest=o.id == result.cheapest,
             recommended=result.recommendation is not None and result.recommendation.kind == "option"
             and o.id == result.recommendation.option,
+            deprecated=o.deprecated,
         ))
     return rows
 

@@ -68,7 +68,8 @@ class KpiTile(BaseModel):
 
     id: str
     label: str
-    roles: list[str] = Field(description="'recommended', 'cheapest' (eligible, lowest TCO), 'runner-up'")
+    roles: list[str] = Field(description="'recommended', 'cheapest' (eligible, lowest TCO), 'runner-up', and "
+                                         "'deprecated' when it uses an offer no longer sold")
     upfront_usd: float
     tco_usd: float
     usd_per_mtok: float | None
@@ -133,6 +134,8 @@ class OptionRow(BaseModel):
     capacity_from: str | None
     cheapest: bool
     recommended: bool = False
+    deprecated: str | None = Field(default=None, description="why its offer is no longer sold (catalog); None "
+                                                             "when it uses none")
 
 
 class BreakEvenRow(BaseModel):

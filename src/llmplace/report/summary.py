@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..conventions import STALE_AFTER_DAYS
+from ..criteria import LEFT_OUT_DEPRECATED
 from ..results import CompareResult, OptionResult, Recommendation
 from .board import data_dates, key_reasons, kpi_tiles, plain_reason
 from .formatting import fmt_usd, short_label
@@ -87,7 +88,9 @@ def _cost_paragraphs(result: CompareResult, focus: OptionResult, cheapest: Optio
     out = [f"{who} costs {fmt_usd(focus.tco_usd)} in total over {horizon} months ({view} view{npv}), "
            f"{fmt_usd(focus.usd_per_mtok)} per million tokens, {upfront}"]
     if focus is not cheapest:
-        out.append(f"The cheapest option by total cost is {_name(cheapest)} at {fmt_usd(cheapest.tco_usd)}.")
+        left = (f" It is {LEFT_OUT_DEPRECATED[:1].lower()}{LEFT_OUT_DEPRECATED[1:]}."
+                if cheapest.deprecated and not focus.deprecated else "")
+        out.append(f"The cheapest option by total cost is {_name(cheapest)} at {fmt_usd(cheapest.tco_usd)}.{left}")
     rest = [o for o in feasible if o is not focus]
     if rest and focus is cheapest:
         nxt = rest[0]

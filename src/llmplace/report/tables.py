@@ -121,7 +121,8 @@ def options_table(c: ReportContent) -> Table:
     marked = "recommended" if any(o.recommended for o in c.options) else "cheapest"
     for o in c.options:
         if o.feasible:
-            roles = [r for r, on in (("recommended", o.recommended), ("cheapest", o.cheapest)) if on]
+            roles = [r for r, on in (("recommended", o.recommended), ("cheapest", o.cheapest),
+                                     ("deprecated", o.deprecated)) if on]
             rows.append([o.label + (f" ({', '.join(roles)})" if roles else ""), o.kind,
                          units_text(o.peak_units, o.unit_kind), fmt_usd(o.upfront_usd), fmt_usd(o.tco_usd),
                          fmt_usd(o.npv_usd), fmt_usd(o.usd_per_mtok), o.capacity_from or "-"])
@@ -313,7 +314,8 @@ def workbook_options(c: ReportContent) -> Table:
                f"NPV [{cur}]", f"{cur} per Mtok", f"TCO amortised [{cur}]", "capacity from / reason"]
     rows: list[list[Cell]] = [
         [o.id, o.label, o.kind, o.feasible, o.peak_units, o.upfront_usd, o.tco_usd, o.npv_usd, o.usd_per_mtok,
-         o.amortised_tco_usd, o.capacity_from if o.feasible else o.infeasible_reason] for o in c.options]
+         o.amortised_tco_usd, (o.capacity_from if o.feasible else o.infeasible_reason)
+         if not o.deprecated else f"deprecated: {o.deprecated}"] for o in c.options]
     return Table(title="Options", columns=columns, rows=rows, units=_usd(columns, {5, 6, 7, 8, 9}), key="options")
 
 

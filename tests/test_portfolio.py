@@ -355,3 +355,24 @@ def test_portfolio_report_text_is_escaped():
     odd = _example().model_copy(update={"name": "<script>x</script> a|b"})
     assert "<script>" not in render_portfolio(odd, "html")
     assert "\\<script>x\\</script> a\\|b" in render_portfolio(odd, "md")
+
+
+def test_rest_report_of_a_portfolio_is_its_report_or_a_422_naming_format(tmp_path):
+    """POST /api/v1/report with a portfolio answered the compare JSON under HTTP 200 whatever the format asked
+    (html, xlsx ...). Now html, md and json are the portfolio report `llmplace report` writes; the other
+    formats are a 422 naming ``format``."""
+    pytest.importorskip("httpx")
+    from fastapi.testclient import TestClient
+
+    from llmplace.report.portfolio import render_portfolio
+    from llmplace.web import create_app
+
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    with TestClient(create_app(f"sqlite:///{tmp_path / 'api.db'}")) as client:
+        md = client.post("/api/v1/report?format=md&samples=0", json=doc)
+        assert md.status_code == 200 and md.headers["content-type"].startswith("text/markdown")
+        assert md.text == render_portfolio(_example(), "md")
+        html = client.post("/api/v1/report?format=html&samples=0", json=doc)
+        assert html.status_code == 200 and html.text.lstrip().lower().startswith("<!doctype html")
+        refused = client.post("/api/v1/report?format=xlsx&samples=0", json=doc)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["field"] == "format"

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..decision import compare, front_end_samples
 from ..errors import InputError
+from ..report.portfolio import PORTFOLIO_FORMATS, render_portfolio
 from ..scenario import Scenario
 from .documents import (
     DocumentError,
@@ -80,15 +81,23 @@ def compare_answer(scenario: Scenario, samples: int | None, seed: int | None,
     return CachedAnswer(bytes(body), "application/json")
 
 
-def portfolio_answer(document: Any, samples: int | None) -> CachedAnswer:
-    """The ``compare --json`` document of a portfolio: point values only, so ``samples`` is 0 or left out."""
+def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None) -> CachedAnswer:
+    """The ``compare --json`` document of a portfolio, or (``fmt``) its report in html, md or json: point values
+    only, so ``samples`` is 0 or left out."""
     from ..portfolio import compare_portfolio
 
     if samples:
         detail = input_error_detail(InputError(
             "samples", samples, "0 or left out for a portfolio (its plans are point values)"), ("query",))
         raise DocumentError([{**e, "field": "samples"} for e in detail])  # as the query's other checks name it
+    if fmt is not None and fmt not in PORTFOLIO_FORMATS:
+        detail = input_error_detail(InputError(
+            "format", fmt, "html, md or json for a portfolio (the other formats read one workload)"), ("query",))
+        raise DocumentError([{**e, "field": "format"} for e in detail])
     p = validate_portfolio(document)
+    if fmt is not None:
+        text = evaluate(lambda: render_portfolio(compare_portfolio(p), fmt))
+        return CachedAnswer(text.encode("utf-8"), MEDIA[fmt])
     body = json_response(evaluate(lambda: compare_portfolio(p).to_dict())).body
     return CachedAnswer(bytes(body), "application/json")
 

@@ -120,7 +120,7 @@ def test_accelerators_buyers_ask_about_are_sizable_with_their_engines(gpu: str) 
 
 
 #: accelerators for which no public price was found by the catalog date (README says so): no cloud offer, no server
-UNPRICED = ("tpu7x", "trainium2", "gaudi3", "mi355x", "gb300", "h200-nvl")
+UNPRICED = ("tpu7x", "trainium2", "mi355x", "h200-nvl")
 
 
 @pytest.mark.parametrize("gpu", ACCELERATORS_ASKED_FOR)
@@ -168,6 +168,35 @@ def test_nvl72_is_a_72_gpu_unit_priced_as_a_rack() -> None:
     assert rack.gpu == "gb200" and rack.gpu_count == 72
     assert rack.purchase_usd_low == 2_000_000 and rack.purchase_usd_high == 3_000_000
     assert rack.purchase_usd_low <= rack.purchase_usd <= rack.purchase_usd_high
+
+
+def test_rack_and_node_rentals_enter_as_the_smallest_unit_one_can_rent() -> None:
+    """CoreWeave lists GB200 NVL72 at $42.00/h per 4-GPU node (pricing page read 2026-09-20) but deploys it only as
+    full racks of 18 nodes (its GB200 instance docs), so the smallest rental is 72 GPUs at 18 x 42 = $756/h, i.e.
+    $10.50 per GPU-hour, not a 4-GPU instance. TensorWave's MI325X rate is $1.95 per GPU-hour (research note of
+    2026-05-18), rented by the 8-GPU node: 8 x 1.95 = $15.60/h. Exact: the rows are the published rates times counts."""
+    rack = catalog.get_cloud("coreweave/gb200-nvl72-rack")
+    assert (rack.gpu, rack.gpu_count) == ("gb200", 72)
+    assert rack.on_demand_usd_per_hour == pytest.approx(18 * 42.00)
+    assert rack.on_demand_usd_per_hour / rack.gpu_count == pytest.approx(10.50)
+    assert rack.reserved_1y_usd_per_hour is None  # "up to 60%" off has no published term or rate: not priced
+    node = catalog.get_cloud("tensorwave/mi325x-8x")
+    assert (node.gpu, node.gpu_count, node.on_demand_usd_per_hour) == ("mi325x", 8, pytest.approx(8 * 1.95))
+
+
+def test_gaudi3_and_gb300_server_builds_follow_their_published_prices() -> None:
+    """Gaudi 3: Intel's Computex-2024 list price of $125,000 for a kit of eight accelerators on their baseboard
+    (The Next Platform, 2024-06-13) plus the catalog's $25,000 host assumption = $150,000; the high end adds the
+    $77,000 non-GPU share of the OEM HGX H100 quote instead. GB300 NVL72: a published $3-4M per rack estimate,
+    midpoint as the typical value, sold as one 72-GPU unit like the GB200 rack."""
+    gaudi = catalog.get_server("gaudi3-8x-server")
+    assert (gaudi.gpu, gaudi.gpu_count) == ("gaudi3", 8)
+    assert gaudi.purchase_usd == 125_000 + 25_000 and gaudi.purchase_usd_high == 125_000 + 77_000
+    assert gaudi.max_power_kw >= 8 * 0.9  # eight 900 W OAM modules before the host
+    rack = catalog.get_server("gb300-nvl72-rack")
+    assert (rack.gpu, rack.gpu_count) == ("gb300", 72)
+    assert (rack.purchase_usd_low, rack.purchase_usd, rack.purchase_usd_high) == (3_000_000, 3_500_000, 4_000_000)
+    assert rack.purchase_usd > catalog.get_server("gb200-nvl72-rack").purchase_usd
 
 
 def test_size_says_when_the_accelerator_is_not_calibrated_or_the_engine_does_not_run_on_it() -> None:

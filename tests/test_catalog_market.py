@@ -184,6 +184,21 @@ def test_rack_and_node_rentals_enter_as_the_smallest_unit_one_can_rent() -> None
     assert (node.gpu, node.gpu_count, node.on_demand_usd_per_hour) == ("mi325x", 8, pytest.approx(8 * 1.95))
 
 
+def test_neocloud_rows_follow_the_providers_current_price_pages() -> None:
+    """The SkyPilot snapshot still held Nebius's and Hyperstack's older rates. Nebius's price page (read 2026-10-07)
+    lists HGX H100 $4.50, H200 $5.40 and B200 $8.50 per GPU-hour from 1 Oct 2026 (the snapshot had 2.95 / 3.50 /
+    5.50); Hyperstack's (read 2026-08-26) lists H100 PCIe $2.50 and H100 SXM $3.20 (snapshot 1.90 / 2.40). Exact:
+    the rows are the page rates times GPUs; a stale spot rate is dropped rather than kept beside a new on-demand one."""
+    for name, per_gpu in (("nebius/gpu-h100-sxm_8gpu-128vcpu-1600gb", 4.50),
+                          ("nebius/gpu-h200-sxm_1gpu-16vcpu-200gb", 5.40),
+                          ("nebius/gpu-b200-sxm_8gpu-160vcpu-1792gb", 8.50),
+                          ("hyperstack/n3-H100x8", 2.50), ("hyperstack/n3-H100-SXM5x8", 3.20)):
+        row = catalog.get_cloud(name)
+        assert row.on_demand_usd_per_hour == pytest.approx(per_gpu * row.gpu_count), name
+        assert row.as_of >= "2026-08", name
+    assert catalog.get_cloud("nebius/gpu-h100-sxm_1gpu-16vcpu-200gb").spot_usd_per_hour is None
+
+
 def test_gaudi3_and_gb300_server_builds_follow_their_published_prices() -> None:
     """Gaudi 3: Intel's Computex-2024 list price of $125,000 for a kit of eight accelerators on their baseboard
     (The Next Platform, 2024-06-13) plus the catalog's $25,000 host assumption = $150,000; the high end adds the

@@ -1,4 +1,4 @@
-"""Portfolios: several workloads, each compared on its own, and in-house fleets shared between them.
+"""Portfolios: several workloads, each compared on its own, and in-house or cloud fleets shared between them.
 
 ``compare_portfolio(portfolio)`` runs :func:`llmplace.decision.compare` once per workload (each with its
 own model, latency and constraints: a portfolio of one workload is the single-workload comparison), then
@@ -6,8 +6,9 @@ builds the plans that serve every workload:
 
 * ``mix``: each workload on its own cheapest eligible option (a managed API for one, owned servers for
   another: per-workload routing);
-* ``shared:<option>``: one in-house option serving the workloads it is eligible for on one fleet (all of
-  them, or the cheapest group of two or more when few are eligible), the others on their own cheapest option.
+* ``shared:<option>``: one in-house or cloud option serving the workloads it is eligible for on one fleet (all
+  of them, or the cheapest group of two or more when few are eligible), the others on their own cheapest option.
+  A cloud option's shared fleet packs replicas into rented instances: :mod:`llmplace.portfolio_cloud`.
 
 A shared fleet, month by month: each member needs ``r_w = ceil(peak_w / (replica rate_w x utilisation))``
 replicas of its model; a replica takes ``gpus per server / replicas per server`` GPUs of its own option's
@@ -24,14 +25,14 @@ its load and its bridge are its own; a workload off the shared fleet pays its ow
 rounded to the cent so that they add up to the plan's total.
 
 Simplifications, stated in the result's notes: point values only (no Monte Carlo for plans); whole GPUs
-per replica (no MIG partitions); cloud instances, hybrids, fixed fleets, servers switched off when idle and
-the tax shield are not shared (those workloads stay on their own options).
+per replica (no MIG partitions); hybrids, fixed fleets, servers switched off when idle and the tax shield
+are not shared (those workloads stay on their own options).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,12 @@ from .decision import compare, resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
 from .errors import InputError
 from .options import Deployment
+from .packing import cents_adding_up as _cents
+from .packing import pack_servers
+from .portfolio_cloud import cloud_member, cloud_shared_plan
 from .results import CompareResult
 from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
-from .scenario import InHouseOption, Scenario
+from .scenario import CloudOption, InHouseOption, Scenario
 from .scenario.portfolio import Portfolio, load_portfolio, parse_portfolio
 from .site import site_values
 
@@ -60,37 +64,11 @@ MAX_SUBSET_SEARCH = 6  #: eligible workloads up to which every group of two or m
 NOTES = [
     "point values only: no Monte Carlo ranges for portfolio plans",
     "whole GPUs per replica: MIG-style partitions are not modelled",
-    "only in-house options are shared; cloud, API and hybrid options serve each workload on its own",
+    "in-house and cloud options are shared; API and hybrid options serve each workload on its own",
     "a workload off the shared fleet pays its own option's team, as in its own comparison (two workloads on "
     "the same API each count that API's integration team)",
     "capex_budget_usd is checked per workload on its own option, not on a shared fleet's upfront spend",
 ]
-
-
-def pack_servers(replicas: Sequence[tuple[int, int]], gpus_per_server: int) -> int:
-    """Servers that hold ``replicas`` [(count, GPUs per replica), ...] packed first-fit decreasing.
-
-    A replica never spans servers. Items of one size are placed first into the room the larger ones left,
-    then into new servers of ``gpus_per_server // size`` replicas each; so the count never exceeds
-    ``sum(ceil(count / (gpus_per_server // size)))``, the servers of separate fleets.
-    """
-    free: list[int] = []  # GPUs left on each open server, in opening order
-    for count, size in sorted(replicas, key=lambda r: -r[1]):
-        if size > gpus_per_server:
-            raise ValueError(f"a replica of {size} GPUs does not fit a server of {gpus_per_server}")
-        left = int(count)
-        for k, room in enumerate(free):
-            if left == 0:
-                break
-            fit = min(room // size, left)
-            free[k] -= fit * size
-            left -= fit
-        per_server = gpus_per_server // size
-        while left > 0:
-            fit = min(per_server, left)
-            free.append(gpus_per_server - fit * size)
-            left -= fit
-    return len(free)
 
 
 @dataclass(frozen=True)
@@ -127,8 +105,10 @@ def _member(wid: str, s: Scenario, option_id: str) -> _Member:
 
 def _shareable(s: Scenario, opt: Any) -> str | None:
     """Why an option cannot be shared (None: it can)."""
+    if isinstance(opt, CloudOption):
+        return "the tax shield is not modelled for shared fleets" if s.finance.tax_shield else None
     if not isinstance(opt, InHouseOption):
-        return "not an in-house option"
+        return "not an in-house or cloud option"
     if opt.servers is not None:
         return "a fixed fleet (servers) is not shared"
     if opt.power_off_when_idle:
@@ -158,17 +138,6 @@ def _cash(flows: Any) -> Array:
 
 def _power(flows: Any) -> Array:
     return np.asarray(flows.cash.get("power", 0.0), dtype=float)
-
-
-def _cents(total_usd: float, parts: list[float]) -> list[float]:
-    """``parts`` in whole cents adding up to ``total_usd`` in whole cents (largest remainders get the rest)."""
-    want = round(total_usd * 100)
-    raw = [p * 100 for p in parts]
-    cents = [int(np.floor(r)) for r in raw]
-    order = sorted(range(len(raw)), key=lambda k: cents[k] - raw[k])
-    for k in order[: want - sum(cents)]:
-        cents[k] += 1
-    return [c / 100 for c in cents]
 
 
 def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple[str, float]],
@@ -215,19 +184,21 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
                "platform team"])
 
 
-def _best_shared(option_id: str, members: list[_Member], mix: PortfolioPlan, tokens: dict[str, float]
-                 ) -> PortfolioPlan:
+def _best_shared(option_id: str, members: Sequence[Any], mix: PortfolioPlan, tokens: dict[str, float],
+                 plan_for: Callable[..., PortfolioPlan] | None = None) -> PortfolioPlan:
     """The cheapest plan sharing ``option_id``: every eligible workload on it, or (up to
     :data:`MAX_SUBSET_SEARCH` eligible ones) the cheapest group of two or more, the others on their own
-    cheapest option. The group of all comes first, so a tie keeps everyone on the shared fleet."""
-    groups = [members]
+    cheapest option. The group of all comes first, so a tie keeps everyone on the shared fleet. ``plan_for``
+    prices one group (default: an in-house fleet, :func:`_shared_plan`)."""
+    plan_for = plan_for or _shared_plan
+    groups = [list(members)]
     if len(members) <= MAX_SUBSET_SEARCH:
         groups += [list(g) for k in range(len(members) - 1, 1, -1) for g in itertools.combinations(members, k)]
     best: PortfolioPlan | None = None
     for group in groups:
         ids = {m.id for m in group}
         others = {r.workload: (r.option, r.usd) for r in mix.showback if r.workload not in ids}
-        plan = _shared_plan(option_id, group, others, tokens)
+        plan = plan_for(option_id, group, others, tokens)
         if best is None or (best.infeasible_reason is not None and plan.infeasible_reason is None) or \
                 (plan.infeasible_reason is None and plan.tco_usd < best.tco_usd - 0.005):
             best = plan
@@ -318,9 +289,11 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
         members = [w for w in summaries if _eligible(w, o.id)]
         if mix is None or len(members) < 2 or _shareable(first, opt) is not None:
             continue
-        on_fleet = [m for w in members if (m := _member(w.id, scen[w.id], o.id)).fits()]
+        cloud = isinstance(opt, CloudOption)
+        build: Callable[[str, Scenario, str], Any] = cloud_member if cloud else _member
+        on_fleet = [m for w in members if (m := build(w.id, scen[w.id], o.id)).fits()]
         if len(on_fleet) >= 2:
-            plans.append(_best_shared(o.id, on_fleet, mix, tokens))
+            plans.append(_best_shared(o.id, on_fleet, mix, tokens, cloud_shared_plan if cloud else None))
     fin = first.finance
     answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
     return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,

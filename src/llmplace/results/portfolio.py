@@ -41,7 +41,8 @@ class Showback(BaseModel):
 
 
 class PortfolioPlan(BaseModel):
-    """One way to serve every workload: each on its own cheapest option (mix), or one in-house option shared."""
+    """One way to serve every workload: each on its own cheapest option (mix), or one in-house or cloud option
+    shared."""
 
     id: str
     kind: Literal["mix", "shared"]
@@ -50,8 +51,12 @@ class PortfolioPlan(BaseModel):
     tco_usd: float = Field(description="total over the horizon, cash view (the sum of the showback)")
     separate_tco_usd: float | None = Field(
         None, description="the same assignment with each member on a fleet of its own (what sharing saves against)")
-    shared_servers: list[int] | None = Field(None, description="servers in service each month on the shared fleet")
-    separate_servers: list[int] | None = Field(None, description="servers the members' own fleets would hold")
+    shared_unit: Literal["server", "instance"] = Field(
+        "server", description="what shared_servers and separate_servers count: owned servers or rented instances")
+    shared_servers: list[int] | None = Field(
+        None, description="servers (or instances, see shared_unit) in service each month on the shared fleet")
+    separate_servers: list[int] | None = Field(None, description="servers (or instances) the members' own fleets "
+                                                                 "would hold")
     showback: list[Showback]
     infeasible_reason: str | None = Field(None, description="why the shared fleet is no answer (site power or rack "
                                                             "space); such a plan is never the cheapest")

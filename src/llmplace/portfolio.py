@@ -24,9 +24,12 @@ Showback: the fleet's costs are shared by the GPU-hours of the replicas each mem
 its load and its bridge are its own; a workload off the shared fleet pays its own option. Shares are
 rounded to the cent so that they add up to the plan's total.
 
+MIG-style partitions: on an option with ``mig_partitions: true``, a member whose replica takes one GPU may run
+on slices of it (:mod:`llmplace.portfolio_mig`); the GPUs its slices fill are one-GPU items of the packing.
+
 Simplifications, stated in the result's notes: point values only (no Monte Carlo for plans); whole GPUs
-per replica (no MIG partitions); hybrids, fixed fleets, servers switched off when idle and the tax shield
-are not shared (those workloads stay on their own options).
+per replica unless the option allows MIG partitions; hybrids, fixed fleets, servers switched off when idle
+and the tax shield are not shared (those workloads stay on their own options).
 """
 
 from __future__ import annotations
@@ -46,9 +49,10 @@ from .decision import compare, resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
 from .errors import InputError
 from .options import Deployment
+from .packing import SliceShape, pack_servers, packed_units
 from .packing import cents_adding_up as _cents
-from .packing import pack_servers
 from .portfolio_cloud import cloud_member, cloud_shared_plan
+from .portfolio_mig import SliceChoice, slice_choice, slice_notes
 from .results import CompareResult
 from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
 from .scenario import CloudOption, InHouseOption, Scenario
@@ -63,7 +67,8 @@ MIX = "mix"
 MAX_SUBSET_SEARCH = 6  #: eligible workloads up to which every group of two or more is tried on a shared option
 NOTES = [
     "point values only: no Monte Carlo ranges for portfolio plans",
-    "whole GPUs per replica: MIG-style partitions are not modelled",
+    "whole GPUs per replica, unless a shared option sets mig_partitions: then a one-GPU replica may run on a MIG "
+    "slice (its plan's notes name the profile)",
     "in-house and cloud options are shared; API and hybrid options serve each workload on its own",
     "a workload off the shared fleet pays its own option's team, as in its own comparison (two workloads on "
     "the same API each count that API's integration team)",
@@ -79,12 +84,31 @@ class _Member:
     s: Scenario
     d: Deployment
     load: Load
+    slices: SliceChoice | None = None  #: the MIG profile its replicas run on (None: whole GPUs)
 
     @property
     def replica_gpus(self) -> int:
         """GPUs one replica takes on a server of the option (its own sizing's packing)."""
         assert self.d.capacity is not None and self.d.server is not None
         return self.d.server.gpu_count // self.d.capacity.replicas_per_unit
+
+    @property
+    def gpu_share(self) -> float:
+        """GPUs one placed replica takes: its whole GPUs, or its slice's share of one GPU."""
+        return self.slices.profile.gpu_share if self.slices is not None else float(self.replica_gpus)
+
+    def placed(self, peak: Array) -> IntArray:
+        """Replicas it needs on the shared fleet: whole-GPU replicas, or replicas on its slices."""
+        if self.slices is None:
+            return self.replicas(peak)
+        opt = self.d.option
+        assert isinstance(opt, InHouseOption)
+        return whole_units(peak / (self.slices.output_tokens_per_s * opt.target_utilisation))
+
+    def item(self, peak: Array) -> tuple[IntArray, int, SliceShape | None]:
+        """What packing places: (counts, GPUs per replica, None), or (counts, 0, slice shape)."""
+        return (self.placed(peak), self.replica_gpus, None) if self.slices is None else \
+            (self.placed(peak), 0, self.slices.shape)
 
     def fits(self) -> bool:
         """Whether a replica sits within one server (a replica spread over servers is not packed)."""
@@ -100,7 +124,11 @@ class _Member:
 
 def _member(wid: str, s: Scenario, option_id: str) -> _Member:
     d = next(x for x in resolve_deployments(s) if x.id == option_id)
-    return _Member(wid, s, d, load_from_demand(demand_from_scenario(s), s.workload.cached_input_share))
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    opt = d.option
+    slices = slice_choice(s, d, float(np.max(load.peak)), opt.target_utilisation) \
+        if isinstance(opt, InHouseOption) else None
+    return _Member(wid, s, d, load, slices)
 
 
 def _shareable(s: Scenario, opt: Any) -> str | None:
@@ -123,12 +151,9 @@ def _packed_need(members: list[_Member], head: bool) -> tuple[IntArray, IntArray
     opt = members[0].d.option
     assert isinstance(opt, InHouseOption) and members[0].d.server is not None
     factor = 1 + opt.headroom_pct / 100.0 if head else 1.0
-    per = [m.replicas(m.load.peak * factor) for m in members]
-    sizes = [m.replica_gpus for m in members]
     gpus = members[0].d.server.gpu_count
-    packed = np.array([pack_servers([(int(r[k]), g) for r, g in zip(per, sizes, strict=True)], gpus)
-                       for k in range(len(per[0]))], dtype=np.int64)
-    own = sum(whole_units(r / (gpus // g)) for r, g in zip(per, sizes, strict=True))
+    packed = packed_units([m.item(m.load.peak * factor) for m in members], gpus)
+    own = sum(whole_units(m.replicas(m.load.peak * factor) / (gpus // m.replica_gpus)) for m in members)
     return np.minimum(packed, own), np.asarray(own, dtype=np.int64)
 
 
@@ -160,7 +185,7 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
         on_shared = in_house_flows(m.d, m.s, m.load, sv, fleet, True, False)
         # its load's power above idle on the shared fleet, and what it pays outside the fleet (its bridge)
         own_usd[m.id] = float(np.sum(_power(on_shared) - _power(idle)) + np.sum(alone - _cash(planned)))
-        gpu_h[m.id] = float(np.sum(m.replicas(m.load.peak)[lead:] * m.replica_gpus)) * m.s.finance.hours_per_month
+        gpu_h[m.id] = float(np.sum(m.placed(m.load.peak)[lead:] * m.gpu_share)) * m.s.finance.hours_per_month
         separate += float(np.sum(alone))
         sep_servers = sep_servers + in_house_fleet(m.d, m.s, m.load, sv)[0]
     total_gh = sum(gpu_h.values())
@@ -181,7 +206,7 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
         shared_servers=[int(x) for x in np.asarray(fleet)], separate_servers=[int(x) for x in sep_servers],
         showback=rows, infeasible_reason=reason,
         notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; one "
-               "platform team"])
+               "platform team", *slice_notes(members)])
 
 
 def _best_shared(option_id: str, members: Sequence[Any], mix: PortfolioPlan, tokens: dict[str, float],

@@ -23,6 +23,7 @@ Showback: the fleet's costs are shared by the GPU-hours of the replicas each mem
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,8 @@ from .costs.flows import warmup_hours
 from .decision import resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
 from .options import Deployment
-from .packing import cents_adding_up, pack_servers
+from .packing import SliceShape, cents_adding_up, packed_units
+from .portfolio_mig import SliceChoice, slice_choice, slice_notes
 from .results.portfolio import PortfolioPlan, Showback
 from .scenario import CloudOption, Scenario
 from .site import SiteValues, site_values
@@ -61,6 +63,7 @@ class CloudMember:
     s: Scenario
     d: Deployment
     load: Load
+    slices: SliceChoice | None = None  #: the MIG profile its replicas run on (None: whole GPUs)
 
     @property
     def option(self) -> CloudOption:
@@ -88,10 +91,36 @@ class CloudMember:
     def replicas(self, rate: Array, sv: SiteValues) -> IntArray:
         return whole_units(rate / (self.replica_tokens_per_s(sv) * self.option.target_utilisation))
 
+    @property
+    def gpu_share(self) -> float:
+        """GPUs one placed replica takes: its whole GPUs, or its slice's share of one GPU."""
+        return self.slices.profile.gpu_share if self.slices is not None else float(self.replica_gpus)
+
+    def placed_tokens_per_s(self, sv: SiteValues) -> float:
+        """Output tokens/s of one placed replica (on its slice, or on whole GPUs)."""
+        if self.slices is None:
+            return self.replica_tokens_per_s(sv)
+        return self.slices.output_tokens_per_s * self.replica_tokens_per_s(sv) / self.d.capacity.output_tokens_per_s \
+            if self.d.capacity is not None else 0.0
+
+    def placed(self, rate: Array, sv: SiteValues) -> IntArray:
+        """Replicas it needs on the shared instances: whole-GPU replicas, or replicas on its slices."""
+        return whole_units(rate / (self.placed_tokens_per_s(sv) * self.option.target_utilisation))
+
+    def item(self, counts: IntArray) -> tuple[IntArray, int, SliceShape | None]:
+        """What packing places: (counts, GPUs per replica, None), or (counts, 0, slice shape)."""
+        return (counts, self.replica_gpus, None) if self.slices is None else (counts, 0, self.slices.shape)
+
 
 def cloud_member(wid: str, s: Scenario, option_id: str) -> CloudMember:
     d = next(x for x in resolve_deployments(s) if x.id == option_id)
-    return CloudMember(wid, s, d, load_from_demand(demand_from_scenario(s), s.workload.cached_input_share))
+    member = CloudMember(wid, s, d, load_from_demand(demand_from_scenario(s), s.workload.cached_input_share))
+    if not isinstance(d.option, CloudOption) or not d.option.mig_partitions or d.capacity is None:
+        return member
+    sv = site_values(s)
+    goodput = member.replica_tokens_per_s(sv) / d.capacity.output_tokens_per_s
+    slices = slice_choice(s, d, float(np.max(member.load.peak)), d.option.target_utilisation, goodput)
+    return dataclasses.replace(member, slices=slices)
 
 
 def _bin_hours(load: Load) -> Array:
@@ -113,16 +142,9 @@ def _merged_bins(members: list[CloudMember]) -> tuple[Array, list[IntArray]]:
 
 def _member_replicas(m: CloudMember, where: IntArray, sv: SiteValues) -> IntArray:
     """Replicas the member needs in each month and merged bin; over its busiest bin, its busiest hour's."""
-    per_bin = m.replicas(m.load.rate[..., where], sv)
-    peak = m.replicas(m.load.peak, sv)
+    per_bin = m.placed(m.load.rate[..., where], sv)
+    peak = m.placed(m.load.peak, sv)
     return np.where(where == 0, np.maximum(per_bin, peak[..., None]), per_bin)
-
-
-def _packed(replicas: list[IntArray], sizes: list[int], gpus: int) -> IntArray:
-    """Instances holding every member's replicas, element by element (months x bins, or months)."""
-    flat = [r.reshape(-1) for r in replicas]
-    out = [pack_servers([(int(r[k]), g) for r, g in zip(flat, sizes, strict=True)], gpus) for k in range(flat[0].size)]
-    return np.asarray(out, dtype=np.int64).reshape(replicas[0].shape)
 
 
 def shared_instance_need(members: list[CloudMember], sv: SiteValues) -> tuple[InstanceNeed, dict[str, float]]:
@@ -132,19 +154,19 @@ def shared_instance_need(members: list[CloudMember], sv: SiteValues) -> tuple[In
     gpus = members[0].d.cloud.gpu_count
     hours, where = _merged_bins(members)
     per = [_member_replicas(m, w, sv) for m, w in zip(members, where, strict=True)]
-    sizes = [m.replica_gpus for m in members]
     step = opt.scale_step_instances
     active = np.any([m.load.rate[..., w] > 0 for m, w in zip(members, where, strict=True)], axis=0)
-    counts = np.asarray(whole_units(_packed(per, sizes, gpus), step), dtype=float)
+    counts = np.asarray(whole_units(packed_units([m.item(r) for m, r in zip(members, per, strict=True)], gpus), step),
+                        dtype=float)
     if opt.min_instances:
         counts = np.maximum(counts, np.where(active, float(opt.min_instances), 0.0))
-    peak_need = np.maximum(whole_units(_packed([m.replicas(m.load.peak, sv) for m in members], sizes, gpus), step),
-                           opt.min_instances)
+    peak_need = np.maximum(whole_units(packed_units([m.item(m.placed(m.load.peak, sv)) for m in members], gpus),
+                                       step), opt.min_instances)
     month_hours = np.full(counts.shape[0], float(np.sum(hours)))
     inst_hours, fleet, above = _billing(opt, counts, hours, active, peak_need, month_hours)
     inst_hours, above = _with_warm_up(members, sv, peak_need, inst_hours, above)
-    gpu_h = {m.id: float(np.sum(r * g * hours)) for m, r, g in zip(members, per, sizes, strict=True)}
-    cap = sum(np.sum(r * m.replica_tokens_per_s(sv) * hours, axis=-1) for m, r in zip(members, per, strict=True))
+    gpu_h = {m.id: float(np.sum(r * m.gpu_share * hours)) for m, r in zip(members, per, strict=True)}
+    cap = sum(np.sum(r * m.placed_tokens_per_s(sv) * hours, axis=-1) for m, r in zip(members, per, strict=True))
     need = InstanceNeed(inst_hours=inst_hours, fleet=fleet, peak_need=peak_need, above_hours=above,
                         month_hours=month_hours, capacity_token_hours=np.asarray(cap, dtype=float),
                         output_tokens=np.sum([m.load.output_tokens for m in members], axis=0),
@@ -231,4 +253,4 @@ def cloud_shared_plan(option_id: str, members: list[CloudMember], others: dict[s
         shared_servers=[int(x) for x in units], separate_servers=[int(x) for x in own_units.reshape(-1)],
         showback=rows,
         notes=[f"packed need {int(np.max(need.peak_need))} instances at peak against {int(np.max(own_units))} on "
-               "separate fleets; one cloud team", *CLOUD_NOTES])
+               "separate fleets; one cloud team", *CLOUD_NOTES, *slice_notes(members)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from functools import cache
 
 import numpy as np
@@ -101,3 +102,18 @@ def test_a_portfolio_with_the_tax_shield_shares_no_cloud_option():
     doc["finance"]["tax_rate_pct"] = 25
     result = compare_portfolio(parse_portfolio(doc))
     assert [p.kind for p in result.plans] == ["mix"]
+
+
+def test_the_report_shows_the_shared_cloud_plan_in_instances():
+    """The Markdown and HTML portfolio reports list the shared cloud plan with its showback and count its fleet
+    in rented instances (the in-house plan in servers); the JSON report carries shared_unit."""
+    from llmplace.report.portfolio import render_portfolio
+
+    result = compare_portfolio(PORTFOLIO)
+    md = render_portfolio(result, "md")
+    assert f"### Plan shared:{CLOUD}" in md and "Instances rented: at most 1 shared against 2" in md
+    assert "Servers in service: at most 1 shared against 2" in md
+    assert f"shared:{CLOUD}" in render_portfolio(result, "html")
+    data = json.loads(render_portfolio(result, "json"))
+    assert {p["id"]: p["shared_unit"] for p in data["plans"] if p["kind"] == "shared"} == \
+        {"shared:own-8xh100": "server", f"shared:{CLOUD}": "instance"}

@@ -158,3 +158,24 @@ def test_schema_documents_mig_partitions(invoke):
     for kind in ("InHouseOption", "CloudOption"):
         field = schema["$defs"][kind]["properties"]["mig_partitions"]
         assert field["default"] is False and "MIG" in field["description"]
+
+
+def test_slices_share_an_owned_one_gpu_server_too():
+    """The same two workloads on owned single-H100 servers (in colocation, delivered at once): on whole GPUs the
+    shared fleet holds two servers, on 1g.10gb slices one. The second workload then adds only the power its own
+    load draws above idle, so the plan costs within 0.1 % of one workload's own server, and the showback splits
+    the fleet by the GPU-hours of the slices (1/7 of a GPU each: half and half)."""
+    doc = copy.deepcopy(SEARCH)
+    server = {"kind": "in_house", "id": "one-h100", "gpu": "h100-sxm", "gpu_count": 1, "purchase_usd": 35_000,
+              "max_power_kw": 1.2, "idle_power_kw": 0.3, "hosting": "colocation", "bridge": "none",
+              "lead_time_weeks": 0}
+    plans = {}
+    for mig in (False, True):
+        doc["options"] = [{**server, "mig_partitions": mig}]
+        result = compare_portfolio(parse_portfolio(doc))
+        plans[mig] = next(p for p in result.plans if p.kind == "shared")
+    own = next(o.tco_usd for o in result.workloads[0].options if o.option == "one-h100")
+    assert max(plans[False].shared_servers or [0]) == 2 and max(plans[True].shared_servers or [0]) == 1
+    assert plans[True].tco_usd == pytest.approx(own, rel=1e-3)
+    hours = [r.gpu_hours for r in plans[True].showback]
+    assert hours[0] == pytest.approx(hours[1]) == pytest.approx(730 * 12 / 7)

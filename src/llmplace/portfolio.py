@@ -52,7 +52,7 @@ from .options import Deployment
 from .packing import SliceShape, pack_servers, packed_units
 from .packing import cents_adding_up as _cents
 from .portfolio_cloud import cloud_member, cloud_shared_plan
-from .portfolio_mig import SliceChoice, slice_choice, slice_notes
+from .portfolio_mig import SliceChoice, on_slices, slice_choice, slice_notes
 from .results import CompareResult
 from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
 from .scenario import CloudOption, InHouseOption, Scenario
@@ -192,8 +192,8 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
     shares = {k: (v / total_gh if total_gh > 0 else 1 / len(members)) for k, v in gpu_h.items()}
     fleet_total = pool + sum(own_usd.values())
     rows = [Showback(workload=m.id, option=option_id, usd=0.0, gpu_hours=round(gpu_h[m.id], 3), tokens=tokens[m.id],
-                     basis=f"{shares[m.id]:.1%} of the shared fleet by GPU-hours, plus its own load's power and "
-                           "bridge") for m in members]
+                     basis=f"{shares[m.id]:.1%} of the shared fleet by GPU-hours{on_slices(m)}, plus its own load's "
+                           "power and bridge") for m in members]
     usd = _cents(fleet_total, [pool * shares[m.id] + own_usd[m.id] for m in members])
     rows = [r.model_copy(update={"usd": u}) for r, u in zip(rows, usd, strict=True)]
     rows += [Showback(workload=w, option=o, usd=round(t, 2), tokens=tokens[w], basis="its own option")

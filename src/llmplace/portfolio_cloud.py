@@ -13,7 +13,8 @@ storage, the support plan and one cloud team scaled with the GPUs rented.
 Simplifications, stated in each plan's notes:
 
 * each member's load-duration curve is known, not its hour-by-hour timing: the curves are aligned busiest hour
-  with busiest hour (every member's peaks fall in the same hours), the cautious case for packing;
+  with busiest hour (every member's peaks fall in the same hours), so the shared fleet's peak is never
+  understated;
 * warm-up of instance starts: with several members, each member's own fleet's starts are counted (what
   separate fleets would start, an upper bound for a fleet that grows once for all);
 * egress: each member's traffic, as on its own (``egress_gb_per_month`` once per member).
@@ -37,7 +38,7 @@ from .decision import resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
 from .options import Deployment
 from .packing import SliceShape, cents_adding_up, packed_units
-from .portfolio_mig import SliceChoice, slice_choice, slice_notes
+from .portfolio_mig import SliceChoice, on_slices, slice_choice, slice_notes
 from .results.portfolio import PortfolioPlan, Showback
 from .scenario import CloudOption, Scenario
 from .site import SiteValues, site_values
@@ -48,8 +49,8 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 CLOUD_NOTES = [
-    "members' load-duration curves aligned busiest hour with busiest hour (their peaks coincide: the cautious "
-    "case for packing)",
+    "members' load-duration curves aligned busiest hour with busiest hour (their peaks coincide, so the shared "
+    "fleet's peak is never understated; their hour-by-hour timing is not known)",
     "warm-up: with several members, the starts of each member's own fleet are counted",
     "egress: each member's own traffic (egress_gb_per_month once per member)",
 ]
@@ -240,7 +241,7 @@ def cloud_shared_plan(option_id: str, members: list[CloudMember], others: dict[s
     shares = {k: (v / total_gh if total_gh > 0 else 1 / len(members)) for k, v in gpu_h.items()}
     usd = cents_adding_up(fleet_total, [fleet_total * shares[m.id] for m in members])
     rows = [Showback(workload=m.id, option=option_id, usd=u, gpu_hours=round(gpu_h[m.id], 3), tokens=tokens[m.id],
-                     basis=f"{shares[m.id]:.1%} of the shared instances by GPU-hours")
+                     basis=f"{shares[m.id]:.1%} of the shared instances by GPU-hours{on_slices(m)}")
             for m, u in zip(members, usd, strict=True)]
     rows += [Showback(workload=w, option=o, usd=round(t, 2), tokens=tokens[w], basis="its own option")
              for w, (o, t) in others.items()]

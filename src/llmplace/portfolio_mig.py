@@ -23,7 +23,7 @@ from .scenario import Scenario
 from .sizing import DEFAULT_ENGINE, SizingResult
 from .sizing.partition import SLICE_ASSUMPTION, estimate_on_slice
 
-__all__ = ["SLICE_ASSUMPTION", "SliceChoice", "slice_choice", "slice_notes"]
+__all__ = ["SLICE_ASSUMPTION", "SliceChoice", "on_slices", "slice_choice", "slice_notes"]
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,9 @@ def slice_notes(members: Sequence[Any]) -> list[str]:
     """The plan notes of members on slices (each member's profile, then the sizing assumption once)."""
     chosen = [m.slices.note(m.id) for m in members if getattr(m, "slices", None) is not None]
     return [*chosen, SLICE_ASSUMPTION] if chosen else []
+
+
+def on_slices(member: Any) -> str:
+    """`` (on MIG <profile> slices)`` for a showback basis, or nothing for whole GPUs."""
+    chosen = getattr(member, "slices", None)
+    return f" (on MIG {chosen.profile.profile} slices)" if chosen is not None else ""

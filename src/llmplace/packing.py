@@ -111,10 +111,11 @@ def pack_units(replicas: Sequence[tuple[int, int]], slices: Sequence[tuple[int, 
 def packed_units(items: Sequence[tuple[Any, int, SliceShape | None]], gpus_per_unit: int) -> NDArray[np.int64]:
     """Units needed element by element (each month, or month and bin) by ``items``: (counts, GPUs per replica,
     None) for whole-GPU replicas, (counts, 0, shape) for replicas on slices; counts are arrays of one shape."""
-    flat = [np.asarray(c).reshape(-1) for c, _, _ in items]
+    flat = np.stack([np.asarray(c, dtype=np.int64).reshape(-1) for c, _, _ in items], axis=-1)
+    rows, where = np.unique(flat, axis=0, return_inverse=True)  # months and bins often repeat the same counts
     out = []
-    for k in range(flat[0].size):
-        whole = [(int(f[k]), g) for f, (_, g, sh) in zip(flat, items, strict=True) if sh is None]
-        parts = [(int(f[k]), sh) for f, (_, _, sh) in zip(flat, items, strict=True) if sh is not None]
+    for row in rows:
+        whole = [(int(n), g) for n, (_, g, sh) in zip(row, items, strict=True) if sh is None]
+        parts = [(int(n), sh) for n, (_, _, sh) in zip(row, items, strict=True) if sh is not None]
         out.append(pack_units(whole, parts, gpus_per_unit))
-    return np.asarray(out, dtype=np.int64).reshape(np.shape(items[0][0]))
+    return np.asarray(out, dtype=np.int64)[np.reshape(where, -1)].reshape(np.shape(items[0][0]))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -88,6 +89,13 @@ class CloudMember:
         assert self.d.capacity is not None
         goodput = sv["spot_interruption_goodput"] if self.option.plan == "spot" else 1.0
         return float(self.d.capacity.output_tokens_per_s * goodput)
+
+    @cached_property
+    def alone(self) -> tuple[float, IntArray]:
+        """Its own option's cost on its own [USD over the horizon, cash view] and instances each month (computed
+        once: every group a plan tries reads it)."""
+        flows = flows_for(self.d, self.s, self.load, site_values(self.s))
+        return float(np.sum(flows.monthly("cash"))), np.asarray(flows.units, dtype=np.int64).reshape(-1)
 
     def replicas(self, rate: Array, sv: SiteValues) -> IntArray:
         return whole_units(rate / (self.replica_tokens_per_s(sv) * self.option.target_utilisation))
@@ -234,9 +242,9 @@ def cloud_shared_plan(option_id: str, members: list[CloudMember], others: dict[s
     separate = 0.0
     own_units = np.zeros(need.month_hours.shape, dtype=np.int64)
     for m in members:
-        alone = flows_for(m.d, m.s, m.load, sv)
-        separate += float(np.sum(alone.monthly("cash")))
-        own_units = own_units + np.asarray(alone.units, dtype=np.int64)
+        own_usd, units = m.alone
+        separate += own_usd
+        own_units = own_units + units
     total_gh = sum(gpu_h.values())
     shares = {k: (v / total_gh if total_gh > 0 else 1 / len(members)) for k, v in gpu_h.items()}
     usd = cents_adding_up(fleet_total, [fleet_total * shares[m.id] for m in members])

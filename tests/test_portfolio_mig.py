@@ -7,6 +7,7 @@ import json
 import re
 from functools import cache
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -179,3 +180,37 @@ def test_slices_share_an_owned_one_gpu_server_too():
     assert plans[True].tco_usd == pytest.approx(own, rel=1e-3)
     hours = [r.gpu_hours for r in plans[True].showback]
     assert hours[0] == pytest.approx(hours[1]) == pytest.approx(730 * 12 / 7)
+
+
+def test_mig_partitions_on_a_gpu_without_profiles_says_so():
+    """L4 instances (aws/g6.xlarge) cannot run MIG: the shared plan keeps whole GPUs and its notes say why."""
+    doc = copy.deepcopy(SEARCH)
+    doc["options"][0]["instance"] = "aws/g6.xlarge"
+    result = compare_portfolio(parse_portfolio(doc))
+    shared = next(p for p in result.plans if p.kind == "shared")
+    assert any("l4 has no MIG profiles" in n for n in shared.notes)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.floats(0.2, 40.0), st.floats(0.2, 40.0))
+def test_slices_never_cost_more_than_whole_gpus(scale_a, scale_b):
+    """Both workloads' demand scaled: a profile is only chosen when a GPU of its slices serves at least a whole-GPU
+    replica, so in every hour the slices fill no more GPUs than whole replicas would, the instances packed are
+    no more, and the plan (always-on, on-demand, one cloud team growing with GPUs) never costs more than the same
+    members on whole GPUs, nor than separate fleets."""
+    import dataclasses
+
+    from llmplace.portfolio_cloud import cloud_member, cloud_shared_plan
+
+    folio = parse_portfolio(SEARCH)
+    members = [cloud_member(wid, s, "h100-1x") for wid, s in folio.scenarios]
+    assert all(m.slices is not None for m in members)
+    months = len(members[0].load.peak)
+    scaled = [dataclasses.replace(m, load=m.load.in_months(np.full(months, k)))
+              for m, k in zip(members, (scale_a, scale_b), strict=True)]
+    whole = [dataclasses.replace(m, slices=None) for m in scaled]
+    tokens = {m.id: 1.0 for m in members}
+    sliced_plan, whole_plan = cloud_shared_plan("h100-1x", scaled, {}, tokens), cloud_shared_plan("h100-1x", whole,
+                                                                                                 {}, tokens)
+    assert round(sliced_plan.tco_usd * 100) <= round(whole_plan.tco_usd * 100) + 1
+    assert round(sliced_plan.tco_usd * 100) <= round((sliced_plan.separate_tco_usd or 0.0) * 100) + 1

@@ -84,6 +84,10 @@ def slice_choice(s: Scenario, d: Deployment, peak_tokens_per_s: float, utilisati
 def slice_notes(members: Sequence[Any]) -> list[str]:
     """The plan notes of members on slices (each member's profile, then the sizing assumption once)."""
     chosen = [m.slices.note(m.id) for m in members if getattr(m, "slices", None) is not None]
+    gpu = members[0].d.gpu if members else None
+    if members and getattr(members[0].d.option, "mig_partitions", False) and gpu is not None \
+            and not mig_profiles(gpu.id):
+        return [f"mig_partitions: {gpu.id} has no MIG profiles in the catalog (mig.csv): whole GPUs"]
     return [*chosen, SLICE_ASSUMPTION] if chosen else []
 
 

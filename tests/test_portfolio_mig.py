@@ -214,3 +214,23 @@ def test_slices_never_cost_more_than_whole_gpus(scale_a, scale_b):
                                                                                                  {}, tokens)
     assert round(sliced_plan.tco_usd * 100) <= round(whole_plan.tco_usd * 100) + 1
     assert round(sliced_plan.tco_usd * 100) <= round((sliced_plan.separate_tco_usd or 0.0) * 100) + 1
+
+
+def test_owned_servers_that_leave_months_unserved_are_not_shared():
+    """The bundled search example without the bridge: the A100 card serves nothing in the months before it
+    arrives (the default lead time), so on its own it serves under 100 % of the demand and is no answer (its
+    comparison never names it cheapest). A shared fleet of such members would leave the same months unserved: no
+    shared plan is built on it (the old rule only asked for a feasible option, so that plan could win unserved),
+    and the workload table says why."""
+    import yaml
+
+    from .conftest import ROOT
+
+    doc = yaml.safe_load((ROOT / "examples" / "portfolios" / "search-helpers.yaml").read_text())
+    assert {p.id for p in compare_portfolio(parse_portfolio(doc)).plans} >= {"shared:own-a100"}
+    doc["options"][0].pop("bridge")
+    result = compare_portfolio(parse_portfolio(doc))
+    assert "shared:own-a100" not in {p.id for p in result.plans}
+    own = next(o for o in result.workloads[0].options if o.option == "own-a100")
+    assert own.feasible and (own.served_share or 1.0) < 0.999 and "not an answer" in own.note
+    assert result.workloads[0].cheapest == "aws-1xh100"

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .conventions import cheapest_with_ties, whole_units
+from .conventions import FULL_SERVICE_SHARE, cheapest_with_ties, whole_units
 from .costs import flows_for, in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 from .decision import compare, resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
@@ -257,7 +257,7 @@ def _site_space(members: list[_Member], owned: IntArray) -> str | None:
 
 def _summary(wid: str, s: Scenario, r: CompareResult) -> WorkloadSummary:
     opts = [WorkloadOption(option=o.id, kind=o.kind, feasible=o.feasible, tco_usd=o.tco_usd if o.feasible else None,
-                           infeasible_reason=o.infeasible_reason) for o in r.options]
+                           infeasible_reason=o.infeasible_reason, served_share=o.served_share) for o in r.options]
     return WorkloadSummary(id=wid, model=s.model.name, tokens_total=float(sum(r.demand.tokens_per_month)),
                            cheapest=r.cheapest, options=opts)
 
@@ -275,7 +275,10 @@ def _mix(summaries: list[WorkloadSummary]) -> PortfolioPlan | None:
 
 
 def _eligible(w: WorkloadSummary, option_id: str) -> bool:
-    return any(o.option == option_id and o.feasible for o in w.options)
+    """The option serves the workload on its own, as its comparison counts an answer: feasible, and serving the
+    whole demand (owned servers without a bridge leave the months before delivery unserved: not an answer)."""
+    return any(o.option == option_id and o.feasible and (o.served_share or 0.0) >= FULL_SERVICE_SHARE
+               for o in w.options)
 
 
 def _compare_one(wid: str, s: Scenario) -> CompareResult:

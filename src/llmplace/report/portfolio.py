@@ -58,7 +58,7 @@ def _workload(w: WorkloadSummary) -> _Table:
         cost = o.tco_usd if o.feasible else None
         t.rows.append([o.option + mark, o.kind, format_usd(cost),
                        _per_mtok(cost, w.tokens_total) if cost is not None else "-",
-                       "" if o.feasible else f"out: {o.infeasible_reason or ''}"])
+                       o.note])
     return t
 
 

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..conventions import FULL_SERVICE_SHARE
+
 __all__ = ["PortfolioPlan", "PortfolioResult", "Showback", "WorkloadOption", "WorkloadSummary"]
 
 
@@ -17,6 +19,17 @@ class WorkloadOption(BaseModel):
     feasible: bool
     tco_usd: float | None = None
     infeasible_reason: str | None = None
+    served_share: float | None = Field(None, description="share of the demand it serves (below 0.999: owned servers "
+                                                         "without a bridge before their delivery); not shared then")
+
+    @property
+    def note(self) -> str:
+        """Why the option is no answer for this workload, in a few words (empty: it is one)."""
+        if not self.feasible:
+            return f"out: {self.infeasible_reason or ''}"
+        if self.served_share is not None and self.served_share < FULL_SERVICE_SHARE:
+            return f"serves {self.served_share:.1%} of the demand (none before the servers arrive): not an answer"
+        return ""
 
 
 class WorkloadSummary(BaseModel):

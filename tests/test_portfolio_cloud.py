@@ -117,3 +117,22 @@ def test_the_report_shows_the_shared_cloud_plan_in_instances():
     data = json.loads(render_portfolio(result, "json"))
     assert {p["id"]: p["shared_unit"] for p in data["plans"] if p["kind"] == "shared"} == \
         {"shared:own-8xh100": "server", f"shared:{CLOUD}": "instance"}
+
+
+@pytest.mark.parametrize("billing", ["autoscaled", "active_hours"])
+def test_one_workload_with_a_shaped_week_and_empty_months_is_its_own_option(billing):
+    """The public chat with a weekly shape (168 hourly weights, office hours 4x) and three seasonal months without
+    load: its curve has other bins than the assistant's, and the merged bins must add back to its own hours;
+    the hours with load (for min_instances and active-hours billing) are read from each curve as its own fleet
+    reads them. One workload on the shared instances still costs its own option to the cent."""
+    doc = _doc(billing=billing)
+    work = doc["workloads"][1]["workload"]
+    work.pop("peak_to_average")
+    work["hourly_weights"] = [4 if 9 <= h % 24 < 18 else 1 for h in range(168)]
+    work["monthly_multipliers"] = [0, 0, 0] + [1] * 9
+    folio = parse_portfolio(doc)
+    result = compare_portfolio(folio)
+    own = {w.id: next(o.tco_usd for o in w.options if o.option == CLOUD) for w in result.workloads}
+    for wid, s in folio.scenarios:
+        plan = cloud_shared_plan(CLOUD, [cloud_member(wid, s, CLOUD)], {}, {wid: 1.0})
+        assert _cents(plan.tco_usd) == _cents(own[wid] or 0.0), wid

@@ -164,7 +164,9 @@ def shared_instance_need(members: list[CloudMember], sv: SiteValues) -> tuple[In
     hours, where = _merged_bins(members)
     per = [_member_replicas(m, w, sv) for m, w in zip(members, where, strict=True)]
     step = opt.scale_step_instances
-    active = np.any([m.load.rate[..., w] > 0 for m, w in zip(members, where, strict=True)], axis=0)
+    # hours with load by the shape of each curve, as a workload's own fleet counts them (min_instances, active hours)
+    active = np.any([np.broadcast_to(m.load.active[..., w], per[0].shape) for m, w in zip(members, where, strict=True)],
+                    axis=0)
     counts = np.asarray(whole_units(packed_units([m.item(r) for m, r in zip(members, per, strict=True)], gpus), step),
                         dtype=float)
     if opt.min_instances:

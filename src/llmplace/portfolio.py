@@ -1,4 +1,4 @@
-"""Portfolios: several workloads, each compared on its own, and in-house fleets shared between them.
+"""Portfolios: several workloads, each compared on its own, and in-house or cloud fleets shared between them.
 
 ``compare_portfolio(portfolio)`` runs :func:`llmplace.decision.compare` once per workload (each with its
 own model, latency and constraints: a portfolio of one workload is the single-workload comparison), then
@@ -6,8 +6,9 @@ builds the plans that serve every workload:
 
 * ``mix``: each workload on its own cheapest eligible option (a managed API for one, owned servers for
   another: per-workload routing);
-* ``shared:<option>``: one in-house option serving the workloads it is eligible for on one fleet (all of
-  them, or the cheapest group of two or more when few are eligible), the others on their own cheapest option.
+* ``shared:<option>``: one in-house or cloud option serving the workloads it is eligible for on one fleet (all
+  of them, or the cheapest group of two or more when few are eligible), the others on their own cheapest option.
+  A cloud option's shared fleet packs replicas into rented instances: :mod:`llmplace.portfolio_cloud`.
 
 A shared fleet, month by month: each member needs ``r_w = ceil(peak_w / (replica rate_w x utilisation))``
 replicas of its model; a replica takes ``gpus per server / replicas per server`` GPUs of its own option's
@@ -23,15 +24,18 @@ Showback: the fleet's costs are shared by the GPU-hours of the replicas each mem
 its load and its bridge are its own; a workload off the shared fleet pays its own option. Shares are
 rounded to the cent so that they add up to the plan's total.
 
+MIG-style partitions: on an option with ``mig_partitions: true``, a member whose replica takes one GPU may run
+on slices of it (:mod:`llmplace.portfolio_mig`); the GPUs its slices fill are one-GPU items of the packing.
+
 Simplifications, stated in the result's notes: point values only (no Monte Carlo for plans); whole GPUs
-per replica (no MIG partitions); cloud instances, hybrids, fixed fleets, servers switched off when idle and
-the tax shield are not shared (those workloads stay on their own options).
+per replica unless the option allows MIG partitions; hybrids, fixed fleets, servers switched off when idle
+and the tax shield are not shared (those workloads stay on their own options).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,15 +43,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .conventions import cheapest_with_ties, whole_units
+from .conventions import FULL_SERVICE_SHARE, cheapest_with_ties, whole_units
 from .costs import flows_for, in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 from .decision import compare, resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
 from .errors import InputError
 from .options import Deployment
+from .packing import SliceShape, pack_servers, packed_units
+from .packing import cents_adding_up as _cents
+from .portfolio_cloud import cloud_member, cloud_shared_plan
+from .portfolio_mig import SliceChoice, on_slices, slice_choice, slice_notes
 from .results import CompareResult
 from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
-from .scenario import InHouseOption, Scenario
+from .scenario import CloudOption, InHouseOption, Scenario
 from .scenario.portfolio import Portfolio, load_portfolio, parse_portfolio
 from .site import site_values
 
@@ -59,38 +67,13 @@ MIX = "mix"
 MAX_SUBSET_SEARCH = 6  #: eligible workloads up to which every group of two or more is tried on a shared option
 NOTES = [
     "point values only: no Monte Carlo ranges for portfolio plans",
-    "whole GPUs per replica: MIG-style partitions are not modelled",
-    "only in-house options are shared; cloud, API and hybrid options serve each workload on its own",
+    "whole GPUs per replica, unless a shared option sets mig_partitions: then a one-GPU replica may run on a MIG "
+    "slice (its plan's notes name the profile)",
+    "in-house and cloud options are shared; API and hybrid options serve each workload on its own",
     "a workload off the shared fleet pays its own option's team, as in its own comparison (two workloads on "
     "the same API each count that API's integration team)",
     "capex_budget_usd is checked per workload on its own option, not on a shared fleet's upfront spend",
 ]
-
-
-def pack_servers(replicas: Sequence[tuple[int, int]], gpus_per_server: int) -> int:
-    """Servers that hold ``replicas`` [(count, GPUs per replica), ...] packed first-fit decreasing.
-
-    A replica never spans servers. Items of one size are placed first into the room the larger ones left,
-    then into new servers of ``gpus_per_server // size`` replicas each; so the count never exceeds
-    ``sum(ceil(count / (gpus_per_server // size)))``, the servers of separate fleets.
-    """
-    free: list[int] = []  # GPUs left on each open server, in opening order
-    for count, size in sorted(replicas, key=lambda r: -r[1]):
-        if size > gpus_per_server:
-            raise ValueError(f"a replica of {size} GPUs does not fit a server of {gpus_per_server}")
-        left = int(count)
-        for k, room in enumerate(free):
-            if left == 0:
-                break
-            fit = min(room // size, left)
-            free[k] -= fit * size
-            left -= fit
-        per_server = gpus_per_server // size
-        while left > 0:
-            fit = min(per_server, left)
-            free.append(gpus_per_server - fit * size)
-            left -= fit
-    return len(free)
 
 
 @dataclass(frozen=True)
@@ -101,12 +84,31 @@ class _Member:
     s: Scenario
     d: Deployment
     load: Load
+    slices: SliceChoice | None = None  #: the MIG profile its replicas run on (None: whole GPUs)
 
     @property
     def replica_gpus(self) -> int:
         """GPUs one replica takes on a server of the option (its own sizing's packing)."""
         assert self.d.capacity is not None and self.d.server is not None
         return self.d.server.gpu_count // self.d.capacity.replicas_per_unit
+
+    @property
+    def gpu_share(self) -> float:
+        """GPUs one placed replica takes: its whole GPUs, or its slice's share of one GPU."""
+        return self.slices.profile.gpu_share if self.slices is not None else float(self.replica_gpus)
+
+    def placed(self, peak: Array) -> IntArray:
+        """Replicas it needs on the shared fleet: whole-GPU replicas, or replicas on its slices."""
+        if self.slices is None:
+            return self.replicas(peak)
+        opt = self.d.option
+        assert isinstance(opt, InHouseOption)
+        return whole_units(peak / (self.slices.output_tokens_per_s * opt.target_utilisation))
+
+    def item(self, peak: Array) -> tuple[IntArray, int, SliceShape | None]:
+        """What packing places: (counts, GPUs per replica, None), or (counts, 0, slice shape)."""
+        return (self.placed(peak), self.replica_gpus, None) if self.slices is None else \
+            (self.placed(peak), 0, self.slices.shape)
 
     def fits(self) -> bool:
         """Whether a replica sits within one server (a replica spread over servers is not packed)."""
@@ -122,13 +124,19 @@ class _Member:
 
 def _member(wid: str, s: Scenario, option_id: str) -> _Member:
     d = next(x for x in resolve_deployments(s) if x.id == option_id)
-    return _Member(wid, s, d, load_from_demand(demand_from_scenario(s), s.workload.cached_input_share))
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    opt = d.option
+    slices = slice_choice(s, d, float(np.max(load.peak)), opt.target_utilisation) \
+        if isinstance(opt, InHouseOption) else None
+    return _Member(wid, s, d, load, slices)
 
 
 def _shareable(s: Scenario, opt: Any) -> str | None:
     """Why an option cannot be shared (None: it can)."""
+    if isinstance(opt, CloudOption):
+        return "the tax shield is not modelled for shared fleets" if s.finance.tax_shield else None
     if not isinstance(opt, InHouseOption):
-        return "not an in-house option"
+        return "not an in-house or cloud option"
     if opt.servers is not None:
         return "a fixed fleet (servers) is not shared"
     if opt.power_off_when_idle:
@@ -143,12 +151,9 @@ def _packed_need(members: list[_Member], head: bool) -> tuple[IntArray, IntArray
     opt = members[0].d.option
     assert isinstance(opt, InHouseOption) and members[0].d.server is not None
     factor = 1 + opt.headroom_pct / 100.0 if head else 1.0
-    per = [m.replicas(m.load.peak * factor) for m in members]
-    sizes = [m.replica_gpus for m in members]
     gpus = members[0].d.server.gpu_count
-    packed = np.array([pack_servers([(int(r[k]), g) for r, g in zip(per, sizes, strict=True)], gpus)
-                       for k in range(len(per[0]))], dtype=np.int64)
-    own = sum(whole_units(r / (gpus // g)) for r, g in zip(per, sizes, strict=True))
+    packed = packed_units([m.item(m.load.peak * factor) for m in members], gpus)
+    own = sum(whole_units(m.replicas(m.load.peak * factor) / (gpus // m.replica_gpus)) for m in members)
     return np.minimum(packed, own), np.asarray(own, dtype=np.int64)
 
 
@@ -158,17 +163,6 @@ def _cash(flows: Any) -> Array:
 
 def _power(flows: Any) -> Array:
     return np.asarray(flows.cash.get("power", 0.0), dtype=float)
-
-
-def _cents(total_usd: float, parts: list[float]) -> list[float]:
-    """``parts`` in whole cents adding up to ``total_usd`` in whole cents (largest remainders get the rest)."""
-    want = round(total_usd * 100)
-    raw = [p * 100 for p in parts]
-    cents = [int(np.floor(r)) for r in raw]
-    order = sorted(range(len(raw)), key=lambda k: cents[k] - raw[k])
-    for k in order[: want - sum(cents)]:
-        cents[k] += 1
-    return [c / 100 for c in cents]
 
 
 def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple[str, float]],
@@ -191,15 +185,15 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
         on_shared = in_house_flows(m.d, m.s, m.load, sv, fleet, True, False)
         # its load's power above idle on the shared fleet, and what it pays outside the fleet (its bridge)
         own_usd[m.id] = float(np.sum(_power(on_shared) - _power(idle)) + np.sum(alone - _cash(planned)))
-        gpu_h[m.id] = float(np.sum(m.replicas(m.load.peak)[lead:] * m.replica_gpus)) * m.s.finance.hours_per_month
+        gpu_h[m.id] = float(np.sum(m.placed(m.load.peak)[lead:] * m.gpu_share)) * m.s.finance.hours_per_month
         separate += float(np.sum(alone))
         sep_servers = sep_servers + in_house_fleet(m.d, m.s, m.load, sv)[0]
     total_gh = sum(gpu_h.values())
     shares = {k: (v / total_gh if total_gh > 0 else 1 / len(members)) for k, v in gpu_h.items()}
     fleet_total = pool + sum(own_usd.values())
     rows = [Showback(workload=m.id, option=option_id, usd=0.0, gpu_hours=round(gpu_h[m.id], 3), tokens=tokens[m.id],
-                     basis=f"{shares[m.id]:.1%} of the shared fleet by GPU-hours, plus its own load's power and "
-                           "bridge") for m in members]
+                     basis=f"{shares[m.id]:.1%} of the shared fleet by GPU-hours{on_slices(m)}, plus its own load's "
+                           "power and bridge") for m in members]
     usd = _cents(fleet_total, [pool * shares[m.id] + own_usd[m.id] for m in members])
     rows = [r.model_copy(update={"usd": u}) for r, u in zip(rows, usd, strict=True)]
     rows += [Showback(workload=w, option=o, usd=round(t, 2), tokens=tokens[w], basis="its own option")
@@ -212,22 +206,24 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
         shared_servers=[int(x) for x in np.asarray(fleet)], separate_servers=[int(x) for x in sep_servers],
         showback=rows, infeasible_reason=reason,
         notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; one "
-               "platform team"])
+               "platform team", *slice_notes(members)])
 
 
-def _best_shared(option_id: str, members: list[_Member], mix: PortfolioPlan, tokens: dict[str, float]
-                 ) -> PortfolioPlan:
+def _best_shared(option_id: str, members: Sequence[Any], mix: PortfolioPlan, tokens: dict[str, float],
+                 plan_for: Callable[..., PortfolioPlan] | None = None) -> PortfolioPlan:
     """The cheapest plan sharing ``option_id``: every eligible workload on it, or (up to
     :data:`MAX_SUBSET_SEARCH` eligible ones) the cheapest group of two or more, the others on their own
-    cheapest option. The group of all comes first, so a tie keeps everyone on the shared fleet."""
-    groups = [members]
+    cheapest option. The group of all comes first, so a tie keeps everyone on the shared fleet. ``plan_for``
+    prices one group (default: an in-house fleet, :func:`_shared_plan`)."""
+    plan_for = plan_for or _shared_plan
+    groups = [list(members)]
     if len(members) <= MAX_SUBSET_SEARCH:
         groups += [list(g) for k in range(len(members) - 1, 1, -1) for g in itertools.combinations(members, k)]
     best: PortfolioPlan | None = None
     for group in groups:
         ids = {m.id for m in group}
         others = {r.workload: (r.option, r.usd) for r in mix.showback if r.workload not in ids}
-        plan = _shared_plan(option_id, group, others, tokens)
+        plan = plan_for(option_id, group, others, tokens)
         if best is None or (best.infeasible_reason is not None and plan.infeasible_reason is None) or \
                 (plan.infeasible_reason is None and plan.tco_usd < best.tco_usd - 0.005):
             best = plan
@@ -261,7 +257,7 @@ def _site_space(members: list[_Member], owned: IntArray) -> str | None:
 
 def _summary(wid: str, s: Scenario, r: CompareResult) -> WorkloadSummary:
     opts = [WorkloadOption(option=o.id, kind=o.kind, feasible=o.feasible, tco_usd=o.tco_usd if o.feasible else None,
-                           infeasible_reason=o.infeasible_reason) for o in r.options]
+                           infeasible_reason=o.infeasible_reason, served_share=o.served_share) for o in r.options]
     return WorkloadSummary(id=wid, model=s.model.name, tokens_total=float(sum(r.demand.tokens_per_month)),
                            cheapest=r.cheapest, options=opts)
 
@@ -279,7 +275,10 @@ def _mix(summaries: list[WorkloadSummary]) -> PortfolioPlan | None:
 
 
 def _eligible(w: WorkloadSummary, option_id: str) -> bool:
-    return any(o.option == option_id and o.feasible for o in w.options)
+    """The option serves the workload on its own, as its comparison counts an answer: feasible, and serving the
+    whole demand (owned servers without a bridge leave the months before delivery unserved: not an answer)."""
+    return any(o.option == option_id and o.feasible and (o.served_share or 0.0) >= FULL_SERVICE_SHARE
+               for o in w.options)
 
 
 def _compare_one(wid: str, s: Scenario) -> CompareResult:
@@ -318,9 +317,11 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
         members = [w for w in summaries if _eligible(w, o.id)]
         if mix is None or len(members) < 2 or _shareable(first, opt) is not None:
             continue
-        on_fleet = [m for w in members if (m := _member(w.id, scen[w.id], o.id)).fits()]
+        cloud = isinstance(opt, CloudOption)
+        build: Callable[[str, Scenario, str], Any] = cloud_member if cloud else _member
+        on_fleet = [m for w in members if (m := build(w.id, scen[w.id], o.id)).fits()]
         if len(on_fleet) >= 2:
-            plans.append(_best_shared(o.id, on_fleet, mix, tokens))
+            plans.append(_best_shared(o.id, on_fleet, mix, tokens, cloud_shared_plan if cloud else None))
     fin = first.finance
     answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
     return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,

@@ -100,8 +100,7 @@ def _print_tables(result: Any) -> None:
             t.add_column(col, justify="right" if col == "TCO" else "left")
         for o in w.options:
             mark = " *" if o.option == w.cheapest else ""
-            t.add_row(o.option + mark, o.kind, format_usd(o.tco_usd),
-                      "" if o.feasible else f"out: {o.infeasible_reason}")
+            t.add_row(o.option + mark, o.kind, format_usd(o.tco_usd), o.note)
         out.print(t)
     t = Table(title=f"{result.name}: plans for every workload (showback per workload)")
     for col in ("plan", "total", "separate fleets", "workload", "served by", "showback", "basis"):

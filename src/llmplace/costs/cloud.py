@@ -4,6 +4,7 @@ for their whole term, also past the horizon)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,8 +20,8 @@ from .flows import COMMITMENT_REMAINING, Flows, _active_hours, _need, add, termi
 from .lines import cloud_support_usd, support_note
 from .staff import staff_for, staff_note
 
-__all__ = ["RESERVATION_TERM_MONTHS", "cloud_flows", "cloud_price_per_hour", "commitment_left_usd",
-           "committed_instances"]
+__all__ = ["RESERVATION_TERM_MONTHS", "InstanceNeed", "cloud_flows", "cloud_price_per_hour", "commitment_left_usd",
+           "committed_instances", "instance_flows", "instance_starts"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -183,6 +184,23 @@ def _price_row(opt: CloudOption, price: float, source: str, as_of: str, currency
                       unit=f"{currency}/h", source=source, as_of=as_of)
 
 
+@dataclass(frozen=True)
+class InstanceNeed:
+    """The instances a rented fleet runs, however they were counted (one workload's load, or replicas of several
+    workloads packed into shared instances): billed instance-hours each month [h] (warm-up included), the fleet
+    at the busiest hour, the peak need before commitments, the instance-hours above a committed base, the hours
+    in each month [h], output tokens the fleet could carry [tokens/s x h] and the tokens it serves a month."""
+
+    inst_hours: Array
+    fleet: Array
+    peak_need: IntArray
+    above_hours: Callable[[Any], Any]
+    month_hours: Array
+    capacity_token_hours: Array
+    output_tokens: Array
+    served_tokens: Array
+
+
 def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved: int | None = None,
                 note: bool = True, option: CloudOption | None = None) -> Flows:
     """Flows of rented instances serving ``load``.
@@ -193,24 +211,37 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     """
     opt = option if option is not None else d.option
     assert isinstance(opt, CloudOption) and d.cloud is not None and d.capacity is not None
-    horizon = load.rate.shape[-2]
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
+    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances),
+                           opt.min_instances)
+    inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, opt.scale_step_instances)
+    inst_hours, above_hours, warm_rows = _warm_up(opt, load, sv, per_inst, peak_need, inst_hours, above_hours)
+    need = InstanceNeed(inst_hours=inst_hours, fleet=fleet, peak_need=peak_need, above_hours=above_hours,
+                        month_hours=np.sum(load.hours, axis=-1), capacity_token_hours=inst_hours * per_inst,
+                        output_tokens=load.output_tokens, served_tokens=load.total_tokens)
+    return instance_flows(d, s, sv, need, reserved=reserved, note=note, option=opt, extra_notes=warm_rows)
+
+
+def instance_flows(d: Deployment, s: Scenario, sv: SiteValues, need: InstanceNeed, reserved: int | None = None,
+                   note: bool = True, option: CloudOption | None = None,
+                   extra_notes: list[Assumption] | None = None) -> Flows:
+    """Flows of the rented fleet ``need`` describes, at the option's plan: compute (reserved commitments for
+    their whole term, on-demand above them), storage, egress, the support plan and the cloud team."""
+    opt = option if option is not None else d.option
+    assert isinstance(opt, CloudOption) and d.cloud is not None
+    horizon = np.shape(need.inst_hours)[-1]
     trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
     price, src = cloud_price_per_hour(d, sv, option=opt)
     noted = [_price_row(opt, float(price), src, d.cloud.as_of, sv.currency)] if note and np.ndim(price) == 0 else []
-    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances),
-                           opt.min_instances)
-    month_hours = np.sum(load.hours, axis=-1)
+    noted += (extra_notes or []) if note else []
     reserved_n = reserved if reserved is not None else opt.reserved_instances
-    inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, opt.scale_step_instances)
-    inst_hours, above_hours, warm_rows = _warm_up(opt, load, sv, per_inst, peak_need, inst_hours, above_hours)
-    noted += warm_rows if note else []
+    inst_hours, fleet, month_hours = need.inst_hours, need.fleet, need.month_hours
     after = None
     committed: Any = 0.0
     if opt.plan.startswith("reserved"):
-        base = _committed_base(opt, peak_need, reserved_n)
-        compute, committed, after = _reserved(d, sv, opt, base, month_hours, price, trend_c, above_hours)
+        base = _committed_base(opt, need.peak_need, reserved_n)
+        compute, committed, after = _reserved(d, sv, opt, base, month_hours, price, trend_c, need.above_hours)
         fleet = np.maximum(committed, fleet).astype(np.int64)
         if note and np.ndim(price) == 0:
             noted.append(_commitment_note(opt, after, sv.currency))
@@ -223,8 +254,8 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     team = staff_for("cloud", held * d.cloud.gpu_count, held > 0, opt.staff_fte, s, sv, horizon)
     if note:
         noted += [staff_note("cloud", sv, opt.staff_fte), support_note(sv)]
-    cap_hours = inst_hours * per_inst  # output tokens/s x hours the fleet could carry
-    util = np.where(cap_hours > 0, load.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)
+    cap_hours = need.capacity_token_hours
+    util = np.where(cap_hours > 0, need.output_tokens / 3600.0 / np.where(cap_hours > 0, cap_hours, 1.0), 0.0)
     cats = {"compute": compute, "storage": storage, "egress": egress,
             "support_plan": cloud_support_usd(add(compute, storage, egress), sv), "staff": team.usd()}
     cats = {k: v for k, v in cats.items() if np.any(v)} or {"compute": compute}
@@ -235,11 +266,11 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
         cats[COMMITMENT_REMAINING] = terminal_commitment(after, horizon)
     zeros = np.zeros(np.shape(compute))
     return Flows(cash=cats, amortised=amortised, upfront_usd=zeros[..., 0], units=fleet.astype(np.int64),
-                 served_tokens=load.total_tokens + zeros, unserved_tokens=zeros, utilisation=util, assumptions=noted,
+                 served_tokens=need.served_tokens + zeros, unserved_tokens=zeros, utilisation=util, assumptions=noted,
                  staff_fte=team.fte(), staff=team, after_horizon=after if owed else None)
 
 
-def _starts(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray) -> Callable[[Any], Array]:
+def instance_starts(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray) -> Callable[[Any], Array]:
     """Instances started each month, counting only those above a base (committed instances run anyway).
 
     ``always_on``: none. ``active_hours``: the peak fleet each time an idle period ends. ``autoscaled``: at each
@@ -271,7 +302,7 @@ def _warm_up(opt: CloudOption, load: Load, sv: SiteValues, per_inst: Any, peak_n
     """Billed instance-hours with the warm-up of every instance start added, likewise above a base, and the
     assumption rows (none for always_on billing)."""
     hours, src, as_of = warmup_hours(opt, sv)
-    starts = _starts(opt, load, per_inst, peak_need)
+    starts = instance_starts(opt, load, per_inst, peak_need)
     started = starts(0)
 
     def above(base: Any) -> Any:

@@ -58,7 +58,7 @@ def _workload(w: WorkloadSummary) -> _Table:
         cost = o.tco_usd if o.feasible else None
         t.rows.append([o.option + mark, o.kind, format_usd(cost),
                        _per_mtok(cost, w.tokens_total) if cost is not None else "-",
-                       "" if o.feasible else f"out: {o.infeasible_reason or ''}"])
+                       o.note])
     return t
 
 
@@ -82,7 +82,8 @@ def _showback(p: PortfolioPlan) -> _Part:
         t.rows.append([s.workload, s.option, format_usd(s.usd), hours, _per_mtok(s.usd, s.tokens), s.basis])
     text = [f"Members on the shared fleet: {', '.join(p.members)}."] if p.members else []
     if p.shared_servers:
-        text.append(f"Servers in service: at most {max(p.shared_servers)} shared against "
+        unit = "Instances rented" if p.shared_unit == "instance" else "Servers in service"
+        text.append(f"{unit}: at most {max(p.shared_servers)} shared against "
                     f"{max(p.separate_servers or [0])} on separate fleets.")
     return _Part(f"Plan {p.id}", 3, text, [t], list(p.notes))
 

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..conventions import FULL_SERVICE_SHARE
+
 __all__ = ["PortfolioPlan", "PortfolioResult", "Showback", "WorkloadOption", "WorkloadSummary"]
 
 
@@ -17,6 +19,17 @@ class WorkloadOption(BaseModel):
     feasible: bool
     tco_usd: float | None = None
     infeasible_reason: str | None = None
+    served_share: float | None = Field(None, description="share of the demand it serves (below 0.999: owned servers "
+                                                         "without a bridge before their delivery); not shared then")
+
+    @property
+    def note(self) -> str:
+        """Why the option is no answer for this workload, in a few words (empty: it is one)."""
+        if not self.feasible:
+            return f"out: {self.infeasible_reason or ''}"
+        if self.served_share is not None and self.served_share < FULL_SERVICE_SHARE:
+            return f"serves {self.served_share:.1%} of the demand (none before the servers arrive): not an answer"
+        return ""
 
 
 class WorkloadSummary(BaseModel):
@@ -41,7 +54,8 @@ class Showback(BaseModel):
 
 
 class PortfolioPlan(BaseModel):
-    """One way to serve every workload: each on its own cheapest option (mix), or one in-house option shared."""
+    """One way to serve every workload: each on its own cheapest option (mix), or one in-house or cloud option
+    shared."""
 
     id: str
     kind: Literal["mix", "shared"]
@@ -50,8 +64,12 @@ class PortfolioPlan(BaseModel):
     tco_usd: float = Field(description="total over the horizon, cash view (the sum of the showback)")
     separate_tco_usd: float | None = Field(
         None, description="the same assignment with each member on a fleet of its own (what sharing saves against)")
-    shared_servers: list[int] | None = Field(None, description="servers in service each month on the shared fleet")
-    separate_servers: list[int] | None = Field(None, description="servers the members' own fleets would hold")
+    shared_unit: Literal["server", "instance"] = Field(
+        "server", description="what shared_servers and separate_servers count: owned servers or rented instances")
+    shared_servers: list[int] | None = Field(
+        None, description="servers (or instances, see shared_unit) in service each month on the shared fleet")
+    separate_servers: list[int] | None = Field(None, description="servers (or instances) the members' own fleets "
+                                                                 "would hold")
     showback: list[Showback]
     infeasible_reason: str | None = Field(None, description="why the shared fleet is no answer (site power or rack "
                                                             "space); such a plan is never the cheapest")

@@ -184,6 +184,10 @@ class InHouseOption(_OptionBase):
     second_site: bool = Field(False, description="mirror the fleet at a second site for disaster recovery")
     acquisition: Literal["buy", "lease"] = Field("buy", description="buy the servers or lease them")
     lease_rate_pct_per_year: float = Field(8.0, ge=0, le=50, description="interest rate implied by a lease [%/year]")
+    mig_partitions: bool = Field(
+        False, description="in a portfolio's shared plans, a workload whose replica takes one GPU may run its "
+                           "replicas on MIG slices of the GPU (profiles: catalog mig.csv); a GPU in MIG mode holds "
+                           "only slices")
 
     @model_validator(mode="after")
     def _source(self) -> InHouseOption:
@@ -223,6 +227,10 @@ class CloudOption(_OptionBase):
                        description="availability zones the instances are spread over (availability)")
     regions: int = Field(default=1, ge=1, le=4,
                          description="regions the instances are spread over (availability)")
+    mig_partitions: bool = Field(
+        False, description="in a portfolio's shared plans, a workload whose replica takes one GPU may run its "
+                           "replicas on MIG slices of the GPU (profiles: catalog mig.csv); a GPU in MIG mode holds "
+                           "only slices")
 
     @model_validator(mode="after")
     def _source(self) -> CloudOption:

@@ -81,6 +81,7 @@ STAGES: dict[str, float] = {
     "llmplace.diffing": 10.5,
     # 10.5 portfolios: the comparison per workload, and in-house fleets shared between workloads
     "llmplace.portfolio": 10.5,
+    "llmplace.portfolio_risk": 10.5,  # Monte Carlo ranges of a portfolio's options and plans
     # 10.6 sweeps: the comparison over many scenarios, into one table (local processes or a Dask cluster)
     "llmplace.sweep": 10.6,
     # 11 faces: reports, command line, web, and the package itself (its __init__ re-exports the public API)

@@ -23,7 +23,8 @@ Showback: the fleet's costs are shared by the GPU-hours of the replicas each mem
 its load and its bridge are its own; a workload off the shared fleet pays its own option. Shares are
 rounded to the cent so that they add up to the plan's total.
 
-Simplifications, stated in the result's notes: point values only (no Monte Carlo for plans); whole GPUs
+Simplifications, stated in the result's notes: point values unless ``samples`` (then see
+:mod:`llmplace.portfolio_risk`); whole GPUs
 per replica (no MIG partitions); cloud instances, hybrids, fixed fleets, servers switched off when idle and
 the tax shield are not shared (those workloads stay on their own options).
 """
@@ -45,6 +46,7 @@ from .decision import compare, resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
 from .errors import InputError
 from .options import Deployment
+from .portfolio_risk import check_samples, with_ranges
 from .results import CompareResult
 from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
 from .scenario import InHouseOption, Scenario
@@ -57,8 +59,9 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 MIX = "mix"
 MAX_SUBSET_SEARCH = 6  #: eligible workloads up to which every group of two or more is tried on a shared option
+POINT_NOTE = "point values only: no Monte Carlo ranges for portfolio plans"
 NOTES = [
-    "point values only: no Monte Carlo ranges for portfolio plans",
+    POINT_NOTE,
     "whole GPUs per replica: MIG-style partitions are not modelled",
     "only in-house options are shared; cloud, API and hybrid options serve each workload on its own",
     "a workload off the shared fleet pays its own option's team, as in its own comparison (two workloads on "
@@ -300,16 +303,22 @@ def _as_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Portfol
     return portfolio
 
 
-def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> PortfolioResult:
+def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, samples: int = 0,
+                      seed: int | None = None) -> PortfolioResult:
     """Compare a portfolio (a :class:`Portfolio`, a parsed document or a file path): every workload on its
-    own, each in-house option shared by the workloads it is eligible for, and the cheapest plan."""
+    own, each in-house option shared by the workloads it is eligible for, and the cheapest plan. With
+    ``samples``, Monte Carlo ranges per option and plan (:mod:`llmplace.portfolio_risk`); ``seed`` defaults to
+    the first workload's ``uncertainty.seed``."""
     p = _as_portfolio(portfolio)
+    if samples:
+        check_samples(p.scenarios, samples, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
     results = {wid: _compare_one(wid, s) for wid, s in p.scenarios}
     scen = dict(p.scenarios)
     summaries = [_summary(wid, scen[wid], results[wid]) for wid in scen]
     mix = _mix(summaries)
     plans = [mix] if mix is not None else []
-    notes = list(NOTES) + ([] if mix is not None else ["a workload has no eligible option: no plan serves all"])
+    notes = [n for n in NOTES if not (samples and n == POINT_NOTE)] + \
+        ([] if mix is not None else ["a workload has no eligible option: no plan serves all"])
     wid0, first = p.scenarios[0]
     tokens = {w.id: w.tokens_total for w in summaries}
     for o in results[wid0].options:
@@ -323,5 +332,8 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
             plans.append(_best_shared(o.id, on_fleet, mix, tokens))
     fin = first.finance
     answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
-    return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
-                           workloads=summaries, plans=plans, cheapest_plan=cheapest_with_ties(answers), notes=notes)
+    out = PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
+                          workloads=summaries, plans=plans, cheapest_plan=cheapest_with_ties(answers), notes=notes)
+    if not samples:
+        return out
+    return with_ranges(out, p.scenarios, results, samples, first.uncertainty.seed if seed is None else seed)

@@ -137,7 +137,7 @@ def compare(
     if isinstance(s, Portfolio):
         from .portfolio import compare_portfolio_command
 
-        compare_portfolio_command(s, as_json, samples, view_name, view)
+        compare_portfolio_command(s, as_json, samples, view_name, view, seed)
         return
     with SamplingProgress(err, samples) as progress:
         result = run_compare(s, samples=front_end_samples(s, None if samples < 0 else samples),

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["PortfolioPlan", "PortfolioResult", "Showback", "WorkloadOption", "WorkloadSummary"]
+from .base import _Doc
+from .uncertainty import Percentiles
+
+__all__ = ["PortfolioInput", "PortfolioPlan", "PortfolioResult", "PortfolioUncertainty", "Showback", "WorkloadOption",
+           "WorkloadSummary"]
 
 
-class WorkloadOption(BaseModel):
+class WorkloadOption(_Doc):
     """One option as one workload sees it (its own comparison, its own constraints)."""
+
+    _omit_if_none: ClassVar[frozenset[str]] = frozenset({"tco_range_usd", "probability_cheapest"})
 
     option: str
     kind: str
     feasible: bool
     tco_usd: float | None = None
     infeasible_reason: str | None = None
+    tco_range_usd: Percentiles | None = Field(None, description="Monte Carlo P10/P50/P90 of its TCO (with samples)")
+    probability_cheapest: float | None = Field(
+        None, description="share of samples in which it is this workload's cheapest eligible option (with samples)")
 
 
 class WorkloadSummary(BaseModel):
@@ -40,8 +49,10 @@ class Showback(BaseModel):
     basis: str
 
 
-class PortfolioPlan(BaseModel):
+class PortfolioPlan(_Doc):
     """One way to serve every workload: each on its own cheapest option (mix), or one in-house option shared."""
+
+    _omit_if_none: ClassVar[frozenset[str]] = frozenset({"tco_range_usd", "probability_cheapest"})
 
     id: str
     kind: Literal["mix", "shared"]
@@ -56,10 +67,33 @@ class PortfolioPlan(BaseModel):
     infeasible_reason: str | None = Field(None, description="why the shared fleet is no answer (site power or rack "
                                                             "space); such a plan is never the cheapest")
     notes: list[str] = Field(default_factory=list)
+    tco_range_usd: Percentiles | None = Field(None, description="Monte Carlo P10/P50/P90 of its total (with samples)")
+    probability_cheapest: float | None = Field(
+        None, description="share of samples in which it is the cheapest plan; a tie splits the sample (with samples)")
 
 
-class PortfolioResult(BaseModel):
+class PortfolioInput(BaseModel):
+    """One uncertain input of a portfolio's Monte Carlo: drawn once for every workload, or once per workload."""
+
+    name: str
+    label: str
+    workloads: list[str] = Field(description="the workloads whose engine it moves")
+    shared: bool = Field(description="one draw per sample for all of them (False: drawn for each workload on its own)")
+
+
+class PortfolioUncertainty(BaseModel):
+    """How a portfolio's ranges were sampled."""
+
+    samples: int
+    seed: int
+    inputs: list[PortfolioInput]
+    method: str
+
+
+class PortfolioResult(_Doc):
     """A portfolio compared: every workload on its own, the shared plans, the cheapest plan."""
+
+    _omit_if_none: ClassVar[frozenset[str]] = frozenset({"uncertainty"})
 
     name: str
     horizon_months: int
@@ -68,6 +102,8 @@ class PortfolioResult(BaseModel):
     plans: list[PortfolioPlan]
     cheapest_plan: str | None
     notes: list[str] = Field(default_factory=list)
+    uncertainty: PortfolioUncertainty | None = Field(
+        None, description="the Monte Carlo behind the ranges (with samples)")
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -5,7 +5,7 @@ error documents are in :mod:`.documents`. A compare or report whose client disco
 next chunk of Monte Carlo draws (:mod:`.cancel`). Finished compare and report answers are sent again
 to identical requests (:mod:`.results_cache`); deterministic runs may be computed in worker processes
 (:mod:`.compute`). A portfolio document (``workloads``) sent to compare is answered with its
-``compare --json`` document, computed in the server's threads (point values only: no Monte Carlo).
+``compare --json`` document, computed in the server's threads (point values unless ``samples`` is above 0).
 """
 
 from __future__ import annotations
@@ -59,7 +59,9 @@ ScenarioBody = Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCENA
 _SAMPLES = Query(None, ge=0, le=MAX_SAMPLES,
                  description="Monte Carlo samples; 0 = deterministic only; default, as the CLI: the "
                              f"scenario's uncertainty.samples, else {DEFAULT_SAMPLES}. A portfolio (a document "
-                             "with workloads) has no Monte Carlo: 0 or left out (then 0); more is refused (422)")
+                             "with workloads): point values when 0 or left out; above 0, Monte Carlo ranges per "
+                             "option and plan (samples x options x months summed over its workloads within the "
+                             "single-scenario limit)")
 _SEED = Query(None, ge=0, le=2**32 - 1, description="random seed of the Monte Carlo run")
 
 
@@ -77,7 +79,7 @@ async def compare_endpoint(
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
             if is_portfolio(document):
-                return portfolio_answer(document, samples)
+                return portfolio_answer(document, samples, seed=seed)
             s = validate_document(document)
             done = pool.run("compare", document, samples=samples, seed=seed) if _in_pool(pool, s, samples) else None
             return done or compare_answer(s, samples, seed, progress)
@@ -188,7 +190,7 @@ async def report_endpoint(
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
             if is_portfolio(document):
-                return portfolio_answer(document, samples, format)
+                return portfolio_answer(document, samples, format, seed)
             s = validate_document(document)
             done = (pool.run("report", document, format=format, download=download, samples=samples, seed=seed)
                     if _in_pool(pool, s, samples) else None)

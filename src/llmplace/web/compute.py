@@ -81,24 +81,29 @@ def compare_answer(scenario: Scenario, samples: int | None, seed: int | None,
     return CachedAnswer(bytes(body), "application/json")
 
 
-def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None) -> CachedAnswer:
+def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None, seed: int | None = None
+                     ) -> CachedAnswer:
     """The ``compare --json`` document of a portfolio, or (``fmt``) its report in html, md or json: point values
-    only, so ``samples`` is 0 or left out."""
+    unless ``samples`` is above 0 (then Monte Carlo ranges, within the single-workload limits counted over every
+    workload: :func:`llmplace.portfolio_risk.check_samples`)."""
     from ..portfolio import compare_portfolio
+    from ..portfolio_risk import check_samples
 
-    if samples:
-        detail = input_error_detail(InputError(
-            "samples", samples, "0 or left out for a portfolio (its plans are point values)"), ("query",))
-        raise DocumentError([{**e, "field": "samples"} for e in detail])  # as the query's other checks name it
     if fmt is not None and fmt not in PORTFOLIO_FORMATS:
         detail = input_error_detail(InputError(
             "format", fmt, "html, md or json for a portfolio (the other formats read one workload)"), ("query",))
         raise DocumentError([{**e, "field": "format"} for e in detail])
     p = validate_portfolio(document)
+    n = samples or 0
+    if n:
+        try:
+            check_samples(p.scenarios, n, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
+        except InputError as exc:
+            raise DocumentError([{**e, "field": exc.field} for e in input_error_detail(exc, ("query",))]) from None
     if fmt is not None:
-        text = evaluate(lambda: render_portfolio(compare_portfolio(p), fmt))
+        text = evaluate(lambda: render_portfolio(compare_portfolio(p, samples=n, seed=seed), fmt))
         return CachedAnswer(text.encode("utf-8"), MEDIA[fmt])
-    body = json_response(evaluate(lambda: compare_portfolio(p).to_dict())).body
+    body = json_response(evaluate(lambda: compare_portfolio(p, samples=n, seed=seed).to_dict())).body
     return CachedAnswer(bytes(body), "application/json")
 
 

@@ -36,6 +36,7 @@ from .documents import (
     json_response,
     unencodable_strings,
     validate_document,
+    validate_portfolio,
     validation_error_detail,
 )
 from .results_cache import CACHE_HEADER, CachedAnswer, ResultCache
@@ -226,8 +227,15 @@ def _file_response(doc: dict[str, Any], name: str, fmt: str) -> Response:
              summary="A scenario document as a downloadable scenario file (YAML or JSON)")
 def scenario_file(document: ScenarioBody,
                   format: FileFormat = Query("yaml")) -> Response:
-    s = validate_document(document)
-    return _file_response(document, s.name, format)
+    return _file_response(document, _document_name(document), format)
+
+
+def _document_name(document: Any, prefix: tuple[str, ...] = ("body",)) -> str:
+    """The name of a valid scenario or portfolio document (a portfolio is saved and downloaded as it is written);
+    :class:`DocumentError` naming the first bad field otherwise."""
+    if is_portfolio(document):
+        return validate_portfolio(document, prefix).name
+    return validate_document(document, prefix).name
 
 
 # --- saved scenarios -------------------------------------------------------------------------------------
@@ -282,8 +290,7 @@ def list_scenarios(request: Request, limit: int = Query(200, ge=1, le=1000),
 @router.post("/scenarios", tags=["scenarios"], status_code=201, response_model=SavedScenarioOut,
              responses=_ERRORS, summary="Save a new scenario")
 def create_scenario(body: ScenarioCreate, request: Request) -> Response:
-    s = validate_document(body.document, ("body", "document"))
-    rec = _store(request).create(body.name or s.name, body.document)
+    rec = _store(request).create(body.name or _document_name(body.document, ("body", "document")), body.document)
     return json_response(rec.to_dict(), status_code=201)
 
 
@@ -297,8 +304,8 @@ def read_scenario(scenario_id: str, request: Request) -> Response:
             responses={**_NOT_FOUND, **_CONFLICT, **_ERRORS},
             summary="Replace a saved scenario (give the version you read; 409 if it changed since)")
 def update_scenario(scenario_id: str, body: ScenarioUpdate, request: Request) -> Response:
-    s = validate_document(body.document, ("body", "document"))
-    rec = _store(request).update(scenario_id, body.version, body.name or s.name, body.document)
+    name = _document_name(body.document, ("body", "document"))
+    rec = _store(request).update(scenario_id, body.version, body.name or name, body.document)
     return json_response(rec.to_dict())
 
 

@@ -47,8 +47,15 @@ from .demand import Load, demand_from_scenario, load_from_demand
 from .errors import InputError
 from .options import Deployment
 from .portfolio_risk import check_samples, with_ranges
-from .results import CompareResult
-from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
+from .results import CompareResult, SiteAssumption
+from .results.portfolio import (
+    PortfolioCatalogRow,
+    PortfolioPlan,
+    PortfolioResult,
+    Showback,
+    WorkloadOption,
+    WorkloadSummary,
+)
 from .scenario import InHouseOption, Scenario
 from .scenario.portfolio import Portfolio, load_portfolio, parse_portfolio
 from .site import site_values
@@ -269,6 +276,23 @@ def _summary(wid: str, s: Scenario, r: CompareResult) -> WorkloadSummary:
                            cheapest=r.cheapest, options=opts)
 
 
+def _sources(results: dict[str, CompareResult]) -> tuple[list[PortfolioCatalogRow], list[SiteAssumption]]:
+    """The catalog rows each workload's options used, once each with their users (``workload/option``), and the
+    site and finance values, once per distinct value."""
+    rows: dict[tuple[str, str], PortfolioCatalogRow] = {}
+    site: dict[tuple[str, float], SiteAssumption] = {}
+    for wid, r in results.items():
+        for o in r.options:
+            for ref in o.catalog_rows:
+                row = rows.setdefault((ref.catalog, ref.id), PortfolioCatalogRow(
+                    catalog=ref.catalog, id=ref.id, as_of=ref.as_of, source=ref.source, used_by=[]))
+                if f"{wid}/{o.id}" not in row.used_by:
+                    row.used_by.append(f"{wid}/{o.id}")
+        for a in r.assumptions:
+            site.setdefault((a.name, a.value), a)
+    return list(rows.values()), list(site.values())
+
+
 def _mix(summaries: list[WorkloadSummary]) -> PortfolioPlan | None:
     """Each workload on its own cheapest eligible option (None when one has none)."""
     rows = []
@@ -332,8 +356,10 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, sample
             plans.append(_best_shared(o.id, on_fleet, mix, tokens))
     fin = first.finance
     answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
+    rows, site = _sources(results)
     out = PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
-                          workloads=summaries, plans=plans, cheapest_plan=cheapest_with_ties(answers), notes=notes)
+                          workloads=summaries, plans=plans, cheapest_plan=cheapest_with_ties(answers), notes=notes,
+                          catalog_rows=rows, assumptions=site)
     if not samples:
         return out
     return with_ranges(out, p.scenarios, results, samples, first.uncertainty.seed if seed is None else seed)

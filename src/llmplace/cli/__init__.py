@@ -294,7 +294,7 @@ def report(
     from .maps import report_map
     from .portfolio import scenario_or_portfolio_report
 
-    s = scenario_or_portfolio_report(scenario, (output, fmt), samples, as_json, (one_page, map_x, map_y))
+    s = scenario_or_portfolio_report(scenario, (output, fmt), samples, as_json, (one_page, map_x, map_y), seed)
     if s is None:
         return
     kind, target = _report_target(scenario, output, fmt)

@@ -36,7 +36,7 @@ def compare_portfolio_command(portfolio: Any, as_json: bool, samples: int, view:
 
 
 def scenario_or_portfolio_report(path: Path, where: tuple[str, str], samples: int, as_json: bool,
-                                 extras: tuple[bool, str, str]) -> Scenario | None:
+                                 extras: tuple[bool, str, str], seed: int = -1) -> Scenario | None:
     """The scenario in ``path``; or, when it is a portfolio, its report written (None)."""
     from ..scenario.portfolio import Portfolio, load_any
 
@@ -44,33 +44,34 @@ def scenario_or_portfolio_report(path: Path, where: tuple[str, str], samples: in
     if not isinstance(loaded, Portfolio):
         return loaded
     extra = next((n for n, v in zip(("--one-page", "--map-x", "--map-y"), extras, strict=True) if v), "")
-    report_portfolio_command(loaded, path, where, samples, as_json, extra)
+    report_portfolio_command(loaded, path, where, samples, as_json, extra, seed)
     return None
 
 
 def report_portfolio_command(portfolio: Any, scenario: Path, where: tuple[str, str], samples: int, as_json: bool,
-                             extra: str) -> None:
-    """``llmplace report`` of a portfolio: html, md or json (``where``: the --output and --format given)."""
+                             extra: str, seed: int = -1) -> None:
+    """``llmplace report`` of a portfolio: html, md, json or xlsx (``where``: the --output and --format given);
+    Monte Carlo ranges with ``--samples`` above 0 (point values by default, as ``compare``)."""
     from ..portfolio import compare_portfolio
     from ..report import output_format
-    from ..report.portfolio import PORTFOLIO_FORMATS, render_portfolio
+    from ..report.portfolio import PORTFOLIO_FORMATS, portfolio_document
     from . import _report_target
 
     output, fmt = where
     kind = output_format(fmt, output if output not in ("", "-") else None)
     if kind not in PORTFOLIO_FORMATS:
-        raise InputError("--format", kind, "html, md or json for a portfolio (the other formats read one workload)")
-    if samples > 0:
-        raise InputError("--samples", samples, "0 or left out for a portfolio (its plans are point values)")
+        raise InputError("--format", kind, f"{', '.join(PORTFOLIO_FORMATS)} for a portfolio (the other formats read "
+                         "one workload)")
     if extra:
         raise InputError(extra, "given", "left out for a portfolio (it reads one workload)")
     _, target = _report_target(scenario, output, kind)
-    data = render_portfolio(compare_portfolio(portfolio), kind)
+    result = compare_portfolio(portfolio, samples=max(samples, 0), seed=None if seed < 0 else seed)
+    data = portfolio_document(result, kind)
     if target is None:
-        sys.stdout.write(data)
+        sys.stdout.write(data.decode("utf-8"))
         return
     try:
-        target.write_text(data, encoding="utf-8")
+        target.write_bytes(data)
     except OSError as exc:
         raise InputError("--output", output, "a writable file path", exc.strerror or str(exc)) from None
     size = target.stat().st_size

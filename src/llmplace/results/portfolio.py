@@ -7,10 +7,11 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from .base import _Doc
+from .provenance import SiteAssumption
 from .uncertainty import Percentiles
 
-__all__ = ["PortfolioInput", "PortfolioPlan", "PortfolioResult", "PortfolioUncertainty", "Showback", "WorkloadOption",
-           "WorkloadSummary"]
+__all__ = ["PortfolioCatalogRow", "PortfolioInput", "PortfolioPlan", "PortfolioResult", "PortfolioUncertainty",
+           "Showback", "WorkloadOption", "WorkloadSummary"]
 
 
 class WorkloadOption(_Doc):
@@ -81,6 +82,16 @@ class PortfolioInput(BaseModel):
     shared: bool = Field(description="one draw per sample for all of them (False: drawn for each workload on its own)")
 
 
+class PortfolioCatalogRow(BaseModel):
+    """A catalog row the workloads' options used, once, with who used it (``workload/option``)."""
+
+    catalog: str
+    id: str
+    as_of: str
+    source: str
+    used_by: list[str]
+
+
 class PortfolioUncertainty(BaseModel):
     """How a portfolio's ranges were sampled."""
 
@@ -104,6 +115,11 @@ class PortfolioResult(_Doc):
     notes: list[str] = Field(default_factory=list)
     uncertainty: PortfolioUncertainty | None = Field(
         None, description="the Monte Carlo behind the ranges (with samples)")
+    catalog_rows: list[PortfolioCatalogRow] = Field(
+        default_factory=list, description="the dated, sourced catalog rows every workload's options used")
+    assumptions: list[SiteAssumption] = Field(
+        default_factory=list, description="site and finance values after catalog defaults (shared by the workloads; "
+                                          "listed once per distinct value)")
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

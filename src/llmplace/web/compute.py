@@ -30,7 +30,7 @@ from typing import Any
 
 from ..decision import compare, front_end_samples
 from ..errors import InputError
-from ..report.portfolio import PORTFOLIO_FORMATS, render_portfolio
+from ..report.portfolio import PORTFOLIO_FORMATS, portfolio_document
 from ..scenario import Scenario
 from .documents import (
     DocumentError,
@@ -91,7 +91,8 @@ def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None,
 
     if fmt is not None and fmt not in PORTFOLIO_FORMATS:
         detail = input_error_detail(InputError(
-            "format", fmt, "html, md or json for a portfolio (the other formats read one workload)"), ("query",))
+            "format", fmt, f"{', '.join(PORTFOLIO_FORMATS)} for a portfolio (the other formats read one workload)"),
+            ("query",))
         raise DocumentError([{**e, "field": "format"} for e in detail])
     p = validate_portfolio(document)
     n = samples or 0
@@ -101,8 +102,8 @@ def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None,
         except InputError as exc:
             raise DocumentError([{**e, "field": exc.field} for e in input_error_detail(exc, ("query",))]) from None
     if fmt is not None:
-        text = evaluate(lambda: render_portfolio(compare_portfolio(p, samples=n, seed=seed), fmt))
-        return CachedAnswer(text.encode("utf-8"), MEDIA[fmt])
+        data = evaluate(lambda: portfolio_document(compare_portfolio(p, samples=n, seed=seed), fmt))
+        return CachedAnswer(data, MEDIA[fmt])
     body = json_response(evaluate(lambda: compare_portfolio(p, samples=n, seed=seed).to_dict())).body
     return CachedAnswer(bytes(body), "application/json")
 

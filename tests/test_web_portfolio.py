@@ -45,3 +45,15 @@ def test_a_portfolio_is_saved_read_back_and_downloaded_as_written(client):
     refused = client.post(API + "/scenarios", json={"document": bad})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["field"] == "document.workloads[1].workload.peak_to_average"
+
+
+def test_the_api_documents_the_portfolio_result_with_its_ranges_and_sources(client):
+    """The OpenAPI document describes a portfolio's answer field by field, the Monte Carlo keys (present only with
+    samples) and the sources included; a result model whose JSON drops absent keys through a custom serializer
+    is documented as an empty schema, so these models drop them in to_dict instead."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    result = schemas["PortfolioResult"]["properties"]
+    assert {"plans", "workloads", "uncertainty", "catalog_rows", "assumptions"} <= set(result)
+    plan = schemas["PortfolioPlan"]
+    assert {"tco_range_usd", "probability_cheapest"} <= set(plan["properties"])
+    assert "tco_range_usd" not in plan.get("required", [])

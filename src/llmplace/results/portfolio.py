@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .base import _Doc
 from .provenance import SiteAssumption
 from .uncertainty import Percentiles
 
@@ -14,10 +13,13 @@ __all__ = ["PortfolioCatalogRow", "PortfolioInput", "PortfolioPlan", "PortfolioR
            "Showback", "WorkloadOption", "WorkloadSummary"]
 
 
-class WorkloadOption(_Doc):
+#: keys a point run leaves out of the JSON document (they are only there with samples)
+_SAMPLED_KEYS = ("tco_range_usd", "probability_cheapest")
+
+
+class WorkloadOption(BaseModel):
     """One option as one workload sees it (its own comparison, its own constraints)."""
 
-    _omit_if_none: ClassVar[frozenset[str]] = frozenset({"tco_range_usd", "probability_cheapest"})
 
     option: str
     kind: str
@@ -50,10 +52,9 @@ class Showback(BaseModel):
     basis: str
 
 
-class PortfolioPlan(_Doc):
+class PortfolioPlan(BaseModel):
     """One way to serve every workload: each on its own cheapest option (mix), or one in-house option shared."""
 
-    _omit_if_none: ClassVar[frozenset[str]] = frozenset({"tco_range_usd", "probability_cheapest"})
 
     id: str
     kind: Literal["mix", "shared"]
@@ -101,10 +102,9 @@ class PortfolioUncertainty(BaseModel):
     method: str
 
 
-class PortfolioResult(_Doc):
+class PortfolioResult(BaseModel):
     """A portfolio compared: every workload on its own, the shared plans, the cheapest plan."""
 
-    _omit_if_none: ClassVar[frozenset[str]] = frozenset({"uncertainty"})
 
     name: str
     horizon_months: int
@@ -122,4 +122,12 @@ class PortfolioResult(_Doc):
                                           "listed once per distinct value)")
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The ``compare --json`` document; the Monte Carlo keys only when it was sampled."""
+        data = self.model_dump(mode="json")
+        if data["uncertainty"] is None:
+            del data["uncertainty"]
+        for part in [*data["plans"], *(o for w in data["workloads"] for o in w["options"])]:
+            for key in _SAMPLED_KEYS:
+                if part[key] is None:
+                    del part[key]
+        return data

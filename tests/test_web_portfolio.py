@@ -51,7 +51,7 @@ def test_the_api_documents_the_portfolio_result_with_its_ranges_and_sources(clie
     """The OpenAPI document describes a portfolio's answer field by field, the Monte Carlo keys (present only with
     samples) and the sources included; a result model whose JSON drops absent keys through a custom serializer
     is documented as an empty schema, so these models drop them in to_dict instead."""
-    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    schemas = client.get(API + "/openapi.json").json()["components"]["schemas"]
     result = schemas["PortfolioResult"]["properties"]
     assert {"plans", "workloads", "uncertainty", "catalog_rows", "assumptions"} <= set(result)
     plan = schemas["PortfolioPlan"]

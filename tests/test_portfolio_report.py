@@ -87,7 +87,7 @@ def test_the_workbook_has_plans_showback_one_sheet_per_workload_and_sources_as_n
 def test_a_sampled_workbook_has_the_ranges_and_the_cli_and_rest_write_it(tmp_path, invoke):
     """With samples the Plans sheet adds P10/P50/P90 (ordered numbers) and P(cheapest) as a percentage; the CLI
     writes the workbook with --format xlsx (it was exit status 2) and POST /api/v1/report?format=xlsx answers
-    it (it was a 422)."""
+    it (it was a 422), named as a download; the page's HTML download of a portfolio is named too."""
     out = tmp_path / "folio.xlsx"
     res = invoke("report", str(PORTFOLIO), "--format", "xlsx", "-o", str(out), "--samples", "200", "--seed", "4")
     assert res.exit_code == 0, res.output
@@ -107,3 +107,7 @@ def test_a_sampled_workbook_has_the_ranges_and_the_cli_and_rest_write_it(tmp_pat
         assert got.status_code == 200, got.text
         assert got.headers["content-type"].startswith("application/vnd.openxmlformats")
         assert load_workbook(io.BytesIO(got.content)).sheetnames[0] == "Plans"
+        assert got.headers["content-disposition"] == 'attachment; filename="Two-teams-one-platform-report.xlsx"'
+        page = client.post("/api/v1/report?format=html&download=true&samples=0",
+                           json=yaml.safe_load(PORTFOLIO.read_text()))
+        assert page.headers["content-disposition"].endswith('-report.html"')  # the page's Download report

@@ -191,7 +191,7 @@ async def report_endpoint(
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
             if is_portfolio(document):
-                return portfolio_answer(document, samples, format, seed)
+                return portfolio_answer(document, samples, format, seed, download)
             s = validate_document(document)
             done = (pool.run("report", document, format=format, download=download, samples=samples, seed=seed)
                     if _in_pool(pool, s, samples) else None)

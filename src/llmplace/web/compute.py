@@ -81,13 +81,26 @@ def compare_answer(scenario: Scenario, samples: int | None, seed: int | None,
     return CachedAnswer(bytes(body), "application/json")
 
 
-def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None, seed: int | None = None
-                     ) -> CachedAnswer:
-    """The ``compare --json`` document of a portfolio, or (``fmt``) its report in html, md or json: point values
-    unless ``samples`` is above 0 (then Monte Carlo ranges, within the single-workload limits counted over every
-    workload: :func:`llmplace.portfolio_risk.check_samples`)."""
-    from ..portfolio import compare_portfolio
+def _portfolio_samples(p: Any, samples: int | None, seed: int | None) -> int:
+    """The portfolio's Monte Carlo samples (0 when left out), checked as a query parameter."""
     from ..portfolio_risk import check_samples
+
+    n = samples or 0
+    if n:
+        try:
+            check_samples(p.scenarios, n, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
+        except InputError as exc:
+            raise DocumentError([{**e, "field": exc.field} for e in input_error_detail(exc, ("query",))]) from None
+    return n
+
+
+def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None, seed: int | None = None,
+                     download: bool = False) -> CachedAnswer:
+    """The ``compare --json`` document of a portfolio, or (``fmt``) its report in html, md, json or xlsx (with its
+    attachment name when downloaded, or always for xlsx): point values unless ``samples`` is above 0 (then Monte
+    Carlo ranges, within the single-workload limits counted over every workload:
+    :func:`llmplace.portfolio_risk.check_samples`)."""
+    from ..portfolio import compare_portfolio
 
     if fmt is not None and fmt not in PORTFOLIO_FORMATS:
         detail = input_error_detail(InputError(
@@ -95,15 +108,11 @@ def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None,
             ("query",))
         raise DocumentError([{**e, "field": "format"} for e in detail])
     p = validate_portfolio(document)
-    n = samples or 0
-    if n:
-        try:
-            check_samples(p.scenarios, n, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
-        except InputError as exc:
-            raise DocumentError([{**e, "field": exc.field} for e in input_error_detail(exc, ("query",))]) from None
+    n = _portfolio_samples(p, samples, seed)
     if fmt is not None:
         data = evaluate(lambda: portfolio_document(compare_portfolio(p, samples=n, seed=seed), fmt))
-        return CachedAnswer(data, MEDIA[fmt])
+        name = f'attachment; filename="{file_stem(p.name)}-report.{fmt}"'
+        return CachedAnswer(data, MEDIA[fmt], {"Content-Disposition": name} if download or fmt == "xlsx" else {})
     body = json_response(evaluate(lambda: compare_portfolio(p, samples=n, seed=seed).to_dict())).body
     return CachedAnswer(bytes(body), "application/json")
 

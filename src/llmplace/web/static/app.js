@@ -201,12 +201,13 @@
 
   // A portfolio's REST default is point values: with the box ticked it asks for the samples a scenario would draw
   // (its uncertainty.samples, else the server's default, handed to the page on the box).
-  function comparePath(doc) {
-    if (!$("#with-risk").checked) return "/compare?samples=0";
-    if (!Array.isArray(doc.workloads)) return "/compare";
+  function samplesQuery(doc) {
+    if (!$("#with-risk").checked) return "samples=0";
+    if (!Array.isArray(doc.workloads)) return "";
     const n = (doc.uncertainty && doc.uncertainty.samples) || $("#with-risk").dataset.defaultSamples;
-    return `/compare?samples=${encodeURIComponent(n)}`;
+    return `samples=${encodeURIComponent(n)}`;
   }
+  function comparePath(doc) { const q = samplesQuery(doc); return q ? `/compare?${q}` : "/compare"; }
 
   function showErrors(list) {
     const ul = $("#errors");
@@ -613,8 +614,10 @@
     $("#example").addEventListener("change", startFromExample);
     $("#download-yaml").addEventListener("click", () => download("/scenario-file?format=yaml", "scenario.yaml"));
     // Report: with the box ticked, Monte Carlo as `llmplace report` runs it (the server's default); else none.
-    $("#download-report").addEventListener("click", () => download(
-      `/report?format=html&download=true${$("#with-risk").checked ? "" : "&samples=0"}`, "report.html"));
+    $("#download-report").addEventListener("click", () => {
+      const q = samplesQuery(readForm().doc);
+      download(`/report?format=html&download=true${q ? "&" + q : ""}`, "report.html");
+    });
     const initial = JSON.parse($("#llmplace-initial").textContent);
     const id = new URL(window.location.href).searchParams.get("id");
     await Promise.all([refreshSaved(), fillExamples()]);

@@ -13,9 +13,11 @@ Draws come from one generator seeded with ``seed``, in workload order and, withi
 its single-workload run draws them; so a portfolio of one workload draws exactly what the single scenario
 draws with the same seed, and its ranges are that scenario's.
 
-A plan's sample is the sum of its showback: a workload on its own option pays that option's sampled TCO; the
-members of a shared fleet pay the plan's point cost of that fleet times the ratio of their sampled to their point
-TCO on fleets of their own (the shared fleet is not re-packed per sample: a simplification the result states).
+A plan keeps its assignment in every sample (``mix`` is each workload on its point-cheapest option: no sample
+re-chooses with hindsight). A plan's sample is the sum of its showback: a workload on its own option pays that
+option's sampled TCO; the members of a shared fleet pay the plan's point cost of that fleet times the ratio of
+their sampled to their point TCO on fleets of their own (the shared fleet is not re-packed per sample: a
+simplification the result states).
 """
 
 from __future__ import annotations
@@ -162,7 +164,9 @@ def with_ranges(result: PortfolioResult, scenarios: list[tuple[str, Scenario]], 
              for p in result.plans]
     workloads = [_with_workload_ranges(w, runs[w.id]) for w in result.workloads]
     notes = result.notes + ["Monte Carlo: a shared fleet's sampled cost moves with its members' fleets of their own "
-                            "(it is not re-packed per sample); each workload's own demand varies on its own"]
+                            "(it is not re-packed per sample); each workload's own demand varies on its own; every "
+                            "plan keeps its assignment in each sample (mix: each workload on its point-cheapest "
+                            "option, not re-chosen with hindsight)"]
     return result.model_copy(update={
         "plans": plans, "workloads": workloads, "notes": notes,
         "uncertainty": PortfolioUncertainty(samples=samples, seed=seed, inputs=inputs, method=METHOD)})

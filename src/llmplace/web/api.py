@@ -178,12 +178,13 @@ def report_samples(scenario: Scenario, samples: int | None = None) -> int:
 async def report_endpoint(
     request: Request,
     document: ScenarioBody,
-    format: ReportFormat = Query("html", description="html, md, json, xlsx or pptx"),
+    format: ReportFormat = Query("html", description="html, md, json, xlsx or pptx (a portfolio: html, md, json or "
+                                                     "xlsx)"),
     download: bool = Query(False, description="send as an attachment (always for xlsx and pptx)"),
     samples: int | None = Query(None, ge=0, le=MAX_SAMPLES,
                                 description="Monte Carlo samples; 0 = deterministic only; default, as "
                                             "the CLI: the scenario's uncertainty.samples, else "
-                                            f"{DEFAULT_SAMPLES}"),
+                                            f"{DEFAULT_SAMPLES} (a portfolio: 0 unless given)"),
     seed: int | None = _SEED,
 ) -> Response:
     cache, pool = _result_cache(request), _compute_pool(request)

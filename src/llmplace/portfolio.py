@@ -23,9 +23,8 @@ Showback: the fleet's costs are shared by the GPU-hours of the replicas each mem
 its load and its bridge are its own; a workload off the shared fleet pays its own option. Shares are
 rounded to the cent so that they add up to the plan's total.
 
-Simplifications, stated in the result's notes: point values unless ``samples`` (then see
-:mod:`llmplace.portfolio_risk`); whole GPUs
-per replica (no MIG partitions); cloud instances, hybrids, fixed fleets, servers switched off when idle and
+Simplifications, stated in the result's notes: point values unless ``samples`` is given (then Monte Carlo
+ranges, see :mod:`llmplace.portfolio_risk`); whole GPUs per replica (no MIG partitions); cloud instances, hybrids, fixed fleets, servers switched off when idle and
 the tax shield are not shared (those workloads stay on their own options).
 """
 

@@ -24,8 +24,9 @@ its load and its bridge are its own; a workload off the shared fleet pays its ow
 rounded to the cent so that they add up to the plan's total.
 
 Simplifications, stated in the result's notes: point values unless ``samples`` is given (then Monte Carlo
-ranges, see :mod:`llmplace.portfolio_risk`); whole GPUs per replica (no MIG partitions); cloud instances, hybrids, fixed fleets, servers switched off when idle and
-the tax shield are not shared (those workloads stay on their own options).
+ranges, see :mod:`llmplace.portfolio_risk`); whole GPUs per replica (no MIG partitions); cloud instances,
+hybrids, fixed fleets, servers switched off when idle and the tax shield are not shared (those workloads stay
+on their own options).
 """
 
 from __future__ import annotations

@@ -84,6 +84,7 @@ STAGES: dict[str, float] = {
     "llmplace.portfolio_cloud": 10.5,  # rented instances shared between workloads (split from portfolio)
     "llmplace.packing": 10.5,  # whole replicas packed into servers, instances and MIG slices; showback in cents
     "llmplace.portfolio_mig": 10.5,  # which MIG profile a workload of a shared plan runs on
+    "llmplace.portfolio_risk": 10.5,  # Monte Carlo ranges of a portfolio's options and plans
     # 10.6 sweeps: the comparison over many scenarios, into one table (local processes or a Dask cluster)
     "llmplace.sweep": 10.6,
     # 11 faces: reports, command line, web, and the package itself (its __init__ re-exports the public API)

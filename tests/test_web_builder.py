@@ -92,16 +92,19 @@ def test_pickers_bad_input_is_one_line_naming_the_field(client: TestClient):
 
 
 def test_bundled_examples_are_served_as_written(client: TestClient):
-    """The examples are package data (so a pip install serves them too) and are served unchanged."""
+    """The examples are package data (so a pip install serves them too) and are served unchanged, the bundled
+    portfolios (examples/portfolios/) after the scenarios, so the page can start from one."""
     import tomllib
 
     from .conftest import ROOT
 
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
-    assert "examples/*.yaml" in package_data["package-data"]["llmplace"]
+    assert {"examples/*.yaml", "examples/portfolios/*.yaml"} <= set(package_data["package-data"]["llmplace"])
+    bundled = EXAMPLES + sorted((ROOT / "examples" / "portfolios").glob("*.yaml"))
     listing = client.get(API + "/examples").json()
-    assert [e["id"] for e in listing] == [p.stem for p in EXAMPLES]
-    for path in EXAMPLES:
+    assert [e["id"] for e in listing] == [p.stem for p in bundled]
+    assert "two-teams" in [e["id"] for e in listing]
+    for path in bundled:
         doc = client.get(API + f"/examples/{path.stem}").json()
         assert doc == yaml.safe_load(path.read_text(encoding="utf-8"))
     r = client.get(API + "/examples/no-such-example")

@@ -27,7 +27,8 @@ rounded to the cent so that they add up to the plan's total.
 MIG-style partitions: on an option with ``mig_partitions: true``, a member whose replica takes one GPU may run
 on slices of it (:mod:`llmplace.portfolio_mig`); the GPUs its slices fill are one-GPU items of the packing.
 
-Simplifications, stated in the result's notes: point values only (no Monte Carlo for plans); whole GPUs
+Simplifications, stated in the result's notes: point values unless ``samples`` is given (then Monte Carlo
+ranges, see :mod:`llmplace.portfolio_risk`); whole GPUs
 per replica unless the option allows MIG partitions; hybrids, fixed fleets, servers switched off when idle
 and the tax shield are not shared (those workloads stay on their own options).
 """
@@ -53,8 +54,16 @@ from .packing import SliceShape, pack_servers, packed_units
 from .packing import cents_adding_up as _cents
 from .portfolio_cloud import cloud_member, cloud_shared_plan
 from .portfolio_mig import SliceChoice, on_slices, slice_choice, slice_notes
-from .results import CompareResult
-from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
+from .portfolio_risk import check_samples, with_ranges
+from .results import CompareResult, SiteAssumption
+from .results.portfolio import (
+    PortfolioCatalogRow,
+    PortfolioPlan,
+    PortfolioResult,
+    Showback,
+    WorkloadOption,
+    WorkloadSummary,
+)
 from .scenario import CloudOption, InHouseOption, Scenario
 from .scenario.portfolio import Portfolio, load_portfolio, parse_portfolio
 from .site import site_values
@@ -65,8 +74,9 @@ Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 MIX = "mix"
 MAX_SUBSET_SEARCH = 6  #: eligible workloads up to which every group of two or more is tried on a shared option
+POINT_NOTE = "point values only: no Monte Carlo ranges for portfolio plans"
 NOTES = [
-    "point values only: no Monte Carlo ranges for portfolio plans",
+    POINT_NOTE,
     "whole GPUs per replica, unless a shared option sets mig_partitions: then a one-GPU replica may run on a MIG "
     "slice (its plan's notes name the profile)",
     "in-house and cloud options are shared; API and hybrid options serve each workload on its own",
@@ -262,6 +272,23 @@ def _summary(wid: str, s: Scenario, r: CompareResult) -> WorkloadSummary:
                            cheapest=r.cheapest, options=opts)
 
 
+def _sources(results: dict[str, CompareResult]) -> tuple[list[PortfolioCatalogRow], list[SiteAssumption]]:
+    """The catalog rows each workload's options used, once each with their users (``workload/option``), and the
+    site and finance values, once per distinct value."""
+    rows: dict[tuple[str, str], PortfolioCatalogRow] = {}
+    site: dict[tuple[str, float], SiteAssumption] = {}
+    for wid, r in results.items():
+        for o in r.options:
+            for ref in o.catalog_rows:
+                row = rows.setdefault((ref.catalog, ref.id), PortfolioCatalogRow(
+                    catalog=ref.catalog, id=ref.id, as_of=ref.as_of, source=ref.source, used_by=[]))
+                if f"{wid}/{o.id}" not in row.used_by:
+                    row.used_by.append(f"{wid}/{o.id}")
+        for a in r.assumptions:
+            site.setdefault((a.name, a.value), a)
+    return list(rows.values()), list(site.values())
+
+
 def _mix(summaries: list[WorkloadSummary]) -> PortfolioPlan | None:
     """Each workload on its own cheapest eligible option (None when one has none)."""
     rows = []
@@ -299,16 +326,22 @@ def _as_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Portfol
     return portfolio
 
 
-def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> PortfolioResult:
+def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, samples: int = 0,
+                      seed: int | None = None) -> PortfolioResult:
     """Compare a portfolio (a :class:`Portfolio`, a parsed document or a file path): every workload on its
-    own, each in-house option shared by the workloads it is eligible for, and the cheapest plan."""
+    own, each in-house option shared by the workloads it is eligible for, and the cheapest plan. With
+    ``samples``, Monte Carlo ranges per option and plan (:mod:`llmplace.portfolio_risk`); ``seed`` defaults to
+    the first workload's ``uncertainty.seed``."""
     p = _as_portfolio(portfolio)
+    if samples:
+        check_samples(p.scenarios, samples, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
     results = {wid: _compare_one(wid, s) for wid, s in p.scenarios}
     scen = dict(p.scenarios)
     summaries = [_summary(wid, scen[wid], results[wid]) for wid in scen]
     mix = _mix(summaries)
     plans = [mix] if mix is not None else []
-    notes = list(NOTES) + ([] if mix is not None else ["a workload has no eligible option: no plan serves all"])
+    notes = [n for n in NOTES if not (samples and n == POINT_NOTE)] + \
+        ([] if mix is not None else ["a workload has no eligible option: no plan serves all"])
     wid0, first = p.scenarios[0]
     tokens = {w.id: w.tokens_total for w in summaries}
     for o in results[wid0].options:
@@ -324,5 +357,10 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
             plans.append(_best_shared(o.id, on_fleet, mix, tokens, cloud_shared_plan if cloud else None))
     fin = first.finance
     answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
-    return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
-                           workloads=summaries, plans=plans, cheapest_plan=cheapest_with_ties(answers), notes=notes)
+    rows, site = _sources(results)
+    out = PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,
+                          workloads=summaries, plans=plans, cheapest_plan=cheapest_with_ties(answers), notes=notes,
+                          catalog_rows=rows, assumptions=site)
+    if not samples:
+        return out
+    return with_ranges(out, p.scenarios, results, samples, first.uncertainty.seed if seed is None else seed)

@@ -137,7 +137,7 @@ def compare(
     if isinstance(s, Portfolio):
         from .portfolio import compare_portfolio_command
 
-        compare_portfolio_command(s, as_json, samples, view_name, view)
+        compare_portfolio_command(s, as_json, samples, view_name, view, seed)
         return
     with SamplingProgress(err, samples) as progress:
         result = run_compare(s, samples=front_end_samples(s, None if samples < 0 else samples),
@@ -294,7 +294,7 @@ def report(
     from .maps import report_map
     from .portfolio import scenario_or_portfolio_report
 
-    s = scenario_or_portfolio_report(scenario, (output, fmt), samples, as_json, (one_page, map_x, map_y))
+    s = scenario_or_portfolio_report(scenario, (output, fmt), samples, as_json, (one_page, map_x, map_y), seed)
     if s is None:
         return
     kind, target = _report_target(scenario, output, fmt)

@@ -1,9 +1,11 @@
 """The report of a portfolio: each workload's options, then the plans that serve every workload with
 each workload's showback, in JSON, Markdown or one self-contained HTML page.
 
-The figures are those of :func:`llmplace.compare_portfolio` (its ``compare --json`` document), point values
-in the cash view; the cost per million tokens of a showback row is its charge over the tokens the
-workload serves over the horizon. The simplifications the result states are listed at the end.
+The figures are those of :func:`llmplace.compare_portfolio` (its ``compare --json`` document) in the cash view,
+with Monte Carlo ranges when it was sampled; the cost per million tokens of a showback row is its charge over the
+tokens the workload serves over the horizon. The catalog rows and site values every workload's options used are
+listed with their sources and dates (prices older than the staleness limit marked), then the simplifications
+the result states. The workbook (xlsx) is :mod:`.portfolio_xlsx`.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ import html
 import json
 from dataclasses import dataclass, field
 
-from ..conventions import format_usd
+from ..conventions import STALE_AFTER_DAYS, format_usd
 from ..errors import InputError
+from ..results import Percentiles
 from ..results.portfolio import PortfolioPlan, PortfolioResult, WorkloadSummary
+from .model import StaleItem
+from .provenance import ages, parse_as_of
 
-__all__ = ["PORTFOLIO_FORMATS", "render_portfolio"]
+__all__ = ["PORTFOLIO_FORMATS", "portfolio_document", "render_portfolio", "stale_text"]
 
 #: the report formats a portfolio is written in (the others read one workload)
-PORTFOLIO_FORMATS = ("html", "md", "json")
+PORTFOLIO_FORMATS = ("html", "md", "json", "xlsx")
 
 
 @dataclass
@@ -42,36 +47,71 @@ class _Part:
     items: list[str] = field(default_factory=list)
 
 
-_SOURCES = ("this report lists no catalog sources, dates or stale prices: the single-workload report of each "
-            "workload lists them")
 
 
 def _per_mtok(usd: float, tokens: float) -> str:
     return format_usd(usd / tokens * 1e6, cents_below=1e9) if tokens > 0 else "-"
 
 
-def _workload(w: WorkloadSummary) -> _Table:
+def _range(r: Percentiles | None) -> str:
+    return "-" if r is None else f"{format_usd(r.p10)} to {format_usd(r.p90)}"
+
+
+def _chance(p: float | None) -> str:
+    return "-" if p is None else f"{p:.0%}"
+
+
+def _workload(w: WorkloadSummary, ranged: bool) -> _Table:
+    extra = ["TCO P10 to P90", "P(cheapest)"] if ranged else []
     t = _Table(f"{w.id} ({w.model}): {w.tokens_total / 1e6:,.0f} million tokens over the horizon",
-               ["option", "kind", "TCO", "per Mtok", "note"], frozenset({2, 3}))
+               ["option", "kind", "TCO", *extra, "per Mtok", "note"], frozenset(range(2, 4 + len(extra))))
     for o in w.options:
         mark = " (cheapest)" if o.option == w.cheapest else ""
         cost = o.tco_usd if o.feasible else None
         t.rows.append([o.option + mark, o.kind, format_usd(cost),
+                       *([_range(o.tco_range_usd), _chance(o.probability_cheapest)] if ranged else []),
                        _per_mtok(cost, w.tokens_total) if cost is not None else "-",
                        o.note])
     return t
 
 
 def _plans_table(r: PortfolioResult) -> _Table:
-    t = _Table("Plans for every workload", ["plan", "total", "separate fleets", "saving", "status"],
-               frozenset({1, 2, 3}))
+    extra = ["total P10 to P90", "P(cheapest)"] if r.uncertainty is not None else []
+    t = _Table("Plans for every workload", ["plan", "total", *extra, "separate fleets", "saving", "status"],
+               frozenset(range(1, 4 + len(extra))))
     for p in r.plans:
         sep = p.separate_tco_usd
         saving = format_usd(sep - p.tco_usd) if sep is not None else "-"
         status = f"no answer: {p.infeasible_reason}" if p.infeasible_reason else \
             ("cheapest" if p.id == r.cheapest_plan else "")
-        t.rows.append([p.id, format_usd(p.tco_usd), format_usd(sep), saving, status])
+        t.rows.append([p.id, format_usd(p.tco_usd), *([_range(p.tco_range_usd), _chance(p.probability_cheapest)]
+                                                      if extra else []), format_usd(sep), saving, status])
     return t
+
+
+def stale_text(catalog: str, key: str, as_of: str | None, today: dt.date) -> str:
+    """'' when the value is fresh or does not age; else how old it is or that it carries no date (the rule of
+    the single-workload report: :func:`llmplace.report.provenance.staleness`)."""
+    if not ages(StaleItem(item=f"{catalog}: {key}", as_of=as_of, used_by=[])):
+        return ""
+    d = parse_as_of(as_of)
+    if d is None:
+        return "undated"
+    days = (today - d).days
+    return f"stale: {days:,} days old" if days > STALE_AFTER_DAYS else ""
+
+
+def _sources(r: PortfolioResult, today: dt.date) -> _Part:
+    rows = _Table("Catalog rows the options used", ["catalog", "row", "as of", "check", "used by (workload/option)",
+                                                   "source"], frozenset())
+    rows.rows = [[c.catalog, c.id, c.as_of, stale_text(c.catalog, c.id, c.as_of, today), ", ".join(c.used_by),
+                  c.source] for c in r.catalog_rows]
+    site = _Table("Site and finance values", ["name", "value", "as of", "check", "source"], frozenset({1}))
+    site.rows = [[a.name, f"{a.value:g}", a.as_of or "-", stale_text("default", a.name, a.as_of, today), a.source]
+                 for a in r.assumptions]
+    return _Part("Sources and dates", 2, [f"Prices older than {STALE_AFTER_DAYS} days on {today.isoformat()} are "
+                                          "marked stale; datasheets and model configurations do not age."],
+                 [rows, site])
 
 
 def _showback(p: PortfolioPlan) -> _Part:
@@ -93,13 +133,15 @@ def _parts(r: PortfolioResult, today: dt.date) -> list[_Part]:
         f"{len(r.workloads)} workloads over {r.horizon_months} months, cash view, {r.currency}; "
         f"prepared {today.isoformat()}.",
         f"Cheapest plan: {r.cheapest_plan}." if r.cheapest_plan else "No plan serves every workload.",
-        "Point values only: a portfolio has no Monte Carlo ranges."])
+        "Point values only: no Monte Carlo ranges." if r.uncertainty is None else
+        f"Monte Carlo: {r.uncertainty.samples:,} samples, seed {r.uncertainty.seed}; {r.uncertainty.method}."])
     work = _Part("Each workload on its own", 2, ["Each option's total cost of ownership for the workload alone, "
-                                                 "under its own constraints."], [_workload(w) for w in r.workloads])
+                                                 "under its own constraints."],
+                 [_workload(w, r.uncertainty is not None) for w in r.workloads])
     plans = _Part("Plans", 2, ["Each plan serves every workload; its total is the sum of the showback."],
                   [_plans_table(r)])
-    simple = _Part("Simplifications", 2, items=[*r.notes, _SOURCES])
-    return [head, work, plans, *[_showback(p) for p in r.plans], simple]
+    simple = _Part("Simplifications", 2, items=list(r.notes))
+    return [head, work, plans, *[_showback(p) for p in r.plans], _sources(r, today), simple]
 
 
 def _md_cell(s: str) -> str:
@@ -150,10 +192,21 @@ def _html(parts: list[_Part], title: str) -> str:
             f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
 
 
+def portfolio_document(result: PortfolioResult, fmt: str, today: dt.date | None = None) -> bytes:
+    """The portfolio report in ``fmt`` as bytes: the workbook for xlsx, else :func:`render_portfolio` in UTF-8."""
+    if fmt == "xlsx":
+        from .portfolio_xlsx import render_portfolio_xlsx
+
+        return render_portfolio_xlsx(result, today or dt.date.today())
+    return render_portfolio(result, fmt, today).encode("utf-8")
+
+
 def render_portfolio(result: PortfolioResult, fmt: str, today: dt.date | None = None) -> str:
-    """The portfolio report in ``fmt``: json (the ``compare --json`` document), md or html."""
-    if fmt not in PORTFOLIO_FORMATS:
-        raise InputError("--format", fmt, "html, md or json for a portfolio (the other formats read one workload)")
+    """The portfolio report in ``fmt``: json (the ``compare --json`` document), md or html (the workbook:
+    :func:`portfolio_document`)."""
+    if fmt not in PORTFOLIO_FORMATS or fmt == "xlsx":
+        raise InputError("--format", fmt, f"{', '.join(PORTFOLIO_FORMATS)} for a portfolio (the other formats read "
+                         "one workload)")
     if fmt == "json":
         return json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n"
     parts = _parts(result, today or dt.date.today())

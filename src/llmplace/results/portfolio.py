@@ -7,12 +7,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ..conventions import FULL_SERVICE_SHARE
+from .provenance import SiteAssumption
+from .uncertainty import Percentiles
 
-__all__ = ["PortfolioPlan", "PortfolioResult", "Showback", "WorkloadOption", "WorkloadSummary"]
+__all__ = ["PortfolioCatalogRow", "PortfolioInput", "PortfolioPlan", "PortfolioResult", "PortfolioUncertainty",
+           "Showback", "WorkloadOption", "WorkloadSummary"]
+
+
+#: keys a point run leaves out of the JSON document (they are only there with samples)
+_SAMPLED_KEYS = ("tco_range_usd", "probability_cheapest")
 
 
 class WorkloadOption(BaseModel):
     """One option as one workload sees it (its own comparison, its own constraints)."""
+
 
     option: str
     kind: str
@@ -30,6 +38,9 @@ class WorkloadOption(BaseModel):
         if self.served_share is not None and self.served_share < FULL_SERVICE_SHARE:
             return f"serves {self.served_share:.1%} of the demand (none before the servers arrive): not an answer"
         return ""
+    tco_range_usd: Percentiles | None = Field(None, description="Monte Carlo P10/P50/P90 of its TCO (with samples)")
+    probability_cheapest: float | None = Field(
+        None, description="share of samples in which it is this workload's cheapest eligible option (with samples)")
 
 
 class WorkloadSummary(BaseModel):
@@ -57,6 +68,7 @@ class PortfolioPlan(BaseModel):
     """One way to serve every workload: each on its own cheapest option (mix), or one in-house or cloud option
     shared."""
 
+
     id: str
     kind: Literal["mix", "shared"]
     shared_option: str | None = None
@@ -74,10 +86,42 @@ class PortfolioPlan(BaseModel):
     infeasible_reason: str | None = Field(None, description="why the shared fleet is no answer (site power or rack "
                                                             "space); such a plan is never the cheapest")
     notes: list[str] = Field(default_factory=list)
+    tco_range_usd: Percentiles | None = Field(None, description="Monte Carlo P10/P50/P90 of its total (with samples)")
+    probability_cheapest: float | None = Field(
+        None, description="share of samples in which it is the cheapest plan; a tie splits the sample (with samples)")
+
+
+class PortfolioInput(BaseModel):
+    """One uncertain input of a portfolio's Monte Carlo: drawn once for every workload, or once per workload."""
+
+    name: str
+    label: str
+    workloads: list[str] = Field(description="the workloads whose engine it moves")
+    shared: bool = Field(description="one draw per sample for all of them (False: drawn for each workload on its own)")
+
+
+class PortfolioCatalogRow(BaseModel):
+    """A catalog row the workloads' options used, once, with who used it (``workload/option``)."""
+
+    catalog: str
+    id: str
+    as_of: str
+    source: str
+    used_by: list[str]
+
+
+class PortfolioUncertainty(BaseModel):
+    """How a portfolio's ranges were sampled."""
+
+    samples: int
+    seed: int
+    inputs: list[PortfolioInput]
+    method: str
 
 
 class PortfolioResult(BaseModel):
     """A portfolio compared: every workload on its own, the shared plans, the cheapest plan."""
+
 
     name: str
     horizon_months: int
@@ -86,6 +130,21 @@ class PortfolioResult(BaseModel):
     plans: list[PortfolioPlan]
     cheapest_plan: str | None
     notes: list[str] = Field(default_factory=list)
+    uncertainty: PortfolioUncertainty | None = Field(
+        None, description="the Monte Carlo behind the ranges (with samples)")
+    catalog_rows: list[PortfolioCatalogRow] = Field(
+        default_factory=list, description="the dated, sourced catalog rows every workload's options used")
+    assumptions: list[SiteAssumption] = Field(
+        default_factory=list, description="site and finance values after catalog defaults (shared by the workloads; "
+                                          "listed once per distinct value)")
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        """The ``compare --json`` document; the Monte Carlo keys only when it was sampled."""
+        data = self.model_dump(mode="json")
+        if data["uncertainty"] is None:
+            del data["uncertainty"]
+        for part in [*data["plans"], *(o for w in data["workloads"] for o in w["options"])]:
+            for key in _SAMPLED_KEYS:
+                if part[key] is None:
+                    del part[key]
+        return data

@@ -147,15 +147,18 @@ def _pair_break_evens(cumulative: Mapping[str, Array], pairs: list[tuple[str, st
 def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Mapping[str, BaseSize],
                     specs: list[UncertainSpec], candidates: list[str], samples: int, seed: int,
                     progress: Callable[[int, int], None] | None = None,
-                    leaders: Collection[str] | None = None) -> MonteCarlo:
+                    leaders: Collection[str] | None = None, draws: Mapping[str, Array] | None = None) -> MonteCarlo:
     """Sample every uncertain input and run the engine in chunks of :data:`CHUNK` samples; break-even months are
-    sampled for the pairs :func:`break_even_pairs` names (every pair when ``leaders`` is None).
+    sampled for the pairs :func:`break_even_pairs` names (every pair when ``leaders`` is None). ``draws`` gives
+    the values of the inputs by name (``samples`` each) instead of drawing them here (a portfolio draws the
+    inputs its workloads share once, see :mod:`llmplace.portfolio_risk`).
 
     In-house fleets planned on the forecast are bought once, on the point inputs, and run against each
     sample (no sample re-plans its fleet with hindsight)."""
     fleets = forecast_fleets(s, deployments, site_values(s, warn=False))
     rng = np.random.default_rng(seed)
-    draws = {sp.name: sp.sample(rng, samples) for sp in specs}
+    drawn = {sp.name: (np.asarray(draws[sp.name], dtype=float) if draws is not None else sp.sample(rng, samples))
+             for sp in specs}
     ids = [d.id for d in deployments if d.kind != "hybrid" or d.id in hybrid_units]
     tco = {i: np.empty(samples) for i in ids}
     npvs = {i: np.empty(samples) for i in ids}
@@ -164,7 +167,7 @@ def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Ma
     amortised: dict[str, list[Array]] = {i: [] for i in ids}
     for start in range(0, samples, CHUNK):
         stop = min(samples, start + CHUNK)
-        values = {t.path: t.value(draws[sp.name][start:stop]) for sp in specs for t in sp.targets}
+        values = {t.path: t.value(drawn[sp.name][start:stop]) for sp in specs for t in sp.targets}
         ev = evaluate(s, deployments, hybrid_units, values, stop - start, fleets)
         for i in ids:
             tco[i][start:stop] = ev.tco[i]
@@ -174,5 +177,5 @@ def run_monte_carlo(s: Scenario, deployments: list[Deployment], hybrid_units: Ma
         if progress is not None:
             progress(stop, samples)
     spread = {i: _spread(np.concatenate(amortised[i], axis=0)) for i in ids}
-    return MonteCarlo(samples=samples, seed=seed, inputs=specs, draws=draws, tco=tco, npv=npvs, break_even=be,
+    return MonteCarlo(samples=samples, seed=seed, inputs=specs, draws=drawn, tco=tco, npv=npvs, break_even=be,
                       monthly_spread=spread, candidates=candidates)

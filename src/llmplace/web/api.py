@@ -5,7 +5,7 @@ error documents are in :mod:`.documents`. A compare or report whose client disco
 next chunk of Monte Carlo draws (:mod:`.cancel`). Finished compare and report answers are sent again
 to identical requests (:mod:`.results_cache`); deterministic runs may be computed in worker processes
 (:mod:`.compute`). A portfolio document (``workloads``) sent to compare is answered with its
-``compare --json`` document, computed in the server's threads (point values only: no Monte Carlo).
+``compare --json`` document, computed in the server's threads (point values unless ``samples`` is above 0).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from .documents import (
     json_response,
     unencodable_strings,
     validate_document,
+    validate_portfolio,
     validation_error_detail,
 )
 from .results_cache import CACHE_HEADER, CachedAnswer, ResultCache
@@ -59,7 +60,9 @@ ScenarioBody = Annotated[dict[str, Any], WithJsonSchema({"type": "object", SCENA
 _SAMPLES = Query(None, ge=0, le=MAX_SAMPLES,
                  description="Monte Carlo samples; 0 = deterministic only; default, as the CLI: the "
                              f"scenario's uncertainty.samples, else {DEFAULT_SAMPLES}. A portfolio (a document "
-                             "with workloads) has no Monte Carlo: 0 or left out (then 0); more is refused (422)")
+                             "with workloads): point values when 0 or left out; above 0, Monte Carlo ranges per "
+                             "option and plan (samples x options x months summed over its workloads within the "
+                             "single-scenario limit)")
 _SEED = Query(None, ge=0, le=2**32 - 1, description="random seed of the Monte Carlo run")
 
 
@@ -77,7 +80,7 @@ async def compare_endpoint(
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
             if is_portfolio(document):
-                return portfolio_answer(document, samples)
+                return portfolio_answer(document, samples, seed=seed)
             s = validate_document(document)
             done = pool.run("compare", document, samples=samples, seed=seed) if _in_pool(pool, s, samples) else None
             return done or compare_answer(s, samples, seed, progress)
@@ -175,12 +178,13 @@ def report_samples(scenario: Scenario, samples: int | None = None) -> int:
 async def report_endpoint(
     request: Request,
     document: ScenarioBody,
-    format: ReportFormat = Query("html", description="html, md, json, xlsx or pptx"),
+    format: ReportFormat = Query("html", description="html, md, json, xlsx or pptx (a portfolio: html, md, json or "
+                                                     "xlsx)"),
     download: bool = Query(False, description="send as an attachment (always for xlsx and pptx)"),
     samples: int | None = Query(None, ge=0, le=MAX_SAMPLES,
                                 description="Monte Carlo samples; 0 = deterministic only; default, as "
                                             "the CLI: the scenario's uncertainty.samples, else "
-                                            f"{DEFAULT_SAMPLES}"),
+                                            f"{DEFAULT_SAMPLES} (a portfolio: 0 unless given)"),
     seed: int | None = _SEED,
 ) -> Response:
     cache, pool = _result_cache(request), _compute_pool(request)
@@ -188,7 +192,7 @@ async def report_endpoint(
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
             if is_portfolio(document):
-                return portfolio_answer(document, samples, format)
+                return portfolio_answer(document, samples, format, seed, download)
             s = validate_document(document)
             done = (pool.run("report", document, format=format, download=download, samples=samples, seed=seed)
                     if _in_pool(pool, s, samples) else None)
@@ -224,8 +228,15 @@ def _file_response(doc: dict[str, Any], name: str, fmt: str) -> Response:
              summary="A scenario document as a downloadable scenario file (YAML or JSON)")
 def scenario_file(document: ScenarioBody,
                   format: FileFormat = Query("yaml")) -> Response:
-    s = validate_document(document)
-    return _file_response(document, s.name, format)
+    return _file_response(document, _document_name(document), format)
+
+
+def _document_name(document: Any, prefix: tuple[str, ...] = ("body",)) -> str:
+    """The name of a valid scenario or portfolio document (a portfolio is saved and downloaded as it is written);
+    :class:`DocumentError` naming the first bad field otherwise."""
+    if is_portfolio(document):
+        return validate_portfolio(document, prefix).name
+    return validate_document(document, prefix).name
 
 
 # --- saved scenarios -------------------------------------------------------------------------------------
@@ -280,8 +291,7 @@ def list_scenarios(request: Request, limit: int = Query(200, ge=1, le=1000),
 @router.post("/scenarios", tags=["scenarios"], status_code=201, response_model=SavedScenarioOut,
              responses=_ERRORS, summary="Save a new scenario")
 def create_scenario(body: ScenarioCreate, request: Request) -> Response:
-    s = validate_document(body.document, ("body", "document"))
-    rec = _store(request).create(body.name or s.name, body.document)
+    rec = _store(request).create(body.name or _document_name(body.document, ("body", "document")), body.document)
     return json_response(rec.to_dict(), status_code=201)
 
 
@@ -295,8 +305,8 @@ def read_scenario(scenario_id: str, request: Request) -> Response:
             responses={**_NOT_FOUND, **_CONFLICT, **_ERRORS},
             summary="Replace a saved scenario (give the version you read; 409 if it changed since)")
 def update_scenario(scenario_id: str, body: ScenarioUpdate, request: Request) -> Response:
-    s = validate_document(body.document, ("body", "document"))
-    rec = _store(request).update(scenario_id, body.version, body.name or s.name, body.document)
+    name = _document_name(body.document, ("body", "document"))
+    rec = _store(request).update(scenario_id, body.version, body.name or name, body.document)
     return json_response(rec.to_dict())
 
 

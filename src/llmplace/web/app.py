@@ -30,6 +30,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..conventions import DEFAULT_SAMPLES
 from ..scenario import Scenario
 from .access import TOKEN_COOKIE, check_token, host_allowed, token_matches, write_refusal
 from .api import SCENARIO_MARK, exception_handlers, router
@@ -333,5 +334,5 @@ def _add_pages(app: FastAPI) -> None:
                 rendered.append(_templates().get_template("index.html").render(
                     sections=sections, version=__version__, static="static", open_sections=OPEN_SECTIONS,
                     plotly_url=f"assets/plotly.min.js?v={__version__}" if _plotly_installed() else None,
-                    initial_json=Markup(initial)))
+                    initial_json=Markup(initial), default_samples=DEFAULT_SAMPLES))
         return HTMLResponse(rendered[0])

@@ -2,7 +2,7 @@
 
 * ``GET /catalog/pickers``: the server builds, cloud instances (regions, plans) and API providers that
   can serve a model (:mod:`.pickers`);
-* ``GET /examples`` and ``GET /examples/{id}``: the bundled example scenarios, to start from;
+* ``GET /examples`` and ``GET /examples/{id}``: the bundled example scenarios (and portfolios), to start from;
 * ``GET /scenario-diff?a=..&b=..``: the inputs that differ between two saved scenarios (defaults applied) and
   the change in each option's cost figures, the recommendation and the cheapest option (deterministic runs,
   no Monte Carlo): the :class:`ScenarioDiff` that ``llmplace diff --json`` prints.
@@ -59,12 +59,17 @@ class ExampleInfo(BaseModel):
 
 @cache
 def _example_texts() -> dict[str, str]:
-    """The bundled example files (``llmplace/examples/*.yaml``), by id."""
+    """The bundled example files (``llmplace/examples/*.yaml``, then the portfolios in ``examples/portfolios/``),
+    by id (the file name without .yaml)."""
     folder = resources.files("llmplace") / "examples"
     if not folder.is_dir():
         return {}
-    return {f.name.removesuffix(".yaml"): f.read_text(encoding="utf-8")
-            for f in sorted(folder.iterdir(), key=lambda f: f.name) if f.name.endswith(".yaml")}
+    out: dict[str, str] = {}
+    for where in (folder, folder / "portfolios"):
+        if where.is_dir():
+            out.update({f.name.removesuffix(".yaml"): f.read_text(encoding="utf-8")
+                        for f in sorted(where.iterdir(), key=lambda f: f.name) if f.name.endswith(".yaml")})
+    return out
 
 
 def example_document(example_id: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..decision import compare, front_end_samples
 from ..errors import InputError
-from ..report.portfolio import PORTFOLIO_FORMATS, render_portfolio
+from ..report.portfolio import PORTFOLIO_FORMATS, portfolio_document
 from ..scenario import Scenario
 from .documents import (
     DocumentError,
@@ -81,24 +81,39 @@ def compare_answer(scenario: Scenario, samples: int | None, seed: int | None,
     return CachedAnswer(bytes(body), "application/json")
 
 
-def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None) -> CachedAnswer:
-    """The ``compare --json`` document of a portfolio, or (``fmt``) its report in html, md or json: point values
-    only, so ``samples`` is 0 or left out."""
+def _portfolio_samples(p: Any, samples: int | None, seed: int | None) -> int:
+    """The portfolio's Monte Carlo samples (0 when left out), checked as a query parameter."""
+    from ..portfolio_risk import check_samples
+
+    n = samples or 0
+    if n:
+        try:
+            check_samples(p.scenarios, n, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
+        except InputError as exc:
+            raise DocumentError([{**e, "field": exc.field} for e in input_error_detail(exc, ("query",))]) from None
+    return n
+
+
+def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None, seed: int | None = None,
+                     download: bool = False) -> CachedAnswer:
+    """The ``compare --json`` document of a portfolio, or (``fmt``) its report in html, md, json or xlsx (with its
+    attachment name when downloaded, or always for xlsx): point values unless ``samples`` is above 0 (then Monte
+    Carlo ranges, within the single-workload limits counted over every workload:
+    :func:`llmplace.portfolio_risk.check_samples`)."""
     from ..portfolio import compare_portfolio
 
-    if samples:
-        detail = input_error_detail(InputError(
-            "samples", samples, "0 or left out for a portfolio (its plans are point values)"), ("query",))
-        raise DocumentError([{**e, "field": "samples"} for e in detail])  # as the query's other checks name it
     if fmt is not None and fmt not in PORTFOLIO_FORMATS:
         detail = input_error_detail(InputError(
-            "format", fmt, "html, md or json for a portfolio (the other formats read one workload)"), ("query",))
+            "format", fmt, f"{', '.join(PORTFOLIO_FORMATS)} for a portfolio (the other formats read one workload)"),
+            ("query",))
         raise DocumentError([{**e, "field": "format"} for e in detail])
     p = validate_portfolio(document)
+    n = _portfolio_samples(p, samples, seed)
     if fmt is not None:
-        text = evaluate(lambda: render_portfolio(compare_portfolio(p), fmt))
-        return CachedAnswer(text.encode("utf-8"), MEDIA[fmt])
-    body = json_response(evaluate(lambda: compare_portfolio(p).to_dict())).body
+        data = evaluate(lambda: portfolio_document(compare_portfolio(p, samples=n, seed=seed), fmt))
+        name = f'attachment; filename="{file_stem(p.name)}-report.{fmt}"'
+        return CachedAnswer(data, MEDIA[fmt], {"Content-Disposition": name} if download or fmt == "xlsx" else {})
+    body = json_response(evaluate(lambda: compare_portfolio(p, samples=n, seed=seed).to_dict())).body
     return CachedAnswer(bytes(body), "application/json")
 
 

@@ -122,6 +122,9 @@
     }
     markShown();
     syncSliders();
+    const folio = Array.isArray(doc.workloads);  // a portfolio: its workloads are edited in the file
+    $("#portfolio-note").hidden = !folio;
+    $('details[data-section="workload"]').hidden = folio;
     document.dispatchEvent(new CustomEvent("llmplace:filled"));  // the option builder redraws its list
   }
 
@@ -184,7 +187,7 @@
     const t0 = performance.now();
     // Live edits are deterministic; with the box ticked, Monte Carlo runs with the server's default count
     // (the scenario's uncertainty.samples, else the one default of the CLI and the REST API).
-    const r = await api("POST", $("#with-risk").checked ? "/compare" : "/compare?samples=0", doc);
+    const r = await api("POST", comparePath(doc), doc);
     if (seq !== state.seq) return; // a newer edit is on its way
     if (!r.ok) {
       showErrors(Array.isArray(r.data && r.data.detail) ? r.data.detail
@@ -195,6 +198,16 @@
     render(r.data);
     $("#status").textContent = `computed in ${Math.round(performance.now() - t0)} ms`;
   }
+
+  // A portfolio's REST default is point values: with the box ticked it asks for the samples a scenario would draw
+  // (its uncertainty.samples, else the server's default, handed to the page on the box).
+  function samplesQuery(doc) {
+    if (!$("#with-risk").checked) return "samples=0";
+    if (!Array.isArray(doc.workloads)) return "";
+    const n = (doc.uncertainty && doc.uncertainty.samples) || $("#with-risk").dataset.defaultSamples;
+    return `samples=${encodeURIComponent(n)}`;
+  }
+  function comparePath(doc) { const q = samplesQuery(doc); return q ? `/compare?${q}` : "/compare"; }
 
   function showErrors(list) {
     const ul = $("#errors");
@@ -211,7 +224,16 @@
     $("#results").classList.toggle("stale", list.length > 0);  // the figures shown are of an earlier input
   }
 
+  function showSingle(single) {
+    $("#results-table").closest(".scroll-x").hidden = !single;
+    $("#chart").hidden = !single;
+    $("#break-even").hidden = !single;
+    $("#portfolio").hidden = single;
+  }
+
   function render(res) {
+    if (Array.isArray(res.plans)) { renderPortfolio(res); return; }
+    showSingle(true);
     useCurrency(res);
     relabelMoney();
     const labels = Object.fromEntries(res.options.map((o) => [o.id, o.label]));
@@ -270,6 +292,83 @@
       beDiv.append(ul);
     }
     drawChart(res);
+  }
+
+  // --- portfolio ------------------------------------------------------------------------------------
+  //
+  // A portfolio's result (compare of a document with workloads): each workload's options, the plans that serve
+  // every workload (mix, shared:<option>) and each plan's showback; ranges when Monte Carlo ran.
+
+  function cells(row, numeric) {
+    return row.map((v, i) => el("td", numeric.includes(i) ? { class: "n" } : {}, v));
+  }
+  function portfolioTable(attrs, caption, heads, numeric, rows) {
+    const t = el("table", { class: "portfolio-table", ...attrs });
+    t.append(el("caption", {}, caption), el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))));
+    const tb = el("tbody");
+    for (const r of rows) tb.append(el("tr", r.attrs, ...cells(r.cells, numeric)));
+    t.append(tb);
+    return el("div", { class: "scroll-x" }, t);
+  }
+  function rangeText(r) { return r ? `${money(r.p10)} to ${money(r.p90)}` : "-"; }
+  function chanceText(p) { return typeof p === "number" ? `${Math.round(p * 100)} %` : "-"; }
+
+  function workloadTable(w, ranged) {
+    const heads = ["option", "kind", "TCO", ...(ranged ? ["TCO p10 to p90", "P(cheapest)"] : []), "note"];
+    const rows = w.options.map((o) => ({
+      attrs: { "data-option": o.option, class: o.option === w.cheapest ? "cheapest" : "" },
+      cells: [o.option + (o.option === w.cheapest ? " *" : ""), o.kind, money(o.tco_usd),
+              ...(ranged ? [rangeText(o.tco_range_usd), chanceText(o.probability_cheapest)] : []),
+              o.feasible ? "" : `out: ${o.infeasible_reason || ""}`],
+    }));
+    return portfolioTable({ "data-workload": w.id }, `${w.id} (${w.model}), on its own`, heads,
+                          ranged ? [2, 3, 4] : [2], rows);
+  }
+
+  function plansTable(res, ranged) {
+    const heads = ["plan", "total", ...(ranged ? ["total p10 to p90", "P(cheapest)"] : []), "separate fleets",
+                   "status"];
+    const rows = res.plans.map((p) => ({
+      attrs: { "data-plan": p.id, class: p.id === res.cheapest_plan ? "cheapest" : "" },
+      cells: [p.id + (p.id === res.cheapest_plan ? " *" : ""), money(p.tco_usd),
+              ...(ranged ? [rangeText(p.tco_range_usd), chanceText(p.probability_cheapest)] : []),
+              p.separate_tco_usd === null || p.separate_tco_usd === undefined ? "-" : money(p.separate_tco_usd),
+              p.infeasible_reason ? `no answer: ${p.infeasible_reason}` : (p.members.length ? `shared by ${p.members.join(", ")}` : "")],
+    }));
+    return portfolioTable({ id: "portfolio-plans" }, "Plans for every workload (cash view)", heads,
+                          ranged ? [1, 2, 3, 4] : [1, 2], rows);
+  }
+
+  function showbackTable(res) {
+    const rows = [];
+    for (const p of res.plans) {
+      for (const s of p.showback) {
+        const perMtok = s.tokens > 0 ? money(s.usd / s.tokens * 1e6) : "-";
+        rows.push({ attrs: { "data-plan": p.id, "data-workload": s.workload },
+                    cells: [p.id, s.workload, s.option, money(s.usd), perMtok, s.basis] });
+      }
+    }
+    return portfolioTable({ id: "portfolio-showback" }, "Showback: what each workload is charged in each plan",
+                          ["plan", "workload", "served by", "showback", `${moneyPrefix.trim()}/Mtok`, "basis"], [3, 4], rows);
+  }
+
+  function renderPortfolio(res) {
+    useCurrency({ convention: { currency: res.currency } });
+    relabelMoney();
+    showSingle(false);
+    $("#strategy").hidden = true;
+    $("#recommendation").hidden = true;
+    $("#cheapest").textContent = res.cheapest_plan
+      ? `Portfolio "${res.name}": cheapest plan over ${res.horizon_months} months (cash view): ${res.cheapest_plan}`
+      : `Portfolio "${res.name}": no plan serves every workload.`;
+    const ranged = Boolean(res.uncertainty);
+    const notes = el("ul", { class: "notes" }, ...res.notes.map((n) => el("li", {}, n)),
+                     ...res.plans.flatMap((p) => p.notes.map((n) => el("li", {}, `${p.id}: ${n}`))));
+    $("#portfolio").replaceChildren(
+      plansTable(res, ranged), showbackTable(res),
+      el("h3", {}, "Each workload on its own"), ...res.workloads.map((w) => workloadTable(w, ranged)),
+      ...(ranged ? [el("p", {}, `Monte Carlo: ${res.uncertainty.samples.toLocaleString("en-US")} samples, seed ${res.uncertainty.seed}.`)] : []),
+      notes);
   }
 
   function recommendationNodes(r, labels) {
@@ -373,6 +472,14 @@
     await refreshSaved();
   }
 
+  // a portfolio's result read as a scenario's for the side-by-side table: its plans are its options
+  function asOptions(res) {
+    if (!Array.isArray(res.plans)) return res;
+    return { horizon_months: res.horizon_months, cheapest: res.cheapest_plan, convention: { currency: res.currency },
+             options: res.plans.map((p) => ({ id: p.id, label: `plan ${p.id}`, feasible: !p.infeasible_reason,
+                                               tco_usd: p.tco_usd })) };
+  }
+
   async function sideBySide() {
     const ids = [$("#cmp-a").value, $("#cmp-b").value].filter(Boolean);
     const out = $("#side-by-side");
@@ -382,8 +489,8 @@
     for (const id of ids) {
       const s = await api("GET", `/scenarios/${encodeURIComponent(id)}`);
       if (!s.ok) { out.textContent = errorText(s.data); return; }
-      const c = await api("POST", $("#with-risk").checked ? "/compare" : "/compare?samples=0", s.data.document);
-      cols.push({ name: s.data.name, res: c.ok ? c.data : null, err: c.ok ? null : errorText(c.data) });
+      const c = await api("POST", comparePath(s.data.document), s.data.document);
+      cols.push({ name: s.data.name, res: c.ok ? asOptions(c.data) : null, err: c.ok ? null : errorText(c.data) });
     }
     const optionIds = [];
     for (const c of cols) for (const o of (c.res ? c.res.options : [])) if (!optionIds.includes(o.id)) optionIds.push(o.id);
@@ -507,8 +614,10 @@
     $("#example").addEventListener("change", startFromExample);
     $("#download-yaml").addEventListener("click", () => download("/scenario-file?format=yaml", "scenario.yaml"));
     // Report: with the box ticked, Monte Carlo as `llmplace report` runs it (the server's default); else none.
-    $("#download-report").addEventListener("click", () => download(
-      `/report?format=html&download=true${$("#with-risk").checked ? "" : "&samples=0"}`, "report.html"));
+    $("#download-report").addEventListener("click", () => {
+      const q = samplesQuery(readForm().doc);
+      download(`/report?format=html&download=true${q ? "&" + q : ""}`, "report.html");
+    });
     const initial = JSON.parse($("#llmplace-initial").textContent);
     const id = new URL(window.location.href).searchParams.get("id");
     await Promise.all([refreshSaved(), fillExamples()]);

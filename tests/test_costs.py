@@ -114,3 +114,49 @@ def test_break_even_pairs_both_views_labelled():
     r = compare(_scenario())
     pairs = {(b.a, b.b, b.view) for b in r.break_even}
     assert len(pairs) == 6  # 3 pairs x 2 views
+
+
+def _launch_late(billing: str, plan: str = "on_demand"):
+    """The 8B workload on one rented L40S ($2/h, flat prices, no staff or support plan, no warm-up), live 365 h a
+    month, seasonal so that it has no load before its launch, in a quiet spell and after it retires, keeping
+    ``min_instances: 2``."""
+    return parse_scenario({
+        "model": {"name": "llama-3.1-8b"},
+        "workload": {"tokens_per_month": 1e9, "input_tokens_per_request": 3, "output_tokens_per_request": 1,
+                     "peak_to_average": 2, "active_hours_per_month": 365,
+                     "monthly_multipliers": [0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0]},
+        "options": [{"kind": "cloud", "id": "rent", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 2, "plan": plan,
+                     "throughput_tokens_per_s": 1000, "target_utilisation": 0.5, "staff_fte": 0, "billing": billing,
+                     "min_instances": 2, "warmup_minutes_per_start": 0}],
+        "site": {**NO_STAFF, **NO_EXTRA_LINES},
+        "finance": {**FLAT_PRICES, "horizon_months": 24},
+    })
+
+
+@pytest.mark.parametrize("billing", ["autoscaled", "active_hours"])
+def test_min_instances_are_not_billed_before_launch_or_after_retirement(billing):
+    """The minimum fleet is kept warm only while the service is live.
+
+    Seasonality (January first) gives months 1-3 (Jan-Mar) no load: pre-launch; months 4-9 load; months 10-15
+    (Oct-Mar) none: a quiet spell of the live service; months 16-21 load; months 22-24 (Oct-Dec) none: retired.
+    In a month with load the peak is 1e9 / 4 output tokens over 365 h x 2 = 380 tokens/s, one instance at 50 % of
+    1,000, so ``min_instances`` (2) sets the fleet: 2 instances x 365 active hours x $2 = $1,460. The quiet months
+    keep the 2 warm (a live service's minimum is paid); the months before the first and after the last month with
+    load cost nothing. 18 live months x $1,460 = $26,280 (the old bill charged all 24 months: $35,040)."""
+    rent = compare(_launch_late(billing)).option("rent")
+    expected = [0.0] * 3 + [1460.0] * 18 + [0.0] * 3
+    assert rent.monthly_usd == pytest.approx(expected)
+    assert rent.tco_usd == pytest.approx(26280.0)
+    row = next(a for a in rent.assumptions if a.name.startswith("minimum fleet kept warm"))
+    assert "none in months 1-3 (before launch)" in row.source and "none in months 22-24 (retired)" in row.source
+
+
+def test_an_autoscaled_reservation_commits_the_launch_month_fleet_from_launch():
+    """reserved_1y, autoscaled, on the workload above: the plan commits the fleet its first month with load needs
+    at its peak (2, the minimum) from that month, month 4, not month 1's (none before launch, which would leave the
+    whole fleet on demand). Terms run months 4-15 and 16-27, the second renewed in month 16 while the service is
+    live; none is renewed after it retires, but the running term is charged in full: 2 x 730 h x $2 = $2,920 in
+    months 4-24, and months 25-27 (3 x $2,920 = $8,760) owed in month 24."""
+    rent = compare(_launch_late("autoscaled", "reserved_1y")).option("rent")
+    expected = [0.0] * 3 + [2920.0] * 20 + [2920.0 + 8760.0]
+    assert rent.monthly_usd == pytest.approx(expected)

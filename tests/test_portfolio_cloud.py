@@ -66,7 +66,7 @@ def test_sharing_instances_never_costs_more_than_separate_fleets(scale_a, scale_
     instances are at most the separate fleets' (first-fit decreasing never opens more than
     ``sum(ceil(n / per instance))``), each instance-hour is billed at the same price, the support plan's minimum
     is paid once and the one cloud team grows with GPUs as GPUs ^ b, b <= 1; so the total never exceeds the
-    separate fleets'. (An autoscaled reserved plan commits month 1's peak fleet, and a smaller packed
+    separate fleets'. (An autoscaled reserved plan commits its launch month's peak fleet, and a smaller packed
     commitment can leave more hours above it at the on-demand rate: that pricing is not claimed here.)"""
     _, base = _members(*pricing)
     months = len(np.asarray(base[0].load.peak))
@@ -121,15 +121,17 @@ def test_the_report_shows_the_shared_cloud_plan_in_instances():
 
 @pytest.mark.parametrize("billing", ["autoscaled", "active_hours"])
 def test_one_workload_with_a_shaped_week_and_empty_months_is_its_own_option(billing):
-    """The public chat with a weekly shape (168 hourly weights, office hours 4x) and three seasonal months without
-    load: its curve has other bins than the assistant's, and the merged bins must add back to its own hours;
-    the hours with load (for min_instances and active-hours billing) are read from each curve as its own fleet
-    reads them. One workload on the shared instances still costs its own option to the cent."""
+    """The public chat with a weekly shape (168 hourly weights, office hours 4x) and four seasonal months without
+    load (January to March, December): its curve has other bins than the assistant's, and the merged bins must add
+    back to its own hours; the hours with load (for min_instances and active-hours billing) are read from each curve
+    as its own fleet reads them, and min_instances is kept warm only from its first month with load to its last
+    (none before launch, months 1-3, nor after retirement, month 36; kept in the quiet months between), as its own
+    fleet keeps it. One workload on the shared instances still costs its own option to the cent."""
     doc = _doc(billing=billing)
     work = doc["workloads"][1]["workload"]
     work.pop("peak_to_average")
     work["hourly_weights"] = [4 if 9 <= h % 24 < 18 else 1 for h in range(168)]
-    work["monthly_multipliers"] = [0, 0, 0] + [1] * 9
+    work["monthly_multipliers"] = [0, 0, 0] + [1] * 8 + [0]
     folio = parse_portfolio(doc)
     result = compare_portfolio(folio)
     own = {w.id: next(o.tco_usd for o in w.options if o.option == CLOUD) for w in result.workloads}

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .conventions import whole_units
-from .costs import InstanceNeed, flows_for, instance_flows, instance_starts
+from .costs import InstanceNeed, flows_for, instance_flows, instance_starts, kept_warm
 from .costs.flows import warmup_hours
 from .decision import resolve_deployments
 from .demand import Load, demand_from_scenario, load_from_demand
@@ -169,10 +169,12 @@ def shared_instance_need(members: list[CloudMember], sv: SiteValues) -> tuple[In
                     axis=0)
     counts = np.asarray(whole_units(packed_units([m.item(r) for m, r in zip(members, per, strict=True)], gpus), step),
                         dtype=float)
+    # the minimum fleet from the first month any member has load to the last any has, as a workload's own fleet
+    kept = kept_warm(opt.min_instances, np.sum([m.load.peak for m in members], axis=0))
     if opt.min_instances:
-        counts = np.maximum(counts, np.where(active, float(opt.min_instances), 0.0))
+        counts = np.maximum(counts, np.where(active, kept[..., None].astype(float), 0.0))
     peak_need = np.maximum(whole_units(packed_units([m.item(m.placed(m.load.peak, sv)) for m in members], gpus),
-                                       step), opt.min_instances)
+                                       step), kept)
     month_hours = np.full(counts.shape[0], float(np.sum(hours)))
     inst_hours, fleet, above = _billing(opt, counts, hours, active, peak_need, month_hours)
     inst_hours, above = _with_warm_up(members, sv, peak_need, inst_hours, above)
@@ -215,7 +217,7 @@ def _with_warm_up(members: list[CloudMember], sv: SiteValues, peak_need: IntArra
         assert m.d.capacity is not None
         per_inst = m.d.capacity.replicas_per_unit * m.replica_tokens_per_s(sv)
         own_peak = np.maximum(whole_units(m.load.peak / (per_inst * opt.target_utilisation),
-                                          opt.scale_step_instances), opt.min_instances)
+                                          opt.scale_step_instances), kept_warm(opt.min_instances, m.load.peak))
         own.append(instance_starts(opt, m.load, per_inst, peak_need if len(members) == 1 else own_peak))
     if len(members) == 1:
         starts = own[0]

@@ -29,7 +29,15 @@ from ..scenario import CloudOption, InHouseOption, Scenario
 from ..site import SiteValues
 from .api import api_flows
 from .bridge import BRIDGE_ROW, SHORTFALL_ROW, in_house_bridged
-from .cloud import InstanceNeed, cloud_flows, cloud_price_per_hour, commitment_left_usd, instance_flows, instance_starts
+from .cloud import (
+    InstanceNeed,
+    cloud_flows,
+    cloud_price_per_hour,
+    commitment_left_usd,
+    instance_flows,
+    instance_starts,
+    kept_warm,
+)
 from .flows import CAPEX_CATEGORIES, COMMITMENT_REMAINING, Flows, add, as_float_list, cash_view_text, lead_months, trend
 from .in_house import in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 from .lines import with_tax_shield
@@ -38,7 +46,7 @@ __all__ = [
     "BRIDGE_ROW", "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "SHORTFALL_ROW", "Flows", "InstanceNeed", "add",
     "api_flows", "as_float_list", "cash_view_text", "cloud_flows", "cloud_price_per_hour", "commitment_left_usd",
     "flows_for", "in_house_bridged", "in_house_fleet", "in_house_flows", "in_house_planned", "instance_flows",
-    "instance_starts", "lead_months", "lead_time",
+    "instance_starts", "kept_warm", "lead_months", "lead_time",
     "planned_fleet", "trend", "with_tax_shield",
 ]
 

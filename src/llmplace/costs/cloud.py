@@ -16,12 +16,22 @@ from ..options import Deployment
 from ..results import Assumption
 from ..scenario import CloudOption, Scenario
 from ..site import SiteValues
-from .flows import COMMITMENT_REMAINING, Flows, _active_hours, _need, add, terminal_commitment, trend, warmup_hours
+from .flows import (
+    COMMITMENT_REMAINING,
+    Flows,
+    _active_hours,
+    _need,
+    add,
+    live_months,
+    terminal_commitment,
+    trend,
+    warmup_hours,
+)
 from .lines import cloud_support_usd, support_note
 from .staff import staff_for, staff_note
 
 __all__ = ["RESERVATION_TERM_MONTHS", "InstanceNeed", "cloud_flows", "cloud_price_per_hour", "commitment_left_usd",
-           "committed_instances", "instance_flows", "instance_starts"]
+           "committed_instances", "instance_flows", "instance_starts", "kept_warm"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -54,12 +64,20 @@ def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None,
         f"on-demand x (1 - {float(np.mean(disc)):g} %) default discount; {sv.sources[key][0]}"
 
 
-def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, step: int
+def kept_warm(min_instances: int, peak: Any) -> IntArray:
+    """The minimum fleet kept running each month, (..., months): ``min_instances`` in the months the service is
+    live (:func:`~llmplace.costs.flows.live_months`: a quiet month between its first and last month with load
+    keeps it), none before its first month with load or after its last."""
+    return np.asarray(min_instances * live_months(peak), dtype=np.int64)
+
+
+def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, step: int, kept: IntArray
             ) -> tuple[Array, Array, Callable[[Any], Any]]:
     """Instance-hours billed each month, the fleet at the busiest hour, and the instance-hours above a base.
 
     ``autoscaled``: the fleet follows each bin of the load-duration curve (the busiest bin holds the exact
-    peak); ``always_on`` / ``active_hours``: the peak fleet every hour or every active hour.
+    peak), at least ``kept`` (the month's minimum fleet) in each hour the load's shape has load;
+    ``always_on`` / ``active_hours``: the peak fleet every hour or every active hour.
     """
     hours = load.hours
     month_hours = np.sum(hours, axis=-1)
@@ -76,7 +94,7 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, st
             per_bin = np.ceil(per_bin / step - 1e-9) * step
         np.maximum(per_bin, 0.0, out=per_bin)
         if opt.min_instances:
-            np.maximum(per_bin, np.where(rel > 0, float(opt.min_instances), 0.0), out=per_bin)
+            np.maximum(per_bin, np.where(rel > 0, kept[..., None].astype(float), 0.0), out=per_bin)
         per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
         inst_hours = per_bin @ h_vec
         fleet = per_bin[..., 0].astype(np.int64)
@@ -91,7 +109,7 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, st
         # no bin exceeds the month's peak, whose fleet was checked in range: whole units as floats, in place
         per_bin = whole_units_float(load.rate / (per_inst_b * util_b), step)
         if opt.min_instances:
-            np.maximum(per_bin, np.where(load.active, float(opt.min_instances), 0.0), out=per_bin)
+            np.maximum(per_bin, np.where(load.active, kept[..., None].astype(float), 0.0), out=per_bin)
         per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
         inst_hours = np.einsum("...b,...b->...", per_bin, np.broadcast_to(hours, per_bin.shape))
         fleet = np.max(per_bin, axis=-1).astype(np.int64)
@@ -145,13 +163,16 @@ def _reserved(d: Deployment, sv: SiteValues, opt: CloudOption, base: Any, month_
 
 
 def _committed_base(opt: CloudOption, peak_need: Any, reserved_n: int | None) -> Any:
-    """The instances a reserved plan commits to each month: its peak need (always on), a fixed count, or month 1's
-    peak fleet."""
+    """The instances a reserved plan commits to each month: its peak need (always on), a fixed count, or the peak
+    fleet of its launch month (the first it needs instances, month 1 for a service live from the start), committed
+    from that month to its last month with a fleet (none before or after: nothing is renewed once it retires)."""
     if reserved_n is None and opt.billing == "always_on":
         return peak_need
     if reserved_n is not None:
         return np.full(np.shape(peak_need), reserved_n)
-    return np.broadcast_to(peak_need[..., :1], np.shape(peak_need))  # month 1's peak fleet, committed
+    need = np.asarray(peak_need)
+    launch = np.argmax(need > 0, axis=-1)[..., None]  # 0 when it never needs any: nothing committed then
+    return np.take_along_axis(need, launch, axis=-1) * live_months(need)
 
 
 def commitment_left_usd(d: Deployment, load: Load, sv: SiteValues, leave: Any) -> Array:
@@ -166,7 +187,7 @@ def commitment_left_usd(d: Deployment, load: Load, sv: SiteValues, leave: Any) -
     horizon = load.rate.shape[-2]
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s
     peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances),
-                           opt.min_instances)
+                           kept_warm(opt.min_instances, load.peak))
     months = np.arange(horizon)
     leave = np.asarray(leave)[..., None] if np.ndim(leave) else leave
     need = np.where(months < leave, _committed_base(opt, peak_need, opt.reserved_instances), 0.0)
@@ -213,14 +234,15 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     assert isinstance(opt, CloudOption) and d.cloud is not None and d.capacity is not None
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
-    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances),
-                           opt.min_instances)
-    inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, opt.scale_step_instances)
+    kept = kept_warm(opt.min_instances, load.peak)
+    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances), kept)
+    inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, opt.scale_step_instances, kept)
     inst_hours, above_hours, warm_rows = _warm_up(opt, load, sv, per_inst, peak_need, inst_hours, above_hours)
     need = InstanceNeed(inst_hours=inst_hours, fleet=fleet, peak_need=peak_need, above_hours=above_hours,
                         month_hours=np.sum(load.hours, axis=-1), capacity_token_hours=inst_hours * per_inst,
                         output_tokens=load.output_tokens, served_tokens=load.total_tokens)
-    return instance_flows(d, s, sv, need, reserved=reserved, note=note, option=opt, extra_notes=warm_rows)
+    rows = warm_rows + (_kept_note(opt.min_instances, load.peak) if note else [])
+    return instance_flows(d, s, sv, need, reserved=reserved, note=note, option=opt, extra_notes=rows)
 
 
 def instance_flows(d: Deployment, s: Scenario, sv: SiteValues, need: InstanceNeed, reserved: int | None = None,
@@ -317,6 +339,29 @@ def _warm_up(opt: CloudOption, load: Load, sv: SiteValues, per_inst: Any, peak_n
                            "the peak fleet starts after each idle period" if opt.billing == "active_hours"
                            else "instances added at each rise of the hourly load"))]
     return inst_hours + hours * started, above, rows
+
+
+def _months(first: int, last: int) -> str:
+    """Months ``first`` to ``last`` (1-based) in words."""
+    return f"month {first}" if first == last else f"months {first}-{last}"
+
+
+def _kept_note(min_instances: int, peak: Any) -> list[Assumption]:
+    """The row saying in which months ``min_instances`` is kept warm, when some month has no load (otherwise it is
+    every month, as the option's settings say)."""
+    has_load = np.any(np.asarray(peak) > 0, axis=tuple(range(np.ndim(peak) - 1)))
+    if not min_instances or np.all(has_load) or not np.any(has_load):
+        return []
+    horizon = len(has_load)
+    first, last = int(np.argmax(has_load)) + 1, horizon - int(np.argmax(has_load[::-1]))
+    quiet = int(np.sum(~has_load[first - 1:last]))
+    parts = [f"kept in the hours with load of {_months(first, last)} (first to last month with load"
+             + (f"; its {quiet} quiet month{'s' if quiet > 1 else ''} between included: a live service's "
+                "minimum stays warm)" if quiet else ")")]
+    parts += [f"none in {_months(1, first - 1)} (before launch)"] if first > 1 else []
+    parts += [f"none in {_months(last + 1, horizon)} (retired)"] if last < horizon else []
+    return [Assumption(name="minimum fleet kept warm (min_instances)", value=min_instances, unit="instances",
+                       source="; ".join(parts))]
 
 
 def _commitment_note(opt: CloudOption, after: Array, currency: str) -> Assumption:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "DAYS_PER_MONTH", "Flows", "add", "as_float_list", "cash_view_text",
-    "lead_months", "terminal_commitment", "trend", "warmup_hours",
+    "lead_months", "live_months", "terminal_commitment", "trend", "warmup_hours",
 ]
 
 Array = NDArray[np.float64]
@@ -165,6 +165,16 @@ def warmup_hours(opt: Any, sv: Any) -> tuple[float, str, str | None]:
         return float(opt.warmup_minutes_per_start) / 60.0, SCENARIO_SOURCE, "scenario"
     key = "instance_warmup_minutes_per_start"
     return float(sv[key]) / 60.0, sv.sources[key][0], sv.sources[key][1]
+
+
+def live_months(peak: Any) -> NDArray[np.bool_]:
+    """The months a service is live, (..., months): from the first month with load (its launch) to the last (its
+    retirement), quiet months between them included. Months before the launch and after the retirement are not:
+    nothing is kept warm for a service that does not exist yet or any more."""
+    has_load = np.asarray(peak) > 0
+    launched = np.logical_or.accumulate(has_load, axis=-1)
+    not_retired = np.logical_or.accumulate(has_load[..., ::-1], axis=-1)[..., ::-1]
+    return np.asarray(launched & not_retired)
 
 
 def _active_hours(load: Load) -> Array:

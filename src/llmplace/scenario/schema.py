@@ -210,7 +210,8 @@ class CloudOption(_OptionBase):
                                  "started after each idle period; autoscaled: whole instances following the hourly "
                                  "load. Both pay warmup_minutes_per_start for each instance started"
     )
-    min_instances: int = Field(1, ge=0, description="instances kept running in every hour with load")
+    min_instances: int = Field(1, ge=0, description="instances kept running in every hour with load, from the first "
+                                                    "month with load to the last (quiet months between included)")
     warmup_minutes_per_start: float | None = Field(
         None, ge=0, le=1440, description="billed minutes a started instance runs before it serves (boot, model "
                                          "load); default site.csv"
@@ -219,7 +220,7 @@ class CloudOption(_OptionBase):
     reserved_instances: int | None = Field(
         None, ge=0, description="reserved plans: committed instances (billed every hour); on-demand above them. "
                                 "Default: always_on reserves the whole fleet every month; autoscaled commits "
-                                "the fleet month 1 needs at its peak"
+                                "the fleet its first month with load needs at its peak"
     )
     storage_gb: float = Field(0.0, ge=0, description="block storage kept per instance [GB]")
     egress_gb_per_month: float = Field(0.0, ge=0, description="data leaving the cloud per month [GB]")

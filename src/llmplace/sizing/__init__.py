@@ -16,7 +16,7 @@ factors in ``data/efficiency.csv``), :mod:`.calibration` (the measured rows and 
 
 from __future__ import annotations
 
-from .document import size_document
+from .document import ParallelAsk, size_document
 from .efficiency import ENGINES, Efficiency, default_efficiency, ideal_efficiency
 from .estimate import DEFAULT_ENGINE, SizingResult, estimate, min_gpus
 from .memory import (
@@ -32,6 +32,7 @@ __all__ = [
     "ENGINES",
     "Efficiency",
     "PRECISIONS",
+    "ParallelAsk",
     "SizingResult",
     "default_efficiency",
     "default_kv_precision",

@@ -61,6 +61,7 @@ STAGES: dict[str, float] = {
     "llmplace.rises": 4,  # the rises of a load within each month (split from demand)
     # 5 the deployments a scenario names, resolved against the catalog
     "llmplace.options": 5,
+    "llmplace.multiserver": 5,  # options whose replica spans several units (called from options)
     # 6 cash flows per option
     "llmplace.costs": 6,
     # 7 the hybrid option and the engine that runs a comparison

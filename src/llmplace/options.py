@@ -59,6 +59,8 @@ class Deployment:
     #: in-house only: the option serving the demand before the first servers arrive (None: unserved), and why
     bridge: Deployment | None = None
     bridge_basis: str = ""
+    #: plural name of one unit where it is not a single server or instance (a replica over several: "2-server groups")
+    unit_kind: str | None = None
 
     def note(self, name: str, value: Any, unit: str, source: str, as_of: str | None = None) -> Any:
         self.assumptions.append(Assumption(name=name, value=value, unit=unit, source=source, as_of=as_of))
@@ -240,15 +242,8 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     unit_gpus = d.server.gpu_count if d.server else d.cloud.gpu_count if d.cloud else 0
     w = s.workload
     if opt.throughput_tokens_per_s is not None:
-        tps = opt.throughput_tokens_per_s
-        if opt.throughput_counts == "total":
-            tps *= w.output_share
-        gpr = opt.gpus_per_replica or unit_gpus
-        if gpr > unit_gpus:
-            d.infeasible_reason = f"gpus_per_replica {gpr} exceeds the {unit_gpus} GPUs of one unit"
-            return
-        d.capacity = Capacity(tps, gpr, unit_gpus // gpr, f"measured (scenario {where}.throughput_tokens_per_s)")
-        d.note("replica throughput", tps, "output tokens/s", SCENARIO_SOURCE)
+        _measured_capacity(d, opt, opt.throughput_tokens_per_s * (
+            w.output_share if opt.throughput_counts == "total" else 1.0), unit_gpus, where)
         return
     from . import sizing  # the sizing engine estimates what the scenario does not give
 
@@ -260,8 +255,11 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
         kv_precision=s.model.kv_precision, max_gpus=unit_gpus,
     )
     if fewest is None or fewest > unit_gpus:
-        d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
-                               f"{d.gpu.id} of one unit")
+        from .multiserver import size_multi_unit  # a replica over several units
+
+        if not size_multi_unit(d, s, where, model, engine, unit_gpus):
+            d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
+                                   f"{d.gpu.id} of one unit, nor in whole groups of such units")
         return
     # tensor-parallel degree: the scenario's, else the one (from the fewest GPUs that fit up to the whole
     # unit) that serves the most tokens per unit within the latency targets, as an operator would tune it
@@ -292,6 +290,19 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
                           f"sizing estimate ({engine}, {info.efficiency_source or 'calibrated efficiency'})",
                           sizing=info)
     _note_sizing(d, info, gpr, tps)
+
+
+def _measured_capacity(d: Deployment, opt: InHouseOption | CloudOption | ApiOption, tps: float, unit_gpus: int,
+                       where: str) -> None:
+    """Capacity from the scenario's measured replica throughput [output tokens/s]."""
+    gpr = opt.gpus_per_replica or unit_gpus
+    if gpr > unit_gpus:  # one replica over several units, bought or rented in whole groups
+        from .multiserver import measured_multi_unit
+
+        d.infeasible_reason = measured_multi_unit(d, gpr, unit_gpus, tps, where)
+        return
+    d.capacity = Capacity(tps, gpr, unit_gpus // gpr, f"measured (scenario {where}.throughput_tokens_per_s)")
+    d.note("replica throughput", tps, "output tokens/s", SCENARIO_SOURCE)
 
 
 def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> None:

@@ -33,8 +33,8 @@ import numpy as np
 
 from ..errors import LlmplaceError, not_one_of
 
-__all__ = ["DEFAULT_FABRIC", "GPUS_PER_NODE", "Fabric", "alltoall_s", "expert_alltoall_s", "fabric_row",
-           "load_fabrics", "ring_allreduce_s", "send_s"]
+__all__ = ["DEFAULT_FABRIC", "GPUS_PER_NODE", "Fabric", "UnitFabric", "alltoall_s", "expert_alltoall_s",
+           "fabric_row", "load_fabrics", "ring_allreduce_s", "send_s", "unit_fabric"]
 
 DEFAULT_FABRIC = "ethernet-100g"
 """Fabric assumed where the catalog does not say: the slowest row (a shared 100 Gb/s Ethernet port), so a
@@ -163,3 +163,34 @@ def expert_alltoall_s(tokens_per_gpu: Any, experts_per_token: int, value_bytes: 
     forwarded = ((_NCCL_BASE_LATENCY_US + hop_us) / 1e6 * latency_factor
                  + np.maximum(per_copy * remote_nodes / fabric_bytes_per_s, on_node / link_bytes_per_s))
     return np.where(t <= LOW_LATENCY_MAX_TOKENS_PER_GPU, per_expert, forwarded)
+
+
+@dataclass(frozen=True)
+class UnitFabric:
+    """The fabric a catalog server build or cloud instance comes with (``unit_fabrics.csv``)."""
+
+    unit: str
+    fabric: str
+    as_of: str
+    source: str
+
+
+@cache
+def _unit_fabrics() -> dict[str, UnitFabric]:
+    text = resources.files("llmplace.sizing").joinpath("data", "unit_fabrics.csv").read_text(encoding="utf-8")
+    rows = {}
+    for i, raw in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        row = UnitFabric(unit=raw["unit"].strip(), fabric=raw["fabric"].strip().lower(), as_of=raw["as_of"].strip(),
+                         source=raw["source"].strip())
+        if row.fabric not in _bundled():
+            raise LlmplaceError(f"sizing/data/unit_fabrics.csv line {i}: unknown fabric {row.fabric!r}")
+        rows[row.unit] = row
+    return rows
+
+
+def unit_fabric(unit_id: str) -> UnitFabric | None:
+    """The fabric of a server build id or a cloud instance id (``provider/instance_type[/region]``); None when
+    the catalog does not say (then :data:`DEFAULT_FABRIC` applies, and the caller says so)."""
+    rows = _unit_fabrics()
+    parts = unit_id.split("/")
+    return rows.get(unit_id) or (rows.get("/".join(parts[:2])) if len(parts) > 2 else None)

@@ -1,0 +1,69 @@
+"""`compare` with a model that needs two servers per replica (issue 13).
+
+Llama 3.1 405B in fp16 is 756 GiB of weights: no 8-GPU H100 server holds it, two do (TP 8 in each, two pipeline
+stages). Such an option buys or rents servers two at a time: its unit becomes a group of two (twice the GPUs,
+the price, the power and the hourly rate of one), the fleet is a whole number of replicas, and the fabric
+between the servers comes from the catalog (DGX H100: InfiniBand NDR; a p5 instance: 400 Gb/s EFA) or, where
+the catalog is silent, is the slowest one, said in the assumptions; switch costs are said not to be counted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from llmplace import catalog
+from llmplace.decision import compare
+from llmplace.options import resolve_options
+from llmplace.scenario import parse_scenario
+
+DOC = {
+    "model": {"name": "llama-3.1-405b", "precision": "fp16"},
+    "workload": {"requests_per_month": 6_000_000, "input_tokens_per_request": 1000, "output_tokens_per_request": 500},
+    "latency": {"tpot_ms": 80},
+    "options": [
+        {"kind": "in_house", "server": "dgx-h100-8x-h100-sxm", "id": "dgx"},
+        {"kind": "in_house", "server": "hgx-h100-8x-oem", "id": "hgx"},
+        {"kind": "cloud", "instance": "aws/p5.48xlarge", "id": "p5"},
+    ],
+}
+
+
+def _notes(d) -> dict[str, object]:
+    return {a.name: a for a in d.assumptions}
+
+
+def test_a_replica_over_two_servers_buys_them_two_at_a_time():
+    deps = {d.id: d for d in resolve_options(parse_scenario(DOC))}
+    one = catalog.get_server("dgx-h100-8x-h100-sxm")
+    dgx = deps["dgx"]
+    assert dgx.infeasible_reason is None and dgx.capacity is not None
+    assert (dgx.capacity.gpus_per_replica, dgx.capacity.replicas_per_unit) == (16, 1)
+    assert dgx.server is not None and dgx.server.gpu_count == 16
+    assert dgx.server.purchase_usd == pytest.approx(2 * one.purchase_usd)
+    assert dgx.server.max_power_kw == pytest.approx(2 * one.max_power_kw)
+    assert dgx.unit_kind == "2-server groups"
+    notes = _notes(dgx)
+    assert notes["network fabric between units"].value == "infiniband-ndr"
+    assert "not counted" in notes["fabric switches and cables"].source
+    p5 = deps["p5"]
+    assert p5.cloud is not None and p5.cloud.gpu_count == 16
+    assert _notes(p5)["network fabric between units"].value == "roce-400g"
+    assert "slowest fabric assumed" in _notes(deps["hgx"])["network fabric between units"].source
+
+
+def test_compare_counts_two_servers_per_replica_in_the_purchase():
+    """The upfront cash of the DGX option is at least its groups x 2 x the catalog price of one DGX (setup and
+    the rest come on top); the units column names the groups."""
+    res = compare(DOC)
+    o = {x.id: x for x in res.options}["dgx"]
+    assert o.feasible and o.unit_kind == "2-server groups"
+    groups = max(o.units or [0])
+    assert groups >= 1
+    assert o.upfront_usd >= groups * 2 * catalog.get_server("dgx-h100-8x-h100-sxm").purchase_usd
+
+
+def test_gpus_per_replica_that_is_not_whole_servers_is_refused():
+    doc = {**DOC, "options": [{"kind": "in_house", "server": "dgx-h100-8x-h100-sxm", "id": "dgx",
+                               "gpus_per_replica": 12, "throughput_tokens_per_s": 900}]}
+    (d,) = resolve_options(parse_scenario(doc))
+    assert d.infeasible_reason == "gpus_per_replica 12 is not a whole number of 8-GPU units"

@@ -67,3 +67,12 @@ def test_gpus_per_replica_that_is_not_whole_servers_is_refused():
                                "gpus_per_replica": 12, "throughput_tokens_per_s": 900}]}
     (d,) = resolve_options(parse_scenario(doc))
     assert d.infeasible_reason == "gpus_per_replica 12 is not a whole number of 8-GPU units"
+
+
+def test_an_unknown_fabric_is_a_one_line_error_even_when_one_server_suffices():
+    from llmplace.errors import InputError
+
+    doc = {**DOC, "model": {"name": "llama-3.1-8b", "precision": "fp8"},
+           "options": [{"kind": "in_house", "server": "dgx-h100-8x-h100-sxm", "fabric": "infiniband"}]}
+    with pytest.raises(InputError, match=r"options\[0\]\.fabric: got 'infiniband'.*did you mean 'infiniband-ndr'"):
+        resolve_options(parse_scenario(doc))

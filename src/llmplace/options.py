@@ -20,6 +20,7 @@ from .results import Assumption, CatalogRowRef
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .sizing.document import default_latency
 from .sizing.estimate import SizingResult
+from .sizing.fabric import fabric_row
 
 __all__ = [
     "Assumption", "Capacity", "Deployment", "SCENARIO_SOURCE", "attach_bridges", "blended_usd_per_mtok",
@@ -339,6 +340,8 @@ def resolve_options(s: Scenario) -> list[Deployment]:
         else:
             d = _api(opt, s, where)
         d.id = _unique_id(d.id, taken)
+        if getattr(opt, "fabric", None):  # checked even where one unit holds the model and it goes unused
+            fabric_row(opt.fabric, f"{where}.fabric")  # type: ignore[union-attr]
         if d.kind != "api":
             _capacity(d, s, where)
         out.append(d)

@@ -116,6 +116,8 @@ def _fabric_between_nodes(gpu: GpuSpec, layout: Layout, link_bytes_per_s: float,
     """(bytes/s per GPU, hop latency [us], note) between the replica's servers."""
     domain = gpu.scale_up_domain_gpus or 0
     ic = interconnect_row(gpu.interconnect)
+    if layout.nodes == 1:
+        return link_bytes_per_s, ic.hop_latency_us, None  # pipeline stages inside one server: over its own links
     if layout.gpus <= domain:
         return link_bytes_per_s, ic.hop_latency_us, (
             f"all {layout.gpus} GPUs share {gpu.id}'s {domain}-GPU {gpu.interconnect} domain: no network fabric")

@@ -260,7 +260,9 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
 
         if not size_multi_unit(d, s, where, model, engine, unit_gpus):
             d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
-                                   f"{d.gpu.id} of one unit, nor in whole groups of such units")
+                                   f"{d.gpu.id} of one unit" + (", nor in whole groups of such units (up to 32)"
+                                   if unit_gpus == 8 else "; replicas over several units are modelled for 8-GPU "
+                                   "units only"))
         return
     # tensor-parallel degree: the scenario's, else the one (from the fewest GPUs that fit up to the whole
     # unit) that serves the most tokens per unit within the latency targets, as an operator would tune it

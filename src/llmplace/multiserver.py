@@ -73,43 +73,63 @@ def _group_units(d: Deployment, k: int) -> None:
     d.unit_kind = f"{k}-{'server' if d.server is not None else 'instance'} groups"
 
 
-def size_multi_unit(d: Deployment, s: Scenario, where: str, model: ModelSpec, engine: str, unit_gpus: int) -> bool:
-    """Size ``d`` as replicas over several units; False when no multi-unit layout applies (the caller then
-    says the model does not fit), True when ``d`` got a capacity or an infeasibility reason."""
+def _layout_gpus(opt: Any, model: ModelSpec, d: Deployment, s: Scenario, unit_gpus: int, fewest: int | None,
+                 layout_asked: bool) -> int | None:
+    """GPUs of one replica: the scenario's, the whole unit for an EP / DP-attention layout that fits one, else
+    the fewest whole 8-GPU units that hold the model (None: no layout to try)."""
+    if opt.gpus_per_replica:
+        return int(opt.gpus_per_replica)
+    if layout_asked and fewest is not None and fewest <= unit_gpus:
+        return unit_gpus
+    if unit_gpus != GPUS_PER_NODE:
+        return None
+    w = s.workload
+    assert d.gpu is not None
+    return min_multinode_gpus(model, d.gpu, s.model.precision, int(w.input_tokens_per_request),
+                              int(w.output_tokens_per_request), s.model.kv_precision)
+
+
+def size_multi_unit(d: Deployment, s: Scenario, where: str, model: ModelSpec, engine: str, unit_gpus: int,
+                    fewest: int | None = None) -> bool:
+    """Size ``d`` with a layout: replicas over several units, or expert parallelism / DP attention asked by the
+    option. False when no such layout applies (the caller then says the model does not fit), True when ``d``
+    got a capacity or an infeasibility reason."""
     opt = d.option
     assert not isinstance(opt, HybridOption) and d.gpu is not None
-    w = s.workload
-    s_in, s_out = int(w.input_tokens_per_request), int(w.output_tokens_per_request)
-    if unit_gpus != GPUS_PER_NODE:
+    ep, dpa = bool(getattr(opt, "expert_parallel", False)), bool(getattr(opt, "dp_attention", False))
+    gpus = _layout_gpus(opt, model, d, s, unit_gpus, fewest, ep or dpa)
+    if gpus is None or (gpus > unit_gpus and unit_gpus != GPUS_PER_NODE):
         return False
-    gpus = opt.gpus_per_replica or min_multinode_gpus(model, d.gpu, s.model.precision, s_in, s_out,
-                                                      s.model.kv_precision)
-    if gpus is None:
-        return False
-    if gpus % unit_gpus:
+    if gpus > unit_gpus and gpus % unit_gpus:
         d.infeasible_reason = f"gpus_per_replica {gpus} is not a whole number of {unit_gpus}-GPU units"
         return True
     fabric, source, as_of, assumed = _fabric_choice(d, where)
-    layout = dataclasses.replace(layout_for(gpus, fabric=fabric, model=model, field=lambda n: f"{where}.{n}"),
-                                 fabric_assumed=assumed)
+    names = {"ep": "expert_parallel"}
+    layout = dataclasses.replace(
+        layout_for(gpus, expert_parallel=ep, dp_attention=dpa, fabric=fabric, model=model,
+                   field=lambda n: f"{where}.{names.get(n, n)}"), fabric_assumed=assumed)
     ttft_ms, tpot_ms = latency_targets(s, d)
-    info, lay = estimate_layout(model, d.gpu, layout, s.model.precision, engine, input_tokens=s_in,
-                                output_tokens=s_out, kv_precision=s.model.kv_precision, ttft_ms=ttft_ms,
-                                tpot_ms=tpot_ms)
+    w = s.workload
+    info, lay = estimate_layout(model, d.gpu, layout, s.model.precision, engine,
+                                input_tokens=int(w.input_tokens_per_request),
+                                output_tokens=int(w.output_tokens_per_request), kv_precision=s.model.kv_precision,
+                                ttft_ms=ttft_ms, tpot_ms=tpot_ms)
     if not info.fits or not info.output_tokens_per_s or info.meets_targets is False:
         d.infeasible_reason = info.reason or f"{model.id} cannot meet the latency targets over {lay.label}"
         return True
-    k = gpus // unit_gpus
-    _group_units(d, k)
+    k = max(gpus // unit_gpus, 1)
+    if k > 1:
+        _group_units(d, k)
     tps = float(info.output_tokens_per_s)
-    d.capacity = Capacity(tps, gpus, 1, f"sizing estimate ({engine}, {lay.label}; {info.efficiency_source})",
-                          sizing=info)
+    d.capacity = Capacity(tps, gpus, max(unit_gpus // gpus, 1),
+                          f"sizing estimate ({engine}, {lay.label}; {info.efficiency_source})", sizing=info)
     d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source)
-    d.note("GPUs per replica", gpus, "GPUs", f"{lay.label}: the fewest whole units that hold the model"
-           if not opt.gpus_per_replica else SCENARIO_SOURCE)
-    d.note("units per replica", k, "servers or instances", "each unit counted in this option is a group of "
-           f"{k} bought or rented together (one model replica)")
-    _note_fabric(d, fabric, source, as_of)
+    d.note("GPUs per replica", gpus, "GPUs", SCENARIO_SOURCE if opt.gpus_per_replica else
+           f"{lay.label}: the fewest whole units that hold the model" if k > 1 else f"{lay.label}: the whole unit")
+    if k > 1:
+        d.note("units per replica", k, "servers or instances", "each unit counted in this option is a group of "
+               f"{k} bought or rented together (one model replica)")
+        _note_fabric(d, fabric, source, as_of)
     return True
 
 

@@ -255,10 +255,11 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
         model, d.gpu, s.model.precision, int(w.input_tokens_per_request), int(w.output_tokens_per_request),
         kv_precision=s.model.kv_precision, max_gpus=unit_gpus,
     )
-    if fewest is None or fewest > unit_gpus:
-        from .multiserver import size_multi_unit  # a replica over several units
+    if fewest is None or fewest > unit_gpus or getattr(opt, "expert_parallel", False) or getattr(
+            opt, "dp_attention", False):
+        from .multiserver import size_multi_unit  # a replica over several units, or an EP / DP-attention layout
 
-        if not size_multi_unit(d, s, where, model, engine, unit_gpus):
+        if not size_multi_unit(d, s, where, model, engine, unit_gpus, fewest):
             d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
                                    f"{d.gpu.id} of one unit" + (", nor in whole groups of such units (up to 32)"
                                    if unit_gpus == 8 else "; replicas over several units are modelled for 8-GPU "

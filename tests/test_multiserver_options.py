@@ -105,3 +105,18 @@ def test_expert_parallelism_on_a_dense_model_is_a_one_line_error():
            "options": [{"kind": "in_house", "server": "hgx-h200-8x-oem", "expert_parallel": True}]}
     with pytest.raises(InputError, match=r"options\[0\]\.expert_parallel: got True.*mixture-of-experts"):
         resolve_options(parse_scenario(doc))
+
+
+def test_a_sampled_per_server_price_is_applied_to_the_whole_group():
+    """Monte Carlo samples a server's price per server (options[0].overrides.purchase_usd); a unit of this option
+    is two servers, so the group costs twice the sample, and the sample reaches the option at all (the option
+    is found by the scenario's own object, though its per-unit rates were scaled into a copy)."""
+    import numpy as np
+
+    from llmplace.risk.inputs import apply_values
+
+    s = parse_scenario({**DOC, "options": [DOC["options"][0]]})
+    deps = resolve_options(s)
+    _s2, out, _sv = apply_values(s, deps, {"options[0].overrides.purchase_usd": np.array([300_000.0, 360_000.0])})
+    assert out[0].server is not None
+    assert np.allclose(out[0].server.purchase_usd, [600_000.0, 720_000.0])

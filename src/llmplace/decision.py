@@ -286,7 +286,7 @@ def _compare(s: Scenario, conv: Convention, n: int, seed_used: int, progress: Ca
     point = run(s, deployments, sv)
     index = {id(o): i for i, o in enumerate(s.options)}
     costed = {d.id: out.assumptions for d in deployments if (out := point.outcomes.get(d.id)) is not None}
-    options = [_option_result(d, s, sv, point, costed, index.get(id(d.option))) for d in deployments]
+    options = [_option_result(d, s, sv, point, costed, index.get(id(d.scenario_option))) for d in deployments]
     draft = CompareResult(
         scenario=s.name, convention=conv, horizon_months=s.finance.horizon_months, demand=_demand(s, point),
         options=options,

@@ -27,7 +27,8 @@ from .sizing.layout import min_multinode_gpus
 from .sizing.multinode import estimate_layout
 from .sizing.parallel import layout_for
 
-__all__ = ["measured_multi_unit", "size_multi_unit"]
+__all__ = ["GROUPED_CLOUD_FIELDS", "GROUPED_OPTION_FIELDS", "GROUPED_SERVER_FIELDS", "measured_multi_unit", "per_group",
+           "size_multi_unit"]
 
 
 def _fabric_choice(d: Deployment, where: str) -> tuple[str, str, str | None, bool]:
@@ -44,6 +45,21 @@ def _fabric_choice(d: Deployment, where: str) -> tuple[str, str, str | None, boo
                             f"({fabric_row(DEFAULT_FABRIC).source})"), None, True
 
 
+GROUPED_SERVER_FIELDS = ("gpu_count", "purchase_usd", "purchase_usd_low", "purchase_usd_high", "max_power_kw",
+                         "idle_power_kw", "rack_units")
+"""Server-row fields that are k times one server's in a group of k."""
+GROUPED_CLOUD_FIELDS = ("gpu_count", "on_demand_usd_per_hour", "spot_usd_per_hour", "reserved_1y_usd_per_hour",
+                        "reserved_3y_usd_per_hour")
+"""Cloud-row fields that are k times one instance's in a group of k."""
+GROUPED_OPTION_FIELDS = ("usd_per_hour", "opex_usd_per_hour")
+"""Option fields (per server or instance) that are k times one unit's in a group of k."""
+
+
+def per_group(values: dict[str, Any], names: tuple[str, ...], k: int) -> dict[str, Any]:
+    """Values given per server or instance (a sampled override) as values per group of ``k``."""
+    return {key: v * k if key in names and k > 1 else v for key, v in values.items()}
+
+
 def _scaled(row: Any, k: int, names: tuple[str, ...], extra: dict[str, Any]) -> Any:
     update = {n: getattr(row, n) * k for n in names if getattr(row, n) is not None}
     return row.model_copy(update={**update, **extra})
@@ -54,12 +70,9 @@ def _group_units(d: Deployment, k: int) -> None:
     opt = d.option
     assert not isinstance(opt, HybridOption)
     if d.server is not None:
-        d.server = _scaled(d.server, k, ("gpu_count", "purchase_usd", "purchase_usd_low", "purchase_usd_high",
-                                         "max_power_kw", "idle_power_kw", "rack_units"),
-                           {"name": f"{k} x {d.server.name}"})
+        d.server = _scaled(d.server, k, GROUPED_SERVER_FIELDS, {"name": f"{k} x {d.server.name}"})
     if d.cloud is not None:
-        d.cloud = _scaled(d.cloud, k, ("gpu_count", "on_demand_usd_per_hour", "spot_usd_per_hour",
-                                       "reserved_1y_usd_per_hour", "reserved_3y_usd_per_hour"), {})
+        d.cloud = _scaled(d.cloud, k, GROUPED_CLOUD_FIELDS, {})
     update: dict[str, Any] = {}
     price = getattr(opt, "usd_per_hour", None)
     if price is not None:
@@ -68,6 +81,8 @@ def _group_units(d: Deployment, k: int) -> None:
         update["opex_usd_per_hour"] = opt.opex_usd_per_hour * k
         if opt.servers is not None:
             update["servers"] = math.ceil(opt.servers / k)
+    d.origin = opt  # type: ignore[assignment]
+    d.units_per_group = k
     d.option = opt.model_copy(update=update)
     d.label = f"{d.label} ({k} per replica)"
     d.unit_kind = f"{k}-{'server' if d.server is not None else 'instance'} groups"

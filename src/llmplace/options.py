@@ -62,6 +62,15 @@ class Deployment:
     bridge_basis: str = ""
     #: plural name of one unit where it is not a single server or instance (a replica over several: "2-server groups")
     unit_kind: str | None = None
+    #: units (servers or instances) per unit of this deployment: > 1 when one replica spans several; ``option``
+    #: then holds the scenario's option with its per-unit rates scaled, and ``origin`` the scenario's own object
+    units_per_group: int = 1
+    origin: InHouseOption | CloudOption | None = None
+
+    @property
+    def scenario_option(self) -> InHouseOption | CloudOption | ApiOption | HybridOption:
+        """The scenario's own option object (identity matters: results and samples find options by it)."""
+        return self.origin if self.origin is not None else self.option
 
     def note(self, name: str, value: Any, unit: str, source: str, as_of: str | None = None) -> Any:
         self.assumptions.append(Assumption(name=name, value=value, unit=unit, source=source, as_of=as_of))

@@ -188,3 +188,15 @@ def test_a_one_server_tensor_parallel_layout_reproduces_the_single_server_estima
     assert lay.max_concurrency == one.max_concurrency
     assert lay.tpot_ms == pytest.approx(one.tpot_ms, rel=1e-9)
     assert lay.ttft_ms == pytest.approx(one.ttft_ms, rel=1e-9)
+
+
+def test_servers_inside_one_nvlink_domain_talk_over_nvlink_not_a_network_fabric():
+    """A GB200 NVL72 rack is one 72-GPU NVLink domain (gpus.csv scale_up_domain_gpus): 16 of its GPUs talk at
+    the NVLink rate (1,800 GB/s both ways = 900 one way), not over the default Ethernet fabric."""
+    gb200 = get_gpu("gb200")
+    lay = layout_for(16, expert_parallel=True, dp_attention=True, model=DEEPSEEK)
+    _res, info = estimate_layout(DEEPSEEK, gb200, lay, "fp8", "sglang", 2000, 500, concurrency=256)
+    assert info.fabric == "nvlink domain" and info.fabric_gb_per_s_per_gpu == pytest.approx(900)
+    assert "no network fabric" in (info.fabric_note or "")
+    _res_h100, h100_info = estimate_layout(DEEPSEEK, H100, lay, "fp8", "sglang", 2000, 500, concurrency=256)
+    assert h100_info.communication_ms_per_step > 10 * (info.communication_ms_per_step or 0)

@@ -249,9 +249,16 @@ def _info(r: LayoutReplica, layout: Layout, concurrency: int | None, fabric_note
         bubble = 1.0 - m / layout.pp if layout.pp > 1 else None
         comm = float(np.asarray(r.allreduce_s(concurrency / m))) * 1e3 * layout.pp + (
             float(np.asarray(stage_send_s(r, concurrency / m))) * 1e3 * (layout.pp - 1))
+    name, rate, hop, source = (fab.fabric, fab.bytes_per_s_per_gpu(layout.gpus_per_node), fab.hop_latency_us,
+                               f"{fab.source} (as of {fab.as_of})")
+    label = layout.label()
+    if layout.nodes > 1 and layout.gpus <= (r.gpu.scale_up_domain_gpus or 0):  # one NVLink/xGMI domain
+        ic = r.gpu.interconnect or "pcie"
+        name, rate, hop = f"{ic} domain", (r.gpu.interconnect_gb_per_s or 0.0) * 1e9 / 2.0, r.intra_hop_us
+        source = f"{r.gpu.id} catalog row: {r.gpu.scale_up_domain_gpus}-GPU scale-up domain ({r.gpu.source})"
+        label = label.replace(f"over {layout.fabric}", f"in one {ic} domain")
     return LayoutInfo(
-        label=layout.label(), tensor_parallel=layout.tp, pipeline_stages=layout.pp,
+        label=label, tensor_parallel=layout.tp, pipeline_stages=layout.pp,
         expert_parallel=layout.expert_parallel, dp_attention=layout.dp_attention, nodes=layout.nodes,
-        fabric=fab.fabric, fabric_gb_per_s_per_gpu=fab.bytes_per_s_per_gpu(layout.gpus_per_node) / 1e9,
-        fabric_latency_us=fab.hop_latency_us, fabric_source=f"{fab.source} (as of {fab.as_of})",
+        fabric=name, fabric_gb_per_s_per_gpu=rate / 1e9, fabric_latency_us=hop, fabric_source=source,
         fabric_note=fabric_note, pipeline_bubble=bubble, communication_ms_per_step=comm, notes=notes)

@@ -45,3 +45,21 @@ def test_size_prints_a_verdict_then_key_figures_with_units(invoke):
     ok = invoke("size", "--model", "llama-3.3-70b", "--gpu", "h100-sxm")
     assert ok.exit_code == 0 and ok.output.splitlines()[0].startswith("llama-3.3-70b on 1 x h100-sxm (fp8, vllm): fits")
     assert "time per output token [ms]" in ok.output
+
+
+def test_a_mixture_of_experts_model_too_big_for_one_server_also_gets_an_expert_parallel_layout():
+    """DeepSeek-V3 in fp8 is 627 GiB of weights, more than 8 x 72 GiB usable on 8 H100s: two servers hold it.
+    For a mixture-of-experts model with latent attention the tip also names expert parallelism with DP
+    attention over an RDMA fabric, which holds many more sequences (no latent KV copy per GPU); sized on its
+    own, that layout fits and serves more than the two-stage pipeline."""
+    d = size_document("deepseek-v3", "h100-sxm", gpus=8, precision="fp8")
+    tip = next(t for t in d["layouts_that_fit"] if "--ep" in t)
+    assert tip.startswith("--gpus 16 --ep --dp-attention --fabric infiniband-ndr")
+    from llmplace.sizing.document import ParallelAsk
+
+    ep = size_document("deepseek-v3", "h100-sxm", gpus=16, precision="fp8",
+                       parallel=ParallelAsk(ep=True, dp_attention=True, fabric="infiniband-ndr"))
+    pp = size_document("deepseek-v3", "h100-sxm", gpus=16, precision="fp8",
+                       parallel=ParallelAsk(fabric="infiniband-ndr"))
+    assert ep["fits"] and pp["fits"] and ep["max_concurrency"] > 4 * pp["max_concurrency"]
+    assert ep["output_tokens_per_s"] > pp["output_tokens_per_s"]

@@ -69,11 +69,25 @@ def suggest_layouts(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, i
             lay = par.layout_for(multi)
             out.append(f"--gpus {multi} ({lay.nodes} servers: tensor parallelism {lay.tp} in each, "
                        f"{lay.pp} pipeline stages over the network; give --fabric for its speed)")
+            out += _expert_parallel_tip(model, gpu, precision, input_tokens + output_tokens, multi)
         elif multi is None:
             least = _memory_minimum(model, gpu, precision)
             out.append(f"{least} x {gpu.id} at least for the {precision} weights alone: more than "
                        f"{MAX_MULTINODE_GPUS} GPUs, beyond the layouts searched")
     return out
+
+
+def _expert_parallel_tip(model: ModelSpec, gpu: GpuSpec, precision: str, context_tokens: int, gpus: int) -> list[str]:
+    """For a mixture-of-experts model: the same GPUs with expert parallelism and DP attention, where they fit."""
+    if not model.is_moe:
+        return []
+    lay = par.layout_for(gpus, expert_parallel=True, dp_attention=True, model=model)
+    p, _note = mem.resolve_precision(precision, gpu)
+    if par.fit_reason(model, gpu, p, mem.default_kv_precision(p), lay, context_tokens) is not None:
+        return []
+    return [f"--gpus {gpus} --ep --dp-attention --fabric infiniband-ndr (experts spread over the {gpus} GPUs, "
+            "attention data-parallel: over an RDMA fabric usually far more sequences and throughput than pipeline "
+            "stages; over a shared Ethernet port the expert all-to-all is slow)"]
 
 
 def min_multinode_gpus(model: ModelSpec, gpu: GpuSpec, precision: str, input_tokens: int, output_tokens: int,

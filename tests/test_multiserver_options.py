@@ -120,3 +120,11 @@ def test_a_sampled_per_server_price_is_applied_to_the_whole_group():
     _s2, out, _sv = apply_values(s, deps, {"options[0].overrides.purchase_usd": np.array([300_000.0, 360_000.0])})
     assert out[0].server is not None
     assert np.allclose(out[0].server.purchase_usd, [600_000.0, 720_000.0])
+
+
+def test_a_strategy_orders_physical_servers_when_its_unit_is_a_group():
+    """Starting on p5 instances and moving to owned DGX H100s, where one replica is two DGXs: the first order is
+    one replica's group, counted in servers (2), as the field says ("servers in that first order")."""
+    plan = compare(DOC).strategy
+    assert plan is not None and (plan.first, plan.second) == ("p5", "dgx")
+    assert plan.servers_first_order == 2

@@ -128,3 +128,10 @@ def test_a_strategy_orders_physical_servers_when_its_unit_is_a_group():
     plan = compare(DOC).strategy
     assert plan is not None and (plan.first, plan.second) == ("p5", "dgx")
     assert plan.servers_first_order == 2
+
+
+def test_the_action_plan_names_the_groups_it_buys_or_rents():
+    """'Rent 1 x aws p5.48xlarge' would read as one instance where the plan rents two per replica."""
+    res = compare({**DOC, "options": [DOC["options"][2]]})
+    steps = " ".join(res.recommendation.plan if res.recommendation else [])
+    assert "Rent 1 2-instance group of aws p5.48xlarge" in steps

@@ -72,6 +72,12 @@ class OptionFacts:
     def max_units(self) -> int:
         return max(self.units) if self.units else 0
 
+    def count_of(self, n: int) -> str:
+        """``n`` units before the option's name: "3 x", or "1 2-server group of" where a replica spans several."""
+        if self.unit_kind and self.unit_kind.endswith("groups"):
+            return f"{units_text(n, self.unit_kind)} of"
+        return f"{n} x"
+
     def servers_text(self, n: int) -> str:
         """``n`` units in words: "3 server(s)", or "1 2-server group" where a replica spans several servers."""
         if self.unit_kind and self.unit_kind.endswith("groups"):

@@ -273,6 +273,18 @@ def test_size_bad_input_is_422(client: TestClient):
     assert r.status_code == 422 and r.json()["detail"][0]["field"].startswith("concurrency")
 
 
+def test_size_over_two_servers_answers_its_layout_and_a_bad_fabric_is_422(client: TestClient):
+    r = client.post("/api/v1/size", json={"model": "llama-3.1-405b", "gpu": "h100-sxm", "precision": "bf16",
+                                          "gpus": 16, "fabric": "infiniband-ndr", "workload": "batch"})
+    assert r.status_code == 200, r.text
+    assert r.json()["layout"]["pipeline_stages"] == 2 and r.json()["layout"]["fabric"] == "infiniband-ndr"
+    r = client.post("/api/v1/size", json={"model": "llama-3.1-405b", "gpu": "h100-sxm", "gpus": 16,
+                                          "fabric": "token-ring"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "fabric"
+    r = client.post("/api/v1/size", json={"model": "llama-3.1-8b", "gpu": "h100-sxm", "ep": True})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "ep"
+
+
 # --- saved scenarios -------------------------------------------------------------------------------------
 
 

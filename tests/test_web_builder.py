@@ -36,19 +36,19 @@ def _pickers(client: TestClient, **params: object) -> dict:
 
 def test_server_pickers_follow_the_models_memory(client: TestClient):
     """Llama 3.1 405B holds 405e9 weights: 810 GB in fp16, 405 GB in fp8 (Meta's model card: 405B parameters).
-    One 8x H100 server has 8 x 80 GB = 640 GB, so it is offered in fp8 and not in fp16; an 8x H200 server
-    (8 x 141 GB = 1,128 GB) is offered in both; a one-L4 workstation (24 GB) in neither."""
+    One 8x H100 server has 8 x 80 GB = 640 GB, so it holds a replica in fp8 and in fp16 only as two servers
+    (16 GPUs, the replica over both); an 8x H200 server (8 x 141 GB = 1,128 GB) holds one in both; a one-L4
+    workstation (24 GB), which cannot be grouped with others, in neither."""
     fp16 = _pickers(client, model="llama-3.1-405b", precision="fp16", input_tokens=1000, output_tokens=300)
     fp8 = _pickers(client, model="llama-3.1-405b", precision="fp8", input_tokens=1000, output_tokens=300)
-    ids16 = {s["id"] for s in fp16["servers"]}
-    ids8 = {s["id"] for s in fp8["servers"]}
-    assert "hgx-h100-8x-oem" in ids8 and "hgx-h100-8x-oem" not in ids16
-    assert "hgx-h200-8x-oem" in ids8 and "hgx-h200-8x-oem" in ids16
-    assert not any(s["gpu"] == "l4" for s in fp8["servers"] + fp16["servers"])
-    assert fp16["servers_excluded"] > fp8["servers_excluded"] > 0
+    by16 = {s["id"]: s for s in fp16["servers"]}
+    by8 = {s["id"]: s for s in fp8["servers"]}
+    assert by8["hgx-h100-8x-oem"]["gpus_per_replica"] == 8 and by16["hgx-h100-8x-oem"]["gpus_per_replica"] == 16
+    assert by8["hgx-h200-8x-oem"]["gpus_per_replica"] <= 8 and by16["hgx-h200-8x-oem"]["gpus_per_replica"] == 8
+    assert not any(s["gpu"] == "l4" and s["gpu_count"] == 1 for s in fp8["servers"] + fp16["servers"])
+    assert all(s["gpus_per_replica"] > s["gpu_count"] for s in fp8["servers"] if s["gpu"] == "l4")
+    assert fp16["servers_excluded"] >= fp8["servers_excluded"] > 0
     assert fp16["model"] == "llama-3.1-405b"
-    # 405 GB of fp8 weights need at least 8 x 80 GB (4 x 80 GB = 320 GB is too little)
-    assert next(s for s in fp8["servers"] if s["id"] == "hgx-h100-8x-oem")["gpus_per_replica"] == 8
 
 
 def test_instance_pickers_carry_regions_and_priced_plans(client: TestClient):

@@ -343,7 +343,8 @@ def _option_rows(pg) -> list[str]:
 
 def test_option_builder_pickers_follow_the_model_and_excluded_options_show_why(page, server: str):
     """The builder offers only catalog rows that hold the model (Llama 3.1 405B in fp16: 810 GB of weights, more
-    than an 8x H100 server's 640 GB; in fp8, 405 GB, it fits); an option added from the pickers is compared; an
+    than an 8x H100 server's 640 GB, so that build is offered as two servers per replica; an 8x H200 holds it
+    alone; in fp8, 405 GB, one 8x H100 holds it); an option added from the pickers is compared; an
     option that cannot hold the model (a custom 1x L4 server, 24 GB, added through the JSON view) is listed as
     infeasible with the sizing's reason; a removed option leaves the results."""
     expect = sync_api.expect
@@ -356,8 +357,8 @@ def test_option_builder_pickers_follow_the_model_and_excluded_options_show_why(p
     page.select_option('[data-path="model.precision"]', "fp16")
     page.fill('[data-path="model.name"]', "llama-3.1-405b")
     expect(page.locator("#picker-note")).to_contain_text("llama-3.1-405b in fp16")
-    values = page.eval_on_selector_all("#pick-server option", "o => o.map(x => x.value)")
-    assert "hgx-h100-8x-oem" not in values and "hgx-h200-8x-oem" in values
+    labels = dict(page.eval_on_selector_all("#pick-server option", "o => o.map(x => [x.value, x.textContent])"))
+    assert "2 per replica" in labels["hgx-h100-8x-oem"] and "per replica" not in labels["hgx-h200-8x-oem"]
     page.select_option('[data-path="model.precision"]', "fp8")
     page.fill('[data-path="model.name"]', "llama-3.3-70b")
     expect(page.locator("#picker-note")).to_contain_text("llama-3.3-70b in fp8")

@@ -156,7 +156,7 @@ def _option_result(d: Deployment, s: Scenario, sv: SiteValues, point: Run, coste
         monthly_by_category_usd={k: as_float_list(v) for k, v in f.cash.items()},
         amortised=_view(out.amortised_usd, f.amortised, served_total),
         units=[int(u) for u in f.units],
-        unit_kind=out.plan.base_unit_kind if out.plan else _UNIT_KIND.get(d.kind),
+        unit_kind=out.plan.base_unit_kind if out.plan else d.unit_kind or _UNIT_KIND.get(d.kind),
         purchases=[int(p) for p in f.purchases] if f.purchases is not None else None,
         utilisation=as_float_list(f.utilisation) if f.utilisation is not None else None,
         served_tokens=as_float_list(f.served_tokens), unserved_tokens=as_float_list(f.unserved_tokens),
@@ -286,7 +286,7 @@ def _compare(s: Scenario, conv: Convention, n: int, seed_used: int, progress: Ca
     point = run(s, deployments, sv)
     index = {id(o): i for i, o in enumerate(s.options)}
     costed = {d.id: out.assumptions for d in deployments if (out := point.outcomes.get(d.id)) is not None}
-    options = [_option_result(d, s, sv, point, costed, index.get(id(d.option))) for d in deployments]
+    options = [_option_result(d, s, sv, point, costed, index.get(id(d.scenario_option))) for d in deployments]
     draft = CompareResult(
         scenario=s.name, convention=conv, horizon_months=s.finance.horizon_months, demand=_demand(s, point),
         options=options,

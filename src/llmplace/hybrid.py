@@ -262,7 +262,8 @@ def plan_of(d: Deployment, search: HybridSearch, load: Load) -> tuple[Flows, Hyb
     over_tok = float(np.sum(flows.overflow_served_tokens)) if flows.overflow_served_tokens is not None else 0.0
     chosen = search.sizes[best]
     plan = HybridPlan(base=base.id, overflow=over.id, base_units=chosen if isinstance(chosen, str) else int(chosen),
-                      base_unit_kind="servers" if isinstance(base.option, InHouseOption) else "reserved instances",
+                      base_unit_kind=base.unit_kind or (
+                          "servers" if isinstance(base.option, InHouseOption) else "reserved instances"),
                       objective=d.option.objective, share_served_by_base=base_share(flows, load),
                       share_served_by_overflow=round(over_tok / total, 6) if total > 0 else 0.0, cost_curve=curve)
     return flows, plan

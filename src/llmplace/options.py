@@ -20,6 +20,7 @@ from .results import Assumption, CatalogRowRef
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .sizing.document import default_latency
 from .sizing.estimate import SizingResult
+from .sizing.fabric import fabric_row
 
 __all__ = [
     "Assumption", "Capacity", "Deployment", "SCENARIO_SOURCE", "attach_bridges", "blended_usd_per_mtok",
@@ -59,6 +60,17 @@ class Deployment:
     #: in-house only: the option serving the demand before the first servers arrive (None: unserved), and why
     bridge: Deployment | None = None
     bridge_basis: str = ""
+    #: plural name of one unit where it is not a single server or instance (a replica over several: "2-server groups")
+    unit_kind: str | None = None
+    #: units (servers or instances) per unit of this deployment: > 1 when one replica spans several; ``option``
+    #: then holds the scenario's option with its per-unit rates scaled, and ``origin`` the scenario's own object
+    units_per_group: int = 1
+    origin: InHouseOption | CloudOption | None = None
+
+    @property
+    def scenario_option(self) -> InHouseOption | CloudOption | ApiOption | HybridOption:
+        """The scenario's own option object (identity matters: results and samples find options by it)."""
+        return self.origin if self.origin is not None else self.option
 
     def note(self, name: str, value: Any, unit: str, source: str, as_of: str | None = None) -> Any:
         self.assumptions.append(Assumption(name=name, value=value, unit=unit, source=source, as_of=as_of))
@@ -240,15 +252,8 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     unit_gpus = d.server.gpu_count if d.server else d.cloud.gpu_count if d.cloud else 0
     w = s.workload
     if opt.throughput_tokens_per_s is not None:
-        tps = opt.throughput_tokens_per_s
-        if opt.throughput_counts == "total":
-            tps *= w.output_share
-        gpr = opt.gpus_per_replica or unit_gpus
-        if gpr > unit_gpus:
-            d.infeasible_reason = f"gpus_per_replica {gpr} exceeds the {unit_gpus} GPUs of one unit"
-            return
-        d.capacity = Capacity(tps, gpr, unit_gpus // gpr, f"measured (scenario {where}.throughput_tokens_per_s)")
-        d.note("replica throughput", tps, "output tokens/s", SCENARIO_SOURCE)
+        _measured_capacity(d, opt, opt.throughput_tokens_per_s * (
+            w.output_share if opt.throughput_counts == "total" else 1.0), unit_gpus, where)
         return
     from . import sizing  # the sizing engine estimates what the scenario does not give
 
@@ -259,9 +264,15 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
         model, d.gpu, s.model.precision, int(w.input_tokens_per_request), int(w.output_tokens_per_request),
         kv_precision=s.model.kv_precision, max_gpus=unit_gpus,
     )
-    if fewest is None or fewest > unit_gpus:
-        d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
-                               f"{d.gpu.id} of one unit")
+    if fewest is None or fewest > unit_gpus or getattr(opt, "expert_parallel", False) or getattr(
+            opt, "dp_attention", False):
+        from .multiserver import size_multi_unit  # a replica over several units, or an EP / DP-attention layout
+
+        if not size_multi_unit(d, s, where, model, engine, unit_gpus, fewest):
+            d.infeasible_reason = (f"{model.id} in {s.model.precision} does not fit in the {unit_gpus} x "
+                                   f"{d.gpu.id} of one unit" + (", nor in whole groups of such units (up to 32)"
+                                   if unit_gpus == 8 else "; replicas over several units are modelled for 8-GPU "
+                                   "units only"))
         return
     # tensor-parallel degree: the scenario's, else the one (from the fewest GPUs that fit up to the whole
     # unit) that serves the most tokens per unit within the latency targets, as an operator would tune it
@@ -292,6 +303,19 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
                           f"sizing estimate ({engine}, {info.efficiency_source or 'calibrated efficiency'})",
                           sizing=info)
     _note_sizing(d, info, gpr, tps)
+
+
+def _measured_capacity(d: Deployment, opt: InHouseOption | CloudOption | ApiOption, tps: float, unit_gpus: int,
+                       where: str) -> None:
+    """Capacity from the scenario's measured replica throughput [output tokens/s]."""
+    gpr = opt.gpus_per_replica or unit_gpus
+    if gpr > unit_gpus:  # one replica over several units, bought or rented in whole groups
+        from .multiserver import measured_multi_unit
+
+        d.infeasible_reason = measured_multi_unit(d, gpr, unit_gpus, tps, where)
+        return
+    d.capacity = Capacity(tps, gpr, unit_gpus // gpr, f"measured (scenario {where}.throughput_tokens_per_s)")
+    d.note("replica throughput", tps, "output tokens/s", SCENARIO_SOURCE)
 
 
 def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> None:
@@ -328,6 +352,8 @@ def resolve_options(s: Scenario) -> list[Deployment]:
         else:
             d = _api(opt, s, where)
         d.id = _unique_id(d.id, taken)
+        if getattr(opt, "fabric", None):  # checked even where one unit holds the model and it goes unused
+            fabric_row(opt.fabric, f"{where}.fabric")  # type: ignore[union-attr]
         if d.kind != "api":
             _capacity(d, s, where)
         out.append(d)

@@ -359,13 +359,15 @@ def _result(s: Scenario, pick: _Pick, point: Run, sv: SiteValues, best_single: t
     cash[t] += switch_usd
     npv = float(npv_timed(pick.start_of_month, cash - pick.start_of_month, rate))
     order_month = int(np.argmax(ordered > 0)) if ordered.size and np.any(ordered > 0) else None
-    first_order = int(ordered[order_month]) if order_month is not None else 0
+    per_unit = pick.second.units_per_group  # servers per unit (> 1 where a replica spans several servers)
+    first_order = int(ordered[order_month]) * per_unit if order_month is not None else 0
     tokens = np.asarray(point.demand.total_tokens, dtype=float)
     single_id, single_tco = best_single if best_single is not None else (None, None)
     saving = None if single_tco is None else float(single_tco - pick.tco)
     lead = _lead(pick.second, sv) if pick.steps else 0
     owed = float(np.sum(pick.first_cash[t + parallel:])) if _reserved(pick.first) else 0.0
-    steps = [StrategyBaseStep(servers=n, start_month=m + 1, order_month=m - lead + 1) for n, m in pick.steps]
+    steps = [StrategyBaseStep(servers=n * per_unit, start_month=m + 1, order_month=m - lead + 1)
+             for n, m in pick.steps]
     phases = [StrategyPhase(option=pick.first.id, kind=pick.first.kind, start_month=1,
                             end_month=min(t + parallel, horizon), tco_usd=float(np.sum(pick.first_cash))),
               StrategyPhase(option=pick.second.id, kind=pick.second.kind, start_month=t + 1, end_month=horizon,

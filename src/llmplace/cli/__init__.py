@@ -170,7 +170,18 @@ def size(
     model: str = typer.Option(..., "--model", help="model id or alias, e.g. llama-3.1-70b",
                               autocompletion=complete_model),
     gpu: str = typer.Option(..., "--gpu", help="GPU id or alias, e.g. h100-sxm", autocompletion=complete_gpu),
-    gpus: int = typer.Option(0, "--gpus", help="GPUs per replica (tensor parallel); 0 = the fewest that fit"),
+    gpus: int = typer.Option(0, "--gpus", help="GPUs per replica: 1, 2, 4, 8 in one server or a multiple of 8 "
+                             "over several; 0 = the fewest that fit"),
+    nodes: int = typer.Option(0, "--nodes", help="servers per replica (8 GPUs each); 0 = from --gpus"),
+    pp: int = typer.Option(0, "--pp", help="pipeline stages (default: one per server)"),
+    ep: bool = typer.Option(False, "--ep", help="expert parallelism: a mixture-of-experts model's experts "
+                            "spread over all the replica's GPUs"),
+    dp_attention: bool = typer.Option(False, "--dp-attention", help="data-parallel attention: each GPU holds "
+                                      "the attention weights and its own sequences' KV cache"),
+    tp_across_nodes: bool = typer.Option(False, "--tp-across-nodes", help="one tensor-parallel group over all "
+                                         "the servers instead of pipeline stages"),
+    fabric: str = typer.Option("", "--fabric", help="network between servers: infiniband-ndr, roce-400g, "
+                               "roce-200g or ethernet-100g (default, the slowest)"),
     precision: str = typer.Option("fp8", "--precision", help="fp16, bf16, fp8, int8, int4, mxfp4 or nvfp4"),
     engine: str = typer.Option("", "--engine", help="trt-llm, vllm, sglang or tgi (default vllm)"),
     input_tokens: int = typer.Option(1000, "--input-tokens", help="prompt tokens per request"),
@@ -195,20 +206,15 @@ def size(
     """
     from .. import sizing
 
-    conc: int | None
-    if concurrency.strip().lower() == "max":
-        conc = None
-    else:
-        try:
-            conc = int(concurrency)
-        except ValueError:
-            raise InputError("--concurrency", concurrency, "a whole number >= 1 or 'max'") from None
+    conc = _concurrency_option(concurrency)
     precision, engine, kv_precision = (x.strip().lower() for x in (precision, engine, kv_precision))  # FP8 = fp8
     data = sizing.size_document(
         model, gpu, gpus=gpus, precision=precision, engine=engine or None, input_tokens=input_tokens,
         output_tokens=output_tokens, concurrency=conc, kv_precision=kv_precision or None, ttft_ms=ttft_ms or None,
         tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average, workload=workload,
-        field=lambda name: "--" + name.replace("_", "-"))
+        field=lambda name: "--" + name.replace("_", "-"),
+        parallel=sizing.ParallelAsk(nodes=nodes, pp=pp, ep=ep, dp_attention=dp_attention,
+                                    tp_across_nodes=tp_across_nodes, fabric=fabric.strip().lower() or None))
     m_id, g_id, n, eng = data["model"], data["gpu"], data["gpus"], data["engine"]
     if as_json:
         _print_json(data)
@@ -216,6 +222,16 @@ def size(
     from .sizing_view import print_size
 
     print_size(data, f"{m_id} on {n} x {g_id} ({precision}, {eng})")
+
+
+def _concurrency_option(value: str) -> int | None:
+    """``--concurrency``: a whole number, or ``max`` (None)."""
+    if value.strip().lower() == "max":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError("--concurrency", value, "a whole number >= 1 or 'max'") from None
 
 
 @app.command()

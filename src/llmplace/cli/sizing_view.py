@@ -70,7 +70,28 @@ def print_size(data: dict[str, Any], title: str) -> None:
     out.print(t)
     for line in data.get("layouts_that_fit") or []:
         out.print(f"  fits with: {line}", markup=False, highlight=False)
+    for line in layout_lines(data.get("layout")):
+        out.print(f"  {line}", markup=False, highlight=False)
     defaults = ", ".join(f"{d['target']} {d['value_ms']:g} ms" for d in data.get("latency_defaults") or [])
     if defaults:
         out.print(f"  default targets applied: {defaults} (site.csv)", markup=False, highlight=False)
     out.print("  every field, with its source: --json", markup=False, highlight=False)
+
+
+def layout_lines(layout: dict[str, Any] | None) -> list[str]:
+    """Lines on a multi-server or expert-parallel layout: what it is, its fabric, bubble, what it assumes."""
+    if not layout:
+        return []
+    lines = [f"layout: {layout['label']}"]
+    if layout.get("nodes", 1) > 1:
+        lines.append(f"fabric: {layout['fabric']} ({layout['fabric_gb_per_s_per_gpu']:g} GB/s per GPU, "
+                     f"{layout['fabric_latency_us']:g} us per hop)")
+    if layout.get("fabric_note"):
+        lines.append(f"note: {layout['fabric_note']}")
+    if layout.get("communication_ms_per_step") is not None:
+        lines.append(f"communication per decode step: {layout['communication_ms_per_step']:,.1f} ms")
+    if layout.get("pipeline_bubble"):
+        lines.append(f"pipeline bubble: {layout['pipeline_bubble']:.0%} of each stage idle (fewer sequences "
+                     "than stages)")
+    lines += [f"assumed: {n}" for n in layout.get("notes") or []]
+    return lines

@@ -198,7 +198,7 @@ def _servers(f: OptionFacts, sites: int) -> tuple[AvailabilityComponent, list[st
             f"({units} servers for {needed} needed)"
         )
     basis = (
-        f"{units} server(s) per site for {needed} needed at peak (month {month + 1}, {spare} spare; "
+        f"{f.servers_text(units)} per site for {needed} needed at peak (month {month + 1}, {spare} spare; "
         f"capacity lost counted as a share of an outage); "
         f"each down {downtime_hours(u_server):.1f} h/yr = {f.gpu_count} GPUs x "
         f"{gpu.failures_per_year:g}/yr + host {host.failures_per_year:g}/yr, {gpu.mttr_hours:g} h repair"

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import catalog
 from ..catalog import criteria_data as data
+from ..conventions import units_text
 from ..results import CompareResult, OptionResult
 from ..sizing import SizingResult
 
@@ -41,6 +42,7 @@ class OptionFacts:
     gpu: str | None = None
     gpu_count: int = 0
     units: list[int] = field(default_factory=list)
+    unit_kind: str | None = None  #: plural unit name ("servers", "instances", "2-server groups")
     needed: list[int] = field(default_factory=list)
     utilisation: list[float] = field(default_factory=list)
     upfront_usd: float = 0.0
@@ -69,6 +71,18 @@ class OptionFacts:
     @property
     def max_units(self) -> int:
         return max(self.units) if self.units else 0
+
+    def count_of(self, n: int) -> str:
+        """``n`` units before the option's name: "3 x", or "1 2-server group of" where a replica spans several."""
+        if self.unit_kind and self.unit_kind.endswith("groups"):
+            return f"{units_text(n, self.unit_kind)} of"
+        return f"{n} x"
+
+    def servers_text(self, n: int) -> str:
+        """``n`` units in words: "3 server(s)", or "1 2-server group" where a replica spans several servers."""
+        if self.unit_kind and self.unit_kind.endswith("groups"):
+            return units_text(n, self.unit_kind)
+        return f"{n} server(s)"
 
 
 def _country(f: OptionFacts, s: Any) -> None:
@@ -102,6 +116,7 @@ def _one(s: Any, res: CompareResult, r: OptionResult) -> OptionFacts:
     opt = opts[fp.option_index] if fp.option_index is not None and fp.option_index < len(opts) else None
     f = OptionFacts(id=r.id, kind=r.kind, label=r.label, feasible=bool(r.feasible), result=r, option=opt)
     f.units = list(r.units)
+    f.unit_kind = r.unit_kind
     f.utilisation = list(r.utilisation or [])
     f.upfront_usd, f.tco_usd, f.usd_per_mtok = r.upfront_usd, r.tco_usd, r.usd_per_mtok
     f.by_category_usd = dict(r.by_category_usd)

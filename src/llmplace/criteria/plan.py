@@ -27,14 +27,14 @@ def _buy_steps(f: OptionFacts) -> list[str]:
         until = f", in service from month {first + 1} ({who})"
     n = f.units[first] if f.units else 0
     return [
-        f"Buy {n} x {f.label}{extra}: {format_usd(f.upfront_usd, cents_below=0)} upfront when ordered{until}; "
-        f"{f.staff_fte:.2f} FTE to run them"
+        f"Buy {f.count_of(n)} {f.label}{extra}: {format_usd(f.upfront_usd, cents_below=0)} upfront when ordered"
+        f"{until}; {f.staff_fte:.2f} FTE to run them"
     ]
 
 
 def _rent_steps(f: OptionFacts) -> list[str]:
     plan = (f.plan or "on_demand").replace("_", " ")
-    return [f"Rent {f.units[0]} x {f.label}" + ("" if plan in f.label else f" ({plan})")]
+    return [f"Rent {f.count_of(f.units[0])} {f.label}" + ("" if plan in f.label else f" ({plan})")]
 
 
 def _api_steps(f: OptionFacts) -> list[str]:

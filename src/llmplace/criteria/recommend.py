@@ -121,7 +121,7 @@ def _risks(
     if f.kind == "in_house" and "scalability" not in weak[:2]:
         weeks, src = ctx.lead_weeks(f)
         out.append(
-            f"Growth beyond the {f.max_units} server(s) bought waits {weeks:g} weeks for delivery ({src})"
+            f"Growth beyond the {f.servers_text(f.max_units)} bought waits {weeks:g} weeks for delivery ({src})"
         )
     if f.capacity_source and f.capacity_source.startswith("sizing"):
         out.append(

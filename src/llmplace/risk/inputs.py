@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from .. import catalog
 from ..errors import InputError, did_you_mean
+from ..multiserver import GROUPED_CLOUD_FIELDS, GROUPED_OPTION_FIELDS, GROUPED_SERVER_FIELDS, per_group
 from ..options import Capacity, Deployment
 from ..results import DistributionSummary, UncertainInputSummary
 from ..scenario import ApiOption, CloudOption, InHouseOption, Scenario, UncertainInput
@@ -285,7 +286,7 @@ def uncertain_inputs(s: Scenario, deployments: list[Deployment], sv: SiteValues)
                                    source="scenario file", default=False))
     if not s.uncertainty.defaults:
         return specs
-    by_option = {id(d.option): d for d in deployments}
+    by_option = {id(d.scenario_option): d for d in deployments}
     feasible = [(i, by_option.get(id(o))) for i, o in enumerate(s.options)]
     for row in _defaults():
         build = _DEFAULT_TARGETS.get(row["input"])
@@ -343,9 +344,14 @@ def apply_values(s: Scenario, deployments: list[Deployment], values: dict[str, A
     out: list[Deployment] = []
     index_of = {id(o): i for i, o in enumerate(s.options)}
     for d in deployments:
-        i = index_of.get(id(d.option), -1)
+        i = index_of.get(id(d.scenario_option), -1)
         upd = per_option.get(i, {})
         opt_upd, srv_upd, cloud_upd, api_upd = _split_updates(d, upd)
+        if d.units_per_group > 1:  # sampled per-server values, for a unit that is a group of servers
+            k = d.units_per_group
+            opt_upd = per_group(opt_upd, GROUPED_OPTION_FIELDS, k)
+            srv_upd = per_group(srv_upd, GROUPED_SERVER_FIELDS, k)
+            cloud_upd = per_group(cloud_upd, GROUPED_CLOUD_FIELDS, k)
         cap = d.capacity
         if cap is not None and ("capacity" in upd or "throughput_tokens_per_s" in upd):
             tps: Any = upd.get("capacity", upd.get("throughput_tokens_per_s"))
@@ -404,7 +410,7 @@ def capacity_context(deployments: list[Deployment], s: Scenario) -> dict[str, Ca
     out: dict[str, Capacity] = {}
     for i, o in enumerate(s.options):
         for d in deployments:
-            if d.option is o and d.capacity is not None:
+            if d.scenario_option is o and d.capacity is not None:
                 out[f"options[{i}]"] = d.capacity
     return out
 

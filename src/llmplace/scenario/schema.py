@@ -163,6 +163,15 @@ class InHouseOption(_OptionBase):
     opex_usd_per_hour: float = Field(0.0, ge=0, description="other running cost per server-hour, as quoted [USD/h]")
     hosting: Literal["on_site", "colocation"] = Field("on_site", description="where the servers stand")
     servers: int | None = Field(None, gt=0, description="fixed number of servers; default: as many as demand needs")
+    fabric: str | None = Field(
+        None, max_length=40, description="network between servers when one replica needs several: infiniband-ndr, "
+        "roce-400g, roce-200g or ethernet-100g; default: the catalog's for the unit, else ethernet-100g (the slowest)")
+    expert_parallel: bool = Field(
+        False, description="mixture-of-experts models: the experts spread whole over the replica's GPUs (an "
+        "all-to-all dispatch and combine per MoE layer) instead of sliced by tensor parallelism")
+    dp_attention: bool = Field(
+        False, description="data-parallel attention: each GPU holds the attention weights and its own sequences' "
+        "KV cache (no copy of a latent KV cache on every GPU); the replica is then the whole unit by default")
     power_off_when_idle: bool = Field(False, description="servers are switched off in the hours without load")
     warmup_minutes_per_start: float | None = Field(
         None, ge=0, le=1440, description="with power_off_when_idle: minutes a server runs at idle power after each "
@@ -204,6 +213,15 @@ class CloudOption(_OptionBase):
     gpu: str | None = None
     gpu_count: int | None = Field(None, gt=0)
     usd_per_hour: float | None = Field(None, gt=0, description="price of one instance for the chosen plan [USD/h]")
+    fabric: str | None = Field(
+        None, max_length=40, description="network between servers when one replica needs several: infiniband-ndr, "
+        "roce-400g, roce-200g or ethernet-100g; default: the catalog's for the unit, else ethernet-100g (the slowest)")
+    expert_parallel: bool = Field(
+        False, description="mixture-of-experts models: the experts spread whole over the replica's GPUs (an "
+        "all-to-all dispatch and combine per MoE layer) instead of sliced by tensor parallelism")
+    dp_attention: bool = Field(
+        False, description="data-parallel attention: each GPU holds the attention weights and its own sequences' "
+        "KV cache (no copy of a latent KV cache on every GPU); the replica is then the whole unit by default")
     plan: Plan = Field("on_demand", description="pricing plan")
     billing: Billing = Field(
         "always_on", description="always_on: peak fleet every hour; active_hours: peak fleet in hours with load, "

@@ -7,6 +7,11 @@ Public API (used by ``llmplace size`` and the cost engine)::
              peak_to_average=1.0) -> SizingResult
     min_gpus(model, gpu, precision, input_tokens, output_tokens, kv_precision=None, max_gpus=8) -> int | None
 
+Replicas over several servers, expert parallelism and DP attention: ``parallel.layout_for(gpus, pp=0,
+expert_parallel=False, dp_attention=False, tp_across_nodes=False, fabric=None)`` -> ``Layout`` and
+``multinode.estimate_layout(model, gpu, layout, precision, ...)`` -> ``(SizingResult, LayoutInfo)``; the
+network between servers is :mod:`.fabric` (``data/fabrics.csv``, ``data/unit_fabrics.csv``).
+
 ``model`` and ``gpu`` are catalog rows (:class:`~llmplace.catalog.specs.ModelSpec`,
 :class:`~llmplace.catalog.specs.GpuSpec`), not names. Modules: :mod:`.memory` (weights, KV cache, fit),
 :mod:`.performance` (phase-aware step times, serving regimes, roofline), :mod:`.efficiency` (calibrated
@@ -16,7 +21,7 @@ factors in ``data/efficiency.csv``), :mod:`.calibration` (the measured rows and 
 
 from __future__ import annotations
 
-from .document import size_document
+from .document import ParallelAsk, size_document
 from .efficiency import ENGINES, Efficiency, default_efficiency, ideal_efficiency
 from .estimate import DEFAULT_ENGINE, SizingResult, estimate, min_gpus
 from .memory import (
@@ -32,6 +37,7 @@ __all__ = [
     "ENGINES",
     "Efficiency",
     "PRECISIONS",
+    "ParallelAsk",
     "SizingResult",
     "default_efficiency",
     "default_kv_precision",

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import SiteDefault, get_gpu, get_model, site_defaults
+from ..catalog import GpuSpec, ModelSpec, SiteDefault, get_gpu, get_model, site_defaults
 from ..errors import InputError, not_one_of
 from .efficiency import ENGINES
-from .estimate import DEFAULT_ENGINE, estimate, min_gpus
-from .layout import suggest_layouts
+from .estimate import DEFAULT_ENGINE, SizingResult, estimate, min_gpus
+from .fabric import GPUS_PER_NODE
+from .layout import min_multinode_gpus, suggest_layouts
 from .memory import PRECISIONS
+from .multinode import estimate_layout
+from .parallel import layout_for
 
-__all__ = ["WORKLOADS", "default_latency", "size_document"]
+__all__ = ["WORKLOADS", "ParallelAsk", "default_latency", "size_document"]
 
 WORKLOADS = ("interactive", "batch")
 
@@ -38,12 +42,13 @@ def size_document(
     input_tokens: int = 1000, output_tokens: int = 1000, concurrency: int | None = None,
     kv_precision: str | None = None, ttft_ms: float | None = None, tpot_ms: float | None = None,
     rps: float | None = None, peak_to_average: float = 1.0, field: Callable[[str], str] = lambda n: n,
-    workload: str = "interactive",
+    workload: str = "interactive", parallel: ParallelAsk | None = None,
 ) -> dict[str, Any]:
     """Check the inputs, look the names up and estimate; ``field`` names each input in error messages
     (``--precision`` on the command line, ``precision`` in the API). ``gpus=0``: the fewest that fit.
     An ``interactive`` workload gets the default latency targets it leaves out (``latency_defaults``
-    in the document names them); a ``batch`` one none."""
+    in the document names them); a ``batch`` one none. ``parallel`` asks for a multi-server or
+    expert-parallel layout (:class:`ParallelAsk`); the document then has a ``layout`` block."""
     if workload not in WORKLOADS:
         raise not_one_of(field("workload"), workload, WORKLOADS)
     m = get_model(model, field("model"))
@@ -65,13 +70,13 @@ def size_document(
         raise InputError(field("peak_to_average"), peak_to_average, "a number >= 1")
     if concurrency is not None and concurrency < 1:
         raise InputError(field("concurrency"), concurrency, "a whole number >= 1 or 'max'")
-    if gpus < 0:
-        raise InputError(field("gpus"), gpus, "1, 2, 4 or 8 (or 0 for the fewest that fit)")
-    n = gpus or min_gpus(m, g, precision, input_tokens, output_tokens, kv_precision=kv_precision) or 8
+    ask = parallel or ParallelAsk()
+    n = _replica_gpus(m, g, gpus, precision, input_tokens, output_tokens, kv_precision, ask, field)
     ttft, tpot, defaults = default_latency(workload, ttft_ms or None, tpot_ms or None)
-    res = estimate(m, g, n, precision, eng, input_tokens=input_tokens, output_tokens=output_tokens,
-                   concurrency=concurrency, kv_precision=kv_precision, ttft_ms=ttft, tpot_ms=tpot,
-                   rps=rps or None, peak_to_average=peak_to_average)
+    kwargs: dict[str, Any] = dict(input_tokens=input_tokens, output_tokens=output_tokens, concurrency=concurrency,
+                                  kv_precision=kv_precision, ttft_ms=ttft, tpot_ms=tpot, rps=rps or None,
+                                  peak_to_average=peak_to_average)
+    res, layout_block = _estimate(m, g, n, precision, eng, ask, field, kwargs)
     data: dict[str, Any] = res.to_dict()
     data["workload"] = workload
     if g.engines and eng not in g.engines:  # the catalog lists the serving engines that run on each accelerator
@@ -80,5 +85,52 @@ def size_document(
     data["latency_defaults"] = [{"target": r.key, "value_ms": r.value, "source": r.source, "as_of": r.as_of}
                                 for r in defaults]
     data["layouts_that_fit"] = [] if data.get("fits") else suggest_layouts(
-        m, g, n, res.precision, input_tokens, output_tokens)
+        m, g, min(n, 8), res.precision, input_tokens, output_tokens)
+    if layout_block is not None:
+        data["layout"] = layout_block
     return data
+
+
+@dataclass(frozen=True)
+class ParallelAsk:
+    """The layout options of ``size``: servers, pipeline stages, EP, DP attention, the fabric."""
+
+    nodes: int = 0
+    pp: int = 0
+    ep: bool = False
+    dp_attention: bool = False
+    tp_across_nodes: bool = False
+    fabric: str | None = None
+
+    def wants_layout(self, gpus: int) -> bool:
+        return gpus > GPUS_PER_NODE or bool(self.pp or self.ep or self.dp_attention or self.tp_across_nodes)
+
+
+def _estimate(m: ModelSpec, g: GpuSpec, n: int, precision: str, eng: str, ask: ParallelAsk,
+              field: Callable[[str], str], kwargs: dict[str, Any]) -> tuple[SizingResult, dict[str, Any] | None]:
+    """One server's tensor-parallel estimate, or the layout's with its ``layout`` block."""
+    if not ask.wants_layout(n):
+        return estimate(m, g, n, precision, eng, **kwargs), None
+    lay = layout_for(n, pp=ask.pp, expert_parallel=ask.ep, dp_attention=ask.dp_attention,
+                     tp_across_nodes=ask.tp_across_nodes, fabric=ask.fabric, model=m, field=field)
+    res, info = estimate_layout(m, g, lay, precision, eng, **kwargs)
+    return res, info.model_dump(mode="json")
+
+
+def _replica_gpus(m: ModelSpec, g: GpuSpec, gpus: int, precision: str, input_tokens: int, output_tokens: int,
+                  kv_precision: str | None, ask: ParallelAsk, field: Callable[[str], str]) -> int:
+    """GPUs of the replica: as given, ``nodes`` x 8, else the fewest that fit in one server, else the
+    smallest multi-server layout that fits (8 when none does: the document then says why)."""
+    if gpus < 0:
+        raise InputError(field("gpus"), gpus, "a whole number of GPUs (0 for the fewest that fit)")
+    if ask.nodes < 0:
+        raise InputError(field("nodes"), ask.nodes, "a whole number of servers >= 1 (0: from --gpus)")
+    if ask.nodes:
+        if gpus and gpus != ask.nodes * GPUS_PER_NODE:
+            raise InputError(field("nodes"), ask.nodes, f"{gpus // GPUS_PER_NODE or 1} for --gpus {gpus} "
+                             f"({GPUS_PER_NODE} GPUs per server), or leave one of them out")
+        return ask.nodes * GPUS_PER_NODE
+    if gpus:
+        return gpus
+    return (min_gpus(m, g, precision, input_tokens, output_tokens, kv_precision=kv_precision)
+            or min_multinode_gpus(m, g, precision, input_tokens, output_tokens, kv_precision) or GPUS_PER_NODE)

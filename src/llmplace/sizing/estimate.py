@@ -9,6 +9,7 @@ the smallest tensor-parallel degree that fits.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -202,16 +203,27 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
                             roofline_output_tokens_per_s=None, roofline_ttft_ms=None, meets_targets=None,
                             replicas_needed=None, gpus_needed=None)
 
+    pt, c, basis, meets, note = choose_point(lambda cs: continuous(r, cs, s, o), n_max, n_kv, cap_engine, eng,
+                                             conc, ttft_t, tpot_t)
+    return _result(base, r.gpus, pt, c, basis, meets, note, rate, peak_to_average)
+
+
+def choose_point(point: Callable[[Any], ServingPoint], n_max: int, n_kv: int, cap_engine: int, eng: str,
+                 conc: int | None, ttft_t: float | None, tpot_t: float | None
+                 ) -> tuple[ServingPoint, int, str, bool | None, str | None]:
+    """The operating point: ``conc`` if given (capped at ``n_max``), else the largest concurrency meeting
+    the targets, else the offline maximum; with the basis, whether the targets are met and why not.
+    ``point(concurrency)`` is the serving regime (vectorised in concurrency)."""
     targets = ttft_t is not None or tpot_t is not None
     meets: bool | None = None
     note: str | None = None
     if conc is not None:
         c = min(conc, n_max)
         basis = "given" if c == conc else f"given {conc}, capped at the replica's maximum {n_max}"
-        pt = continuous(r, c, s, o)
+        pt = point(c)
     elif targets:
         cs = np.arange(1, n_max + 1, dtype=float)
-        sweep = continuous(r, cs, s, o)
+        sweep = point(cs)
         ok = np.ones_like(cs, dtype=bool)
         if ttft_t is not None:
             ok &= sweep.ttft_s * 1e3 <= ttft_t
@@ -221,11 +233,11 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
         c = int(cs[idx[-1]]) if idx.size else 1
         basis = ("largest meeting the latency targets" if idx.size
                  else "1 (targets not met at any concurrency)")
-        pt = continuous(r, c, s, o)
+        pt = point(c)
     else:
         c = n_max
         basis = "offline maximum (" + ("KV-cache" if n_kv <= cap_engine else f"{eng} max batch") + " limited)"
-        pt = continuous(r, c, s, o)
+        pt = point(c)
     if targets:
         ttft_v, tpot_v = _f(pt.ttft_s) * 1e3, _f(pt.tpot_s) * 1e3
         meets = (ttft_t is None or ttft_v <= ttft_t * (1 + 1e-9)) and (
@@ -237,22 +249,22 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
             if tpot_t is not None and tpot_v > tpot_t:
                 parts.append(f"TPOT {tpot_v:,.1f} ms > target {tpot_t:,.1f} ms")
             note = f"latency targets not met at concurrency {c}: " + "; ".join(parts)
-    return _result(base, r, pt, c, basis, meets, note, rate, peak_to_average)
+    return pt, c, basis, meets, note
 
 
-def _result(base: dict[str, Any], r: Replica, pt: ServingPoint, c: int, basis: str, meets: bool | None,
+def _result(base: dict[str, Any], gpus: int, pt: ServingPoint, c: int, basis: str, meets: bool | None,
             note: str | None, rate: float | None, peak_to_average: float) -> SizingResult:
     tput = _f(pt.output_tokens_per_s)
     req_per_s = tput / base["output_tokens"]
     replicas = gpus_needed = None
     if rate is not None:
         replicas = max(1, math.ceil(rate * peak_to_average / req_per_s - 1e-9))
-        gpus_needed = replicas * r.gpus
+        gpus_needed = replicas * gpus
     return SizingResult(
         **base, fits=True, reason=note, concurrency=c, concurrency_basis=basis,
         ttft_ms=_f(pt.ttft_s) * 1e3, ttft_burst_ms=None if pt.ttft_burst_s is None else _f(pt.ttft_burst_s) * 1e3,
         tpot_ms=_f(pt.tpot_s) * 1e3, e2e_latency_s=_f(pt.e2e_s),
-        output_tokens_per_s=tput, output_tokens_per_s_per_gpu=tput / r.gpus, requests_per_s=req_per_s,
+        output_tokens_per_s=tput, output_tokens_per_s_per_gpu=tput / gpus, requests_per_s=req_per_s,
         roofline_output_tokens_per_s=_f(pt.roofline_output_tokens_per_s),
         roofline_ttft_ms=_f(pt.roofline_ttft_s) * 1e3, meets_targets=meets,
         replicas_needed=replicas, gpus_needed=gpus_needed,

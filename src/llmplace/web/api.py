@@ -121,8 +121,16 @@ class SizeRequest(BaseModel):
 
     model: str = Field(description="model id or alias, e.g. llama-3.1-70b", max_length=200)
     gpu: str = Field(description="GPU id or alias, e.g. h100-sxm", max_length=200)
-    gpus: int = Field(0, ge=0, le=64,
-                      description="GPUs per replica (tensor parallel); 0 = the fewest that fit")
+    gpus: int = Field(0, ge=0, le=256,
+                      description="GPUs per replica: 1, 2, 4, 8 in one server or a multiple of 8 over several; "
+                                  "0 = the fewest that fit")
+    nodes: int = Field(0, ge=0, le=32, description="servers per replica (8 GPUs each); 0 = from gpus")
+    pp: int = Field(0, ge=0, le=32, description="pipeline stages; 0 = one per server")
+    ep: bool = Field(False, description="expert parallelism over all the replica's GPUs (mixture-of-experts models)")
+    dp_attention: bool = Field(False, description="data-parallel attention: each GPU its own sequences' KV cache")
+    tp_across_nodes: bool = Field(False, description="one tensor-parallel group over all the servers")
+    fabric: str = Field("", max_length=40, description="network between servers: infiniband-ndr, roce-400g, "
+                                                        "roce-200g or ethernet-100g (default, the slowest)")
     precision: str = Field("fp8", description="fp16, bf16, fp8, int8, int4, mxfp4 or nvfp4", max_length=20)
     engine: str = Field("", description="trt-llm, vllm, sglang or tgi (default vllm)", max_length=40)
     input_tokens: int = Field(1000, gt=0, le=10_000_000, description="prompt tokens per request")
@@ -148,7 +156,9 @@ def size_document(req: SizeRequest) -> dict[str, Any]:
         req.model, req.gpu, gpus=req.gpus, precision=req.precision, engine=req.engine or None, concurrency=conc,
         input_tokens=req.input_tokens, output_tokens=req.output_tokens, kv_precision=req.kv_precision or None,
         ttft_ms=req.ttft_ms or None, tpot_ms=req.tpot_ms or None, rps=req.rps or None,
-        peak_to_average=req.peak_to_average, workload=req.workload)
+        peak_to_average=req.peak_to_average, workload=req.workload,
+        parallel=sizing.ParallelAsk(nodes=req.nodes, pp=req.pp, ep=req.ep, dp_attention=req.dp_attention,
+                                    tp_across_nodes=req.tp_across_nodes, fabric=req.fabric.strip().lower() or None))
 
 
 @router.post("/size", tags=["engine"], responses=_ERRORS,

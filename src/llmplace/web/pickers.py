@@ -3,7 +3,9 @@
 A server build or a cloud instance is offered when one unit holds a replica of the model: the sizing's
 own fit check (:func:`llmplace.sizing.min_gpus`: weights, activation reserve and the KV cache of one
 ``input + output`` sequence in the unit's GPUs) finds a tensor-parallel degree no larger than the unit's
-GPU count. An API provider is offered when the catalog has a live offer for the model. Latency targets
+GPU count, or, for an 8-GPU unit, when whole groups of units hold one (``gpus_per_replica`` is then larger than
+the unit's GPUs: :func:`llmplace.sizing.layout.min_multinode_gpus`, the layout ``compare`` then sizes). An API
+provider is offered when the catalog has a live offer for the model. Latency targets
 are not checked here: an option that fits but misses them is still listed, and the comparison then
 shows it as infeasible with its reason.
 """
@@ -15,6 +17,8 @@ from pydantic import BaseModel, Field
 from .. import catalog, sizing
 from ..catalog.specs import CloudSpec, GpuSpec, ModelSpec
 from ..errors import InputError
+from ..sizing.fabric import GPUS_PER_NODE
+from ..sizing.layout import min_multinode_gpus
 
 __all__ = ["ApiChoice", "InstanceChoice", "PickerChoices", "RegionChoice", "ServerChoice", "picker_choices"]
 
@@ -27,7 +31,8 @@ class ServerChoice(BaseModel):
     name: str
     gpu: str
     gpu_count: int
-    gpus_per_replica: int = Field(description="fewest GPUs of this build that hold one replica")
+    gpus_per_replica: int = Field(description="fewest GPUs of this build that hold one replica (more than the "
+                                              "build has: a replica over several builds)")
     purchase_usd: float = Field(description="catalog price of one server [USD]")
 
 
@@ -43,7 +48,8 @@ class InstanceChoice(BaseModel):
     instance_type: str
     gpu: str
     gpu_count: int
-    gpus_per_replica: int = Field(description="fewest GPUs of this instance that hold one replica")
+    gpus_per_replica: int = Field(description="fewest GPUs of this instance that hold one replica (more than "
+                                              "the instance has: a replica over several instances)")
     regions: list[RegionChoice]
 
 
@@ -81,6 +87,9 @@ class _Fit:
                 self.seen[key] = None if gpu is None else sizing.min_gpus(
                     model, gpu, precision, input_tokens, output_tokens, kv_precision=kv_precision,
                     max_gpus=gpu_count)
+                if gpu is not None and self.seen[key] is None and gpu_count == GPUS_PER_NODE:
+                    self.seen[key] = min_multinode_gpus(model, gpu, precision, input_tokens, output_tokens,
+                                                        kv_precision)
             except InputError:  # a precision this GPU cannot hold: not offered
                 self.seen[key] = None
         return self.seen[key]

@@ -19,6 +19,10 @@
     return e;
   }
   function money(x) { return "$" + Math.round(x).toLocaleString("en-US"); }
+  // a replica larger than one unit is served by whole groups of units
+  function perReplica(u) {
+    return u.gpus_per_replica > u.gpu_count ? `, ${Math.ceil(u.gpus_per_replica / u.gpu_count)} per replica` : "";
+  }
   function field(path) { return document.querySelector(`[data-path="${path}"]`); }
   function value(path) {
     const f = field(path);
@@ -76,8 +80,9 @@
     const c = state.choices;
     if (!c) return;
     options($("#pick-server"), c.servers.map((s) =>
-      [s.id, `${s.name} (${s.gpu_count}x ${s.gpu}, ${money(s.purchase_usd)})`]), true);
-    options($("#pick-instance"), c.instances.map((i) => [i.instance, `${i.instance} (${i.gpu_count}x ${i.gpu})`]), true);
+      [s.id, `${s.name} (${s.gpu_count}x ${s.gpu}, ${money(s.purchase_usd)}${perReplica(s)})`]), true);
+    options($("#pick-instance"), c.instances.map((i) => [i.instance,
+      `${i.instance} (${i.gpu_count}x ${i.gpu}${perReplica(i)})`]), true);
     options($("#pick-provider"), c.apis.map((a) =>
       [a.provider, `${a.provider} ($${a.input_usd_per_mtok} in / $${a.output_usd_per_mtok} out per Mtok)`]), true);
     fillRegions();

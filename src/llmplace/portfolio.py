@@ -51,7 +51,15 @@ from .errors import InputError
 from .options import Deployment
 from .packing import SliceShape, pack_servers, packed_units
 from .packing import cents_adding_up as _cents
-from .portfolio_cloud import cloud_member, cloud_shared_plan
+from .portfolio_cloud import (
+    cloud_member,
+    cloud_shared_plan,
+    models_served,
+    per_model_staff,
+    saving_split,
+    staff_usd,
+    team_note,
+)
 from .portfolio_mig import SliceChoice, on_slices, slice_choice, slice_notes
 from .results import CompareResult
 from .results.portfolio import PortfolioPlan, PortfolioResult, Showback, WorkloadOption, WorkloadSummary
@@ -177,14 +185,18 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
     _, lead, _ = lead_time(opt, sv)
     fleet = planned_fleet(need, head, opt.planning, lead)
     idle = in_house_flows(first.d, first.s, first.load.in_months(np.zeros(need.shape)), sv, fleet, True, False)
-    pool = float(np.sum(_cash(idle)))
+    per_model = per_model_staff(idle, [m.s for m in members])
+    pool = float(np.sum(_cash(idle))) + per_model
     own_usd, gpu_h, separate, sep_servers = {}, {}, 0.0, np.zeros(need.shape, dtype=np.int64)
+    staff_saving = -staff_usd(idle) - per_model
     for m in members:
-        alone = _cash(flows_for(m.d, m.s, m.load, sv))
+        alone_flows = flows_for(m.d, m.s, m.load, sv)
+        alone = _cash(alone_flows)
         planned = in_house_planned(m.d, m.s, m.load, sv, with_residual=True, residual=False)
         on_shared = in_house_flows(m.d, m.s, m.load, sv, fleet, True, False)
         # its load's power above idle on the shared fleet, and what it pays outside the fleet (its bridge)
         own_usd[m.id] = float(np.sum(_power(on_shared) - _power(idle)) + np.sum(alone - _cash(planned)))
+        staff_saving += staff_usd(planned)  # its bridge's staff is its own on both sides
         gpu_h[m.id] = float(np.sum(m.placed(m.load.peak)[lead:] * m.gpu_share)) * m.s.finance.hours_per_month
         separate += float(np.sum(alone))
         sep_servers = sep_servers + in_house_fleet(m.d, m.s, m.load, sv)[0]
@@ -204,9 +216,10 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
         id=f"shared:{option_id}", kind="shared", shared_option=option_id, members=[m.id for m in members],
         tco_usd=round(total, 2), separate_tco_usd=round(separate + sum(t for _, t in others.values()), 2),
         shared_servers=[int(x) for x in np.asarray(fleet)], separate_servers=[int(x) for x in sep_servers],
-        showback=rows, infeasible_reason=reason,
-        notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; one "
-               "platform team", *slice_notes(members)])
+        showback=rows, infeasible_reason=reason, models_served=models_served([m.s for m in members]),
+        **saving_split(separate - fleet_total, staff_saving),
+        notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; "
+               f"{team_note('in_house', [m.s for m in members])}", *slice_notes(members)])
 
 
 def _best_shared(option_id: str, members: Sequence[Any], mix: PortfolioPlan, tokens: dict[str, float],
@@ -311,17 +324,23 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Por
     notes = list(NOTES) + ([] if mix is not None else ["a workload has no eligible option: no plan serves all"])
     wid0, first = p.scenarios[0]
     tokens = {w.id: w.tokens_total for w in summaries}
+    skipped: dict[str, list[str]] = {}
     for o in results[wid0].options:
         index = o.footprint.option_index if o.footprint is not None else None
         opt = first.options[index] if index is not None else None
         members = [w for w in summaries if _eligible(w, o.id)]
-        if mix is None or len(members) < 2 or _shareable(first, opt) is not None:
+        why = _shareable(first, opt)
+        if mix is None or len(members) < 2 or why is not None:
+            if mix is not None and len(members) >= 2 and why is not None and isinstance(opt, (InHouseOption,
+                                                                                             CloudOption)):
+                skipped.setdefault(why, []).append(o.id)
             continue
         cloud = isinstance(opt, CloudOption)
         build: Callable[[str, Scenario, str], Any] = cloud_member if cloud else _member
         on_fleet = [m for w in members if (m := build(w.id, scen[w.id], o.id)).fits()]
         if len(on_fleet) >= 2:
             plans.append(_best_shared(o.id, on_fleet, mix, tokens, cloud_shared_plan if cloud else None))
+    notes += [f"no shared plan for {', '.join(ids)}: {why}" for why, ids in skipped.items()]
     fin = first.finance
     answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
     return PortfolioResult(name=p.name, horizon_months=fin.horizon_months, currency=fin.currency,

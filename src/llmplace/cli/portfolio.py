@@ -103,14 +103,16 @@ def _print_tables(result: Any) -> None:
             t.add_row(o.option + mark, o.kind, format_usd(o.tco_usd), o.note)
         out.print(t)
     t = Table(title=f"{result.name}: plans for every workload (showback per workload)")
-    for col in ("plan", "total", "separate fleets", "workload", "served by", "showback", "basis"):
-        t.add_column(col, justify="right" if col in ("total", "separate fleets", "showback") else "left")
+    money = ("total", "separate fleets", "staff saving", "showback")
+    for col in ("plan", "total", "separate fleets", "staff saving", "workload", "served by", "showback", "basis"):
+        t.add_column(col, justify="right" if col in money else "left")
     for p in result.plans:
         mark = " *" if p.id == result.cheapest_plan else ""
         for k, row in enumerate(p.showback):
             first = k == 0
             t.add_row(p.id + mark if first else "", format_usd(p.tco_usd) if first else "",
                       format_usd(p.separate_tco_usd) if first and p.separate_tco_usd is not None else "",
+                      format_usd(p.staff_saving_usd) if first and p.staff_saving_usd is not None else "",
                       row.workload, row.option, format_usd(row.usd), row.basis)
     out.print(t)
     for p in result.plans:

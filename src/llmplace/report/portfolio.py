@@ -63,14 +63,15 @@ def _workload(w: WorkloadSummary) -> _Table:
 
 
 def _plans_table(r: PortfolioResult) -> _Table:
-    t = _Table("Plans for every workload", ["plan", "total", "separate fleets", "saving", "status"],
-               frozenset({1, 2, 3}))
+    t = _Table("Plans for every workload", ["plan", "total", "separate fleets", "saving", "of which staff",
+                                            "of which packing", "status"], frozenset({1, 2, 3, 4, 5}))
     for p in r.plans:
         sep = p.separate_tco_usd
         saving = format_usd(sep - p.tco_usd) if sep is not None else "-"
         status = f"no answer: {p.infeasible_reason}" if p.infeasible_reason else \
             ("cheapest" if p.id == r.cheapest_plan else "")
-        t.rows.append([p.id, format_usd(p.tco_usd), format_usd(sep), saving, status])
+        t.rows.append([p.id, format_usd(p.tco_usd), format_usd(sep), saving, format_usd(p.staff_saving_usd),
+                       format_usd(p.packing_saving_usd), status])
     return t
 
 

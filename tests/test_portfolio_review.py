@@ -128,3 +128,56 @@ def test_shared_plans_skipped_for_the_tax_shield_say_so():
     result = compare_portfolio(parse_portfolio(doc))
     assert [p.kind for p in result.plans] == ["mix"]
     assert "no shared plan for p5: the tax shield is not modelled for shared fleets" in result.notes
+
+
+def _cloud_rows() -> list[dict]:
+    import csv
+    from pathlib import Path
+
+    import llmplace.catalog
+
+    with (Path(llmplace.catalog.__file__).parent / "data" / "clouds.csv").open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_a_low_price_flag_names_the_row_s_own_price():
+    """Defect 5: the Hyperstack H100 SXM rows were re-priced to $25.60 per 8-GPU hour ($3.20/GPU-h, hyperstack.cloud
+    pricing page) but kept 'LOW-PRICE FLAG: per-GPU on-demand 2.400', the SkyPilot snapshot's old price. A flag
+    must quote the row's own per-GPU price (on_demand_usd_per_hour / gpu_count); $3.20 is above half the
+    5.510 median, so those rows carry no flag."""
+    import re
+
+    for row in _cloud_rows():
+        m = re.search(r"LOW-PRICE FLAG: per-GPU on-demand ([0-9.]+)", row["notes"])
+        if m:
+            per_gpu = float(row["on_demand_usd_per_hour"]) / int(row["gpu_count"])
+            assert float(m.group(1)) == pytest.approx(per_gpu, abs=5e-4), (row["provider"], row["instance_type"])
+
+
+def test_the_coreweave_rack_is_not_named_after_its_4_gpu_node():
+    """Defect 6: CoreWeave rents GB200 only as NVL72 racks of 18 gb200-4x nodes (docs.coreweave.com, GB200
+    instances); the rack row answered to 'coreweave/gb200-4x', so a user naming the 4-GPU node was billed for 72
+    GPUs (18x). That name is now refused with a message naming the rack; and the rack's memory, 18 x 960 GB in
+    the GiB column, is 18 x 960e9 / 2^30 = 16,093 GiB (it read 17,280)."""
+    from llmplace import catalog
+    from llmplace.errors import InputError
+
+    with pytest.raises(InputError, match="coreweave/gb200-nvl72-rack"):
+        catalog.get_cloud("coreweave/gb200-4x")
+    rack = catalog.get_cloud("coreweave/gb200-nvl72")
+    assert rack.gpu_count == 72
+    assert rack.memory_gib == pytest.approx(18 * 960e9 / 2**30, abs=1.0)
+
+
+def test_nebius_notes_name_the_rate_the_page_replaced():
+    """Defect 8: the Nebius rows called the SkyPilot snapshot's $2.95 (H100) 'earlier rates', while the cited price
+    page gives the rates replaced on 2026-10-01 as $3.85 / $4.50 / $7.15 (H100 / H200 / B200). Each note that
+    names the replaced rate must name the one its source lists for its GPU."""
+    replaced = {"h100-sxm": "3.85", "h200": "4.50", "b200": "7.15"}
+    for row in _cloud_rows():
+        if row["provider"] != "nebius" or row["gpu"] not in replaced:
+            continue
+        assert "earlier rates" not in row["notes"], row["instance_type"]
+        if "price page replaced" in row["notes"]:
+            assert f"replaced (${replaced[row['gpu']]}/GPU-h" in row["notes"], row["instance_type"]
+            assert "replacing $3.85 / $4.50 / $7.15" in row["source"]

@@ -69,13 +69,14 @@ def test_the_profile_table_is_consistent_with_the_gpus():
 
 
 def test_a_slice_is_a_gpu_cut_by_its_fractions():
-    """H100 SXM (gpus.csv: 80 GB, 3.35 TB/s, 989.4 dense FP16 TFLOPs) cut to 2g.20gb: 2 of 8 memory slices give
-    20 GB and 3.35 x 2/8 = 0.8375 TB/s; 2 of 7 compute slices give 989.4 x 2/7 = 282.69 TFLOPs."""
+    """H100 SXM (gpus.csv: 80 GB, 3.35 TB/s, 989.4 dense FP16 TFLOPs, 132 SMs) cut to 2g.20gb: the slice exposes
+    19.62 GiB and holds 32 SMs (nvidia-smi mig -lgip on an H100 80GB HBM3); 2 of 8 memory slices give
+    3.35 x 2/8 = 0.8375 TB/s; 32 of 132 SMs give 989.4 x 32/132 = 239.85 TFLOPs."""
     gpu = catalog.get_gpu("h100-sxm")
     cut = slice_gpu(gpu, next(p for p in mig_profiles("h100-sxm") if p.profile == "2g.20gb"))
-    assert cut.memory_gb == 20
+    assert cut.memory_gb == pytest.approx(19.62)
     assert cut.memory_bandwidth_tbps == pytest.approx(0.8375)
-    assert cut.fp16_dense_tflops == pytest.approx(282.6857, rel=1e-5)
+    assert cut.fp16_dense_tflops == pytest.approx(239.8545, rel=1e-5)
     with pytest.raises(ValueError):
         slice_gpu(gpu, mig_profiles("h200")[0])
 

@@ -181,3 +181,28 @@ def test_nebius_notes_name_the_rate_the_page_replaced():
         if "price page replaced" in row["notes"]:
             assert f"replaced (${replaced[row['gpu']]}/GPU-h" in row["notes"], row["instance_type"]
             assert "replacing $3.85 / $4.50 / $7.15" in row["source"]
+
+
+def test_mig_slices_get_the_sms_and_memory_the_hardware_has():
+    """Defect 3: a slice was sized with c/7 of the GPU's compute and its nominal GB. ``nvidia-smi mig -lgip`` lists
+    an H100 80GB 1g.10gb slice with 16 SMs of the GPU's 132 and 9.75 GiB (mig.csv, with its source), so its
+    compute is 989.4 x 16/132 = 119.93 dense FP16 TFLOPs, not 989.4/7 = 141.34, and its memory 9.75 GiB, not 10.
+    An A100 80GB's 7 compute slices hold 98 of its 108 SMs: a 7g.80gb slice has 312 x 98/108 = 283.1 TFLOPs and
+    79.12 GiB (the smaller of the published 79.12-79.25), not the whole GPU. Seven 1g slices of an H100 hold 112 of
+    132 SMs: the check that a GPU full of slices serves at least one whole-GPU replica now reads 0.85 of the
+    compute, not 7/7."""
+    from llmplace import catalog
+    from llmplace.catalog.mig import mig_profiles
+    from llmplace.sizing.partition import slice_gpu
+
+    h100 = catalog.get_gpu("h100-sxm")
+    one = next(p for p in mig_profiles("h100-sxm") if p.profile == "1g.10gb")
+    cut = slice_gpu(h100, one)
+    assert cut.fp16_dense_tflops == pytest.approx(989.4 * 16 / 132, rel=1e-6)
+    assert cut.memory_gb == pytest.approx(9.75)
+    assert 7 * one.compute_fraction == pytest.approx(112 / 132)
+    a100 = catalog.get_gpu("a100-80gb")
+    seven = next(p for p in mig_profiles("a100-80gb") if p.profile == "7g.80gb")
+    whole = slice_gpu(a100, seven)
+    assert whole.fp16_dense_tflops == pytest.approx(312 * 98 / 108, rel=1e-6)
+    assert whole.memory_gb == pytest.approx(79.12)

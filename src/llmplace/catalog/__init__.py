@@ -426,18 +426,10 @@ def get_server(name: str, field: str = "server") -> ServerSpec:
     return _servers().get(name, field)
 
 
-#: former instance aliases no longer read, with why: a name that would bill more than the user names
-_DROPPED_CLOUD_ALIASES = {
-    n: "CoreWeave's 4-GPU GB200 node is rented only as a whole NVL72 rack of 18 nodes (72 GPUs, $756/h); write "
-       "coreweave/gb200-nvl72-rack to price the rack"
-    for n in ("coreweave/gb200-4x", "gb200-4x")
-}
-
-
 def get_cloud(name: str, field: str = "instance") -> CloudSpec:
-    dropped = _DROPPED_CLOUD_ALIASES.get(normalize(name))
-    if dropped is not None:
-        raise InputError(field, name, "a catalog instance (llmplace catalog clouds)", dropped)
+    if normalize(name) in ("coreweave/gb200-4x", "gb200-4x"):  # the rack row no longer answers to its node's name
+        raise InputError(field, name, "coreweave/gb200-nvl72-rack", "CoreWeave rents its 4-GPU GB200 node only as "
+                         "a whole NVL72 rack of 18 nodes (72 GPUs, $756/h): name the rack")
     return _clouds().get(name, field)
 
 

@@ -206,3 +206,17 @@ def test_mig_slices_get_the_sms_and_memory_the_hardware_has():
     whole = slice_gpu(a100, seven)
     assert whole.fp16_dense_tflops == pytest.approx(312 * 98 / 108, rel=1e-6)
     assert whole.memory_gb == pytest.approx(79.12)
+
+
+def test_owned_servers_for_shaped_workloads_that_never_overlap_hold_one_server():
+    """Defect 1, owned servers: the office-hours and nightly-batch workloads of the cloud case, each needing one
+    single-H100 server alone (1.5 M requests a month each), never load the fleet in the same hour
+    (demand.SHAPES), so their shared fleet needs one server at their coincident peak, not two."""
+    server = {"kind": "in_house", "id": "one-h100", "gpu": "h100-sxm", "gpu_count": 1, "purchase_usd": 35_000,
+              "max_power_kw": 1.2, "idle_power_kw": 0.3, "hosting": "colocation", "bridge": "none",
+              "lead_time_weeks": 0}
+    works = [{"requests_per_month": 1500000, "shape": "business_hours"},
+             {"requests_per_month": 1500000, "shape": "nightly_batch"}]
+    plan = _plans(_doc(works, server))["shared:one-h100"]
+    assert max(plan.separate_servers or [0]) == 2
+    assert max(plan.shared_servers or [0]) == 1, plan.notes

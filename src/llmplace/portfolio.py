@@ -11,7 +11,8 @@ builds the plans that serve every workload:
   A cloud option's shared fleet packs replicas into rented instances: :mod:`llmplace.portfolio_cloud`.
 
 A shared fleet, month by month: each member needs ``r_w = ceil(peak_w / (replica rate_w x utilisation))``
-replicas of its model; a replica takes ``gpus per server / replicas per server`` GPUs of its own option's
+replicas of its model (where every member's hour-of-week timing is known, the fleet is sized for the busiest hour
+of their coincident week instead: :func:`_coincident`); a replica takes ``gpus per server / replicas per server`` GPUs of its own option's
 sizing and never spans servers; replicas are packed first-fit decreasing into servers
 (:func:`pack_servers`, never more servers than the members' own fleets, see its docstring), and the
 option's procurement plan (forecast or reactive, headroom, lead time) orders the packed need. The fleet's
@@ -46,12 +47,13 @@ from numpy.typing import NDArray
 from .conventions import FULL_SERVICE_SHARE, cheapest_with_ties, whole_units
 from .costs import flows_for, in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 from .decision import compare, resolve_deployments
-from .demand import Load, demand_from_scenario, load_from_demand
+from .demand import Load, demand_from_scenario, load_from_demand, week_profile
 from .errors import InputError
 from .options import Deployment
 from .packing import SliceShape, pack_servers, packed_units
 from .packing import cents_adding_up as _cents
 from .portfolio_cloud import (
+    CLOUD_NOTES,
     cloud_member,
     cloud_shared_plan,
     models_served,
@@ -160,9 +162,26 @@ def _packed_need(members: list[_Member], head: bool) -> tuple[IntArray, IntArray
     assert isinstance(opt, InHouseOption) and members[0].d.server is not None
     factor = 1 + opt.headroom_pct / 100.0 if head else 1.0
     gpus = members[0].d.server.gpu_count
-    packed = packed_units([m.item(m.load.peak * factor) for m in members], gpus)
+    weekly = _coincident(members, factor, gpus)
+    packed = packed_units([m.item(m.load.peak * factor) for m in members], gpus) if weekly is None else weekly
     own = sum(whole_units(m.replicas(m.load.peak * factor) / (gpus // m.replica_gpus)) for m in members)
     return np.minimum(packed, own), np.asarray(own, dtype=np.int64)
+
+
+def _coincident(members: list[_Member], factor: float, gpus: int) -> IntArray | None:
+    """Servers the members need together each month at their real coincident busiest hour, where every member's
+    hour-of-week timing is known (:func:`~llmplace.demand.week_profile`; each member's busiest hours carry at least
+    its busiest hour's replicas); None otherwise (their peaks are then taken to coincide)."""
+    weeks = [week_profile(m.s) if m.load.mean is not None else None for m in members]
+    if len(members) < 2 or any(w is None for w in weeks):
+        return None
+    items = []
+    for m, week in zip(members, weeks, strict=True):
+        assert week is not None
+        r = m.placed(np.asarray(m.load.mean, dtype=float)[..., None] * week * factor)
+        r = np.where(week >= np.max(week), np.maximum(r, m.placed(m.load.peak * factor)[..., None]), r)
+        items.append((r, m.replica_gpus, None) if m.slices is None else (r, 0, m.slices.shape))
+    return np.asarray(np.max(packed_units(items, gpus), axis=-1), dtype=np.int64)
 
 
 def _cash(flows: Any) -> Array:
@@ -219,7 +238,15 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
         showback=rows, infeasible_reason=reason, models_served=models_served([m.s for m in members]),
         **saving_split(separate - fleet_total, staff_saving),
         notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; "
-               f"{team_note('in_house', [m.s for m in members])}", *slice_notes(members)])
+               f"{team_note('in_house', [m.s for m in members])}", *_peak_note(members), *slice_notes(members)])
+
+
+def _peak_note(members: list[_Member]) -> list[str]:
+    if len(members) < 2:
+        return []
+    if all(week_profile(m.s) is not None for m in members):
+        return [CLOUD_NOTES[1].replace("shared fleet follows", "shared fleet is sized for")]
+    return ["members' busiest hours taken to coincide (their hour-by-hour timing is not known)"]
 
 
 def _best_shared(option_id: str, members: Sequence[Any], mix: PortfolioPlan, tokens: dict[str, float],

@@ -37,15 +37,19 @@ def _plans(doc: dict) -> dict:
     return {p.id: p for p in compare_portfolio(parse_portfolio(doc)).plans}
 
 
-def test_active_hours_of_unknown_timing_are_billed_as_not_overlapping():
+@pytest.mark.parametrize("billing", [{"billing": "active_hours"}, {"billing": "autoscaled", "min_instances": 1}])
+def test_active_hours_of_unknown_timing_are_billed_as_not_overlapping(billing):
     """Defect 1 (review repro act.yaml): two flat workloads of the same model, 220 hours with load a month each, on
     one p5.48xlarge billed by active hours. When their hours fall is not known, so the shared instance may run
     220 + 220 = 440 hours a month, what the two separate instances are billed together (each needs one instance
     alone: 2 x 220 instance-hours). The old code billed the longest member's 220 hours (the curves aligned busiest
     hour with busiest hour): $219,344 shared against $431,816 separate, more saving than the second team could
     explain. Now everything but staff (instances, storage, egress, support) costs what separate fleets cost,
-    apart from the support plan's monthly minimum, paid once instead of twice; the saving is the second team."""
-    plan = _plans(_doc([{"active_hours_per_month": 220, "peak_to_average": 2}] * 2, P5_ACTIVE))["shared:p5"]
+    apart from the support plan's monthly minimum, paid once instead of twice; the saving is the second team.
+    The same holds for an autoscaled fleet with a min_instances floor of one: the floor is billed in every hour
+    with load of either member (440 h), not in the 220 h their aligned curves show."""
+    plan = _plans(_doc([{"active_hours_per_month": 220, "peak_to_average": 2}] * 2,
+                       {**P5_ACTIVE, **billing}))["shared:p5"]
     assert plan.separate_tco_usd is not None and plan.tco_usd > 0.8 * plan.separate_tco_usd  # old: 0.51
     assert plan.staff_saving_usd is not None and plan.packing_saving_usd is not None
     assert plan.packing_saving_usd < 0.01 * plan.separate_tco_usd, plan  # old: ~$212k of compute not billed

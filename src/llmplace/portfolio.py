@@ -12,8 +12,8 @@ builds the plans that serve every workload:
 
 A shared fleet, month by month: each member needs ``r_w = ceil(peak_w / (replica rate_w x utilisation))``
 replicas of its model (where every member's hour-of-week timing is known, the fleet is sized for the busiest hour
-of their coincident week instead: :func:`_coincident`); a replica takes ``gpus per server / replicas per server`` GPUs of its own option's
-sizing and never spans servers; replicas are packed first-fit decreasing into servers
+of their coincident week instead: :func:`_coincident`); a replica takes ``gpus per server / replicas per server``
+GPUs of its own option's sizing and never spans servers; replicas are packed first-fit decreasing into servers
 (:func:`pack_servers`, never more servers than the members' own fleets, see its docstring), and the
 option's procurement plan (forecast or reactive, headroom, lead time) orders the packed need. The fleet's
 costs (purchase, setup, network, idle power, facility, maintenance, licences, the platform team counted

@@ -17,7 +17,8 @@ GPUs of its own option's sizing and never spans servers; replicas are packed fir
 (:func:`pack_servers`, never more servers than the members' own fleets, see its docstring), and the
 option's procurement plan (forecast or reactive, headroom, lead time) orders the packed need. The fleet's
 costs (purchase, setup, network, idle power, facility, maintenance, licences, the platform team counted
-once and its variable part for the shared GPUs) are the option's own cost functions on that fleet. Each
+once, its ML engineering part once per distinct model served, and its variable part for the shared GPUs) are
+the option's own cost functions on that fleet. Each
 member adds the power its own load draws above idle and what it pays outside the fleet (its bridge before
 the first delivery).
 

@@ -8,7 +8,8 @@ are packed first-fit decreasing into whole instances (:func:`~llmplace.packing.p
 spans instances, never more instances than the members' own fleets). The packed counts are billed by the
 option's own cloud cost function (:func:`~llmplace.costs.instance_flows`): the plan's price, always-on,
 active-hours or autoscaled billing, reserved commitments charged for their whole term (also past the horizon),
-storage, the support plan and one cloud team scaled with the GPUs rented.
+storage, the support plan and one cloud team scaled with the GPUs rented, its ML engineering part counted once
+per distinct model served (:func:`per_model_staff`).
 
 Simplifications, stated in each plan's notes:
 

@@ -69,13 +69,14 @@ def test_the_profile_table_is_consistent_with_the_gpus():
 
 
 def test_a_slice_is_a_gpu_cut_by_its_fractions():
-    """H100 SXM (gpus.csv: 80 GB, 3.35 TB/s, 989.4 dense FP16 TFLOPs) cut to 2g.20gb: 2 of 8 memory slices give
-    20 GB and 3.35 x 2/8 = 0.8375 TB/s; 2 of 7 compute slices give 989.4 x 2/7 = 282.69 TFLOPs."""
+    """H100 SXM (gpus.csv: 80 GB, 3.35 TB/s, 989.4 dense FP16 TFLOPs, 132 SMs) cut to 2g.20gb: the slice exposes
+    19.62 GiB and holds 32 SMs (nvidia-smi mig -lgip on an H100 80GB HBM3); 2 of 8 memory slices give
+    3.35 x 2/8 = 0.8375 TB/s; 32 of 132 SMs give 989.4 x 32/132 = 239.85 TFLOPs."""
     gpu = catalog.get_gpu("h100-sxm")
     cut = slice_gpu(gpu, next(p for p in mig_profiles("h100-sxm") if p.profile == "2g.20gb"))
-    assert cut.memory_gb == 20
+    assert cut.memory_gb == pytest.approx(19.62)
     assert cut.memory_bandwidth_tbps == pytest.approx(0.8375)
-    assert cut.fp16_dense_tflops == pytest.approx(282.6857, rel=1e-5)
+    assert cut.fp16_dense_tflops == pytest.approx(239.8545, rel=1e-5)
     with pytest.raises(ValueError):
         slice_gpu(gpu, mig_profiles("h200")[0])
 
@@ -127,14 +128,16 @@ def test_two_small_models_share_one_gpu_through_slices():
     """The embedding model and the re-ranker each need one replica at peak (about 2.3 and 0.8 requests/s against
     more than 100 per replica). On whole GPUs each replica takes a single-GPU instance: two instances, shared or
     not. With mig_partitions both run on 1g.10gb slices of one H100 (7 per GPU): one always-on instance and one
-    cloud team, which is exactly what either workload pays for its own instance on its own."""
+    cloud team, which is exactly what either workload pays for its own instance on its own, plus the second
+    model's serving and model work: the team's ML engineering part once more (site.csv: cloud_team_ml_engineer_fte
+    0.2 x ml_engineer_loaded_usd_per_year $205,800 x 1 year, no salary growth = $41,160)."""
     _, whole = _search(False)
     result, sliced = _search(True)
     assert max(whole.shared_servers or [0]) == 2 and max(sliced.shared_servers or [0]) == 1
     assert max(sliced.separate_servers or [0]) == 2
     assert sliced.tco_usd < whole.tco_usd
     own = next(o.tco_usd for o in result.workloads[0].options if o.option == "h100-1x")
-    assert round(sliced.tco_usd * 100) == round((own or 0.0) * 100)
+    assert sliced.tco_usd == pytest.approx((own or 0.0) + 0.2 * 205_800, abs=0.01)
     assert sum(round(r.usd * 100) for r in sliced.showback) == round(sliced.tco_usd * 100)
     assert any("1g.10gb" in n and n.startswith("embeddings") for n in sliced.notes)
     assert any("MIG slice is sized as a GPU" in n for n in sliced.notes)
@@ -164,7 +167,8 @@ def test_schema_documents_mig_partitions(invoke):
 def test_slices_share_an_owned_one_gpu_server_too():
     """The same two workloads on owned single-H100 servers (in colocation, delivered at once): on whole GPUs the
     shared fleet holds two servers, on 1g.10gb slices one. The second workload then adds only the power its own
-    load draws above idle, so the plan costs within 0.1 % of one workload's own server, and the showback splits
+    load draws above idle and its model's ML engineering part, so the plan costs within 0.1 % of one workload's
+    own server plus that part, and the showback splits
     the fleet by the GPU-hours of the slices (1/7 of a GPU each: half and half)."""
     doc = copy.deepcopy(SEARCH)
     server = {"kind": "in_house", "id": "one-h100", "gpu": "h100-sxm", "gpu_count": 1, "purchase_usd": 35_000,
@@ -177,7 +181,8 @@ def test_slices_share_an_owned_one_gpu_server_too():
         plans[mig] = next(p for p in result.plans if p.kind == "shared")
     own = next(o.tco_usd for o in result.workloads[0].options if o.option == "one-h100")
     assert max(plans[False].shared_servers or [0]) == 2 and max(plans[True].shared_servers or [0]) == 1
-    assert plans[True].tco_usd == pytest.approx(own, rel=1e-3)
+    # plus the second model's ML engineering part: in_house_team_ml_engineer_fte 0.2 x $205,800 x 1 year
+    assert plans[True].tco_usd == pytest.approx((own or 0.0) + 0.2 * 205_800, rel=1e-3)
     hours = [r.gpu_hours for r in plans[True].showback]
     assert hours[0] == pytest.approx(hours[1]) == pytest.approx(730 * 12 / 7)
 

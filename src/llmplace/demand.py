@@ -44,7 +44,7 @@ from .rises import Rises, floor_zero
 from .scenario import Scenario
 
 __all__ = ["Demand", "Load", "Rises", "SHAPES", "demand_from_scenario", "flat_ldc", "flat_rises", "load_from_demand",
-           "pattern_rises", "trace_ldc", "weights_ldc"]
+           "pattern_rises", "trace_ldc", "week_profile", "weights_ldc"]
 
 Array = NDArray[np.float64]
 FLAT_BINS = 24
@@ -301,6 +301,39 @@ def _shape(s: Scenario) -> tuple[Array, Array, Any, float | None, tuple[Array, A
     active = w.active_hours_per_month if w.active_hours_per_month is not None else hours
     rel, frac, peak = flat_ldc(active / hours, w.peak_to_average)
     return rel, frac, peak, None, flat_rises(active / hours, w.peak_to_average, hours)
+
+
+WEEK_HOURS = 168
+
+
+def _trace_week(values: list[float], stamps: list[datetime]) -> Array:
+    """A trace folded onto the hours of its week (of its day when it spans less than a week): each hour the mean
+    of the trace's hours falling on it (hours it leaves out carry no tokens)."""
+    first = min(stamps)
+    hourly = np.zeros(_span_hours(stamps))
+    np.add.at(hourly, [int(round((t - first).total_seconds() / 3600.0)) for t in stamps], np.asarray(values))
+    period = WEEK_HOURS if len(hourly) >= WEEK_HOURS else 24
+    slot = (first.weekday() * 24 + first.hour + np.arange(len(hourly))) % period
+    counts = np.bincount(slot, minlength=period)
+    folded = np.bincount(slot, weights=hourly, minlength=period) / np.maximum(counts, 1)
+    return np.resize(folded, WEEK_HOURS)
+
+
+def week_profile(s: Scenario) -> Array | None:
+    """The load hour by hour over a week (168 values, Monday 00:00 first, mean 1), or None where the shape gives no
+    hour-by-hour timing (the flat shape: its curve is known, not when its hours fall). A preset or
+    ``hourly_weights`` gives it exactly (24 values repeat every day); a trace is folded onto the week by its
+    timestamps (each hour of the week: the mean of the trace's hours on it)."""
+    w = s.workload
+    if w.trace_csv is not None:
+        week = _trace_week(*_read_trace(w.trace_csv))
+    elif w.hourly_weights is not None or w.shape != "flat":
+        week = np.resize(np.asarray(w.hourly_weights if w.hourly_weights is not None else SHAPES[w.shape],
+                                    dtype=float), WEEK_HOURS)
+    else:
+        return None
+    mean = float(np.mean(week))
+    return week / mean if mean > 0 else None
 
 
 def demand_from_scenario(s: Scenario) -> Demand:

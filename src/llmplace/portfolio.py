@@ -11,12 +11,14 @@ builds the plans that serve every workload:
   A cloud option's shared fleet packs replicas into rented instances: :mod:`llmplace.portfolio_cloud`.
 
 A shared fleet, month by month: each member needs ``r_w = ceil(peak_w / (replica rate_w x utilisation))``
-replicas of its model; a replica takes ``gpus per server / replicas per server`` GPUs of its own option's
-sizing and never spans servers; replicas are packed first-fit decreasing into servers
+replicas of its model (where every member's hour-of-week timing is known, the fleet is sized for the busiest hour
+of their coincident week instead: :func:`_coincident`); a replica takes ``gpus per server / replicas per server``
+GPUs of its own option's sizing and never spans servers; replicas are packed first-fit decreasing into servers
 (:func:`pack_servers`, never more servers than the members' own fleets, see its docstring), and the
 option's procurement plan (forecast or reactive, headroom, lead time) orders the packed need. The fleet's
 costs (purchase, setup, network, idle power, facility, maintenance, licences, the platform team counted
-once and its variable part for the shared GPUs) are the option's own cost functions on that fleet. Each
+once, its ML engineering part once per distinct model served, and its variable part for the shared GPUs) are
+the option's own cost functions on that fleet. Each
 member adds the power its own load draws above idle and what it pays outside the fleet (its bridge before
 the first delivery).
 
@@ -47,12 +49,21 @@ from numpy.typing import NDArray
 from .conventions import FULL_SERVICE_SHARE, cheapest_with_ties, whole_units
 from .costs import flows_for, in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 from .decision import compare, resolve_deployments
-from .demand import Load, demand_from_scenario, load_from_demand
+from .demand import Load, demand_from_scenario, load_from_demand, week_profile
 from .errors import InputError
 from .options import Deployment
 from .packing import SliceShape, pack_servers, packed_units
 from .packing import cents_adding_up as _cents
-from .portfolio_cloud import cloud_member, cloud_shared_plan
+from .portfolio_cloud import (
+    CLOUD_NOTES,
+    cloud_member,
+    cloud_shared_plan,
+    models_served,
+    per_model_staff,
+    saving_split,
+    staff_usd,
+    team_note,
+)
 from .portfolio_mig import SliceChoice, on_slices, slice_choice, slice_notes
 from .portfolio_risk import check_samples, with_ranges
 from .results import CompareResult, SiteAssumption
@@ -162,9 +173,26 @@ def _packed_need(members: list[_Member], head: bool) -> tuple[IntArray, IntArray
     assert isinstance(opt, InHouseOption) and members[0].d.server is not None
     factor = 1 + opt.headroom_pct / 100.0 if head else 1.0
     gpus = members[0].d.server.gpu_count
-    packed = packed_units([m.item(m.load.peak * factor) for m in members], gpus)
+    weekly = _coincident(members, factor, gpus)
+    packed = packed_units([m.item(m.load.peak * factor) for m in members], gpus) if weekly is None else weekly
     own = sum(whole_units(m.replicas(m.load.peak * factor) / (gpus // m.replica_gpus)) for m in members)
     return np.minimum(packed, own), np.asarray(own, dtype=np.int64)
+
+
+def _coincident(members: list[_Member], factor: float, gpus: int) -> IntArray | None:
+    """Servers the members need together each month at their real coincident busiest hour, where every member's
+    hour-of-week timing is known (:func:`~llmplace.demand.week_profile`; each member's busiest hours carry at least
+    its busiest hour's replicas); None otherwise (their peaks are then taken to coincide)."""
+    weeks = [week_profile(m.s) if m.load.mean is not None else None for m in members]
+    if len(members) < 2 or any(w is None for w in weeks):
+        return None
+    items = []
+    for m, week in zip(members, weeks, strict=True):
+        assert week is not None
+        r = m.placed(np.asarray(m.load.mean, dtype=float)[..., None] * week * factor)
+        r = np.where(week >= np.max(week), np.maximum(r, m.placed(m.load.peak * factor)[..., None]), r)
+        items.append((r, m.replica_gpus, None) if m.slices is None else (r, 0, m.slices.shape))
+    return np.asarray(np.max(packed_units(items, gpus), axis=-1), dtype=np.int64)
 
 
 def _cash(flows: Any) -> Array:
@@ -187,14 +215,18 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
     _, lead, _ = lead_time(opt, sv)
     fleet = planned_fleet(need, head, opt.planning, lead)
     idle = in_house_flows(first.d, first.s, first.load.in_months(np.zeros(need.shape)), sv, fleet, True, False)
-    pool = float(np.sum(_cash(idle)))
+    per_model = per_model_staff(idle, [m.s for m in members])
+    pool = float(np.sum(_cash(idle))) + per_model
     own_usd, gpu_h, separate, sep_servers = {}, {}, 0.0, np.zeros(need.shape, dtype=np.int64)
+    staff_saving = -staff_usd(idle) - per_model
     for m in members:
-        alone = _cash(flows_for(m.d, m.s, m.load, sv))
+        alone_flows = flows_for(m.d, m.s, m.load, sv)
+        alone = _cash(alone_flows)
         planned = in_house_planned(m.d, m.s, m.load, sv, with_residual=True, residual=False)
         on_shared = in_house_flows(m.d, m.s, m.load, sv, fleet, True, False)
         # its load's power above idle on the shared fleet, and what it pays outside the fleet (its bridge)
         own_usd[m.id] = float(np.sum(_power(on_shared) - _power(idle)) + np.sum(alone - _cash(planned)))
+        staff_saving += staff_usd(planned)  # its bridge's staff is its own on both sides
         gpu_h[m.id] = float(np.sum(m.placed(m.load.peak)[lead:] * m.gpu_share)) * m.s.finance.hours_per_month
         separate += float(np.sum(alone))
         sep_servers = sep_servers + in_house_fleet(m.d, m.s, m.load, sv)[0]
@@ -214,9 +246,18 @@ def _shared_plan(option_id: str, members: list[_Member], others: dict[str, tuple
         id=f"shared:{option_id}", kind="shared", shared_option=option_id, members=[m.id for m in members],
         tco_usd=round(total, 2), separate_tco_usd=round(separate + sum(t for _, t in others.values()), 2),
         shared_servers=[int(x) for x in np.asarray(fleet)], separate_servers=[int(x) for x in sep_servers],
-        showback=rows, infeasible_reason=reason,
-        notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; one "
-               "platform team", *slice_notes(members)])
+        showback=rows, infeasible_reason=reason, models_served=models_served([m.s for m in members]),
+        **saving_split(separate - fleet_total, staff_saving),
+        notes=[f"packed need {int(need.max())} servers at peak against {int(own.max())} on separate fleets; "
+               f"{team_note('in_house', [m.s for m in members])}", *_peak_note(members), *slice_notes(members)])
+
+
+def _peak_note(members: list[_Member]) -> list[str]:
+    if len(members) < 2:
+        return []
+    if all(week_profile(m.s) is not None for m in members):
+        return [CLOUD_NOTES[1].replace("shared fleet follows", "shared fleet is sized for")]
+    return ["members' busiest hours taken to coincide (their hour-by-hour timing is not known)"]
 
 
 def _best_shared(option_id: str, members: Sequence[Any], mix: PortfolioPlan, tokens: dict[str, float],
@@ -344,17 +385,23 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, sample
         ([] if mix is not None else ["a workload has no eligible option: no plan serves all"])
     wid0, first = p.scenarios[0]
     tokens = {w.id: w.tokens_total for w in summaries}
+    skipped: dict[str, list[str]] = {}
     for o in results[wid0].options:
         index = o.footprint.option_index if o.footprint is not None else None
         opt = first.options[index] if index is not None else None
         members = [w for w in summaries if _eligible(w, o.id)]
-        if mix is None or len(members) < 2 or _shareable(first, opt) is not None:
+        why = _shareable(first, opt)
+        if mix is None or len(members) < 2 or why is not None:
+            if mix is not None and len(members) >= 2 and why is not None and isinstance(opt, (InHouseOption,
+                                                                                             CloudOption)):
+                skipped.setdefault(why, []).append(o.id)
             continue
         cloud = isinstance(opt, CloudOption)
         build: Callable[[str, Scenario, str], Any] = cloud_member if cloud else _member
         on_fleet = [m for w in members if (m := build(w.id, scen[w.id], o.id)).fits()]
         if len(on_fleet) >= 2:
             plans.append(_best_shared(o.id, on_fleet, mix, tokens, cloud_shared_plan if cloud else None))
+    notes += [f"no shared plan for {', '.join(ids)}: {why}" for why, ids in skipped.items()]
     fin = first.finance
     answers = [(x.id, x.tco_usd) for x in plans if x.infeasible_reason is None]
     rows, site = _sources(results)

@@ -427,6 +427,9 @@ def get_server(name: str, field: str = "server") -> ServerSpec:
 
 
 def get_cloud(name: str, field: str = "instance") -> CloudSpec:
+    if normalize(name) in ("coreweave/gb200-4x", "gb200-4x"):  # the rack row no longer answers to its node's name
+        raise InputError(field, name, "coreweave/gb200-nvl72-rack", "CoreWeave rents its 4-GPU GB200 node only as "
+                         "a whole NVL72 rack of 18 nodes (72 GPUs, $756/h): name the rack")
     return _clouds().get(name, field)
 
 

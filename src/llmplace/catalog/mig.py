@@ -1,9 +1,11 @@
 """MIG-style partitions of a GPU: the profiles ``mig.csv`` lists per GPU id, as NVIDIA's MIG user guide gives them.
 
-A profile ``<c>g.<m>gb`` holds ``c`` of the GPU's 7 compute slices (that fraction of its SMs) and ``m`` of its 8
-memory slices (that fraction of its memory and of its memory bandwidth, since each memory slice brings its own
-memory controllers and L2 share); ``max_instances`` is how many of that profile one GPU holds. Profiles with media
-extensions (``+me``) are left out: they add video decoders, nothing an LLM replica uses.
+A profile ``<c>g.<m>gb`` holds ``c`` of the GPU's 7 compute slices (``sms`` of the GPU's ``gpu_sms``
+streaming multiprocessors, as ``nvidia-smi mig -lgip`` lists them: fewer than ``c / 7`` of them) and ``m`` of its
+8 memory slices (``usable_memory_gib`` of memory, a little under the nominal GB, and that fraction of its memory
+bandwidth, since each memory slice brings its own memory controllers and L2 share); ``max_instances`` is how
+many of that profile one GPU holds. Profiles with media extensions (``+me``) are left out: they add video
+decoders, nothing an LLM replica uses.
 """
 
 from __future__ import annotations
@@ -29,13 +31,23 @@ class MigProfile(BaseModel):
     compute_sevenths: int = Field(ge=1, le=COMPUTE_SLICES, description="compute slices of 7 (fraction of SMs)")
     memory_eighths: int = Field(ge=1, le=MEMORY_SLICES, description="memory slices of 8 (memory and bandwidth)")
     max_instances: int = Field(ge=1, le=COMPUTE_SLICES, description="instances of this profile one GPU holds")
+    sms: int = Field(ge=1, description="streaming multiprocessors of the slice (nvidia-smi mig -lgip, SM column)")
+    gpu_sms: int = Field(ge=1, description="SMs of the whole GPU as its sizing counts them (its dense TFLOPs)")
+    usable_memory_gib: float = Field(gt=0, description="memory the slice exposes [GiB] (nvidia-smi mig -lgip)")
     as_of: str
     source: str
     notes: str | None = None
 
     @property
     def compute_share(self) -> float:
+        """Its compute slices of the GPU's 7 (what it occupies when slices are placed)."""
         return self.compute_sevenths / COMPUTE_SLICES
+
+    @property
+    def compute_fraction(self) -> float:
+        """The share of the whole GPU's compute it holds: its SMs of the GPU's (a 1g slice of an H100 SXM holds
+        16 of 132 SMs, 0.121, not 1/7 = 0.143; the 7 slices of an A100 hold 98 of its 108)."""
+        return min(self.sms / self.gpu_sms, 1.0)
 
     @property
     def memory_share(self) -> float:

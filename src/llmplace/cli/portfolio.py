@@ -109,8 +109,10 @@ def _print_tables(result: Any) -> None:
         out.print(t)
     t = Table(title=f"{result.name}: plans for every workload (showback per workload)")
     extra = ("P10 - P90", "P(cheapest)") if ranged else ()
-    for col in ("plan", "total", *extra, "separate fleets", "workload", "served by", "showback", "basis"):
-        t.add_column(col, justify="left" if col in ("plan", "workload", "served by", "basis") else "right")
+    money = ("total", *extra, "separate fleets", "staff saving", "showback")
+    cols = ("plan", "total", *extra, "separate fleets", "staff saving", "workload", "served by", "showback", "basis")
+    for col in cols:
+        t.add_column(col, justify="right" if col in money else "left")
     for p in result.plans:
         mark = " *" if p.id == result.cheapest_plan else ""
         chance = "" if p.probability_cheapest is None else f"{p.probability_cheapest:.0%}"
@@ -119,6 +121,7 @@ def _print_tables(result: Any) -> None:
             t.add_row(p.id + mark if first else "", format_usd(p.tco_usd) if first else "",
                       *((_range(p.tco_range_usd), chance) if ranged and first else ("", "") if ranged else ()),
                       format_usd(p.separate_tco_usd) if first and p.separate_tco_usd is not None else "",
+                      format_usd(p.staff_saving_usd) if first and p.staff_saving_usd is not None else "",
                       row.workload, row.option, format_usd(row.usd), row.basis)
     out.print(t)
     _print_notes(result)

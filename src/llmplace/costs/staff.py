@@ -60,6 +60,11 @@ class Staff:
         """Staff cost each month: every role at its own wage."""
         return np.asarray(sum((self.fixed[r] + self.variable[r]) * self.wage[r] for r in ROLES), dtype=float)
 
+    def model_usd(self) -> Array:
+        """Cost each month of the fixed team's part that serves one model [USD]: its ML engineers (serving and
+        model work: each further model a shared fleet serves needs it again; the sysadmins run the platform once)."""
+        return np.asarray(self.fixed["ml_engineer"] * self.wage["ml_engineer"], dtype=float)
+
     def shared_with(self, other: Staff) -> Staff:
         """One team running both: per role the larger fixed team, plus both variable parts."""
         return Staff(fixed={r: np.maximum(self.fixed[r], other.fixed[r]) for r in ROLES},

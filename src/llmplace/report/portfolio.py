@@ -77,15 +77,16 @@ def _workload(w: WorkloadSummary, ranged: bool) -> _Table:
 
 def _plans_table(r: PortfolioResult) -> _Table:
     extra = ["total P10 to P90", "P(cheapest)"] if r.uncertainty is not None else []
-    t = _Table("Plans for every workload", ["plan", "total", *extra, "separate fleets", "saving", "status"],
-               frozenset(range(1, 4 + len(extra))))
+    t = _Table("Plans for every workload", ["plan", "total", *extra, "separate fleets", "saving", "of which staff",
+                                            "of which packing", "status"], frozenset(range(1, 6 + len(extra))))
     for p in r.plans:
         sep = p.separate_tco_usd
         saving = format_usd(sep - p.tco_usd) if sep is not None else "-"
         status = f"no answer: {p.infeasible_reason}" if p.infeasible_reason else \
             ("cheapest" if p.id == r.cheapest_plan else "")
         t.rows.append([p.id, format_usd(p.tco_usd), *([_range(p.tco_range_usd), _chance(p.probability_cheapest)]
-                                                      if extra else []), format_usd(sep), saving, status])
+                                                      if extra else []), format_usd(sep), saving,
+                       format_usd(p.staff_saving_usd), format_usd(p.packing_saving_usd), status])
     return t
 
 

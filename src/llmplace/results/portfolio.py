@@ -83,6 +83,14 @@ class PortfolioPlan(BaseModel):
     separate_servers: list[int] | None = Field(None, description="servers (or instances) the members' own fleets "
                                                                  "would hold")
     showback: list[Showback]
+    models_served: int | None = Field(None, description="distinct models (name and precision) on the shared fleet: "
+                                                        "its team's ML engineering part is counted once per model")
+    staff_saving_usd: float | None = Field(
+        None, description="of the saving against separate fleets, the part that is staff (one platform team "
+                          "instead of one per member; the ML engineering part per distinct model stays)")
+    packing_saving_usd: float | None = Field(
+        None, description="the rest of the saving against separate fleets: hardware, instances and running costs "
+                          "of the packed fleet")
     infeasible_reason: str | None = Field(None, description="why the shared fleet is no answer (site power or rack "
                                                             "space); such a plan is never the cheapest")
     notes: list[str] = Field(default_factory=list)

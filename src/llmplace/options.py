@@ -20,6 +20,8 @@ from .results import Assumption, CatalogRowRef
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .sizing.document import default_latency
 from .sizing.estimate import SizingResult
+from .sizing.speculative import Speculation as SpeculationSetting
+from .sizing.speculative import check_supported, resolve_speculation
 
 __all__ = [
     "Assumption", "Capacity", "Deployment", "SCENARIO_SOURCE", "attach_bridges", "blended_usd_per_mtok",
@@ -270,11 +272,12 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     best: tuple[float, int, SizingResult] | None = None
     first_info: SizingResult | None = None
     ttft_ms, tpot_ms = latency_targets(s, d)
+    spec = speculation(s, model)
     for gpr in degrees:
         info = sizing.estimate(
             model, d.gpu, gpr, s.model.precision, engine,
             input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
-            kv_precision=s.model.kv_precision, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
+            kv_precision=s.model.kv_precision, ttft_ms=ttft_ms, tpot_ms=tpot_ms, speculative=spec,
         )
         first_info = first_info or info
         if not info.fits or not info.output_tokens_per_s or info.meets_targets is False:
@@ -300,6 +303,29 @@ def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> Non
     d.note("GPUs per replica", gpr, "GPUs", "chosen: most output tokens/s per unit within the latency targets")
     if info.precision_note:  # the deprecated fp4 alias, read per GPU
         d.note("weight precision", info.precision, "", info.precision_note)
+    sp = info.speculative
+    if sp is not None:
+        d.note("speculative decoding: tokens per verify pass", round(sp.expected_tokens_per_pass, 2), "tokens",
+               f"{sp.method}, k = {sp.draft_tokens}, acceptance {sp.acceptance_rate:.2f} (scenario "
+               "model.speculative; Leviathan et al. 2023, arXiv:2211.17192)")
+        if sp.speedup is not None:
+            d.note("speculative decoding: throughput vs off", round(sp.speedup, 2), "x",
+                   "sizing estimate at the same concurrency (below 1: speculation slows this replica down)")
+        for text in sp.assumptions:
+            d.note("speculative decoding assumption", text, "", "model.speculative")
+
+
+def speculation(s: Scenario, model: ModelSpec) -> SpeculationSetting | None:
+    """The scenario's speculative decoding after the method's defaults, checked against ``model``; None
+    when off."""
+    sp = s.model.speculative
+    if sp is None:
+        return None
+    out = resolve_speculation(sp.method, sp.draft_tokens, sp.acceptance_rate, sp.draft_model, "model.speculative")
+    check_supported(out, model, "model.speculative.method")
+    if out.draft_model:
+        catalog.get_model(out.draft_model, "model.speculative.draft_model")
+    return out
 
 
 def latency_targets(s: Scenario, d: Deployment | None = None) -> tuple[float | None, float | None]:

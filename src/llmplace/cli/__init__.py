@@ -186,6 +186,13 @@ def size(
                                  "given, from site.csv) or batch (no default targets: throughput only)"),
     rps: float = typer.Option(0.0, "--rps", help="request rate to size replicas for [requests/s]"),
     peak_to_average: float = typer.Option(1.0, "--peak-to-average", help="peak headroom for --rps"),
+    spec_method: str = typer.Option("", "--spec-method", help="speculative decoding: draft, eagle, mtp or ngram "
+                                    "(default off)"),
+    spec_tokens: int = typer.Option(0, "--spec-tokens", help="tokens drafted per step k (0 = the method's default)"),
+    spec_acceptance: float = typer.Option(-1.0, "--spec-acceptance",
+                                          help="per-token acceptance rate 0-1 (default: the method's published value)"),
+    spec_draft_model: str = typer.Option("", "--spec-draft-model", help="draft model id (with --spec-method draft)",
+                                         autocompletion=complete_model),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Memory, throughput and latency of a model on a GPU.
@@ -208,7 +215,9 @@ def size(
         model, gpu, gpus=gpus, precision=precision, engine=engine or None, input_tokens=input_tokens,
         output_tokens=output_tokens, concurrency=conc, kv_precision=kv_precision or None, ttft_ms=ttft_ms or None,
         tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average, workload=workload,
-        field=lambda name: "--" + name.replace("_", "-"))
+        spec_method=spec_method.strip().lower() or None, spec_tokens=spec_tokens or None,
+        spec_acceptance=None if spec_acceptance == -1.0 else spec_acceptance,
+        spec_draft_model=spec_draft_model.strip() or None, field=lambda name: "--" + name.replace("_", "-"))
     m_id, g_id, n, eng = data["model"], data["gpu"], data["gpus"], data["engine"]
     if as_json:
         _print_json(data)

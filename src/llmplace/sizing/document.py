@@ -11,6 +11,7 @@ from .efficiency import ENGINES
 from .estimate import DEFAULT_ENGINE, estimate, min_gpus
 from .layout import suggest_layouts
 from .memory import PRECISIONS
+from .speculative import METHODS, Speculation, check_supported, resolve_speculation
 
 __all__ = ["WORKLOADS", "default_latency", "size_document"]
 
@@ -33,28 +34,31 @@ def default_latency(workload: str, ttft_ms: float | None, tpot_ms: float | None
     return ttft, tpot, used
 
 
-def size_document(
-    model: str, gpu: str, *, gpus: int = 0, precision: str = "fp8", engine: str | None = None,
-    input_tokens: int = 1000, output_tokens: int = 1000, concurrency: int | None = None,
-    kv_precision: str | None = None, ttft_ms: float | None = None, tpot_ms: float | None = None,
-    rps: float | None = None, peak_to_average: float = 1.0, field: Callable[[str], str] = lambda n: n,
-    workload: str = "interactive",
-) -> dict[str, Any]:
-    """Check the inputs, look the names up and estimate; ``field`` names each input in error messages
-    (``--precision`` on the command line, ``precision`` in the API). ``gpus=0``: the fewest that fit.
-    An ``interactive`` workload gets the default latency targets it leaves out (``latency_defaults``
-    in the document names them); a ``batch`` one none."""
-    if workload not in WORKLOADS:
-        raise not_one_of(field("workload"), workload, WORKLOADS)
-    m = get_model(model, field("model"))
-    g = get_gpu(gpu, field("gpu"))
-    if precision not in PRECISIONS:
-        raise not_one_of(field("precision"), precision, PRECISIONS)
-    eng = engine or DEFAULT_ENGINE
-    if eng not in ENGINES:
-        raise not_one_of(field("engine"), engine, ENGINES)
-    if kv_precision is not None and kv_precision not in PRECISIONS:
-        raise not_one_of(field("kv_precision"), kv_precision, PRECISIONS)
+def _speculation(method: str | None, tokens: int | None, acceptance: float | None, draft_model: str | None,
+                 field: Callable[[str], str]) -> Speculation | None:
+    """The speculative setting the ``spec_*`` inputs ask for (None: off), checked under their own names."""
+    if not method:
+        given = {"spec_tokens": tokens, "spec_acceptance": acceptance, "spec_draft_model": draft_model}
+        for name, value in given.items():
+            if value:
+                raise InputError(field(name), value, f"set only with {field('spec_method')} "
+                                 f"(one of {', '.join(METHODS)})")
+        return None
+    try:
+        sp = resolve_speculation(method, tokens, acceptance, draft_model or None)
+    except InputError as err:
+        name = {"method": "spec_method", "draft_tokens": "spec_tokens", "acceptance_rate": "spec_acceptance",
+                "draft_model": "spec_draft_model"}.get(err.field.rsplit(".", 1)[-1], "spec_method")
+        raise InputError(field(name), err.value, err.allowed, err.detail) from None
+    if sp.draft_model:
+        get_model(sp.draft_model, field("spec_draft_model"))
+    return sp
+
+
+def _check_numbers(field: Callable[[str], str], *, input_tokens: int, output_tokens: int, ttft_ms: float | None,
+                   tpot_ms: float | None, rps: float | None, peak_to_average: float, concurrency: int | None,
+                   gpus: int) -> None:
+    """:class:`InputError` for the first numeric input out of range, named by ``field``."""
     for name, val in (("input_tokens", input_tokens), ("output_tokens", output_tokens)):
         if val <= 0:
             raise InputError(field(name), val, "a whole number of tokens > 0")
@@ -67,11 +71,42 @@ def size_document(
         raise InputError(field("concurrency"), concurrency, "a whole number >= 1 or 'max'")
     if gpus < 0:
         raise InputError(field("gpus"), gpus, "1, 2, 4 or 8 (or 0 for the fewest that fit)")
+
+
+def size_document(
+    model: str, gpu: str, *, gpus: int = 0, precision: str = "fp8", engine: str | None = None,
+    input_tokens: int = 1000, output_tokens: int = 1000, concurrency: int | None = None,
+    kv_precision: str | None = None, ttft_ms: float | None = None, tpot_ms: float | None = None,
+    rps: float | None = None, peak_to_average: float = 1.0, field: Callable[[str], str] = lambda n: n,
+    workload: str = "interactive", spec_method: str | None = None, spec_tokens: int | None = None,
+    spec_acceptance: float | None = None, spec_draft_model: str | None = None,
+) -> dict[str, Any]:
+    """Check the inputs, look the names up and estimate; ``field`` names each input in error messages
+    (``--precision`` on the command line, ``precision`` in the API). ``gpus=0``: the fewest that fit.
+    An ``interactive`` workload gets the default latency targets it leaves out (``latency_defaults``
+    in the document names them); a ``batch`` one none. ``spec_*``: speculative decoding (off without
+    ``spec_method``; the document's ``speculative`` states its assumptions and the figures without it)."""
+    if workload not in WORKLOADS:
+        raise not_one_of(field("workload"), workload, WORKLOADS)
+    m = get_model(model, field("model"))
+    g = get_gpu(gpu, field("gpu"))
+    if precision not in PRECISIONS:
+        raise not_one_of(field("precision"), precision, PRECISIONS)
+    eng = engine or DEFAULT_ENGINE
+    if eng not in ENGINES:
+        raise not_one_of(field("engine"), engine, ENGINES)
+    if kv_precision is not None and kv_precision not in PRECISIONS:
+        raise not_one_of(field("kv_precision"), kv_precision, PRECISIONS)
+    _check_numbers(field, input_tokens=input_tokens, output_tokens=output_tokens, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
+                   rps=rps, peak_to_average=peak_to_average, concurrency=concurrency, gpus=gpus)
+    spec = _speculation(spec_method, spec_tokens, spec_acceptance, spec_draft_model, field)
+    if spec is not None:
+        check_supported(spec, m, field("spec_method"))  # MTP needs the model's MTP layers
     n = gpus or min_gpus(m, g, precision, input_tokens, output_tokens, kv_precision=kv_precision) or 8
     ttft, tpot, defaults = default_latency(workload, ttft_ms or None, tpot_ms or None)
     res = estimate(m, g, n, precision, eng, input_tokens=input_tokens, output_tokens=output_tokens,
                    concurrency=concurrency, kv_precision=kv_precision, ttft_ms=ttft, tpot_ms=tpot,
-                   rps=rps or None, peak_to_average=peak_to_average)
+                   rps=rps or None, peak_to_average=peak_to_average, speculative=spec)
     data: dict[str, Any] = res.to_dict()
     data["workload"] = workload
     if g.engines and eng not in g.engines:  # the catalog lists the serving engines that run on each accelerator

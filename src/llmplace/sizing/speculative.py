@@ -53,6 +53,7 @@ __all__ = [
     "Drafter",
     "Speculation",
     "SpeculativeResult",
+    "check_supported",
     "continuous_speculative",
     "drafter_fit",
     "expected_tokens_per_pass",
@@ -172,6 +173,13 @@ def resolve_speculation(method: str, draft_tokens: int | None = None, acceptance
                        draft_model=draft_model, assumptions=notes)
 
 
+def check_supported(sp: Speculation, model: ModelSpec, field: str = "speculative.method") -> None:
+    """:class:`InputError` when ``model`` cannot run ``sp`` (MTP on a model without MTP layers)."""
+    if sp.method == "mtp" and model.mtp_layers < 1:
+        raise InputError(field, "mtp", "eagle, draft or ngram for this model",
+                         f"{model.id} ships no multi-token-prediction layer (mtp_layers = 0)")
+
+
 @dataclass(frozen=True)
 class Drafter:
     """What one draft step costs on a replica (whole-replica bytes and FLOPs) and what the drafter holds."""
@@ -207,9 +215,7 @@ def _layer_drafter(spec: Speculation, r: Replica) -> Drafter:
     moe_layers = max(m.layers - m.dense_layers, 1)
     h = float(m.hidden_size)
     if spec.method == "mtp":
-        if m.mtp_layers < 1:
-            raise InputError("speculative.method", "mtp", "eagle, draft or ngram for this model",
-                             f"{m.id} ships no multi-token-prediction layer (mtp_layers = 0)")
+        check_supported(spec, m)
         # one full layer (dense part + all its experts resident), an h x 2h projection, the shared LM head
         dense_layer = (always - emb - (0.0 if m.tied_embeddings else emb)) / m.layers
         expert_layer = per_expert / moe_layers if m.is_moe else 0.0

@@ -251,6 +251,10 @@ def _with_speculation(res: SizingResult, r: Replica, sp: Speculation, parts: Spe
     notes.append(f"speculative decoding ({sp.method}, k = {sp.draft_tokens}, a = {sp.acceptance_rate:.2f}): "
                  f"{e:.2f} tokens per verify pass (Leviathan et al. 2023); acceptance depends on the workload "
                  "and sampling temperature: measure it on your own traffic")
+    if parts[0].flops_per_token > 0:
+        share = parts[0].flops_per_token / r.linear_flops_per_token
+        notes.append(f"the drafter's own prefill of each prompt (about {share:.0%} of the prompt's compute) is not "
+                     "counted in the time to first token")
     if draft is not None and draft.vocab_size != r.model.vocab_size:
         notes.append(f"draft model {draft.id} has a vocabulary of {draft.vocab_size:,} tokens, {r.model.id} "
                      f"{r.model.vocab_size:,}: a drafter must share the target's tokenizer")

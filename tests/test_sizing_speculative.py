@@ -93,9 +93,15 @@ def test_bad_settings_name_the_field(args, field):
 
 
 def test_mtp_needs_the_models_mtp_layers():
-    """DeepSeek-V3 ships one MTP module (config num_nextn_predict_layers = 1); Llama 3.3 ships none."""
+    """DeepSeek-V3 ships one MTP module (config num_nextn_predict_layers = 1); Llama 3.3 ships none.
+
+    Its weights: 14B parameters beside the 671B (DeepSeek-V3 report, arXiv:2412.19437, and the 685B
+    Hugging Face checkpoint), of which an embedding and a head copy (2 x 129,280 x 7,168 = 1.85B) are shared
+    with the model when served: about 12B parameters, so 10-14 GB at fp8."""
     sp = resolve_speculation("mtp")
-    assert _size("deepseek-v3", "h200", 8, 1, sp).speculative is not None
+    res = _size("deepseek-v3", "h200", 8, 1, sp)
+    assert res.speculative is not None
+    assert 10.0 < res.speculative.draft_weights_gib * 2**30 / 1e9 < 14.0
     with pytest.raises(InputError, match="mtp_layers = 0"):
         _size("llama-3.3-70b", "h100-sxm", 4, 1, sp)
 

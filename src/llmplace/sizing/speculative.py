@@ -13,8 +13,9 @@ Accounting per sequence and per *iteration* (k draft steps, then one verify pass
   weights and KV cache; EAGLE reads about one decoder layer plus its fusion layer and a reduced-vocabulary
   head (Li et al. 2025, arXiv:2503.01840); MTP reads one of the model's own multi-token-prediction layers and
   the shared LM head (DeepSeek-V3, arXiv:2412.19437, section 2.2); n-gram lookup (prompt lookup) reads
-  nothing on the GPU. A draft pass pays the engine's per-pass overhead in proportion to its layers
-  (CUDA-graphed drafting launches per layer, as the target does).
+  nothing on the GPU. A draft pass pays the engine's per-pass overhead and the all-reduces in proportion
+  to its layers (CUDA-graphed drafting launches per layer, as the target does); a draft model runs with
+  the target's tensor parallelism over the same GPUs, in the target's weight and KV precisions.
 
 So at batch 1 (bandwidth-bound) a verify pass costs about one decode step and the speed-up approaches ``E``;
 at large batch (compute-bound) the ``k + 1`` tokens per sequence multiply the FLOPs while only ``E`` of them
@@ -40,8 +41,6 @@ from .performance import (
     Replica,
     ServingPoint,
     burst_ttft_s,
-    chunked_prefill_s,
-    mixed_step_s,
     prefill_chunks,
     prefill_roofline_s,
     queued_ttft_s,
@@ -70,8 +69,9 @@ EAGLE_DRAFT_VOCAB = 32_000
 back to the target's (SafeAILab/EAGLE, EAGLE-3 draft configs ``draft_vocab_size`` = 32000, 2025)."""
 
 SPEC_WEIGHT_BYTES_PER_PARAM = 2.0
-"""EAGLE heads and MTP layers are served in 16-bit (the published EAGLE-3 heads are bf16; an MTP layer is
-kept out of fp8/fp4 quantisation recipes): an upper bound on their bytes."""
+"""EAGLE heads are served in 16-bit (the published EAGLE-3 heads are bf16 checkpoints of their own). MTP
+layers ship inside the model's checkpoint and take its weight precision (DeepSeek-V3's fp8 checkpoint
+stores its MTP module in fp8, 14B parameters beside the 671B)."""
 
 
 @dataclass(frozen=True)
@@ -219,13 +219,14 @@ def _layer_drafter(spec: Speculation, r: Replica) -> Drafter:
         # one full layer (dense part + all its experts resident), an h x 2h projection, the shared LM head
         dense_layer = (always - emb - (0.0 if m.tied_embeddings else emb)) / m.layers
         expert_layer = per_expert / moe_layers if m.is_moe else 0.0
+        bpp = mem.WEIGHT_BYTES_PER_PARAM[r.precision]  # MTP layers ship in the checkpoint's precision
         own = dense_layer + 2.0 * h * h
-        resident = (own + m.experts * expert_layer) * SPEC_WEIGHT_BYTES_PER_PARAM * m.mtp_layers
-        read = own * SPEC_WEIGHT_BYTES_PER_PARAM + emb * mem.EMBEDDING_BYTES_PER_PARAM
+        resident = (own + m.experts * expert_layer) * bpp * m.mtp_layers
+        read = own * bpp + emb * mem.EMBEDDING_BYTES_PER_PARAM
         active = own + (m.experts_per_token * expert_layer if m.is_moe else 0.0) + emb
         kv = mem.kv_bytes_per_token(m, r.kv_precision) / m.layers * m.mtp_layers
-        return Drafter(resident, read, expert_layer * SPEC_WEIGHT_BYTES_PER_PARAM, kv * mem.kv_replication(m, r.gpus),
-                       2.0 * active, 1.0, m.is_moe)
+        return Drafter(resident, read, expert_layer * bpp, kv * mem.kv_replication(m, r.gpus), 2.0 * active, 1.0,
+                       m.is_moe)
     # EAGLE-3: one dense decoder layer of the target's active width, a 3h -> h fusion layer, a 32k head
     layer = (m.active_params_b * 1e9 - emb - (0.0 if m.tied_embeddings else emb)) / m.layers
     head = float(min(m.vocab_size or EAGLE_DRAFT_VOCAB, EAGLE_DRAFT_VOCAB)) * h
@@ -308,8 +309,9 @@ def continuous_speculative(r: Replica, sp: Speculation, dr: Drafter, concurrency
     Same closed-loop accounting, per iteration (k draft passes + one verify pass) instead of per decode
     step: each sequence gains E tokens per iteration, so a request takes (o - 1) / E iterations after its
     first token, C x E / o prompts are admitted per iteration, and TPOT = iteration time / E. A newcomer's
-    prefill rides with the running verify passes, whose (k + 1) tokens per sequence use the step's token
-    budget. Throughput = C x o / end-to-end (Little's law).
+    prefill rides, in budget-sized chunks, with the running iterations, whose (k + 1) verify tokens per
+    sequence use the step's token budget. Throughput = C x o / end-to-end (Little's law). The burst TTFT
+    (all requests at once) is the plain model's: the burst is prefill-bound, before any drafting starts.
     """
     c = np.maximum(np.asarray(concurrency, dtype=float), 1.0)
     s = np.asarray(input_tokens, dtype=float)
@@ -320,8 +322,11 @@ def continuous_speculative(r: Replica, sp: Speculation, dr: Drafter, concurrency
     iters = np.maximum(o - 1.0, 0.0) / e
     step = verify_step_s(r, sp, c, ctx, c * e / o * s, s) + draft_steps_s(r, dr, sp.draft_tokens, c, ctx)
     decoding = (c - 1.0) * np.maximum(o - 1.0, 0.0) / o
-    own = chunked_prefill_s(r, decoding * q, ctx, s)
-    service = own - prefill_chunks(r, decoding * q, s) * mixed_step_s(r, decoding * q, ctx, 0.0, s)
+    chunks = prefill_chunks(r, decoding * q, s)  # the verify tokens use the step's token budget
+    idle = verify_step_s(r, sp, decoding, ctx, 0.0, s) + draft_steps_s(r, dr, sp.draft_tokens, decoding, ctx)
+    own = chunks * (idle + verify_step_s(r, sp, decoding, ctx, s / chunks, s)
+                    - verify_step_s(r, sp, decoding, ctx, 0.0, s))
+    service = own - chunks * idle
     floor = r.compute_time_s(r.prefill_flops(1.0, s), s)
     ttft = queued_ttft_s(0.5 * step * (c - 1.0) / c, own, service, floor, iters * step, c)
     e2e = ttft + iters * step

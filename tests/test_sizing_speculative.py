@@ -129,3 +129,13 @@ def test_scenario_mtp_on_a_model_without_it_is_one_line():
     with pytest.raises(InputError) as err:
         compare(s)
     assert err.value.field == "model.speculative.method"
+
+
+def test_size_prints_the_speculation_and_its_assumptions(invoke):
+    """`size` without --json says what speculation assumed and the figures without it."""
+    res = invoke("size", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", "--concurrency", "1", "--spec-method",
+                 "eagle")
+    assert res.exit_code == 0, res.output
+    assert "speculative decoding (eagle, k = 3, acceptance 0.65)" in res.stdout
+    assert "without it at the same concurrency" in res.stdout
+    assert "assumed: per-token acceptance a = 0.65" in res.stdout

@@ -29,10 +29,10 @@ Time per output token = iteration time / E; the per-pass efficiencies are the ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..catalog.specs import GpuSpec, ModelSpec
 from ..errors import InputError, not_one_of
@@ -132,9 +132,9 @@ class Speculation(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    method: str
-    draft_tokens: int
-    acceptance_rate: float
+    method: Literal["draft", "eagle", "mtp", "ngram"]
+    draft_tokens: int = Field(ge=1, le=16)
+    acceptance_rate: float = Field(ge=0.0, le=1.0)
     draft_model: str | None = None
     assumptions: list[str] = []
 
@@ -169,8 +169,8 @@ def resolve_speculation(method: str, draft_tokens: int | None = None, acceptance
     if m != "draft" and draft_model:
         raise InputError(f"{field}.draft_model", draft_model, f"none for method {m} (only method draft runs a "
                          "separate draft model)")
-    return Speculation(method=m, draft_tokens=int(draft_tokens), acceptance_rate=float(acceptance_rate),
-                       draft_model=draft_model, assumptions=notes)
+    return Speculation(method=m, draft_tokens=int(draft_tokens),  # type: ignore[arg-type]
+                       acceptance_rate=float(acceptance_rate), draft_model=draft_model, assumptions=notes)
 
 
 def check_supported(sp: Speculation, model: ModelSpec, field: str = "speculative.method") -> None:
@@ -197,7 +197,8 @@ class Drafter:
         if spec.method == "ngram":
             return cls(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, False)
         if spec.method == "draft":
-            assert draft is not None
+            if draft is None:
+                raise InputError("speculative.draft_model", spec.draft_model, "a catalog model id (method draft)")
             w = mem.weight_bytes(draft, r.precision)
             emb, _ = mem.embedding_params(draft)
             read = w - (0.0 if draft.tied_embeddings else emb * mem.EMBEDDING_BYTES_PER_PARAM)

@@ -45,6 +45,21 @@ CASES = (
          0.875, 1.8, "arXiv:2412.19437 sec. 5.4.3"),
 )
 
+# Published, but outside the 30 % target: printed so the gap stays visible. DeepSeek-R1 with MTP (k = 1,
+# acceptance 1918 of 2180 drafted tokens = 0.88) in HabanaAI/vllm-fork#1264 (2025-05-15), 8 Gaudi cards (generation
+# not stated; Gaudi 3 here), 1024 in / 1024 out: 1.6x at batch 4, 1.5x at 32, 1.35x at 128, none at 256 (the
+# engine's batch cap). The model keeps ~1.7x up to 256: every batch still reads all experts (bandwidth-bound),
+# and the base model's attention FLOPs of multi-head latent attention (4 x layers x heads x head_dim per
+# context token, not the absorbed 576/512-dim latent) put DeepSeek's compute-bound turn later than measured.
+GAPS = (
+    Case("MTP DeepSeek-R1 Gaudi bs4", "deepseek-r1", "gaudi3", 8, "fp8", "vllm", 4, 1024, 1024, "mtp", 1, 0.88, 1.6,
+         "HabanaAI/vllm-fork#1264 (2025-05-15)"),
+    Case("MTP DeepSeek-R1 Gaudi bs32", "deepseek-r1", "gaudi3", 8, "fp8", "vllm", 32, 1024, 1024, "mtp", 1, 0.88,
+         1.5, "HabanaAI/vllm-fork#1264 (2025-05-15)"),
+    Case("MTP DeepSeek-R1 Gaudi bs128", "deepseek-r1", "gaudi3", 8, "fp8", "vllm", 128, 1024, 1024, "mtp", 1, 0.88,
+         1.35, "HabanaAI/vllm-fork#1264 (2025-05-15)"),
+)
+
 SWEEP = (
     ("llama-3.3-70b", "h100-sxm", 4, "draft", 4, 0.7, "llama-3.1-8b"),
     ("llama-3.3-70b", "h100-sxm", 4, "eagle", 3, 0.65, None),
@@ -61,17 +76,25 @@ def _speedup(model: str, gpu: str, gpus: int, precision: str, engine: str, concu
     return res.speculative.speedup, res.concurrency
 
 
-def main() -> None:
+def _table(cases: tuple[Case, ...]) -> float:
     print(f"{'case':32s} {'k':>2s} {'a':>5s} {'model':>6s} {'published':>9s} {'error':>7s}  source")
     worst = 0.0
-    for c in CASES:
+    for c in cases:
         got, _ = _speedup(c.model, c.gpu, c.gpus, c.precision, c.engine, c.concurrency, c.input_tokens,
                           c.output_tokens, c.method, c.draft_tokens, c.acceptance)
         err = got / c.published - 1.0
         worst = max(worst, abs(err))
         print(f"{c.label:32s} {c.draft_tokens:2d} {c.acceptance:5.3f} {got:5.2f}x {c.published:8.2f}x "
               f"{err:+7.1%}  {c.source}")
+    return worst
+
+
+def main() -> None:
+    worst = _table(CASES)
     print(f"worst |error| {worst:.1%} (target <= 30 %)\n")
+    print("known gap (outside the target; see GAPS in this script):")
+    _table(GAPS)
+    print()
     print("speed-up (on / off, same concurrency), 1000 in / 500 out, by concurrency:")
     levels = (1, 4, 16, 64, 256, None)
     print(f"{'model / method':40s} " + " ".join(f"{'max' if n is None else n:>7}" for n in levels))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from llmplace.catalog import get_gpu, get_model
-from llmplace.sizing import estimate
+from llmplace.sizing import estimate_speculative
 from llmplace.sizing.speculative import resolve_speculation
 
 
@@ -70,7 +70,7 @@ SWEEP = (
 
 def _speedup(model: str, gpu: str, gpus: int, precision: str, engine: str, concurrency: int | None, s: int,
              o: int, method: str, k: int, a: float, draft: str | None = None) -> tuple[float, int]:
-    res = estimate(get_model(model), get_gpu(gpu), gpus, precision, engine, input_tokens=s, output_tokens=o,
+    res = estimate_speculative(get_model(model), get_gpu(gpu), gpus, precision, engine, input_tokens=s, output_tokens=o,
                    concurrency=concurrency, speculative=resolve_speculation(method, k, a, draft))
     assert res.speculative is not None and res.speculative.speedup is not None and res.concurrency is not None
     return res.speculative.speedup, res.concurrency

@@ -10,14 +10,17 @@ import pytest
 from llmplace import compare, parse_scenario
 from llmplace.catalog import get_gpu, get_model
 from llmplace.errors import InputError
-from llmplace.sizing import estimate
+from llmplace.sizing import estimate, estimate_speculative
 from llmplace.sizing.speculative import expected_tokens_per_pass, resolve_speculation
 
 
 def _size(model: str, gpu: str, gpus: int, concurrency: int | None, spec, precision: str = "fp8",
           engine: str = "vllm", s: int = 1000, o: int = 500):
-    return estimate(get_model(model), get_gpu(gpu), gpus, precision, engine, input_tokens=s, output_tokens=o,
-                    concurrency=concurrency, speculative=spec)
+    if spec is None:
+        return estimate(get_model(model), get_gpu(gpu), gpus, precision, engine, input_tokens=s, output_tokens=o,
+                        concurrency=concurrency)
+    return estimate_speculative(get_model(model), get_gpu(gpu), gpus, precision, engine, input_tokens=s,
+                                output_tokens=o, concurrency=concurrency, speculative=spec)
 
 
 def test_expected_tokens_per_pass_is_leviathans_formula():

@@ -7,7 +7,8 @@ results can list what they rest on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -20,14 +21,16 @@ from .results import Assumption, CatalogRowRef
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
 from .sizing.document import default_latency
 from .sizing.estimate import SizingResult
-from .sizing.speculative import Speculation as SpeculationSetting
-from .sizing.speculative import check_supported, resolve_speculation
 
 __all__ = [
     "Assumption", "Capacity", "Deployment", "SCENARIO_SOURCE", "attach_bridges", "blended_usd_per_mtok",
     "latency_targets", "resolve_model", "resolve_options", "units_needed",
 ]
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .sizing.speculative import Speculation
 
 
 @dataclass
@@ -272,12 +275,12 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     best: tuple[float, int, SizingResult] | None = None
     first_info: SizingResult | None = None
     ttft_ms, tpot_ms = latency_targets(s, d)
-    spec = speculation(s, model)
+    run = _estimator(s, model)  # sizing.estimate, with speculative decoding where the scenario asks for it
     for gpr in degrees:
-        info = sizing.estimate(
+        info = run(
             model, d.gpu, gpr, s.model.precision, engine,
             input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
-            kv_precision=s.model.kv_precision, ttft_ms=ttft_ms, tpot_ms=tpot_ms, speculative=spec,
+            kv_precision=s.model.kv_precision, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
         )
         first_info = first_info or info
         if not info.fits or not info.output_tokens_per_s or info.meets_targets is False:
@@ -315,9 +318,19 @@ def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> Non
             d.note("speculative decoding assumption", text, "", "model.speculative")
 
 
-def speculation(s: Scenario, model: ModelSpec) -> SpeculationSetting | None:
+def _estimator(s: Scenario, model: ModelSpec) -> Callable[..., SizingResult]:
+    """:func:`~llmplace.sizing.estimate` or, with ``model.speculative``, its speculative variant."""
+    from . import sizing
+
+    spec = speculation(s, model)
+    return sizing.estimate if spec is None else partial(sizing.estimate_speculative, speculative=spec)
+
+
+def speculation(s: Scenario, model: ModelSpec) -> Speculation | None:
     """The scenario's speculative decoding after the method's defaults, checked against ``model``; None
     when off."""
+    from .sizing.speculative import check_supported, resolve_speculation
+
     sp = s.model.speculative
     if sp is None:
         return None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from llmplace.catalog import get_gpu, get_model
-from llmplace.sizing import estimate
+from llmplace.sizing import estimate_speculative
 from llmplace.sizing.speculative import resolve_speculation
 
 TOLERANCE = 0.30
@@ -32,7 +32,7 @@ SGLANG_EAGLE_STEPS = 5  # SGLang's default --speculative-num-steps (docs.sglang.
 
 def _speedup(model: str, gpu: str, gpus: int, precision: str, engine: str, concurrency: int, s: int, o: int,
              method: str, k: int, a: float) -> float:
-    res = estimate(get_model(model), get_gpu(gpu), gpus, precision, engine, input_tokens=s, output_tokens=o,
+    res = estimate_speculative(get_model(model), get_gpu(gpu), gpus, precision, engine, input_tokens=s, output_tokens=o,
                    concurrency=concurrency, speculative=resolve_speculation(method, k, a))
     assert res.speculative is not None and res.speculative.speedup is not None
     return res.speculative.speedup
@@ -76,9 +76,9 @@ def test_vllm_draft_model_speeds_up_at_low_load_and_slows_down_at_high_load():
     draft-model default (k = 4, a = 0.7) and the smallest catalog drafter sharing Llama 3's tokenizer
     (llama-3.1-8b): faster at one request in flight, slower at the replica's offline maximum."""
     sp = resolve_speculation("draft", 4, 0.7, "llama-3.1-8b")
-    low = estimate(get_model("llama-3-70b"), get_gpu("h100-sxm"), 4, "fp8", "vllm", input_tokens=300,
+    low = estimate_speculative(get_model("llama-3-70b"), get_gpu("h100-sxm"), 4, "fp8", "vllm", input_tokens=300,
                    output_tokens=300, concurrency=1, speculative=sp).speculative
-    high = estimate(get_model("llama-3-70b"), get_gpu("h100-sxm"), 4, "fp8", "vllm", input_tokens=300,
+    high = estimate_speculative(get_model("llama-3-70b"), get_gpu("h100-sxm"), 4, "fp8", "vllm", input_tokens=300,
                     output_tokens=300, concurrency=None, speculative=sp).speculative
     assert low is not None and low.speedup is not None and low.speedup > 1.2
     assert high is not None and high.speedup is not None and high.speedup < 1.0

@@ -213,11 +213,12 @@ def size(
     precision, engine, kv_precision = (x.strip().lower() for x in (precision, engine, kv_precision))  # FP8 = fp8
     data = sizing.size_document(
         model, gpu, gpus=gpus, precision=precision, engine=engine or None, input_tokens=input_tokens,
-        output_tokens=output_tokens, concurrency=conc, kv_precision=kv_precision or None, ttft_ms=ttft_ms or None,
-        tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average, workload=workload,
         spec_method=spec_method.strip().lower() or None, spec_tokens=spec_tokens or None,
         spec_acceptance=None if spec_acceptance == -1.0 else spec_acceptance,
-        spec_draft_model=spec_draft_model.strip() or None, field=lambda name: "--" + name.replace("_", "-"))
+        spec_draft_model=spec_draft_model.strip() or None,
+        output_tokens=output_tokens, concurrency=conc, kv_precision=kv_precision or None, ttft_ms=ttft_ms or None,
+        tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average, workload=workload,
+        field=lambda name: "--" + name.replace("_", "-"))
     m_id, g_id, n, eng = data["model"], data["gpu"], data["gpus"], data["engine"]
     if as_json:
         _print_json(data)

@@ -54,6 +54,19 @@ def key_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def speculation_lines(sp: dict[str, Any] | None) -> list[str]:
+    """What speculative decoding assumed and changed, one line each (none when it is off)."""
+    if not sp:
+        return []
+    head = (f"speculative decoding ({sp['method']}, k = {sp['draft_tokens']}, acceptance "
+            f"{sp['acceptance_rate']:.2f}): {sp['expected_tokens_per_pass']:.2f} tokens per verify pass")
+    lines = [head]
+    if sp.get("speedup") is not None:
+        lines.append(f"without it at the same concurrency: TPOT {sp['tpot_ms_without']:,.1f} ms, "
+                     f"{sp['output_tokens_per_s_without']:,.0f} tokens/s (x{sp['speedup']:.2f} with it)")
+    return lines + [f"assumed: {a}" for a in sp.get("assumptions") or []]
+
+
 def print_size(data: dict[str, Any], title: str) -> None:
     """The verdict, the key quantities, the layouts that fit and the default targets, on stdout."""
     from rich.markup import escape
@@ -77,15 +90,3 @@ def print_size(data: dict[str, Any], title: str) -> None:
         out.print(f"  {line}", markup=False, highlight=False)
     out.print("  every field, with its source: --json", markup=False, highlight=False)
 
-
-def speculation_lines(sp: dict[str, Any] | None) -> list[str]:
-    """What speculative decoding assumed and changed, one line each (none when it is off)."""
-    if not sp:
-        return []
-    head = (f"speculative decoding ({sp['method']}, k = {sp['draft_tokens']}, acceptance "
-            f"{sp['acceptance_rate']:.2f}): {sp['expected_tokens_per_pass']:.2f} tokens per verify pass")
-    lines = [head]
-    if sp.get("speedup") is not None:
-        lines.append(f"without it at the same concurrency: TPOT {sp['tpot_ms_without']:,.1f} ms, "
-                     f"{sp['output_tokens_per_s_without']:,.0f} tokens/s (x{sp['speedup']:.2f} with it)")
-    return lines + [f"assumed: {a}" for a in sp.get("assumptions") or []]

@@ -4,7 +4,8 @@ Public API (used by ``llmplace size`` and the cost engine)::
 
     estimate(model, gpu, gpus, precision, engine="vllm", input_tokens=1000, output_tokens=1000,
              concurrency=None, kv_precision=None, ttft_ms=None, tpot_ms=None, rps=None,
-             peak_to_average=1.0, speculative=None) -> SizingResult
+             peak_to_average=1.0) -> SizingResult
+    estimate_speculative(..., speculative=resolve_speculation("eagle")) -> SizingResult  (same parameters)
     min_gpus(model, gpu, precision, input_tokens, output_tokens, kv_precision=None, max_gpus=8) -> int | None
 
 ``model`` and ``gpu`` are catalog rows (:class:`~llmplace.catalog.specs.ModelSpec`,
@@ -27,6 +28,7 @@ from .memory import (
     max_concurrency_kv,
     weight_bytes,
 )
+from .spec_estimate import estimate_speculative
 from .speculative import Speculation, SpeculativeResult, resolve_speculation
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "default_efficiency",
     "default_kv_precision",
     "estimate",
+    "estimate_speculative",
     "ideal_efficiency",
     "kv_bytes_per_token",
     "max_concurrency_kv",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from ..catalog import SiteDefault, get_gpu, get_model, site_defaults
+from ..catalog.specs import ModelSpec
 from ..errors import InputError, not_one_of
 from .efficiency import ENGINES
 from .estimate import DEFAULT_ENGINE, estimate, min_gpus
 from .layout import suggest_layouts
 from .memory import PRECISIONS
+from .spec_estimate import estimate_speculative
 from .speculative import METHODS, Speculation, check_supported, resolve_speculation
 
 __all__ = ["WORKLOADS", "default_latency", "size_document"]
@@ -32,45 +35,6 @@ def default_latency(workload: str, ttft_ms: float | None, tpot_ms: float | None
     ttft = ttft_ms if ttft_ms is not None else site["interactive_ttft_ms"].value
     tpot = tpot_ms if tpot_ms is not None else site["interactive_tpot_ms"].value
     return ttft, tpot, used
-
-
-def _speculation(method: str | None, tokens: int | None, acceptance: float | None, draft_model: str | None,
-                 field: Callable[[str], str]) -> Speculation | None:
-    """The speculative setting the ``spec_*`` inputs ask for (None: off), checked under their own names."""
-    if not method:
-        given = {"spec_tokens": tokens, "spec_acceptance": acceptance, "spec_draft_model": draft_model}
-        for name, value in given.items():
-            if value:
-                raise InputError(field(name), value, f"set only with {field('spec_method')} "
-                                 f"(one of {', '.join(METHODS)})")
-        return None
-    try:
-        sp = resolve_speculation(method, tokens, acceptance, draft_model or None)
-    except InputError as err:
-        name = {"method": "spec_method", "draft_tokens": "spec_tokens", "acceptance_rate": "spec_acceptance",
-                "draft_model": "spec_draft_model"}.get(err.field.rsplit(".", 1)[-1], "spec_method")
-        raise InputError(field(name), err.value, err.allowed, err.detail) from None
-    if sp.draft_model:
-        get_model(sp.draft_model, field("spec_draft_model"))
-    return sp
-
-
-def _check_numbers(field: Callable[[str], str], *, input_tokens: int, output_tokens: int, ttft_ms: float | None,
-                   tpot_ms: float | None, rps: float | None, peak_to_average: float, concurrency: int | None,
-                   gpus: int) -> None:
-    """:class:`InputError` for the first numeric input out of range, named by ``field``."""
-    for name, val in (("input_tokens", input_tokens), ("output_tokens", output_tokens)):
-        if val <= 0:
-            raise InputError(field(name), val, "a whole number of tokens > 0")
-    for name, fval in (("ttft_ms", ttft_ms), ("tpot_ms", tpot_ms), ("rps", rps)):
-        if fval is not None and fval < 0:
-            raise InputError(field(name), fval, "a number >= 0 (0 = no target)")
-    if peak_to_average < 1:
-        raise InputError(field("peak_to_average"), peak_to_average, "a number >= 1")
-    if concurrency is not None and concurrency < 1:
-        raise InputError(field("concurrency"), concurrency, "a whole number >= 1 or 'max'")
-    if gpus < 0:
-        raise InputError(field("gpus"), gpus, "1, 2, 4 or 8 (or 0 for the fewest that fit)")
 
 
 def size_document(
@@ -97,16 +61,25 @@ def size_document(
         raise not_one_of(field("engine"), engine, ENGINES)
     if kv_precision is not None and kv_precision not in PRECISIONS:
         raise not_one_of(field("kv_precision"), kv_precision, PRECISIONS)
-    _check_numbers(field, input_tokens=input_tokens, output_tokens=output_tokens, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
-                   rps=rps, peak_to_average=peak_to_average, concurrency=concurrency, gpus=gpus)
-    spec = _speculation(spec_method, spec_tokens, spec_acceptance, spec_draft_model, field)
-    if spec is not None:
-        check_supported(spec, m, field("spec_method"))  # MTP needs the model's MTP layers
+    for name, val in (("input_tokens", input_tokens), ("output_tokens", output_tokens)):
+        if val <= 0:
+            raise InputError(field(name), val, "a whole number of tokens > 0")
+    for name, fval in (("ttft_ms", ttft_ms), ("tpot_ms", tpot_ms), ("rps", rps)):
+        if fval is not None and fval < 0:
+            raise InputError(field(name), fval, "a number >= 0 (0 = no target)")
+    if peak_to_average < 1:
+        raise InputError(field("peak_to_average"), peak_to_average, "a number >= 1")
+    if concurrency is not None and concurrency < 1:
+        raise InputError(field("concurrency"), concurrency, "a whole number >= 1 or 'max'")
+    if gpus < 0:
+        raise InputError(field("gpus"), gpus, "1, 2, 4 or 8 (or 0 for the fewest that fit)")
+    spec = _speculation(m, spec_method, spec_tokens, spec_acceptance, spec_draft_model, field)
     n = gpus or min_gpus(m, g, precision, input_tokens, output_tokens, kv_precision=kv_precision) or 8
     ttft, tpot, defaults = default_latency(workload, ttft_ms or None, tpot_ms or None)
-    res = estimate(m, g, n, precision, eng, input_tokens=input_tokens, output_tokens=output_tokens,
+    run = estimate if spec is None else partial(estimate_speculative, speculative=spec)
+    res = run(m, g, n, precision, eng, input_tokens=input_tokens, output_tokens=output_tokens,
                    concurrency=concurrency, kv_precision=kv_precision, ttft_ms=ttft, tpot_ms=tpot,
-                   rps=rps or None, peak_to_average=peak_to_average, speculative=spec)
+                   rps=rps or None, peak_to_average=peak_to_average)
     data: dict[str, Any] = res.to_dict()
     data["workload"] = workload
     if g.engines and eng not in g.engines:  # the catalog lists the serving engines that run on each accelerator
@@ -117,3 +90,25 @@ def size_document(
     data["layouts_that_fit"] = [] if data.get("fits") else suggest_layouts(
         m, g, n, res.precision, input_tokens, output_tokens)
     return data
+
+
+def _speculation(model: ModelSpec, method: str | None, tokens: int | None, acceptance: float | None,
+                 draft_model: str | None, field: Callable[[str], str]) -> Speculation | None:
+    """The speculative setting the ``spec_*`` inputs ask for (None: off), checked under their own names."""
+    if not method:
+        given = {"spec_tokens": tokens, "spec_acceptance": acceptance, "spec_draft_model": draft_model}
+        for name, value in given.items():
+            if value:
+                raise InputError(field(name), value, f"set only with {field('spec_method')} "
+                                 f"(one of {', '.join(METHODS)})")
+        return None
+    try:
+        sp = resolve_speculation(method, tokens, acceptance, draft_model or None)
+    except InputError as err:
+        name = {"method": "spec_method", "draft_tokens": "spec_tokens", "acceptance_rate": "spec_acceptance",
+                "draft_model": "spec_draft_model"}.get(err.field.rsplit(".", 1)[-1], "spec_method")
+        raise InputError(field(name), err.value, err.allowed, err.detail) from None
+    check_supported(sp, model, field("spec_method"))  # MTP needs the model's MTP layers
+    if sp.draft_model:
+        get_model(sp.draft_model, field("spec_draft_model"))
+    return sp

@@ -15,13 +15,12 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
-from ..catalog import get_model
 from ..catalog.specs import GpuSpec, ModelSpec
 from ..errors import InputError, not_one_of
 from . import memory as mem
 from .efficiency import ENGINES, Efficiency, default_efficiency
 from .performance import Replica, ServingPoint, continuous
-from .speculative import Drafter, Speculation, SpeculativeResult, continuous_speculative, drafter_fit
+from .speculative import SpeculativeResult
 
 __all__ = ["DEFAULT_ENGINE", "ENGINE_ALIASES", "SizingResult", "check_engine", "estimate", "min_gpus"]
 
@@ -85,7 +84,8 @@ class SizingResult(BaseModel):
     compute_efficiency: float
     efficiency_source: str
     speculative: SpeculativeResult | None = None
-    """Speculative decoding's assumptions and effect; absent (not null) from JSON when off."""
+    """Speculative decoding's assumptions and effect (:func:`~llmplace.sizing.spec_estimate.estimate_speculative`);
+    absent (not null) from JSON when off."""
 
     @model_serializer(mode="wrap")
     def _drop_speculative_when_off(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
              input_tokens: int = 1000, output_tokens: int = 1000, concurrency: int | None = None,
              kv_precision: str | None = None, ttft_ms: float | None = None, tpot_ms: float | None = None,
              rps: float | None = None, peak_to_average: float = 1.0,
-             efficiency: Efficiency | None = None, speculative: Speculation | None = None) -> SizingResult:
+             efficiency: Efficiency | None = None) -> SizingResult:
     """Memory, latency and throughput of one replica of ``model`` on ``gpus`` x ``gpu``.
 
     Parameters
@@ -168,8 +168,6 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
     ttft_ms, tpot_ms : mean latency targets [ms].
     rps : request rate to serve [requests/s]; fills ``replicas_needed`` with ``peak_to_average`` headroom.
     efficiency : factors to use (default: the calibrated bundled ones).
-    speculative : speculative decoding (:mod:`.speculative`); None: off. The result's ``speculative`` states
-        what it assumed and the figures without it at the same concurrency.
 
     A model that does not fit returns ``fits=False`` and a ``reason``; targets that cannot be met at any
     concurrency return ``meets_targets=False`` and a ``reason`` (the figures are then those at concurrency 1).
@@ -210,85 +208,33 @@ def estimate(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, engine: 
             f"; GPU family {gpu.family!r} not calibrated: Hopper-relative factors 1.0 used"),
     )
     if reason is not None:
-        return _unfit(base, reason)
-    serve, spec_parts = _server(r, speculative, s, o, model, gpu)
-    if spec_parts is not None:  # the drafter's weights and KV cache share the memory
-        if spec_parts[2] is not None:
-            return _unfit(base, spec_parts[2])
-        n_kv, n_max = spec_parts[1], min(spec_parts[1], cap_engine)
-        base.update(max_concurrency=n_max, max_concurrency_kv=n_kv,
-                    kv_capacity_gib_per_gpu=max(kv_cap - spec_parts[0].weight_bytes / g, 0.0) / mem.GIB)
-    c, basis, pt, meets, note = _operating_point(serve, n_max, n_kv, cap_engine, eng, conc, ttft_t, tpot_t)
-    res = _result(base, r, pt, c, basis, meets, note, rate, peak_to_average)
-    if speculative is None or spec_parts is None:
-        return res
-    return _with_speculation(res, r, speculative, spec_parts, c, s, o)
+        return SizingResult(**base, fits=False, reason=reason, concurrency=None, concurrency_basis=None,
+                            ttft_ms=None, ttft_burst_ms=None, tpot_ms=None, e2e_latency_s=None,
+                            output_tokens_per_s=None, output_tokens_per_s_per_gpu=None, requests_per_s=None,
+                            roofline_output_tokens_per_s=None, roofline_ttft_ms=None, meets_targets=None,
+                            replicas_needed=None, gpus_needed=None)
+
+    pt, c, basis, meets, note = choose_point(lambda cs: continuous(r, cs, s, o), n_max, n_kv, cap_engine, eng,
+                                             conc, ttft_t, tpot_t)
+    return _result(base, r.gpus, pt, c, basis, meets, note, rate, peak_to_average)
 
 
-SpecParts = tuple[Drafter, int, str | None]
-
-
-def _server(r: Replica, sp: Speculation | None, s: int, o: int, model: ModelSpec, gpu: GpuSpec
-            ) -> tuple[Callable[[Any], ServingPoint], SpecParts | None]:
-    """The serving point as a function of concurrency; with speculation also (drafter, sequences whose KV
-    caches fit beside both models, why none fits)."""
-    if sp is None:
-        return (lambda c: continuous(r, c, s, o)), None
-    draft = get_model(sp.draft_model, "speculative.draft_model") if sp.draft_model else None
-    dr = Drafter.build(sp, r, draft)
-    n_kv, why = drafter_fit(model, gpu, r.gpus, r.precision, r.kv_precision, s + o, dr)
-    return (lambda c: continuous_speculative(r, sp, dr, c, s, o)), (dr, n_kv, why)
-
-
-def _with_speculation(res: SizingResult, r: Replica, sp: Speculation, parts: SpecParts, c: int, s: int,
-                      o: int) -> SizingResult:
-    """``res`` with what speculation assumed and the figures without it at the same concurrency."""
-    draft = get_model(sp.draft_model, "speculative.draft_model") if sp.draft_model else None
-    off = continuous(r, c, s, o)
-    tput_off = _f(off.output_tokens_per_s)
-    notes = list(sp.assumptions)
-    e = sp.tokens_per_pass
-    notes.append(f"speculative decoding ({sp.method}, k = {sp.draft_tokens}, a = {sp.acceptance_rate:.2f}): "
-                 f"{e:.2f} tokens per verify pass (Leviathan et al. 2023); acceptance depends on the workload "
-                 "and sampling temperature: measure it on your own traffic")
-    if parts[0].flops_per_token > 0:
-        share = parts[0].flops_per_token / r.linear_flops_per_token
-        notes.append(f"the drafter's own prefill of each prompt (about {share:.0%} of the prompt's compute) is not "
-                     "counted in the time to first token")
-    if draft is not None and draft.vocab_size != r.model.vocab_size:
-        notes.append(f"draft model {draft.id} has a vocabulary of {draft.vocab_size:,} tokens, {r.model.id} "
-                     f"{r.model.vocab_size:,}: a drafter must share the target's tokenizer")
-    spec = SpeculativeResult(
-        method=sp.method, draft_tokens=sp.draft_tokens, acceptance_rate=sp.acceptance_rate,
-        draft_model=sp.draft_model, expected_tokens_per_pass=e, draft_weights_gib=parts[0].weight_bytes / mem.GIB,
-        tpot_ms_without=_f(off.tpot_s) * 1e3, output_tokens_per_s_without=tput_off,
-        speedup=(res.output_tokens_per_s or 0.0) / tput_off if tput_off > 0 else None, assumptions=notes)
-    return res.model_copy(update={"speculative": spec})
-
-
-def _unfit(base: dict[str, Any], reason: str) -> SizingResult:
-    return SizingResult(**base, fits=False, reason=reason, concurrency=None, concurrency_basis=None,
-                        ttft_ms=None, ttft_burst_ms=None, tpot_ms=None, e2e_latency_s=None,
-                        output_tokens_per_s=None, output_tokens_per_s_per_gpu=None, requests_per_s=None,
-                        roofline_output_tokens_per_s=None, roofline_ttft_ms=None, meets_targets=None,
-                        replicas_needed=None, gpus_needed=None)
-
-
-def _operating_point(serve: Callable[[Any], ServingPoint], n_max: int, n_kv: int, cap_engine: int, eng: str,
-                     conc: int | None, ttft_t: float | None, tpot_t: float | None
-                     ) -> tuple[int, str, ServingPoint, bool | None, str | None]:
-    """(concurrency, why that one, serving point, targets met, note) at the concurrency asked, the largest
-    meeting the targets, or the offline maximum."""
+def choose_point(point: Callable[[Any], ServingPoint], n_max: int, n_kv: int, cap_engine: int, eng: str,
+                 conc: int | None, ttft_t: float | None, tpot_t: float | None
+                 ) -> tuple[ServingPoint, int, str, bool | None, str | None]:
+    """The operating point: ``conc`` if given (capped at ``n_max``), else the largest concurrency meeting
+    the targets, else the offline maximum; with the basis, whether the targets are met and why not.
+    ``point(concurrency)`` is the serving regime (vectorised in concurrency)."""
     targets = ttft_t is not None or tpot_t is not None
     meets: bool | None = None
     note: str | None = None
     if conc is not None:
         c = min(conc, n_max)
         basis = "given" if c == conc else f"given {conc}, capped at the replica's maximum {n_max}"
-        pt = serve(c)
+        pt = point(c)
     elif targets:
         cs = np.arange(1, n_max + 1, dtype=float)
-        sweep = serve(cs)
+        sweep = point(cs)
         ok = np.ones_like(cs, dtype=bool)
         if ttft_t is not None:
             ok &= sweep.ttft_s * 1e3 <= ttft_t
@@ -298,11 +244,11 @@ def _operating_point(serve: Callable[[Any], ServingPoint], n_max: int, n_kv: int
         c = int(cs[idx[-1]]) if idx.size else 1
         basis = ("largest meeting the latency targets" if idx.size
                  else "1 (targets not met at any concurrency)")
-        pt = serve(c)
+        pt = point(c)
     else:
         c = n_max
         basis = "offline maximum (" + ("KV-cache" if n_kv <= cap_engine else f"{eng} max batch") + " limited)"
-        pt = serve(c)
+        pt = point(c)
     if targets:
         ttft_v, tpot_v = _f(pt.ttft_s) * 1e3, _f(pt.tpot_s) * 1e3
         meets = (ttft_t is None or ttft_v <= ttft_t * (1 + 1e-9)) and (
@@ -314,22 +260,22 @@ def _operating_point(serve: Callable[[Any], ServingPoint], n_max: int, n_kv: int
             if tpot_t is not None and tpot_v > tpot_t:
                 parts.append(f"TPOT {tpot_v:,.1f} ms > target {tpot_t:,.1f} ms")
             note = f"latency targets not met at concurrency {c}: " + "; ".join(parts)
-    return c, basis, pt, meets, note
+    return pt, c, basis, meets, note
 
 
-def _result(base: dict[str, Any], r: Replica, pt: ServingPoint, c: int, basis: str, meets: bool | None,
+def _result(base: dict[str, Any], gpus: int, pt: ServingPoint, c: int, basis: str, meets: bool | None,
             note: str | None, rate: float | None, peak_to_average: float) -> SizingResult:
     tput = _f(pt.output_tokens_per_s)
     req_per_s = tput / base["output_tokens"]
     replicas = gpus_needed = None
     if rate is not None:
         replicas = max(1, math.ceil(rate * peak_to_average / req_per_s - 1e-9))
-        gpus_needed = replicas * r.gpus
+        gpus_needed = replicas * gpus
     return SizingResult(
         **base, fits=True, reason=note, concurrency=c, concurrency_basis=basis,
         ttft_ms=_f(pt.ttft_s) * 1e3, ttft_burst_ms=None if pt.ttft_burst_s is None else _f(pt.ttft_burst_s) * 1e3,
         tpot_ms=_f(pt.tpot_s) * 1e3, e2e_latency_s=_f(pt.e2e_s),
-        output_tokens_per_s=tput, output_tokens_per_s_per_gpu=tput / r.gpus, requests_per_s=req_per_s,
+        output_tokens_per_s=tput, output_tokens_per_s_per_gpu=tput / gpus, requests_per_s=req_per_s,
         roofline_output_tokens_per_s=_f(pt.roofline_output_tokens_per_s),
         roofline_ttft_ms=_f(pt.roofline_ttft_s) * 1e3, meets_targets=meets,
         replicas_needed=replicas, gpus_needed=gpus_needed,

@@ -149,11 +149,11 @@ def size_document(req: SizeRequest) -> dict[str, Any]:
     conc = None if req.concurrency == "max" else int(req.concurrency)
     return sizing.size_document(
         req.model, req.gpu, gpus=req.gpus, precision=req.precision, engine=req.engine or None, concurrency=conc,
+        spec_method=req.spec_method or None, spec_tokens=req.spec_tokens or None,
+        spec_acceptance=req.spec_acceptance, spec_draft_model=req.spec_draft_model or None,
         input_tokens=req.input_tokens, output_tokens=req.output_tokens, kv_precision=req.kv_precision or None,
         ttft_ms=req.ttft_ms or None, tpot_ms=req.tpot_ms or None, rps=req.rps or None,
-        peak_to_average=req.peak_to_average, workload=req.workload, spec_method=req.spec_method or None,
-        spec_tokens=req.spec_tokens or None, spec_acceptance=req.spec_acceptance,
-        spec_draft_model=req.spec_draft_model or None)
+        peak_to_average=req.peak_to_average, workload=req.workload)
 
 
 @router.post("/size", tags=["engine"], responses=_ERRORS,

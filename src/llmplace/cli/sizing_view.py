@@ -89,4 +89,3 @@ def print_size(data: dict[str, Any], title: str) -> None:
     for line in speculation_lines(data.get("speculative")):
         out.print(f"  {line}", markup=False, highlight=False)
     out.print("  every field, with its source: --json", markup=False, highlight=False)
-

@@ -142,3 +142,19 @@ def test_size_prints_the_speculation_and_its_assumptions(invoke):
     assert "speculative decoding (eagle, k = 3, acceptance 0.65)" in res.stdout
     assert "without it at the same concurrency" in res.stdout
     assert "assumed: per-token acceptance a = 0.65" in res.stdout
+
+
+def test_a_tight_tpot_target_only_speculation_meets():
+    """Llama-3.1-8B in bf16 on one H100 reads ~16 GB of weights per decode step: >= 4.8 ms at the 3.35 TB/s
+    peak (catalog), so a 5 ms TPOT target is out of reach without speculation once overheads are added; with
+    EAGLE (2.35 tokens per verify pass at the defaults) a pass may take up to ~11 ms and still meet it. The
+    result compares each configuration at its own operating point (capacity_ratio)."""
+    plain = estimate(get_model("llama-3.1-8b"), get_gpu("h100-sxm"), 1, "bf16", "sglang", input_tokens=500,
+                     output_tokens=500, tpot_ms=5.0)
+    spec = estimate_speculative(get_model("llama-3.1-8b"), get_gpu("h100-sxm"), 1, "bf16", "sglang",
+                                input_tokens=500, output_tokens=500, tpot_ms=5.0,
+                                speculative=resolve_speculation("eagle"))
+    assert plain.meets_targets is False
+    assert spec.meets_targets is True and spec.tpot_ms is not None and spec.tpot_ms <= 5.0
+    assert spec.speculative is not None and spec.speculative.concurrency_without == plain.concurrency
+    assert spec.speculative.capacity_ratio is not None and spec.speculative.capacity_ratio > 1.0

@@ -311,9 +311,10 @@ def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> Non
         d.note("speculative decoding: tokens per verify pass", round(sp.expected_tokens_per_pass, 2), "tokens",
                f"{sp.method}, k = {sp.draft_tokens}, acceptance {sp.acceptance_rate:.2f} (scenario "
                "model.speculative; Leviathan et al. 2023, arXiv:2211.17192)")
-        if sp.speedup is not None:
-            d.note("speculative decoding: throughput vs off", round(sp.speedup, 2), "x",
-                   "sizing estimate at the same concurrency (below 1: speculation slows this replica down)")
+        if sp.capacity_ratio is not None:
+            d.note("speculative decoding: replica capacity vs off", round(sp.capacity_ratio, 2), "x",
+                   f"sizing estimate, each at its own operating point (concurrency {info.concurrency} with, "
+                   f"{sp.concurrency_without} without; below 1: speculation costs capacity here)")
         for text in sp.assumptions:
             d.note("speculative decoding assumption", text, "", "model.speculative")
 

@@ -64,6 +64,9 @@ def speculation_lines(sp: dict[str, Any] | None) -> list[str]:
     if sp.get("speedup") is not None:
         lines.append(f"without it at the same concurrency: TPOT {sp['tpot_ms_without']:,.1f} ms, "
                      f"{sp['output_tokens_per_s_without']:,.0f} tokens/s (x{sp['speedup']:.2f} with it)")
+    if sp.get("capacity_ratio") is not None:
+        lines.append(f"without it at its own operating point (concurrency {sp['concurrency_without']:,}): "
+                     f"capacity x{sp['capacity_ratio']:.2f} with it")
     return lines + [f"assumed: {a}" for a in sp.get("assumptions") or []]
 
 

@@ -66,7 +66,11 @@ def estimate_speculative(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: s
         lambda cs: continuous_speculative(r, speculative, dr, cs, s, o), base["max_concurrency"], n_kv,
         plain.engine_max_batch, plain.engine, concurrency, plain.ttft_target_ms, plain.tpot_target_ms)
     res = _result(base, r.gpus, pt, c, basis, meets, note, plain.rps, plain.peak_to_average)
-    return res.model_copy(update={"speculative": _summary(res, r, speculative, dr, draft, c)})
+    summary = _summary(res, r, speculative, dr, draft, c).model_copy(update={
+        "concurrency_without": plain.concurrency,
+        "capacity_ratio": (res.output_tokens_per_s or 0.0) / plain.output_tokens_per_s
+        if plain.output_tokens_per_s else None})
+    return res.model_copy(update={"speculative": summary})
 
 
 def _summary(res: SizingResult, r: Replica, sp: Speculation, dr: Drafter, draft: ModelSpec | None,

@@ -124,6 +124,12 @@ class SpeculativeResult(BaseModel):
     output_tokens_per_s_without: float | None
     speedup: float | None
     """Output tokens/s with speculation / without, at the same concurrency."""
+    concurrency_without: int | None = None
+    """The operating point without speculation (the concurrency asked, the largest meeting the targets, or
+    the offline maximum: it can differ, since speculation changes TPOT and the memory left)."""
+    capacity_ratio: float | None = None
+    """Output tokens/s with speculation / without, each at its own operating point: what it does to the
+    replica's capacity, hence to the number of GPUs a demand needs."""
     assumptions: list[str]
 
 

@@ -90,7 +90,7 @@ DEFAULTS: dict[str, SpecDefault] = {
                          "nebius/EAGLE3-Llama-3.3-70B-Instruct model card (huggingface.co, 2025): mean "
                          "acceptance length 2.88 on MT-bench at k = 7, i.e. a per-token acceptance of about 0.65"),
     "draft": SpecDefault(4, 0.7, "Leviathan et al. 2023 (arXiv:2211.17192, table 3): per-token acceptance "
-                         "of 0.5-0.9 for small drafters of the same family; 0.7 assumed"),
+                         "mostly 0.5-0.9 for small drafters of the same family; 0.7 assumed"),
     "ngram": SpecDefault(3, 0.3, "assumed: prompt lookup accepts little on open chat and much on "
                          "summarisation or code editing (vLLM blog 2024-10-17: 2.8x on CNN/DailyMail at QPS 1); "
                          "0.3 is a chat-like workload"),

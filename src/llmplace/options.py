@@ -306,8 +306,10 @@ def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> Non
     d.note("GPUs per replica", gpr, "GPUs", "chosen: most output tokens/s per unit within the latency targets")
     if info.precision_note:  # the deprecated fp4 alias, read per GPU
         d.note("weight precision", info.precision, "", info.precision_note)
-    sp = info.speculative
-    if sp is not None:
+    from .sizing.spec_estimate import SpeculativeSizingResult
+
+    if isinstance(info, SpeculativeSizingResult):
+        sp = info.speculative
         d.note("speculative decoding: tokens per verify pass", round(sp.expected_tokens_per_pass, 2), "tokens",
                f"{sp.method}, k = {sp.draft_tokens}, acceptance {sp.acceptance_rate:.2f} (scenario "
                "model.speculative; Leviathan et al. 2023, arXiv:2211.17192)")

@@ -28,7 +28,7 @@ from .memory import (
     max_concurrency_kv,
     weight_bytes,
 )
-from .spec_estimate import estimate_speculative
+from .spec_estimate import SpeculativeSizingResult, estimate_speculative
 from .speculative import Speculation, SpeculativeResult, resolve_speculation
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "SizingResult",
     "Speculation",
     "SpeculativeResult",
+    "SpeculativeSizingResult",
     "default_efficiency",
     "default_kv_precision",
     "estimate",

@@ -13,14 +13,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, ConfigDict
 
 from ..catalog.specs import GpuSpec, ModelSpec
 from ..errors import InputError, not_one_of
 from . import memory as mem
 from .efficiency import ENGINES, Efficiency, default_efficiency
 from .performance import Replica, ServingPoint, continuous
-from .speculative import SpeculativeResult
 
 __all__ = ["DEFAULT_ENGINE", "ENGINE_ALIASES", "SizingResult", "check_engine", "estimate", "min_gpus"]
 
@@ -83,16 +82,6 @@ class SizingResult(BaseModel):
     bandwidth_efficiency: float
     compute_efficiency: float
     efficiency_source: str
-    speculative: SpeculativeResult | None = None
-    """Speculative decoding's assumptions and effect (:func:`~llmplace.sizing.spec_estimate.estimate_speculative`);
-    absent (not null) from JSON when off."""
-
-    @model_serializer(mode="wrap")
-    def _drop_speculative_when_off(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if data.get("speculative") is None:
-            data.pop("speculative", None)
-        return data
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON types (str, int, float, bool, None)."""

@@ -21,7 +21,14 @@ from .speculative import (
     drafter_fit,
 )
 
-__all__ = ["estimate_speculative"]
+__all__ = ["SpeculativeSizingResult", "estimate_speculative"]
+
+
+class SpeculativeSizingResult(SizingResult):
+    """A :class:`~llmplace.sizing.estimate.SizingResult` sized with speculative decoding."""
+
+    speculative: SpeculativeResult
+    """What speculation assumed, and the figures without it (same concurrency, and its own operating point)."""
 
 # Fields of a result that describe its operating point (the rest describe the replica and the inputs).
 _POINT_FIELDS = (
@@ -70,7 +77,7 @@ def estimate_speculative(model: ModelSpec, gpu: GpuSpec, gpus: int, precision: s
         "concurrency_without": plain.concurrency,
         "capacity_ratio": (res.output_tokens_per_s or 0.0) / plain.output_tokens_per_s
         if plain.output_tokens_per_s else None})
-    return res.model_copy(update={"speculative": summary})
+    return SpeculativeSizingResult(**res.model_dump(), speculative=summary)
 
 
 def _summary(res: SizingResult, r: Replica, sp: Speculation, dr: Drafter, draft: ModelSpec | None,

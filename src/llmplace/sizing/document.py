@@ -33,6 +33,36 @@ def default_latency(workload: str, ttft_ms: float | None, tpot_ms: float | None
     return ttft, tpot, used
 
 
+def _speculative(data: dict[str, Any], ask: tuple[str | None, int | None, float | None, str | None],
+                 field: Callable[[str], str], *args: Any) -> dict[str, Any]:
+    """The document with speculative decoding when ``ask`` = (``spec_method``, ``spec_tokens``,
+    ``spec_acceptance``, ``spec_draft_model``) names a method (the estimate again, with the drafter: its
+    ``speculative`` block states the assumptions and the figures without it), else ``data`` as it is.
+    ``args``: the model and GPU rows, GPUs, precision, engine and the estimate's keyword arguments."""
+    from .spec_estimate import estimate_speculative
+    from .speculative import METHODS, check_supported, resolve_speculation
+
+    method, tokens, acceptance, draft_model = ask
+    if not method:
+        for name, value in zip(("spec_tokens", "spec_acceptance", "spec_draft_model"), ask[1:], strict=True):
+            if value is not None:
+                raise InputError(field(name), value, f"set only with {field('spec_method')} "
+                                 f"(one of {', '.join(METHODS)})")
+        return data
+    try:
+        sp = resolve_speculation(method, tokens, acceptance, draft_model or None)
+    except InputError as err:
+        name = {"method": "spec_method", "draft_tokens": "spec_tokens", "acceptance_rate": "spec_acceptance",
+                "draft_model": "spec_draft_model"}.get(err.field.rsplit(".", 1)[-1], "spec_method")
+        raise InputError(field(name), err.value, err.allowed, err.detail) from None
+    model, gpu, gpus, precision, engine, kwargs = args
+    check_supported(sp, model, field("spec_method"))  # MTP needs the model's MTP layers
+    if sp.draft_model:
+        get_model(sp.draft_model, field("spec_draft_model"))
+    res = estimate_speculative(model, gpu, gpus, precision, engine, speculative=sp, **kwargs)
+    return {**res.to_dict(), "workload": data["workload"]}
+
+
 def size_document(
     model: str, gpu: str, *, gpus: int = 0, precision: str = "fp8", engine: str | None = None,
     spec_method: str | None = None, spec_tokens: int | None = None, spec_acceptance: float | None = None,
@@ -88,33 +118,3 @@ def size_document(
     data["layouts_that_fit"] = [] if data.get("fits") else suggest_layouts(
         m, g, n, res.precision, input_tokens, output_tokens)
     return data
-
-
-def _speculative(data: dict[str, Any], ask: tuple[str | None, int | None, float | None, str | None],
-                 field: Callable[[str], str], *args: Any) -> dict[str, Any]:
-    """The document with speculative decoding when ``ask`` = (``spec_method``, ``spec_tokens``,
-    ``spec_acceptance``, ``spec_draft_model``) names a method (the estimate again, with the drafter: its
-    ``speculative`` block states the assumptions and the figures without it), else ``data`` as it is.
-    ``args``: the model and GPU rows, GPUs, precision, engine and the estimate's keyword arguments."""
-    from .spec_estimate import estimate_speculative
-    from .speculative import METHODS, check_supported, resolve_speculation
-
-    method, tokens, acceptance, draft_model = ask
-    if not method:
-        for name, value in zip(("spec_tokens", "spec_acceptance", "spec_draft_model"), ask[1:], strict=True):
-            if value is not None:
-                raise InputError(field(name), value, f"set only with {field('spec_method')} "
-                                 f"(one of {', '.join(METHODS)})")
-        return data
-    try:
-        sp = resolve_speculation(method, tokens, acceptance, draft_model or None)
-    except InputError as err:
-        name = {"method": "spec_method", "draft_tokens": "spec_tokens", "acceptance_rate": "spec_acceptance",
-                "draft_model": "spec_draft_model"}.get(err.field.rsplit(".", 1)[-1], "spec_method")
-        raise InputError(field(name), err.value, err.allowed, err.detail) from None
-    model, gpu, gpus, precision, engine, kwargs = args
-    check_supported(sp, model, field("spec_method"))  # MTP needs the model's MTP layers
-    if sp.draft_model:
-        get_model(sp.draft_model, field("spec_draft_model"))
-    res = estimate_speculative(model, gpu, gpus, precision, engine, speculative=sp, **kwargs)
-    return {**res.to_dict(), "workload": data["workload"]}

@@ -39,6 +39,7 @@ def _speculative(data: dict[str, Any], ask: tuple[str | None, int | None, float 
     ``spec_acceptance``, ``spec_draft_model``) names a method (the estimate again, with the drafter: its
     ``speculative`` block states the assumptions and the figures without it), else ``data`` as it is.
     ``args``: the model and GPU rows, GPUs, precision, engine and the estimate's keyword arguments."""
+    from .memory import TP_DEGREES
     from .spec_estimate import estimate_speculative
     from .speculative import METHODS, check_supported, resolve_speculation
 
@@ -56,6 +57,9 @@ def _speculative(data: dict[str, Any], ask: tuple[str | None, int | None, float 
                 "draft_model": "spec_draft_model"}.get(err.field.rsplit(".", 1)[-1], "spec_method")
         raise InputError(field(name), err.value, err.allowed, err.detail) from None
     model, gpu, gpus, precision, engine, kwargs = args
+    if gpus not in TP_DEGREES:  # a replica over several servers (multi-node layouts): not modelled with a drafter
+        raise InputError(field("spec_method"), method, "none for a replica over several servers",
+                         "speculative decoding is modelled for tensor-parallel replicas within one server")
     check_supported(sp, model, field("spec_method"))  # MTP needs the model's MTP layers
     if sp.draft_model:
         get_model(sp.draft_model, field("spec_draft_model"))

@@ -207,6 +207,12 @@ def test_size_does_not_fit_is_an_answer(invoke):
     (["--engine", "llama.cpp"], "--engine"),
     (["--concurrency", "many"], "--concurrency"),
     (["--input-tokens", "0"], "--input-tokens"),
+    (["--spec-method", "warp"], "--spec-method"),
+    (["--spec-method", "mtp"], "--spec-method"),  # llama-3.1-8b ships no MTP layer
+    (["--spec-method", "eagle", "--spec-acceptance", "1.5"], "--spec-acceptance"),
+    (["--spec-tokens", "3"], "--spec-tokens"),  # without a method
+    (["--spec-method", "draft"], "--spec-draft-model"),
+    (["--spec-method", "draft", "--spec-draft-model", "lama-3.2-1b"], "--spec-draft-model"),
 ])
 def test_size_bad_input(invoke, args, field):
     res = invoke("size", "--model", "llama-3.1-8b", "--gpu", "h100-sxm", *args)

@@ -38,6 +38,12 @@ from llmplace.catalog.specs import GpuSpec, ModelSpec
 from llmplace.sizing import default_efficiency
 from llmplace.sizing.efficiency import ENGINES, ideal_efficiency
 from llmplace.sizing.performance import Replica, continuous, decode_step_s, prefill_s, static_batch
+from llmplace.sizing.speculative import (
+    Drafter,
+    continuous_speculative,
+    expected_tokens_per_pass,
+    resolve_speculation,
+)
 
 RTOL = 1e-9
 MODELS = tuple(table("models"))
@@ -145,3 +151,25 @@ def test_decode_never_beats_the_bandwidth_roofline(c: Case) -> None:
     decode_tokens_per_s = n * (o - 1.0) / float(pt.e2e_s)
     assert decode_tokens_per_s <= bound
     assert np.isfinite(float(pt.e2e_s))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(cases, st.sampled_from(("draft", "eagle", "mtp", "ngram")), st.integers(1, 8), st.floats(0.0, 1.0),
+       st.sampled_from(MODELS))
+def test_speculative_decode_never_beats_the_roofline_per_verify_pass(c: Case, method: str, k: int, a: float,
+                                                                     drafter: ModelSpec) -> None:
+    """With speculative decoding a verify pass still reads the weights once and every sequence's KV cache,
+    and yields on average E = (1 - a^(k+1)) / (1 - a) tokens per sequence (Leviathan et al. 2023,
+    arXiv:2211.17192): decode tokens/s <= E x bound (b). The drafter's passes only add time. The prompts'
+    compute bound (a) holds unchanged (speculation adds no prefill)."""
+    if method == "mtp" and c.model.mtp_layers < 1:
+        method = "eagle"
+    r, s, o, n = c.replica(), float(c.input_tokens), float(c.output_tokens), float(c.concurrency)
+    sp = resolve_speculation(method, k, a, drafter.id if method == "draft" else None)
+    pt = continuous_speculative(r, sp, Drafter.build(sp, r, drafter if method == "draft" else None), n, s, o)
+    tokens_per_pass = float(expected_tokens_per_pass(a, k))
+    bound = tokens_per_pass * max_decode_tokens_per_s(c, n, s + o / 2.0) * (1 + RTOL)
+    assert n * (o - 1.0) / float(pt.e2e_s) <= bound
+    assert n / (float(pt.tpot_s) * tokens_per_pass) <= max_decode_tokens_per_s(c, n, s + o / 2.0) * (1 + RTOL)
+    assert float(pt.output_tokens_per_s) / o * s <= max_input_tokens_per_s(c) * (1 + RTOL)
+    assert float(pt.output_tokens_per_s) <= float(pt.roofline_output_tokens_per_s) * (1 + RTOL)

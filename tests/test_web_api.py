@@ -251,6 +251,10 @@ SIZE_CASES = [
     ({"model": "llama-3.1-8b", "gpu": "l40s", "precision": "fp16", "rps": 5, "peak_to_average": 2},
      ["--model", "llama-3.1-8b", "--gpu", "l40s", "--precision", "fp16", "--rps", "5",
       "--peak-to-average", "2"]),
+    ({"model": "llama-3.1-70b", "gpu": "h100-sxm", "gpus": 4, "concurrency": 8, "spec_method": "draft",
+      "spec_tokens": 5, "spec_acceptance": 0.6, "spec_draft_model": "llama-3.1-8b"},
+     ["--model", "llama-3.1-70b", "--gpu", "h100-sxm", "--gpus", "4", "--concurrency", "8", "--spec-method",
+      "draft", "--spec-tokens", "5", "--spec-acceptance", "0.6", "--spec-draft-model", "llama-3.1-8b"]),
 ]
 
 
@@ -271,6 +275,10 @@ def test_size_bad_input_is_422(client: TestClient):
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "precision"
     r = client.post("/api/v1/size", json={"model": "llama-3.1-8b", "gpu": "h100-sxm", "concurrency": 0})
     assert r.status_code == 422 and r.json()["detail"][0]["field"].startswith("concurrency")
+    r = client.post("/api/v1/size", json={"model": "llama-3.1-8b", "gpu": "h100-sxm", "spec_method": "mtp"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "spec_method"
+    r = client.post("/api/v1/size", json={"model": "llama-3.1-8b", "gpu": "h100-sxm", "spec_acceptance": 0.5})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "spec_acceptance"
 
 
 def test_size_over_two_servers_answers_its_layout_and_a_bad_fabric_is_422(client: TestClient):

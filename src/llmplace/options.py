@@ -7,7 +7,8 @@ results can list what they rest on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -27,6 +28,10 @@ __all__ = [
     "latency_targets", "resolve_model", "resolve_options", "units_needed",
 ]
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .sizing.speculative import Speculation
 
 
 @dataclass
@@ -281,8 +286,9 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     best: tuple[float, int, SizingResult] | None = None
     first_info: SizingResult | None = None
     ttft_ms, tpot_ms = latency_targets(s, d)
+    run = _estimator(s, model)  # sizing.estimate, with speculative decoding where the scenario asks for it
     for gpr in degrees:
-        info = sizing.estimate(
+        info = run(
             model, d.gpu, gpr, s.model.precision, engine,
             input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
             kv_precision=s.model.kv_precision, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
@@ -324,6 +330,42 @@ def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> Non
     d.note("GPUs per replica", gpr, "GPUs", "chosen: most output tokens/s per unit within the latency targets")
     if info.precision_note:  # the deprecated fp4 alias, read per GPU
         d.note("weight precision", info.precision, "", info.precision_note)
+    from .sizing.spec_estimate import SpeculativeSizingResult
+
+    if isinstance(info, SpeculativeSizingResult):
+        sp = info.speculative
+        d.note("speculative decoding: tokens per verify pass", round(sp.expected_tokens_per_pass, 2), "tokens",
+               f"{sp.method}, k = {sp.draft_tokens}, acceptance {sp.acceptance_rate:.2f} (scenario "
+               "model.speculative; Leviathan et al. 2023, arXiv:2211.17192)")
+        if sp.capacity_ratio is not None:
+            d.note("speculative decoding: replica capacity vs off", round(sp.capacity_ratio, 2), "x",
+                   f"sizing estimate, each at its own operating point (concurrency {info.concurrency} with, "
+                   f"{sp.concurrency_without} without; below 1: speculation costs capacity here)")
+        for text in sp.assumptions:
+            d.note("speculative decoding assumption", text, "", "model.speculative")
+
+
+def _estimator(s: Scenario, model: ModelSpec) -> Callable[..., SizingResult]:
+    """:func:`~llmplace.sizing.estimate` or, with ``model.speculative``, its speculative variant."""
+    from . import sizing
+
+    spec = speculation(s, model)
+    return sizing.estimate if spec is None else partial(sizing.estimate_speculative, speculative=spec)
+
+
+def speculation(s: Scenario, model: ModelSpec) -> Speculation | None:
+    """The scenario's speculative decoding after the method's defaults, checked against ``model``; None
+    when off."""
+    from .sizing.speculative import check_supported, resolve_speculation
+
+    sp = s.model.speculative
+    if sp is None:
+        return None
+    out = resolve_speculation(sp.method, sp.draft_tokens, sp.acceptance_rate, sp.draft_model, "model.speculative")
+    check_supported(out, model, "model.speculative.method")
+    if out.draft_model:
+        catalog.get_model(out.draft_model, "model.speculative.draft_model")
+    return out
 
 
 def latency_targets(s: Scenario, d: Deployment | None = None) -> tuple[float | None, float | None]:

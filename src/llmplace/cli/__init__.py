@@ -164,6 +164,22 @@ def schema() -> None:
     _print_json(scenario_json_schema())
 
 
+# speculative decoding options of `size` (see sizing/speculative.py)
+_SPEC_METHOD = typer.Option("", "--spec-method", help="speculative decoding: draft, eagle, mtp or ngram (default off)")
+_SPEC_TOKENS = typer.Option(0, "--spec-tokens", help="tokens drafted per step k (0 = the method's default)")
+_SPEC_ACCEPTANCE = typer.Option(-1.0, "--spec-acceptance", show_default=False,
+                                help="per-token acceptance rate 0-1 (default: the method's published value)")
+_SPEC_DRAFT_MODEL = typer.Option("", "--spec-draft-model", help="draft model id (with --spec-method draft)",
+                                 autocompletion=complete_model)
+
+
+def _spec_options(method: str, tokens: int, acceptance: float, draft_model: str) -> dict[str, Any]:
+    """The ``spec_*`` arguments of :func:`~llmplace.sizing.size_document` from the options (unset: None)."""
+    return {"spec_method": method.strip().lower() or None, "spec_tokens": tokens or None,
+            "spec_acceptance": None if acceptance == -1.0 else acceptance,
+            "spec_draft_model": draft_model.strip() or None}
+
+
 @app.command()
 @guarded
 def size(
@@ -197,6 +213,8 @@ def size(
                                  "given, from site.csv) or batch (no default targets: throughput only)"),
     rps: float = typer.Option(0.0, "--rps", help="request rate to size replicas for [requests/s]"),
     peak_to_average: float = typer.Option(1.0, "--peak-to-average", help="peak headroom for --rps"),
+    spec_method: str = _SPEC_METHOD, spec_tokens: int = _SPEC_TOKENS,
+    spec_acceptance: float = _SPEC_ACCEPTANCE, spec_draft_model: str = _SPEC_DRAFT_MODEL,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Memory, throughput and latency of a model on a GPU.
@@ -210,6 +228,7 @@ def size(
     precision, engine, kv_precision = (x.strip().lower() for x in (precision, engine, kv_precision))  # FP8 = fp8
     data = sizing.size_document(
         model, gpu, gpus=gpus, precision=precision, engine=engine or None, input_tokens=input_tokens,
+        **_spec_options(spec_method, spec_tokens, spec_acceptance, spec_draft_model),
         output_tokens=output_tokens, concurrency=conc, kv_precision=kv_precision or None, ttft_ms=ttft_ms or None,
         tpot_ms=tpot_ms or None, rps=rps or None, peak_to_average=peak_to_average, workload=workload,
         field=lambda name: "--" + name.replace("_", "-"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["KEY_ROWS", "key_rows", "print_size", "verdict"]
+__all__ = ["KEY_ROWS", "key_rows", "print_size", "speculation_lines", "verdict"]
 
 #: (field, label, unit, format) of the quantities shown, in order; a field that is absent or None is skipped
 KEY_ROWS: tuple[tuple[str, str, str, str], ...] = (
@@ -54,6 +54,22 @@ def key_rows(d: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def speculation_lines(sp: dict[str, Any] | None) -> list[str]:
+    """What speculative decoding assumed and changed, one line each (none when it is off)."""
+    if not sp:
+        return []
+    head = (f"speculative decoding ({sp['method']}, k = {sp['draft_tokens']}, acceptance "
+            f"{sp['acceptance_rate']:.2f}): {sp['expected_tokens_per_pass']:.2f} tokens per verify pass")
+    lines = [head]
+    if sp.get("speedup") is not None:
+        lines.append(f"without it at the same concurrency: TPOT {sp['tpot_ms_without']:,.1f} ms, "
+                     f"{sp['output_tokens_per_s_without']:,.0f} tokens/s (x{sp['speedup']:.2f} with it)")
+    if sp.get("capacity_ratio") is not None:
+        lines.append(f"without it at its own operating point (concurrency {sp['concurrency_without']:,}): "
+                     f"capacity x{sp['capacity_ratio']:.2f} with it")
+    return lines + [f"assumed: {a}" for a in sp.get("assumptions") or []]
+
+
 def print_size(data: dict[str, Any], title: str) -> None:
     """The verdict, the key quantities, the layouts that fit and the default targets, on stdout."""
     from rich.markup import escape
@@ -75,6 +91,8 @@ def print_size(data: dict[str, Any], title: str) -> None:
     defaults = ", ".join(f"{d['target']} {d['value_ms']:g} ms" for d in data.get("latency_defaults") or [])
     if defaults:
         out.print(f"  default targets applied: {defaults} (site.csv)", markup=False, highlight=False)
+    for line in speculation_lines(data.get("speculative")):
+        out.print(f"  {line}", markup=False, highlight=False)
     out.print("  every field, with its source: --json", markup=False, highlight=False)
 
 

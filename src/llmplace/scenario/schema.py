@@ -31,6 +31,7 @@ __all__ = [
     "Option",
     "Scenario",
     "Site",
+    "Speculative",
     "Workload",
 ]
 
@@ -38,6 +39,19 @@ Precision = Literal["fp16", "bf16", "fp8", "int8", "int4", "mxfp4", "nvfp4", "fp
 Engine = Literal["trt-llm", "vllm", "sglang", "tgi"]
 Plan = Literal["on_demand", "reserved_1y", "reserved_3y", "spot"]
 Billing = Literal["always_on", "active_hours", "autoscaled"]
+
+
+class Speculative(StrictModel):
+    """Speculative decoding: a drafter proposes tokens that the model verifies in one pass (off if absent)."""
+
+    method: Literal["draft", "eagle", "mtp", "ngram"] = Field(
+        description="draft: a separate draft model; eagle: an EAGLE head; mtp: the model's own multi-token-"
+        "prediction layers; ngram: prompt lookup")
+    draft_tokens: int | None = Field(None, ge=1, le=16, description="tokens drafted per step k; default per method")
+    acceptance_rate: float | None = Field(
+        None, ge=0, le=1, description="per-token acceptance a (expected tokens per verify pass = (1 - a^(k+1)) / "
+        "(1 - a)); default: a published typical value per method, stated as an assumption")
+    draft_model: str | None = Field(None, description="catalog id of the draft model (method draft only)")
 
 
 class ModelChoice(StrictModel):
@@ -52,6 +66,7 @@ class ModelChoice(StrictModel):
     precision: Precision = Field("fp8", description="weight precision")
     kv_precision: Precision | None = Field(None, description="KV-cache precision; default fp16, fp8 for fp8")
     engine: Engine | None = Field(None, description="serving engine; default vllm")
+    speculative: Speculative | None = Field(None, description="speculative decoding; off when absent")
     overrides: dict[str, Any] = Field(default_factory=dict, description="catalog architecture values to replace")
 
 

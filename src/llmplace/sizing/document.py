@@ -37,8 +37,44 @@ def default_latency(workload: str, ttft_ms: float | None, tpot_ms: float | None
     return ttft, tpot, used
 
 
+def _speculative(data: dict[str, Any], ask: tuple[str | None, int | None, float | None, str | None],
+                 field: Callable[[str], str], *args: Any) -> dict[str, Any]:
+    """The document with speculative decoding when ``ask`` = (``spec_method``, ``spec_tokens``,
+    ``spec_acceptance``, ``spec_draft_model``) names a method (the estimate again, with the drafter: its
+    ``speculative`` block states the assumptions and the figures without it), else ``data`` as it is.
+    ``args``: the model and GPU rows, GPUs, precision, engine and the estimate's keyword arguments."""
+    from .memory import TP_DEGREES
+    from .spec_estimate import estimate_speculative
+    from .speculative import METHODS, check_supported, resolve_speculation
+
+    method, tokens, acceptance, draft_model = ask
+    if not method:
+        for name, value in zip(("spec_tokens", "spec_acceptance", "spec_draft_model"), ask[1:], strict=True):
+            if value is not None:
+                raise InputError(field(name), value, f"set only with {field('spec_method')} "
+                                 f"(one of {', '.join(METHODS)})")
+        return data
+    try:
+        sp = resolve_speculation(method, tokens, acceptance, draft_model or None)
+    except InputError as err:
+        name = {"method": "spec_method", "draft_tokens": "spec_tokens", "acceptance_rate": "spec_acceptance",
+                "draft_model": "spec_draft_model"}.get(err.field.rsplit(".", 1)[-1], "spec_method")
+        raise InputError(field(name), err.value, err.allowed, err.detail) from None
+    model, gpu, gpus, precision, engine, kwargs = args
+    if gpus not in TP_DEGREES:  # a replica over several servers (multi-node layouts): not modelled with a drafter
+        raise InputError(field("spec_method"), method, "none for a replica over several servers",
+                         "speculative decoding is modelled for tensor-parallel replicas within one server")
+    check_supported(sp, model, field("spec_method"))  # MTP needs the model's MTP layers
+    if sp.draft_model:
+        get_model(sp.draft_model, field("spec_draft_model"))
+    res = estimate_speculative(model, gpu, gpus, precision, engine, speculative=sp, **kwargs)
+    return {**res.to_dict(), "workload": data["workload"]}
+
+
 def size_document(
     model: str, gpu: str, *, gpus: int = 0, precision: str = "fp8", engine: str | None = None,
+    spec_method: str | None = None, spec_tokens: int | None = None, spec_acceptance: float | None = None,
+    spec_draft_model: str | None = None,
     input_tokens: int = 1000, output_tokens: int = 1000, concurrency: int | None = None,
     kv_precision: str | None = None, ttft_ms: float | None = None, tpot_ms: float | None = None,
     rps: float | None = None, peak_to_average: float = 1.0, field: Callable[[str], str] = lambda n: n,
@@ -79,6 +115,10 @@ def size_document(
     res, layout_block = _estimate(m, g, n, precision, eng, ask, field, kwargs)
     data: dict[str, Any] = res.to_dict()
     data["workload"] = workload
+    data = _speculative(data, (spec_method, spec_tokens, spec_acceptance, spec_draft_model), field, m, g, n,
+                        precision, eng, dict(input_tokens=input_tokens, output_tokens=output_tokens,
+                                             concurrency=concurrency, kv_precision=kv_precision, ttft_ms=ttft,
+                                             tpot_ms=tpot, rps=rps or None, peak_to_average=peak_to_average))
     if g.engines and eng not in g.engines:  # the catalog lists the serving engines that run on each accelerator
         data["engine_note"] = (f"{eng} does not run on {g.id} (engines listed for it: {', '.join(g.engines)}); "
                                f"the figures assume it did")

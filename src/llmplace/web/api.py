@@ -145,6 +145,12 @@ class SizeRequest(BaseModel):
                        description="request rate to size replicas for [requests/s]; 0 = none")
     peak_to_average: float = Field(1.0, ge=1, le=1000, description="peak headroom for rps")
     workload: Literal["interactive", "batch"] = Field("interactive", description="batch: no default latency targets")
+    spec_method: Literal["", "draft", "eagle", "mtp", "ngram"] = Field(
+        "", description="speculative decoding method; empty = off")
+    spec_tokens: int = Field(0, ge=0, le=16, description="tokens drafted per step k; 0 = the method's default")
+    spec_acceptance: float | None = Field(
+        None, ge=0, le=1, description="per-token acceptance rate; null = the method's published default")
+    spec_draft_model: str = Field("", max_length=200, description="draft model id (spec_method draft)")
 
 
 def size_document(req: SizeRequest) -> dict[str, Any]:
@@ -154,6 +160,8 @@ def size_document(req: SizeRequest) -> dict[str, Any]:
     conc = None if req.concurrency == "max" else int(req.concurrency)
     return sizing.size_document(
         req.model, req.gpu, gpus=req.gpus, precision=req.precision, engine=req.engine or None, concurrency=conc,
+        spec_method=req.spec_method or None, spec_tokens=req.spec_tokens or None,
+        spec_acceptance=req.spec_acceptance, spec_draft_model=req.spec_draft_model or None,
         input_tokens=req.input_tokens, output_tokens=req.output_tokens, kv_precision=req.kv_precision or None,
         ttft_ms=req.ttft_ms or None, tpot_ms=req.tpot_ms or None, rps=req.rps or None,
         peak_to_average=req.peak_to_average, workload=req.workload,

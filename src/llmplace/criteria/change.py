@@ -19,12 +19,11 @@ from ..catalog import criteria_data as data
 from ..conventions import format_usd
 from ..results import CostThreshold, Weights, WeightSensitivity
 from .facts import OptionFacts
-from .scores import SCORERS, ScoreContext
+from .scores import cost_scores
 from .weights import TIE_DIGITS, ranking, tiebreak_keys, weighted_totals
 
 __all__ = ["beyond", "tco_threshold", "would_change"]
 
-_COST_CRITERIA = ("initial_cost", "total_cost")
 QUOTE_DIGITS = 3  #: significant digits of a quoted weight threshold (a figure people read), rounded past it
 
 
@@ -51,22 +50,31 @@ def beyond(threshold: float, up: bool, digits: int = QUOTE_DIGITS) -> float:
     return max(0.0, q)
 
 
-def _rescored(
-    facts: list[OptionFacts], ctx: ScoreContext, scores: dict[str, dict[str, float]], tco: dict[str, float]
-) -> dict[str, dict[str, float]]:
-    """Scores with some options' TCO replaced; only the cost criteria depend on it."""
-    moved = [dataclasses.replace(f, tco_usd=tco[f.id]) if f.id in tco else f for f in facts]  # facts are frozen
-    ctx2 = dataclasses.replace(ctx, reference=moved, sources=[])
-    out = {o: dict(s) for o, s in scores.items()}
-    for f in moved:
-        for c in _COST_CRITERIA:
-            out[f.id][c] = SCORERS[c](f, ctx2).score
-    return out
+def _gap_at(
+    facts: list[OptionFacts],
+    scores: dict[str, dict[str, float]],
+    points: dict[str, float],
+    mover: str,
+    other: str,
+    mover_tco_usd: float,
+) -> float:
+    """Weighted total of ``mover`` minus that of ``other`` with ``mover``'s TCO replaced.
+
+    Only the cost criteria depend on the TCO (through the lowest TCO of the set, so every option's cost
+    scores move), but only the two options compared are re-scored: the others' totals are not read.
+    """
+    tcos = [mover_tco_usd if f.id == mover else f.tco_usd for f in facts]
+    pair = {
+        f.id: {**scores[f.id], **cost_scores(f.upfront_usd, tco, tcos)}
+        for f, tco in zip(facts, tcos, strict=True)
+        if f.id in (mover, other)
+    }
+    t = weighted_totals(pair, points)
+    return t[mover] - t[other]
 
 
 def tco_threshold(
     facts: list[OptionFacts],
-    ctx: ScoreContext,
     scores: dict[str, dict[str, float]],
     points: dict[str, float],
     mover: str,
@@ -78,8 +86,7 @@ def tco_threshold(
     base = next(f.tco_usd for f in facts if f.id == mover)
 
     def gap(k: float) -> float:
-        t = weighted_totals(_rescored(facts, ctx, scores, {mover: base * k}), points)
-        return t[mover] - t[other]
+        return _gap_at(facts, scores, points, mover, other, base * k)
 
     g_lo, g_hi = gap(lo), gap(hi)
     if g_lo == 0:
@@ -249,7 +256,6 @@ def _relaxed(excluded: dict[str, tuple[list[str], float, float]], fw: OptionFact
 def would_change(
     res: Any,
     facts: list[OptionFacts],
-    ctx: ScoreContext,
     w: str,
     r: str | None,
     flat: dict[str, dict[str, float]],
@@ -267,8 +273,8 @@ def would_change(
             fw=fw,
             fr=next(f for f in facts if f.id == r),
             totals=totals,
-            k=tco_threshold(facts, ctx, flat, weights.points, r, w, 0.01, 1.0),
-            k2=tco_threshold(facts, ctx, flat, weights.points, w, r, 1.0, 20.0),
+            k=tco_threshold(facts, flat, weights.points, r, w, 0.01, 1.0),
+            k2=tco_threshold(facts, flat, weights.points, w, r, 1.0, 20.0),
         )
         cost_lines, thresholds = _cost_moves(pair)
         lines += cost_lines

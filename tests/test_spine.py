@@ -109,3 +109,31 @@ def test_result_types_hold_no_untyped_dicts() -> None:
             text = str(info.annotation)
             assert "Any" not in text, f"{name}.{field}: {text}"
             assert info.annotation is not typing.Any, f"{name}.{field}"
+
+
+def test_a_new_volume_of_the_same_workload_reuses_the_sizing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web page's live recompute sends the same workload with another volume: the replica sizing (a pure
+    function of model, GPU, precision, lengths and latency targets) is computed once per process, not once
+    per request, and the capacity it gives is the same as a fresh estimate's."""
+    from llmplace import sizing
+    from llmplace.options import _estimate
+
+    calls: list[int] = []
+    real = sizing.estimate
+
+    def counted(*args: object, **kwargs: object) -> sizing.SizingResult:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sizing, "estimate", counted)
+    _estimate.cache_clear()
+    doc = _doc("internal-assistant-70b.yaml")
+    first = [d.capacity for d in resolve_options(parse_scenario(doc))]
+    sized = len(calls)
+    assert sized > 0  # the example sizes its in-house and cloud options
+    doc["workload"]["requests_per_month"] = doc["workload"].get("requests_per_month", 0) + 12345
+    again = [d.capacity for d in resolve_options(parse_scenario(doc))]
+    assert len(calls) == sized  # no estimate computed again
+    _estimate.cache_clear()
+    fresh = [d.capacity for d in resolve_options(parse_scenario(doc))]
+    assert len(calls) == 2 * sized and again == first == fresh

@@ -7,6 +7,7 @@ results can list what they rest on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -271,7 +272,7 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
     first_info: SizingResult | None = None
     ttft_ms, tpot_ms = latency_targets(s, d)
     for gpr in degrees:
-        info = sizing.estimate(
+        info = _estimate(
             model, d.gpu, gpr, s.model.precision, engine,
             input_tokens=int(w.input_tokens_per_request), output_tokens=int(w.output_tokens_per_request),
             kv_precision=s.model.kv_precision, ttft_ms=ttft_ms, tpot_ms=tpot_ms,
@@ -292,6 +293,20 @@ def _capacity(d: Deployment, s: Scenario, where: str) -> None:
                           f"sizing estimate ({engine}, {info.efficiency_source or 'calibrated efficiency'})",
                           sizing=info)
     _note_sizing(d, info, gpr, tps)
+
+
+#: sizing estimates kept in a process: the web page's live recompute sends the same workload again and again with
+#: another volume or price, and each run would size the same (model, GPU, precision, lengths, targets) again
+SIZING_MEMO_ENTRIES = 256
+
+
+@lru_cache(maxsize=SIZING_MEMO_ENTRIES)
+def _estimate(*args: Any, **kwargs: Any) -> SizingResult:
+    """:func:`llmplace.sizing.estimate`, remembered: a pure function of its arguments (catalog rows are frozen and
+    compared by value; the calibrated efficiency is loaded once per process) whose result is frozen."""
+    from . import sizing
+
+    return sizing.estimate(*args, **kwargs)
 
 
 def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> None:

@@ -37,7 +37,7 @@ from .documents import (
     EvaluationError,
     evaluate,
     input_error_detail,
-    json_response,
+    result_json,
     validate_document,
     validate_portfolio,
 )
@@ -77,8 +77,8 @@ def compare_answer(scenario: Scenario, samples: int | None, seed: int | None,
                    progress: Progress | None) -> CachedAnswer:
     """The ``compare --json`` document of a validated scenario."""
     n = front_end_samples(scenario, samples)
-    body = json_response(evaluate(lambda: compare(scenario, samples=n, seed=seed, progress=progress)).to_dict()).body
-    return CachedAnswer(bytes(body), "application/json")
+    body = result_json(evaluate(lambda: compare(scenario, samples=n, seed=seed, progress=progress)))
+    return CachedAnswer(body, "application/json")
 
 
 def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None) -> CachedAnswer:
@@ -98,8 +98,7 @@ def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None)
     if fmt is not None:
         text = evaluate(lambda: render_portfolio(compare_portfolio(p), fmt))
         return CachedAnswer(text.encode("utf-8"), MEDIA[fmt])
-    body = json_response(evaluate(lambda: compare_portfolio(p).to_dict())).body
-    return CachedAnswer(bytes(body), "application/json")
+    return CachedAnswer(result_json(evaluate(lambda: compare_portfolio(p))), "application/json")
 
 
 def report_answer(scenario: Scenario, fmt: str, download: bool, samples: int | None, seed: int | None,

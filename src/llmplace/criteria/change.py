@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ..catalog import criteria_data as data
@@ -50,27 +51,36 @@ def beyond(threshold: float, up: bool, digits: int = QUOTE_DIGITS) -> float:
     return max(0.0, q)
 
 
-def _gap_at(
+def _gap_function(
     facts: list[OptionFacts],
     scores: dict[str, dict[str, float]],
     points: dict[str, float],
     mover: str,
     other: str,
-    mover_tco_usd: float,
-) -> float:
-    """Weighted total of ``mover`` minus that of ``other`` with ``mover``'s TCO replaced.
+) -> Callable[[float], float]:
+    """Weighted total of ``mover`` minus that of ``other`` as a function of ``mover``'s TCO.
 
-    Only the cost criteria depend on the TCO (through the lowest TCO of the set, so every option's cost
-    scores move), but only the two options compared are re-scored: the others' totals are not read.
+    Only the cost criteria depend on the TCO, through the lowest (and highest) TCO of the set, so
+    every option's cost scores move; only the two options compared are re-scored, and the other
+    options enter through their lowest and highest TCO alone. The same sums in the same order as
+    :func:`~.weights.weighted_totals` over the re-scored set.
     """
-    tcos = [mover_tco_usd if f.id == mover else f.tco_usd for f in facts]
-    pair = {
-        f.id: {**scores[f.id], **cost_scores(f.upfront_usd, tco, tcos)}
-        for f, tco in zip(facts, tcos, strict=True)
-        if f.id in (mover, other)
-    }
-    t = weighted_totals(pair, points)
-    return t[mover] - t[other]
+    rest = [f.tco_usd for f in facts if f.id != mover]
+    bounds = [min(rest), max(rest)] if rest else []
+    fm = next(f for f in facts if f.id == mover)
+    fo = next(f for f in facts if f.id == other)
+    weight = sum(points.values())
+
+    def total(f: OptionFacts, tco_usd: float, tcos: list[float]) -> float:
+        cost = cost_scores(f.upfront_usd, tco_usd, tcos)
+        s = scores[f.id]
+        return sum(p * (cost[c] if c in cost else s.get(c, 0.0)) for c, p in points.items()) / weight
+
+    def gap(mover_tco_usd: float) -> float:
+        tcos = [*bounds, mover_tco_usd]
+        return total(fm, mover_tco_usd, tcos) - total(fo, fo.tco_usd, tcos)
+
+    return gap
 
 
 def tco_threshold(
@@ -84,9 +94,10 @@ def tco_threshold(
 ) -> float | None:
     """Factor on ``mover``'s TCO in [lo, hi] at which ``mover`` and ``other`` tie (bisection), or None."""
     base = next(f.tco_usd for f in facts if f.id == mover)
+    at = _gap_function(facts, scores, points, mover, other)
 
     def gap(k: float) -> float:
-        return _gap_at(facts, scores, points, mover, other, base * k)
+        return at(base * k)
 
     g_lo, g_hi = gap(lo), gap(hi)
     if g_lo == 0:

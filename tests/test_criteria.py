@@ -405,3 +405,20 @@ def test_a_hybrid_is_excluded_when_any_part_breaks_a_constraint():
     doc["options"].append({"kind": "hybrid", "id": "mix", "base": "own", "overflow": "api"})
     mix = compare(doc).option("mix")
     assert mix.criteria is not None and set(mix.criteria.scores) == set(CRITERIA)
+
+
+def test_cloud_gpu_types_follow_a_reloaded_catalog(monkeypatch):
+    """accelerator_access reads the GPU types each provider lists; they are kept per cloud table, so a reloaded
+    catalog (a new table: user catalogs, a refreshed snapshot) is read afresh, never answered from the old one."""
+    from collections import namedtuple
+
+    from llmplace.criteria import scores
+
+    row = namedtuple("row", "gpu provider")
+    first = [row("h100", "aws"), row("a100", "gcp")]
+    monkeypatch.setattr(scores.catalog, "table", lambda kind: first)
+    assert scores._cloud_gpu_types("aws") == (["h100"], ["a100", "h100"])
+    second = [*first, row("b200", "aws")]
+    monkeypatch.setattr(scores.catalog, "table", lambda kind: second)
+    assert scores._cloud_gpu_types("aws") == (["b200", "h100"], ["a100", "b200", "h100"])
+    assert scores._cloud_gpu_types("gcp") == (["a100"], ["a100", "b200", "h100"])

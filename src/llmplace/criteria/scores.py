@@ -380,10 +380,21 @@ def _context(f: OptionFacts, ctx: ScoreContext) -> tuple[dict[str, str], dict[st
     return match, values
 
 
+#: GPU types per provider, kept with the cloud table they were read from: (provider, id of the table) ->
+#: (the table, the provider's types, every type); a reloaded catalog is a new table, read afresh
+_GPU_TYPES: dict[tuple[str | None, int], tuple[Any, list[str], list[str]]] = {}
+
+
 def _cloud_gpu_types(provider: str | None) -> tuple[list[str], list[str]]:
     """GPU types the cloud catalog lists for ``provider``, and for every provider, sorted."""
     rows = catalog.table("clouds")
-    return sorted({r.gpu for r in rows if r.provider == provider}), sorted({r.gpu for r in rows})
+    kept = _GPU_TYPES.get((provider, id(rows)))
+    if kept is None or kept[0] is not rows:
+        if len(_GPU_TYPES) > 64:
+            _GPU_TYPES.clear()
+        kept = (rows, sorted({r.gpu for r in rows if r.provider == provider}), sorted({r.gpu for r in rows}))
+        _GPU_TYPES[(provider, id(rows))] = kept
+    return list(kept[1]), list(kept[2])
 
 
 def trait_for(criterion: str, f: OptionFacts, ctx: ScoreContext) -> tuple[float, str]:

@@ -301,12 +301,23 @@ SIZING_MEMO_ENTRIES = 256
 
 
 @lru_cache(maxsize=SIZING_MEMO_ENTRIES)
-def _estimate(*args: Any, **kwargs: Any) -> SizingResult:
-    """:func:`llmplace.sizing.estimate`, remembered: a pure function of its arguments (catalog rows are frozen and
-    compared by value; the calibrated efficiency is loaded once per process) whose result is frozen."""
+def _estimate_kept(*args: Any, **kwargs: Any) -> SizingResult:
     from . import sizing
 
     return sizing.estimate(*args, **kwargs)
+
+
+def _estimate(*args: Any, **kwargs: Any) -> SizingResult:
+    """:func:`llmplace.sizing.estimate`, remembered: a pure function of its arguments (catalog rows are frozen and
+    compared by value; the calibrated efficiency is loaded once per process) whose result is frozen. Arguments
+    that cannot be hashed are estimated afresh."""
+    try:
+        hash((args, tuple(kwargs.items())))
+    except TypeError:
+        from . import sizing
+
+        return sizing.estimate(*args, **kwargs)
+    return _estimate_kept(*args, **kwargs)
 
 
 def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> None:

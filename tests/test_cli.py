@@ -221,3 +221,17 @@ def test_size_bad_input(invoke, args, field):
 
 def test_size_unknown_model(invoke):
     _one_line_error(invoke("size", "--model", "lama-3.1-8b", "--gpu", "h100"), "--model", "did you mean")
+
+
+def test_compare_prints_without_the_report_modules() -> None:
+    """The `compare` table needs the report's summary only: the other sections' modules (charts, plotly) are
+    imported when a report is made, not for the table (they cost about a tenth of the command's start-up)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from llmplace.cli import app; from typer.testing import CliRunner; "
+            f"r = CliRunner().invoke(app, ['compare', {str(EXAMPLES[0])!r}, '--samples', '0']); "
+            "assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in sys.modules if m == 'plotly' or m.startswith('llmplace.report.content')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -330,6 +330,35 @@ def test_weight_sensitivity_roots_tie_the_winner(tmp_path):
         assert t[s.challenger] == pytest.approx(t[rec.option], abs=1e-9)
 
 
+def test_cost_thresholds_tie_the_winner_by_the_documented_formulas():
+    """At each quoted cost threshold the runner-up and the winner tie on the weighted score.
+
+    Re-scored by hand from the formulas in ``criteria/scores.py``'s docstring, not by the code under
+    test: with one option's TCO moved, the lowest TCO ``lo`` of the set moves, ``total_cost = 10 x lo /
+    TCO`` and ``initial_cost = 10 / (1 + upfront / lo)`` (both clipped to 0-10); the other criteria do
+    not depend on the TCO. Tolerance 1e-6 points: the quoted TCO is rounded to the cent, which moves a
+    score of a ~$100,000 TCO by about 1e-7.
+    """
+    r = compare(_doc(criteria={"profile": "mid_size_saas"}))
+    rec = r.recommendation
+    eligible = [o for o in r.options if o.criteria.eligible]
+    assert len(rec.cost_thresholds) == 2  # a cut in the runner-up's cost and a rise in the winner's
+    for th in rec.cost_thresholds:
+        tco = {o.id: (th.tco_usd if o.id == th.option else o.tco_usd) for o in eligible}
+        lo = min(tco.values())
+        totals = {}
+        for o in eligible:
+            sc = {c: s.score for c, s in o.criteria.scores.items()}
+            upfront = o.criteria.scores["initial_cost"].value
+            sc["total_cost"] = min(10.0, 10.0 * lo / tco[o.id])
+            sc["initial_cost"] = min(10.0, 10.0 / (1.0 + upfront / lo))
+            pts = r.weights.points
+            totals[o.id] = sum(pts[c] * sc.get(c, 0.0) for c in pts) / sum(pts.values())
+        runner_up = th.option if th.option != rec.option else next(
+            t.option for t in rec.cost_thresholds if t.option != rec.option)
+        assert totals[runner_up] == pytest.approx(totals[rec.option], abs=1e-6)
+
+
 def test_cli_prints_the_recommendation(invoke):
     path = next(p for p in EXAMPLES if p.stem == "classification-8b")
     res = invoke("compare", str(path))
@@ -376,3 +405,20 @@ def test_a_hybrid_is_excluded_when_any_part_breaks_a_constraint():
     doc["options"].append({"kind": "hybrid", "id": "mix", "base": "own", "overflow": "api"})
     mix = compare(doc).option("mix")
     assert mix.criteria is not None and set(mix.criteria.scores) == set(CRITERIA)
+
+
+def test_cloud_gpu_types_follow_a_reloaded_catalog(monkeypatch):
+    """accelerator_access reads the GPU types each provider lists; they are kept per cloud table, so a reloaded
+    catalog (a new table: user catalogs, a refreshed snapshot) is read afresh, never answered from the old one."""
+    from collections import namedtuple
+
+    from llmplace.criteria import scores
+
+    row = namedtuple("row", "gpu provider")
+    first = [row("h100", "aws"), row("a100", "gcp")]
+    monkeypatch.setattr(scores.catalog, "table", lambda kind: first)
+    assert scores._cloud_gpu_types("aws") == (["h100"], ["a100", "h100"])
+    second = [*first, row("b200", "aws")]
+    monkeypatch.setattr(scores.catalog, "table", lambda kind: second)
+    assert scores._cloud_gpu_types("aws") == (["b200", "h100"], ["a100", "b200", "h100"])
+    assert scores._cloud_gpu_types("gcp") == (["a100"], ["a100", "b200", "h100"])

@@ -171,3 +171,14 @@ def test_deck_needs_no_browser(monkeypatch):
     """The chart is drawn from the numbers by python-pptx: no Chromium is looked for."""
     monkeypatch.setenv("LLMPLACE_CHROMIUM", str(Path("/nonexistent/chromium")))
     assert isinstance(render(_result(), "pptx", today=TODAY), bytes)
+
+
+def test_the_summary_alone_is_the_reports_summary() -> None:
+    """`compare` prints the board lines from ``summary_of`` (the summary without the report's other sections and
+    their modules): it is the summary ``build`` puts in the report, field for field, on the amortised view too."""
+    from llmplace.report.content import build
+    from llmplace.report.summary import summary_of
+    from llmplace.report.views import in_view
+
+    for result in (_result(), in_view(_result(), "amortised")):
+        assert summary_of(result, TODAY) == build(result, TODAY).summary

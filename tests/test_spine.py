@@ -109,3 +109,38 @@ def test_result_types_hold_no_untyped_dicts() -> None:
             text = str(info.annotation)
             assert "Any" not in text, f"{name}.{field}: {text}"
             assert info.annotation is not typing.Any, f"{name}.{field}"
+
+
+def test_a_new_volume_of_the_same_workload_reuses_the_sizing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web page's live recompute sends the same workload with another volume: the replica sizing (a pure
+    function of model, GPU, precision, lengths and latency targets) is computed once per process, not once
+    per request, and the capacity it gives is the same as a fresh estimate's."""
+    from llmplace import sizing
+    from llmplace.options import _estimate, _estimate_kept
+
+    calls: list[int] = []
+    real = sizing.estimate
+
+    def counted(*args: object, **kwargs: object) -> sizing.SizingResult:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sizing, "estimate", counted)
+    _estimate_kept.cache_clear()
+    doc = _doc("internal-assistant-70b.yaml")
+    first = [d.capacity for d in resolve_options(parse_scenario(doc))]
+    sized = len(calls)
+    assert sized > 0  # the example sizes its in-house and cloud options
+    doc["workload"]["requests_per_month"] = doc["workload"].get("requests_per_month", 0) + 12345
+    again = [d.capacity for d in resolve_options(parse_scenario(doc))]
+    assert len(calls) == sized  # no estimate computed again
+    _estimate_kept.cache_clear()
+    fresh = [d.capacity for d in resolve_options(parse_scenario(doc))]
+    assert len(calls) == 2 * sized and again == first == fresh
+    spec = first[0].sizing if first[0] is not None else None
+    assert spec is not None
+    model = llmplace.catalog.get_model(spec.model)
+    gpu = llmplace.catalog.get_gpu(spec.gpu)
+    unhashable = model.model_copy(update={"aliases": ["a list, which cannot be hashed"]})
+    assert _estimate(unhashable, gpu, spec.gpus, spec.precision) == sizing.estimate(model, gpu, spec.gpus,
+                                                                                    spec.precision)

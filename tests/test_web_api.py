@@ -56,6 +56,23 @@ def test_compare_answers_the_compare_json_document(client: TestClient, path: Pat
     assert r.json() == llmplace.compare(doc, samples=DEFAULT_SAMPLES).to_dict()  # the CLI's default draws
 
 
+def test_the_answer_body_is_the_to_dict_document_and_refuses_non_finite_numbers():
+    """The compare body is serialised by pydantic's core (``result_json``), not ``json.dumps(to_dict())``: the
+    same document parsed back, also when a text holds the letters of a non-finite constant (which sends it
+    the exact way), and a non-finite number is still refused as an evaluation error (a 422, never a
+    ``NaN`` that a JSON parser rejects): ``json.dumps(..., allow_nan=False)`` refused it before."""
+    from llmplace.web.documents import EvaluationError, result_json
+
+    r = llmplace.compare(SMALL, samples=0)
+    assert json.loads(result_json(r)) == r.to_dict()
+    named = r.model_copy(update={"scenario": "NaN or -Infinity"})
+    assert json.loads(result_json(named)) == named.to_dict()
+    broken = r.model_copy(update={"options": [r.options[0].model_copy(update={"tco_usd": float("nan")}),
+                                              *r.options[1:]]})
+    with pytest.raises(EvaluationError, match="non-finite"):
+        result_json(broken)
+
+
 def test_compare_matches_cli_json(client: TestClient, invoke):
     path = EXAMPLES[0]
     res = invoke("compare", str(path), "--json")

@@ -7,7 +7,7 @@ results can list what they rest on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -324,6 +324,31 @@ def _measured_capacity(d: Deployment, opt: InHouseOption | CloudOption | ApiOpti
     d.note("replica throughput", tps, "output tokens/s", SCENARIO_SOURCE)
 
 
+#: sizing estimates kept in a process: the web page's live recompute sends the same workload again and again with
+#: another volume or price, and each run would size the same (model, GPU, precision, lengths, targets) again
+SIZING_MEMO_ENTRIES = 256
+
+
+@lru_cache(maxsize=SIZING_MEMO_ENTRIES)
+def _estimate_kept(*args: Any, **kwargs: Any) -> SizingResult:
+    from . import sizing
+
+    return sizing.estimate(*args, **kwargs)
+
+
+def _estimate(*args: Any, **kwargs: Any) -> SizingResult:
+    """:func:`llmplace.sizing.estimate`, remembered: a pure function of its arguments (catalog rows are frozen and
+    compared by value; the calibrated efficiency is loaded once per process) whose result is frozen. Arguments
+    that cannot be hashed are estimated afresh."""
+    try:
+        hash((args, tuple(kwargs.items())))
+    except TypeError:
+        from . import sizing
+
+        return sizing.estimate(*args, **kwargs)
+    return _estimate_kept(*args, **kwargs)
+
+
 def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> None:
     """The assumptions a sized option records: replica throughput, TP degree, a precision read."""
     d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source if d.capacity else "")
@@ -350,7 +375,7 @@ def _estimator(s: Scenario, model: ModelSpec) -> Callable[..., SizingResult]:
     from . import sizing
 
     spec = speculation(s, model)
-    return sizing.estimate if spec is None else partial(sizing.estimate_speculative, speculative=spec)
+    return _estimate if spec is None else partial(sizing.estimate_speculative, speculative=spec)
 
 
 def speculation(s: Scenario, model: ModelSpec) -> Speculation | None:

@@ -42,10 +42,10 @@ def print_comparison(result: Any) -> None:
 
 def _print_comparison(result: Any) -> None:
     from ..report.board import board_lines
-    from ..report.content import build
+    from ..report.summary import summary_of
     from ..report.views import view_note
 
-    for line in board_lines(build(result).summary):  # the one-page summary first, then the figures
+    for line in board_lines(summary_of(result)):  # the one-page summary first, then the figures
         out.print(line, markup=False, highlight=False)
     conv = result.convention
     if (note := view_note(result)) is not None:

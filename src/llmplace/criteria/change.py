@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ..catalog import criteria_data as data
 from ..conventions import format_usd
 from ..results import CostThreshold, Weights, WeightSensitivity
 from .facts import OptionFacts
-from .scores import SCORERS, ScoreContext
+from .scores import cost_scores
 from .weights import TIE_DIGITS, ranking, tiebreak_keys, weighted_totals
 
 __all__ = ["beyond", "tco_threshold", "would_change"]
 
-_COST_CRITERIA = ("initial_cost", "total_cost")
 QUOTE_DIGITS = 3  #: significant digits of a quoted weight threshold (a figure people read), rounded past it
 
 
@@ -51,22 +51,40 @@ def beyond(threshold: float, up: bool, digits: int = QUOTE_DIGITS) -> float:
     return max(0.0, q)
 
 
-def _rescored(
-    facts: list[OptionFacts], ctx: ScoreContext, scores: dict[str, dict[str, float]], tco: dict[str, float]
-) -> dict[str, dict[str, float]]:
-    """Scores with some options' TCO replaced; only the cost criteria depend on it."""
-    moved = [dataclasses.replace(f, tco_usd=tco[f.id]) if f.id in tco else f for f in facts]  # facts are frozen
-    ctx2 = dataclasses.replace(ctx, reference=moved, sources=[])
-    out = {o: dict(s) for o, s in scores.items()}
-    for f in moved:
-        for c in _COST_CRITERIA:
-            out[f.id][c] = SCORERS[c](f, ctx2).score
-    return out
+def _gap_function(
+    facts: list[OptionFacts],
+    scores: dict[str, dict[str, float]],
+    points: dict[str, float],
+    mover: str,
+    other: str,
+) -> Callable[[float], float]:
+    """Weighted total of ``mover`` minus that of ``other`` as a function of ``mover``'s TCO.
+
+    Only the cost criteria depend on the TCO, through the lowest (and highest) TCO of the set, so
+    every option's cost scores move; only the two options compared are re-scored, and the other
+    options enter through their lowest and highest TCO alone. The same sums in the same order as
+    :func:`~.weights.weighted_totals` over the re-scored set.
+    """
+    rest = [f.tco_usd for f in facts if f.id != mover]
+    bounds = [min(rest), max(rest)] if rest else []
+    fm = next(f for f in facts if f.id == mover)
+    fo = next(f for f in facts if f.id == other)
+    weight = sum(points.values())
+
+    def total(f: OptionFacts, tco_usd: float, tcos: list[float]) -> float:
+        cost = cost_scores(f.upfront_usd, tco_usd, tcos)
+        s = scores[f.id]
+        return sum(p * (cost[c] if c in cost else s.get(c, 0.0)) for c, p in points.items()) / weight
+
+    def gap(mover_tco_usd: float) -> float:
+        tcos = [*bounds, mover_tco_usd]
+        return total(fm, mover_tco_usd, tcos) - total(fo, fo.tco_usd, tcos)
+
+    return gap
 
 
 def tco_threshold(
     facts: list[OptionFacts],
-    ctx: ScoreContext,
     scores: dict[str, dict[str, float]],
     points: dict[str, float],
     mover: str,
@@ -76,10 +94,10 @@ def tco_threshold(
 ) -> float | None:
     """Factor on ``mover``'s TCO in [lo, hi] at which ``mover`` and ``other`` tie (bisection), or None."""
     base = next(f.tco_usd for f in facts if f.id == mover)
+    at = _gap_function(facts, scores, points, mover, other)
 
     def gap(k: float) -> float:
-        t = weighted_totals(_rescored(facts, ctx, scores, {mover: base * k}), points)
-        return t[mover] - t[other]
+        return at(base * k)
 
     g_lo, g_hi = gap(lo), gap(hi)
     if g_lo == 0:
@@ -249,7 +267,6 @@ def _relaxed(excluded: dict[str, tuple[list[str], float, float]], fw: OptionFact
 def would_change(
     res: Any,
     facts: list[OptionFacts],
-    ctx: ScoreContext,
     w: str,
     r: str | None,
     flat: dict[str, dict[str, float]],
@@ -267,8 +284,8 @@ def would_change(
             fw=fw,
             fr=next(f for f in facts if f.id == r),
             totals=totals,
-            k=tco_threshold(facts, ctx, flat, weights.points, r, w, 0.01, 1.0),
-            k2=tco_threshold(facts, ctx, flat, weights.points, w, r, 1.0, 20.0),
+            k=tco_threshold(facts, flat, weights.points, r, w, 0.01, 1.0),
+            k2=tco_threshold(facts, flat, weights.points, w, r, 1.0, 20.0),
         )
         cost_lines, thresholds = _cost_moves(pair)
         lines += cost_lines

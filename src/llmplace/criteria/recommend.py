@@ -193,7 +193,7 @@ def recommend(
     reasons = _reasons(w, r, sc, weights)
     risks = _risks(fw, sc[w], weights, availability.get(w) or Availability(), _named(reasons), ctx)
     ex = {o: (rs, totals[o], tco[o]) for o, rs in excluded.items() if rs and o in totals}
-    change, thresholds = would_change(res, el_facts, ctx, w, r, el_flat, weights, sens, ex)
+    change, thresholds = would_change(res, el_facts, w, r, el_flat, weights, sens, ex)
     twin_words = [
         f"{o} is the same deployment as {twin_map[o]} ({_twin_words(next(f for f in facts if f.id == o))})."
         for o in twins

@@ -40,7 +40,9 @@ from ..conventions import format_usd, money_code, money_prefix
 from ..results import Availability, CriterionScore, LatencyEstimate, SourceRef
 from .facts import OptionFacts, needs_internet, site_link_in_path, standby
 
-__all__ = ["ScoreContext", "SCORERS", "initial_cost_score", "score_option", "total_cost_score", "trait_for"]
+__all__ = [
+    "ScoreContext", "SCORERS", "cost_scores", "initial_cost_score", "score_option", "total_cost_score", "trait_for",
+]
 
 HALF_SCORE_FTE = 0.5  #: staff FTE at which the staff-time part of maintenance_burden scores 5
 DEFAULT_LATENCY_MS = 2000.0  #: first-token reference when the scenario sets no target [ms]
@@ -99,9 +101,32 @@ def total_cost_score(tco_usd: float, lowest_tco_usd: float) -> float:
     return 10.0 * lowest_tco_usd / tco_usd if tco_usd > 0 else 10.0
 
 
+def _initial_reference_usd(tcos_usd: list[float]) -> float:
+    """The TCO an upfront is measured against: the lowest TCO when above 0, else the highest (at least 1)."""
+    lo = min(tcos_usd, default=0.0)
+    return lo if lo > 0 else max([*tcos_usd, 1.0])
+
+
+def cost_scores(upfront_usd: float, tco_usd: float, reference_tcos_usd: list[float]) -> dict[str, float]:
+    """The two cost criteria's scores (clipped to 0-10) of an option among ``reference_tcos_usd``.
+
+    ``initial_cost`` and ``total_cost`` as in the module docstring; when no TCO is above 0 the total
+    cost score is a linear scale from the highest TCO (0) to the lowest (10). The numbers only, without
+    the reasons: what a what-if on one option's TCO re-scores many times.
+    """
+    lo = min(reference_tcos_usd, default=0.0)
+    if lo <= 0:
+        hi = max(reference_tcos_usd)
+        total = 10.0 if hi == lo else 10.0 * (hi - tco_usd) / (hi - lo)
+    else:
+        total = total_cost_score(tco_usd, lo)
+    initial = initial_cost_score(upfront_usd, _initial_reference_usd(reference_tcos_usd))
+    return {"initial_cost": _clip(initial), "total_cost": _clip(total)}
+
+
 def _initial_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
-    ref = ctx.min_tco if ctx.min_tco > 0 else max([g.tco_usd for g in ctx.reference] + [1.0])
-    s = initial_cost_score(f.upfront_usd, ref)
+    tcos = [g.tco_usd for g in ctx.reference]
+    ref = _initial_reference_usd(tcos)
     if f.upfront_usd <= 0:
         reason = "no upfront cost"
     else:
@@ -110,7 +135,7 @@ def _initial_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
             f"{f.horizon_months}-month TCO of any option ({format_usd(ref, cents_below=0)})"
         )
     return CriterionScore(
-        score=_clip(s),
+        score=cost_scores(f.upfront_usd, f.tco_usd, tcos)["initial_cost"],
         reason=reason,
         value=f.upfront_usd,
         unit=money_code(),
@@ -122,11 +147,7 @@ def _total_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
     lo = ctx.min_tco
     best = ctx.min_tco_option
     per = f" ({money_prefix() + format(f.usd_per_mtok, ',.2f')}/Mtok)" if f.usd_per_mtok is not None else ""
-    if lo <= 0:
-        hi = max(g.tco_usd for g in ctx.reference)
-        s = 10.0 if hi == lo else 10.0 * (hi - f.tco_usd) / (hi - lo)
-    else:
-        s = total_cost_score(f.tco_usd, lo)
+    s = cost_scores(f.upfront_usd, f.tco_usd, [g.tco_usd for g in ctx.reference])["total_cost"]
     if best is not None and abs(f.tco_usd - lo) < 1e-6:
         reason = f"lowest TCO: {format_usd(f.tco_usd, cents_below=0)} over {f.horizon_months} months{per}"
     else:
@@ -136,7 +157,7 @@ def _total_cost(f: OptionFacts, ctx: ScoreContext) -> CriterionScore:
             f"({format_usd(lo, cents_below=0)}, {best.id if best else '-'})"
         )
     return CriterionScore(
-        score=_clip(s), reason=reason, value=f.tco_usd, unit=money_code(), basis="10 x lowest TCO / TCO (cash view)"
+        score=s, reason=reason, value=f.tco_usd, unit=money_code(), basis="10 x lowest TCO / TCO (cash view)"
     )
 
 
@@ -359,10 +380,21 @@ def _context(f: OptionFacts, ctx: ScoreContext) -> tuple[dict[str, str], dict[st
     return match, values
 
 
+#: GPU types per provider, kept with the cloud table they were read from: (provider, id of the table) ->
+#: (the table, the provider's types, every type); a reloaded catalog is a new table, read afresh
+_GPU_TYPES: dict[tuple[str | None, int], tuple[Any, list[str], list[str]]] = {}
+
+
 def _cloud_gpu_types(provider: str | None) -> tuple[list[str], list[str]]:
     """GPU types the cloud catalog lists for ``provider``, and for every provider, sorted."""
     rows = catalog.table("clouds")
-    return sorted({r.gpu for r in rows if r.provider == provider}), sorted({r.gpu for r in rows})
+    kept = _GPU_TYPES.get((provider, id(rows)))
+    if kept is None or kept[0] is not rows:
+        if len(_GPU_TYPES) > 64:
+            _GPU_TYPES.clear()
+        kept = (rows, sorted({r.gpu for r in rows if r.provider == provider}), sorted({r.gpu for r in rows}))
+        _GPU_TYPES[(provider, id(rows))] = kept
+    return list(kept[1]), list(kept[2])
 
 
 def trait_for(criterion: str, f: OptionFacts, ctx: ScoreContext) -> tuple[float, str]:

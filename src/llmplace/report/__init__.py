@@ -13,14 +13,15 @@ import datetime as dt
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from ..errors import InputError, field_path, not_one_of
 from ..results import CompareResult, DecisionMap
-from .content import build
-from .model import ReportContent
+
+if TYPE_CHECKING:
+    from .model import ReportContent
 
 __all__ = ["BINARY_FORMATS", "FORMATS", "format_for_path", "output_format", "render", "report_document", "write_report"]
 
@@ -98,6 +99,8 @@ def _document(result: CompareResult, content: ReportContent) -> dict[str, Any]:
 def report_document(result: CompareResult | dict[str, Any], today: dt.date | None = None,
                     source: str | None = None) -> dict[str, Any]:
     """The JSON report: the comparison document plus a ``report`` key holding every section."""
+    from .content import build  # the sections' modules (and plotly) only where a report is made
+
     typed = _result(result)
     with typed.convention.money():
         return _document(typed, build(typed, today, source))
@@ -127,6 +130,8 @@ def render(
 
 def _render(typed: CompareResult, fmt: str, today: dt.date | None, source: str | None,
             one_page: bool = False) -> str | bytes:
+    from .content import build
+
     content = build(typed, today, source)
     if fmt == "json":
         return json.dumps(_document(typed, content), indent=2) + "\n"
@@ -164,6 +169,7 @@ def _with_map(result: CompareResult | dict[str, Any], fmt: str, m: DecisionMap, 
     """The report with its decision map section: a heatmap in HTML (and PDF), a summary in Markdown, the grids
     as a sheet in xlsx, the whole map under ``decision_map`` in JSON."""
     from . import maps
+    from .content import build
 
     typed = _result(result)
     if fmt == "pptx":  # the deck has no map slide

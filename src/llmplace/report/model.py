@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..results import HybridPlan, RiskSummary, SourceRef, StrategyResult, Threshold, TornadoRow, Weights
 from ..results.base import _Doc
@@ -42,10 +42,18 @@ __all__ = [
 
 NOT_COMPUTED = "Not computed for this scenario."
 
+
+class _Deferred(BaseModel):
+    """The report's models validate nothing until a report is made: their schemas are built on first use, so
+    that importing this module (the command line's summary reads a few of them) stays cheap."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 DataT = TypeVar("DataT")
 
 
-class Section(BaseModel, Generic[DataT]):
+class Section(_Deferred, Generic[DataT]):
     """A section whose engine may not have run: whether it did, the data it shows and its tables."""
 
     computed: bool
@@ -63,7 +71,7 @@ class Section(BaseModel, Generic[DataT]):
 # ---------------------------------------------------------------- summary and costs
 
 
-class KpiTile(BaseModel):
+class KpiTile(_Deferred):
     """Key figures of one option on the summary page: the recommended, the cheapest or the runner-up."""
 
     id: str
@@ -81,7 +89,7 @@ class KpiTile(BaseModel):
     break_even: str
 
 
-class DataDates(BaseModel):
+class DataDates(_Deferred):
     """The span of dates of the catalog data and defaults the result used."""
 
     first: str | None = Field(description="oldest, ISO date (a month or year stands for its last day)")
@@ -116,7 +124,7 @@ class Summary(_Doc):
                 ("what_would_change", "What would change it", self.what_would_change)]
 
 
-class OptionRow(BaseModel):
+class OptionRow(_Deferred):
     """One option in the summary's table, feasible options first, cheapest first."""
 
     id: str
@@ -138,7 +146,7 @@ class OptionRow(BaseModel):
                                                              "when it uses none")
 
 
-class BreakEvenRow(BaseModel):
+class BreakEvenRow(_Deferred):
     """A month at which two options' cumulative costs cross, with the sentence that says so."""
 
     a: str
@@ -149,7 +157,7 @@ class BreakEvenRow(BaseModel):
     sentence: str
 
 
-class Series(BaseModel):
+class Series(_Deferred):
     """One option's costs at the points of a table (months or years)."""
 
     id: str
@@ -157,35 +165,35 @@ class Series(BaseModel):
     usd: list[float]
 
 
-class Cumulative(BaseModel):
+class Cumulative(_Deferred):
     """Cumulative cash-view cost at t = 0 (upfront), every six months and the horizon's end."""
 
     months: list[int]
     rows: list[Series]
 
 
-class Yearly(BaseModel):
+class Yearly(_Deferred):
     """Cash-view cost of each 12-month year of the horizon (the last year may be shorter)."""
 
     years: list[str]
     rows: list[Series]
 
 
-class CategoryRow(BaseModel):
+class CategoryRow(_Deferred):
     id: str
     label: str
     by_category_usd: dict[str, float]
     tco_usd: float
 
 
-class TcoByCategory(BaseModel):
+class TcoByCategory(_Deferred):
     """Total cost over the horizon by category, feasible options cheapest first."""
 
     categories: list[str]
     rows: list[CategoryRow]
 
 
-class SizingRow(BaseModel):
+class SizingRow(_Deferred):
     """What an in-house or cloud option runs on and how much of it: GPUs, units, throughput, latency."""
 
     id: str
@@ -213,7 +221,7 @@ class SizingRow(BaseModel):
     capacity_source: str | None
 
 
-class DemandFigures(BaseModel):
+class DemandFigures(_Deferred):
     """The workload at the start and the end of the horizon."""
 
     first_month_tokens: float | None
@@ -228,21 +236,21 @@ class DemandFigures(BaseModel):
 # ---------------------------------------------------------------- optional sections
 
 
-class CriteriaOption(BaseModel):
+class CriteriaOption(_Deferred):
     scores: dict[str, float | None] = Field(description="0 to 10, rounded to one decimal")
     weighted_total: float | None
     rank: int | None
     eligible: bool
 
 
-class CriteriaData(BaseModel):
+class CriteriaData(_Deferred):
     """The weights and each option's scores, as the criteria section shows them."""
 
     weights: Weights | None
     options: dict[str, CriteriaOption]
 
 
-class Sensitivity(BaseModel):
+class Sensitivity(_Deferred):
     tornado: Section[list[TornadoRow]]
     thresholds: Section[list[Threshold]]
 
@@ -250,7 +258,7 @@ class Sensitivity(BaseModel):
 # ---------------------------------------------------------------- provenance
 
 
-class AssumptionRow(BaseModel):
+class AssumptionRow(_Deferred):
     """One value the result rests on; ``scope`` is 'site and finance' or the id of the option it belongs to."""
 
     scope: str
@@ -261,7 +269,7 @@ class AssumptionRow(BaseModel):
     as_of: str | None
 
 
-class CatalogRowUse(BaseModel):
+class CatalogRowUse(_Deferred):
     """A catalog row the options used, once, with the options that used it."""
 
     catalog: str
@@ -283,7 +291,7 @@ class StaleItem(_Doc):
     age_days: int | None = None
 
 
-class Staleness(BaseModel):
+class Staleness(_Deferred):
     """Values older than ``max_age_days`` on ``today``, oldest first, and those that carry no date."""
 
     today: str
@@ -295,7 +303,7 @@ class Staleness(BaseModel):
 # ---------------------------------------------------------------- the whole report
 
 
-class ReportContent(BaseModel):
+class ReportContent(_Deferred):
     """Every section of the report, as data."""
 
     title: str

@@ -16,7 +16,7 @@ from .board import data_dates, key_reasons, kpi_tiles, plain_reason
 from .formatting import fmt_usd, short_label
 from .model import BreakEvenRow, Summary
 
-__all__ = ["summary"]
+__all__ = ["summary", "summary_of"]
 
 
 @dataclass
@@ -146,3 +146,15 @@ def _summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRo
                           "and criteria beyond cost was computed for this scenario.")
     chosen = (result.recommendation.id if strategy and result.recommendation else focus.id) if recommended else None
     return said.summary(chosen, cheapest.id, headline, paragraphs)
+
+
+def summary_of(result: CompareResult, today: dt.date | None = None) -> Summary:
+    """The executive summary alone, as :func:`llmplace.report.content.build` makes it (the command line's
+    board lines), without building the other sections or importing their modules. Money in the result's
+    currency."""
+    from .figures import break_even
+    from .formatting import option_labels
+
+    with result.convention.money():
+        labels = option_labels(result)
+        return summary(result, labels, break_even(result, labels, result.convention.view), today or dt.date.today())

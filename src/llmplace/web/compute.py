@@ -37,7 +37,7 @@ from .documents import (
     EvaluationError,
     evaluate,
     input_error_detail,
-    json_response,
+    result_json,
     validate_document,
     validate_portfolio,
 )
@@ -77,8 +77,8 @@ def compare_answer(scenario: Scenario, samples: int | None, seed: int | None,
                    progress: Progress | None) -> CachedAnswer:
     """The ``compare --json`` document of a validated scenario."""
     n = front_end_samples(scenario, samples)
-    body = json_response(evaluate(lambda: compare(scenario, samples=n, seed=seed, progress=progress)).to_dict()).body
-    return CachedAnswer(bytes(body), "application/json")
+    body = result_json(evaluate(lambda: compare(scenario, samples=n, seed=seed, progress=progress)))
+    return CachedAnswer(body, "application/json")
 
 
 def _portfolio_samples(p: Any, samples: int | None, seed: int | None) -> int:
@@ -113,8 +113,7 @@ def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None,
         data = evaluate(lambda: portfolio_document(compare_portfolio(p, samples=n, seed=seed), fmt))
         name = f'attachment; filename="{file_stem(p.name)}-report.{fmt}"'
         return CachedAnswer(data, MEDIA[fmt], {"Content-Disposition": name} if download or fmt == "xlsx" else {})
-    body = json_response(evaluate(lambda: compare_portfolio(p, samples=n, seed=seed).to_dict())).body
-    return CachedAnswer(bytes(body), "application/json")
+    return CachedAnswer(result_json(evaluate(lambda: compare_portfolio(p, samples=n, seed=seed))), "application/json")
 
 
 def report_answer(scenario: Scenario, fmt: str, download: bool, samples: int | None, seed: int | None,

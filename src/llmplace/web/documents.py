@@ -29,7 +29,7 @@ from ..scenario.portfolio import Portfolio, parse_portfolio
 from .cancel import ClientGone
 
 __all__ = ["DocumentError", "EvaluationError", "SCENARIO_MARK", "ScenarioDocument", "StrictJSONRoute",
-           "evaluate", "exception_handlers", "input_error_detail", "json_response", "safe_value",
+           "evaluate", "exception_handlers", "input_error_detail", "json_response", "result_json", "safe_value",
            "unencodable_strings", "validate_document", "validate_portfolio", "validation_error_detail"]
 
 log = logging.getLogger("llmplace.web")
@@ -301,6 +301,24 @@ def json_response(data: Any, status_code: int = 200) -> Response:
     except ValueError:
         raise EvaluationError("the result holds a non-finite number (check extreme input values)") from None
     return Response(body, status_code=status_code, media_type="application/json")
+
+
+def result_json(result: Any) -> bytes:
+    """A result model's JSON document, compact and in UTF-8: what :func:`json_response` writes of its ``to_dict()``.
+
+    The dict is written by pydantic's core rather than :func:`json.dumps` (a compare document in under a
+    millisecond instead of about 3 ms); the same document, though a float may be written another way
+    (``1e-5`` for ``1e-05``). Non-finite numbers are written as ``NaN``/``Infinity`` constants first:
+    when those letters appear anywhere (a text may hold them), the document is made the slow way, which
+    refuses a non-finite number as :func:`json_response` does.
+    """
+    import pydantic_core
+
+    data = result.to_dict()
+    body = pydantic_core.to_json(data, inf_nan_mode="constants")
+    if b"NaN" in body or b"Infinity" in body:
+        return bytes(json_response(data).body)
+    return body
 
 
 def evaluate(fn: Callable[[], Any]) -> Any:

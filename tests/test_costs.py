@@ -116,7 +116,7 @@ def test_break_even_pairs_both_views_labelled():
     assert len(pairs) == 6  # 3 pairs x 2 views
 
 
-def _launch_late(billing: str, plan: str = "on_demand", horizon_months: int = 24):
+def _launch_late(billing: str, plan: str = "on_demand", horizon_months: int = 24, **option: int):
     """The 8B workload on one rented L40S ($2/h, flat prices, no staff or support plan, no warm-up), live 365 h a
     month, seasonal so that it has no load before its launch and in each Oct-Mar off-season, keeping
     ``min_instances: 2``."""
@@ -127,7 +127,7 @@ def _launch_late(billing: str, plan: str = "on_demand", horizon_months: int = 24
                      "monthly_multipliers": [0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0]},
         "options": [{"kind": "cloud", "id": "rent", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 2, "plan": plan,
                      "throughput_tokens_per_s": 1000, "target_utilisation": 0.5, "staff_fte": 0, "billing": billing,
-                     "min_instances": 2, "warmup_minutes_per_start": 0}],
+                     "min_instances": 2, "warmup_minutes_per_start": 0, **option}],
         "site": {**NO_STAFF, **NO_EXTRA_LINES},
         "finance": {**FLAT_PRICES, "horizon_months": horizon_months},
     })
@@ -162,6 +162,20 @@ def test_a_quiet_end_of_the_horizon_is_an_off_season_not_a_retirement():
     long = compare(_launch_late("autoscaled", horizon_months=28)).option("rent")
     assert short.monthly_usd[21:] == pytest.approx([1460.0] * 6)
     assert short.monthly_usd == pytest.approx(long.monthly_usd[:27])
+
+
+def test_reserved_instances_committed_before_the_first_month_with_load_are_noted():
+    """A fixed ``reserved_instances: 2`` (reserved_1y) on the workload above is committed from month 1, three
+    months before its first month with load (month 4): charged in full, as a commitment is, and the assumptions
+    must say so (the defect: they did not). Terms run months 1-12 and 13-24: 2 x 730 h x $2 = $2,920 every month,
+    $70,080 in all; the three months before the load cost 3 x $2,920 = $8,760."""
+    rent = compare(_launch_late("autoscaled", "reserved_1y", reserved_instances=2)).option("rent")
+    assert rent.monthly_usd == pytest.approx([2920.0] * 24)
+    row = next(a for a in rent.assumptions if a.name.startswith("reserved_instances committed before"))
+    assert row.value == pytest.approx(8760.0) and row.unit == "USD"
+    assert "reserved_instances 2 committed from month 1, 3 months before the first month with load" in row.source
+    assert not any(a.name.startswith("reserved_instances committed before")
+                   for a in compare(_launch_late("autoscaled", "reserved_1y")).option("rent").assumptions)
 
 
 def test_an_autoscaled_reservation_commits_the_launch_month_fleet_from_launch():

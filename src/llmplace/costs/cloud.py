@@ -267,7 +267,7 @@ def instance_flows(d: Deployment, s: Scenario, sv: SiteValues, need: InstanceNee
         compute, committed, after = _reserved(d, sv, opt, base, month_hours, price, trend_c, need.above_hours)
         fleet = np.maximum(committed, fleet).astype(np.int64)
         if note and np.ndim(price) == 0:
-            noted.append(_commitment_note(opt, after, sv.currency))
+            noted += [_commitment_note(opt, after, sv.currency)] + _early_note(reserved_n, need, compute, sv.currency)
     else:
         compute = inst_hours * price * trend_c
     mean_inst = inst_hours / month_hours
@@ -363,6 +363,20 @@ def _kept_note(min_instances: int, peak: Any) -> list[Assumption]:
     parts += [f"none in {_months(1, first - 1)} (before the first month with load)"] if first > 1 else []
     return [Assumption(name="minimum fleet kept warm (min_instances)", value=min_instances, unit="instances",
                        source="; ".join(parts))]
+
+
+def _early_note(reserved_n: int | None, need: InstanceNeed, compute: Array, currency: str) -> list[Assumption]:
+    """The row saying that a fixed ``reserved_instances`` is committed (and charged in full) from month 1, in the
+    months before the first month with load too; none when the load starts in month 1 or never comes."""
+    has_load = np.any(np.asarray(need.output_tokens) > 0, axis=tuple(range(np.ndim(need.output_tokens) - 1)))
+    early = int(np.argmax(has_load)) if np.any(has_load) else 0
+    if not reserved_n or not early:
+        return []
+    usd = float(np.sum(np.mean(np.asarray(compute)[..., :early], axis=tuple(range(np.ndim(compute) - 1)))))
+    return [Assumption(name="reserved_instances committed before the first month with load", value=round(usd, 2),
+                       unit=currency, source=f"reserved_instances {reserved_n} committed from month 1, {early} "
+                       f"month{'s' if early > 1 else ''} before the first month with load ({usd:,.2f} {currency} "
+                       "of compute charged in full: a reservation is paid whether or not it serves)")]
 
 
 def _commitment_note(opt: CloudOption, after: Array, currency: str) -> Assumption:

@@ -160,8 +160,8 @@ def with_ranges(result: PortfolioResult, scenarios: list[tuple[str, Scenario]], 
     ranked = [p.id for p in result.plans if p.infeasible_reason is None]
     shares = tied_shares(np.vstack([totals[i] for i in ranked])) if ranked else np.zeros((0, samples))
     chance = {i: float(np.mean(shares[k])) for k, i in enumerate(ranked)}
-    plans = [p.model_copy(update={"tco_range_usd": _pct(totals[p.id]), "probability_cheapest": chance.get(p.id)})
-             for p in result.plans]
+    plans = [p.model_copy(update={"tco_range_usd": _pct(totals[p.id]) if p.infeasible_reason is None else None,
+                                  "probability_cheapest": chance.get(p.id)}) for p in result.plans]
     workloads = [_with_workload_ranges(w, runs[w.id]) for w in result.workloads]
     notes = result.notes + ["Monte Carlo: a shared fleet's sampled cost moves with its members' fleets of their own "
                             "(it is not re-packed per sample); each workload's own demand varies on its own; every "

@@ -308,14 +308,16 @@ def _eligible(w: WorkloadSummary, option_id: str) -> bool:
                for o in w.options)
 
 
-def _compare_one(wid: str, s: Scenario) -> CompareResult:
-    """One workload's comparison (point values); bad input names the workload it was found in."""
+def _compare_one(p: Portfolio, i: int) -> CompareResult:
+    """Workload ``i``'s comparison (point values); bad input names the workload it was found in and the field
+    where the file writes it (``workloads[i].model.name`` for a workload's own model)."""
+    wid, s = p.scenarios[i]
     try:
         return compare(s, samples=0)
     except InputError as exc:
         where = f"in workload {wid}"
-        raise InputError(exc.field, exc.value, exc.allowed, f"{exc.detail}; {where}" if exc.detail else where) \
-            from None
+        raise InputError(p.field_of(i, exc.field), exc.value, exc.allowed,
+                         f"{exc.detail}; {where}" if exc.detail else where) from None
 
 
 def _as_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Portfolio:
@@ -335,7 +337,7 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, sample
     p = _as_portfolio(portfolio)
     if samples:
         check_samples(p.scenarios, samples, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
-    results = {wid: _compare_one(wid, s) for wid, s in p.scenarios}
+    results = {wid: _compare_one(p, i) for i, (wid, _) in enumerate(p.scenarios)}
     scen = dict(p.scenarios)
     summaries = [_summary(wid, scen[wid], results[wid]) for wid in scen]
     mix = _mix(summaries)

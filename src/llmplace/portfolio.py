@@ -329,11 +329,13 @@ def _as_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Portfol
 
 
 def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, samples: int = 0,
-                      seed: int | None = None) -> PortfolioResult:
+                      seed: int | None = None, progress: Callable[[int, int], None] | None = None
+                      ) -> PortfolioResult:
     """Compare a portfolio (a :class:`Portfolio`, a parsed document or a file path): every workload on its
     own, each in-house option shared by the workloads it is eligible for, and the cheapest plan. With
     ``samples``, Monte Carlo ranges per option and plan (:mod:`llmplace.portfolio_risk`); ``seed`` defaults to
-    the first workload's ``uncertainty.seed``."""
+    the first workload's ``uncertainty.seed``; ``progress(done, total)`` is called after each chunk of draws,
+    counted over every workload (as :func:`~llmplace.decision.compare` calls it; it may raise to stop)."""
     p = _as_portfolio(portfolio)
     if samples:
         check_samples(p.scenarios, samples, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
@@ -365,4 +367,5 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, sample
                           catalog_rows=rows, assumptions=site)
     if not samples:
         return out
-    return with_ranges(out, p.scenarios, results, samples, first.uncertainty.seed if seed is None else seed)
+    return with_ranges(out, p.scenarios, results, samples, first.uncertainty.seed if seed is None else seed,
+                       progress)

@@ -116,9 +116,9 @@ def test_break_even_pairs_both_views_labelled():
     assert len(pairs) == 6  # 3 pairs x 2 views
 
 
-def _launch_late(billing: str, plan: str = "on_demand"):
+def _launch_late(billing: str, plan: str = "on_demand", horizon_months: int = 24, **option: int):
     """The 8B workload on one rented L40S ($2/h, flat prices, no staff or support plan, no warm-up), live 365 h a
-    month, seasonal so that it has no load before its launch, in a quiet spell and after it retires, keeping
+    month, seasonal so that it has no load before its launch and in each Oct-Mar off-season, keeping
     ``min_instances: 2``."""
     return parse_scenario({
         "model": {"name": "llama-3.1-8b"},
@@ -127,28 +127,55 @@ def _launch_late(billing: str, plan: str = "on_demand"):
                      "monthly_multipliers": [0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0]},
         "options": [{"kind": "cloud", "id": "rent", "gpu": "l40s", "gpu_count": 1, "usd_per_hour": 2, "plan": plan,
                      "throughput_tokens_per_s": 1000, "target_utilisation": 0.5, "staff_fte": 0, "billing": billing,
-                     "min_instances": 2, "warmup_minutes_per_start": 0}],
+                     "min_instances": 2, "warmup_minutes_per_start": 0, **option}],
         "site": {**NO_STAFF, **NO_EXTRA_LINES},
-        "finance": {**FLAT_PRICES, "horizon_months": 24},
+        "finance": {**FLAT_PRICES, "horizon_months": horizon_months},
     })
 
 
 @pytest.mark.parametrize("billing", ["autoscaled", "active_hours"])
-def test_min_instances_are_not_billed_before_launch_or_after_retirement(billing):
-    """The minimum fleet is kept warm only while the service is live.
+def test_min_instances_are_not_billed_before_launch_but_through_a_quiet_end_of_the_horizon(billing):
+    """The minimum fleet is kept warm from the first month with load to the end of the horizon.
 
-    Seasonality (January first) gives months 1-3 (Jan-Mar) no load: pre-launch; months 4-9 load; months 10-15
-    (Oct-Mar) none: a quiet spell of the live service; months 16-21 load; months 22-24 (Oct-Dec) none: retired.
-    In a month with load the peak is 1e9 / 4 output tokens over 365 h x 2 = 380 tokens/s, one instance at 50 % of
-    1,000, so ``min_instances`` (2) sets the fleet: 2 instances x 365 active hours x $2 = $1,460. The quiet months
-    keep the 2 warm (a live service's minimum is paid); the months before the first and after the last month with
-    load cost nothing. 18 live months x $1,460 = $26,280 (the old bill charged all 24 months: $35,040)."""
+    Seasonality (January first) gives months 1-3 (Jan-Mar) no load: before the first month with load; months 4-9
+    load; months 10-15 (Oct-Mar) none: an off-season of the live service; months 16-21 load; months 22-24
+    (Oct-Dec) none: the next off-season (the multipliers repeat and the scenario has no end of service, so this
+    is not a retirement). In a month with load the peak is 1e9 / 4 output tokens over 365 h x 2 = 380 tokens/s,
+    one instance at 50 % of 1,000, so ``min_instances`` (2) sets the fleet: 2 instances x 365 active hours x $2 =
+    $1,460. Every month from month 4 keeps the 2 warm; months 1-3 cost nothing. 21 months x $1,460 = $30,660
+    (the first fix stopped at month 21 as if retired: $26,280; the oldest bill charged all 24 months: $35,040)."""
     rent = compare(_launch_late(billing)).option("rent")
-    expected = [0.0] * 3 + [1460.0] * 18 + [0.0] * 3
+    expected = [0.0] * 3 + [1460.0] * 21
     assert rent.monthly_usd == pytest.approx(expected)
-    assert rent.tco_usd == pytest.approx(26280.0)
+    assert rent.tco_usd == pytest.approx(30660.0)
     row = next(a for a in rent.assumptions if a.name.startswith("minimum fleet kept warm"))
-    assert "none in months 1-3 (before launch)" in row.source and "none in months 22-24 (retired)" in row.source
+    assert "none in months 1-3 (before the first month with load)" in row.source
+    assert "months 4-24" in row.source and "retired" not in row.source
+
+
+def test_a_quiet_end_of_the_horizon_is_an_off_season_not_a_retirement():
+    """Horizon 27 vs 28 on the workload above: month 28 is an April (load again), so months 22-27 (Oct-Mar) are
+    the same off-season in both. A repeating cycle with no end of service cannot tell them apart, so the 27-month
+    bill must be the first 27 months of the 28-month bill: months 22-27 at 2 x 365 h x $2 = $1,460 each, not $0
+    'retired' (the defect: the 27-month run charged nothing for them, the 28-month run charged them)."""
+    short = compare(_launch_late("autoscaled", horizon_months=27)).option("rent")
+    long = compare(_launch_late("autoscaled", horizon_months=28)).option("rent")
+    assert short.monthly_usd[21:] == pytest.approx([1460.0] * 6)
+    assert short.monthly_usd == pytest.approx(long.monthly_usd[:27])
+
+
+def test_reserved_instances_committed_before_the_first_month_with_load_are_noted():
+    """A fixed ``reserved_instances: 2`` (reserved_1y) on the workload above is committed from month 1, three
+    months before its first month with load (month 4): charged in full, as a commitment is, and the assumptions
+    must say so (the defect: they did not). Terms run months 1-12 and 13-24: 2 x 730 h x $2 = $2,920 every month,
+    $70,080 in all; the three months before the load cost 3 x $2,920 = $8,760."""
+    rent = compare(_launch_late("autoscaled", "reserved_1y", reserved_instances=2)).option("rent")
+    assert rent.monthly_usd == pytest.approx([2920.0] * 24)
+    row = next(a for a in rent.assumptions if a.name.startswith("reserved_instances committed before"))
+    assert row.value == pytest.approx(8760.0) and row.unit == "USD"
+    assert "reserved_instances 2 committed from month 1, 3 months before the first month with load" in row.source
+    assert not any(a.name.startswith("reserved_instances committed before")
+                   for a in compare(_launch_late("autoscaled", "reserved_1y")).option("rent").assumptions)
 
 
 def test_an_autoscaled_reservation_commits_the_launch_month_fleet_from_launch():

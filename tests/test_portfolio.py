@@ -174,12 +174,13 @@ def test_bad_portfolio_names_the_field(change, field):
 
 
 def test_a_bad_name_in_one_workload_names_that_workload():
-    """Catalog names are checked when the workload is compared: the message says in which workload."""
+    """Catalog names are checked when the workload is compared: the message says in which workload, and the
+    field is where the file writes it (workload 1's own model: workloads[1].model.name)."""
     doc = yaml.safe_load(PORTFOLIO.read_text())
     doc["workloads"][1]["model"]["name"] = "llama-9999"
     with pytest.raises(InputError) as exc:
         compare_portfolio(parse_portfolio(doc))
-    assert exc.value.field == "model.name" and "in workload public-chat" in str(exc.value)
+    assert exc.value.field == "workloads[1].model.name" and "in workload public-chat" in str(exc.value)
 
 
 def test_single_scenario_readers_refuse_a_portfolio_in_one_line(invoke):

@@ -124,9 +124,10 @@ def test_one_workload_with_a_shaped_week_and_empty_months_is_its_own_option(bill
     """The public chat with a weekly shape (168 hourly weights, office hours 4x) and four seasonal months without
     load (January to March, December): its curve has other bins than the assistant's, and the merged bins must add
     back to its own hours; the hours with load (for min_instances and active-hours billing) are read from each curve
-    as its own fleet reads them, and min_instances is kept warm only from its first month with load to its last
-    (none before launch, months 1-3, nor after retirement, month 36; kept in the quiet months between), as its own
-    fleet keeps it. One workload on the shared instances still costs its own option to the cent."""
+    as its own fleet reads them, and min_instances is kept warm from its first month with load to the end of the
+    horizon (none before it, months 1-3; kept in the quiet months after, the off-season of month 36 included, as
+    the scenario has no end of service), as its own fleet keeps it. One workload on the shared instances still
+    costs its own option to the cent."""
     doc = _doc(billing=billing)
     work = doc["workloads"][1]["workload"]
     work.pop("peak_to_average")

@@ -134,3 +134,20 @@ def test_rest_and_cli_accept_samples_for_a_portfolio(tmp_path):
     res = CliRunner().invoke(app, ["compare", str(PORTFOLIO), "--samples", "200", "--seed", "3"])
     assert res.exit_code == 0, res.output
     assert "P10 - P90" in res.output and "P(cheapest)" in res.output
+
+
+def test_an_infeasible_plan_gets_no_sampled_range():
+    """A plan with an infeasible_reason is no answer, so its point total is not shown as a cost to plan on and a
+    P10-P90 range would present it as one (the defect: it got a range anyway). The shared own-server plan of the
+    site-power case in test_portfolio (demand tripled, site_power_kw = 12 under a 20.4 kW shared fleet) is
+    infeasible: sampled, its tco_range_usd must be None, and it has no chance of being the cheapest; a feasible
+    plan keeps its range."""
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    doc["options"][0]["hosting"] = "on_site"
+    for entry in doc["workloads"]:
+        entry["workload"]["requests_per_month"] *= 3
+    doc["workloads"][0]["constraints"]["site_power_kw"] = 12
+    result = compare_portfolio(parse_portfolio(doc), samples=100, seed=SEED)
+    shared = next(p for p in result.plans if p.kind == "shared" and p.infeasible_reason)
+    assert shared.tco_range_usd is None and shared.probability_cheapest is None
+    assert all(p.tco_range_usd is not None for p in result.plans if p.infeasible_reason is None)

@@ -57,3 +57,26 @@ def test_the_api_documents_the_portfolio_result_with_its_ranges_and_sources(clie
     plan = schemas["PortfolioPlan"]
     assert {"tco_range_usd", "probability_cheapest"} <= set(plan["properties"])
     assert "tco_range_usd" not in plan.get("required", [])
+
+
+def test_a_bad_model_in_a_workload_is_reported_at_its_workload(client, tmp_path):
+    """An unknown model that workload 1 (public-chat) gives itself is written at workloads[1].model.name in the
+    file, so the REST 422 must point there (loc body.workloads.1.model.name) and the CLI must name that field (the
+    defect pointed at body.model.name, the file's own model, which was valid). A bad file-level model, inherited
+    by every workload, stays at model.name."""
+    from typer.testing import CliRunner
+
+    from llmplace.cli import app
+
+    doc = yaml.safe_load(PORTFOLIO.read_text())
+    doc["workloads"][1]["model"] = {"name": "llama-9000"}
+    detail = client.post(API + "/compare", json=doc).json()["detail"][0]
+    assert detail["loc"] == ["body", "workloads", 1, "model", "name"]
+    assert detail["field"] == "workloads[1].model.name"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    res = CliRunner().invoke(app, ["compare", str(path)])
+    assert res.exit_code == 2 and "workloads[1].model.name: got 'llama-9000'" in res.output
+    top = yaml.safe_load(PORTFOLIO.read_text())
+    top["model"]["name"] = "llama-9000"
+    assert client.post(API + "/compare", json=top).json()["detail"][0]["loc"] == ["body", "model", "name"]

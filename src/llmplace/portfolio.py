@@ -349,14 +349,16 @@ def _eligible(w: WorkloadSummary, option_id: str) -> bool:
                for o in w.options)
 
 
-def _compare_one(wid: str, s: Scenario) -> CompareResult:
-    """One workload's comparison (point values); bad input names the workload it was found in."""
+def _compare_one(p: Portfolio, i: int) -> CompareResult:
+    """Workload ``i``'s comparison (point values); bad input names the workload it was found in and the field
+    where the file writes it (``workloads[i].model.name`` for a workload's own model)."""
+    wid, s = p.scenarios[i]
     try:
         return compare(s, samples=0)
     except InputError as exc:
         where = f"in workload {wid}"
-        raise InputError(exc.field, exc.value, exc.allowed, f"{exc.detail}; {where}" if exc.detail else where) \
-            from None
+        raise InputError(p.field_of(i, exc.field), exc.value, exc.allowed,
+                         f"{exc.detail}; {where}" if exc.detail else where) from None
 
 
 def _as_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Portfolio:
@@ -368,15 +370,17 @@ def _as_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path) -> Portfol
 
 
 def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, samples: int = 0,
-                      seed: int | None = None) -> PortfolioResult:
+                      seed: int | None = None, progress: Callable[[int, int], None] | None = None
+                      ) -> PortfolioResult:
     """Compare a portfolio (a :class:`Portfolio`, a parsed document or a file path): every workload on its
     own, each in-house option shared by the workloads it is eligible for, and the cheapest plan. With
     ``samples``, Monte Carlo ranges per option and plan (:mod:`llmplace.portfolio_risk`); ``seed`` defaults to
-    the first workload's ``uncertainty.seed``."""
+    the first workload's ``uncertainty.seed``; ``progress(done, total)`` is called after each chunk of draws,
+    counted over every workload (as :func:`~llmplace.decision.compare` calls it; it may raise to stop)."""
     p = _as_portfolio(portfolio)
     if samples:
         check_samples(p.scenarios, samples, p.scenarios[0][1].uncertainty.seed if seed is None else seed)
-    results = {wid: _compare_one(wid, s) for wid, s in p.scenarios}
+    results = {wid: _compare_one(p, i) for i, (wid, _) in enumerate(p.scenarios)}
     scen = dict(p.scenarios)
     summaries = [_summary(wid, scen[wid], results[wid]) for wid in scen]
     mix = _mix(summaries)
@@ -410,4 +414,5 @@ def compare_portfolio(portfolio: Portfolio | dict[str, Any] | str | Path, sample
                           catalog_rows=rows, assumptions=site)
     if not samples:
         return out
-    return with_ranges(out, p.scenarios, results, samples, first.uncertainty.seed if seed is None else seed)
+    return with_ranges(out, p.scenarios, results, samples, first.uncertainty.seed if seed is None else seed,
+                       progress)

@@ -223,7 +223,7 @@ def shared_instance_need(members: list[CloudMember], sv: SiteValues) -> tuple[In
                          for m, w in zip(members, where, strict=True)], axis=0)
     counts = np.asarray(whole_units(packed_units([m.item(r) for m, r in zip(members, per, strict=True)], gpus), step),
                         dtype=float)
-    # the minimum fleet from the first month any member has load to the last any has, as a workload's own fleet
+    # the minimum fleet from the first month any member has load to the end of the horizon, as a workload's own fleet
     kept = kept_warm(opt.min_instances, np.sum([m.load.peak for m in members], axis=0))
     if opt.min_instances:
         counts = np.maximum(counts, np.where(active, kept[..., None].astype(float), 0.0))

@@ -22,7 +22,7 @@ simplification the result states).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,12 +108,15 @@ def _workload_inputs(s: Scenario, result: CompareResult) -> tuple[list[Uncertain
 
 
 def _sample_workload(s: Scenario, result: CompareResult, specs: list[UncertainSpec], deps: list[Deployment],
-                     draws: Mapping[str, Array], samples: int, seed: int) -> _Sampled:
-    """The single-workload Monte Carlo of one workload on given draws (break-evens are not sampled)."""
+                     draws: Mapping[str, Array], samples: int, seed: int,
+                     progress: Callable[[int, int], None] | None = None) -> _Sampled:
+    """The single-workload Monte Carlo of one workload on given draws (break-evens are not sampled); ``progress``
+    is called after each chunk, as :func:`~llmplace.risk.run_monte_carlo` calls it."""
     ids = {d.id for d in deps}
     units = {o.id: o.hybrid.base_units for o in result.options if o.hybrid and o.id in ids}
     candidates = [o.id for o in serving(result.options)]  # excluded options are no longer feasible here
-    mc = run_monte_carlo(s, deps, units, specs, candidates, samples, seed, leaders=frozenset(), draws=draws)
+    mc = run_monte_carlo(s, deps, units, specs, candidates, samples, seed, progress, leaders=frozenset(),
+                         draws=draws)
     return _Sampled(tco=mc.tco, probability_cheapest=mc.probability_cheapest())
 
 
@@ -147,21 +150,33 @@ def _with_workload_ranges(w: WorkloadSummary, run: _Sampled) -> WorkloadSummary:
     return w.model_copy(update={"options": opts})
 
 
+def _counted(progress: Callable[[int, int], None] | None, k: int, workloads: int, samples: int
+             ) -> Callable[[int, int], None] | None:
+    """``progress`` for workload ``k``'s draws, counted over the draws of every workload in turn."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda done, _total: report(k * samples + done, workloads * samples)
+
+
 def with_ranges(result: PortfolioResult, scenarios: list[tuple[str, Scenario]], results: Mapping[str, CompareResult],
-                samples: int, seed: int) -> PortfolioResult:
+                samples: int, seed: int, progress: Callable[[int, int], None] | None = None) -> PortfolioResult:
     """``result`` with Monte Carlo ranges: per workload option, per plan (P10/P50/P90 and the chance of being the
-    cheapest plan), and how the inputs were drawn."""
+    cheapest plan), and how the inputs were drawn. ``progress(done, total)`` is called after each chunk of draws,
+    counted over every workload (a front end's cancel callback raises in it to stop at the next chunk)."""
     check_samples(scenarios, samples, seed)
     prepared = {wid: _workload_inputs(s, results[wid]) for wid, s in scenarios}
     draws, inputs = portfolio_draws([(wid, prepared[wid][0]) for wid, _ in scenarios], samples, seed)
-    runs = {wid: _sample_workload(s, results[wid], *prepared[wid], draws[wid], samples, seed) for wid, s in scenarios}
+    runs = {wid: _sample_workload(s, results[wid], *prepared[wid], draws[wid], samples, seed,
+                                  _counted(progress, k, len(scenarios), samples))
+            for k, (wid, s) in enumerate(scenarios)}
     point = {w.id: {o.option: o.tco_usd for o in w.options if o.tco_usd is not None} for w in result.workloads}
     totals = {p.id: plan_samples(p, point, {w: r.tco for w, r in runs.items()}, samples) for p in result.plans}
     ranked = [p.id for p in result.plans if p.infeasible_reason is None]
     shares = tied_shares(np.vstack([totals[i] for i in ranked])) if ranked else np.zeros((0, samples))
     chance = {i: float(np.mean(shares[k])) for k, i in enumerate(ranked)}
-    plans = [p.model_copy(update={"tco_range_usd": _pct(totals[p.id]), "probability_cheapest": chance.get(p.id)})
-             for p in result.plans]
+    plans = [p.model_copy(update={"tco_range_usd": _pct(totals[p.id]) if p.infeasible_reason is None else None,
+                                  "probability_cheapest": chance.get(p.id)}) for p in result.plans]
     workloads = [_with_workload_ranges(w, runs[w.id]) for w in result.workloads]
     notes = result.notes + ["Monte Carlo: a shared fleet's sampled cost moves with its members' fleets of their own "
                             "(it is not re-packed per sample); each workload's own demand varies on its own; every "

@@ -66,8 +66,8 @@ def cloud_price_per_hour(d: Deployment, sv: SiteValues, plan: str | None = None,
 
 def kept_warm(min_instances: int, peak: Any) -> IntArray:
     """The minimum fleet kept running each month, (..., months): ``min_instances`` in the months the service is
-    live (:func:`~llmplace.costs.flows.live_months`: a quiet month between its first and last month with load
-    keeps it), none before its first month with load or after its last."""
+    live (:func:`~llmplace.costs.flows.live_months`: from its first month with load to the end of the horizon,
+    quiet months included), none before its first month with load."""
     return np.asarray(min_instances * live_months(peak), dtype=np.int64)
 
 
@@ -165,7 +165,8 @@ def _reserved(d: Deployment, sv: SiteValues, opt: CloudOption, base: Any, month_
 def _committed_base(opt: CloudOption, peak_need: Any, reserved_n: int | None) -> Any:
     """The instances a reserved plan commits to each month: its peak need (always on), a fixed count, or the peak
     fleet of its launch month (the first it needs instances, month 1 for a service live from the start), committed
-    from that month to its last month with a fleet (none before or after: nothing is renewed once it retires)."""
+    from that month to the end of the horizon (none before; a quiet end of the horizon is an off-season, not a
+    retirement: the scenario has no end of service)."""
     if reserved_n is None and opt.billing == "always_on":
         return peak_need
     if reserved_n is not None:
@@ -266,7 +267,7 @@ def instance_flows(d: Deployment, s: Scenario, sv: SiteValues, need: InstanceNee
         compute, committed, after = _reserved(d, sv, opt, base, month_hours, price, trend_c, need.above_hours)
         fleet = np.maximum(committed, fleet).astype(np.int64)
         if note and np.ndim(price) == 0:
-            noted.append(_commitment_note(opt, after, sv.currency))
+            noted += [_commitment_note(opt, after, sv.currency)] + _early_note(reserved_n, need, compute, sv.currency)
     else:
         compute = inst_hours * price * trend_c
     mean_inst = inst_hours / month_hours
@@ -353,15 +354,29 @@ def _kept_note(min_instances: int, peak: Any) -> list[Assumption]:
     if not min_instances or np.all(has_load) or not np.any(has_load):
         return []
     horizon = len(has_load)
-    first, last = int(np.argmax(has_load)) + 1, horizon - int(np.argmax(has_load[::-1]))
-    quiet = int(np.sum(~has_load[first - 1:last]))
-    parts = [f"kept in the hours with load of {_months(first, last)} (first to last month with load"
-             + (f"; its {quiet} quiet month{'s' if quiet > 1 else ''} between included: a live service's "
-                "minimum stays warm)" if quiet else ")")]
-    parts += [f"none in {_months(1, first - 1)} (before launch)"] if first > 1 else []
-    parts += [f"none in {_months(last + 1, horizon)} (retired)"] if last < horizon else []
+    first = int(np.argmax(has_load)) + 1
+    quiet = int(np.sum(~has_load[first - 1:]))
+    parts = [f"kept in the hours with load of {_months(first, horizon)} (from the first month with load to the end "
+             "of the horizon" + (f"; its {quiet} quiet month{'s' if quiet > 1 else ''} included: an off-season of a "
+                                 "live service keeps its minimum warm, and the scenario has no end of service)"
+                                 if quiet else ")")]
+    parts += [f"none in {_months(1, first - 1)} (before the first month with load)"] if first > 1 else []
     return [Assumption(name="minimum fleet kept warm (min_instances)", value=min_instances, unit="instances",
                        source="; ".join(parts))]
+
+
+def _early_note(reserved_n: int | None, need: InstanceNeed, compute: Array, currency: str) -> list[Assumption]:
+    """The row saying that a fixed ``reserved_instances`` is committed (and charged in full) from month 1, in the
+    months before the first month with load too; none when the load starts in month 1 or never comes."""
+    has_load = np.any(np.asarray(need.output_tokens) > 0, axis=tuple(range(np.ndim(need.output_tokens) - 1)))
+    early = int(np.argmax(has_load)) if np.any(has_load) else 0
+    if not reserved_n or not early:
+        return []
+    usd = float(np.sum(np.mean(np.asarray(compute)[..., :early], axis=tuple(range(np.ndim(compute) - 1)))))
+    return [Assumption(name="reserved_instances committed before the first month with load", value=round(usd, 2),
+                       unit=currency, source=f"reserved_instances {reserved_n} committed from month 1, {early} "
+                       f"month{'s' if early > 1 else ''} before the first month with load ({usd:,.2f} {currency} "
+                       "of compute charged in full: a reservation is paid whether or not it serves)")]
 
 
 def _commitment_note(opt: CloudOption, after: Array, currency: str) -> Assumption:

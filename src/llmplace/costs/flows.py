@@ -168,13 +168,12 @@ def warmup_hours(opt: Any, sv: Any) -> tuple[float, str, str | None]:
 
 
 def live_months(peak: Any) -> NDArray[np.bool_]:
-    """The months a service is live, (..., months): from the first month with load (its launch) to the last (its
-    retirement), quiet months between them included. Months before the launch and after the retirement are not:
-    nothing is kept warm for a service that does not exist yet or any more."""
+    """The months a service is live, (..., months): from the first month with load (its launch) to the end of the
+    horizon, quiet months included. ``monthly_multipliers`` describe a repeating yearly cycle and a scenario has
+    no end of service, so a quiet spell at the end of the horizon is an off-season, not a retirement. Months
+    before the launch are not live: nothing is kept warm for a service that does not exist yet."""
     has_load = np.asarray(peak) > 0
-    launched = np.logical_or.accumulate(has_load, axis=-1)
-    not_retired = np.logical_or.accumulate(has_load[..., ::-1], axis=-1)[..., ::-1]
-    return np.asarray(launched & not_retired)
+    return np.asarray(np.logical_or.accumulate(has_load, axis=-1))
 
 
 def _active_hours(load: Load) -> Array:

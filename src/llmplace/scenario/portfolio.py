@@ -44,6 +44,15 @@ class Portfolio(StrictModel):
 
     name: str
     scenarios: list[tuple[str, Scenario]]  #: (workload id, its scenario), in file order
+    #: per workload, in file order, the sections (model, latency, constraints) its entry gives in place of the file's
+    own_sections: list[list[str]] = Field(default_factory=list)
+
+    def field_of(self, i: int, field: str) -> str:
+        """Where ``field`` of workload ``i``'s scenario is written in the file: ``workloads[i].<field>`` for its
+        workload and the sections its entry gives itself, else the file's own section."""
+        head = field.split(".")[0].split("[")[0]
+        own = self.own_sections[i] if i < len(self.own_sections) else []
+        return f"workloads[{i}].{field}" if head == "workload" or head in own else field
 
 
 def is_portfolio(data: Any) -> bool:
@@ -100,7 +109,8 @@ def parse_portfolio(data: Any) -> Portfolio:
         raise InputError("workloads", None, "a list of workloads (this document has none)")
     entries = _entries(data)
     members = [(e["id"], _member(data, i, e)) for i, e in enumerate(entries)]
-    return Portfolio(name=str(data.get("name", "portfolio")), scenarios=members)
+    return Portfolio(name=str(data.get("name", "portfolio")), scenarios=members,
+                     own_sections=[[k for k in _OWN if k in e] for e in entries])
 
 
 def load_portfolio(path: str | Path) -> Portfolio:

@@ -244,7 +244,8 @@ class CloudOption(_OptionBase):
                                  "load. Both pay warmup_minutes_per_start for each instance started"
     )
     min_instances: int = Field(1, ge=0, description="instances kept running in every hour with load, from the first "
-                                                    "month with load to the last (quiet months between included)")
+                                                    "month with load to the end of the horizon (quiet months "
+                                                    "included)")
     warmup_minutes_per_start: float | None = Field(
         None, ge=0, le=1440, description="billed minutes a started instance runs before it serves (boot, model "
                                          "load); default site.csv"

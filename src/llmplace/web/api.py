@@ -80,7 +80,7 @@ async def compare_endpoint(
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
             if is_portfolio(document):
-                return portfolio_answer(document, samples, seed=seed)
+                return portfolio_answer(document, samples, seed=seed, progress=progress)
             s = validate_document(document)
             done = pool.run("compare", document, samples=samples, seed=seed) if _in_pool(pool, s, samples) else None
             return done or compare_answer(s, samples, seed, progress)
@@ -210,7 +210,7 @@ async def report_endpoint(
     def work(progress: Progress) -> tuple[CachedAnswer, str]:
         def compute() -> CachedAnswer:
             if is_portfolio(document):
-                return portfolio_answer(document, samples, format, seed, download)
+                return portfolio_answer(document, samples, format, seed, download, progress)
             s = validate_document(document)
             done = (pool.run("report", document, format=format, download=download, samples=samples, seed=seed)
                     if _in_pool(pool, s, samples) else None)

@@ -95,11 +95,12 @@ def _portfolio_samples(p: Any, samples: int | None, seed: int | None) -> int:
 
 
 def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None, seed: int | None = None,
-                     download: bool = False) -> CachedAnswer:
+                     download: bool = False, progress: Progress | None = None) -> CachedAnswer:
     """The ``compare --json`` document of a portfolio, or (``fmt``) its report in html, md, json or xlsx (with its
     attachment name when downloaded, or always for xlsx): point values unless ``samples`` is above 0 (then Monte
     Carlo ranges, within the single-workload limits counted over every workload:
-    :func:`llmplace.portfolio_risk.check_samples`)."""
+    :func:`llmplace.portfolio_risk.check_samples`); ``progress`` is called after each chunk of draws, as for a
+    scenario (the cancel callback stops the draws when the client has gone)."""
     from ..portfolio import compare_portfolio
 
     if fmt is not None and fmt not in PORTFOLIO_FORMATS:
@@ -110,10 +111,11 @@ def portfolio_answer(document: Any, samples: int | None, fmt: str | None = None,
     p = validate_portfolio(document)
     n = _portfolio_samples(p, samples, seed)
     if fmt is not None:
-        data = evaluate(lambda: portfolio_document(compare_portfolio(p, samples=n, seed=seed), fmt))
+        data = evaluate(lambda: portfolio_document(compare_portfolio(p, samples=n, seed=seed, progress=progress), fmt))
         name = f'attachment; filename="{file_stem(p.name)}-report.{fmt}"'
         return CachedAnswer(data, MEDIA[fmt], {"Content-Disposition": name} if download or fmt == "xlsx" else {})
-    return CachedAnswer(result_json(evaluate(lambda: compare_portfolio(p, samples=n, seed=seed))), "application/json")
+    result = evaluate(lambda: compare_portfolio(p, samples=n, seed=seed, progress=progress))
+    return CachedAnswer(result_json(result), "application/json")
 
 
 def report_answer(scenario: Scenario, fmt: str, download: bool, samples: int | None, seed: int | None,

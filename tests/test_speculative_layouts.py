@@ -62,7 +62,17 @@ def test_compare_pipeline_option_with_speculation_is_refused_naming_both():
         resolve_options(parse_scenario(doc))
     text = str(err.value)
     assert err.value.field == "model.speculative" and "\n" not in text
-    assert "options[0] (dgx)" in text and "options[0].dp_attention" in text and "pipeline stages" in text
+    assert "options[0] (dgx)" in text and "pipeline stages" in text and "choose a unit that holds the model" in text
+    assert "dp_attention" not in text  # a dense 405B's attention weights copied on every GPU would not fit
+
+
+def test_compare_pipeline_refusal_names_the_one_stage_layouts_for_a_moe_model():
+    """For a mixture-of-experts model the refusal names the option fields that give one stage over the units
+    (expert parallelism and DP attention); DeepSeek-V3 in bf16 (~1.3 TB of weights) needs several 8 x H200."""
+    doc = {"model": {**DSV3, "precision": "bf16", "speculative": {"method": "mtp"}}, "workload": WORK,
+           "options": [{"kind": "in_house", "server": "hgx-h200-8x-oem", "id": "h200"}]}
+    with pytest.raises(InputError, match=r"options\[0\]\.expert_parallel and options\[0\]\.dp_attention: true"):
+        resolve_options(parse_scenario(doc))
 
 
 def test_size_spec_with_ep_and_dp_attention_keeps_the_layout():

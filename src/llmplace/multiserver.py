@@ -159,10 +159,11 @@ def _estimate(d: Deployment, s: Scenario, where: str, model: ModelSpec, engine: 
     spec = speculation(s, model)
     if spec is None:
         return estimate_layout(model, d.gpu, layout, s.model.precision, engine, **kwargs)
+    one_stage = (f"set {where}.expert_parallel and {where}.dp_attention: true (one stage over the units), or "
+                 if model.is_moe else "")
     check_layout(layout, "model.speculative", spec.method, (
         f"no model.speculative with option {where} ({d.id}), whose replica spans {layout.nodes} units as "
-        f"{layout.pp} pipeline stages; or set {where}.expert_parallel or {where}.dp_attention: true (one stage "
-        "over the units), or choose a unit that holds the model"))
+        f"{layout.pp} pipeline stages; or {one_stage}choose a unit that holds the model"))
     return estimate_speculative_layout(model, d.gpu, layout, s.model.precision, engine, speculative=spec, **kwargs)
 
 

@@ -20,12 +20,14 @@ from typing import Any
 
 from .catalog import ModelSpec
 from .conventions import SCENARIO_SOURCE
-from .options import Capacity, Deployment, latency_targets
+from .options import Capacity, Deployment, latency_targets, note_speculation, speculation
 from .scenario import HybridOption, InHouseOption, Scenario
+from .sizing.estimate import SizingResult
 from .sizing.fabric import DEFAULT_FABRIC, GPUS_PER_NODE, fabric_row, unit_fabric
 from .sizing.layout import min_multinode_gpus
-from .sizing.multinode import estimate_layout
-from .sizing.parallel import layout_for
+from .sizing.multinode import LayoutInfo, estimate_layout
+from .sizing.parallel import Layout, layout_for
+from .sizing.spec_estimate import check_layout, estimate_speculative_layout
 
 __all__ = ["GROUPED_CLOUD_FIELDS", "GROUPED_OPTION_FIELDS", "GROUPED_SERVER_FIELDS", "measured_multi_unit", "per_group",
            "size_multi_unit"]
@@ -123,12 +125,7 @@ def size_multi_unit(d: Deployment, s: Scenario, where: str, model: ModelSpec, en
     layout = dataclasses.replace(
         layout_for(gpus, expert_parallel=ep, dp_attention=dpa, fabric=fabric, model=model,
                    field=lambda n: f"{where}.{names.get(n, n)}"), fabric_assumed=assumed)
-    ttft_ms, tpot_ms = latency_targets(s, d)
-    w = s.workload
-    info, lay = estimate_layout(model, d.gpu, layout, s.model.precision, engine,
-                                input_tokens=int(w.input_tokens_per_request),
-                                output_tokens=int(w.output_tokens_per_request), kv_precision=s.model.kv_precision,
-                                ttft_ms=ttft_ms, tpot_ms=tpot_ms)
+    info, lay = _estimate(d, s, where, model, engine, layout)
     if not info.fits or not info.output_tokens_per_s or info.meets_targets is False:
         d.infeasible_reason = info.reason or f"{model.id} cannot meet the latency targets over {lay.label}"
         return True
@@ -139,6 +136,7 @@ def size_multi_unit(d: Deployment, s: Scenario, where: str, model: ModelSpec, en
     d.capacity = Capacity(tps, gpus, max(unit_gpus // gpus, 1),
                           f"sizing estimate ({engine}, {lay.label}; {info.efficiency_source})", sizing=info)
     d.note("replica throughput", round(tps, 1), "output tokens/s", d.capacity.source)
+    note_speculation(d, info)
     d.note("GPUs per replica", gpus, "GPUs", SCENARIO_SOURCE if opt.gpus_per_replica else
            f"{lay.label}: the fewest whole units that hold the model" if k > 1 else f"{lay.label}: the whole unit")
     if k > 1:
@@ -146,6 +144,27 @@ def size_multi_unit(d: Deployment, s: Scenario, where: str, model: ModelSpec, en
                f"{k} bought or rented together (one model replica)")
         _note_fabric(d, fabric, source, as_of)
     return True
+
+
+def _estimate(d: Deployment, s: Scenario, where: str, model: ModelSpec, engine: str, layout: Layout
+              ) -> tuple[SizingResult, LayoutInfo]:
+    """The option's replica under ``layout``, with the scenario's speculative decoding when it asks for it
+    (refused, naming ``model.speculative`` and the option, for a layout of pipeline stages)."""
+    assert d.gpu is not None
+    ttft_ms, tpot_ms = latency_targets(s, d)
+    w = s.workload
+    kwargs: dict[str, Any] = dict(input_tokens=int(w.input_tokens_per_request),
+                                  output_tokens=int(w.output_tokens_per_request), kv_precision=s.model.kv_precision,
+                                  ttft_ms=ttft_ms, tpot_ms=tpot_ms)
+    spec = speculation(s, model)
+    if spec is None:
+        return estimate_layout(model, d.gpu, layout, s.model.precision, engine, **kwargs)
+    one_stage = (f"set {where}.expert_parallel and {where}.dp_attention: true (one stage over the units), or "
+                 if model.is_moe else "")
+    check_layout(layout, "model.speculative", spec.method, (
+        f"no model.speculative with option {where} ({d.id}), whose replica spans {layout.nodes} units as "
+        f"{layout.pp} pipeline stages; or {one_stage}choose a unit that holds the model"))
+    return estimate_speculative_layout(model, d.gpu, layout, s.model.precision, engine, speculative=spec, **kwargs)
 
 
 def _note_fabric(d: Deployment, fabric: str, source: str, as_of: str | None) -> None:

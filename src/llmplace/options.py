@@ -355,6 +355,11 @@ def _note_sizing(d: Deployment, info: SizingResult, gpr: int, tps: float) -> Non
     d.note("GPUs per replica", gpr, "GPUs", "chosen: most output tokens/s per unit within the latency targets")
     if info.precision_note:  # the deprecated fp4 alias, read per GPU
         d.note("weight precision", info.precision, "", info.precision_note)
+    note_speculation(d, info)
+
+
+def note_speculation(d: Deployment, info: SizingResult) -> None:
+    """The assumptions of an option sized with speculative decoding (none when ``info`` has no drafter)."""
     from .sizing.spec_estimate import SpeculativeSizingResult
 
     if isinstance(info, SpeculativeSizingResult):

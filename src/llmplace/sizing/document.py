@@ -14,7 +14,7 @@ from .fabric import GPUS_PER_NODE
 from .layout import min_multinode_gpus, suggest_layouts
 from .memory import PRECISIONS
 from .multinode import estimate_layout
-from .parallel import layout_for
+from .parallel import Layout, layout_for
 
 __all__ = ["WORKLOADS", "ParallelAsk", "default_latency", "size_document"]
 
@@ -42,9 +42,10 @@ def _speculative(data: dict[str, Any], ask: tuple[str | None, int | None, float 
     """The document with speculative decoding when ``ask`` = (``spec_method``, ``spec_tokens``,
     ``spec_acceptance``, ``spec_draft_model``) names a method (the estimate again, with the drafter: its
     ``speculative`` block states the assumptions and the figures without it), else ``data`` as it is.
-    ``args``: the model and GPU rows, GPUs, precision, engine and the estimate's keyword arguments."""
-    from .memory import TP_DEGREES
-    from .spec_estimate import estimate_speculative
+    ``args``: the model and GPU rows, GPUs, precision, engine, the layout (None: tensor parallelism in one
+    server) and the estimate's keyword arguments. A layout of one stage keeps its communication and memory;
+    pipeline stages are refused with a message saying what combines."""
+    from .spec_estimate import check_layout, estimate_speculative, estimate_speculative_layout
     from .speculative import METHODS, check_supported, resolve_speculation
 
     method, tokens, acceptance, draft_model = ask
@@ -60,15 +61,19 @@ def _speculative(data: dict[str, Any], ask: tuple[str | None, int | None, float 
         name = {"method": "spec_method", "draft_tokens": "spec_tokens", "acceptance_rate": "spec_acceptance",
                 "draft_model": "spec_draft_model"}.get(err.field.rsplit(".", 1)[-1], "spec_method")
         raise InputError(field(name), err.value, err.allowed, err.detail) from None
-    model, gpu, gpus, precision, engine, kwargs = args
-    if gpus not in TP_DEGREES:  # a replica over several servers (multi-node layouts): not modelled with a drafter
-        raise InputError(field("spec_method"), method, "none for a replica over several servers",
-                         "speculative decoding is modelled for tensor-parallel replicas within one server")
+    model, gpu, gpus, precision, engine, layout, kwargs = args
+    if layout is not None:
+        check_layout(layout, field("spec_method"), method, (  # pipeline stages: refused, naming what combines
+            f"{field('ep')}, {field('dp_attention')} or {field('tp_across_nodes')} for a replica over several "
+            f"servers (one stage), or {field('gpus')} 1, 2, 4 or 8 (one server)"))
     check_supported(sp, model, field("spec_method"))  # MTP needs the model's MTP layers
     if sp.draft_model:
         get_model(sp.draft_model, field("spec_draft_model"))
-    res = estimate_speculative(model, gpu, gpus, precision, engine, speculative=sp, **kwargs)
-    return {**res.to_dict(), "workload": data["workload"]}
+    if layout is None:
+        res = estimate_speculative(model, gpu, gpus, precision, engine, speculative=sp, **kwargs)
+        return {**res.to_dict(), "workload": data["workload"]}
+    res, info = estimate_speculative_layout(model, gpu, layout, precision, engine, speculative=sp, **kwargs)
+    return {**res.to_dict(), "workload": data["workload"], "layout": info.model_dump(mode="json")}
 
 
 def size_document(
@@ -112,13 +117,14 @@ def size_document(
     kwargs: dict[str, Any] = dict(input_tokens=input_tokens, output_tokens=output_tokens, concurrency=concurrency,
                                   kv_precision=kv_precision, ttft_ms=ttft, tpot_ms=tpot, rps=rps or None,
                                   peak_to_average=peak_to_average)
-    res, layout_block = _estimate(m, g, n, precision, eng, ask, field, kwargs)
+    lay = _layout(m, n, ask, field)
+    res, layout_block = _estimate(m, g, n, precision, eng, lay, kwargs)
     data: dict[str, Any] = res.to_dict()
     data["workload"] = workload
+    if layout_block is not None:
+        data["layout"] = layout_block
     data = _speculative(data, (spec_method, spec_tokens, spec_acceptance, spec_draft_model), field, m, g, n,
-                        precision, eng, dict(input_tokens=input_tokens, output_tokens=output_tokens,
-                                             concurrency=concurrency, kv_precision=kv_precision, ttft_ms=ttft,
-                                             tpot_ms=tpot, rps=rps or None, peak_to_average=peak_to_average))
+                        precision, eng, lay, dict(kwargs))
     if g.engines and eng not in g.engines:  # the catalog lists the serving engines that run on each accelerator
         data["engine_note"] = (f"{eng} does not run on {g.id} (engines listed for it: {', '.join(g.engines)}); "
                                f"the figures assume it did")
@@ -126,8 +132,6 @@ def size_document(
                                 for r in defaults]
     data["layouts_that_fit"] = [] if data.get("fits") else suggest_layouts(
         m, g, min(n, 8), res.precision, input_tokens, output_tokens)
-    if layout_block is not None:
-        data["layout"] = layout_block
     return data
 
 
@@ -146,13 +150,19 @@ class ParallelAsk:
         return gpus > GPUS_PER_NODE or bool(self.pp or self.ep or self.dp_attention or self.tp_across_nodes)
 
 
-def _estimate(m: ModelSpec, g: GpuSpec, n: int, precision: str, eng: str, ask: ParallelAsk,
-              field: Callable[[str], str], kwargs: dict[str, Any]) -> tuple[SizingResult, dict[str, Any] | None]:
-    """One server's tensor-parallel estimate, or the layout's with its ``layout`` block."""
+def _layout(m: ModelSpec, n: int, ask: ParallelAsk, field: Callable[[str], str]) -> Layout | None:
+    """The layout ``ask`` wants for ``n`` GPUs; None for tensor parallelism inside one server."""
     if not ask.wants_layout(n):
+        return None
+    return layout_for(n, pp=ask.pp, expert_parallel=ask.ep, dp_attention=ask.dp_attention,
+                      tp_across_nodes=ask.tp_across_nodes, fabric=ask.fabric, model=m, field=field)
+
+
+def _estimate(m: ModelSpec, g: GpuSpec, n: int, precision: str, eng: str, lay: Layout | None,
+              kwargs: dict[str, Any]) -> tuple[SizingResult, dict[str, Any] | None]:
+    """One server's tensor-parallel estimate, or the layout's with its ``layout`` block."""
+    if lay is None:
         return estimate(m, g, n, precision, eng, **kwargs), None
-    lay = layout_for(n, pp=ask.pp, expert_parallel=ask.ep, dp_attention=ask.dp_attention,
-                     tp_across_nodes=ask.tp_across_nodes, fabric=ask.fabric, model=m, field=field)
     res, info = estimate_layout(m, g, lay, precision, eng, **kwargs)
     return res, info.model_dump(mode="json")
 

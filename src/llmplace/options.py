@@ -324,8 +324,7 @@ def _measured_capacity(d: Deployment, opt: InHouseOption | CloudOption | ApiOpti
     d.note("replica throughput", tps, "output tokens/s", SCENARIO_SOURCE)
 
 
-#: sizing estimates kept in a process: the web page's live recompute sends the same workload again and again with
-#: another volume or price, and each run would size the same (model, GPU, precision, lengths, targets) again
+#: sizing estimates kept per process (the web page's live recompute sizes the same workload again and again)
 SIZING_MEMO_ENTRIES = 256
 
 

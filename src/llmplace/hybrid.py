@@ -14,9 +14,9 @@ option). Nothing here changes a deployment: changed settings are copies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -153,11 +153,50 @@ def _grid(d: Deployment, load: Load) -> list[BaseSize]:
 
 
 @dataclass(frozen=True)
+class _Row:
+    """Row ``k`` of flows costed with a leading axis over base sizes, sliced (:func:`_row`) only when read."""
+
+    together: Flows
+    k: int
+
+
+class SearchFlows(Sequence[Flows]):
+    """The flows of each base size tried: a batched size's row is sliced out when first read (most searches read
+    only the winner's, which :func:`optimise` costs on its own)."""
+
+    def __init__(self, items: list[Flows | _Row]) -> None:
+        self._items = items
+
+    def _get(self, k: int) -> Flows:
+        item = self._items[k]
+        if isinstance(item, _Row):
+            item = self._items[k] = _row(item.together, item.k)
+        return item
+
+    @overload
+    def __getitem__(self, k: int) -> Flows: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Flows]: ...
+
+    def __getitem__(self, k: int | slice) -> Flows | list[Flows]:
+        if isinstance(k, slice):
+            return [self._get(j) for j in range(len(self._items))[k]]
+        return self._get(k)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Flows]:
+        return (self._get(k) for k in range(len(self._items)))
+
+
+@dataclass(frozen=True)
 class HybridSearch:
     """Every base size tried (in the order tried), its flows and objective per sample, and the winner per sample."""
 
     sizes: list[BaseSize]
-    flows: list[Flows]
+    flows: SearchFlows
     objective: np.ndarray  #: (sizes, samples) or (sizes,)
     best: np.ndarray  #: index into ``sizes`` per sample, or a 0-d index
 
@@ -190,7 +229,7 @@ def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool
     best = np.argmin(stack, axis=0)
     if np.ndim(best) == 0 and isinstance(sizes[int(best)], int) and len(sizes) > 1:  # the winner's own flows
         flows[int(best)] = hybrid_at(d, s, load, sv, sizes[int(best)])
-    return HybridSearch(sizes=sizes, flows=flows, objective=stack, best=best)
+    return HybridSearch(sizes=sizes, flows=SearchFlows(flows), objective=stack, best=best)
 
 
 #: base sizes of an owned base costed together (a leading axis) by :func:`_batch`
@@ -198,7 +237,7 @@ BATCH_SIZES = 64
 
 
 def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequence[BaseSize], point: bool,
-           discount_pct: Any) -> tuple[list[Flows], list[np.ndarray]]:
+           discount_pct: Any) -> tuple[list[Flows | _Row], list[np.ndarray]]:
     """:func:`hybrid_at` for each size, and its objective: whole-number sizes of an owned base in a ``point`` run
     are costed :data:`BATCH_SIZES` at a time along a leading axis (the same arithmetic, row by row; the objective
     of the whole batch in one reduction), the rest one by one. The rows serve the search (objective, share served
@@ -208,13 +247,13 @@ def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequen
     ints = [n for n in sizes if isinstance(n, int)]
     if not point or not isinstance(d.parts[0].option, InHouseOption) or np.ndim(load.peak) != 1 or len(ints) < 2:
         alone = [hybrid_at(d, s, load, sv, n) for n in sizes]
-        return alone, [objective_usd(f, objective, discount_pct) for f in alone]
-    rows: dict[BaseSize, tuple[Flows, np.ndarray]] = {}
+        return [*alone], [objective_usd(f, objective, discount_pct) for f in alone]
+    rows: dict[BaseSize, tuple[Flows | _Row, np.ndarray]] = {}
     for start in range(0, len(ints), BATCH_SIZES):
         chunk = ints[start:start + BATCH_SIZES]
         together = hybrid_at(d, s, load, sv, np.asarray(chunk))
         values = objective_usd(together, objective, discount_pct)
-        rows.update({n: (_row(together, k), values[k]) for k, n in enumerate(chunk)})
+        rows.update({n: (_Row(together, k), values[k]) for k, n in enumerate(chunk)})
     for n in sizes:
         if not isinstance(n, int):
             f = hybrid_at(d, s, load, sv, n)

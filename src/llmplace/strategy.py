@@ -33,7 +33,7 @@ second phase.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -111,7 +111,8 @@ def _second_phase(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: Site
     load = whole.in_months(keep)
     if isinstance(d.option, HybridOption):
         if base_units is not None:
-            flows, sizes = [hybrid_at(d, s, load, sv, base_units)], list[BaseSize]([base_units])
+            flows: Sequence[Flows] = [hybrid_at(d, s, load, sv, base_units)]
+            sizes: list[BaseSize] = [base_units]
             best: Any = 0
         elif np.ndim(keep) > 1 and _large_base(d, whole):  # each switch month its own point search
             return _per_row(d, s, whole, keep, sv)

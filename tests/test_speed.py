@@ -250,6 +250,41 @@ def test_batched_base_sizes_find_the_exhaustive_optimum(tokens_m, growth, lead_w
     np.testing.assert_allclose(search.flows[int(search.best)].monthly("cash"), winner.monthly("cash"), rtol=1e-12)
 
 
+@settings(max_examples=8, deadline=None)
+@given(tokens_m=st.floats(200, 60000), growth=st.sampled_from([0.0, 3.0]), lead_weeks=st.sampled_from([0, 12]),
+       horizon=st.integers(6, 24), overflow=st.sampled_from(["api", "cloud"]),
+       shape=st.sampled_from(["flat", "always_on_consumer"]), objective=st.sampled_from(["tco", "npv"]),
+       sampled=st.sampled_from(["workload.growth_pct_per_month", "site.electricity_usd_per_kwh",
+                                "finance.api_price_change_pct_per_year"]))
+def test_batched_base_sizes_on_sampled_inputs_match_one_by_one(tokens_m, growth, lead_weeks, horizon, overflow,
+                                                               shape, objective, sampled):
+    """The same on sampled inputs (rows of shape (samples, 1), as a threshold or strategy search runs the hybrid
+    search): each base size costed in a batch has, sample by sample, the objective and the monthly cash of that
+    size costed alone, so the winner per sample is the one-by-one scan's (ties aside: equal within 1e-9). The
+    sampled input is one that moves the load (growth), the base's running cost (electricity) or the overflow's
+    price (API price trend)."""
+    from llmplace.decision import resolve_deployments
+    from llmplace.demand import demand_from_scenario, load_from_demand
+    from llmplace.hybrid import hybrid_at, objective_usd, optimise
+    from llmplace.risk import apply_values
+
+    s0 = parse_scenario(_hybrid_case(tokens_m, growth, lead_weeks, horizon, overflow, shape, objective))
+    deps0 = resolve_deployments(s0)
+    values = {sampled: np.array([0.5, 1.0, 2.0, 4.0]).reshape(-1, 1) * (0.1 if "kwh" in sampled else 1.0)}
+    s, deps, sv = apply_values(s0, deps0, values)
+    d = next(x for x in deps if x.id == "hyb")
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    search = optimise(d, s, load, sv, point=False)
+    rate = sv["discount_rate_pct_per_year"]
+    for k, n in enumerate(search.sizes):
+        alone = hybrid_at(d, s, load, sv, n)
+        np.testing.assert_allclose(np.broadcast_to(search.objective[k], (4,)),
+                                   np.broadcast_to(objective_usd(alone, objective, rate), (4,)), rtol=1e-9)
+        cash = search.flows[k].monthly("cash")
+        np.testing.assert_allclose(np.broadcast_to(cash, (4, horizon)),
+                                   np.broadcast_to(alone.monthly("cash"), (4, horizon)), rtol=1e-12, atol=1e-6)
+
+
 def test_a_large_base_is_searched_in_batches(monkeypatch):
     """A base of thousands of servers: the sizes tried are costed in a few batched calls, not one call each (the
     one-by-one scan of the refinement bracket took most of a 240-month comparison)."""

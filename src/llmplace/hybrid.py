@@ -98,8 +98,8 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
         else:  # one size, or several as a leading axis (see :func:`_batch`); no base before the first month with load
             sizes = np.asarray(n, dtype=np.int64)
             started = np.maximum.accumulate(load.peak > 0, axis=-1)
-            fleet = np.where(started, np.broadcast_to(sizes[..., None], sizes.shape + load.peak.shape), 0) \
-                if schedule is None else np.asarray(schedule, dtype=np.int64)
+            fleet = np.where(started, sizes[..., None], 0) if schedule is None \
+                else np.asarray(schedule, dtype=np.int64)
             bf = in_house_flows(base, s, load, sv, fleet.astype(np.int64), with_residual=True)
         assert bf.residual is not None
         rest = bf.residual
@@ -158,6 +158,7 @@ class _Row:
 
     together: Flows
     k: int
+    lead: int = 0  #: sample axes of the load (0: a point load)
 
 
 class SearchFlows(Sequence[Flows]):
@@ -170,7 +171,7 @@ class SearchFlows(Sequence[Flows]):
     def _get(self, k: int) -> Flows:
         item = self._items[k]
         if isinstance(item, _Row):
-            item = self._items[k] = _row(item.together, item.k)
+            item = self._items[k] = _row(item.together, item.k, item.lead)
         return item
 
     @overload
@@ -234,26 +235,32 @@ def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool
 
 #: base sizes of an owned base costed together (a leading axis) by :func:`_batch`
 BATCH_SIZES = 64
+#: at most this many (base size x sample) rows costed together by :func:`_batch` on a sampled load
+BATCH_ROWS = 1024
 
 
 def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequence[BaseSize], point: bool,
            discount_pct: Any) -> tuple[list[Flows | _Row], list[np.ndarray]]:
-    """:func:`hybrid_at` for each size, and its objective: whole-number sizes of an owned base in a ``point`` run
-    are costed :data:`BATCH_SIZES` at a time along a leading axis (the same arithmetic, row by row; the objective
-    of the whole batch in one reduction), the rest one by one. The rows serve the search (objective, share served
-    by the base); the winner is recomputed on its own."""
+    """:func:`hybrid_at` for each size, and its objective: whole-number sizes of an owned base are costed together
+    along a leading axis (:data:`BATCH_SIZES` at a time on a point load, fewer on a sampled one so that at most
+    :data:`BATCH_ROWS` rows go together; the same arithmetic, row by row; the objective of the whole batch in one
+    reduction), the rest one by one. The rows serve the search (objective, share served by the base); the winner of
+    a point search is recomputed on its own. ``point`` is kept for the callers; a sampled load is batched too."""
     assert isinstance(d.option, HybridOption) and d.parts is not None
     objective = d.option.objective
     ints = [n for n in sizes if isinstance(n, int)]
-    if not point or not isinstance(d.parts[0].option, InHouseOption) or np.ndim(load.peak) != 1 or len(ints) < 2:
+    lead = 0 if point else 1  # the sample axis (rows of shape (samples, 1)) before the months
+    if not isinstance(d.parts[0].option, InHouseOption) or np.ndim(load.peak) > 2 or len(ints) < 2:
         alone = [hybrid_at(d, s, load, sv, n) for n in sizes]
         return [*alone], [objective_usd(f, objective, discount_pct) for f in alone]
+    rows_per_size = max(1, int(np.size(load.peak) // np.shape(load.peak)[-1]))  # a sampled load's rows
+    per_batch = BATCH_SIZES if point else max(1, min(BATCH_SIZES, BATCH_ROWS // rows_per_size))
     rows: dict[BaseSize, tuple[Flows | _Row, np.ndarray]] = {}
-    for start in range(0, len(ints), BATCH_SIZES):
-        chunk = ints[start:start + BATCH_SIZES]
-        together = hybrid_at(d, s, load, sv, np.asarray(chunk))
+    for start in range(0, len(ints), per_batch):
+        chunk = ints[start:start + per_batch]
+        together = hybrid_at(d, s, load, sv, np.asarray(chunk).reshape((-1,) + (1,) * lead))
         values = objective_usd(together, objective, discount_pct)
-        rows.update({n: (_Row(together, k), values[k]) for k, n in enumerate(chunk)})
+        rows.update({n: (_Row(together, k, lead), values[k]) for k, n in enumerate(chunk)})
     for n in sizes:
         if not isinstance(n, int):
             f = hybrid_at(d, s, load, sv, n)
@@ -261,10 +268,12 @@ def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequen
     return [rows[n][0] for n in sizes], [rows[n][1] for n in sizes]
 
 
-def _row(f: Flows, k: int) -> Flows:
-    """Row ``k`` of flows computed with a leading axis over a point load (monthly arrays 2-D, totals 1-D)."""
+def _row(f: Flows, k: int, lead: int = 0) -> Flows:
+    """Row ``k`` of flows computed with a leading axis over base sizes, on a load with ``lead`` sample axes (a
+    point load: monthly arrays 2-D, totals 1-D; a sampled one: 3-D and 2-D). An array without the leading axis
+    (one that no base size changes) is kept whole."""
     def pick(a: Any, base_ndim: int = 1) -> Any:
-        return a[k] if a is not None and np.ndim(a) > base_ndim else a
+        return a[k] if a is not None and np.ndim(a) > base_ndim + lead else a
 
     def rows(items: dict[str, Any]) -> dict[str, Any]:
         return {key: pick(v) for key, v in items.items()}

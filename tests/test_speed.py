@@ -303,6 +303,32 @@ def test_a_large_base_is_searched_in_batches(monkeypatch):
     assert len(calls) < len(plan.cost_curve) / 10
 
 
+def test_a_winner_read_from_its_batch_row_has_the_series_of_its_own_costing():
+    """The strategy's per-switch-month search reads the winner's monthly series from its batch row
+    (``own_winner=False``) instead of costing it again: cash, start-of-month cash, servers ordered and unserved
+    tokens are exactly (bitwise) those of the size costed alone. A base of hundreds of servers (thinned grid and
+    refinement), with the load of a switch in month 7."""
+    from llmplace.decision import resolve_deployments
+    from llmplace.demand import demand_from_scenario, load_from_demand
+    from llmplace.hybrid import hybrid_at, optimise
+    from llmplace.site import site_values
+
+    doc = _hybrid_case(3e7, 2.0, 12, 36, "api", "flat", "tco")
+    doc["options"][1].update(input_usd_per_mtok=20, output_usd_per_mtok=60)  # dear overflow: a large base wins
+    s = parse_scenario(doc)
+    sv = site_values(s)
+    d = next(x for x in resolve_deployments(s) if x.id == "hyb")
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share).in_months(
+        (np.arange(36) >= 6).astype(float))
+    search = optimise(d, s, load, sv, point=True, own_winner=False)
+    size = search.sizes[int(search.best)]
+    assert isinstance(size, int) and size > 120
+    row, alone = search.flows[int(search.best)], hybrid_at(d, s, load, sv, size)
+    for a, b in [(row.monthly("cash"), alone.monthly("cash")), (row.start_of_month(), alone.start_of_month()),
+                 (row.purchases, alone.purchases), (row.unserved_tokens, alone.unserved_tokens)]:
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_trace_is_parsed_once_per_run_and_again_when_the_file_changes(tmp_path):
     """A Monte Carlo run builds the demand once per chunk and per tornado or threshold point (27 times for one
     run): the trace CSV is parsed once per version of the file; editing the file is seen by the next run."""

@@ -202,12 +202,15 @@ class HybridSearch:
     best: np.ndarray  #: index into ``sizes`` per sample, or a 0-d index
 
 
-def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool = False) -> HybridSearch:
+def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool = False,
+             own_winner: bool = True) -> HybridSearch:
     """Try base sizes and pick the cheapest by the option's objective, per sample.
 
     When the peak needs more than :data:`MAX_FULL_SEARCH` units, a thinned grid is searched first,
-    then every size between the neighbours of the best thinned size (of any sample). In a ``point`` run (no
-    input carries samples) the sizes of an owned base are costed together (:func:`_batch`).
+    then every size between the neighbours of the best thinned size (of any sample). The sizes of an owned base
+    are costed together (:func:`_batch`); in a ``point`` run (no input carries samples) the winner is then costed
+    on its own (its notes and categories as a pure run gives them), unless ``own_winner`` is False (a caller that
+    reads only its monthly series, the same numbers).
     """
     assert isinstance(d.option, HybridOption)
     rate = sv["discount_rate_pct_per_year"]
@@ -228,7 +231,7 @@ def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool
     shape = np.broadcast_shapes(*(np.shape(o) for o in objective))
     stack = np.stack([np.broadcast_to(o, shape) for o in objective])
     best = np.argmin(stack, axis=0)
-    if np.ndim(best) == 0 and isinstance(sizes[int(best)], int) and len(sizes) > 1:  # the winner's own flows
+    if own_winner and np.ndim(best) == 0 and isinstance(sizes[int(best)], int) and len(sizes) > 1:
         flows[int(best)] = hybrid_at(d, s, load, sv, sizes[int(best)])
     return HybridSearch(sizes=sizes, flows=SearchFlows(flows), objective=stack, best=best)
 

@@ -146,7 +146,7 @@ def _per_row(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValue
     """:func:`_second_phase` of a hybrid, one point search (batched over base sizes) per row of ``keep``."""
     rows: list[tuple[Array, Array, Array, Array, int]] = []
     for row in keep:
-        search = optimise(d, s, whole.in_months(row), sv, point=True)
+        search = optimise(d, s, whole.in_months(row), sv, point=True, own_winner=False)
         k = int(search.best)
         f = search.flows[k]
         size = search.sizes[k]

@@ -329,6 +329,28 @@ def test_a_winner_read_from_its_batch_row_has_the_series_of_its_own_costing():
         np.testing.assert_array_equal(a, b)
 
 
+def test_the_base_options_own_plan_costed_for_every_switch_month_at_once_matches_each_alone():
+    """The strategy costs the hybrid with the base option's own plan for every switch month in one call
+    (:func:`llmplace.hybrid.planned_rows`, the months on a leading axis): each row's objective and monthly cash
+    are exactly (bitwise) those of that switch month's load costed alone, so the per-month search is unchanged."""
+    from llmplace.decision import resolve_deployments
+    from llmplace.demand import demand_from_scenario, load_from_demand
+    from llmplace.hybrid import hybrid_at, objective_usd, planned_rows
+    from llmplace.site import site_values
+
+    s = parse_scenario(_hybrid_case(2e4, 3.0, 12, 24, "api", "always_on_consumer", "npv"))
+    sv = site_values(s)
+    d = next(x for x in resolve_deployments(s) if x.id == "hyb")
+    whole = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    keep = (np.arange(24)[None, :] >= np.arange(3, 24)[:, None]).astype(float)
+    rows = planned_rows(d, s, whole.in_months(keep), sv)
+    assert len(rows) == len(keep)
+    for (flows, objective), row in zip(rows, keep, strict=True):
+        alone = hybrid_at(d, s, whole.in_months(row), sv, "planned")
+        np.testing.assert_array_equal(objective, objective_usd(alone, "npv", sv["discount_rate_pct_per_year"]))
+        np.testing.assert_array_equal(flows.monthly("cash"), alone.monthly("cash"))
+
+
 def test_a_trace_is_parsed_once_per_run_and_again_when_the_file_changes(tmp_path):
     """A Monte Carlo run builds the demand once per chunk and per tornado or threshold point (27 times for one
     run): the trace CSV is parsed once per version of the file; editing the file is seen by the next run."""

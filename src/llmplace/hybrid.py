@@ -30,7 +30,7 @@ from .results import Assumption, HybridCostPoint, HybridPlan
 from .scenario import CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
 
-__all__ = ["BaseSize", "HybridSearch", "MAX_FULL_SEARCH", "base_sizes", "hybrid_at", "optimise"]
+__all__ = ["BaseSize", "HybridSearch", "MAX_FULL_SEARCH", "base_sizes", "hybrid_at", "optimise", "planned_rows"]
 
 MAX_FULL_SEARCH = 120
 BaseSize = int | str  #: a whole number of base units, or "planned" (the base option's own procurement plan)
@@ -203,19 +203,20 @@ class HybridSearch:
 
 
 def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool = False,
-             own_winner: bool = True) -> HybridSearch:
+             own_winner: bool = True, planned: tuple[Flows, np.ndarray] | None = None) -> HybridSearch:
     """Try base sizes and pick the cheapest by the option's objective, per sample.
 
     When the peak needs more than :data:`MAX_FULL_SEARCH` units, a thinned grid is searched first,
     then every size between the neighbours of the best thinned size (of any sample). The sizes of an owned base
     are costed together (:func:`_batch`); in a ``point`` run (no input carries samples) the winner is then costed
     on its own (its notes and categories as a pure run gives them), unless ``own_winner`` is False (a caller that
-    reads only its monthly series, the same numbers).
+    reads only its monthly series, the same numbers). ``planned``: the flows and objective of the base option's
+    own plan on ``load``, when the caller costed them already (:func:`planned_rows`).
     """
     assert isinstance(d.option, HybridOption)
     rate = sv["discount_rate_pct_per_year"]
     sizes = _grid(d, load)
-    flows, objective = _batch(d, s, load, sv, sizes, point, rate)
+    flows, objective = _batch(d, s, load, sv, sizes, point, rate, planned)
     ints = [k for k, n in enumerate(sizes) if isinstance(n, int)]
     if d.option.base_units is None and len(ints) > 1 and int(sizes[ints[-1]]) > MAX_FULL_SEARCH:
         common = np.broadcast_shapes(*(np.shape(x) for x in objective))  # once, not once per size
@@ -243,7 +244,8 @@ BATCH_ROWS = 1024
 
 
 def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequence[BaseSize], point: bool,
-           discount_pct: Any) -> tuple[list[Flows | _Row], list[np.ndarray]]:
+           discount_pct: Any, planned: tuple[Flows, np.ndarray] | None = None
+           ) -> tuple[list[Flows | _Row], list[np.ndarray]]:
     """:func:`hybrid_at` for each size, and its objective: whole-number sizes of an owned base are costed together
     along a leading axis (:data:`BATCH_SIZES` at a time on a point load, fewer on a sampled one so that at most
     :data:`BATCH_ROWS` rows go together; the same arithmetic, row by row; the objective of the whole batch in one
@@ -265,10 +267,21 @@ def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequen
         values = objective_usd(together, objective, discount_pct)
         rows.update({n: (_Row(together, k, lead), values[k]) for k, n in enumerate(chunk)})
     for n in sizes:
-        if not isinstance(n, int):
+        if n == "planned" and planned is not None:
+            rows[n] = planned
+        elif not isinstance(n, int):
             f = hybrid_at(d, s, load, sv, n)
             rows[n] = (f, objective_usd(f, objective, discount_pct))
     return [rows[n][0] for n in sizes], [rows[n][1] for n in sizes]
+
+
+def planned_rows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> list[tuple[Flows, np.ndarray]]:
+    """The hybrid with the base option's own plan on each row of a point load with a leading axis of rows (a
+    strategy's switch months), costed in one call: per row its flows and objective, for :func:`optimise`."""
+    assert isinstance(d.option, HybridOption)
+    together = hybrid_at(d, s, load, sv, "planned")
+    values = objective_usd(together, d.option.objective, sv["discount_rate_pct_per_year"])
+    return [(_row(together, k), values[k]) for k in range(len(values))]
 
 
 def _row(f: Flows, k: int, lead: int = 0) -> Flows:

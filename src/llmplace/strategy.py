@@ -46,7 +46,7 @@ from .demand import Load
 from .engine import Run
 from .errors import InputError
 from .finance import npv_timed
-from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise
+from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise, planned_rows
 from .options import Deployment
 from .results import StrategyBaseStep, StrategyPhase, StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
@@ -145,8 +145,10 @@ def _per_row(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValue
              ) -> tuple[Array, Array, Array, Array, Array]:
     """:func:`_second_phase` of a hybrid, one point search (batched over base sizes) per row of ``keep``."""
     rows: list[tuple[Array, Array, Array, Array, int]] = []
-    for row in keep:
-        search = optimise(d, s, whole.in_months(row), sv, point=True, own_winner=False)
+    planned = planned_rows(d, s, whole.in_months(keep), sv) if "planned" in base_sizes(d, whole) else None
+    for k, row in enumerate(keep):
+        search = optimise(d, s, whole.in_months(row), sv, point=True, own_winner=False,
+                          planned=planned[k] if planned is not None else None)
         k = int(search.best)
         f = search.flows[k]
         size = search.sizes[k]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from llmplace.finance import break_even_month, cumulative_with_origin, monthly_rate, npv, straight_line
+from llmplace.finance import (
+    break_even_month,
+    break_even_months,
+    cumulative_with_origin,
+    monthly_rate,
+    npv,
+    straight_line,
+)
 
 
 def test_monthly_rate_compounds_to_annual():
@@ -44,3 +51,41 @@ def test_break_even_none_when_order_never_changes():
     c = cumulative_with_origin(1000.0, np.full(12, 1.0))
     d = cumulative_with_origin(0.0, np.full(12, 2.0))
     assert break_even_month(c, d) is None
+
+
+def _crossing_by_hand(a: list[float], b: list[float]) -> float:
+    """The rule of ``break_even_months`` month by month, for one pair of curves: signs of a - b with |a - b| up
+    to 1e-9 x the larger curve's largest magnitude (at least 1) counting as equal; the first sign, then the first
+    later opposite sign; a crossing inside that month by linear interpolation, or, after a run of equal months,
+    at the first of them."""
+    scale = max(1.0, max(abs(x) for x in a), max(abs(x) for x in b))
+    d = [x - y for x, y in zip(a, b, strict=True)]
+    sign = [0 if abs(v) <= 1e-9 * scale else (1 if v > 0 else -1) for v in d]
+    first = next((t for t, sg in enumerate(sign) if sg), None)
+    if first is None:
+        return float("nan")
+    flip = next((t for t in range(first + 1, len(d)) if sign[t] == -sign[first]), None)
+    if flip is None:
+        return float("nan")
+    last = max(t for t in range(flip) if sign[t])
+    if last < flip - 1:
+        return last + 1.0
+    return (flip - 1) + d[flip - 1] / (d[flip - 1] - d[flip])
+
+
+def test_break_even_matches_the_rule_month_by_month_on_random_curves():
+    """Random integer-step cumulative curves (many exact ties, touches and double crossings) and the same with
+    noise of 1e-3: the vectorised search over stacked pairs gives, pair by pair, the month the rule gives when
+    followed month by month (to 1e-12 months: the interpolation is the same division)."""
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        horizon = int(rng.integers(2, 25))
+        a = np.cumsum(rng.integers(-3, 4, size=(1, 20, horizon)).astype(float), axis=-1)
+        b = np.cumsum(rng.integers(-3, 4, size=(3, 20, horizon)).astype(float), axis=-1)
+        if trial % 3 == 0:
+            b[..., : horizon // 2] = a[..., : horizon // 2]  # the curves start equal
+        if trial % 4 == 0:
+            b = b + rng.normal(size=b.shape) * 1e-3
+        got = break_even_months(a, b)
+        want = [[_crossing_by_hand(list(a[0, k]), list(b[p, k])) for k in range(20)] for p in range(3)]
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)

@@ -301,3 +301,28 @@ def test_xlsx_keeps_formula_like_names_as_text_and_drops_control_characters(tmp_
     assert not [c for c in cells if c.data_type == "f" and not ours.fullmatch(str(c.value))]
     assert any(c.value == "=1+2" and c.data_type == "s" for c in cells)
     assert not any(isinstance(c.value, str) and "\x07" in c.value for c in cells)
+
+
+def test_risk_table_keeps_option_order_for_medians_that_differ_in_the_last_bits():
+    """Two options whose median TCO differ only by floating-point rounding (the same cost summed in another
+    order: 1e6 and its next representable value, a relative gap of ~1e-16, far inside the 1e-9 tie tolerance of
+    ``conventions.TIE_REL_TOL``) are a tie: the risk table lists them in option order, as ``tied_shares`` splits
+    their probability, not by last bits. A real gap (1 %) still orders them by cost."""
+    import math
+
+    from llmplace.conventions import order_with_ties
+    from llmplace.report.uncertainty import _tco_table
+    from llmplace.results import OptionRisk, Percentiles
+
+    def risk(p50: float) -> OptionRisk:
+        pct = Percentiles(p10=p50, p50=p50, p90=p50, mean=p50)
+        return OptionRisk(tco_usd=pct, npv_usd=pct, probability_cheapest=0.5, tco_spread_pct=0.0,
+                          monthly_cost_spread_pct=0.0, break_even_months={})
+
+    tied = {"first": risk(math.nextafter(1e6, 2e6)), "second": risk(1e6), "dear": risk(0.99e6 * 1.02)}
+    rows = _tco_table(tied, {}, set()).rows
+    assert [r[0] for r in rows] == ["first", "second", "dear"]
+    gap = {"first": risk(1.01e6), "second": risk(1e6)}
+    assert [r[0] for r in _tco_table(gap, {}, {"none"}).rows] == ["second", "first"]
+    assert [r[0] for r in _tco_table(gap, {}, {"second"}).rows] == ["first", "second (excluded: not ranked)"]
+    assert order_with_ties([3.0, 1.0, 1.0 + 1e-12, 2.0]) == [1, 2, 3, 0]

@@ -250,6 +250,41 @@ def test_batched_base_sizes_find_the_exhaustive_optimum(tokens_m, growth, lead_w
     np.testing.assert_allclose(search.flows[int(search.best)].monthly("cash"), winner.monthly("cash"), rtol=1e-12)
 
 
+@settings(max_examples=8, deadline=None)
+@given(tokens_m=st.floats(200, 60000), growth=st.sampled_from([0.0, 3.0]), lead_weeks=st.sampled_from([0, 12]),
+       horizon=st.integers(6, 24), overflow=st.sampled_from(["api", "cloud"]),
+       shape=st.sampled_from(["flat", "always_on_consumer"]), objective=st.sampled_from(["tco", "npv"]),
+       sampled=st.sampled_from(["workload.growth_pct_per_month", "site.electricity_usd_per_kwh",
+                                "finance.api_price_change_pct_per_year"]))
+def test_batched_base_sizes_on_sampled_inputs_match_one_by_one(tokens_m, growth, lead_weeks, horizon, overflow,
+                                                               shape, objective, sampled):
+    """The same on sampled inputs (rows of shape (samples, 1), as a threshold or strategy search runs the hybrid
+    search): each base size costed in a batch has, sample by sample, the objective and the monthly cash of that
+    size costed alone, so the winner per sample is the one-by-one scan's (ties aside: equal within 1e-9). The
+    sampled input is one that moves the load (growth), the base's running cost (electricity) or the overflow's
+    price (API price trend)."""
+    from llmplace.decision import resolve_deployments
+    from llmplace.demand import demand_from_scenario, load_from_demand
+    from llmplace.hybrid import hybrid_at, objective_usd, optimise
+    from llmplace.risk import apply_values
+
+    s0 = parse_scenario(_hybrid_case(tokens_m, growth, lead_weeks, horizon, overflow, shape, objective))
+    deps0 = resolve_deployments(s0)
+    values = {sampled: np.array([0.5, 1.0, 2.0, 4.0]).reshape(-1, 1) * (0.1 if "kwh" in sampled else 1.0)}
+    s, deps, sv = apply_values(s0, deps0, values)
+    d = next(x for x in deps if x.id == "hyb")
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    search = optimise(d, s, load, sv, point=False)
+    rate = sv["discount_rate_pct_per_year"]
+    for k, n in enumerate(search.sizes):
+        alone = hybrid_at(d, s, load, sv, n)
+        np.testing.assert_allclose(np.broadcast_to(search.objective[k], (4,)),
+                                   np.broadcast_to(objective_usd(alone, objective, rate), (4,)), rtol=1e-9)
+        cash = search.flows[k].monthly("cash")
+        np.testing.assert_allclose(np.broadcast_to(cash, (4, horizon)),
+                                   np.broadcast_to(alone.monthly("cash"), (4, horizon)), rtol=1e-12, atol=1e-6)
+
+
 def test_a_large_base_is_searched_in_batches(monkeypatch):
     """A base of thousands of servers: the sizes tried are costed in a few batched calls, not one call each (the
     one-by-one scan of the refinement bracket took most of a 240-month comparison)."""
@@ -266,6 +301,54 @@ def test_a_large_base_is_searched_in_batches(monkeypatch):
     plan = r.option("hyb").hybrid
     assert len(plan.cost_curve) > 150
     assert len(calls) < len(plan.cost_curve) / 10
+
+
+def test_a_winner_read_from_its_batch_row_has_the_series_of_its_own_costing():
+    """The strategy's per-switch-month search reads the winner's monthly series from its batch row
+    (``own_winner=False``) instead of costing it again: cash, start-of-month cash, servers ordered and unserved
+    tokens are exactly (bitwise) those of the size costed alone. A base of hundreds of servers (thinned grid and
+    refinement), with the load of a switch in month 7."""
+    from llmplace.decision import resolve_deployments
+    from llmplace.demand import demand_from_scenario, load_from_demand
+    from llmplace.hybrid import hybrid_at, optimise
+    from llmplace.site import site_values
+
+    doc = _hybrid_case(3e7, 2.0, 12, 36, "api", "flat", "tco")
+    doc["options"][1].update(input_usd_per_mtok=20, output_usd_per_mtok=60)  # dear overflow: a large base wins
+    s = parse_scenario(doc)
+    sv = site_values(s)
+    d = next(x for x in resolve_deployments(s) if x.id == "hyb")
+    load = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share).in_months(
+        (np.arange(36) >= 6).astype(float))
+    search = optimise(d, s, load, sv, point=True, own_winner=False)
+    size = search.sizes[int(search.best)]
+    assert isinstance(size, int) and size > 120
+    row, alone = search.flows[int(search.best)], hybrid_at(d, s, load, sv, size)
+    for a, b in [(row.monthly("cash"), alone.monthly("cash")), (row.start_of_month(), alone.start_of_month()),
+                 (row.purchases, alone.purchases), (row.unserved_tokens, alone.unserved_tokens)]:
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_base_options_own_plan_costed_for_every_switch_month_at_once_matches_each_alone():
+    """The strategy costs the hybrid with the base option's own plan for every switch month in one call
+    (:func:`llmplace.hybrid.planned_rows`, the months on a leading axis): each row's objective and monthly cash
+    are exactly (bitwise) those of that switch month's load costed alone, so the per-month search is unchanged."""
+    from llmplace.decision import resolve_deployments
+    from llmplace.demand import demand_from_scenario, load_from_demand
+    from llmplace.hybrid import hybrid_at, objective_usd, planned_rows
+    from llmplace.site import site_values
+
+    s = parse_scenario(_hybrid_case(2e4, 3.0, 12, 24, "api", "always_on_consumer", "npv"))
+    sv = site_values(s)
+    d = next(x for x in resolve_deployments(s) if x.id == "hyb")
+    whole = load_from_demand(demand_from_scenario(s), s.workload.cached_input_share)
+    keep = (np.arange(24)[None, :] >= np.arange(3, 24)[:, None]).astype(float)
+    rows = planned_rows(d, s, whole.in_months(keep), sv)
+    assert len(rows) == len(keep)
+    for (flows, objective), row in zip(rows, keep, strict=True):
+        alone = hybrid_at(d, s, whole.in_months(row), sv, "planned")
+        np.testing.assert_array_equal(objective, objective_usd(alone, "npv", sv["discount_rate_pct_per_year"]))
+        np.testing.assert_array_equal(flows.monthly("cash"), alone.monthly("cash"))
 
 
 def test_a_trace_is_parsed_once_per_run_and_again_when_the_file_changes(tmp_path):

@@ -24,7 +24,7 @@ __all__ = [
     "SAMPLED_BREAK_EVEN_LEADERS",
     "SCENARIO_SOURCE",
     "STALE_AFTER_DAYS", "TIE_REL_TOL", "WHOLE_UNIT_TOL", "argmin_tied", "cheapest_with_ties", "format_usd",
-    "money_code", "money_in", "money_prefix", "plural", "tied_shares", "units_text", "whole_units",
+    "money_code", "money_in", "money_prefix", "order_with_ties", "plural", "tied_shares", "units_text", "whole_units",
     "whole_units_float", "whole_units_int",
 ]
 
@@ -90,9 +90,15 @@ def whole_units(quantity: Any, step: int = 1) -> NDArray[np.int64]:
     return np.maximum(units, 0).astype(np.int64)
 
 
-def whole_units_float(quantity: Any, step: int = 1) -> NDArray[np.float64]:
-    """:func:`whole_units` as floats, computed in place: the same rule for large arrays that stay floats."""
-    units = np.asarray(quantity, dtype=float) - WHOLE_UNIT_TOL
+def whole_units_float(quantity: Any, step: int = 1, in_place: bool = False) -> NDArray[np.float64]:
+    """:func:`whole_units` as floats, computed in place: the same rule for large arrays that stay floats.
+    ``in_place``: ``quantity`` is a fresh float array of the caller's, overwritten with the result (one large
+    temporary fewer)."""
+    units = np.asarray(quantity, dtype=float)
+    if in_place and units is quantity:
+        np.subtract(units, WHOLE_UNIT_TOL, out=units)
+    else:
+        units = units - WHOLE_UNIT_TOL
     np.ceil(units, out=units)
     if step > 1:
         units = np.ceil(units / step - WHOLE_UNIT_TOL) * step
@@ -137,6 +143,21 @@ def tied_shares(stack: NDArray[np.float64], rel_tol: float = TIE_REL_TOL) -> NDA
     """
     ok = _tied_mask(stack, rel_tol)
     return ok / np.sum(ok, axis=0)
+
+
+def order_with_ties(values: list[float], rel_tol: float = TIE_REL_TOL) -> list[int]:
+    """Indices of ``values`` from the lowest up, near-ties (within ``rel_tol`` of the lowest of their run, the rule
+    of :func:`is_tied`) in the order given: the order of two equal costs never rests on their last bits."""
+    ranked = sorted(range(len(values)), key=lambda k: values[k])
+    out: list[int] = []
+    while ranked:
+        low = values[ranked[0]]
+        run = 1
+        while run < len(ranked) and is_tied(values[ranked[run]], low):
+            run += 1
+        out += sorted(ranked[:run])
+        ranked = ranked[run:]
+    return out
 
 
 #: the currency money is written in while a result is built or shown: (ISO code, what precedes an amount)

@@ -76,20 +76,21 @@ def break_even_months(cum_a: Array, cum_b: Array) -> Array:
     a = np.asarray(cum_a, dtype=float)
     b = np.asarray(cum_b, dtype=float)
     d = a - b
-    scale = np.maximum(1.0, np.maximum(np.max(np.abs(a), axis=-1), np.max(np.abs(b), axis=-1)))[..., None]
-    sign = np.where(np.abs(d) <= 1e-9 * scale, 0, np.sign(d)).astype(int)
+    scale = np.maximum(1.0, np.maximum(_max_abs(a), _max_abs(b)))[..., None]
+    tol = 1e-9 * scale
+    above, below = d > tol, d < -tol  # the sign of d, |d| <= tol counting as 0
+    nonzero = above | below
     n = d.shape[-1]
     idx = np.arange(n)
-    nonzero = sign != 0
     has_start = np.any(nonzero, axis=-1)
     start = np.argmax(nonzero, axis=-1)
-    s0 = np.take_along_axis(sign, start[..., None], axis=-1)
-    flip = (sign == -s0) & (idx > start[..., None])
+    starts_above = np.take_along_axis(above, start[..., None], axis=-1)
+    flip = np.where(starts_above, below, above)  # the opposite sign of the first nonzero one
+    flip &= idx > start[..., None]
     has_flip = np.any(flip, axis=-1) & has_start
     tf = np.argmax(flip, axis=-1)
-    last_nz = np.maximum.accumulate(np.where(nonzero, idx, -1), axis=-1)
     prev = np.maximum(tf - 1, 0)
-    ln = np.take_along_axis(last_nz, prev[..., None], axis=-1)[..., 0]
+    ln = np.max(np.where(nonzero & (idx <= prev[..., None]), idx, -1), axis=-1)  # the last nonzero up to prev
     d0 = np.take_along_axis(d, prev[..., None], axis=-1)[..., 0]
     d1 = np.take_along_axis(d, tf[..., None], axis=-1)[..., 0]
     denom = np.where(d0 - d1 == 0, 1.0, d0 - d1)
@@ -97,6 +98,11 @@ def break_even_months(cum_a: Array, cum_b: Array) -> Array:
     touch = ln < prev  # zeros between the last nonzero and the flip: the crossing is the first zero
     out = np.where(touch, ln + 1.0, interp)
     return np.where(has_flip, out, np.nan)
+
+
+def _max_abs(x: Array) -> Array:
+    """max |x| over the last axis, without an array of |x| (the largest, or minus the smallest)."""
+    return np.maximum(np.max(x, axis=-1), -np.min(x, axis=-1))
 
 
 def break_even_month(cum_a: Array, cum_b: Array) -> float | None:

@@ -14,9 +14,9 @@ option). Nothing here changes a deployment: changed settings are copies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from .results import Assumption, HybridCostPoint, HybridPlan
 from .scenario import CloudOption, HybridOption, InHouseOption, Scenario
 from .site import SiteValues
 
-__all__ = ["BaseSize", "HybridSearch", "MAX_FULL_SEARCH", "base_sizes", "hybrid_at", "optimise"]
+__all__ = ["BaseSize", "HybridSearch", "MAX_FULL_SEARCH", "base_sizes", "hybrid_at", "optimise", "planned_rows"]
 
 MAX_FULL_SEARCH = 120
 BaseSize = int | str  #: a whole number of base units, or "planned" (the base option's own procurement plan)
@@ -98,8 +98,8 @@ def hybrid_at(d: Deployment, s: Scenario, load: Load, sv: SiteValues, n: BaseSiz
         else:  # one size, or several as a leading axis (see :func:`_batch`); no base before the first month with load
             sizes = np.asarray(n, dtype=np.int64)
             started = np.maximum.accumulate(load.peak > 0, axis=-1)
-            fleet = np.where(started, np.broadcast_to(sizes[..., None], sizes.shape + load.peak.shape), 0) \
-                if schedule is None else np.asarray(schedule, dtype=np.int64)
+            fleet = np.where(started, sizes[..., None], 0) if schedule is None \
+                else np.asarray(schedule, dtype=np.int64)
             bf = in_house_flows(base, s, load, sv, fleet.astype(np.int64), with_residual=True)
         assert bf.residual is not None
         rest = bf.residual
@@ -153,26 +153,70 @@ def _grid(d: Deployment, load: Load) -> list[BaseSize]:
 
 
 @dataclass(frozen=True)
+class _Row:
+    """Row ``k`` of flows costed with a leading axis over base sizes, sliced (:func:`_row`) only when read."""
+
+    together: Flows
+    k: int
+    lead: int = 0  #: sample axes of the load (0: a point load)
+
+
+class SearchFlows(Sequence[Flows]):
+    """The flows of each base size tried: a batched size's row is sliced out when first read (most searches read
+    only the winner's, which :func:`optimise` costs on its own)."""
+
+    def __init__(self, items: list[Flows | _Row]) -> None:
+        self._items = items
+
+    def _get(self, k: int) -> Flows:
+        item = self._items[k]
+        if isinstance(item, _Row):
+            item = self._items[k] = _row(item.together, item.k, item.lead)
+        return item
+
+    @overload
+    def __getitem__(self, k: int) -> Flows: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Flows]: ...
+
+    def __getitem__(self, k: int | slice) -> Flows | list[Flows]:
+        if isinstance(k, slice):
+            return [self._get(j) for j in range(len(self._items))[k]]
+        return self._get(k)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Flows]:
+        return (self._get(k) for k in range(len(self._items)))
+
+
+@dataclass(frozen=True)
 class HybridSearch:
     """Every base size tried (in the order tried), its flows and objective per sample, and the winner per sample."""
 
     sizes: list[BaseSize]
-    flows: list[Flows]
+    flows: SearchFlows
     objective: np.ndarray  #: (sizes, samples) or (sizes,)
     best: np.ndarray  #: index into ``sizes`` per sample, or a 0-d index
 
 
-def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool = False) -> HybridSearch:
+def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool = False,
+             own_winner: bool = True, planned: tuple[Flows, np.ndarray] | None = None) -> HybridSearch:
     """Try base sizes and pick the cheapest by the option's objective, per sample.
 
     When the peak needs more than :data:`MAX_FULL_SEARCH` units, a thinned grid is searched first,
-    then every size between the neighbours of the best thinned size (of any sample). In a ``point`` run (no
-    input carries samples) the sizes of an owned base are costed together (:func:`_batch`).
+    then every size between the neighbours of the best thinned size (of any sample). The sizes of an owned base
+    are costed together (:func:`_batch`); in a ``point`` run (no input carries samples) the winner is then costed
+    on its own (its notes and categories as a pure run gives them), unless ``own_winner`` is False (a caller that
+    reads only its monthly series, the same numbers). ``planned``: the flows and objective of the base option's
+    own plan on ``load``, when the caller costed them already (:func:`planned_rows`).
     """
     assert isinstance(d.option, HybridOption)
     rate = sv["discount_rate_pct_per_year"]
     sizes = _grid(d, load)
-    flows, objective = _batch(d, s, load, sv, sizes, point, rate)
+    flows, objective = _batch(d, s, load, sv, sizes, point, rate, planned)
     ints = [k for k, n in enumerate(sizes) if isinstance(n, int)]
     if d.option.base_units is None and len(ints) > 1 and int(sizes[ints[-1]]) > MAX_FULL_SEARCH:
         common = np.broadcast_shapes(*(np.shape(x) for x in objective))  # once, not once per size
@@ -188,44 +232,64 @@ def optimise(d: Deployment, s: Scenario, load: Load, sv: SiteValues, point: bool
     shape = np.broadcast_shapes(*(np.shape(o) for o in objective))
     stack = np.stack([np.broadcast_to(o, shape) for o in objective])
     best = np.argmin(stack, axis=0)
-    if np.ndim(best) == 0 and isinstance(sizes[int(best)], int) and len(sizes) > 1:  # the winner's own flows
+    if own_winner and np.ndim(best) == 0 and isinstance(sizes[int(best)], int) and len(sizes) > 1:
         flows[int(best)] = hybrid_at(d, s, load, sv, sizes[int(best)])
-    return HybridSearch(sizes=sizes, flows=flows, objective=stack, best=best)
+    return HybridSearch(sizes=sizes, flows=SearchFlows(flows), objective=stack, best=best)
 
 
 #: base sizes of an owned base costed together (a leading axis) by :func:`_batch`
 BATCH_SIZES = 64
+#: at most this many (base size x sample) rows costed together by :func:`_batch` on a sampled load
+BATCH_ROWS = 1024
 
 
 def _batch(d: Deployment, s: Scenario, load: Load, sv: SiteValues, sizes: Sequence[BaseSize], point: bool,
-           discount_pct: Any) -> tuple[list[Flows], list[np.ndarray]]:
-    """:func:`hybrid_at` for each size, and its objective: whole-number sizes of an owned base in a ``point`` run
-    are costed :data:`BATCH_SIZES` at a time along a leading axis (the same arithmetic, row by row; the objective
-    of the whole batch in one reduction), the rest one by one. The rows serve the search (objective, share served
-    by the base); the winner is recomputed on its own."""
+           discount_pct: Any, planned: tuple[Flows, np.ndarray] | None = None
+           ) -> tuple[list[Flows | _Row], list[np.ndarray]]:
+    """:func:`hybrid_at` for each size, and its objective: whole-number sizes of an owned base are costed together
+    along a leading axis (:data:`BATCH_SIZES` at a time on a point load, fewer on a sampled one so that at most
+    :data:`BATCH_ROWS` rows go together; the same arithmetic, row by row; the objective of the whole batch in one
+    reduction), the rest one by one. The rows serve the search (objective, share served by the base); the winner of
+    a point search is recomputed on its own. ``point`` is kept for the callers; a sampled load is batched too."""
     assert isinstance(d.option, HybridOption) and d.parts is not None
     objective = d.option.objective
     ints = [n for n in sizes if isinstance(n, int)]
-    if not point or not isinstance(d.parts[0].option, InHouseOption) or np.ndim(load.peak) != 1 or len(ints) < 2:
+    lead = 0 if point else 1  # the sample axis (rows of shape (samples, 1)) before the months
+    if not isinstance(d.parts[0].option, InHouseOption) or np.ndim(load.peak) > 2 or len(ints) < 2:
         alone = [hybrid_at(d, s, load, sv, n) for n in sizes]
-        return alone, [objective_usd(f, objective, discount_pct) for f in alone]
-    rows: dict[BaseSize, tuple[Flows, np.ndarray]] = {}
-    for start in range(0, len(ints), BATCH_SIZES):
-        chunk = ints[start:start + BATCH_SIZES]
-        together = hybrid_at(d, s, load, sv, np.asarray(chunk))
+        return [*alone], [objective_usd(f, objective, discount_pct) for f in alone]
+    rows_per_size = max(1, int(np.size(load.peak) // np.shape(load.peak)[-1]))  # a sampled load's rows
+    per_batch = BATCH_SIZES if point else max(1, min(BATCH_SIZES, BATCH_ROWS // rows_per_size))
+    rows: dict[BaseSize, tuple[Flows | _Row, np.ndarray]] = {}
+    for start in range(0, len(ints), per_batch):
+        chunk = ints[start:start + per_batch]
+        together = hybrid_at(d, s, load, sv, np.asarray(chunk).reshape((-1,) + (1,) * lead))
         values = objective_usd(together, objective, discount_pct)
-        rows.update({n: (_row(together, k), values[k]) for k, n in enumerate(chunk)})
+        rows.update({n: (_Row(together, k, lead), values[k]) for k, n in enumerate(chunk)})
     for n in sizes:
-        if not isinstance(n, int):
+        if n == "planned" and planned is not None:
+            rows[n] = planned
+        elif not isinstance(n, int):
             f = hybrid_at(d, s, load, sv, n)
             rows[n] = (f, objective_usd(f, objective, discount_pct))
     return [rows[n][0] for n in sizes], [rows[n][1] for n in sizes]
 
 
-def _row(f: Flows, k: int) -> Flows:
-    """Row ``k`` of flows computed with a leading axis over a point load (monthly arrays 2-D, totals 1-D)."""
+def planned_rows(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> list[tuple[Flows, np.ndarray]]:
+    """The hybrid with the base option's own plan on each row of a point load with a leading axis of rows (a
+    strategy's switch months), costed in one call: per row its flows and objective, for :func:`optimise`."""
+    assert isinstance(d.option, HybridOption)
+    together = hybrid_at(d, s, load, sv, "planned")
+    values = objective_usd(together, d.option.objective, sv["discount_rate_pct_per_year"])
+    return [(_row(together, k), values[k]) for k in range(len(values))]
+
+
+def _row(f: Flows, k: int, lead: int = 0) -> Flows:
+    """Row ``k`` of flows computed with a leading axis over base sizes, on a load with ``lead`` sample axes (a
+    point load: monthly arrays 2-D, totals 1-D; a sampled one: 3-D and 2-D). An array without the leading axis
+    (one that no base size changes) is kept whole."""
     def pick(a: Any, base_ndim: int = 1) -> Any:
-        return a[k] if a is not None and np.ndim(a) > base_ndim else a
+        return a[k] if a is not None and np.ndim(a) > base_ndim + lead else a
 
     def rows(items: dict[str, Any]) -> dict[str, Any]:
         return {key: pick(v) for key, v in items.items()}

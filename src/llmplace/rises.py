@@ -34,7 +34,8 @@ class Rises:
         if not self.per_month.size:
             return np.zeros(np.shape(self.lo)[:-1])
         if np.ndim(base) == 0 and float(base) == 0.0:  # fleets are never negative: no base to take off
-            up = fleet(self.hi) - fleet(self.lo)
+            up = fleet(self.hi)
+            up -= fleet(self.lo)
         else:
             b = np.asarray(base, dtype=float)[..., None]
             up = np.maximum(fleet(self.hi) - b, 0.0) - np.maximum(fleet(self.lo) - b, 0.0)

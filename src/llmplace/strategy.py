@@ -33,7 +33,7 @@ second phase.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,7 +46,7 @@ from .demand import Load
 from .engine import Run
 from .errors import InputError
 from .finance import npv_timed
-from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise
+from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise, planned_rows
 from .options import Deployment
 from .results import StrategyBaseStep, StrategyPhase, StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
@@ -111,7 +111,8 @@ def _second_phase(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: Site
     load = whole.in_months(keep)
     if isinstance(d.option, HybridOption):
         if base_units is not None:
-            flows, sizes = [hybrid_at(d, s, load, sv, base_units)], list[BaseSize]([base_units])
+            flows: Sequence[Flows] = [hybrid_at(d, s, load, sv, base_units)]
+            sizes: list[BaseSize] = [base_units]
             best: Any = 0
         elif np.ndim(keep) > 1 and _large_base(d, whole):  # each switch month its own point search
             return _per_row(d, s, whole, keep, sv)
@@ -144,8 +145,10 @@ def _per_row(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValue
              ) -> tuple[Array, Array, Array, Array, Array]:
     """:func:`_second_phase` of a hybrid, one point search (batched over base sizes) per row of ``keep``."""
     rows: list[tuple[Array, Array, Array, Array, int]] = []
-    for row in keep:
-        search = optimise(d, s, whole.in_months(row), sv, point=True)
+    planned = planned_rows(d, s, whole.in_months(keep), sv) if "planned" in base_sizes(d, whole) else None
+    for k, row in enumerate(keep):
+        search = optimise(d, s, whole.in_months(row), sv, point=True, own_winner=False,
+                          planned=planned[k] if planned is not None else None)
         k = int(search.best)
         f = search.flows[k]
         size = search.sizes[k]

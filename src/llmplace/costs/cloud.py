@@ -107,7 +107,7 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, st
         tu: Any = opt.target_utilisation
         util_b = tu if np.ndim(tu) == 0 else tu[..., None]
         # no bin exceeds the month's peak, whose fleet was checked in range: whole units as floats, in place
-        per_bin = whole_units_float(load.rate / (per_inst_b * util_b), step)
+        per_bin = whole_units_float(load.rate / (per_inst_b * util_b), step, in_place=True)
         if opt.min_instances:
             np.maximum(per_bin, np.where(load.active, kept[..., None].astype(float), 0.0), out=per_bin)
         per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
@@ -312,7 +312,7 @@ def instance_starts(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntA
     per_unit = per_b * util_b
 
     def fleet(rate: Array) -> Array:  # a rise never exceeds the month's peak, whose fleet was checked in range
-        need = whole_units_float(rate / per_unit, opt.scale_step_instances)
+        need = whole_units_float(rate / per_unit, opt.scale_step_instances, in_place=True)
         if opt.min_instances:
             np.maximum(need, np.where(rate > 0, float(opt.min_instances), 0.0), out=need)
         return need

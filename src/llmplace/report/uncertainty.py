@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from ..conventions import order_with_ties
 from ..results import (
     CompareResult,
     DistributionSummary,
@@ -72,7 +73,9 @@ def _inputs_table(r: RiskSummary) -> Table:
 
 def _tco_table(per: dict[str, OptionRisk], labels: dict[str, str], excluded: set[str]) -> Table:
     rows: list[list[Cell]] = []
-    for oid, r in sorted(per.items(), key=lambda kv: (kv[0] in excluded, kv[1].tco_usd.p50)):
+    # ranked options first, then the excluded ones; each by median TCO, near-ties in option order
+    groups = [[kv for kv in per.items() if (kv[0] in excluded) is group] for group in (False, True)]
+    for oid, r in [part[k] for part in groups for k in order_with_ties([kv[1].tco_usd.p50 for kv in part])]:
         t = r.tco_usd
         p = r.probability_cheapest
         rows.append([labels.get(oid, oid) + (" (excluded: not ranked)" if oid in excluded else ""),

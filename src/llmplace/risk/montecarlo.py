@@ -29,7 +29,10 @@ __all__ = ["CHUNK", "Evaluation", "MonteCarlo", "break_even_pairs", "evaluate", 
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-CHUNK = 2000
+#: samples run together: a chunk's (samples, months, bins) arrays stay a few MiB at 60 months (23 MiB at 240);
+#: at 2,000 the arrays of a long horizon are allocated fresh by the system on every use (large allocations are
+#: mapped, not reused), which cost as much system time as the arithmetic (benchmarks/scaling.py)
+CHUNK = 500
 
 
 @dataclass

@@ -10,11 +10,20 @@ from dataclasses import dataclass
 
 from ..catalog.specs import ModelSpec
 
-__all__ = ["DATASETS", "SOURCE_ASSUMPTIONS", "TEST_13B", "TPOT_P99_OVER_MEAN", "TTFT_P99_OVER_MEAN", "Dataset"]
+__all__ = ["DATASETS", "SOURCE_ASSUMPTIONS", "TEST_13B", "TPOT_P99_OVER_MEAN", "TTFT_P99_OVER_MEAN", "VLLM_V0_SOURCES",
+           "VLLM_V1_FROM", "Dataset"]
 
 # ------------------------------------------------------------------------------------------------
 # Assumptions, per source and per dataset (printed by benchmarks/sizing_accuracy.py).
 # ------------------------------------------------------------------------------------------------
+
+VLLM_V1_FROM = (0, 8)
+"""vLLM version from which the V1 engine is the default (vLLM 0.8.0, 2025-03): rows on older builds are
+calibrated as engine ``vllm:v0`` (their own host overheads and batch cap, see efficiency.py)."""
+VLLM_V0_SOURCES = frozenset({"argonne", "oci-mi300x-blog", "mlperf"})
+"""Sources whose vLLM rows name no version and predate vLLM 0.8: Argonne LLM-Inference-Bench (2024), the
+OCI MI300X post (2024-10), MLPerf rounds up to v5.0 (submissions frozen 2025-02). MLPerf v5.1 rows name
+their version (0.9) and count as V1."""
 
 TPOT_P99_OVER_MEAN = 1.15
 """MLPerf server limits are p99; the model predicts means. p99/mean of TPOT in the rows' own notes:
@@ -98,6 +107,18 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "is output tokens/s of the system; TP = the row's GPU count; fp8 weights with fp8 KV cache. "
         "'2 x H100 80G' = H100 SXM. Points past the replica's KV-cache capacity (client-side queueing) "
         "are not used."),
+    "oci-mi300x-blog": (
+        "Oracle Cloud Infrastructure blog (2024-10-10): Llama 3.1 405B FP8 on one BM.GPU.MI300X.8 (8 x MI300X, "
+        "TP8), vLLM's benchmark_latency.py: a static batch of the row's size, 128 prompt and 128 output tokens; "
+        "throughput = batch x 128 / average latency; the ROCm vLLM build of late 2024 (V0 engine). fp8 "
+        "weights, fp8 KV cache (the engine default for fp8 checkpoints here). The same post's "
+        "benchmark_throughput rows are not used: their engine cap on running sequences is not stated."),
+    "sglang-b200-sweep": (
+        "A public SGLang sweep on one 8 x B200 HGX node (2026-02, SGLang v0.5.8.post1, cookbook configs, "
+        "sglang.bench_serving with random 1,024-token prompts and 1,024 output tokens): the concurrency-1 "
+        "points, read as a closed loop of one client (continuous batching); TP8; gpt-oss-120b in its MXFP4 "
+        "checkpoint, Qwen3-235B-A22B in BF16. TPOT excludes the first token; the throughput column is one "
+        "request's output tokens over its whole latency."),
     "kipply-fastertransformer": (
         "kipply's FasterTransformer figures via llm-analysis: test-13b (40 layers, hidden 5,120, 40 heads, "
         "GELU FFN 20,480, vocab 50,272, tied embeddings) on one A100 40GB, batch 1, 512-token prompt; "
@@ -114,6 +135,8 @@ _SOURCE_PREFIXES = (
     ("argonne-lcf/", "argonne"),
     ("cli99/llm-analysis", "kipply-fastertransformer"),
     ("docs.nvidia.com/nim/benchmarking", "nim-benchmarking"),
+    ("blogs.oracle.com/cloud-infrastructure", "oci-mi300x-blog"),
+    ("gist.github.com/BenHamm", "sglang-b200-sweep"),
 )
 
 _GPU_SPECIAL = (

@@ -83,6 +83,10 @@ def test_new_sources_are_read_as_published(cases: list[cal.CalibrationCase]) -> 
     assert by_id[210].metric == "tpot_ms" and by_id[210].value == pytest.approx(2.41)
     assert by_id[202].gpu == "mi325x" and by_id[202].mode == "offline_max"
     assert by_id[202].output_tokens == 145 and by_id[202].value == pytest.approx(68781.4)
+    # MLPerf v5.1 NVIDIA B200 (NVFP4), v5.0 Dell 8 x L40S, and vLLM 0.21 (V1) on one H100 at concurrency 1
+    assert by_id[214].precision == "nvfp4" and by_id[216].tpot_limit_ms == pytest.approx(40 / 1.15)
+    assert by_id[219].gpu == "l40s" and by_id[219].mode == "offline_max"
+    assert by_id[221].engine == "vllm" and by_id[221].metric == "tpot_ms" and by_id[221].value == 6.48
 
 
 def test_calibrated_model_meets_the_accuracy_targets(bench: ModuleType,

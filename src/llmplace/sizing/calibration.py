@@ -26,6 +26,7 @@ from . import memory as mem
 from .calibration_sources import (
     _GPU_SPECIAL,
     _SOURCE_PREFIXES,
+    CLOSED_LOOP_SOURCES,
     DATASETS,
     SOURCE_ASSUMPTIONS,
     TEST_13B,
@@ -256,7 +257,7 @@ def _case(row: dict[str, str]) -> CalibrationCase:
             mode = "offline_max"
     elif "max" in conc_raw.lower():
         mode = "offline_max"
-    elif src in ("hf-tgi-sagemaker", "nim-benchmarking", "sglang-b200-sweep"):
+    elif src in CLOSED_LOOP_SOURCES:
         mode, conc = "continuous", float(conc_raw)
     else:
         c = _num(conc_raw)

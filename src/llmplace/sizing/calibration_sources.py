@@ -10,12 +10,24 @@ from dataclasses import dataclass
 
 from ..catalog.specs import ModelSpec
 
-__all__ = ["DATASETS", "SOURCE_ASSUMPTIONS", "TEST_13B", "TPOT_P99_OVER_MEAN", "TTFT_P99_OVER_MEAN", "VLLM_V0_SOURCES",
-           "VLLM_V1_FROM", "Dataset"]
+__all__ = [
+    "CLOSED_LOOP_SOURCES",
+    "DATASETS",
+    "SOURCE_ASSUMPTIONS",
+    "TEST_13B",
+    "TPOT_P99_OVER_MEAN",
+    "TTFT_P99_OVER_MEAN",
+    "VLLM_V0_SOURCES",
+    "VLLM_V1_FROM",
+    "Dataset",
+]
 
 # ------------------------------------------------------------------------------------------------
 # Assumptions, per source and per dataset (printed by benchmarks/sizing_accuracy.py).
 # ------------------------------------------------------------------------------------------------
+
+CLOSED_LOOP_SOURCES = frozenset({"hf-tgi-sagemaker", "nim-benchmarking", "sglang-b200-sweep", "inferencebench-h100"})
+"""Sources whose rows are closed loops of ``concurrency`` clients (continuous batching in steady state)."""
 
 VLLM_V1_FROM = (0, 8)
 """vLLM version from which the V1 engine is the default (vLLM 0.8.0, 2025-03): rows on older builds are
@@ -80,7 +92,9 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "largest concurrency whose mean TTFT/TPOT meet the round's p99 limits divided by the p99/mean "
         "ratios seen in the rows (TPOT 1.15, TTFT 2.5). Tensor parallelism: as the row states (TP1 for "
         "H200/B200 rows 6 and 14), else the degree among 1, 2, 4, 8 that maximises the system's "
-        "throughput, as submitters tune; the system is 'GPUs / TP' replicas. H200 '700W TGP' = h200."),
+        "throughput, as submitters tune; the system is 'GPUs / TP' replicas. H200 '700W TGP' = h200. vLLM "
+        "rows up to v5.0 are the V0 engine; AMD's v5.1 rows name vLLM 0.9 and are read as V1 (whether AMD's "
+        "harness switched the V1 engine on is not stated)."),
     "trtllm-perf-overview": (
         "TensorRT-LLM perf-overview: offline max throughput, fixed ISL/OSL, all requests queued; TP = the "
         "row's GPU count; concurrency = min(KV-cache limit, engine max batch); FP8 checkpoints with fp8 KV."),
@@ -119,6 +133,11 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "points, read as a closed loop of one client (continuous batching); TP8; gpt-oss-120b in its MXFP4 "
         "checkpoint, Qwen3-235B-A22B in BF16. TPOT excludes the first token; the throughput column is one "
         "request's output tokens over its whole latency."),
+    "inferencebench-h100": (
+        "InferenceBench's published concurrency-sweep recipe (2026-05, vLLM 0.21.0, the V1 engine, one H100 "
+        "80GB HBM3, Llama-3.1-8B-Instruct fp16): the concurrency-1 median time per output token, read as a "
+        "one-client closed loop; lengths not published, 256/256 assumed (a single sequence's KV read is "
+        "under 2 % of the weight read at these lengths, so TPOT barely depends on them)."),
     "kipply-fastertransformer": (
         "kipply's FasterTransformer figures via llm-analysis: test-13b (40 layers, hidden 5,120, 40 heads, "
         "GELU FFN 20,480, vocab 50,272, tied embeddings) on one A100 40GB, batch 1, 512-token prompt; "
@@ -137,6 +156,7 @@ _SOURCE_PREFIXES = (
     ("docs.nvidia.com/nim/benchmarking", "nim-benchmarking"),
     ("blogs.oracle.com/cloud-infrastructure", "oci-mi300x-blog"),
     ("gist.github.com/BenHamm", "sglang-b200-sweep"),
+    ("yobitelcomm.github.io/bench", "inferencebench-h100"),
 )
 
 _GPU_SPECIAL = (

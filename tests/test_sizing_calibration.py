@@ -136,7 +136,8 @@ def test_efficiency_table_has_provenance_and_physical_values() -> None:
 
 
 def test_leave_one_source_out_meets_its_target(bench: ModuleType, cases: list[cal.CalibrationCase]) -> None:
-    # Refits the factors seven times, each without one source, and predicts that source (~45 s).
+    # Refits the factors once per source (12), each time without it, and predicts that source (the slowest
+    # test of the sizing suite: the end-to-end check of the calibration).
     pred, per = bench.leave_one_source_out(cases, default_efficiency())
     s = bench.summary(cases, pred)
     assert s["overall"]["all"][0] <= 30.0

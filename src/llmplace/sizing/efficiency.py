@@ -7,16 +7,9 @@ fitting, used as the regularisation target and as the fallback when a source is 
 
 The effective bandwidth efficiency of a deployment is the product
 ``bandwidth_efficiency[engine] x bandwidth_factor[family] x bandwidth_factor[precision]`` capped at 1
-(likewise for compute, whose base figure is one ``global`` row shared by the engines, since they all run
-the vendor GEMM libraries; an ``engine`` row, if a table has one, overrides it), so the base figures are
-relative to a Hopper GPU at 16-bit and the family and precision factors carry what differs (e.g. AMD
-MI300X under vLLM/ROCm reached a lower share of its peak bandwidth than NVIDIA stacks in the calibration
-rows).
-
-Engine generations: a key such as ``vllm:v0`` names an older generation of an engine (vLLM's V0 engine,
-the default before vLLM 0.8 in 2025-03). Its own rows (host time per sequence, step overhead, default
-batch cap) apply to calibration rows measured on those builds; every other factor falls back to the
-engine's row (``vllm``). Sizing a deployment always uses the current generation (the plain engine name).
+(likewise for compute), so an engine-level figure is relative to a Hopper GPU at 16-bit and the family
+and precision factors carry what differs (e.g. AMD MI300X under vLLM/ROCm reached a lower share of its
+peak bandwidth than NVIDIA stacks in the calibration rows).
 """
 
 from __future__ import annotations
@@ -101,59 +94,27 @@ class Efficiency:
         return v
 
     # --- composite factors -------------------------------------------------------------------------
-    def engine_value(self, param: str, engine: str, default: float | None = None) -> float:
-        """``param`` of ``engine``; a generation key (``vllm:v0``) without its own row uses the engine's."""
-        v = self.values.get((param, "engine", engine))
-        if v is not None:
-            return v
-        return self.get(param, "engine", engine.split(":", 1)[0], default)
-
     def bandwidth(self, family: str, engine: str, precision: str) -> float:
         """Share of peak memory bandwidth reached on weight and KV reads [fraction, <= 1]."""
-        v = (self.engine_value("bandwidth_efficiency", engine)
+        v = (self.get("bandwidth_efficiency", "engine", engine)
              * self.get("bandwidth_factor", "family", family.lower(), 1.0)
              * self.get("bandwidth_factor", "precision", precision, 1.0))
         return min(v, 1.0)
 
     def compute(self, family: str, engine: str, precision: str) -> float:
         """Share of peak dense tensor throughput reached in GEMMs and attention [fraction, <= 1]."""
-        v = (self.engine_compute(engine)
+        v = (self.get("compute_efficiency", "engine", engine)
              * self.get("compute_factor", "family", family.lower(), 1.0)
              * self.get("compute_factor", "precision", precision, 1.0))
         return min(v, 1.0)
 
-    def engine_compute(self, engine: str) -> float:
-        """Share of peak dense tensor FLOPs the engine's GEMMs reach on a Hopper GPU at 16-bit [fraction].
-
-        An engine's own row wins; without one, the ``global`` row applies. The bundled file holds only the
-        global row: prefill and large-batch GEMMs run the vendor GEMM libraries (cuBLAS/CUTLASS,
-        hipBLASLt) whichever engine calls them, so engines differ in scheduling overhead and attention/KV
-        kernels (their bandwidth efficiency), not in GEMM throughput. One shared parameter lets an engine
-        measured by a single source borrow the others' GEMM evidence.
-        """
-        for key in (engine, engine.split(":", 1)[0]):
-            v = self.values.get(("compute_efficiency", "engine", key))
-            if v is not None:
-                return v
-        return self.get("compute_efficiency", "global", "all")
-
     def step_overhead_s(self, engine: str) -> float:
         """Fixed time of every forward pass: scheduling, sampling, launches [s]."""
-        return self.engine_value("step_overhead_ms", engine) / 1e3
-
-    def seq_overhead_s(self, engine: str) -> float:
-        """Host time each running sequence adds to every step [s].
-
-        The scheduler, sampler and detokeniser touch every running sequence once per step on the CPU. In
-        vLLM's V0 engine (before 0.8) that work ran in Python between GPU steps, tens of microseconds per
-        sequence; vLLM V1, SGLang and TensorRT-LLM overlap it with the GPU, so their figure is small.
-        0 where the table has no row.
-        """
-        return self.engine_value("seq_overhead_us", engine, 0.0) / 1e6
+        return self.get("step_overhead_ms", "engine", engine) / 1e3
 
     def max_batch(self, engine: str) -> int:
         """The engine's default cap on running sequences [sequences]."""
-        return int(self.engine_value("max_batch", engine))
+        return int(self.get("max_batch", "engine", engine))
 
     def allreduce_latency_factor(self) -> float:
         """Engine time around each all-reduce, as a multiple of NCCL's ring latency (interconnects.csv)."""
@@ -177,7 +138,7 @@ class Efficiency:
 
     def max_batched_tokens(self, engine: str) -> float:
         """The engine's default token budget per step, shared by decodes and prompt chunks [tokens]."""
-        return self.engine_value("max_batched_tokens", engine)
+        return self.get("max_batched_tokens", "engine", engine)
 
     def family_known(self, family: str) -> bool:
         return ("bandwidth_factor", "family", family.lower()) in self.values
@@ -225,8 +186,8 @@ def ideal_efficiency() -> Efficiency:
         if r.param in ("bandwidth_efficiency", "compute_efficiency", "bandwidth_factor", "compute_factor",
                        "comm_bandwidth_efficiency", "kv_bandwidth_factor"):
             vals[r.ident] = 1.0
-        elif r.param in ("step_overhead_ms", "seq_overhead_us", "allreduce_latency_factor",
-                         "prefill_overhead_ms", "compute_half_tokens"):
+        elif r.param in ("step_overhead_ms", "allreduce_latency_factor", "prefill_overhead_ms",
+                         "compute_half_tokens"):
             vals[r.ident] = 0.0
     return base.with_values(vals, label="bare roofline (efficiency 1.0)")
 

@@ -165,7 +165,26 @@ class _OptionBase(StrictModel):
                                 "plus the variable part for its GPUs)")
 
 
-class InHouseOption(_OptionBase):
+class _GpuOptionBase(_OptionBase):
+    """Fields of the options that run the model on GPUs of their own (bought or rented): the layout of a replica
+    and MIG partitions in a portfolio's shared plans."""
+
+    fabric: str | None = Field(
+        None, max_length=40, description="network between servers when one replica needs several: infiniband-ndr, "
+        "roce-400g, roce-200g or ethernet-100g; default: the catalog's for the unit, else ethernet-100g (the slowest)")
+    expert_parallel: bool = Field(
+        False, description="mixture-of-experts models: the experts spread whole over the replica's GPUs (an "
+        "all-to-all dispatch and combine per MoE layer) instead of sliced by tensor parallelism")
+    dp_attention: bool = Field(
+        False, description="data-parallel attention: each GPU holds the attention weights and its own sequences' "
+        "KV cache (no copy of a latent KV cache on every GPU); the replica is then the whole unit by default")
+    mig_partitions: bool = Field(
+        False, description="in a portfolio's shared plans, a workload whose replica takes one GPU may run its "
+                           "replicas on MIG slices of the GPU (profiles: catalog mig.csv); a GPU in MIG mode holds "
+                           "only slices")
+
+
+class InHouseOption(_GpuOptionBase):
     """Buy servers and run them on site or in colocation."""
 
     kind: Literal["in_house"] = "in_house"
@@ -178,15 +197,6 @@ class InHouseOption(_OptionBase):
     opex_usd_per_hour: float = Field(0.0, ge=0, description="other running cost per server-hour, as quoted [USD/h]")
     hosting: Literal["on_site", "colocation"] = Field("on_site", description="where the servers stand")
     servers: int | None = Field(None, gt=0, description="fixed number of servers; default: as many as demand needs")
-    fabric: str | None = Field(
-        None, max_length=40, description="network between servers when one replica needs several: infiniband-ndr, "
-        "roce-400g, roce-200g or ethernet-100g; default: the catalog's for the unit, else ethernet-100g (the slowest)")
-    expert_parallel: bool = Field(
-        False, description="mixture-of-experts models: the experts spread whole over the replica's GPUs (an "
-        "all-to-all dispatch and combine per MoE layer) instead of sliced by tensor parallelism")
-    dp_attention: bool = Field(
-        False, description="data-parallel attention: each GPU holds the attention weights and its own sequences' "
-        "KV cache (no copy of a latent KV cache on every GPU); the replica is then the whole unit by default")
     power_off_when_idle: bool = Field(False, description="servers are switched off in the hours without load")
     warmup_minutes_per_start: float | None = Field(
         None, ge=0, le=1440, description="with power_off_when_idle: minutes a server runs at idle power after each "
@@ -208,10 +218,6 @@ class InHouseOption(_OptionBase):
     second_site: bool = Field(False, description="mirror the fleet at a second site for disaster recovery")
     acquisition: Literal["buy", "lease"] = Field("buy", description="buy the servers or lease them")
     lease_rate_pct_per_year: float = Field(8.0, ge=0, le=50, description="interest rate implied by a lease [%/year]")
-    mig_partitions: bool = Field(
-        False, description="in a portfolio's shared plans, a workload whose replica takes one GPU may run its "
-                           "replicas on MIG slices of the GPU (profiles: catalog mig.csv); a GPU in MIG mode holds "
-                           "only slices")
 
     @model_validator(mode="after")
     def _source(self) -> InHouseOption:
@@ -220,7 +226,7 @@ class InHouseOption(_OptionBase):
         return self
 
 
-class CloudOption(_OptionBase):
+class CloudOption(_GpuOptionBase):
     """Rent GPU instances by the hour."""
 
     kind: Literal["cloud"] = "cloud"
@@ -228,15 +234,6 @@ class CloudOption(_OptionBase):
     gpu: str | None = None
     gpu_count: int | None = Field(None, gt=0)
     usd_per_hour: float | None = Field(None, gt=0, description="price of one instance for the chosen plan [USD/h]")
-    fabric: str | None = Field(
-        None, max_length=40, description="network between servers when one replica needs several: infiniband-ndr, "
-        "roce-400g, roce-200g or ethernet-100g; default: the catalog's for the unit, else ethernet-100g (the slowest)")
-    expert_parallel: bool = Field(
-        False, description="mixture-of-experts models: the experts spread whole over the replica's GPUs (an "
-        "all-to-all dispatch and combine per MoE layer) instead of sliced by tensor parallelism")
-    dp_attention: bool = Field(
-        False, description="data-parallel attention: each GPU holds the attention weights and its own sequences' "
-        "KV cache (no copy of a latent KV cache on every GPU); the replica is then the whole unit by default")
     plan: Plan = Field("on_demand", description="pricing plan")
     billing: Billing = Field(
         "always_on", description="always_on: peak fleet every hour; active_hours: peak fleet in hours with load, "
@@ -262,10 +259,6 @@ class CloudOption(_OptionBase):
                        description="availability zones the instances are spread over (availability)")
     regions: int = Field(default=1, ge=1, le=4,
                          description="regions the instances are spread over (availability)")
-    mig_partitions: bool = Field(
-        False, description="in a portfolio's shared plans, a workload whose replica takes one GPU may run its "
-                           "replicas on MIG slices of the GPU (profiles: catalog mig.csv); a GPU in MIG mode holds "
-                           "only slices")
 
     @model_validator(mode="after")
     def _source(self) -> CloudOption:

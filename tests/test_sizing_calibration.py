@@ -42,7 +42,7 @@ def cases() -> list[cal.CalibrationCase]:
 
 
 def test_every_row_is_interpreted_with_its_assumptions(cases: list[cal.CalibrationCase]) -> None:
-    assert len(cases) >= 93
+    assert len(cases) >= 127
     assert {c.source for c in cases} == set(cal.SOURCE_ASSUMPTIONS)
     for c in cases:
         assert c.group in ("throughput", "ttft", "tpot") and c.value > 0
@@ -57,6 +57,36 @@ def test_every_row_is_interpreted_with_its_assumptions(cases: list[cal.Calibrati
     assert by_id[9].mode == "server_rate" and by_id[9].arrival_per_s == pytest.approx(91.24)
     assert by_id[32].tpot_limit_ms == pytest.approx(40 / cal.TPOT_P99_OVER_MEAN)
     assert by_id[43].beams == 4 and by_id[43].metric == "samples_per_s"
+
+
+def test_vllm_rows_carry_their_engine_generation(cases: list[cal.CalibrationCase]) -> None:
+    """vLLM's V1 engine is the default from 0.8.0 (2025-03); older builds calibrate as ``vllm:v0``.
+
+    Row 18: MLPerf v4.1 AMD, "vLLM 0.4.3+rocm614" -> V0; row 25: MLPerf v5.0 (submissions frozen
+    2025-02, no version in the row) -> V0; rows 195-203: MLPerf v5.1 AMD, "vLLM 0.9.0.2" -> V1; Argonne
+    (2024) and the OCI MI300X post (2024-10) -> V0; TensorRT-LLM rows keep their engine.
+    """
+    by_id = {c.row_id: c for c in cases}
+    assert by_id[18].engine == "vllm:v0" and by_id[25].engine == "vllm:v0"
+    assert all(by_id[i].engine == "vllm" for i in range(195, 204))
+    assert by_id[158].engine == "vllm:v0" and by_id[204].engine == "vllm:v0"
+    assert by_id[6].engine == "trt-llm" and by_id[210].engine == "sglang"
+
+
+def test_new_sources_are_read_as_published(cases: list[cal.CalibrationCase]) -> None:
+    """OCI post (2024-10-10): batch 256 x 128 output tokens in 17.750 s = 1,846 tok/s (the post's own TPS
+    column); the SGLang B200 sweep's concurrency-1 points are a one-client closed loop, gpt-oss-120b in
+    its MXFP4 checkpoint; MLPerf v5.1 MI325X Mixtral offline 68,781.4 tok/s at 145 output tokens."""
+    by_id = {c.row_id: c for c in cases}
+    assert by_id[209].mode == "static" and by_id[209].value == pytest.approx(1846, rel=1e-3)
+    assert by_id[210].mode == "continuous" and by_id[210].precision == "mxfp4"
+    assert by_id[210].metric == "tpot_ms" and by_id[210].value == pytest.approx(2.41)
+    assert by_id[202].gpu == "mi325x" and by_id[202].mode == "offline_max"
+    assert by_id[202].output_tokens == 145 and by_id[202].value == pytest.approx(68781.4)
+    # MLPerf v5.1 NVIDIA B200 (NVFP4), v5.0 Dell 8 x L40S, and vLLM 0.21 (V1) on one H100 at concurrency 1
+    assert by_id[214].precision == "nvfp4" and by_id[216].tpot_limit_ms == pytest.approx(40 / 1.15)
+    assert by_id[219].gpu == "l40s" and by_id[219].mode == "offline_max"
+    assert by_id[221].engine == "vllm" and by_id[221].metric == "tpot_ms" and by_id[221].value == 6.48
 
 
 def test_calibrated_model_meets_the_accuracy_targets(bench: ModuleType,
@@ -106,7 +136,8 @@ def test_efficiency_table_has_provenance_and_physical_values() -> None:
 
 
 def test_leave_one_source_out_meets_its_target(bench: ModuleType, cases: list[cal.CalibrationCase]) -> None:
-    # Refits the factors seven times, each without one source, and predicts that source (~45 s).
+    # Refits the factors once per source (12), each time without it, and predicts that source (the slowest
+    # test of the sizing suite: the end-to-end check of the calibration).
     pred, per = bench.leave_one_source_out(cases, default_efficiency())
     s = bench.summary(cases, pred)
     assert s["overall"]["all"][0] <= 30.0

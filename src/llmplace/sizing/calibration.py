@@ -26,6 +26,7 @@ from . import memory as mem
 from .calibration_sources import (
     _GPU_SPECIAL,
     _SOURCE_PREFIXES,
+    CLOSED_LOOP_SOURCES,
     DATASETS,
     SOURCE_ASSUMPTIONS,
     TEST_13B,
@@ -106,8 +107,12 @@ def _strip_paren(s: str) -> str:
 def _precision(raw: str) -> tuple[str, str | None]:
     r = raw.lower()
     kv = "fp8" if any(k in r for k in ("fp8 kv", "+kv", "kv (", "and kv")) else None
+    if "kv cache bf16" in r:  # fp8 weights with the engine's default 16-bit cache (SGLang, trtllm-serve)
+        kv = "bf16"
     if r.startswith("fp8"):
         return "fp8", kv
+    if r.startswith("mxfp4"):
+        return "mxfp4", kv
     if r.startswith("fp4"):  # the B200 MLPerf rows: NVFP4 checkpoints on FP4 tensor cores
         return "nvfp4", kv
     if "int4" in r:
@@ -236,7 +241,7 @@ def _case(row: dict[str, str]) -> CalibrationCase:
             mode = "offline_max"
     elif "max" in conc_raw.lower():
         mode = "offline_max"
-    elif src in ("hf-tgi-sagemaker", "nim-benchmarking"):
+    elif src in CLOSED_LOOP_SOURCES:
         mode, conc = "continuous", float(conc_raw)
     else:
         c = _num(conc_raw)

@@ -10,11 +10,17 @@ from dataclasses import dataclass
 
 from ..catalog.specs import ModelSpec
 
-__all__ = ["DATASETS", "SOURCE_ASSUMPTIONS", "TEST_13B", "TPOT_P99_OVER_MEAN", "TTFT_P99_OVER_MEAN", "Dataset"]
+__all__ = [
+    "CLOSED_LOOP_SOURCES", "DATASETS", "SOURCE_ASSUMPTIONS", "TEST_13B", "TPOT_P99_OVER_MEAN", "TTFT_P99_OVER_MEAN",
+    "Dataset",
+]
 
 # ------------------------------------------------------------------------------------------------
 # Assumptions, per source and per dataset (printed by benchmarks/sizing_accuracy.py).
 # ------------------------------------------------------------------------------------------------
+
+CLOSED_LOOP_SOURCES = frozenset({"hf-tgi-sagemaker", "nim-benchmarking", "gpustack-perf-lab"})
+"""Sources whose rows are closed loops of ``concurrency`` clients (continuous batching in steady state)."""
 
 TPOT_P99_OVER_MEAN = 1.15
 """MLPerf server limits are p99; the model predicts means. p99/mean of TPOT in the rows' own notes:
@@ -98,6 +104,19 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "is output tokens/s of the system; TP = the row's GPU count; fp8 weights with fp8 KV cache. "
         "'2 x H100 80G' = H100 SXM. Points past the replica's KV-cache capacity (client-side queueing) "
         "are not used."),
+    "gpustack-perf-lab": (
+        "GPUStack Performance Lab pages (gpustack/gpustack docs/performance-lab; undated, the engine versions "
+        "they name date them to late 2025): vLLM v0.11.0, "
+        "SGLang v0.5.3.post3/v0.5.5.post1 and TensorRT-LLM v1.2.0rc1 on one H100 SXM (the serving commands "
+        "pass no tensor-parallel flag: TP1), measured with `vllm bench serve` on ShareGPT prompts. Rows with a "
+        "number in the concurrency column are closed loops of that many clients (--max-concurrency, no "
+        "arrival rate): continuous batching in steady state. Rows marked 'max' send all 1,000 requests at "
+        "once (request rate inf, no concurrency cap) and are read as offline maximum throughput. Lengths "
+        "are the run's means (total input and generated tokens over the requests); ShareGPT lengths vary "
+        "per request, so the model sees one mean-length request. TTFT and TPOT are the 'Mean TTFT' and "
+        "'Mean TPOT (excl. 1st token)' lines; throughput is 'Output token throughput'. FP8 checkpoints "
+        "(Qwen's block-FP8) keep the engines' default 16-bit KV cache. Speculative-decoding runs are not "
+        "used."),
     "kipply-fastertransformer": (
         "kipply's FasterTransformer figures via llm-analysis: test-13b (40 layers, hidden 5,120, 40 heads, "
         "GELU FFN 20,480, vocab 50,272, tied embeddings) on one A100 40GB, batch 1, 512-token prompt; "
@@ -114,6 +133,7 @@ _SOURCE_PREFIXES = (
     ("argonne-lcf/", "argonne"),
     ("cli99/llm-analysis", "kipply-fastertransformer"),
     ("docs.nvidia.com/nim/benchmarking", "nim-benchmarking"),
+    ("gpustack/gpustack:docs/performance-lab", "gpustack-perf-lab"),
 )
 
 _GPU_SPECIAL = (

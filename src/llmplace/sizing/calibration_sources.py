@@ -117,6 +117,12 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "'Mean TPOT (excl. 1st token)' lines; throughput is 'Output token throughput'. FP8 checkpoints "
         "(Qwen's block-FP8) keep the engines' default 16-bit KV cache. Speculative-decoding runs are not "
         "used."),
+    "amd-perf-results": (
+        "AMD 'Performance results with AMD ROCm software' page (vLLM section, MI300X latency table of the "
+        "rocm/vllm Docker image of 2025-10-06, vLLM 0.10.2): vLLM's latency benchmark, a static batch of the "
+        "row's size with 128 prompt and 2,048 output tokens, Llama 3.1 70B in AMD's FP8-KV checkpoint (fp8 "
+        "weights, activations and KV cache) on 8 x MI300X with TP8; throughput = batch x 2,048 / latency. The "
+        "page's throughput table is not used: it does not say whether its tokens/s count prompt tokens."),
     "kipply-fastertransformer": (
         "kipply's FasterTransformer figures via llm-analysis: test-13b (40 layers, hidden 5,120, 40 heads, "
         "GELU FFN 20,480, vocab 50,272, tied embeddings) on one A100 40GB, batch 1, 512-token prompt; "
@@ -134,6 +140,7 @@ _SOURCE_PREFIXES = (
     ("cli99/llm-analysis", "kipply-fastertransformer"),
     ("docs.nvidia.com/nim/benchmarking", "nim-benchmarking"),
     ("gpustack/gpustack:docs/performance-lab", "gpustack-perf-lab"),
+    ("www.amd.com/", "amd-perf-results"),
 )
 
 _GPU_SPECIAL = (

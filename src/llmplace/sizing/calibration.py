@@ -109,6 +109,8 @@ def _strip_paren(s: str) -> str:
 def _precision(raw: str) -> tuple[str, str | None]:
     r = raw.lower()
     kv = "fp8" if any(k in r for k in ("fp8 kv", "+kv", "kv (", "and kv")) else None
+    if "kv cache bf16" in r:  # fp8 weights with the engine's default 16-bit cache (SGLang, trtllm-serve)
+        kv = "bf16"
     if r.startswith("fp8"):
         return "fp8", kv
     if r.startswith("mxfp4"):

@@ -26,7 +26,8 @@ __all__ = [
 # Assumptions, per source and per dataset (printed by benchmarks/sizing_accuracy.py).
 # ------------------------------------------------------------------------------------------------
 
-CLOSED_LOOP_SOURCES = frozenset({"hf-tgi-sagemaker", "nim-benchmarking", "sglang-b200-sweep", "inferencebench-h100"})
+CLOSED_LOOP_SOURCES = frozenset({"hf-tgi-sagemaker", "nim-benchmarking", "sglang-b200-sweep", "inferencebench-h100",
+                                 "gpustack-perf-lab"})
 """Sources whose rows are closed loops of ``concurrency`` clients (continuous batching in steady state)."""
 
 VLLM_V1_FROM = (0, 8)
@@ -138,6 +139,25 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "80GB HBM3, Llama-3.1-8B-Instruct fp16): the concurrency-1 median time per output token, read as a "
         "one-client closed loop; lengths not published, 256/256 assumed (a single sequence's KV read is "
         "under 2 % of the weight read at these lengths, so TPOT barely depends on them)."),
+    "gpustack-perf-lab": (
+        "GPUStack Performance Lab pages (gpustack/gpustack docs/performance-lab; undated, the engine versions "
+        "they name date them to late 2025): vLLM v0.11.0, "
+        "SGLang v0.5.3.post3/v0.5.5.post1 and TensorRT-LLM v1.2.0rc1 on one H100 SXM (the serving commands "
+        "pass no tensor-parallel flag: TP1), measured with `vllm bench serve` on ShareGPT prompts. Rows with a "
+        "number in the concurrency column are closed loops of that many clients (--max-concurrency, no "
+        "arrival rate): continuous batching in steady state. Rows marked 'max' send all 1,000 requests at "
+        "once (request rate inf, no concurrency cap) and are read as offline maximum throughput. Lengths "
+        "are the run's means (total input and generated tokens over the requests); ShareGPT lengths vary "
+        "per request, so the model sees one mean-length request. TTFT and TPOT are the 'Mean TTFT' and "
+        "'Mean TPOT (excl. 1st token)' lines; throughput is 'Output token throughput'. FP8 checkpoints "
+        "(Qwen's block-FP8) keep the engines' default 16-bit KV cache. Speculative-decoding runs are not "
+        "used."),
+    "amd-perf-results": (
+        "AMD 'Performance results with AMD ROCm software' page (vLLM section, MI300X latency table of the "
+        "rocm/vllm Docker image of 2025-10-06, vLLM 0.10.2): vLLM's latency benchmark, a static batch of the "
+        "row's size with 128 prompt and 2,048 output tokens, Llama 3.1 70B in AMD's FP8-KV checkpoint (fp8 "
+        "weights, activations and KV cache) on 8 x MI300X with TP8; throughput = batch x 2,048 / latency. The "
+        "page's throughput table is not used: it does not say whether its tokens/s count prompt tokens."),
     "kipply-fastertransformer": (
         "kipply's FasterTransformer figures via llm-analysis: test-13b (40 layers, hidden 5,120, 40 heads, "
         "GELU FFN 20,480, vocab 50,272, tied embeddings) on one A100 40GB, batch 1, 512-token prompt; "
@@ -157,6 +177,8 @@ _SOURCE_PREFIXES = (
     ("blogs.oracle.com/cloud-infrastructure", "oci-mi300x-blog"),
     ("gist.github.com/BenHamm", "sglang-b200-sweep"),
     ("yobitelcomm.github.io/bench", "inferencebench-h100"),
+    ("gpustack/gpustack:docs/performance-lab", "gpustack-perf-lab"),
+    ("www.amd.com/", "amd-perf-results"),
 )
 
 _GPU_SPECIAL = (

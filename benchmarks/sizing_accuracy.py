@@ -55,12 +55,12 @@ EFFICIENCY_CSV = ROOT / "src" / "llmplace" / "sizing" / "data" / "efficiency.csv
 _PRIOR_SD = {"bandwidth_efficiency": 0.4, "compute_efficiency": 0.4, "bandwidth_factor": 0.4,
              "compute_factor": 0.4, "kv_bandwidth_factor": 0.4, "step_overhead_ms": 0.5,
              "prefill_overhead_ms": 1.0, "allreduce_latency_factor": 0.5, "compute_half_tokens": 1.0,
-             "seq_overhead_us": 1.0}
+             "seq_overhead_us": 1.0, "comm_bandwidth_efficiency": 0.5}
 _BOUNDS = {"bandwidth_efficiency": (0.05, 1.0), "compute_efficiency": (0.02, 1.0),
            "bandwidth_factor": (0.05, 1.5), "compute_factor": (0.02, 1.5), "kv_bandwidth_factor": (0.1, 1.0),
            "step_overhead_ms": (0.05, 100.0), "prefill_overhead_ms": (0.05, 100.0),
            "allreduce_latency_factor": (1.0, 3.0), "compute_half_tokens": (1.0, 4096.0),
-           "seq_overhead_us": (0.5, 500.0)}
+           "seq_overhead_us": (0.5, 500.0), "comm_bandwidth_efficiency": (0.05, 1.0)}
 _LOSS = "cauchy"  # robust: a row far off (a software pathology, a wrong assumption) stops pulling
 _LOSS_SCALE = 0.15  # residuals beyond ~15 % log error count less and less
 

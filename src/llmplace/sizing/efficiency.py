@@ -182,8 +182,13 @@ class Efficiency:
         """Extra fixed time of a prefill pass beyond the step overhead [s]."""
         return self.get("prefill_overhead_ms", "global", "all", 0.0) / 1e3
 
-    def comm_bandwidth_efficiency(self) -> float:
-        """Share of the link bandwidth a ring all-reduce reaches [fraction]."""
+    def comm_bandwidth_efficiency(self, interconnect: str | None = None) -> float:
+        """Share of the link bandwidth a ring all-reduce reaches [fraction]: the interconnect's own row where
+        the table has one (PCIe), else the global row (NVLink, xGMI, network fabrics)."""
+        if interconnect is not None:
+            v = self.values.get(("comm_bandwidth_efficiency", "interconnect", interconnect.lower()))
+            if v is not None:
+                return v
         return self.get("comm_bandwidth_efficiency", "global", "all")
 
     def max_batched_tokens(self, engine: str) -> float:

@@ -156,7 +156,7 @@ class Replica:
             seq_overhead_s=eff.seq_overhead_s(engine),
             prefill_overhead_s=eff.prefill_overhead_s(),
             allreduce_latency_s=_allreduce_latency_s(ic, gpus, engine) * eff.allreduce_latency_factor(),
-            link_bytes_per_s=link * eff.comm_bandwidth_efficiency(),
+            link_bytes_per_s=link * eff.comm_bandwidth_efficiency(ic),
             max_batched_tokens=eff.max_batched_tokens(engine),
             weight_bytes=w_all,
             dense_read_bytes=dense_read,

@@ -77,7 +77,10 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "largest concurrency whose mean TTFT/TPOT meet the round's p99 limits divided by the p99/mean "
         "ratios seen in the rows (TPOT 1.15, TTFT 2.5). Tensor parallelism: as the row states (TP1 for "
         "H200/B200 rows 6 and 14), else the degree among 1, 2, 4, 8 that maximises the system's "
-        "throughput, as submitters tune; the system is 'GPUs / TP' replicas. H200 '700W TGP' = h200."),
+        "throughput, as submitters tune; the system is 'GPUs / TP' replicas (a 72-GPU NVL72 rack: 9 replicas "
+        "of up to 8 GPUs). H200 '700W TGP' = h200. v5.1 NVIDIA system pages give tokens/s only; output tokens "
+        "per sample come from NVIDIA's v5.0 logs of the same benchmark (273 llama2-70b, 657 llama3.1-405b): "
+        "the pages' TOKENS_PER_SAMPLE are accuracy floors (90 % of the reference)."),
     "trtllm-perf-overview": (
         "TensorRT-LLM perf-overview: offline max throughput, fixed ISL/OSL, all requests queued; TP = the "
         "row's GPU count; concurrency = min(KV-cache limit, engine max batch); FP8 checkpoints with fp8 KV."),
@@ -115,7 +118,9 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "are the run's means (total input and generated tokens over the requests); ShareGPT lengths vary "
         "per request, so the model sees one mean-length request. TTFT and TPOT are the 'Mean TTFT' and "
         "'Mean TPOT (excl. 1st token)' lines; throughput is 'Output token throughput'. FP8 checkpoints "
-        "(Qwen's block-FP8) keep the engines' default 16-bit KV cache. Speculative-decoding runs are not "
+        "(Qwen's block-FP8) keep the engines' default 16-bit KV cache; gpt-oss-120b runs its native MXFP4 "
+        "MoE weights weight-only (Hopper and Ampere have no FP4 tensor cores) with a bf16 KV cache. The A100 "
+        "page ran on one A100 SXM 80GB of a 2-GPU node (no -tp flag). Speculative-decoding runs are not "
         "used."),
     "amd-perf-results": (
         "AMD 'Performance results with AMD ROCm software' page (vLLM section, MI300X latency table of the "

@@ -93,9 +93,12 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "largest concurrency whose mean TTFT/TPOT meet the round's p99 limits divided by the p99/mean "
         "ratios seen in the rows (TPOT 1.15, TTFT 2.5). Tensor parallelism: as the row states (TP1 for "
         "H200/B200 rows 6 and 14), else the degree among 1, 2, 4, 8 that maximises the system's "
-        "throughput, as submitters tune; the system is 'GPUs / TP' replicas. H200 '700W TGP' = h200. vLLM "
-        "rows up to v5.0 are the V0 engine; AMD's v5.1 rows name vLLM 0.9 and are read as V1 (whether AMD's "
-        "harness switched the V1 engine on is not stated)."),
+        "throughput, as submitters tune; the system is 'GPUs / TP' replicas (a 72-GPU NVL72 rack: 9 replicas "
+        "of up to 8 GPUs). H200 '700W TGP' = h200. v5.1 NVIDIA system pages give tokens/s only; output tokens "
+        "per sample come from NVIDIA's v5.0 logs of the same benchmark (273 llama2-70b, 657 llama3.1-405b): "
+        "the pages' TOKENS_PER_SAMPLE are accuracy floors (90 % of the reference). vLLM rows up to v5.0 are "
+        "the V0 engine; AMD's v5.1 rows name vLLM 0.9 and are read as V1 (whether AMD's harness switched the "
+        "V1 engine on is not stated)."),
     "trtllm-perf-overview": (
         "TensorRT-LLM perf-overview: offline max throughput, fixed ISL/OSL, all requests queued; TP = the "
         "row's GPU count; concurrency = min(KV-cache limit, engine max batch); FP8 checkpoints with fp8 KV."),
@@ -141,16 +144,19 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "under 2 % of the weight read at these lengths, so TPOT barely depends on them)."),
     "gpustack-perf-lab": (
         "GPUStack Performance Lab pages (gpustack/gpustack docs/performance-lab; undated, the engine versions "
-        "they name date them to late 2025): vLLM v0.11.0, "
-        "SGLang v0.5.3.post3/v0.5.5.post1 and TensorRT-LLM v1.2.0rc1 on one H100 SXM (the serving commands "
-        "pass no tensor-parallel flag: TP1), measured with `vllm bench serve` on ShareGPT prompts. Rows with a "
-        "number in the concurrency column are closed loops of that many clients (--max-concurrency, no "
-        "arrival rate): continuous batching in steady state. Rows marked 'max' send all 1,000 requests at "
-        "once (request rate inf, no concurrency cap) and are read as offline maximum throughput. Lengths "
+        "they name date them to late 2025): vLLM v0.10.2/v0.11.0, "
+        "SGLang v0.5.3.post3 and TensorRT-LLM v1.2.0rc1 on one H100 SXM (the serving commands pass no "
+        "tensor-parallel flag: TP1; '-tp 2' rows use two), measured with `vllm bench serve` on ShareGPT "
+        "prompts. Every row is a closed loop of the row's concurrency (--max-concurrency, no arrival rate): "
+        "continuous batching in steady state. Not used: the pages' runs that send all requests at once "
+        "(their throughput, 2-8x below the model, is bound by the HTTP API server) and their TTFT (59-75 ms "
+        "for 233-token prompts through the chat API, mostly serving overhead the model does not carry). Lengths "
         "are the run's means (total input and generated tokens over the requests); ShareGPT lengths vary "
-        "per request, so the model sees one mean-length request. TTFT and TPOT are the 'Mean TTFT' and "
-        "'Mean TPOT (excl. 1st token)' lines; throughput is 'Output token throughput'. FP8 checkpoints "
-        "(Qwen's block-FP8) keep the engines' default 16-bit KV cache. Speculative-decoding runs are not "
+        "per request, so the model sees one mean-length request. TPOT is the "
+        "'Mean TPOT (excl. 1st token)' line; throughput is 'Output token throughput'. FP8 checkpoints "
+        "(Qwen's block-FP8) keep the engines' default 16-bit KV cache; gpt-oss-120b runs its native MXFP4 "
+        "MoE weights weight-only (Hopper and Ampere have no FP4 tensor cores) with a bf16 KV cache. The A100 "
+        "page ran on one A100 SXM 80GB of a 2-GPU node (no -tp flag). Speculative-decoding runs are not "
         "used."),
     "amd-perf-results": (
         "AMD 'Performance results with AMD ROCm software' page (vLLM section, MI300X latency table of the "

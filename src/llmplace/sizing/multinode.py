@@ -134,7 +134,7 @@ def build_layout_replica(model: ModelSpec, gpu: GpuSpec, layout: Layout, precisi
     frac = stage_fraction(model, layout.pp)
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Replica)}
     for name in ("weight_bytes", "dense_read_bytes", "expert_bytes", "linear_flops_per_token",
-                 "attn_flops_per_token_ctx", "kv_bytes_per_token"):
+                 "attn_flops_per_token_ctx", "decode_attn_flops_per_token_ctx", "kv_bytes_per_token"):
         fields[name] = fields[name] * frac
     if layout.dp_attention:  # one copy of each token's KV; attention weights read by every GPU
         fields["kv_bytes_per_token"] = mem.kv_bytes_per_token(model, base.kv_precision) * frac

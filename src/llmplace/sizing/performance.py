@@ -205,8 +205,9 @@ class Replica:
             return np.full_like(np.asarray(tokens, dtype=float), self.dense_read_bytes)
         return self.dense_read_bytes + mem.experts_touched(self.model, tokens) * self.expert_bytes
 
-    def allreduce_s(self, tokens: Any) -> Any:
-        """Tensor-parallel communication of one pass over ``tokens`` tokens [s].
+    def allreduce_s(self, tokens: Any, prompt_tokens: Any = 0.0) -> Any:
+        """Tensor-parallel communication of one pass over ``tokens`` tokens, ``prompt_tokens`` of them
+        prompt tokens [s] (the split matters to expert parallelism only, :mod:`.multinode`).
 
         Two all-reduces per layer (after attention and after the MLP) of tokens x hidden 16-bit values,
         each a ring over the replica's GPUs (:mod:`llmplace.sizing.interconnect`).
@@ -271,7 +272,7 @@ def prefill_s(r: Replica, batch: Any, prompt: Any) -> Any:
     tokens = np.asarray(batch, dtype=float) * np.asarray(prompt, dtype=float)
     t_mem = r.memory_time_s(r.weight_read_bytes(tokens), tokens * r.kv_bytes_per_token)
     t_comp = r.compute_time_s(r.prefill_flops(batch, prompt), tokens)
-    return np.maximum(t_mem, t_comp) + r.allreduce_s(tokens) + r.overhead_s + r.prefill_overhead_s
+    return np.maximum(t_mem, t_comp) + r.allreduce_s(tokens, tokens) + r.overhead_s + r.prefill_overhead_s
 
 
 def prefill_roofline_s(r: Replica, batch: Any, prompt: Any) -> Any:
@@ -286,7 +287,8 @@ def prefill_marginal_s(r: Replica, prompt: Any) -> Any:
 
     Its weight reads are shared with the decode step it rides on (chunked prefill / in-flight batching).
     """
-    return r.compute_time_s(r.prefill_flops(1.0, prompt), prompt) + r.allreduce_s(prompt) - r.allreduce_s(0.0)
+    return (r.compute_time_s(r.prefill_flops(1.0, prompt), prompt) + r.allreduce_s(prompt, prompt)
+            - r.allreduce_s(0.0))
 
 
 def mixed_step_s(r: Replica, decodes: Any, context: Any, prefill_tokens: Any, prompt: Any) -> Any:
@@ -308,7 +310,7 @@ def mixed_step_s(r: Replica, decodes: Any, context: Any, prefill_tokens: Any, pr
     t_mem = r.memory_time_s(r.weight_read_bytes(tokens), kv)
     t_comp = r.compute_time_s(flops, tokens)
     prefill_share = np.minimum(p / s, 1.0)
-    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens) + r.overhead_s
+    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens, p) + r.overhead_s
             + prefill_share * r.prefill_overhead_s)
 
 

@@ -112,7 +112,9 @@ def attention_flops_per_token_ctx(model: ModelSpec) -> tuple[float, float]:
     The absorbed up-projections (the query through W_UK into the latent, the latent output through W_UV)
     cost 2 x heads x head_dim x kv_lora_rank FLOPs each per token, as many as the kv_b_proj weights they
     replace, so the per-token GEMM count stays 2 x active parameters (counted in ``linear_flops_per_token``).
-    Layers with a fixed-size recurrent state are counted like attention layers (an upper bound).
+    Layers with a fixed-size recurrent state are counted like attention layers (an upper bound). Attention
+    FLOPs are charged at the weights' GEMM rate (:func:`peak_flops_per_gpu`), though MLA kernels compute in
+    16 bits: for fp8 weights a compute-bound MLA decode step reads up to 2x fast on its attention share.
     """
     heads, d = model.attention_heads, model.head_dim
     if model.kv_lora_rank is None:

@@ -76,3 +76,15 @@ def test_deepseek_v3_decode_on_16_nodes_matches_deepseeks_profile():
     r = _replica(128, gpu=H100, precision="fp8")
     step_s = float(decode_step_s(r, 128 * 128, 4096))
     assert 128 * 128 / step_s / 16 == pytest.approx(18_598, rel=0.30)
+
+
+def test_a_larger_decode_batch_never_takes_a_shorter_step():
+    """Decode servers run DeepEP's low-latency kernels at whatever batch they serve (the engine sizes their
+    buffer to the batch; SGLang stops with an error when a batch outgrows it, lmsys.org/blog/
+    2025-05-05-large-scale-ep), so their traffic stays one copy per routed expert. The model switched to
+    server-forwarded sends above 256 tokens per GPU, so 16 H200 decoding 257 sequences each at 3,000 tokens
+    took 51 ms a step against 78 ms at 256: more work in a third less time. Every step must be at least as
+    long as the one before it, across the old switch and beyond."""
+    r = _replica(16, precision="fp8", kv="fp8")
+    steps = [float(decode_step_s(r, 16 * per, 3000)) for per in (128, 255, 256, 257, 300, 512)]
+    assert steps == sorted(steps)

@@ -39,7 +39,7 @@ from . import memory as mem
 from . import parallel as par
 from .efficiency import Efficiency, default_efficiency
 from .estimate import DEFAULT_ENGINE, SizingResult, _result, check_engine, choose_point
-from .fabric import LOW_LATENCY_MAX_TOKENS_PER_GPU, Fabric, expert_alltoall_s, fabric_row, ring_allreduce_s, send_s
+from .fabric import Fabric, expert_alltoall_s, fabric_row, ring_allreduce_s, send_s
 from .interconnect import interconnect_row
 from .parallel import Layout, attention_bytes, stage_fraction
 from .performance import Replica, ServingPoint, continuous
@@ -90,8 +90,8 @@ class LayoutReplica(Replica):
     def allreduce_s(self, tokens: Any, prompt_tokens: Any = 0.0) -> Any:
         """The layout's communication of one pass over ``tokens`` tokens, ``prompt_tokens`` of them prompt
         tokens [s] (replaces the TP all-reduce). A pass that carries prompt tokens runs the expert all-to-all
-        on DeepEP's normal (server-forwarded) kernels, a decode pass on its low-latency ones up to their
-        256-token buffer (:func:`fabric.expert_alltoall_s`)."""
+        on DeepEP's normal (server-forwarded) kernels, a decode pass on its low-latency (per-expert) ones
+        (:func:`fabric.expert_alltoall_s`)."""
         t = np.asarray(tokens, dtype=float)
         lay, m = self.layout, self.model
         ring_bw = self.net_bytes_per_s if self.tp_nodes > 1 else self.link_bytes_per_s
@@ -103,7 +103,7 @@ class LayoutReplica(Replica):
         if not lay.dp_attention:
             total = total + self.comm_layers * ring  # attention output
         if lay.expert_parallel:
-            low_latency = np.where(np.asarray(prompt_tokens, dtype=float) > 0.0, -1.0, LOW_LATENCY_MAX_TOKENS_PER_GPU)
+            low_latency = np.asarray(prompt_tokens, dtype=float) <= 0.0
             a2a = sum(expert_alltoall_s(t / self.gpus, m.experts_per_token, b, m.hidden_size, self.gpus,
                                         lay.gpus_per_node, self.net_hop_us, self.net_bytes_per_s,
                                         self.link_bytes_per_s, self.latency_factor, low_latency)

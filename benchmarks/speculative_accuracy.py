@@ -51,7 +51,7 @@ CASES = (
 # engine's batch cap). The model keeps ~1.7x up to 256: every batch still reads all experts (bandwidth-bound).
 # Counting latent attention's absorbed form (2 x heads x 1,088 FLOPs per context token and layer) does not move
 # it: under tensor parallelism 8 each GPU reads the whole 576-value latent for 16 of the 128 heads, 60 FLOPs
-# per byte of 16-bit cache, so attention stays bandwidth-bound; the measured fall-off is not explained.
+# per byte of fp8 cache, so attention stays bandwidth-bound; the measured fall-off is not explained.
 GAPS = (
     Case("MTP DeepSeek-R1 Gaudi bs4", "deepseek-r1", "gaudi3", 8, "fp8", "vllm", 4, 1024, 1024, "mtp", 1, 0.88, 1.6,
          "HabanaAI/vllm-fork#1264 (2025-05-15)"),

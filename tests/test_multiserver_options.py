@@ -4,7 +4,8 @@ Llama 3.1 405B in fp16 is 756 GiB of weights: no 8-GPU H100 server holds it, two
 stages). Such an option buys or rents servers two at a time: its unit becomes a group of two (twice the GPUs,
 the price, the power and the hourly rate of one), the fleet is a whole number of replicas, and the fabric
 between the servers comes from the catalog (DGX H100: InfiniBand NDR; a p5 instance: 400 Gb/s EFA) or, where
-the catalog is silent (the OEM A100 row), is the slowest one, said in the assumptions; switch costs are said not to be counted.
+the catalog is silent (the OEM A100 row), is the slowest one, said in the assumptions; switch costs are said
+not to be counted.
 """
 
 from __future__ import annotations

@@ -31,6 +31,10 @@ def _doc(requests_per_month: float = 6e6) -> dict:
              "usd_per_hour": 9.5},
             {"kind": "cloud", "id": "lambda-a", "instance": "lambda/gpu_8x_h100_sxm5", "usd_per_hour": 20.0},
             {"kind": "cloud", "id": "lambda-b", "instance": "lambda/gpu_8x_h100_sxm5", "usd_per_hour": 26.0},
+            {"kind": "in_house", "id": "own-a", "server": "hgx-h100-8x-oem", "hosting": "colocation",
+             "purchase_usd": 250000},
+            {"kind": "in_house", "id": "own-b", "server": "hgx-h100-8x-oem", "hosting": "colocation",
+             "purchase_usd": 310000},
             {"kind": "api", "id": "groq", "provider": "groq"},
         ],
         "finance": {"horizon_months": 24},
@@ -89,18 +93,22 @@ def test_memo_returns_read_only_results_and_drops_the_least_recently_used():
     assert calls == [1, 2, 3, 1] and (memo.hits, memo.misses) == (1, 4)
 
 
-def test_copies_of_an_instance_share_the_fleet_and_cost_as_when_computed_apart():
-    """Two copies of an autoscaled instance and two of an always-on one, at different prices, in one sampled run:
-    each copy's fleet plan is computed once per (capacity, policy) and every sample of every option is bit for bit
-    what running that option alone (its own load, nothing shared) gives; the prices still differ."""
+def test_copies_of_an_option_share_what_the_load_decides_and_cost_as_when_computed_apart():
+    """Two copies of an autoscaled instance, two of an always-on one and two of a server build bridged by an API,
+    at different prices, in one sampled run: each copy's fleet plan, and the load above a server fleet and its
+    bridged months, are computed once per (capacity, policy) and every sample of every option is bit for bit what
+    running that option alone (its own load, nothing shared) gives; the prices still differ."""
     doc = _doc()
     together = _sampled(doc)
-    assert together.load.memo.hits >= 2  # the second copy of each instance reused the first one's fleet
-    for oid in ("aws-a", "aws-b", "lambda-a", "lambda-b", "groq"):
+    # the second copy of each instance reused the first one's fleet plan; the second server copy the load its fleet
+    # serves and the load above it (whose own memo then holds the bridged months)
+    assert together.load.memo.hits == 2 + 2
+    for oid in ("aws-a", "aws-b", "lambda-a", "lambda-b", "own-a", "own-b", "groq"):
         alone = _sampled(doc, [oid])
         assert alone.load.memo.hits == 0
         assert _same(together.outcomes[oid], alone.outcomes[oid]), oid
-    assert np.all(together.outcomes["aws-b"].npv_usd > together.outcomes["aws-a"].npv_usd)
+    for cheap, dear in (("aws-a", "aws-b"), ("lambda-a", "lambda-b"), ("own-a", "own-b")):
+        assert np.all(together.outcomes[dear].npv_usd > together.outcomes[cheap].npv_usd)
 
 
 def test_nothing_is_shared_between_scenarios():

@@ -273,7 +273,9 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     own, orders, after, entries = _ownership(d, s, sv, owned, lead)
     capacity = serving * per_server
     carried = capacity * opt.target_utilisation if with_residual else capacity  # what the fleet may carry
-    served_rh = load.served_rate_hours(carried)  # output tokens/s x hours actually served
+    # output tokens/s x hours actually served; like the load above the fleet, the same for every option whose
+    # fleet carries the same capacity (the same servers at other prices): computed once per load (llmplace.memo)
+    served_rh = load.memo.get("served", (carried,), lambda: load.served_rate_hours(carried))
     active_h = _active_hours(load)
     util = np.where(capacity > 0, served_rh / np.where(capacity > 0, capacity, 1.0), 0.0) \
         / np.where(active_h > 0, active_h, 1.0)
@@ -294,13 +296,18 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         upfront_usd=own["capex"][..., 0] + own["network_storage"][..., 0] + own["setup"][..., 0],
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=np.maximum(load.output_tokens - served_out, 0.0) * load.total_per_output,
-        utilisation=util, purchases=orders, residual=load.above(carried) if with_residual and residual else None,
+        utilisation=util, purchases=orders, residual=_above(load, carried) if with_residual and residual else None,
         staff_fte=team.fte(), staff=team, after_horizon=after if owed else None, first_service=lead,
         assumptions=[*_cash_view_rows(s, sv, after, opt.acquisition == "lease"),
                      staff_note("in_house", sv, opt.staff_fte),
                      *in_house_notes(sv, d.server.gpu, setup_per_server(d.server.max_power_kw, sv),
                                      d.server.max_power_kw)],
     )
+
+
+def _above(load: Load, carried: Array) -> Load:
+    """The load above a fleet carrying ``carried`` [tokens/s] a month, once per load and capacity (llmplace.memo)."""
+    return load.memo.get("above", (carried,), lambda: load.above(carried))
 
 
 def _cash_view_rows(s: Scenario, sv: SiteValues, after: Array, leasing: bool) -> list[Assumption]:

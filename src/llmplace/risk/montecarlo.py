@@ -96,13 +96,16 @@ class MonteCarlo:
         shares = tied_shares(np.vstack([self.tco[i] for i in ids]))
         return {i: float(np.mean(shares[k])) for k, i in enumerate(ids)}
 
-    def risk(self, option_id: str) -> OptionRisk:
+    def risk(self, option_id: str, cheapest: Mapping[str, float] | None = None) -> OptionRisk:
+        """One option's ranges; ``cheapest``: :meth:`probability_cheapest` when the caller has it already (it reads
+        every candidate's samples, so a caller asking for every option computes it once)."""
+        cheapest = self.probability_cheapest() if cheapest is None else cheapest
         be = {(b if a == option_id else a): _range(months) for (a, b), months in self.break_even.items()
               if option_id in (a, b)}
         p = _pct(self.tco[option_id])
         return OptionRisk(
             tco_usd=p, npv_usd=_pct(self.npv[option_id]),
-            probability_cheapest=self.probability_cheapest().get(option_id),
+            probability_cheapest=cheapest.get(option_id),
             tco_spread_pct=float((p.p90 - p.p10) / p.p50 * 100) if p.p50 else None,
             monthly_cost_spread_pct=self.monthly_spread[option_id], break_even_months=be)
 

@@ -24,7 +24,7 @@ from .flows import (
     add,
     live_months,
     terminal_commitment,
-    trend,
+    trend_of,
     warmup_hours,
 )
 from .lines import cloud_support_usd, support_note
@@ -238,7 +238,7 @@ def commitment_left_usd(d: Deployment, load: Load, sv: SiteValues, leave: Any) -
     need = np.where(months < leave, _committed_base(opt, peak_need, opt.reserved_instances), 0.0)
     committed, after_n = committed_instances(need, RESERVATION_TERM_MONTHS[opt.plan])
     price, _ = cloud_price_per_hour(d, sv, option=opt)
-    trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
+    trend_c = trend_of(sv, sv["cloud_price_change_pct_per_year"], horizon)
     month_hours = np.sum(load.hours, axis=-1)
     owed = committed * month_hours * price * trend_c * (months >= leave)
     last_rate = np.asarray(price * month_hours[..., -1:] * trend_c[..., -1:], dtype=float)
@@ -296,7 +296,7 @@ def instance_flows(d: Deployment, s: Scenario, sv: SiteValues, need: InstanceNee
     opt = option if option is not None else d.option
     assert isinstance(opt, CloudOption) and d.cloud is not None
     horizon = np.shape(need.inst_hours)[-1]
-    trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
+    trend_c = trend_of(sv, sv["cloud_price_change_pct_per_year"], horizon)
     price, src = cloud_price_per_hour(d, sv, option=opt)
     noted = [_price_row(opt, float(price), src, d.cloud.as_of, sv.currency)] if note and np.ndim(price) == 0 else []
     noted += (extra_notes or []) if note else []

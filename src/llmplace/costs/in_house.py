@@ -25,7 +25,7 @@ from .flows import (
     add,
     lead_months,
     terminal_commitment,
-    trend,
+    trend_of,
     warmup_hours,
 )
 from .lines import (
@@ -149,7 +149,7 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
     assert isinstance(opt, InHouseOption) and srv is not None
     horizon = owned.shape[-1]
     life_m = float(sv["useful_life_years"]) * 12.0
-    hw = trend(sv["hardware_price_change_pct_per_year"], horizon)
+    hw = trend_of(sv, sv["hardware_price_change_pct_per_year"], horizon)
     residual_pct = sv["residual_value_pct"] / 100.0
     setup = setup_per_server(srv.max_power_kw, sv)
     network_share = sv["network_storage_pct_of_server_price"] / 100.0
@@ -228,7 +228,7 @@ def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntA
     kwh_serving = serving * (idle_kw * powered_h) + (max_kw - idle_kw) * np.where(capacity > 0, served_rh, 0.0) \
         / per_server
     kwh_standby = idle_kw * powered_h * (owned - serving)
-    elec = sv["electricity_usd_per_kwh"] * trend(fin.electricity_price_change_pct_per_year, horizon)
+    elec = sv["electricity_usd_per_kwh"] * trend_of(sv, fin.electricity_price_change_pct_per_year, horizon)
     power = (kwh_serving + kwh_standby) * sv["pue"] * elec
     in_use = owned > 0
     if opt.hosting == "colocation":

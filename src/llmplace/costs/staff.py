@@ -32,7 +32,7 @@ from ..conventions import SCENARIO_SOURCE
 from ..results import Assumption
 from ..scenario import Scenario
 from ..site import SiteValues
-from .flows import trend
+from .flows import trend_of
 
 __all__ = ["REFERENCE_GPUS", "ROLES", "Staff", "staff_for", "staff_note"]
 
@@ -87,6 +87,19 @@ def _variable(kind: str, gpus: Any, sv: SiteValues) -> Any:
     return np.where(g > 0, v * scaled, 0.0)
 
 
+def _wages(s: Scenario, sv: SiteValues, horizon: int) -> dict[str, Array]:
+    """Each role's loaded cost per FTE-month with the salary trend [USD]: the same for every option of a run, so
+    computed once per site values (:mod:`llmplace.memo`)."""
+    growth_pct = s.finance.salary_growth_pct_per_year
+    yearly = tuple(sv[_WAGE_KEY[r]] for r in ROLES)
+
+    def compute() -> tuple[Array, ...]:
+        growth = trend_of(sv, growth_pct, horizon)
+        return tuple(np.asarray(usd, dtype=float) / 12.0 * growth for usd in yearly)
+
+    return dict(zip(ROLES, sv.memo.get("wages", (growth_pct, horizon, *yearly), compute), strict=True))
+
+
 def staff_for(kind: str, gpus: Any, in_use: Any, override: float | None, s: Scenario, sv: SiteValues,
               horizon: int) -> Staff:
     """Staff of one option of ``kind`` (``in_house``, ``cloud``, ``api``) operating ``gpus`` each month.
@@ -95,8 +108,7 @@ def staff_for(kind: str, gpus: Any, in_use: Any, override: float | None, s: Scen
     ``override``: the option's ``staff_fte``, which replaces the total in those months.
     """
     use = np.asarray(in_use, dtype=float)
-    growth = trend(s.finance.salary_growth_pct_per_year, horizon)
-    wage = {r: np.asarray(sv[_WAGE_KEY[r]], dtype=float) / 12.0 * growth for r in ROLES}
+    wage = _wages(s, sv, horizon)
     team = _team(kind, sv)
     zero = np.zeros(np.broadcast_shapes(np.shape(use), np.shape(gpus)))
     if override is not None:

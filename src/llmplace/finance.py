@@ -90,13 +90,15 @@ def break_even_months(cum_a: Array, cum_b: Array) -> Array:
     has_flip = np.any(flip, axis=-1) & has_start
     tf = np.argmax(flip, axis=-1)
     prev = np.maximum(tf - 1, 0)
-    ln = np.max(np.where(nonzero & (idx <= prev[..., None]), idx, -1), axis=-1)  # the last nonzero up to prev
     d0 = np.take_along_axis(d, prev[..., None], axis=-1)[..., 0]
     d1 = np.take_along_axis(d, tf[..., None], axis=-1)[..., 0]
     denom = np.where(d0 - d1 == 0, 1.0, d0 - d1)
-    interp = prev + d0 / denom
-    touch = ln < prev  # zeros between the last nonzero and the flip: the crossing is the first zero
-    out = np.where(touch, ln + 1.0, interp)
+    out = np.asarray(prev + d0 / denom, dtype=float)
+    # a touch: equal months between the last unequal one and the flip; the crossing is the first equal month
+    touch = has_flip & ~np.take_along_axis(nonzero, prev[..., None], axis=-1)[..., 0]
+    if np.any(touch):  # rare: the last unequal month up to prev, for those rows only
+        rows = nonzero[touch] & (idx <= prev[touch][:, None])
+        out[touch] = np.max(np.where(rows, idx, -1), axis=-1) + 1.0
     return np.where(has_flip, out, np.nan)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextlib import suppress
 from dataclasses import fields, is_dataclass
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ T = TypeVar("T")
 #: results a memo keeps (least recently used dropped first): enough for the few distinct capacities of one run's
 #: options; a result dropped is recomputed on its next use, so the bound costs time, never exactness
 MEMO_ENTRIES = 8
+_MISSING = object()
 
 
 def exact_key(*values: Any) -> tuple[Hashable, ...]:
@@ -71,14 +73,17 @@ class Memo:
         """The result of ``compute()`` for ``inputs`` (every value ``compute`` reads besides the memo's load),
         computed on the first look-up and returned as stored on the next ones."""
         key = (name, *exact_key(*inputs))
-        if key in self._entries:
+        found = self._entries.get(key, _MISSING)
+        if found is not _MISSING:
             self.hits += 1
-            self._entries.move_to_end(key)
-            return self._entries[key]  # type: ignore[no-any-return]
+            with suppress(KeyError):  # dropped meanwhile by another thread sharing the memo: still the right value
+                self._entries.move_to_end(key)
+            return found  # type: ignore[no-any-return]
         self.misses += 1
         value = compute()
         _freeze(value)
         self._entries[key] = value
-        if len(self._entries) > self.limit:
-            self._entries.popitem(last=False)
+        while len(self._entries) > self.limit:
+            with suppress(KeyError):
+                self._entries.popitem(last=False)
         return value

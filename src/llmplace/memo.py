@@ -46,16 +46,19 @@ def exact_key(*values: Any) -> tuple[Hashable, ...]:
 
 
 def _freeze(value: Any) -> None:
-    """Mark the arrays of a stored result (and of a tuple or dataclass holding them) read-only."""
+    """Mark the arrays of a stored result (and of a tuple, dict or dataclass holding them) read-only."""
     if isinstance(value, np.ndarray):
         value.flags.writeable = False
     elif isinstance(value, tuple):
         for v in value:
             _freeze(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _freeze(v)
     elif is_dataclass(value) and not isinstance(value, type):
-        for f in fields(value):
+        for f in fields(value):  # its own arrays (and dicts of arrays), not the objects it refers to
             v = getattr(value, f.name)
-            if isinstance(v, np.ndarray):
+            if isinstance(v, (np.ndarray, dict)):
                 _freeze(v)
 
 

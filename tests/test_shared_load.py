@@ -3,6 +3,9 @@ same numbers as computing it option by option, and nothing is shared between run
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -122,3 +125,19 @@ def test_nothing_is_shared_between_scenarios():
     for oid, o in before.outcomes.items():
         assert _same(o, after.outcomes[oid]), oid
         assert not np.array_equal(o.cash_usd, other.outcomes[oid].cash_usd), oid
+
+
+def test_a_load_and_what_its_memo_holds_are_freed_as_soon_as_the_run_is():
+    """Nothing kept in a load's memo refers back to the load: a reference cycle would keep each Monte Carlo chunk's
+    (samples x months x bins) arrays alive until Python's cyclic collector happened to run (the consumer-chat case
+    at 240 months and 10,000 samples peaked at 1.4 GiB instead of 0.5 GiB before the fleet plan stopped holding
+    its load)."""
+    gc.disable()
+    try:
+        r = _sampled(_doc())
+        assert r.load.memo.hits > 0
+        load = weakref.ref(r.load)
+        del r
+        assert load() is None
+    finally:
+        gc.enable()

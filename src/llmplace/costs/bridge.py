@@ -47,7 +47,7 @@ def in_house_bridged(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fle
     """
     opt = d.option
     assert isinstance(opt, InHouseOption)
-    f = in_house_planned(d, s, load, sv, with_residual=True, residual=fleet is not None, fleet=fleet)
+    f = in_house_planned(d, s, load, sv, with_residual=True, residual=fleet is not None, fleet=fleet, shared=True)
     residual, f.residual = f.residual, None  # only a fleet run against a sampled load needs the load above it
     lead = f.first_service
     weeks, _, src = lead_time(opt, sv)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -100,8 +101,9 @@ def _per_bin(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, k
 
 
 def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, kept: IntArray
-            ) -> tuple[Array, Any, Callable[[Any], Any]]:
-    """Instance-hours billed each month, the fleet at the busiest hour, and the instance-hours above a base.
+            ) -> tuple[Array, Any, Callable[[Load, Any], Any]]:
+    """Instance-hours billed each month, the fleet at the busiest hour, and the instance-hours above a base (a
+    function of the load and the base, so that a result kept in the load's memo holds no reference to the load).
 
     ``autoscaled``: the fleet follows each bin of the load-duration curve (:func:`_per_bin`);
     ``always_on`` / ``active_hours``: the peak fleet every hour or every active hour. The instance-hours above a
@@ -115,8 +117,8 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, ke
         inst_hours = per_bin @ h_vec
         fleet = per_bin[..., 0].astype(np.int64)
 
-        def above_hours(base: Any) -> Any:
-            bins = _per_bin(opt, load, per_inst, peak_need, kept)
+        def above_hours(of: Load, base: Any) -> Any:
+            bins = _per_bin(opt, of, per_inst, peak_need, kept)
             return np.maximum(bins - np.asarray(base, dtype=float)[..., None], 0.0) @ h_vec
 
     elif opt.billing == "autoscaled":
@@ -124,8 +126,8 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, ke
         inst_hours = np.einsum("...b,...b->...", per_bin, np.broadcast_to(hours, per_bin.shape))
         fleet = np.max(per_bin, axis=-1).astype(np.int64)
 
-        def above_hours(base: Any) -> Any:
-            bins = _per_bin(opt, load, per_inst, peak_need, kept)
+        def above_hours(of: Load, base: Any) -> Any:
+            bins = _per_bin(opt, of, per_inst, peak_need, kept)
             return np.sum(np.maximum(bins - np.asarray(base)[..., None], 0) * hours, axis=-1)
 
     else:  # the peak fleet, every hour or every active hour: no per-bin arrays needed
@@ -133,7 +135,7 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, ke
         inst_hours = peak_need * billed
         fleet = peak_need
 
-        def above_hours(base: Any) -> Any:
+        def above_hours(of: Load, base: Any) -> Any:
             return np.maximum(peak_need - base, 0) * billed
 
     return inst_hours, fleet, above_hours
@@ -143,14 +145,15 @@ def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, ke
 class FleetPlan:
     """What a rented fleet following ``load`` runs, whatever it is paid: the minimum kept warm and the peak need
     each month, instance-hours billed before warm-ups, the fleet at the busiest hour, the instance-hours above a
-    base, and the instances started (above a base; ``started``: all of them). It depends on the load, the
-    capacity per instance and the fleet policy alone (:func:`fleet_plan`), never on a price."""
+    base (given the load again: nothing here refers to the load, whose memo keeps it), and the instances started
+    (above a base; ``started``: all of them). It depends on the load, the capacity per instance and the fleet
+    policy alone (:func:`fleet_plan`), never on a price."""
 
     kept: IntArray
     peak_need: IntArray
     inst_hours: Array
     fleet: Array
-    above_hours: Callable[[Any], Any]
+    above_hours: Callable[[Load, Any], Any]
     starts: Callable[[Any], Array]
     started: Array
 
@@ -280,7 +283,7 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
     plan = fleet_plan(opt, load, per_inst)
-    inst_hours, above_hours, warm_rows = _warm_up(opt, sv, plan)
+    inst_hours, above_hours, warm_rows = _warm_up(opt, sv, plan, load)
     need = InstanceNeed(inst_hours=inst_hours, fleet=plan.fleet, peak_need=plan.peak_need, above_hours=above_hours,
                         month_hours=np.sum(load.hours, axis=-1), capacity_token_hours=inst_hours * per_inst,
                         output_tokens=load.output_tokens, served_tokens=load.total_tokens)
@@ -362,15 +365,16 @@ def instance_starts(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntA
     return lambda base: rises.starts(fleet, base)
 
 
-def _warm_up(opt: CloudOption, sv: SiteValues, plan: FleetPlan) -> tuple[Array, Callable[[Any], Any], list[Assumption]]:
+def _warm_up(opt: CloudOption, sv: SiteValues, plan: FleetPlan, load: Load
+             ) -> tuple[Array, Callable[[Any], Any], list[Assumption]]:
     """Billed instance-hours with the warm-up of every instance start added, likewise above a base, and the
     assumption rows (none for always_on billing)."""
     if opt.billing == "always_on":
-        return plan.inst_hours, plan.above_hours, []
+        return plan.inst_hours, partial(plan.above_hours, load), []
     hours, src, as_of = warmup_hours(opt, sv)
 
     def above(base: Any) -> Any:
-        return plan.above_hours(base) + hours * plan.starts(base)
+        return plan.above_hours(load, base) + hours * plan.starts(base)
 
     rows = [Assumption(name="warm-up per instance start", value=round(hours * 60.0, 4), unit="minutes billed",
                        source=src, as_of=as_of),

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from ..conventions import tied_shares
 from ..engine import forecast_fleets, run
-from ..finance import break_even_months
+from ..finance import break_even_months, max_abs
 from ..hybrid import BaseSize
 from ..options import Deployment
 from ..results import BreakEvenRange, OptionRisk, Percentiles, SampleArrays
@@ -141,11 +141,14 @@ def _pair_break_evens(cumulative: Mapping[str, Array], pairs: list[tuple[str, st
     groups: dict[str, list[tuple[str, str]]] = {}
     for a, b in pairs:  # each pair with the option of the two that most pairs share
         groups.setdefault(a if count[a] >= count[b] else b, []).append((a, b))
+    peak = {i: max_abs(np.asarray(cumulative[i], dtype=float)) for i in count}  # once per option, not per pair
     for key, group in groups.items():
         for start in range(0, len(group), PARTNERS_AT_ONCE):
             part = group[start:start + PARTNERS_AT_ONCE]
-            others = np.stack([cumulative[b if a == key else a] for a, b in part])
-            months = break_even_months(cumulative[key][None], others)
+            partners = [b if a == key else a for a, b in part]
+            others = np.stack([cumulative[i] for i in partners])
+            months = break_even_months(cumulative[key][None], others,
+                                       (peak[key][None], np.stack([peak[i] for i in partners])))
             for k, pair in enumerate(part):
                 out[pair][rows] = months[k]
 

@@ -17,8 +17,8 @@ __all__ = ["RESALE_AGES_MONTHS", "SiteValues", "site_values"]
 
 #: ages of the catalog's market resale curve (``resale_pct_at_<age>_months`` rows of site.csv) [months]
 RESALE_AGES_MONTHS = (12, 24, 36, 48, 60)
-#: trends and wages a run derives from its site values (a handful, each a (samples, months) array) kept at once
-SITE_MEMO_ENTRIES = 16
+#: trends, wages, staff and staff rows a run derives from its site values (a handful of each) kept at once
+SITE_MEMO_ENTRIES = 24
 
 
 @dataclass

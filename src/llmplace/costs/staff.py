@@ -160,7 +160,13 @@ def _g(x: Any) -> str:
 
 
 def staff_note(kind: str, sv: SiteValues, override: float | None) -> Assumption:
-    """The staff rule an option of ``kind`` was charged by, with the site values it read."""
+    """The staff rule an option of ``kind`` was charged by, with the site values it read (once per run's site
+    values for each kind and override, :mod:`llmplace.memo`: the row is frozen, so options share it)."""
+    inputs = (kind, override, sv.currency, *_site_inputs(kind, sv))
+    return sv.memo.get("staff note", inputs, lambda: _staff_note(kind, sv, override))
+
+
+def _staff_note(kind: str, sv: SiteValues, override: float | None) -> Assumption:
     label = {"in_house": "in-house", "cloud": "cloud", "api": "API"}[kind]
     wages = (f"sysadmin at {_g(sv['sysadmin_loaded_usd_per_year'])} and ML engineer at "
              f"{_g(sv['ml_engineer_loaded_usd_per_year'])} {sv.currency}/year")

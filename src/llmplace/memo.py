@@ -1,13 +1,16 @@
-"""Quantities computed once per distinct exact input and reused: the memo a load carries for the options it serves.
+"""Quantities computed once per distinct exact input and reused: the memo a load (and a run's site values) carries
+for the options it serves.
 
 Options that differ only in price (the same instance type or server at several prices, regions or providers) serve
-the same load with the same capacity per unit, so their fleet sizes, starts and the load a fleet leaves to its
-bridge are the same arrays. A :class:`Memo` holds such results for one load (it lives and dies with the
-:class:`~llmplace.demand.Load` of one engine run, so nothing is kept between runs, scenarios or threads), keyed on
-the exact bytes of every input (:func:`exact_key`): a hit returns the very result the same function computed from
-the same input values, so sharing never changes a number. Results are stored read-only, so that an option writing
-into a shared array fails loudly instead of changing another option's costs. The memo keeps its
-:data:`MEMO_ENTRIES` most recently used results (a load's derived loads hold months x bins arrays).
+the same load with the same capacity per unit, so their fleet sizes, starts, staff and the load a fleet leaves to
+its bridge are the same arrays. A :class:`Memo` holds such results for one :class:`~llmplace.demand.Load` of one
+engine run (fleet plans, the load above a fleet) or one :class:`~llmplace.site.SiteValues` (price and wage trends,
+staff); it lives and dies with its owner, so nothing is kept between runs, scenarios or web requests. Each result is
+keyed on the exact bytes of every input it reads (:func:`exact_key`): a hit returns the very result the same
+function computed from the same input values, so sharing never changes a number. Results are stored read-only, so
+that an option writing into a shared array fails loudly instead of changing another option's costs, and they never
+refer back to their owner (a reference cycle would keep a run's arrays until the cyclic collector ran). A memo
+keeps its :data:`MEMO_ENTRIES` most recently used results (a load's derived loads hold months x bins arrays).
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ Target (issue 13): every figure within 30 %. Sources (each also cited in tests/t
 - SGLang DeepSeek-V3 on H100, PD disaggregation + EP (lmsys.org/blog/2025-05-05-large-scale-ep): decode on
   9 nodes EP72 with 256 sequences per GPU at a 2,000-token KV cache, 22,282 output tokens/s per node;
   prefill on 4 nodes EP32, 16,384 tokens per GPU, 57,674 / 54,543 / 50,302 tokens/s per node at 1K/2K/4K;
+- DeepSeek's decode profile as the same blog reads it (EP128 over 16 H800 nodes, 128 sequences per GPU, 4,096-token
+  KV cache; github.com/deepseek-ai/profile-data): 18,598 output tokens/s per node (H800 taken as H100 SXM);
 - NVIDIA, Llama 3.1 405B on 8 x H200 (developer.nvidia.com/blog, 2024-10): tensor parallelism 8 is 5.6x
   faster per token than 8 pipeline stages at minimum latency.
 """
@@ -55,6 +57,8 @@ def sglang_rows() -> list[float]:
 
     step = float(decode_step_s(replica(72), 72 * 256, 2000))
     errs = [_row("SGLang DeepSeek-V3 decode EP72, per node", 72 * 256 / step / 9, 22_282, "tokens/s")]
+    step = float(decode_step_s(replica(128), 128 * 128, 4096))
+    errs.append(_row("DeepSeek profile decode EP128, per node", 128 * 128 / step / 16, 18_598, "tokens/s"))
     for prompt, measured in ((1000, 57_674), (2000, 54_543), (4000, 50_302)):
         n = 32 * 16_384 / prompt
         t = float(prefill_s(replica(32), n, prompt))

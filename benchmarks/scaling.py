@@ -131,7 +131,10 @@ def base_doc(horizon: int = 60) -> dict[str, Any]:
 def with_options(n: int) -> dict[str, Any]:
     """The example's pure options repeated under new ids until there are n, each copy's price nudged by k % (API
     token prices, the instance's on-demand price, the server's purchase price), so that no two options are the
-    same offer: n options are n costings, as n instance types, regions or providers would be."""
+    same offer: n options are n costings, as n regions or providers of the same instance types would be. What
+    depends on the load and the capacity alone (fleet sizes, starts, the load above a fleet, staff) is computed
+    once per distinct capacity and shared by the copies (see ``llmplace.memo``); n different instance types
+    would each compute their own."""
     from llmplace import catalog
 
     doc = base_doc()

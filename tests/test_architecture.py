@@ -45,6 +45,7 @@ STAGES: dict[str, float] = {
     "llmplace.__about__": 0,
     "llmplace._version": 0,
     "llmplace.finance": 0,  # pure money helpers, used from the costs stage on
+    "llmplace.memo": 0,  # results computed once per exact input (a load's memo, shared by the options it serves)
     # 0.5 the bundled, dated reference data (hardware, models, prices, criteria tables): it imports nothing but the
     # foundation, and the scenario schema checks names and profiles against it
     "llmplace.catalog": 0.5,

@@ -4,7 +4,8 @@ Llama 3.1 405B in fp16 is 756 GiB of weights: no 8-GPU H100 server holds it, two
 stages). Such an option buys or rents servers two at a time: its unit becomes a group of two (twice the GPUs,
 the price, the power and the hourly rate of one), the fleet is a whole number of replicas, and the fabric
 between the servers comes from the catalog (DGX H100: InfiniBand NDR; a p5 instance: 400 Gb/s EFA) or, where
-the catalog is silent, is the slowest one, said in the assumptions; switch costs are said not to be counted.
+the catalog is silent (the OEM A100 row), is the slowest one, said in the assumptions; switch costs are said
+not to be counted.
 """
 
 from __future__ import annotations
@@ -48,7 +49,18 @@ def test_a_replica_over_two_servers_buys_them_two_at_a_time():
     p5 = deps["p5"]
     assert p5.cloud is not None and p5.cloud.gpu_count == 16
     assert _notes(p5)["network fabric between units"].value == "roce-400g"
-    assert "slowest fabric assumed" in _notes(deps["hgx"])["network fabric between units"].source
+    # the OEM HGX row is priced with one 400G NIC per GPU, so its fabric is the DGX reference design's
+    assert _notes(deps["hgx"])["network fabric between units"].value == "infiniband-ndr"
+
+
+def test_a_server_whose_network_the_catalog_does_not_state_gets_the_slowest_fabric_said():
+    """The OEM A100 row's price says nothing of its NICs' speed: the slowest fabric is assumed and said."""
+    doc = {**DOC, "latency": {"tpot_ms": 150},  # A100s decode 405B fp16 at ~91 ms per token
+           "options": [{"kind": "in_house", "server": "hgx-a100-8x-80gb-oem", "id": "a100"}]}
+    (a100,) = resolve_options(parse_scenario(doc))
+    note = _notes(a100)["network fabric between units"]
+    assert a100.capacity is not None and a100.capacity.gpus_per_replica == 16
+    assert note.value == "ethernet-100g" and "slowest fabric assumed" in note.source
 
 
 def test_compare_counts_two_servers_per_replica_in_the_purchase():
@@ -123,10 +135,11 @@ def test_a_sampled_per_server_price_is_applied_to_the_whole_group():
 
 
 def test_a_strategy_orders_physical_servers_when_its_unit_is_a_group():
-    """Starting on p5 instances and moving to owned DGX H100s, where one replica is two DGXs: the first order is
-    one replica's group, counted in servers (2), as the field says ("servers in that first order")."""
+    """Starting on p5 instances and moving to owned HGX H100s (the cheaper server with the same 400G-per-GPU
+    fabric as the DGX), where one replica is two servers: the first order is one replica's group, counted in
+    servers (2), as the field says ("servers in that first order")."""
     plan = compare(DOC).strategy
-    assert plan is not None and (plan.first, plan.second) == ("p5", "dgx")
+    assert plan is not None and (plan.first, plan.second) == ("p5", "hgx")
     assert plan.servers_first_order == 2
 
 

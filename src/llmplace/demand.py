@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import InputError
+from .memo import Memo
 from .rises import Rises, floor_zero
 from .scenario import Scenario
 
@@ -398,6 +399,8 @@ class Load:
     mean: Array | None = None
     rel: Array | None = None
     rises: Rises | None = None  #: the load's rises in the order of the hours (None: not known, no starts counted)
+    #: what the options serving this load compute from it alone (fleets, starts, the load above a fleet), once each
+    memo: Memo = field(default_factory=Memo, repr=False, compare=False)
 
     def _part(self, rate: Array, peak: Array, rises: Rises | None) -> Load:
         return Load(rate_given=rate, hours=self.hours, peak=peak, total_per_output=self.total_per_output,

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "monthly_rate", "npv", "npv_timed", "straight_line", "break_even_month", "break_even_months",
-    "cumulative_with_origin",
+    "cumulative_with_origin", "max_abs",
 ]
 
 Array = NDArray[np.float64]
@@ -66,17 +66,19 @@ def cumulative_with_origin(upfront_usd: Any, monthly_after_upfront_usd: Array) -
     return np.concatenate([up, up + np.cumsum(m, axis=-1)], axis=-1)
 
 
-def break_even_months(cum_a: Array, cum_b: Array) -> Array:
+def break_even_months(cum_a: Array, cum_b: Array, peaks: tuple[Array, Array] | None = None) -> Array:
     """First time [months] at which cumulative costs (indexed t = 0..H on the last axis) cross; NaN if never.
 
     Linear interpolation inside the month of the crossing. When the curves start equal, parting is
     not a crossing: the first later change of order is. When they touch and then swap, the
-    crossing is the first month of the touch. Leading axes (samples) are kept.
+    crossing is the first month of the touch. Leading axes (samples) are kept. ``peaks``: :func:`max_abs` of
+    ``cum_a`` and of ``cum_b``, when the caller has them (an option's curve meets several others).
     """
     a = np.asarray(cum_a, dtype=float)
     b = np.asarray(cum_b, dtype=float)
     d = a - b
-    scale = np.maximum(1.0, np.maximum(_max_abs(a), _max_abs(b)))[..., None]
+    mx_a, mx_b = peaks if peaks is not None else (max_abs(a), max_abs(b))
+    scale = np.maximum(1.0, np.maximum(mx_a, mx_b))[..., None]
     tol = 1e-9 * scale
     above, below = d > tol, d < -tol  # the sign of d, |d| <= tol counting as 0
     nonzero = above | below
@@ -90,19 +92,22 @@ def break_even_months(cum_a: Array, cum_b: Array) -> Array:
     has_flip = np.any(flip, axis=-1) & has_start
     tf = np.argmax(flip, axis=-1)
     prev = np.maximum(tf - 1, 0)
-    ln = np.max(np.where(nonzero & (idx <= prev[..., None]), idx, -1), axis=-1)  # the last nonzero up to prev
     d0 = np.take_along_axis(d, prev[..., None], axis=-1)[..., 0]
     d1 = np.take_along_axis(d, tf[..., None], axis=-1)[..., 0]
     denom = np.where(d0 - d1 == 0, 1.0, d0 - d1)
-    interp = prev + d0 / denom
-    touch = ln < prev  # zeros between the last nonzero and the flip: the crossing is the first zero
-    out = np.where(touch, ln + 1.0, interp)
+    out = np.asarray(prev + d0 / denom, dtype=float)
+    # a touch: equal months between the last unequal one and the flip; the crossing is the first equal month
+    touch = has_flip & ~np.take_along_axis(nonzero, prev[..., None], axis=-1)[..., 0]
+    if np.any(touch):  # rare: the last unequal month up to prev, for those rows only
+        rows = nonzero[touch] & (idx <= prev[touch][:, None])
+        out[touch] = np.max(np.where(rows, idx, -1), axis=-1) + 1.0
     return np.where(has_flip, out, np.nan)
 
 
-def _max_abs(x: Array) -> Array:
+def max_abs(x: Array) -> Array:
     """max |x| over the last axis, without an array of |x| (the largest, or minus the smallest)."""
     return np.maximum(np.max(x, axis=-1), -np.min(x, axis=-1))
+
 
 
 def break_even_month(cum_a: Array, cum_b: Array) -> float | None:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import catalog
 from .conventions import SCENARIO_SOURCE
+from .memo import Memo
 from .scenario import DEPRECATED_SITE_FIELDS, Scenario
 
 __all__ = ["RESALE_AGES_MONTHS", "SiteValues", "site_values"]
 
 #: ages of the catalog's market resale curve (``resale_pct_at_<age>_months`` rows of site.csv) [months]
 RESALE_AGES_MONTHS = (12, 24, 36, 48, 60)
+#: trends, wages, staff and staff rows a run derives from its site values (a handful of each) kept at once
+SITE_MEMO_ENTRIES = 24
 
 
 @dataclass
@@ -27,6 +30,8 @@ class SiteValues:
     #: the scenario's currency and its units per USD: catalog defaults in USD are already converted
     currency: str = "USD"
     units_per_usd: float = 1.0
+    #: what every option of a run derives from these values alone (price and wage trends), once each (llmplace.memo)
+    memo: Memo = field(default_factory=lambda: Memo(SITE_MEMO_ENTRIES), repr=False, compare=False)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

@@ -46,7 +46,7 @@ from .demand import Load
 from .engine import Run
 from .errors import InputError
 from .finance import npv_timed
-from .hybrid import MAX_FULL_SEARCH, BaseSize, base_sizes, hybrid_at, optimise, planned_rows
+from .hybrid import MAX_FULL_SEARCH, BaseSize, HybridSearch, base_sizes, hybrid_at, optimise, planned_rows
 from .options import Deployment
 from .results import StrategyBaseStep, StrategyPhase, StrategyResult
 from .scenario import ApiOption, CloudOption, HybridOption, InHouseOption, Scenario
@@ -102,13 +102,31 @@ def _forecast(d: Deployment) -> Deployment:
     return replace(d, parts=(_forecast(base), over))
 
 
+def _rows(whole: Load, keep: Array) -> Load:
+    """``whole`` in the months ``keep`` marks (one row per switch month), once per load and ``keep``
+    (:mod:`llmplace.memo`): every second phase reads the same rows, so options with the same fleet share what
+    their costing derives from them."""
+    return whole.memo.get("in months", (keep, True), lambda: whole.in_months(keep))
+
+
+def _batched_search(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValues) -> HybridSearch | None:
+    """The search over a hybrid's base sizes, batched over the switch months of ``keep``, that both
+    :func:`_second_phase` and :func:`~llmplace.strategy_steps.step_table` run for a second phase (None where
+    neither does: not a hybrid, or a base so large that each switch month is searched on its own)."""
+    if not isinstance(d.option, HybridOption) or (np.ndim(keep) > 1 and _large_base(d, whole)):
+        return None
+    return optimise(d, s, _rows(whole, keep), sv)
+
+
 def _second_phase(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: SiteValues,
-                  base_units: int | None = None) -> tuple[Array, Array, Array, Array, Array]:
+                  base_units: int | None = None, search: HybridSearch | None = None
+                  ) -> tuple[Array, Array, Array, Array, Array]:
     """Cash, start-of-month cash, servers ordered and unserved tokens of the second phase on ``load``, each
     (rows, months): one row per switch month when ``load`` carries one; and a hybrid's base size per row (-1 for
     an in-house option). ``load`` is ``whole`` in the months ``keep`` marks (one row per switch month). A hybrid's
-    base is optimised per row, or fixed at ``base_units``."""
-    load = whole.in_months(keep)
+    base is optimised per row (``search``: that search, run already by :func:`_batched_search`), or fixed at
+    ``base_units``."""
+    load = _rows(whole, keep)
     if isinstance(d.option, HybridOption):
         if base_units is not None:
             flows: Sequence[Flows] = [hybrid_at(d, s, load, sv, base_units)]
@@ -117,7 +135,7 @@ def _second_phase(d: Deployment, s: Scenario, whole: Load, keep: Array, sv: Site
         elif np.ndim(keep) > 1 and _large_base(d, whole):  # each switch month its own point search
             return _per_row(d, s, whole, keep, sv)
         else:
-            search = optimise(d, s, load, sv)
+            search = search if search is not None else optimise(d, s, load, sv)
             flows, sizes, best = search.flows, search.sizes, search.best
         rows = np.arange(np.shape(best)[-1]) if np.ndim(best) > 0 else 0
         parts = [(f.monthly("cash"), f.start_of_month(), f.purchases if f.purchases is not None else 0.0,
@@ -238,7 +256,9 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
         if not starts.size:
             continue
         keep = (months[None, :] >= starts[:, None]).astype(float)
-        cash2, start2, ordered, unserved, bases = _second_phase(_forecast(second), s, load, keep, sv)
+        planned = _forecast(second)
+        search = _batched_search(planned, s, load, keep, sv)
+        cash2, start2, ordered, unserved, bases = _second_phase(planned, s, load, keep, sv, search=search)
         demand = np.asarray(load.output_tokens, dtype=float) * keep * np.asarray(load.total_per_output, dtype=float)
         ok = np.any(ordered > 0, axis=-1) & ~np.any(unserved > 1e-6 * demand + 1e-9, axis=-1)
         for first in firsts:
@@ -251,19 +271,19 @@ def best_strategy(s: Scenario, deployments: list[Deployment], sv: SiteValues, po
                 if best is None or tco < best.tco - 1e-6:
                     best = _Pick(tco, first, second, int(t), rows1[first.id][t], cash2[row].copy(),
                                  start1 * keep_first[t] + start2[row], ordered[row].copy(), int(bases[row]))
-        best = _grown(s, second, point, sv, starts, firsts, (keep_first, rows1), switch_usd, best)
+        best = _grown(s, second, point, sv, starts, firsts, (keep_first, rows1), switch_usd, best, search)
     if best is None:
         return None
     return _result(s, best, point, sv, best_single, parallel, switch_usd, rate)
 
 
 def _grown(s: Scenario, second: Deployment, point: Run, sv: SiteValues, starts: Array, firsts: list[Deployment],
-           first_months: tuple[list[Array], dict[str, Array]], switch_usd: float, best: _Pick | None
-           ) -> _Pick | None:
+           first_months: tuple[list[Array], dict[str, Array]], switch_usd: float, best: _Pick | None,
+           search: HybridSearch | None = None) -> _Pick | None:
     """``best``, or a strategy on ``second`` whose owned base grows in a step (:mod:`.strategy_steps`) when one
-    costs less (costed directly, its base month by month)."""
+    costs less (costed directly, its base month by month); ``search``: :func:`_batched_search` of ``second``."""
     planned = _forecast(second)
-    table = step_table(planned, s, point.load, starts.astype(np.int64), sv)
+    table = step_table(planned, s, point.load, starts.astype(np.int64), sv, search)
     if table is None:
         return best
     horizon = int(point.load.peak.shape[-1])

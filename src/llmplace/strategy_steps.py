@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .demand import Load
-from .hybrid import MAX_FULL_SEARCH, base_sizes, hybrid_at, optimise
+from .hybrid import MAX_FULL_SEARCH, HybridSearch, base_sizes, hybrid_at, optimise
 from .options import Deployment
 from .scenario import HybridOption, InHouseOption, Scenario
 from .site import SiteValues
@@ -60,10 +60,11 @@ class Step:
     total_usd: float
 
 
-def step_table(second: Deployment, s: Scenario, load: Load, starts: NDArray[np.int64], sv: SiteValues
-               ) -> StepTable | None:
+def step_table(second: Deployment, s: Scenario, load: Load, starts: NDArray[np.int64], sv: SiteValues,
+               search: HybridSearch | None = None) -> StepTable | None:
     """The totals of every constant base size from every switch month; None where no step is possible (not an
-    owned base, a fixed base size, a thinned search or fewer than two sizes above zero)."""
+    owned base, a fixed base size, a thinned search or fewer than two sizes above zero). ``search``: the search
+    over base sizes on ``load`` in the months from each switch month, when the caller ran it already."""
     opt = second.option
     if not (isinstance(opt, HybridOption) and opt.base_units is None and second.parts is not None
             and isinstance(second.parts[0].option, InHouseOption)) or len(starts) < 2:
@@ -72,8 +73,8 @@ def step_table(second: Deployment, s: Scenario, load: Load, starts: NDArray[np.i
         return None  # the search thins its sizes: the sizes between are not all costed
     months = np.arange(int(load.peak.shape[-1]))
     keep = (months[None, :] >= starts[:, None]).astype(float)
-    whole = load.in_months(keep)
-    search = optimise(second, s, whole, sv)
+    whole = load.memo.get("in months", (keep, True), lambda: load.in_months(keep))
+    search = search if search is not None else optimise(second, s, whole, sv)
     rows = [(int(n), f) for n, f in zip(search.sizes, search.flows, strict=True) if isinstance(n, int) and n > 0]
     if len(rows) < 2 or rows[-1][0] != len(rows):  # a thinned grid: the sizes between were not all costed
         return None

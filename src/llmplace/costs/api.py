@@ -10,7 +10,7 @@ from ..options import Deployment
 from ..results import Assumption
 from ..scenario import ApiOption, Scenario
 from ..site import SiteValues
-from .flows import Flows, _shape, trend
+from .flows import Flows, _shape, trend_of
 from .staff import staff_for, staff_note
 
 __all__ = ["api_flows"]
@@ -30,7 +30,7 @@ def api_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, option: Ap
     cached_tok = in_tok * load.cached_share
     disc = opt.batch_discount_pct if opt.batch_discount_pct is not None else (
         a.batch_discount_pct if a.batch_discount_pct is not None else sv["api_batch_discount_pct"])
-    factor = (1.0 - opt.batch_share * disc / 100.0) * trend(sv["api_price_change_pct_per_year"], horizon)
+    factor = (1.0 - opt.batch_share * disc / 100.0) * trend_of(sv, sv["api_price_change_pct_per_year"], horizon)
     cached_price = a.cached_input_usd_per_mtok if a.cached_input_usd_per_mtok is not None else a.input_usd_per_mtok
     cats = {
         "input_tokens": (in_tok - cached_tok) * a.input_usd_per_mtok / 1e6 * factor,

@@ -47,7 +47,7 @@ def in_house_bridged(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fle
     """
     opt = d.option
     assert isinstance(opt, InHouseOption)
-    f = in_house_planned(d, s, load, sv, with_residual=True, residual=fleet is not None, fleet=fleet)
+    f = in_house_planned(d, s, load, sv, with_residual=True, residual=fleet is not None, fleet=fleet, shared=True)
     residual, f.residual = f.residual, None  # only a fleet run against a sampled load needs the load above it
     lead = f.first_service
     weeks, _, src = lead_time(opt, sv)
@@ -68,10 +68,11 @@ def in_house_bridged(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fle
     f.assumptions = rows + f.assumptions
     if not np.any(keep) or d.bridge is None:
         return f
-    if residual is not None:  # a fleet bought on the forecast: the load above it in the months to bridge
-        gap = residual.in_months(keep, with_rises=isinstance(d.bridge.option, CloudOption))  # an API counts none
-    else:  # the point run: the fleet is empty before the first delivery; an API counts no starts
-        gap = load.in_months(keep, with_rises=isinstance(d.bridge.option, CloudOption))
+    # a fleet bought on the forecast: the load above it in the months to bridge; the point run: the fleet is empty
+    # before the first delivery. An API counts no starts. Shared by the options with the same fleet (llmplace.memo)
+    above = residual if residual is not None else load
+    rises = isinstance(d.bridge.option, CloudOption)
+    gap = above.memo.get("in months", (keep, rises), lambda: above.in_months(keep, with_rises=rises))
     return _with_bridge(f, _bridge_flows(d.bridge, s, gap, sv), before)
 
 

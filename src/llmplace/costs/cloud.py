@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -24,14 +25,14 @@ from .flows import (
     add,
     live_months,
     terminal_commitment,
-    trend,
+    trend_of,
     warmup_hours,
 )
 from .lines import cloud_support_usd, support_note
 from .staff import staff_for, staff_note
 
-__all__ = ["RESERVATION_TERM_MONTHS", "InstanceNeed", "cloud_flows", "cloud_price_per_hour", "commitment_left_usd",
-           "committed_instances", "instance_flows", "instance_starts", "kept_warm"]
+__all__ = ["RESERVATION_TERM_MONTHS", "FleetPlan", "InstanceNeed", "cloud_flows", "cloud_price_per_hour",
+           "commitment_left_usd", "committed_instances", "fleet_plan", "instance_flows", "instance_starts", "kept_warm"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -71,61 +72,107 @@ def kept_warm(min_instances: int, peak: Any) -> IntArray:
     return np.asarray(min_instances * live_months(peak), dtype=np.int64)
 
 
-def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, step: int, kept: IntArray
-            ) -> tuple[Array, Array, Callable[[Any], Any]]:
-    """Instance-hours billed each month, the fleet at the busiest hour, and the instance-hours above a base.
-
-    ``autoscaled``: the fleet follows each bin of the load-duration curve (the busiest bin holds the exact
-    peak), at least ``kept`` (the month's minimum fleet) in each hour the load's shape has load;
-    ``always_on`` / ``active_hours``: the peak fleet every hour or every active hour.
-    """
-    hours = load.hours
-    month_hours = np.sum(hours, axis=-1)
-    active_h = _active_hours(load)
-    if opt.billing == "autoscaled" and load.shared_curve:
-        # one curve for every month: bins sorted from the busiest down, so the first bin is the fleet
+def _per_bin(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, kept: IntArray) -> Array:
+    """Instances running in each bin of the load-duration curve, (..., months, bins), as whole units in floats:
+    each bin's load at the target utilisation, at least ``kept`` (the month's minimum fleet) in each hour the
+    load's shape has load; the busiest bin holds the exact peak."""
+    step = opt.scale_step_instances
+    if load.shared_curve:  # one curve for every month: bins sorted from the busiest down
         assert load.mean is not None and load.rel is not None
         rel = load.rel.reshape(-1)
-        h_vec = np.broadcast_to(hours.reshape(-1), rel.shape)
         per_bin = np.multiply((load.mean / (per_inst * opt.target_utilisation))[..., None], rel)
         per_bin -= 1e-9
         np.ceil(per_bin, out=per_bin)
         if step > 1:
             per_bin = np.ceil(per_bin / step - 1e-9) * step
         np.maximum(per_bin, 0.0, out=per_bin)
-        if opt.min_instances:
-            np.maximum(per_bin, np.where(rel > 0, kept[..., None].astype(float), 0.0), out=per_bin)
-        per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
-        inst_hours = per_bin @ h_vec
-        fleet = per_bin[..., 0].astype(np.int64)
-
-        def above_hours(base: Any) -> Any:
-            return np.maximum(per_bin - np.asarray(base, dtype=float)[..., None], 0.0) @ h_vec
-
-    elif opt.billing == "autoscaled":
+        active: Any = rel > 0
+    else:
         per_inst_b = per_inst[..., None] if np.ndim(per_inst) else per_inst
         tu: Any = opt.target_utilisation
         util_b = tu if np.ndim(tu) == 0 else tu[..., None]
         # no bin exceeds the month's peak, whose fleet was checked in range: whole units as floats, in place
         per_bin = whole_units_float(load.rate / (per_inst_b * util_b), step, in_place=True)
-        if opt.min_instances:
-            np.maximum(per_bin, np.where(load.active, kept[..., None].astype(float), 0.0), out=per_bin)
-        per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
+        active = load.active
+    if opt.min_instances:
+        np.maximum(per_bin, np.where(active, kept[..., None].astype(float), 0.0), out=per_bin)
+    per_bin[..., 0] = np.maximum(per_bin[..., 0], peak_need)  # the busiest bin holds the exact peak
+    return per_bin
+
+
+def _billed(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntArray, kept: IntArray
+            ) -> tuple[Array, Any, Callable[[Load, Any], Any]]:
+    """Instance-hours billed each month, the fleet at the busiest hour, and the instance-hours above a base (a
+    function of the load and the base, so that a result kept in the load's memo holds no reference to the load).
+
+    ``autoscaled``: the fleet follows each bin of the load-duration curve (:func:`_per_bin`);
+    ``always_on`` / ``active_hours``: the peak fleet every hour or every active hour. The instance-hours above a
+    base build the bins again when asked (only a reserved plan asks), so that no (months x bins) array is kept.
+    """
+    hours = load.hours
+    if opt.billing == "autoscaled" and load.shared_curve:
+        assert load.rel is not None
+        h_vec = np.broadcast_to(hours.reshape(-1), load.rel.reshape(-1).shape)
+        per_bin = _per_bin(opt, load, per_inst, peak_need, kept)
+        inst_hours = per_bin @ h_vec
+        fleet = per_bin[..., 0].astype(np.int64)
+
+        def above_hours(of: Load, base: Any) -> Any:
+            bins = _per_bin(opt, of, per_inst, peak_need, kept)
+            return np.maximum(bins - np.asarray(base, dtype=float)[..., None], 0.0) @ h_vec
+
+    elif opt.billing == "autoscaled":
+        per_bin = _per_bin(opt, load, per_inst, peak_need, kept)
         inst_hours = np.einsum("...b,...b->...", per_bin, np.broadcast_to(hours, per_bin.shape))
         fleet = np.max(per_bin, axis=-1).astype(np.int64)
 
-        def above_hours(base: Any) -> Any:
-            return np.sum(np.maximum(per_bin - np.asarray(base)[..., None], 0) * hours, axis=-1)
+        def above_hours(of: Load, base: Any) -> Any:
+            bins = _per_bin(opt, of, per_inst, peak_need, kept)
+            return np.sum(np.maximum(bins - np.asarray(base)[..., None], 0) * hours, axis=-1)
 
     else:  # the peak fleet, every hour or every active hour: no per-bin arrays needed
-        billed = month_hours if opt.billing == "always_on" else active_h
+        billed = np.sum(hours, axis=-1) if opt.billing == "always_on" else _active_hours(load)
         inst_hours = peak_need * billed
         fleet = peak_need
 
-        def above_hours(base: Any) -> Any:
+        def above_hours(of: Load, base: Any) -> Any:
             return np.maximum(peak_need - base, 0) * billed
 
     return inst_hours, fleet, above_hours
+
+
+@dataclass(frozen=True)
+class FleetPlan:
+    """What a rented fleet following ``load`` runs, whatever it is paid: the minimum kept warm and the peak need
+    each month, instance-hours billed before warm-ups, the fleet at the busiest hour, the instance-hours above a
+    base (given the load again: nothing here refers to the load, whose memo keeps it), and the instances started
+    (above a base; ``started``: all of them). It depends on the load, the capacity per instance and the fleet
+    policy alone (:func:`fleet_plan`), never on a price."""
+
+    kept: IntArray
+    peak_need: IntArray
+    inst_hours: Array
+    fleet: Array
+    above_hours: Callable[[Load, Any], Any]
+    starts: Callable[[Any], Array]
+    started: Array
+
+
+def fleet_plan(opt: CloudOption, load: Load, per_inst: Any) -> FleetPlan:
+    """The :class:`FleetPlan` of ``opt``'s fleet serving ``load`` at ``per_inst`` output tokens/s an instance,
+    computed once per load for each distinct capacity and fleet policy (billing, target utilisation, scale step,
+    minimum fleet) and shared by the options that have them (the same instance at other prices, plans or
+    providers): see :mod:`llmplace.memo`."""
+    def compute() -> FleetPlan:
+        kept = kept_warm(opt.min_instances, load.peak)
+        peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances), kept)
+        inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, kept)
+        starts = instance_starts(opt, load, per_inst, peak_need)
+        return FleetPlan(kept=kept, peak_need=peak_need, inst_hours=inst_hours, fleet=fleet,
+                         above_hours=above_hours, starts=starts, started=starts(0))
+
+    policy = (opt.billing, opt.target_utilisation, opt.scale_step_instances, opt.min_instances)
+    return load.memo.get("cloud fleet", (per_inst, *policy), compute)
 
 
 def committed_instances(need: Any, term: int) -> tuple[Array, Array]:
@@ -194,7 +241,7 @@ def commitment_left_usd(d: Deployment, load: Load, sv: SiteValues, leave: Any) -
     need = np.where(months < leave, _committed_base(opt, peak_need, opt.reserved_instances), 0.0)
     committed, after_n = committed_instances(need, RESERVATION_TERM_MONTHS[opt.plan])
     price, _ = cloud_price_per_hour(d, sv, option=opt)
-    trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
+    trend_c = trend_of(sv, sv["cloud_price_change_pct_per_year"], horizon)
     month_hours = np.sum(load.hours, axis=-1)
     owed = committed * month_hours * price * trend_c * (months >= leave)
     last_rate = np.asarray(price * month_hours[..., -1:] * trend_c[..., -1:], dtype=float)
@@ -235,11 +282,9 @@ def cloud_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, reserved
     assert isinstance(opt, CloudOption) and d.cloud is not None and d.capacity is not None
     goodput = sv["spot_interruption_goodput"] if opt.plan == "spot" else 1.0
     per_inst: Any = d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s * goodput
-    kept = kept_warm(opt.min_instances, load.peak)
-    peak_need = np.maximum(_need(load.peak, per_inst, opt.target_utilisation, opt.scale_step_instances), kept)
-    inst_hours, fleet, above_hours = _billed(opt, load, per_inst, peak_need, opt.scale_step_instances, kept)
-    inst_hours, above_hours, warm_rows = _warm_up(opt, load, sv, per_inst, peak_need, inst_hours, above_hours)
-    need = InstanceNeed(inst_hours=inst_hours, fleet=fleet, peak_need=peak_need, above_hours=above_hours,
+    plan = fleet_plan(opt, load, per_inst)
+    inst_hours, above_hours, warm_rows = _warm_up(opt, sv, plan, load)
+    need = InstanceNeed(inst_hours=inst_hours, fleet=plan.fleet, peak_need=plan.peak_need, above_hours=above_hours,
                         month_hours=np.sum(load.hours, axis=-1), capacity_token_hours=inst_hours * per_inst,
                         output_tokens=load.output_tokens, served_tokens=load.total_tokens)
     rows = warm_rows + (_kept_note(opt.min_instances, load.peak) if note else [])
@@ -254,7 +299,7 @@ def instance_flows(d: Deployment, s: Scenario, sv: SiteValues, need: InstanceNee
     opt = option if option is not None else d.option
     assert isinstance(opt, CloudOption) and d.cloud is not None
     horizon = np.shape(need.inst_hours)[-1]
-    trend_c = trend(sv["cloud_price_change_pct_per_year"], horizon)
+    trend_c = trend_of(sv, sv["cloud_price_change_pct_per_year"], horizon)
     price, src = cloud_price_per_hour(d, sv, option=opt)
     noted = [_price_row(opt, float(price), src, d.cloud.as_of, sv.currency)] if note and np.ndim(price) == 0 else []
     noted += (extra_notes or []) if note else []
@@ -320,26 +365,25 @@ def instance_starts(opt: CloudOption, load: Load, per_inst: Any, peak_need: IntA
     return lambda base: rises.starts(fleet, base)
 
 
-def _warm_up(opt: CloudOption, load: Load, sv: SiteValues, per_inst: Any, peak_need: IntArray, inst_hours: Array,
-             above_hours: Callable[[Any], Any]) -> tuple[Array, Callable[[Any], Any], list[Assumption]]:
+def _warm_up(opt: CloudOption, sv: SiteValues, plan: FleetPlan, load: Load
+             ) -> tuple[Array, Callable[[Any], Any], list[Assumption]]:
     """Billed instance-hours with the warm-up of every instance start added, likewise above a base, and the
     assumption rows (none for always_on billing)."""
+    if opt.billing == "always_on":
+        return plan.inst_hours, partial(plan.above_hours, load), []
     hours, src, as_of = warmup_hours(opt, sv)
-    starts = instance_starts(opt, load, per_inst, peak_need)
-    started = starts(0)
 
     def above(base: Any) -> Any:
-        return above_hours(base) + hours * starts(base)
+        return plan.above_hours(load, base) + hours * plan.starts(base)
 
-    if opt.billing == "always_on":
-        return inst_hours, above_hours, []
     rows = [Assumption(name="warm-up per instance start", value=round(hours * 60.0, 4), unit="minutes billed",
                        source=src, as_of=as_of),
-            Assumption(name="instance starts a month (mean over the horizon)", value=round(float(np.mean(started)), 2),
+            Assumption(name="instance starts a month (mean over the horizon)",
+                       value=round(float(np.mean(plan.started)), 2),
                        unit="starts", source=f"billing: {opt.billing}: " + (
                            "the peak fleet starts after each idle period" if opt.billing == "active_hours"
                            else "instances added at each rise of the hourly load"))]
-    return inst_hours + hours * started, above, rows
+    return plan.inst_hours + hours * plan.started, above, rows
 
 
 def _months(first: int, last: int) -> str:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CAPEX_CATEGORIES", "COMMITMENT_REMAINING", "DAYS_PER_MONTH", "Flows", "add", "as_float_list", "cash_view_text",
-    "lead_months", "live_months", "terminal_commitment", "trend", "warmup_hours",
+    "lead_months", "live_months", "terminal_commitment", "trend", "trend_of", "warmup_hours",
 ]
 
 Array = NDArray[np.float64]
@@ -130,7 +130,7 @@ def add(*parts: Any) -> Array:
     """Sum of arrays of broadcastable shapes."""
     out = np.zeros(_shape(*parts))
     for p in parts:
-        out = out + p
+        out += p  # in place: the same sums, in the same order, without a new array per part
     return out
 
 
@@ -140,6 +140,12 @@ def trend(pct_per_year: Any, months: int) -> Array:
     ``pct_per_year`` may be an array of samples of shape (samples, 1).
     """
     return (1.0 + np.asarray(pct_per_year, dtype=float) / 100.0) ** (np.arange(months, dtype=float) / 12.0)
+
+
+def trend_of(sv: Any, pct_per_year: Any, months: int) -> Array:
+    """:func:`trend`, computed once per site values ``sv`` for each distinct rate and horizon (:mod:`llmplace.memo`):
+    every option of a run reads the same price and wage trends."""
+    return sv.memo.get("trend", (pct_per_year, months), lambda: trend(pct_per_year, months))  # type: ignore[no-any-return]
 
 
 def lead_months(weeks: float) -> int:

@@ -25,7 +25,7 @@ from .flows import (
     add,
     lead_months,
     terminal_commitment,
-    trend,
+    trend_of,
     warmup_hours,
 )
 from .lines import (
@@ -149,7 +149,7 @@ def _ownership(d: Deployment, s: Scenario, sv: SiteValues, owned: IntArray, lead
     assert isinstance(opt, InHouseOption) and srv is not None
     horizon = owned.shape[-1]
     life_m = float(sv["useful_life_years"]) * 12.0
-    hw = trend(sv["hardware_price_change_pct_per_year"], horizon)
+    hw = trend_of(sv, sv["hardware_price_change_pct_per_year"], horizon)
     residual_pct = sv["residual_value_pct"] / 100.0
     setup = setup_per_server(srv.max_power_kw, sv)
     network_share = sv["network_storage_pct_of_server_price"] / 100.0
@@ -228,7 +228,7 @@ def _running(d: Deployment, s: Scenario, load: Load, sv: SiteValues, owned: IntA
     kwh_serving = serving * (idle_kw * powered_h) + (max_kw - idle_kw) * np.where(capacity > 0, served_rh, 0.0) \
         / per_server
     kwh_standby = idle_kw * powered_h * (owned - serving)
-    elec = sv["electricity_usd_per_kwh"] * trend(fin.electricity_price_change_pct_per_year, horizon)
+    elec = sv["electricity_usd_per_kwh"] * trend_of(sv, fin.electricity_price_change_pct_per_year, horizon)
     power = (kwh_serving + kwh_standby) * sv["pue"] * elec
     in_use = owned > 0
     if opt.hosting == "colocation":
@@ -251,7 +251,7 @@ def _powered_hours(opt: InHouseOption, load: Load, sv: SiteValues) -> Array:
 
 
 def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet: IntArray,
-                   with_residual: bool = False, residual: bool = True) -> Flows:
+                   with_residual: bool = False, residual: bool = True, shared: bool = False) -> Flows:
     """Flows of an owned fleet (``fleet[..., m]`` serving servers) that serves ``load`` as far as it can.
 
     No server serves before the first delivery (month ``lead + 1``, see :func:`lead_time`): the fleet is
@@ -260,6 +260,9 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     capacity, as the pure option plans it, and the load above that is returned as ``Flows.residual`` for
     the overflow (``residual=False``: capped the same way, without building the load above the cap).
     A pure fleet that falls short carries up to its full capacity and reports the rest unserved.
+    ``shared``: the load this fleet serves and the load above it are looked up in the load's memo (the pure
+    option, whose copies at other prices carry the same capacity; not a hybrid's search over base sizes, whose
+    sizes each carry another and would only fill the memo).
     """
     opt = d.option
     assert isinstance(opt, InHouseOption) and d.server is not None and d.capacity is not None
@@ -273,7 +276,7 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
     own, orders, after, entries = _ownership(d, s, sv, owned, lead)
     capacity = serving * per_server
     carried = capacity * opt.target_utilisation if with_residual else capacity  # what the fleet may carry
-    served_rh = load.served_rate_hours(carried)  # output tokens/s x hours actually served
+    served_rh = _from_load(load, "served", carried, shared)  # output tokens/s x hours actually served
     active_h = _active_hours(load)
     util = np.where(capacity > 0, served_rh / np.where(capacity > 0, capacity, 1.0), 0.0) \
         / np.where(active_h > 0, active_h, 1.0)
@@ -294,13 +297,24 @@ def in_house_flows(d: Deployment, s: Scenario, load: Load, sv: SiteValues, fleet
         upfront_usd=own["capex"][..., 0] + own["network_storage"][..., 0] + own["setup"][..., 0],
         units=owned, served_tokens=served_out * load.total_per_output,
         unserved_tokens=np.maximum(load.output_tokens - served_out, 0.0) * load.total_per_output,
-        utilisation=util, purchases=orders, residual=load.above(carried) if with_residual and residual else None,
+        utilisation=util, purchases=orders,
+        residual=_from_load(load, "above", carried, shared) if with_residual and residual else None,
         staff_fte=team.fte(), staff=team, after_horizon=after if owed else None, first_service=lead,
         assumptions=[*_cash_view_rows(s, sv, after, opt.acquisition == "lease"),
                      staff_note("in_house", sv, opt.staff_fte),
                      *in_house_notes(sv, d.server.gpu, setup_per_server(d.server.max_power_kw, sv),
                                      d.server.max_power_kw)],
     )
+
+
+def _from_load(load: Load, what: str, carried: Array, shared: bool) -> Any:
+    """The output-token hours a fleet carrying ``carried`` [tokens/s] a month serves of ``load`` (``served``), or
+    the load above it (``above``); with ``shared``, once per load and capacity (:mod:`llmplace.memo`): the same
+    for every option whose fleet carries the same capacity, such as the same servers at other prices."""
+    def compute() -> Any:
+        return load.served_rate_hours(carried) if what == "served" else load.above(carried)
+
+    return load.memo.get(what, (carried,), compute) if shared else compute()
 
 
 def _cash_view_rows(s: Scenario, sv: SiteValues, after: Array, leasing: bool) -> list[Assumption]:
@@ -353,9 +367,9 @@ def in_house_fleet(d: Deployment, s: Scenario, load: Load, sv: SiteValues) -> tu
 
 
 def in_house_planned(d: Deployment, s: Scenario, load: Load, sv: SiteValues, with_residual: bool = False,
-                     residual: bool = True, fleet: IntArray | None = None) -> Flows:
+                     residual: bool = True, fleet: IntArray | None = None, shared: bool = False) -> Flows:
     """Flows of the fleet the option's own procurement plan puts in service (notes where it falls short after the
-    first delivery, and when the first servers serve); ``with_residual`` and ``residual`` as in
+    first delivery, and when the first servers serve); ``with_residual``, ``residual`` and ``shared`` as in
     :func:`in_house_flows`.
 
     ``fleet`` (servers in service each month) replaces the plan: the fleet bought on the forecast, run against a
@@ -369,7 +383,7 @@ def in_house_planned(d: Deployment, s: Scenario, load: Load, sv: SiteValues, wit
         assert d.capacity is not None
         need = _need(load.peak, d.capacity.replicas_per_unit * d.capacity.output_tokens_per_s, opt.target_utilisation)
         weeks, lead, _ = lead_time(opt, sv)
-    f = in_house_flows(d, s, load, sv, fleet, with_residual, residual)
+    f = in_house_flows(d, s, load, sv, fleet, with_residual, residual, shared)
     short = (need > fleet)[..., lead:]
     if need.ndim == 1 and np.any(short):
         first = int(np.argmax(short)) + lead + 1

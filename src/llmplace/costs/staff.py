@@ -23,6 +23,7 @@ variable staff, so an unused overflow carries no staff and a used one only its v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from ..conventions import SCENARIO_SOURCE
 from ..results import Assumption
 from ..scenario import Scenario
 from ..site import SiteValues
-from .flows import trend
+from .flows import trend_of
 
 __all__ = ["REFERENCE_GPUS", "ROLES", "Staff", "staff_for", "staff_note"]
 
@@ -53,12 +54,21 @@ class Staff:
     wage: dict[str, Array]
 
     def fte(self) -> Array:
-        """Total FTE each month."""
-        return np.asarray(sum(self.fixed[r] + self.variable[r] for r in ROLES), dtype=float)
+        """Total FTE each month (read-only: options sharing a staff share it, see :func:`staff_for`)."""
+        return self._fte
 
     def usd(self) -> Array:
-        """Staff cost each month: every role at its own wage."""
-        return np.asarray(sum((self.fixed[r] + self.variable[r]) * self.wage[r] for r in ROLES), dtype=float)
+        """Staff cost each month: every role at its own wage (read-only, as :meth:`fte`)."""
+        return self._usd
+
+    @cached_property
+    def _fte(self) -> Array:
+        return _read_only(np.asarray(sum(self.fixed[r] + self.variable[r] for r in ROLES), dtype=float))
+
+    @cached_property
+    def _usd(self) -> Array:
+        return _read_only(np.asarray(sum((self.fixed[r] + self.variable[r]) * self.wage[r] for r in ROLES),
+                                     dtype=float))
 
     def model_usd(self) -> Array:
         """Cost each month of the fixed team's part that serves one model [USD]: its ML engineers (serving and
@@ -69,6 +79,11 @@ class Staff:
         """One team running both: per role the larger fixed team, plus both variable parts."""
         return Staff(fixed={r: np.maximum(self.fixed[r], other.fixed[r]) for r in ROLES},
                      variable={r: self.variable[r] + other.variable[r] for r in ROLES}, wage=self.wage)
+
+
+def _read_only(a: Array) -> Array:
+    a.flags.writeable = False
+    return a
 
 
 def _team(kind: str, sv: SiteValues) -> dict[str, Any]:
@@ -87,16 +102,45 @@ def _variable(kind: str, gpus: Any, sv: SiteValues) -> Any:
     return np.where(g > 0, v * scaled, 0.0)
 
 
+def _wages(s: Scenario, sv: SiteValues, horizon: int) -> dict[str, Array]:
+    """Each role's loaded cost per FTE-month with the salary trend [USD]: the same for every option of a run, so
+    computed once per site values (:mod:`llmplace.memo`)."""
+    growth_pct = s.finance.salary_growth_pct_per_year
+    yearly = tuple(sv[_WAGE_KEY[r]] for r in ROLES)
+
+    def compute() -> tuple[Array, ...]:
+        growth = trend_of(sv, growth_pct, horizon)
+        return tuple(np.asarray(usd, dtype=float) / 12.0 * growth for usd in yearly)
+
+    return dict(zip(ROLES, sv.memo.get("wages", (growth_pct, horizon, *yearly), compute), strict=True))
+
+
+def _site_inputs(kind: str, sv: SiteValues) -> tuple[Any, ...]:
+    """Every site value the staff of an option of ``kind`` reads (wages, the kind's team, the variable part)."""
+    keys = [_WAGE_KEY[r] for r in ROLES] + [f"{kind}_team_{r}_fte" for r in ROLES]
+    if kind != "api":
+        keys += ["staff_variable_fte_at_8_gpus", "staff_variable_gpu_exponent"]
+        keys += ["cloud_staff_variable_share"] if kind == "cloud" else []
+    return tuple(sv[k] for k in keys)
+
+
 def staff_for(kind: str, gpus: Any, in_use: Any, override: float | None, s: Scenario, sv: SiteValues,
               horizon: int) -> Staff:
     """Staff of one option of ``kind`` (``in_house``, ``cloud``, ``api``) operating ``gpus`` each month.
 
     ``in_use``: the months the option holds capacity or serves tokens (the fixed team's months);
-    ``override``: the option's ``staff_fte``, which replaces the total in those months.
+    ``override``: the option's ``staff_fte``, which replaces the total in those months. Options with the same
+    inputs (the same fleet at other prices, every API serving one load) share one :class:`Staff`, computed once
+    per run's site values (:mod:`llmplace.memo`).
     """
+    inputs = (kind, gpus, in_use, override, horizon, s.finance.salary_growth_pct_per_year, *_site_inputs(kind, sv))
+    return sv.memo.get("staff", inputs, lambda: _staff(kind, gpus, in_use, override, s, sv, horizon))
+
+
+def _staff(kind: str, gpus: Any, in_use: Any, override: float | None, s: Scenario, sv: SiteValues,
+           horizon: int) -> Staff:
     use = np.asarray(in_use, dtype=float)
-    growth = trend(s.finance.salary_growth_pct_per_year, horizon)
-    wage = {r: np.asarray(sv[_WAGE_KEY[r]], dtype=float) / 12.0 * growth for r in ROLES}
+    wage = _wages(s, sv, horizon)
     team = _team(kind, sv)
     zero = np.zeros(np.broadcast_shapes(np.shape(use), np.shape(gpus)))
     if override is not None:
@@ -116,7 +160,13 @@ def _g(x: Any) -> str:
 
 
 def staff_note(kind: str, sv: SiteValues, override: float | None) -> Assumption:
-    """The staff rule an option of ``kind`` was charged by, with the site values it read."""
+    """The staff rule an option of ``kind`` was charged by, with the site values it read (once per run's site
+    values for each kind and override, :mod:`llmplace.memo`: the row is frozen, so options share it)."""
+    inputs = (kind, override, sv.currency, *_site_inputs(kind, sv))
+    return sv.memo.get("staff note", inputs, lambda: _staff_note(kind, sv, override))
+
+
+def _staff_note(kind: str, sv: SiteValues, override: float | None) -> Assumption:
     label = {"in_house": "in-house", "cloud": "cloud", "api": "API"}[kind]
     wages = (f"sysadmin at {_g(sv['sysadmin_loaded_usd_per_year'])} and ML engineer at "
              f"{_g(sv['ml_engineer_loaded_usd_per_year'])} {sv.currency}/year")

@@ -90,10 +90,11 @@ def assess_risk(result: CompareResult, s: Scenario, deployments: list[Deployment
     mc = run_monte_carlo(s, deps, units, specs, candidates, samples, seed, progress,
                          None if all_break_evens else _leaders(result, candidates))
     pair = _tornado_pair(result, candidates)
+    cheapest = mc.probability_cheapest()
     return RiskAssessment(
-        options={o.id: mc.risk(o.id) for o in result.options if o.id in mc.tco},
+        options={o.id: mc.risk(o.id, cheapest) for o in result.options if o.id in mc.tco},
         summary=RiskSummary(samples=samples, seed=seed, inputs=[sp.describe() for sp in specs],
-                            probability_cheapest=mc.probability_cheapest(), method=METHOD),
+                            probability_cheapest=cheapest, method=METHOD),
         tornado=tornado(s, deps, units, specs, *pair) if pair else None,
         thresholds=thresholds(s, deps, units, specs, candidates),
         samples=mc.arrays(),

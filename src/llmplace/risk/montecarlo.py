@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from ..conventions import tied_shares
 from ..engine import forecast_fleets, run
-from ..finance import break_even_months
+from ..finance import break_even_months, max_abs
 from ..hybrid import BaseSize
 from ..options import Deployment
 from ..results import BreakEvenRange, OptionRisk, Percentiles, SampleArrays
@@ -96,13 +96,16 @@ class MonteCarlo:
         shares = tied_shares(np.vstack([self.tco[i] for i in ids]))
         return {i: float(np.mean(shares[k])) for k, i in enumerate(ids)}
 
-    def risk(self, option_id: str) -> OptionRisk:
+    def risk(self, option_id: str, cheapest: Mapping[str, float] | None = None) -> OptionRisk:
+        """One option's ranges; ``cheapest``: :meth:`probability_cheapest` when the caller has it already (it reads
+        every candidate's samples, so a caller asking for every option computes it once)."""
+        cheapest = self.probability_cheapest() if cheapest is None else cheapest
         be = {(b if a == option_id else a): _range(months) for (a, b), months in self.break_even.items()
               if option_id in (a, b)}
         p = _pct(self.tco[option_id])
         return OptionRisk(
             tco_usd=p, npv_usd=_pct(self.npv[option_id]),
-            probability_cheapest=self.probability_cheapest().get(option_id),
+            probability_cheapest=cheapest.get(option_id),
             tco_spread_pct=float((p.p90 - p.p10) / p.p50 * 100) if p.p50 else None,
             monthly_cost_spread_pct=self.monthly_spread[option_id], break_even_months=be)
 
@@ -138,11 +141,14 @@ def _pair_break_evens(cumulative: Mapping[str, Array], pairs: list[tuple[str, st
     groups: dict[str, list[tuple[str, str]]] = {}
     for a, b in pairs:  # each pair with the option of the two that most pairs share
         groups.setdefault(a if count[a] >= count[b] else b, []).append((a, b))
+    peak = {i: max_abs(np.asarray(cumulative[i], dtype=float)) for i in count}  # once per option, not per pair
     for key, group in groups.items():
         for start in range(0, len(group), PARTNERS_AT_ONCE):
             part = group[start:start + PARTNERS_AT_ONCE]
-            others = np.stack([cumulative[b if a == key else a] for a, b in part])
-            months = break_even_months(cumulative[key][None], others)
+            partners = [b if a == key else a for a, b in part]
+            others = np.stack([cumulative[i] for i in partners])
+            months = break_even_months(cumulative[key][None], others,
+                                       (peak[key][None], np.stack([peak[i] for i in partners])))
             for k, pair in enumerate(part):
                 out[pair][rows] = months[k]
 

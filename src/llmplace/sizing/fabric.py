@@ -11,11 +11,16 @@ step [us], with sources. Three collectives are built on these facts:
   + 2 (n - 1) / n x bytes / min(link, fabric)``; the ring's slowest link sets its bandwidth;
 - an all-to-all (expert-parallel dispatch or combine): each GPU sends its share to the other ``n - 1``
   at once; the bytes bound for other servers cross the fabric, the rest NVLink/xGMI, both in parallel:
-  ``t = base + hop + max(bytes_off_node / fabric, bytes_on_node / link)``. Small batches (decode) send one
-  copy per routed expert straight over RDMA (DeepEP's low-latency kernels); large ones (prefill) send one
-  copy per destination server and fan it out over NVLink there (DeepEP's normal kernels), so a token
-  crosses the fabric once per other server its top-k experts live on:
-  ``(N - 1) x (1 - (1 - 1/N)^k)`` servers on average for ``N`` servers and uniform routing.
+  ``t = base + hop + max(bytes_off_node / fabric, bytes_on_node / link)``. Decode passes send one copy
+  per routed expert straight over RDMA (DeepEP's low-latency kernels, whose buffer the engine sizes to
+  its decode batch: SGLang stops with an error when a batch outgrows the preallocation, lmsys.org/blog/
+  2025-05-05-large-scale-ep); passes that carry prompt tokens send one copy per destination server and
+  fan it out over NVLink there (DeepEP's normal kernels: the low-latency ones take no long inputs, so an
+  engine that prefills and decodes in the same passes with DP attention runs the normal ones, same
+  blog, "Expert Parallelism with DeepEP" table), so a token crosses the fabric once per other server
+  its top-k experts live on: ``(N - 1) x (1 - (1 - 1/N)^k)`` servers on average for ``N`` servers and
+  uniform routing (0.996 of a copy for two servers, where per-expert sends put 4 of the 8 copies on
+  the fabric).
 
 Units: bytes, seconds, bytes/s. ``bytes_per_s`` figures are one direction per GPU.
 """
@@ -137,19 +142,13 @@ def alltoall_s(bytes_per_gpu: Any, gpus: int, gpus_per_node: int, hop_us: float,
     return (_NCCL_BASE_LATENCY_US + hop) / 1e6 * latency_factor + t_bw
 
 
-LOW_LATENCY_MAX_TOKENS_PER_GPU = 256
-"""Tokens per GPU up to which an expert-parallel engine dispatches with per-expert RDMA sends (DeepEP's
-low-latency kernels: deepseek-ai/DeepEP docs/legacy.md recommends ``num_max_dispatch_tokens_per_rank``
-below 256 for them); above it, with node-level forwarding (its normal kernels)."""
-
-
 def expert_alltoall_s(tokens_per_gpu: Any, experts_per_token: int, value_bytes: float, hidden: int, gpus: int,
                       gpus_per_node: int, hop_us: float, fabric_bytes_per_s: float, link_bytes_per_s: float,
-                      latency_factor: float = 1.0) -> Any:
+                      latency_factor: float = 1.0, low_latency: Any = True) -> Any:
     """One expert-parallel dispatch (or combine) of ``tokens_per_gpu`` tokens on each GPU [s].
 
-    Per-expert sends up to :data:`LOW_LATENCY_MAX_TOKENS_PER_GPU` tokens per GPU, per-server sends above
-    (module docstring).
+    ``low_latency`` (a bool, or one per element): per-expert sends (a decode pass) where true, per-server
+    sends (a pass that carries prompt tokens) where false (module docstring).
     """
     t = np.asarray(tokens_per_gpu, dtype=float)
     per_copy = t * hidden * value_bytes
@@ -162,7 +161,7 @@ def expert_alltoall_s(tokens_per_gpu: Any, experts_per_token: int, value_bytes: 
     on_node = per_copy * experts_per_token * (gpus_per_node - 1) / gpus_per_node
     forwarded = ((_NCCL_BASE_LATENCY_US + hop_us) / 1e6 * latency_factor
                  + np.maximum(per_copy * remote_nodes / fabric_bytes_per_s, on_node / link_bytes_per_s))
-    return np.where(t <= LOW_LATENCY_MAX_TOKENS_PER_GPU, per_expert, forwarded)
+    return np.where(np.asarray(low_latency, dtype=bool), per_expert, forwarded)
 
 
 @dataclass(frozen=True)

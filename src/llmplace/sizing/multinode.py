@@ -10,7 +10,8 @@ tensor-parallel all-reduce. Per forward pass over ``T`` tokens (``h`` = hidden s
   its own sequences);
 - MLP, TP: one all-reduce per layer; EP: per MoE layer a dispatch (each GPU sends its ``T / gpus`` tokens
   to their top-k experts: ``T / gpus x k x h`` bytes, 1 byte per value for fp8 weights as DeepEP does,
-  else 2) and a combine (the same at 2 bytes), all-to-all (:func:`fabric.expert_alltoall_s`); the dense MLP
+  else 2) and a combine (the same at 2 bytes), all-to-all (:func:`fabric.expert_alltoall_s`): per-expert
+  sends in a decode pass, per-server sends in a pass that carries prompt tokens; the dense MLP
   layers of an EP model run data-parallel with DP attention (SGLang ``--moe-dense-tp-size 1``), else TP.
 
 A pipeline of ``pp`` stages under continuous batching keeps ``m = min(pp, C)`` micro-batches of ``C / m``
@@ -87,8 +88,11 @@ class LayoutReplica(Replica):
     latency_factor: float = 1.0
     dispatch_bytes: float = 2.0
 
-    def allreduce_s(self, tokens: Any) -> Any:
-        """The layout's communication of one pass over ``tokens`` tokens [s] (replaces the TP all-reduce)."""
+    def allreduce_s(self, tokens: Any, prompt_tokens: Any = 0.0) -> Any:
+        """The layout's communication of one pass over ``tokens`` tokens, ``prompt_tokens`` of them prompt
+        tokens [s] (replaces the TP all-reduce). A pass that carries prompt tokens runs the expert all-to-all
+        on DeepEP's normal (server-forwarded) kernels, a decode pass on its low-latency (per-expert) ones
+        (:func:`fabric.expert_alltoall_s`)."""
         t = np.asarray(tokens, dtype=float)
         lay, m = self.layout, self.model
         ring_bw = self.net_bytes_per_s if self.tp_nodes > 1 else self.link_bytes_per_s
@@ -103,9 +107,10 @@ class LayoutReplica(Replica):
         if not lay.dp_attention:
             total = total + self.comm_layers * ring  # attention output
         if lay.expert_parallel:
+            low_latency = np.asarray(prompt_tokens, dtype=float) <= 0.0
             a2a = sum(expert_alltoall_s(t / self.gpus, m.experts_per_token, b, m.hidden_size, self.gpus,
                                         lay.gpus_per_node, self.net_hop_us, self.net_bytes_per_s,
-                                        self.link_bytes_per_s, self.latency_factor)
+                                        self.link_bytes_per_s, self.latency_factor, low_latency)
                       for b in (self.dispatch_bytes, _ACTIVATION_BYTES))
             total = total + self.comm_moe_layers * a2a
             if not lay.dp_attention:
@@ -138,7 +143,7 @@ def build_layout_replica(model: ModelSpec, gpu: GpuSpec, layout: Layout, precisi
     frac = stage_fraction(model, layout.pp)
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Replica)}
     for name in ("weight_bytes", "dense_read_bytes", "expert_bytes", "linear_flops_per_token",
-                 "attn_flops_per_token_ctx", "kv_bytes_per_token"):
+                 "attn_flops_per_token_ctx", "decode_attn_flops_per_token_ctx", "kv_bytes_per_token"):
         fields[name] = fields[name] * frac
     if layout.dp_attention:  # one copy of each token's KV; attention weights read by every GPU
         fields["kv_bytes_per_token"] = mem.kv_bytes_per_token(model, base.kv_precision) * frac
@@ -244,7 +249,12 @@ def _info(r: LayoutReplica, layout: Layout, concurrency: int | None, fabric_note
                      "overlapped with compute")
     if layout.expert_parallel:
         notes.append("routed experts spread evenly with balanced load (an expert-placement balancer such as "
-                     "EPLB assumed); dispatch and combine not overlapped with compute (conservative)")
+                     "EPLB assumed); dispatch and combine not overlapped with compute (conservative); passes that "
+                     "carry prompt tokens on DeepEP's normal kernels (one copy per server), decode passes on its "
+                     "low-latency ones (one copy per expert); the CUDA graphs the normal kernels forgo not charged")
+        if layout.nodes > 1 and fab.per == "node" and layout.gpus > (r.gpu.scale_up_domain_gpus or 0):
+            notes.append(f"expert parallelism across servers over {fab.fabric}: its all-to-all kernels (DeepEP) "
+                         "need an RDMA NIC per GPU; modelled at the port's line rate shared by the server's GPUs")
     if layout.dp_attention:
         notes.append("attention weights copied on every GPU; each sequence's KV cache on one GPU")
     bubble = comm = None

@@ -8,7 +8,9 @@ A replica is ``gpus`` GPUs running one copy of the model with tensor parallelism
   low there);
 - **decode** (one token per sequence per step): reads the weights a step touches (all of a dense model;
   for a mixture-of-experts model the distinct experts the batch routes to) plus every sequence's KV
-  cache, and turns compute-bound at large batch.
+  cache, and turns compute-bound at large batch. Latent attention (MLA) decodes in the weight-absorbed
+  form, whose attention FLOPs per context token are several times the prefill form's
+  (:func:`attention_flops_per_token_ctx`).
 
 Each pass costs ``max(bytes / (BW x eta_bw), FLOPs / (peak x eta_c)) + all-reduce + overhead``, with the
 efficiencies eta <= 1 from :mod:`llmplace.sizing.efficiency`, so no prediction is ever faster than the
@@ -49,6 +51,7 @@ __all__ = [
     "chunked_prefill_s",
     "continuous",
     "decode_step_roofline_s",
+    "attention_flops_per_token_ctx",
     "decode_step_s",
     "mixed_step_s",
     "peak_flops_per_gpu",
@@ -92,6 +95,37 @@ def fp4_native(gpu: GpuSpec, precision: str) -> str:
     return precision
 
 
+def attention_flops_per_token_ctx(model: ModelSpec) -> tuple[float, float]:
+    """(prefill, decode) attention FLOPs of one token per token of context, all layers [FLOP/token].
+
+    Scores and weighted values cost 2 FLOPs per multiply-add for each query head over each context token:
+
+    - grouped-query attention, both phases: ``2 x heads x (head_dim + head_dim)`` per layer (q.k, then p.v);
+    - latent attention (MLA, ``kv_lora_rank`` set; DeepSeek-V2 arXiv:2405.04434 section 2.1 and appendix):
+      prefill runs the plain form on the up-projected keys (``head_dim + rope_head_dim`` wide) and values
+      (``head_dim``): ``2 x heads x (head_dim + rope_head_dim + head_dim)``; decode runs the weight-absorbed
+      form (SGLang, vLLM and TensorRT-LLM's FlashMLA kernels), where every query head attends over the
+      cached latent itself: ``kv_lora_rank + rope_head_dim`` wide for the scores and ``kv_lora_rank`` for
+      the values, ``2 x heads x (2 kv_lora_rank + rope_head_dim)``. DeepSeek-V3 (128 heads, 128 + 64
+      query/key dims, rank 512): 81,920 FLOPs per layer per context token in prefill, 278,528 in decode.
+
+    The absorbed up-projections (the query through W_UK into the latent, the latent output through W_UV)
+    cost 2 x heads x head_dim x kv_lora_rank FLOPs each per token, as many as the kv_b_proj weights they
+    replace, so the per-token GEMM count stays 2 x active parameters (counted in ``linear_flops_per_token``).
+    Layers with a fixed-size recurrent state are counted like attention layers (an upper bound). Attention
+    FLOPs are charged at the weights' GEMM rate (:func:`peak_flops_per_gpu`), though MLA kernels compute in
+    16 bits: for fp8 weights a compute-bound MLA decode step reads up to 2x fast on its attention share.
+    """
+    heads, d = model.attention_heads, model.head_dim
+    if model.kv_lora_rank is None:
+        per_layer = 4.0 * heads * d
+        return model.layers * per_layer, model.layers * per_layer
+    rope, rank = model.rope_head_dim or 0, model.kv_lora_rank
+    prefill = 2.0 * heads * (d + rope + d)
+    decode = 2.0 * heads * (rank + rope + rank)
+    return model.layers * prefill, model.layers * decode
+
+
 @dataclass(frozen=True)
 class Replica:
     """Everything the step-time formulas need about one replica, precomputed once.
@@ -123,7 +157,8 @@ class Replica:
     expert_bytes: float  # one routed expert over all MoE layers
     kv_bytes_per_token: float  # whole replica, incl. KV-head replication
     linear_flops_per_token: float  # 2 x active params that multiply (input embedding is a gather)
-    attn_flops_per_token_ctx: float  # attention FLOPs per token per context token
+    attn_flops_per_token_ctx: float  # prefill attention FLOPs per token per context token
+    decode_attn_flops_per_token_ctx: float  # decode's (latent attention: the weight-absorbed form)
 
     @classmethod
     def build(cls, model: ModelSpec, gpu: GpuSpec, gpus: int, precision: str, kv_precision: str, engine: str,
@@ -140,7 +175,7 @@ class Replica:
             w_all - input_emb_bytes)
         active = model.active_params_b * 1e9
         lin = 2.0 * (active - (0.0 if model.tied_embeddings else emb))
-        attn = 4.0 * model.layers * model.attention_heads * model.head_dim
+        attn, attn_decode = attention_flops_per_token_ctx(model)
         ic = (gpu.interconnect or "pcie").lower()
         link = (gpu.interconnect_gb_per_s or _DEFAULT_LINK_GB_PER_S.get(ic, 64.0)) * 1e9 / 2.0
         eta_bw = eff.bandwidth(gpu.family, engine, fp4_native(gpu, p))
@@ -164,6 +199,7 @@ class Replica:
             kv_bytes_per_token=mem.kv_bytes_per_token(model, kvp) * mem.kv_replication(model, gpus),
             linear_flops_per_token=lin,
             attn_flops_per_token_ctx=attn,
+            decode_attn_flops_per_token_ctx=attn_decode,
         )
 
     # --- building blocks (whole-replica bytes and FLOPs) --------------------------------------------
@@ -173,8 +209,9 @@ class Replica:
             return np.full_like(np.asarray(tokens, dtype=float), self.dense_read_bytes)
         return self.dense_read_bytes + mem.experts_touched(self.model, tokens) * self.expert_bytes
 
-    def allreduce_s(self, tokens: Any) -> Any:
-        """Tensor-parallel communication of one pass over ``tokens`` tokens [s].
+    def allreduce_s(self, tokens: Any, prompt_tokens: Any = 0.0) -> Any:
+        """Tensor-parallel communication of one pass over ``tokens`` tokens, ``prompt_tokens`` of them
+        prompt tokens [s] (the split matters to expert parallelism only, :mod:`.multinode`).
 
         Two all-reduces per layer (after attention and after the MLP) of tokens x hidden 16-bit values,
         each a ring over the replica's GPUs (:mod:`llmplace.sizing.interconnect`).
@@ -192,7 +229,7 @@ class Replica:
 
     def decode_flops(self, batch: Any, context: Any) -> Any:
         ctx = np.asarray(context, dtype=float)
-        per_token = self.linear_flops_per_token + self.attn_flops_per_token_ctx * ctx
+        per_token = self.linear_flops_per_token + self.decode_attn_flops_per_token_ctx * ctx
         return np.asarray(batch, dtype=float) * per_token
 
     def prefill_flops(self, batch: Any, prompt: Any) -> Any:
@@ -239,7 +276,7 @@ def prefill_s(r: Replica, batch: Any, prompt: Any) -> Any:
     tokens = np.asarray(batch, dtype=float) * np.asarray(prompt, dtype=float)
     t_mem = r.memory_time_s(r.weight_read_bytes(tokens), tokens * r.kv_bytes_per_token)
     t_comp = r.compute_time_s(r.prefill_flops(batch, prompt), tokens)
-    return np.maximum(t_mem, t_comp) + r.allreduce_s(tokens) + r.overhead_s + r.prefill_overhead_s
+    return np.maximum(t_mem, t_comp) + r.allreduce_s(tokens, tokens) + r.overhead_s + r.prefill_overhead_s
 
 
 def prefill_roofline_s(r: Replica, batch: Any, prompt: Any) -> Any:
@@ -254,7 +291,8 @@ def prefill_marginal_s(r: Replica, prompt: Any) -> Any:
 
     Its weight reads are shared with the decode step it rides on (chunked prefill / in-flight batching).
     """
-    return r.compute_time_s(r.prefill_flops(1.0, prompt), prompt) + r.allreduce_s(prompt) - r.allreduce_s(0.0)
+    return (r.compute_time_s(r.prefill_flops(1.0, prompt), prompt) + r.allreduce_s(prompt, prompt)
+            - r.allreduce_s(0.0))
 
 
 def mixed_step_s(r: Replica, decodes: Any, context: Any, prefill_tokens: Any, prompt: Any) -> Any:
@@ -276,7 +314,7 @@ def mixed_step_s(r: Replica, decodes: Any, context: Any, prefill_tokens: Any, pr
     t_mem = r.memory_time_s(r.weight_read_bytes(tokens), kv)
     t_comp = r.compute_time_s(flops, tokens)
     prefill_share = np.minimum(p / s, 1.0)
-    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens) + r.overhead_s + r.seq_overhead_s * d
+    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens, p) + r.overhead_s + r.seq_overhead_s * d
             + prefill_share * r.prefill_overhead_s)
 
 

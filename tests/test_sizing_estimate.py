@@ -98,10 +98,14 @@ def test_engine_aliases_and_efficiency_source() -> None:
     r = sizing.estimate(get_model("llama-3.1-8b"), _h100(), 1, "fp8", "TensorRT-LLM")
     assert r.engine == "trt-llm"
     assert "efficiency.csv" in r.efficiency_source
-    # TensorRT-LLM is calibrated faster than vLLM on the same hardware.
+    # The current engines (TensorRT-LLM, vLLM V1, SGLang) share one calibrated kernel efficiency and step
+    # time (efficiency.py: same kernel classes, CUDA graphs, overlapped scheduling), so on the same hardware
+    # they size alike; TGI 1.0 (2023), calibrated on its own rows, is slower.
     v = sizing.estimate(get_model("llama-3.1-8b"), _h100(), 1, "fp8", "vllm", concurrency=64)
     t = sizing.estimate(get_model("llama-3.1-8b"), _h100(), 1, "fp8", "trt-llm", concurrency=64)
-    assert t.output_tokens_per_s > v.output_tokens_per_s  # type: ignore[operator]
+    g = sizing.estimate(get_model("llama-3.1-8b"), _h100(), 1, "fp8", "tgi", concurrency=64)
+    assert t.output_tokens_per_s == pytest.approx(v.output_tokens_per_s, rel=1e-9)
+    assert g.output_tokens_per_s < 0.8 * t.output_tokens_per_s  # type: ignore[operator]
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [

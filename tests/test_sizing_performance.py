@@ -163,10 +163,18 @@ def test_nvlink_beats_pcie_for_tensor_parallel_decode() -> None:
     a = Replica.build(m, nv, 4, "fp16", "fp16", "vllm", eff)
     b = Replica.build(m, pcie, 4, "fp16", "fp16", "vllm", eff)
     assert float(b.allreduce_s(64)) > float(a.allreduce_s(64)) > 0
-    # NCCL's ring latency on NVLink over 4 GPUs: 3.6 us + 2 x 3 x 0.47 us = 6.42 us (interconnects.csv).
-    ring_s = (3.6 + 2 * 3 * 0.47) * 1e-6 * eff.allreduce_latency_factor()
+    # vLLM's custom all-reduce on a full NVLink mesh: two peer-memory steps, 3.6 us + 2 x 0.47 us = 4.54 us
+    # whatever the GPU count; the bytes are the ring's, 2 (n - 1) / n = 1.5 messages per GPU.
+    two_step_s = (3.6 + 2 * 0.47) * 1e-6 * eff.allreduce_latency_factor()
     assert float(a.allreduce_s(64)) == pytest.approx(
+        2 * 80 * (two_step_s + 1.5 * 64 * 8192 * 2 / (450e9 * 0.7)), rel=1e-9)
+    # TGI 1.0 reduced through NCCL (torch.distributed): the ring over 4 GPUs, 3.6 us + 2 x 3 x 0.47 us = 6.42 us
+    # (interconnects.csv), and over PCIe vLLM falls back to the ring too.
+    ring_s = (3.6 + 2 * 3 * 0.47) * 1e-6 * eff.allreduce_latency_factor()
+    t = Replica.build(m, nv, 4, "fp16", "fp16", "tgi", eff)
+    assert float(t.allreduce_s(64)) == pytest.approx(
         2 * 80 * (ring_s + 1.5 * 64 * 8192 * 2 / (450e9 * 0.7)), rel=1e-9)
+    assert b.allreduce_latency_s == pytest.approx((3.6 + 2 * 3 * 1.0) * 1e-6 * eff.allreduce_latency_factor())
 
 
 def test_functions_broadcast_over_arrays() -> None:
@@ -212,3 +220,37 @@ def test_each_cycle_holds_every_clients_prefill(output_tokens: int) -> None:
     assert float(pt.e2e_s) >= c * prompt_compute * (1 - 1e-9)
     assert float(pt.e2e_s) == pytest.approx(float(pt.ttft_s) + (o - 1) * float(pt.tpot_s), rel=1e-9)
     assert float(pt.ttft_s) >= float(prefill_s(r, 1.0, s)) * (1 - 1e-9)
+
+
+def test_host_time_per_sequence_grows_the_decode_step_linearly() -> None:
+    """A running sequence costs the engine's host time once per step (scheduler, sampler, detokeniser).
+
+    Arithmetic: with the GPU work held fixed (a bare roofline with every other overhead at zero), the
+    decode step of 256 sequences is longer than with no host time by exactly 256 x seq_overhead_us.
+    vLLM's V0 engine (before 0.8) spent tens of microseconds per sequence in Python between GPU steps
+    (vLLM blog 2024-09-05: in v0.5.3 the H100 was busy 38 % of the time serving Llama 3 8B); V1 overlaps
+    that work, so the current engine's figure is far smaller: sizing must not inherit the 2024 penalty.
+    """
+    from llmplace.sizing import ideal_efficiency
+
+    base = ideal_efficiency()
+    with_host = base.with_values({("seq_overhead_us", "engine", "vllm"): 50.0})
+    m, g = get_model("llama-3.1-8b"), get_gpu("h100-sxm")
+    r0 = Replica.build(m, g, 1, "fp16", "fp16", "vllm", base)
+    r1 = Replica.build(m, g, 1, "fp16", "fp16", "vllm", with_host)
+    extra = decode_step_s(r1, 256, 1000.0) - decode_step_s(r0, 256, 1000.0)
+    assert float(extra) == pytest.approx(256 * 50e-6, rel=1e-9)
+    eff = default_efficiency()
+    assert eff.seq_overhead_s("vllm") < eff.seq_overhead_s("vllm:v0") / 3
+
+
+def test_engine_generation_key_falls_back_to_the_engine_rows() -> None:
+    """``vllm:v0`` has its own host overhead, step overhead and batch cap (vLLM V0 default max_num_seqs
+    = 256, vllm/engine/arg_utils.py before 0.8) and borrows every other factor from ``vllm``; compute
+    efficiency is one global GEMM figure shared by all engines."""
+    eff = default_efficiency()
+    assert eff.max_batch("vllm:v0") == 256 and eff.max_batch("vllm") == 1024
+    assert eff.bandwidth("hopper", "vllm:v0", "fp16") == eff.bandwidth("hopper", "vllm", "fp16")
+    assert eff.max_batched_tokens("vllm:v0") == eff.max_batched_tokens("vllm")
+    computes = {eff.compute("hopper", e, "fp16") for e in ("trt-llm", "vllm", "vllm:v0", "sglang", "tgi")}
+    assert len(computes) == 1

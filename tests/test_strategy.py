@@ -342,7 +342,9 @@ def test_a_base_that_grows_in_a_step_is_the_cheapest_of_every_schedule() -> None
     the switch month t1, n2 >= n1 from t2 > t1, or never grown; 1 to 4 servers) is costed directly, month by
     month, each with the API's months before the switch (plus the cut-over month) and the switch cost. The
     strategy found is the cheapest of them (1e-9 relative: the same sums in another order), and it grows its
-    base: 1 server from month 4, 2 from month 19, the second ordered one lead time (3 months) earlier. Before,
+    base: 1 server from month 4, 2 from month 18 (19 before the sizing refit of the calibration rows of
+    2026-12, which moved the server's capacity under these latency targets), the second ordered one lead time
+    (3 months) earlier. Before,
     the base had one size from the switch on and this plan cost more."""
     from dataclasses import replace
 
@@ -376,7 +378,7 @@ def test_a_base_that_grows_in_a_step_is_the_cheapest_of_every_schedule() -> None
     best = rows[int(np.argmin(totals))]
     assert [(b.servers, b.start_month, b.order_month) for b in st.base_steps] == [
         (best[0], best[1] + 1, best[1] + 1 - lead), (best[2], best[3] + 1, best[3] + 1 - lead)]
-    assert best == (1, 3, 2, 18)  # 0-based months: 1 server from month 4, 2 from month 19
+    assert best == (1, 3, 2, 17)  # 0-based months: 1 server from month 4, 2 from month 18
     assert best[2] > best[0] and f"so that the base is {best[2]} servers from month {best[3] + 1}" in st.plain_words
 
 

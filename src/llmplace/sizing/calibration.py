@@ -26,11 +26,14 @@ from . import memory as mem
 from .calibration_sources import (
     _GPU_SPECIAL,
     _SOURCE_PREFIXES,
+    CLOSED_LOOP_SOURCES,
     DATASETS,
     SOURCE_ASSUMPTIONS,
     TEST_13B,
     TPOT_P99_OVER_MEAN,
     TTFT_P99_OVER_MEAN,
+    VLLM_V0_SOURCES,
+    VLLM_V1_FROM,
 )
 from .efficiency import Efficiency
 from .estimate import check_engine
@@ -106,8 +109,12 @@ def _strip_paren(s: str) -> str:
 def _precision(raw: str) -> tuple[str, str | None]:
     r = raw.lower()
     kv = "fp8" if any(k in r for k in ("fp8 kv", "+kv", "kv (", "and kv")) else None
+    if "kv cache bf16" in r:  # fp8 weights with the engine's default 16-bit cache (SGLang, trtllm-serve)
+        kv = "bf16"
     if r.startswith("fp8"):
         return "fp8", kv
+    if r.startswith("mxfp4"):
+        return "mxfp4", kv
     if r.startswith("fp4"):  # the B200 MLPerf rows: NVFP4 checkpoints on FP4 tensor cores
         return "nvfp4", kv
     if "int4" in r:
@@ -128,6 +135,22 @@ def _engine(raw: str) -> str:
     if "sglang" in r:
         return "sglang"
     return check_engine(raw)
+
+
+def _generation(engine: str, raw: str, source: str) -> str:
+    """Engine key with its generation: ``vllm:v0`` for rows measured on vLLM's V0 engine.
+
+    The version in the row's engine cell decides (V1 is the default from :data:`VLLM_V1_FROM`); a row
+    without one takes its source's era (:data:`VLLM_V0_SOURCES`).
+    """
+    if engine != "vllm":
+        return engine
+    m = re.search(r"vllm\s*v?(\d+)\.(\d+)", raw.lower())
+    if m:
+        old = (int(m.group(1)), int(m.group(2))) < VLLM_V1_FROM
+    else:
+        old = source in VLLM_V0_SOURCES
+    return "vllm:v0" if old else engine
 
 
 def _dataset(raw_input: str) -> str | None:
@@ -185,7 +208,7 @@ def _case(row: dict[str, str]) -> CalibrationCase:
     gpus = int(row["num_gpus"])
     precision, kv = _precision(row["precision"])
     kv_precision = kv or mem.default_kv_precision(precision)
-    engine = _engine(row["engine"])
+    engine = _generation(_engine(row["engine"]), row["engine"], src)
     scenario = row["scenario"].lower()
     conc_raw = row["concurrency"].strip()
 
@@ -236,7 +259,7 @@ def _case(row: dict[str, str]) -> CalibrationCase:
             mode = "offline_max"
     elif "max" in conc_raw.lower():
         mode = "offline_max"
-    elif src in ("hf-tgi-sagemaker", "nim-benchmarking"):
+    elif src in CLOSED_LOOP_SOURCES:
         mode, conc = "continuous", float(conc_raw)
     else:
         c = _num(conc_raw)

@@ -6,10 +6,25 @@ fitting, used as the regularisation target and as the fallback when a source is 
 (yes/no), ``as_of`` and ``source``. ``benchmarks/sizing_accuracy.py --fit`` rewrites the fitted values.
 
 The effective bandwidth efficiency of a deployment is the product
-``bandwidth_efficiency[engine] x bandwidth_factor[family] x bandwidth_factor[precision]`` capped at 1
-(likewise for compute), so an engine-level figure is relative to a Hopper GPU at 16-bit and the family
-and precision factors carry what differs (e.g. AMD MI300X under vLLM/ROCm reached a lower share of its
-peak bandwidth than NVIDIA stacks in the calibration rows).
+``bandwidth_efficiency x bandwidth_factor[family] x bandwidth_factor[precision]`` capped at 1 (likewise
+for compute), so the base figures are relative to a Hopper GPU at 16-bit and the family and precision
+factors carry what differs (e.g. AMD MI300X under vLLM/ROCm reached a lower share of its peak bandwidth
+than NVIDIA stacks in the calibration rows).
+
+Shared engine figures: the base bandwidth and compute efficiencies and the fixed time per step are
+``global`` rows shared by the current engines (TensorRT-LLM, vLLM V1, SGLang). By 2025 the three run the
+same classes of kernels (cuBLAS/CUTLASS or hipBLASLt GEMMs; FlashAttention, FlashInfer or TensorRT-LLM's
+own attention kernels, which vLLM and SGLang also call), capture decode steps in CUDA graphs and overlap
+host scheduling with the GPU; what they still differ in is below what the calibration rows can tell
+apart. One shared figure lets an engine measured by a single source borrow the others' evidence. An
+``engine`` row overrides the global one where an engine is known to differ: TGI 1.0 (2023) and vLLM's V0
+engine have their own bandwidth efficiency or host overheads.
+
+Engine generations: a key such as ``vllm:v0`` names an older generation of an engine (vLLM's V0 engine,
+the default before vLLM 0.8 in 2025-03). Its own rows (host time per sequence, step overhead, default
+batch cap) apply to calibration rows measured on those builds; every other factor falls back to the
+engine's row (``vllm``), then to the global row. Sizing a deployment always uses the current generation
+(the plain engine name).
 """
 
 from __future__ import annotations
@@ -94,27 +109,62 @@ class Efficiency:
         return v
 
     # --- composite factors -------------------------------------------------------------------------
+    def engine_value(self, param: str, engine: str, default: float | None = None) -> float:
+        """``param`` of ``engine``; a generation key (``vllm:v0``) without its own row uses the engine's."""
+        v = self.values.get((param, "engine", engine))
+        if v is not None:
+            return v
+        return self.get(param, "engine", engine.split(":", 1)[0], default)
+
+    def shared_value(self, param: str, engine: str) -> float:
+        """``param`` of ``engine``: its generation's row (``vllm:v0``), else the engine's, else the global row
+        shared by the current engines (module docstring)."""
+        for key in (engine, engine.split(":", 1)[0]):
+            v = self.values.get((param, "engine", key))
+            if v is not None:
+                return v
+        return self.get(param, "global", "all")
+
     def bandwidth(self, family: str, engine: str, precision: str) -> float:
         """Share of peak memory bandwidth reached on weight and KV reads [fraction, <= 1]."""
-        v = (self.get("bandwidth_efficiency", "engine", engine)
+        v = (self.shared_value("bandwidth_efficiency", engine)
              * self.get("bandwidth_factor", "family", family.lower(), 1.0)
              * self.get("bandwidth_factor", "precision", precision, 1.0))
         return min(v, 1.0)
 
     def compute(self, family: str, engine: str, precision: str) -> float:
         """Share of peak dense tensor throughput reached in GEMMs and attention [fraction, <= 1]."""
-        v = (self.get("compute_efficiency", "engine", engine)
+        v = (self.engine_compute(engine)
              * self.get("compute_factor", "family", family.lower(), 1.0)
              * self.get("compute_factor", "precision", precision, 1.0))
         return min(v, 1.0)
 
+    def engine_compute(self, engine: str) -> float:
+        """Share of peak dense tensor FLOPs the engine's GEMMs reach on a Hopper GPU at 16-bit [fraction].
+
+        Prefill and large-batch GEMMs run the vendor GEMM libraries (cuBLAS/CUTLASS, hipBLASLt) whichever
+        engine calls them, so the bundled table holds one global row (an engine row would override it).
+        """
+        return self.shared_value("compute_efficiency", engine)
+
     def step_overhead_s(self, engine: str) -> float:
-        """Fixed time of every forward pass: scheduling, sampling, launches [s]."""
-        return self.get("step_overhead_ms", "engine", engine) / 1e3
+        """Fixed time of every forward pass: scheduling, sampling, launches [s] (shared by the current
+        engines, which all replay decode steps as CUDA graphs; TGI and vLLM V0 have their own rows)."""
+        return self.shared_value("step_overhead_ms", engine) / 1e3
+
+    def seq_overhead_s(self, engine: str) -> float:
+        """Host time each running sequence adds to every step [s].
+
+        The scheduler, sampler and detokeniser touch every running sequence once per step on the CPU. In
+        vLLM's V0 engine (before 0.8) that work ran in Python between GPU steps, tens of microseconds per
+        sequence; vLLM V1, SGLang and TensorRT-LLM overlap it with the GPU, so their figure is small.
+        0 where the table has no row.
+        """
+        return self.engine_value("seq_overhead_us", engine, 0.0) / 1e6
 
     def max_batch(self, engine: str) -> int:
         """The engine's default cap on running sequences [sequences]."""
-        return int(self.get("max_batch", "engine", engine))
+        return int(self.engine_value("max_batch", engine))
 
     def allreduce_latency_factor(self) -> float:
         """Engine time around each all-reduce, as a multiple of NCCL's ring latency (interconnects.csv)."""
@@ -132,13 +182,18 @@ class Efficiency:
         """Extra fixed time of a prefill pass beyond the step overhead [s]."""
         return self.get("prefill_overhead_ms", "global", "all", 0.0) / 1e3
 
-    def comm_bandwidth_efficiency(self) -> float:
-        """Share of the link bandwidth a ring all-reduce reaches [fraction]."""
+    def comm_bandwidth_efficiency(self, interconnect: str | None = None) -> float:
+        """Share of the link bandwidth a ring all-reduce reaches [fraction]: the interconnect's own row where
+        the table has one (PCIe), else the global row (NVLink, xGMI, network fabrics)."""
+        if interconnect is not None:
+            v = self.values.get(("comm_bandwidth_efficiency", "interconnect", interconnect.lower()))
+            if v is not None:
+                return v
         return self.get("comm_bandwidth_efficiency", "global", "all")
 
     def max_batched_tokens(self, engine: str) -> float:
         """The engine's default token budget per step, shared by decodes and prompt chunks [tokens]."""
-        return self.get("max_batched_tokens", "engine", engine)
+        return self.engine_value("max_batched_tokens", engine)
 
     def family_known(self, family: str) -> bool:
         return ("bandwidth_factor", "family", family.lower()) in self.values
@@ -186,8 +241,8 @@ def ideal_efficiency() -> Efficiency:
         if r.param in ("bandwidth_efficiency", "compute_efficiency", "bandwidth_factor", "compute_factor",
                        "comm_bandwidth_efficiency", "kv_bandwidth_factor"):
             vals[r.ident] = 1.0
-        elif r.param in ("step_overhead_ms", "allreduce_latency_factor", "prefill_overhead_ms",
-                         "compute_half_tokens"):
+        elif r.param in ("step_overhead_ms", "seq_overhead_us", "allreduce_latency_factor",
+                         "prefill_overhead_ms", "compute_half_tokens"):
             vals[r.ident] = 0.0
     return base.with_values(vals, label="bare roofline (efficiency 1.0)")
 

@@ -10,6 +10,15 @@ them), 2 (n - 1) is the number of synchronised ring steps, and the bandwidth ter
 traffic per GPU over the GPU's one-direction link rate (catalog ``interconnect_gb_per_s`` / 2) at the
 all-reduce's bandwidth efficiency. ``latency_factor`` >= 1 is the one fitted number: kernel launch and
 synchronisation that the engine adds around each call; it is bounded so the latency stays physical.
+
+Inference engines do not use NCCL's ring for the small all-reduces of tensor parallelism where every GPU
+can write into every other's memory (NVLink through NVSwitch, AMD's fully connected xGMI): TensorRT-LLM's
+AllReduce plugin (one-shot/two-shot strategies), vLLM's custom all-reduce (used when the GPUs are fully
+connected by NVLink or xGMI, since vLLM 0.2.7, 2024-01) and SGLang (the same kernels) reduce-scatter and
+all-gather through peer memory in two synchronised steps whatever the GPU count. Their latency is
+``base + 2 x hop`` instead of ``base + 2 (n - 1) x hop``; the bytes each GPU moves are those of the ring,
+2 (n - 1) / n x message. Over PCIe (no full peer mesh) and in engines without such kernels (TGI 1.0 used
+NCCL through torch.distributed) the ring applies.
 """
 
 from __future__ import annotations
@@ -25,7 +34,13 @@ import numpy as np
 
 from ..errors import LlmplaceError
 
-__all__ = ["InterconnectRow", "allreduce_s", "interconnect_row", "load_interconnects"]
+__all__ = ["P2P_ALLREDUCE_ENGINES", "InterconnectRow", "allreduce_latency_s", "allreduce_s", "interconnect_row",
+           "load_interconnects"]
+
+P2P_ALLREDUCE_ENGINES = frozenset({"trt-llm", "vllm", "sglang"})
+"""Engines whose small all-reduces run in two peer-memory steps over a full NVLink/xGMI mesh (docstring)."""
+P2P_INTERCONNECTS = frozenset({"nvlink", "xgmi"})
+"""Interconnect kinds that give every GPU of a server direct access to every other's memory."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,12 @@ class InterconnectRow:
         if gpus <= 1:
             return 0.0
         return (self.base_latency_us + 2.0 * (gpus - 1) * self.hop_latency_us) / 1e6
+
+    def two_step_latency_s(self, gpus: int) -> float:
+        """Latency of one peer-memory (two-shot) all-reduce over ``gpus`` GPUs: two synchronised steps [s]."""
+        if gpus <= 1:
+            return 0.0
+        return (self.base_latency_us + 2.0 * self.hop_latency_us) / 1e6
 
 
 def load_interconnects(text: str | None = None) -> dict[str, InterconnectRow]:
@@ -84,3 +105,13 @@ def allreduce_s(message_bytes: Any, gpus: int, latency_s: float, link_bytes_per_
     if gpus <= 1:
         return np.zeros_like(m)
     return latency_s + 2.0 * (gpus - 1) / gpus * m / link_bytes_per_s
+
+
+def allreduce_latency_s(interconnect: str | None, gpus: int, engine: str) -> float:
+    """Fixed latency of one tensor-parallel all-reduce of ``engine`` over ``gpus`` GPUs [s], before the
+    engine factor: two peer-memory steps on NVLink/xGMI for the engines that have such kernels, NCCL's ring
+    otherwise (module docstring). ``engine`` may carry a generation (``vllm:v0``)."""
+    row = interconnect_row(interconnect)
+    if row.interconnect in P2P_INTERCONNECTS and engine.split(":", 1)[0] in P2P_ALLREDUCE_ENGINES:
+        return row.two_step_latency_s(gpus)
+    return row.ring_latency_s(gpus)

@@ -40,6 +40,7 @@ from . import parallel as par
 from .efficiency import Efficiency, default_efficiency
 from .estimate import DEFAULT_ENGINE, SizingResult, _result, check_engine, choose_point
 from .fabric import Fabric, expert_alltoall_s, fabric_row, ring_allreduce_s, send_s
+from .interconnect import allreduce_s as _tp_allreduce_s
 from .interconnect import interconnect_row
 from .parallel import Layout, attention_bytes, stage_fraction
 from .performance import Replica, ServingPoint, continuous
@@ -96,8 +97,11 @@ class LayoutReplica(Replica):
         lay, m = self.layout, self.model
         ring_bw = self.net_bytes_per_s if self.tp_nodes > 1 else self.link_bytes_per_s
         msg = t * m.hidden_size * _ACTIVATION_BYTES
-        ring = ring_allreduce_s(msg, self.gpus, self.tp_nodes, self.intra_hop_us, self.net_hop_us, ring_bw,
-                                self.latency_factor)
+        if self.tp_nodes > 1:  # across servers: NCCL's ring (peer-memory all-reduce stays inside one server)
+            ring = ring_allreduce_s(msg, self.gpus, self.tp_nodes, self.intra_hop_us, self.net_hop_us, ring_bw,
+                                    self.latency_factor)
+        else:  # inside one server: the single-server all-reduce (sizing/interconnect.py: engine and fabric)
+            ring = _tp_allreduce_s(msg, self.gpus, self.allreduce_latency_s, ring_bw)
         dense_layers = self.comm_layers - self.comm_moe_layers
         total = np.zeros_like(t)
         if not lay.dp_attention:

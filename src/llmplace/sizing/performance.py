@@ -41,8 +41,8 @@ import numpy as np
 from ..catalog.specs import GpuSpec, ModelSpec
 from . import memory as mem
 from .efficiency import Efficiency
+from .interconnect import allreduce_latency_s as _allreduce_latency_s
 from .interconnect import allreduce_s as _ring_allreduce_s
-from .interconnect import interconnect_row
 
 __all__ = [
     "Replica",
@@ -147,8 +147,9 @@ class Replica:
     eta_kv: float
     half_tokens: float
     overhead_s: float
+    seq_overhead_s: float  # host time per running sequence per step (scheduling, sampling)
     prefill_overhead_s: float
-    allreduce_latency_s: float  # one ring all-reduce over the replica's GPUs (interconnects.csv x factor)
+    allreduce_latency_s: float  # latency of one all-reduce over the replica's GPUs (interconnect.py x factor)
     link_bytes_per_s: float  # effective one-direction all-reduce bandwidth per GPU
     max_batched_tokens: float  # the engine's token budget per step (chunked prefill)
     weight_bytes: float  # all resident weights
@@ -187,9 +188,10 @@ class Replica:
             eta_kv=min(1.0, eta_bw * eff.kv_bandwidth_factor()),
             half_tokens=eff.compute_half_tokens(),
             overhead_s=eff.step_overhead_s(engine),
+            seq_overhead_s=eff.seq_overhead_s(engine),
             prefill_overhead_s=eff.prefill_overhead_s(),
-            allreduce_latency_s=interconnect_row(ic).ring_latency_s(gpus) * eff.allreduce_latency_factor(),
-            link_bytes_per_s=link * eff.comm_bandwidth_efficiency(),
+            allreduce_latency_s=_allreduce_latency_s(ic, gpus, engine) * eff.allreduce_latency_factor(),
+            link_bytes_per_s=link * eff.comm_bandwidth_efficiency(ic),
             max_batched_tokens=eff.max_batched_tokens(engine),
             weight_bytes=w_all,
             dense_read_bytes=dense_read,
@@ -259,7 +261,7 @@ def decode_step_s(r: Replica, batch: Any, context: Any) -> Any:
     """Time of one decode step of ``batch`` sequences at mean ``context`` tokens [s]."""
     t_mem = r.memory_time_s(r.weight_read_bytes(batch), r.decode_kv_bytes(batch, context))
     t_comp = r.compute_time_s(r.decode_flops(batch, context), batch)
-    return np.maximum(t_mem, t_comp) + r.allreduce_s(batch) + r.overhead_s
+    return np.maximum(t_mem, t_comp) + r.allreduce_s(batch) + r.overhead_s + r.seq_overhead_s * batch
 
 
 def decode_step_roofline_s(r: Replica, batch: Any, context: Any) -> Any:
@@ -312,7 +314,7 @@ def mixed_step_s(r: Replica, decodes: Any, context: Any, prefill_tokens: Any, pr
     t_mem = r.memory_time_s(r.weight_read_bytes(tokens), kv)
     t_comp = r.compute_time_s(flops, tokens)
     prefill_share = np.minimum(p / s, 1.0)
-    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens, p) + r.overhead_s
+    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens, p) + r.overhead_s + r.seq_overhead_s * d
             + prefill_share * r.prefill_overhead_s)
 
 

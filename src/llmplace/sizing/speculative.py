@@ -277,7 +277,7 @@ def verify_step_s(r: Replica, sp: Speculation, decodes: Any, context: Any, prefi
     flops = r.decode_flops(d * q, context) + p / s * r.prefill_flops(1.0, s)
     t_mem = r.memory_time_s(r.weight_read_bytes(tokens), kv)
     t_comp = r.compute_time_s(flops, tokens)
-    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens, p) + r.overhead_s
+    return (np.maximum(t_mem, t_comp) + r.allreduce_s(tokens, p) + r.overhead_s + r.seq_overhead_s * d
             + np.minimum(p / s, 1.0) * r.prefill_overhead_s)
 
 

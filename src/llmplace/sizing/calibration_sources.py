@@ -149,9 +149,8 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "tensor-parallel flag: TP1; '-tp 2' rows use two), measured with `vllm bench serve` on ShareGPT "
         "prompts. Every row is a closed loop of the row's concurrency (--max-concurrency, no arrival rate): "
         "continuous batching in steady state. Not used: the pages' runs that send all requests at once "
-        "(their throughput, 2-8x below the model, is bound by the HTTP API server). TTFT rows are the 'Mean "
-        "TTFT' line through the chat API (59-75 ms for 233-token prompts: tokenisation, HTTP and scheduling "
-        "included, as in every served deployment). Lengths "
+        "(their throughput, 2-8x below the model, is bound by the HTTP API server) and their TTFT (59-75 ms "
+        "for 233-token prompts through the chat API, mostly serving overhead the model does not carry). Lengths "
         "are the run's means (total input and generated tokens over the requests); ShareGPT lengths vary "
         "per request, so the model sees one mean-length request. TPOT is the "
         "'Mean TPOT (excl. 1st token)' line; throughput is 'Output token throughput'. FP8 checkpoints "
@@ -165,13 +164,6 @@ SOURCE_ASSUMPTIONS: dict[str, str] = {
         "row's size with 128 prompt and 2,048 output tokens, Llama 3.1 70B in AMD's FP8-KV checkpoint (fp8 "
         "weights, activations and KV cache) on 8 x MI300X with TP8; throughput = batch x 2,048 / latency. The "
         "page's throughput table is not used: it does not say whether its tokens/s count prompt tokens."),
-    "rocm-blogs": (
-        "AMD ROCm blog 'MXFP6 and MXFP4 Mixed Precision for Accelerating Dense LLMs on AMD Instinct MI355X' "
-        "(2026-06-26), appendix table: vLLM 0.20.1 (ROCm 7.2.2) `vllm bench throughput` on one MI355X, TP1, "
-        "16,384 sonnet prompts of 941 tokens on average and 128 output tokens, all queued (offline: the "
-        "engine runs at its largest batch); output tokens/s = 128 x requests/s. bf16 and fp8 (Quark "
-        "per-token/per-channel) keep the engine's default bf16 KV cache; mxfp4 runs weights and activations "
-        "on CDNA4's FP4 matrix cores."),
     "kipply-fastertransformer": (
         "kipply's FasterTransformer figures via llm-analysis: test-13b (40 layers, hidden 5,120, 40 heads, "
         "GELU FFN 20,480, vocab 50,272, tied embeddings) on one A100 40GB, batch 1, 512-token prompt; "
@@ -193,7 +185,6 @@ _SOURCE_PREFIXES = (
     ("yobitelcomm.github.io/bench", "inferencebench-h100"),
     ("gpustack/gpustack:docs/performance-lab", "gpustack-perf-lab"),
     ("www.amd.com/", "amd-perf-results"),
-    ("ROCm/rocm-blogs:", "rocm-blogs"),
 )
 
 _GPU_SPECIAL = (

@@ -484,6 +484,23 @@ def test_an_api_price_cached_under_another_version_or_alias_is_not_read(monkeypa
     catalog.reload()
 
 
+def test_the_genai_prices_version_is_read_from_the_metadata_headers_alone():
+    """The version keys the API price cache, so reading it from the header lines must give exactly what
+    ``importlib.metadata.version`` gives (which parses the whole file, long description included). The core
+    metadata format (packaging.python.org, "Core metadata specifications") puts the fields in RFC 822 headers that
+    end at the first blank line: ``Metadata-Version`` is not ``Version``, and a ``Version:`` line in the description
+    after the blank line is not read."""
+    from importlib import metadata
+
+    from llmplace.catalog import price_cache
+
+    assert price_cache.installed_version() == metadata.version("genai-prices")
+    text = "Metadata-Version: 2.4\nName: genai-prices\nVersion: 0.2.3\nSummary: x\n\nVersion: 9.9.9 in the README\n"
+    assert price_cache.header_version(text) == "0.2.3"
+    assert price_cache.header_version("Metadata-Version: 2.4\nName: x\n\nVersion: 9.9.9\n") is None
+    assert price_cache.header_version(None) is None
+
+
 # --- switching thresholds: every input's grid in one engine run ---------------------------------------------------
 
 

@@ -17,8 +17,8 @@ from ..conventions import money_prefix
 from ..criteria import LEFT_OUT_DEPRECATED
 from ..results import CompareResult, OptionResult
 from .formatting import fmt_usd, short_label, units_text
-from .model import BreakEvenRow, DataDates, KpiTile, Summary
 from .provenance import ages, dated_items, parse_as_of
+from .summary_model import BreakEvenRow, DataDates, KpiTile, Summary
 
 __all__ = ["TILE_COLUMNS", "board_lines", "data_dates", "key_reasons", "kpi_tiles", "plain", "plain_reason",
            "tile_cells", "tile_columns"]

@@ -7,9 +7,7 @@ peak month) and products (GPUs and throughput of the peak fleet).
 from __future__ import annotations
 
 from ..results import CompareResult, OptionResult
-from .formatting import short_label
 from .model import (
-    BreakEvenRow,
     CategoryRow,
     Cumulative,
     DemandFigures,
@@ -19,6 +17,7 @@ from .model import (
     TcoByCategory,
     Yearly,
 )
+from .summary import break_even  # with the summary, which the command line prints without these models
 
 __all__ = ["break_even", "cumulative", "demand", "option_rows", "sizing", "tco_by_category", "yearly"]
 
@@ -45,21 +44,6 @@ def option_rows(result: CompareResult) -> list[OptionRow]:
             deprecated=o.deprecated,
         ))
     return rows
-
-
-def break_even(result: CompareResult, labels: dict[str, str], view: str = "cash") -> list[BreakEvenRow]:
-    """The months at which two options' cumulative costs cross in ``view``, earliest first."""
-    names = {k: short_label(v, 200) for k, v in labels.items()}
-    out = []
-    for b in result.break_even:
-        if b.view != view or b.month is None:
-            continue
-        after = b.cheaper_after
-        other = b.b if after == b.a else b.a
-        sentence = (f"{names.get(after or '', after)} becomes cheaper than {names.get(other, other)} "
-                    f"after month {b.month:.1f}")
-        out.append(BreakEvenRow(a=b.a, b=b.b, month=b.month, view=view, cheaper_after=after, sentence=sentence))
-    return sorted(out, key=lambda r: r.month)
 
 
 def tco_by_category(result: CompareResult) -> TcoByCategory:

@@ -9,11 +9,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from ..catalog.ageing import value_ages
 from ..conventions import STALE_AFTER_DAYS
 from ..results import CompareResult
-from .model import AssumptionRow, CatalogRowUse, StaleItem, Staleness
+from .summary_model import CatalogRowUse, StaleItem
+
+if TYPE_CHECKING:  # the full report's models: imported where a report is made, not for the summary
+    from .model import AssumptionRow, Staleness
 
 __all__ = ["STALE_AFTER_DAYS", "ages", "assumption_rows", "catalog_rows", "dated_items", "parse_as_of", "staleness"]
 
@@ -57,6 +61,8 @@ def parse_as_of(text: str | None) -> dt.date | None:
 
 def assumption_rows(result: CompareResult) -> list[AssumptionRow]:
     """Every assumption the result rests on: site and finance values, then each option's own."""
+    from .model import AssumptionRow
+
     rows = [AssumptionRow(scope="site and finance", name=a.name, value=a.value, unit="", source=a.source,
                           as_of=a.as_of) for a in result.assumptions]
     for o in result.options:
@@ -120,6 +126,8 @@ def staleness(result: CompareResult, today: dt.date, max_age_days: int = STALE_A
     the criteria scores, and option assumptions not already covered by one of those rows. Values
     given in the scenario file and sizing estimates are the user's own and are not checked.
     """
+    from .model import Staleness
+
     stale: list[StaleItem] = []
     undated: list[StaleItem] = []
     for it in dated_items(result):

@@ -14,9 +14,9 @@ from ..criteria import LEFT_OUT_DEPRECATED
 from ..results import CompareResult, OptionResult, Recommendation
 from .board import data_dates, key_reasons, kpi_tiles, plain_reason
 from .formatting import fmt_usd, short_label
-from .model import BreakEvenRow, Summary
+from .summary_model import BreakEvenRow, Summary
 
-__all__ = ["summary", "summary_of"]
+__all__ = ["break_even", "summary", "summary_of"]
 
 
 @dataclass
@@ -148,11 +148,25 @@ def _summary(result: CompareResult, labels: dict[str, str], be: list[BreakEvenRo
     return said.summary(chosen, cheapest.id, headline, paragraphs)
 
 
+def break_even(result: CompareResult, labels: dict[str, str], view: str = "cash") -> list[BreakEvenRow]:
+    """The months at which two options' cumulative costs cross in ``view``, earliest first."""
+    names = {k: short_label(v, 200) for k, v in labels.items()}
+    out = []
+    for b in result.break_even:
+        if b.view != view or b.month is None:
+            continue
+        after = b.cheaper_after
+        other = b.b if after == b.a else b.a
+        sentence = (f"{names.get(after or '', after)} becomes cheaper than {names.get(other, other)} "
+                    f"after month {b.month:.1f}")
+        out.append(BreakEvenRow(a=b.a, b=b.b, month=b.month, view=view, cheaper_after=after, sentence=sentence))
+    return sorted(out, key=lambda r: r.month)
+
+
 def summary_of(result: CompareResult, today: dt.date | None = None) -> Summary:
     """The executive summary alone, as :func:`llmplace.report.content.build` makes it (the command line's
     board lines), without building the other sections or importing their modules. Money in the result's
     currency."""
-    from .figures import break_even
     from .formatting import option_labels
 
     with result.convention.money():

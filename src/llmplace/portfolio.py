@@ -49,9 +49,8 @@ from numpy.typing import NDArray
 from .conventions import FULL_SERVICE_SHARE, cheapest_with_ties, whole_units
 from .costs import flows_for, in_house_fleet, in_house_flows, in_house_planned, lead_time, planned_fleet
 from .decision import compare, resolve_deployments
-from .demand import Load, demand_from_scenario, load_from_demand, week_profile
+from .demand import demand_from_scenario, load_from_demand, week_profile
 from .errors import InputError
-from .options import Deployment
 from .packing import SliceShape, pack_servers, packed_units
 from .packing import cents_adding_up as _cents
 from .portfolio_cloud import (
@@ -64,7 +63,7 @@ from .portfolio_cloud import (
     staff_usd,
     team_note,
 )
-from .portfolio_mig import SliceChoice, on_slices, slice_choice, slice_notes
+from .portfolio_mig import SharedMember, on_slices, slice_choice, slice_notes
 from .portfolio_risk import check_samples, with_ranges
 from .results import CompareResult, SiteAssumption
 from .results.portfolio import (
@@ -98,25 +97,8 @@ NOTES = [
 
 
 @dataclass(frozen=True)
-class _Member:
+class _Member(SharedMember):
     """One workload on a shared in-house option: its scenario, deployment and load."""
-
-    id: str
-    s: Scenario
-    d: Deployment
-    load: Load
-    slices: SliceChoice | None = None  #: the MIG profile its replicas run on (None: whole GPUs)
-
-    @property
-    def replica_gpus(self) -> int:
-        """GPUs one replica takes on a server of the option (its own sizing's packing)."""
-        assert self.d.capacity is not None and self.d.server is not None
-        return self.d.server.gpu_count // self.d.capacity.replicas_per_unit
-
-    @property
-    def gpu_share(self) -> float:
-        """GPUs one placed replica takes: its whole GPUs, or its slice's share of one GPU."""
-        return self.slices.profile.gpu_share if self.slices is not None else float(self.replica_gpus)
 
     def placed(self, peak: Array) -> IntArray:
         """Replicas it needs on the shared fleet: whole-GPU replicas, or replicas on its slices."""

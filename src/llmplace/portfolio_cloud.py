@@ -42,9 +42,8 @@ from .costs import InstanceNeed, flows_for, instance_flows, instance_starts, kep
 from .costs.flows import Flows, warmup_hours
 from .decision import resolve_deployments
 from .demand import WEEK_HOURS, Load, demand_from_scenario, load_from_demand, week_profile
-from .options import Deployment
 from .packing import SliceShape, cents_adding_up, packed_units
-from .portfolio_mig import SliceChoice, on_slices, slice_choice, slice_notes
+from .portfolio_mig import SharedMember, on_slices, slice_choice, slice_notes
 from .results.portfolio import PortfolioPlan, Showback
 from .scenario import CloudOption, Scenario
 from .site import SiteValues, site_values
@@ -65,25 +64,13 @@ CLOUD_NOTES = [
 
 
 @dataclass(frozen=True)
-class CloudMember:
+class CloudMember(SharedMember):
     """One workload on a shared cloud option: its scenario, deployment (its own sizing on the instance) and load."""
-
-    id: str
-    s: Scenario
-    d: Deployment
-    load: Load
-    slices: SliceChoice | None = None  #: the MIG profile its replicas run on (None: whole GPUs)
 
     @property
     def option(self) -> CloudOption:
         assert isinstance(self.d.option, CloudOption)
         return self.d.option
-
-    @property
-    def replica_gpus(self) -> int:
-        """GPUs one replica takes on an instance of the option (its own sizing's packing)."""
-        assert self.d.capacity is not None and self.d.cloud is not None
-        return self.d.cloud.gpu_count // self.d.capacity.replicas_per_unit
 
     def fits(self) -> bool:
         """Whether a replica sits within one instance (a replica spread over instances is not packed)."""
@@ -115,11 +102,6 @@ class CloudMember:
 
     def replicas(self, rate: Array, sv: SiteValues) -> IntArray:
         return whole_units(rate / (self.replica_tokens_per_s(sv) * self.option.target_utilisation))
-
-    @property
-    def gpu_share(self) -> float:
-        """GPUs one placed replica takes: its whole GPUs, or its slice's share of one GPU."""
-        return self.slices.profile.gpu_share if self.slices is not None else float(self.replica_gpus)
 
     def placed_tokens_per_s(self, sv: SiteValues) -> float:
         """Output tokens/s of one placed replica (on its slice, or on whole GPUs)."""

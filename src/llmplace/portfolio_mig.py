@@ -17,6 +17,7 @@ from typing import Any
 
 from .catalog.mig import MigProfile, mig_profiles
 from .conventions import whole_units_int
+from .demand import Load
 from .options import Deployment, latency_targets, resolve_model
 from .packing import SliceShape
 from .scenario import Scenario
@@ -42,6 +43,30 @@ class SliceChoice:
     def note(self, workload: str) -> str:
         return (f"{workload}: replicas on MIG {self.profile.profile} slices of {self.profile.gpu} "
                 f"({self.output_tokens_per_s:,.1f} output tokens/s each, {self.shape.per_gpu} per GPU)")
+
+
+@dataclass(frozen=True)
+class SharedMember:
+    """One workload on a shared option (in-house servers or cloud instances): its scenario, deployment (its own
+    sizing on the unit) and load, and the MIG profile its replicas run on (None: whole GPUs)."""
+
+    id: str
+    s: Scenario
+    d: Deployment
+    load: Load
+    slices: SliceChoice | None = None
+
+    @property
+    def replica_gpus(self) -> int:
+        """GPUs one replica takes on a unit of the option (its own sizing's packing)."""
+        unit = self.d.server or self.d.cloud
+        assert self.d.capacity is not None and unit is not None
+        return unit.gpu_count // self.d.capacity.replicas_per_unit
+
+    @property
+    def gpu_share(self) -> float:
+        """GPUs one placed replica takes: its whole GPUs, or its slice's share of one GPU."""
+        return self.slices.profile.gpu_share if self.slices is not None else float(self.replica_gpus)
 
 
 def _sized(s: Scenario, d: Deployment, profile: MigProfile) -> SizingResult:

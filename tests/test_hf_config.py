@@ -64,6 +64,21 @@ def test_kimi_k2_latent_attention_and_experts() -> None:
     assert m.active_params_b == pytest.approx(32, rel=0.05)
 
 
+def test_glm5_latent_attention_reads_its_query_rank_and_value_width() -> None:
+    """GLM-5's config gives head_dim 64, which its latent attention does not use: queries and keys are
+    qk_nope_head_dim 192 (+ 64 rope) wide and values v_head_dim 256, the query goes through q_lora_rank 2,048
+    (GLM-5 technical report, arXiv:2602.15763). Published: 744B total, 40B activated (model card and report).
+    With head_dim 64 the recount gave 741.54B / 39.42B; with the latent dims 743.2B / 41.1B. The recount
+    leaves out the sparse-attention indexer and the MTP layer: 1 % on the total, 5 % on the rounded active
+    figure."""
+    cfg = _read("GLM-5")
+    m = model_from_hf_config(cfg, "glm-5-import", source="test", as_of="2026-02",
+                             ignore=[k for k in cfg if k.startswith("index")])
+    assert (m.head_dim, m.v_head_dim, m.q_lora_rank, m.kv_lora_rank, m.rope_head_dim) == (192, 256, 2048, 512, 64)
+    assert m.total_params_b == pytest.approx(744, rel=0.01)
+    assert m.active_params_b == pytest.approx(40, rel=0.05)
+
+
 def test_published_counts_given_by_the_user_win_over_the_recount() -> None:
     m = model_from_hf_config(_read("Kimi-K2-Instruct"), "k2", source="test", as_of="2025-07",
                              total_params_b=1040, active_params_b=32)

@@ -119,3 +119,31 @@ def test_mla_layouts_never_beat_the_rooflines(model_id: str, gpus: int, batch: i
     assert b / step <= peak / (2.0 * mult + ctx * absorbed) * tol
     pt = pipeline_point(r, b, s, float(output))
     assert float(pt.output_tokens_per_s) / output * s <= peak / (2.0 * mult) * tol
+
+
+def test_attention_weights_count_the_low_rank_query_and_value_width():
+    """DeepSeek-V3 attention parameters per layer from its config.json: q_a_proj 7,168 x 1,536 = 11,010,048;
+    q_b_proj 1,536 x 128 x (128 + 64) = 37,748,736; kv_a_proj 7,168 x (512 + 64) = 4,128,768; kv_b_proj
+    512 x 128 x (128 + 128) = 16,777,216; o_proj 128 x 128 x 7,168 = 117,440,512: 187,105,280 in all. Before
+    the catalog held q_lora_rank the model counted a 128-wide full-rank query, 255,787,008 (37 % more weights
+    replicated on every GPU under data-parallel attention); a real full-rank query (DeepSeek-V2-Lite's form)
+    is 7,168 x 128 x 192 = 176,160,768 wide, 314,507,264 in all.
+
+    GLM-5 (technical report arXiv:2602.15763, table of architecture: QK head dim 192, V head dim 256, Q LoRA
+    2,048, KV LoRA 512, 64 heads, hidden 6,144, 78 layers): q 6,144 x 2,048 + 2,048 x 64 x 256 = 46,137,344;
+    kv_a 6,144 x 576 = 3,538,944; kv_b 512 x 64 x 448 = 14,680,064; o 64 x 256 x 6,144 = 100,663,296."""
+    from llmplace.sizing.parallel import attention_bytes
+
+    assert attention_bytes(DEEPSEEK, "bf16") == 61 * 187_105_280 * 2
+    glm = get_model("glm-5")
+    assert (glm.head_dim, glm.v_head_dim, glm.q_lora_rank) == (192, 256, 2048)
+    assert attention_bytes(glm, "bf16") == 78 * (46_137_344 + 3_538_944 + 14_680_064 + 100_663_296) * 2
+    full_rank = DEEPSEEK.model_copy(update={"q_lora_rank": None})
+    assert attention_bytes(full_rank, "bf16") == 61 * 314_507_264 * 2
+
+
+def test_glm5_prefill_attention_reads_its_wider_value_heads():
+    """GLM-5 prefill, plain form: 2 x 64 x (192 + 64 + 256) = 65,536 FLOPs per layer per context token; decode
+    over the latent: 2 x 64 x (512 + 64 + 512) = 139,264."""
+    prefill, decode = attention_flops_per_token_ctx(get_model("glm-5"))
+    assert (prefill, decode) == (78 * 65_536, 78 * 139_264)

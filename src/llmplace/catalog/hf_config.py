@@ -43,6 +43,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "dense_layers": ("first_k_dense_replace",),
     "kv_lora_rank": ("kv_lora_rank",),
     "rope_head_dim": ("qk_rope_head_dim",),
+    "q_lora_rank": ("q_lora_rank",),
+    "v_head_dim": ("v_head_dim",),
     "tied_embeddings": ("tie_word_embeddings",),
     "context_length": ("max_position_embeddings", "n_positions", "seq_length"),
     "sliding_window": ("sliding_window",),
@@ -175,6 +177,10 @@ def _architecture(cfg: Mapping[str, Any], field: str) -> dict[str, Any]:
     heads = int(arch["attention_heads"])
     if arch["kv_heads"] is None:
         arch["kv_heads"] = 1 if cfg.get("multi_query") else heads
+    if arch["kv_lora_rank"] is None:  # the query rank and value width are latent-attention fields
+        arch["q_lora_rank"] = arch["v_head_dim"] = None
+    elif cfg.get("qk_nope_head_dim"):  # GLM-5 also gives a 64-wide head_dim its latent attention does not use
+        arch["head_dim"] = int(cfg["qk_nope_head_dim"])
     if arch["head_dim"] is None:
         arch["head_dim"] = int(arch["hidden_size"]) // heads
     experts = int(arch["experts"] or 1)
@@ -202,9 +208,9 @@ def _attention_params(cfg: Mapping[str, Any], arch: Mapping[str, Any]) -> float:
     if rank is None:
         d = arch["head_dim"]
         return float(h * heads * d * 2 + h * arch["kv_heads"] * d * 2)
-    rope, nope = arch.get("rope_head_dim", 0), arch["head_dim"]
-    v = int(cfg.get("v_head_dim") or nope)
-    q_rank = cfg.get("q_lora_rank")
+    rope, nope = arch.get("rope_head_dim") or 0, arch["head_dim"]
+    v = int(arch.get("v_head_dim") or nope)
+    q_rank = arch.get("q_lora_rank")
     q = (h * q_rank + q_rank * heads * (nope + rope)) if q_rank else h * heads * (nope + rope)
     return float(q + h * (rank + rope) + rank * heads * (nope + v) + heads * v * h)
 

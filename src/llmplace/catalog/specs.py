@@ -86,6 +86,10 @@ class ModelSpec(CatalogRow):
     dense_layers: int = 0
     kv_lora_rank: int | None = None
     rope_head_dim: int | None = None
+    q_lora_rank: int | None = Field(
+        None, gt=0, description="latent attention: rank the query is factored through (empty: a full-rank query)")
+    v_head_dim: int | None = Field(
+        None, gt=0, description="latent attention: width of a value head where it differs from head_dim")
     tied_embeddings: bool = False
     context_length: int = Field(gt=0)
     kind: Literal["llm", "embedding", "reranker"] = Field(

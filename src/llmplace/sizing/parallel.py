@@ -113,16 +113,18 @@ def stage_fraction(model: ModelSpec, pp: int) -> float:
 def attention_bytes(model: ModelSpec, precision: str) -> float:
     """Attention weights of all layers [B]: q and o (heads x head_dim x hidden each), k and v.
 
-    Grouped-query attention: k and v are kv_heads x head_dim x hidden. Latent attention (``kv_lora_rank``):
-    the down-projection to the latent and rope key, and the up-projections of k and v from the latent; the
-    query is counted full-rank (DeepSeek-V3 factors it through a 1,536 rank the catalog does not hold), so
-    this over-states DeepSeek-V3's 187 M attention parameters per layer by about a third: conservative
-    for the memory DP attention replicates.
+    Grouped-query attention: k and v are kv_heads x head_dim x hidden. Latent attention (``kv_lora_rank``;
+    DeepSeek-V2 arXiv:2405.04434 section 2.1): the query through its low rank ``q_lora_rank`` where the
+    model has one (hidden x rank, then rank x heads x (head_dim + rope_head_dim)), the down-projection to the
+    latent and rope key, the up-projections of k and v from the latent, and the output projection from the
+    ``v_head_dim``-wide value heads. DeepSeek-V3: 187.1 M parameters per layer.
     """
     h, d, heads = model.hidden_size, model.head_dim, model.attention_heads
     if model.kv_lora_rank is not None:
-        per_layer = (2 * h * heads * d + h * (model.kv_lora_rank + (model.rope_head_dim or 0))
-                     + model.kv_lora_rank * heads * d * 2)
+        rope, rank, qr = model.rope_head_dim or 0, model.kv_lora_rank, model.q_lora_rank
+        v = model.v_head_dim or d
+        q = h * qr + qr * heads * (d + rope) if qr else h * heads * (d + rope)
+        per_layer = q + h * (rank + rope) + rank * heads * (d + v) + heads * v * h
     else:
         per_layer = 2 * h * heads * d + 2 * h * model.kv_heads * d
     return float(model.layers * per_layer * mem.WEIGHT_BYTES_PER_PARAM[mem.check_precision(precision)])

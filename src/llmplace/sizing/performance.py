@@ -103,11 +103,12 @@ def attention_flops_per_token_ctx(model: ModelSpec) -> tuple[float, float]:
     - grouped-query attention, both phases: ``2 x heads x (head_dim + head_dim)`` per layer (q.k, then p.v);
     - latent attention (MLA, ``kv_lora_rank`` set; DeepSeek-V2 arXiv:2405.04434 section 2.1 and appendix):
       prefill runs the plain form on the up-projected keys (``head_dim + rope_head_dim`` wide) and values
-      (``head_dim``): ``2 x heads x (head_dim + rope_head_dim + head_dim)``; decode runs the weight-absorbed
-      form (SGLang, vLLM and TensorRT-LLM's FlashMLA kernels), where every query head attends over the
-      cached latent itself: ``kv_lora_rank + rope_head_dim`` wide for the scores and ``kv_lora_rank`` for
-      the values, ``2 x heads x (2 kv_lora_rank + rope_head_dim)``. DeepSeek-V3 (128 heads, 128 + 64
-      query/key dims, rank 512): 81,920 FLOPs per layer per context token in prefill, 278,528 in decode.
+      (``v_head_dim``, else ``head_dim``): ``2 x heads x (head_dim + rope_head_dim + v_head_dim)``; decode
+      runs the weight-absorbed form (SGLang, vLLM and TensorRT-LLM's FlashMLA kernels), where every query
+      head attends over the cached latent itself: ``kv_lora_rank + rope_head_dim`` wide for the scores and
+      ``kv_lora_rank`` for the values, ``2 x heads x (2 kv_lora_rank + rope_head_dim)``. DeepSeek-V3
+      (128 heads, 128 + 64 query/key dims, rank 512): 81,920 FLOPs per layer per context token in prefill,
+      278,528 in decode.
 
     The absorbed up-projections (the query through W_UK into the latent, the latent output through W_UV)
     cost 2 x heads x head_dim x kv_lora_rank FLOPs each per token, as many as the kv_b_proj weights they
@@ -121,7 +122,7 @@ def attention_flops_per_token_ctx(model: ModelSpec) -> tuple[float, float]:
         per_layer = 4.0 * heads * d
         return model.layers * per_layer, model.layers * per_layer
     rope, rank = model.rope_head_dim or 0, model.kv_lora_rank
-    prefill = 2.0 * heads * (d + rope + d)
+    prefill = 2.0 * heads * (d + rope + (model.v_head_dim or d))
     decode = 2.0 * heads * (rank + rope + rank)
     return model.layers * prefill, model.layers * decode
 
